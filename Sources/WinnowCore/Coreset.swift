@@ -1,0 +1,23 @@
+/// What a chunk task or a merge task returns: the picked rows in greedy order with their vectors,
+/// marginal gains and weights (how many pool rows each stands for). Candidate vectors travel with
+/// the coreset, so a merge needs nothing but its children's coresets.
+public struct Coreset: Sendable, Equatable {
+    public var rows: [Int64]
+    public var vectors: VectorBlock
+    public var gains: [Double]
+    public var weights: [Double]
+    /// Pool rows beneath this node (chunk rows for a leaf); the node's weights sum to this.
+    public var rowsBeneath: Int
+
+    public init(rows: [Int64], vectors: VectorBlock, gains: [Double], weights: [Double], rowsBeneath: Int) {
+        precondition(rows.count == vectors.rows && rows.count == gains.count && rows.count == weights.count,
+                     "Coreset: column lengths differ")
+        self.rows = rows
+        self.vectors = vectors
+        self.gains = gains
+        self.weights = weights
+        self.rowsBeneath = rowsBeneath
+    }
+
+    public var count: Int { rows.count }
+}

@@ -1,0 +1,61 @@
+/// The objective of a finished selection over a set of target rows (the full pool, or a sample of
+/// it): reported, never used to select (design §2, phase 5).
+public enum Evaluation {
+    /// Running best value per target over the selected rows, a few hundred selected rows per `sgemm`.
+    /// Facility location: the best similarity; k-center: the smallest distance.
+    public static func best(targets: VectorBlock, selected: VectorBlock, objective: Objective) -> [Float] {
+        let (values, _) = scan(targets: targets, selected: selected, selectedRows: nil, objective: objective)
+        return values
+    }
+
+    /// For each target, the index in `selected` of its best selected row (ties: smaller row).
+    public static func nearest(targets: VectorBlock, selected: VectorBlock, selectedRows: [Int64], objective: Objective) -> [Int] {
+        scan(targets: targets, selected: selected, selectedRows: selectedRows, objective: objective).1
+    }
+
+    private static func scan(targets: VectorBlock, selected: VectorBlock, selectedRows: [Int64]?, objective: Objective) -> ([Float], [Int]) {
+        let nt = targets.rows
+        let maximise: Bool
+        if case .facilityLocation = objective { maximise = true } else { maximise = false }
+        var best = [Float](repeating: maximise ? -.infinity : .infinity, count: nt)
+        var arg = [Int](repeating: -1, count: nt)
+        guard selected.rows > 0 else { return (best, arg) }
+        let kernel = PairwiseKernel(measure: objective.measure, targets: targets, candidates: selected)
+        let batch = max(1, min(256, (1 << 24) / max(1, nt)))
+        var out: [Float] = [], scratch: [Float] = []
+        var start = 0
+        while start < selected.rows {
+            let ids = Array(start ..< min(selected.rows, start + batch))
+            kernel.values(for: ids, into: &out, scratch: &scratch)
+            for (b, j) in ids.enumerated() {
+                let base = b * nt
+                for i in 0 ..< nt {
+                    let v = out[base + i]
+                    let wins = maximise ? v > best[i] : v < best[i]
+                    let ties = v == best[i] && selectedRows.map { arg[i] >= 0 && $0[j] < $0[arg[i]] } == true
+                    if wins || ties {
+                        best[i] = v
+                        arg[i] = j
+                    }
+                }
+            }
+            start += batch
+        }
+        return (best, arg)
+    }
+
+    /// Facility location `Σ_i w_i max_s sim(i, s)`, or the k-center covering radius `max_i min_s dist(i, s)`.
+    public static func objective(targets: VectorBlock, selected: VectorBlock, objective: Objective, weights: [Double]? = nil) -> Double {
+        let values = best(targets: targets, selected: selected, objective: objective)
+        switch objective {
+        case .facilityLocation:
+            var total = 0.0
+            for (i, v) in values.enumerated() { total += (weights?[i] ?? 1) * Double(max(0, v)) }
+            return total
+        case .kCenter:
+            var radius = 0.0
+            for (i, v) in values.enumerated() { radius = max(radius, (weights?[i] ?? 1) * Double(v)) }
+            return radius
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import WinnowNative
+
+/// Facility location: `f(S) = Σ_i w_i · max_{s ∈ S} sim(i, s)` over the target rows `i`.
+/// Rewards a selection in which every target has a similar selected row (representativeness).
+///
+/// Gains are computed from similarity columns that `PairwiseKernel` produces a batch at a time; the
+/// last batch is kept so that committing a candidate just evaluated costs nothing more.
+public struct FacilityLocation: GreedyObjective {
+    public let kernel: PairwiseKernel
+    public let candidateRows: [Int64]
+    /// Target weights (nil: all 1).
+    public let weights: [Float]?
+    /// `cover[i] = max(0, best similarity of target i to the selection)`.
+    public private(set) var cover: [Float]
+    /// For each target, the selected candidate it is most similar to (−1 before any pick).
+    public private(set) var nearest: [Int]
+    private var nearestValue: [Float]
+
+    /// The whole candidate × target block when it fits `denseLimitBytes`; otherwise empty, and
+    /// columns are computed a batch at a time into `columns`.
+    private let dense: [Float]
+    private var columns: [Float] = []
+    private var scratch: [Float] = []
+    private var cachedBatch: [Int: Int] = [:]
+
+    /// - Parameters:
+    ///   - kernel: similarities between the targets and the candidates.
+    ///   - candidateRows: global row number of each candidate.
+    ///   - targetWeights: how many rows each target stands for (nil: 1 each).
+    ///   - denseLimitBytes: precompute the whole similarity block when it takes at most this much.
+    public init(kernel: PairwiseKernel, candidateRows: [Int64], targetWeights: [Double]? = nil,
+                denseLimitBytes: Int = OptimizerTuning.Default.denseLimitBytes) {
+        precondition(candidateRows.count == kernel.candidateCount, "FacilityLocation: candidate rows")
+        if let targetWeights { precondition(targetWeights.count == kernel.targetCount, "FacilityLocation: weights") }
+        self.kernel = kernel
+        self.candidateRows = candidateRows
+        self.weights = targetWeights.map { $0.map(Float.init) }
+        cover = [Float](repeating: 0, count: kernel.targetCount)
+        nearest = [Int](repeating: -1, count: kernel.targetCount)
+        nearestValue = [Float](repeating: -.infinity, count: kernel.targetCount)
+        let bytes = kernel.candidateCount.multipliedReportingOverflow(by: kernel.targetCount * 4)
+        dense = !bytes.overflow && bytes.partialValue <= denseLimitBytes ? kernel.allValues() : []
+    }
+
+    /// Whether the similarity block is held whole.
+    public var isDense: Bool { !dense.isEmpty }
+
+    public var candidateCount: Int { kernel.candidateCount }
+
+    public mutating func initialBounds() -> [Double] {
+        if kernel.measure == .shiftedCosine {
+            return shiftedCosineBounds()
+        }
+        // No closed form: one pass over all columns, batch by batch, with the gain code itself.
+        var bounds: [Double] = []
+        bounds.reserveCapacity(candidateCount)
+        let batch = 64
+        var start = 0
+        while start < candidateCount {
+            bounds += gains(of: Array(start ..< min(candidateCount, start + batch)))
+            start += batch
+        }
+        return bounds
+    }
+
+    /// With cover = 0, the gain of `j` is `Σ_i w_i (1 + t_i·c_j) / 2 = (W + c_j · Σ_i w_i t_i) / 2`:
+    /// O((targets + candidates) · d) instead of a full pass. Rounding differs from the gain kernel's,
+    /// so the bound is widened a little: it must never fall below the fresh gain, or lazy greedy
+    /// could accept the wrong candidate.
+    private func shiftedCosineBounds() -> [Double] {
+        let d = kernel.dimension, t = kernel.targets.values, c = kernel.candidates.values
+        var u = [Double](repeating: 0, count: d)
+        var total = 0.0
+        for i in 0 ..< kernel.targetCount {
+            let w = Double(weights?[i] ?? 1)
+            total += w
+            for k in 0 ..< d { u[k] += w * Double(t[i * d + k]) }
+        }
+        return (0 ..< candidateCount).map { j in
+            var dot = 0.0
+            for k in 0 ..< d { dot += Double(c[j * d + k]) * u[k] }
+            let g = max(0, (total + dot) / 2)
+            return g * (1 + 1e-4) + 1e-3 + 1e-6 * total
+        }
+    }
+
+    public mutating func gains(of batch: [Int]) -> [Double] {
+        let nt = kernel.targetCount
+        if isDense {
+            return batch.map { Kernels.facilityGain(dense, offset: $0 * nt, cover: cover, weights: weights) }
+        }
+        kernel.values(for: batch, into: &columns, scratch: &scratch)
+        cachedBatch.removeAll(keepingCapacity: true)
+        var out: [Double] = []
+        out.reserveCapacity(batch.count)
+        for (b, j) in batch.enumerated() {
+            cachedBatch[j] = b
+            out.append(Kernels.facilityGain(columns, offset: b * nt, cover: cover, weights: weights))
+        }
+        return out
+    }
+
+    public mutating func commit(_ candidate: Int) {
+        let nt = kernel.targetCount
+        if isDense {
+            update(with: dense, base: candidate * nt, candidate: candidate)
+            return
+        }
+        let b: Int
+        if let cached = cachedBatch[candidate] {
+            b = cached
+        } else {
+            kernel.values(for: [candidate], into: &columns, scratch: &scratch)
+            cachedBatch = [candidate: 0]
+            b = 0
+        }
+        update(with: columns, base: b * nt, candidate: candidate)
+    }
+
+    private mutating func update(with values: [Float], base: Int, candidate: Int) {
+        let row = candidateRows[candidate]
+        for i in 0 ..< kernel.targetCount {
+            let v = values[base + i]
+            if v > nearestValue[i] || (v == nearestValue[i] && row < candidateRows[nearest[i]]) {
+                nearestValue[i] = v
+                nearest[i] = candidate
+            }
+            if v > cover[i] { cover[i] = v }
+        }
+    }
+
+    public func representedWeights(of selection: [Int]) -> [Double] {
+        var totals: [Int: Double] = [:]
+        for i in 0 ..< kernel.targetCount where nearest[i] >= 0 {
+            totals[nearest[i], default: 0] += Double(weights?[i] ?? 1)
+        }
+        return selection.map { totals[$0] ?? 0 }
+    }
+
+    /// `f` of the current selection: `Σ_i w_i · cover[i]`.
+    public var value: Double { Kernels.weightedSum(cover, offset: 0, count: cover.count, weights: weights) }
+}

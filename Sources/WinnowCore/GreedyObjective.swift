@@ -1,0 +1,17 @@
+/// A monotone submodular objective as the greedy optimizers see it: fresh marginal gains for any
+/// batch of candidates, upper bounds to start lazy greedy from, and a commit when one is picked.
+/// Implementations know nothing of files, chunks or workers.
+public protocol GreedyObjective {
+    /// How many candidates there are; candidates are numbered `0..<candidateCount`.
+    var candidateCount: Int { get }
+    /// Each candidate's global row number: equal gains go to the smaller row, always.
+    var candidateRows: [Int64] { get }
+    /// Upper bounds on every candidate's gain before anything is selected.
+    mutating func initialBounds() -> [Double]
+    /// The fresh marginal gain of each candidate in `batch` given the current selection.
+    mutating func gains(of batch: [Int]) -> [Double]
+    /// Adds a candidate to the selection.
+    mutating func commit(_ candidate: Int)
+    /// The weight each selected candidate ends up representing, in selection order.
+    func representedWeights(of selection: [Int]) -> [Double]
+}

@@ -1,0 +1,74 @@
+/// The fixed reduction tree over chunks (design §2, phase 4): level 0 holds the chunks in chunk order;
+/// each node of level `l + 1` merges up to `fanIn` consecutive nodes of level `l`; the last level has
+/// one node, the root. Merges read children in node order, never in arrival order.
+public struct MergeTree: Sendable, Equatable {
+    public struct Node: Sendable, Hashable, Comparable, CustomStringConvertible {
+        public let level: Int
+        public let index: Int
+        public init(level: Int, index: Int) {
+            self.level = level
+            self.index = index
+        }
+        public static func < (a: Node, b: Node) -> Bool { (a.level, a.index) < (b.level, b.index) }
+        public var description: String { "L\(level).\(index)" }
+    }
+
+    public let fanIn: Int
+    /// Node count per level; `levelSizes[0]` is the chunk count.
+    public let levelSizes: [Int]
+
+    public init(leaves: Int, fanIn: Int) {
+        precondition(leaves >= 1 && fanIn >= 2)
+        self.fanIn = fanIn
+        var sizes = [leaves]
+        while sizes.last! > 1 { sizes.append((sizes.last! + fanIn - 1) / fanIn) }
+        levelSizes = sizes
+    }
+
+    public var root: Node { Node(level: levelSizes.count - 1, index: 0) }
+
+    public func children(of node: Node) -> [Node] {
+        guard node.level > 0 else { return [] }
+        let below = levelSizes[node.level - 1]
+        return (node.index * fanIn ..< min(below, (node.index + 1) * fanIn)).map { Node(level: node.level - 1, index: $0) }
+    }
+
+    public func parent(of node: Node) -> Node? {
+        node == root ? nil : Node(level: node.level + 1, index: node.index / fanIn)
+    }
+
+    /// The chunks beneath a node.
+    public func leaves(of node: Node) -> Range<Int> {
+        var lower = node.index, upper = node.index + 1
+        for _ in 0 ..< node.level {
+            lower *= fanIn
+            upper *= fanIn
+        }
+        return lower ..< min(upper, levelSizes[0])
+    }
+
+    /// Every merge node (level ≥ 1), bottom level first, in index order.
+    public var mergeNodes: [Node] {
+        levelSizes.indices.dropFirst().flatMap { l in (0 ..< levelSizes[l]).map { Node(level: l, index: $0) } }
+    }
+}
+
+/// Local and merge budgets (design §2, phases 3–4).
+public struct BudgetRule: Sendable, Equatable {
+    public let k: Int
+    public let oversample: Double
+    public let totalRows: Int
+
+    public init(k: Int, oversample: Double, totalRows: Int) {
+        self.k = k
+        self.oversample = oversample
+        self.totalRows = totalRows
+    }
+
+    /// `min(k, ⌈α · k · rows / N⌉)` for a node that is not the root; `k` at the root.
+    public func budget(rows: Int, isRoot: Bool) -> Int {
+        if isRoot { return min(k, rows) }
+        let share = (oversample * Double(k) * Double(rows) / Double(max(1, totalRows))).rounded(.up)
+        return max(1, min(rows, k, Int(share)))
+    }
+}

@@ -1,0 +1,186 @@
+import HeapModule
+import Foundation
+
+/// How the greedy loop finds each step's best candidate. All three give the classic greedy's
+/// answer for a given objective (stochastic: its (1 − 1/e − ε) guarantee in expectation), and all break
+/// equal gains on the smaller global row.
+public enum Optimizer: Sendable, Equatable, Hashable {
+    /// Re-evaluates every remaining candidate at every step. O(k · n) gain evaluations; the reference.
+    case naive
+    /// Minoux's lazy greedy: a heap of stale upper bounds, re-evaluated a batch at a time until the
+    /// best one is fresh. Same picks as `naive`, usually far fewer evaluations (default).
+    case lazy
+    /// Each step evaluates a seeded random sample of `(n / k) · ln(1 / ε)` remaining candidates.
+    case stochastic(epsilon: Double)
+
+    public var name: String {
+        switch self {
+        case .naive: "naive"
+        case .lazy: "lazy"
+        case .stochastic(let e): "stochastic(epsilon=\(e))"
+        }
+    }
+}
+
+/// Tuning for the greedy loops; each knob's default is the one `SelectionSettings` uses.
+public struct OptimizerTuning: Sendable, Equatable {
+    public enum Default {
+        public static let lazyBatch = 32
+        public static let scanBatch = 64
+        public static let denseLimitBytes = 512 << 20
+    }
+
+    /// Stale candidates re-evaluated together by lazy greedy when similarities are computed on the
+    /// fly: each `sgemm` call re-reads every target row, so batching amortises that read; too large a
+    /// batch evaluates candidates that turn out not to be needed.
+    public var lazyBatch: Int = Default.lazyBatch
+    /// Candidates evaluated together by naive and stochastic greedy.
+    public var scanBatch: Int = Default.scanBatch
+    /// A candidate × target similarity block up to this size (bytes) is computed once, whole; larger
+    /// ones are computed a batch of columns at a time. 512 MiB holds an 8,192-row chunk's block twice.
+    public var denseLimitBytes: Int = Default.denseLimitBytes
+
+    public init(lazyBatch: Int = Default.lazyBatch, scanBatch: Int = Default.scanBatch,
+                denseLimitBytes: Int = Default.denseLimitBytes) {
+        self.lazyBatch = lazyBatch
+        self.scanBatch = scanBatch
+        self.denseLimitBytes = denseLimitBytes
+    }
+}
+
+public enum Greedy {
+    /// Runs the optimizer on `objective` until `budget` candidates are picked (or none remain).
+    public static func select<O: GreedyObjective>(
+        _ objective: inout O, budget: Int, optimizer: Optimizer,
+        tuning: OptimizerTuning = .init(), random: inout SeededRandom
+    ) -> GreedySelection {
+        let k = min(budget, objective.candidateCount)
+        var picks: [Int] = [], gains: [Double] = []
+        picks.reserveCapacity(k)
+        gains.reserveCapacity(k)
+        guard k > 0 else { return GreedySelection(picks: [], gains: [], weights: []) }
+        switch optimizer {
+        case .naive:
+            naive(&objective, k: k, batch: tuning.scanBatch, picks: &picks, gains: &gains)
+        case .lazy:
+            lazy(&objective, k: k, batch: tuning.lazyBatch, picks: &picks, gains: &gains)
+        case .stochastic(let epsilon):
+            stochastic(&objective, k: k, epsilon: epsilon, batch: tuning.scanBatch,
+                       random: &random, picks: &picks, gains: &gains)
+        }
+        return GreedySelection(picks: picks, gains: gains, weights: objective.representedWeights(of: picks))
+    }
+
+    /// Whether `(g, row)` beats `(best, bestRow)`: larger gain, then smaller row.
+    @inline(__always)
+    static func better(_ g: Double, _ row: Int64, than best: Double, _ bestRow: Int64) -> Bool {
+        g > best || (g == best && row < bestRow)
+    }
+
+    private static func naive<O: GreedyObjective>(
+        _ objective: inout O, k: Int, batch: Int, picks: inout [Int], gains: inout [Double]
+    ) {
+        var remaining = Array(0 ..< objective.candidateCount)
+        let rows = objective.candidateRows
+        for _ in 0 ..< k {
+            let (index, gain) = best(of: remaining, in: &objective, batch: batch, rows: rows)
+            objective.commit(remaining[index])
+            picks.append(remaining[index])
+            gains.append(gain)
+            remaining.remove(at: index)
+        }
+    }
+
+    /// The position in `pool` of the best candidate, and its gain.
+    private static func best<O: GreedyObjective>(
+        of pool: [Int], in objective: inout O, batch: Int, rows: [Int64]
+    ) -> (Int, Double) {
+        var bestIndex = -1, bestGain = -Double.infinity, bestRow = Int64.max
+        var start = 0
+        while start < pool.count {
+            let slice = Array(pool[start ..< min(pool.count, start + batch)])
+            for (offset, g) in objective.gains(of: slice).enumerated() {
+                let j = slice[offset]
+                if better(g, rows[j], than: bestGain, bestRow) {
+                    bestIndex = start + offset
+                    bestGain = g
+                    bestRow = rows[j]
+                }
+            }
+            start += batch
+        }
+        return (bestIndex, bestGain)
+    }
+
+    struct Entry: Comparable {
+        var bound: Double
+        var row: Int64
+        var candidate: Int
+        var freshAt: Int
+
+        // Max of the heap = largest bound, then smallest row.
+        static func < (a: Entry, b: Entry) -> Bool {
+            a.bound < b.bound || (a.bound == b.bound && a.row > b.row)
+        }
+        static func == (a: Entry, b: Entry) -> Bool { a.bound == b.bound && a.row == b.row }
+    }
+
+    private static func lazy<O: GreedyObjective>(
+        _ objective: inout O, k: Int, batch: Int, picks: inout [Int], gains: inout [Double]
+    ) {
+        let rows = objective.candidateRows
+        let bounds = objective.initialBounds()
+        var heap = Heap(bounds.enumerated().map { Entry(bound: $1, row: rows[$0], candidate: $0, freshAt: -1) })
+        var stale: [Entry] = []
+        var ids: [Int] = []
+        // The batch follows the last step's need: steps on a flat gain landscape re-evaluate hundreds
+        // of candidates, and then one wide `sgemm` beats many narrow ones.
+        var width = batch, evaluatedThisStep = 0
+        while picks.count < k, let top = heap.max {
+            let step = picks.count
+            if top.freshAt == step {
+                // Fresh and on top: no stale bound (an upper bound on its gain) beats it.
+                _ = heap.removeMax()
+                objective.commit(top.candidate)
+                picks.append(top.candidate)
+                gains.append(top.bound)
+                width = min(max(batch, evaluatedThisStep / 2), 16 * batch)
+                evaluatedThisStep = 0
+                continue
+            }
+            stale.removeAll(keepingCapacity: true)
+            ids.removeAll(keepingCapacity: true)
+            while stale.count < width, let next = heap.max, next.freshAt != step {
+                stale.append(heap.removeMax())
+                ids.append(next.candidate)
+            }
+            let fresh = objective.gains(of: ids)
+            evaluatedThisStep += ids.count
+            for (entry, g) in zip(stale, fresh) {
+                heap.insert(Entry(bound: g, row: entry.row, candidate: entry.candidate, freshAt: step))
+            }
+        }
+    }
+
+    private static func stochastic<O: GreedyObjective>(
+        _ objective: inout O, k: Int, epsilon: Double, batch: Int, random: inout SeededRandom,
+        picks: inout [Int], gains: inout [Double]
+    ) {
+        let n = objective.candidateCount
+        let rows = objective.candidateRows
+        let size = max(1, Int((Double(n) / Double(k) * log(1 / epsilon)).rounded(.up)))
+        var remaining = Array(0 ..< n)
+        for _ in 0 ..< k {
+            // Partial Fisher–Yates: the sample is the first `s` slots of `remaining`.
+            let s = min(size, remaining.count)
+            for i in 0 ..< s { remaining.swapAt(i, i + random.index(below: remaining.count - i)) }
+            let sample = Array(remaining[0 ..< s])
+            let (index, gain) = best(of: sample, in: &objective, batch: batch, rows: rows)
+            objective.commit(sample[index])
+            picks.append(sample[index])
+            gains.append(gain)
+            remaining.swapAt(index, remaining.count - 1)
+            remaining.removeLast()
+        }
+    }
+}

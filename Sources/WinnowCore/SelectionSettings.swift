@@ -1,0 +1,99 @@
+/// Every knob of a selection, with its one documented default (`SelectionSettings.Default`). The CLI
+/// fills it from flags and validates it; tasks receive it as an immutable value.
+public struct SelectionSettings: Sendable, Equatable {
+    public enum Default {
+        /// Facility location with the shifted cosine: representativeness, the common ask.
+        public static let objective = Objective.facilityLocation(.shiftedCosine)
+        public static let optimizer = Optimizer.lazy
+        /// Rows per chunk: an 8,192-row chunk's similarity work stays in cache-sized batches and its
+        /// candidate matrix in ~12 MiB at d = 384; bigger chunks close more of the quality gap (§2b).
+        public static let chunkRows = 8192
+        /// Rows per block of the random partition: chunks are unions of random 64-row blocks, so each
+        /// chunk is a near-uniform sample of the pool while reads stay sequential inside a block.
+        public static let blockRows = 64
+        public static let partition = Partition.random
+        /// α: local budgets are α times a chunk's proportional share of k (design §2, phase 3).
+        public static let oversample = 4.0
+        /// Children per merge node.
+        public static let fanIn = 8
+        public static let seed: UInt64 = 0
+        public static let merge = MergeMode.weighted
+        public static let stochasticEpsilon = 0.01
+    }
+
+    public var objective: Objective = Default.objective
+    public var optimizer: Optimizer = Default.optimizer
+    public var tuning = OptimizerTuning()
+    /// k: rows in the final selection.
+    public var budget: Int
+    public var chunkRows: Int = Default.chunkRows
+    public var blockRows: Int = Default.blockRows
+    public var partition: Partition = Default.partition
+    public var oversample: Double = Default.oversample
+    public var fanIn: Int = Default.fanIn
+    public var seed: UInt64 = Default.seed
+    public var merge: MergeMode = Default.merge
+
+    public init(budget: Int) { self.budget = budget }
+
+    /// Problems a user can fix, in words that say what to change; empty when valid.
+    public func problems() -> [String] {
+        var out: [String] = []
+        if budget < 1 { out.append("--budget must be at least 1 (got \(budget))") }
+        if chunkRows < 2 { out.append("--chunk-rows must be at least 2 (got \(chunkRows))") }
+        if blockRows < 1 { out.append("block rows must be at least 1") }
+        if partition == .random && chunkRows % blockRows != 0 {
+            out.append("--chunk-rows must be a multiple of \(blockRows) with --partition random (got \(chunkRows))")
+        }
+        if !(oversample >= 1) || !oversample.isFinite { out.append("--oversample must be at least 1 (got \(oversample))") }
+        if fanIn < 2 { out.append("--fan-in must be at least 2 (got \(fanIn))") }
+        if case .stochastic(let e) = optimizer, !(e > 0 && e < 1) {
+            out.append("--epsilon must be in (0, 1) (got \(e))")
+        }
+        if case .facilityLocation(let m) = objective, m == .euclidean || m == .cosineDistance {
+            out.append("facility location needs a similarity (shifted-cosine, dot or rbf)")
+        }
+        if case .facilityLocation(.rbf(let g)) = objective, !(g > 0) || !g.isFinite {
+            out.append("--rbf-gamma must be positive (got \(g))")
+        }
+        if case .kCenter(let m) = objective, m != .euclidean && m != .cosineDistance {
+            out.append("k-center needs a distance (euclidean or cosine)")
+        }
+        return out
+    }
+}
+
+/// What the selection maximises.
+public enum Objective: Sendable, Equatable, Hashable {
+    case facilityLocation(Measure)
+    case kCenter(Measure)
+
+    public var name: String {
+        switch self {
+        case .facilityLocation: "facility-location"
+        case .kCenter: "k-center"
+        }
+    }
+
+    public var measure: Measure {
+        switch self {
+        case .facilityLocation(let m), .kCenter(let m): m
+        }
+    }
+}
+
+/// How a chunk's rows are chosen.
+public enum Partition: String, Sendable, Equatable, Hashable, CaseIterable {
+    /// Seeded random 64-row blocks from across the pool (RandGreeDi's guarantee needs it).
+    case random
+    /// Contiguous row ranges.
+    case contiguous
+}
+
+/// How a merge node weighs its candidates.
+public enum MergeMode: String, Sendable, Equatable, Hashable, CaseIterable {
+    /// Each candidate stands for the rows it represented below (weighted coreset).
+    case weighted
+    /// GreeDi's plain union: every candidate counts once.
+    case unweighted
+}

@@ -1,0 +1,127 @@
+import WinnowCore
+import WinnowNative
+
+/// The pool: one or more 2-D float32/float16 `.npy` files with the same `d`, read as one array whose
+/// global row numbers run through the files in manifest order. Only headers are read to open it;
+/// rows come from the memory maps on demand.
+public final class Pool: Sendable {
+    public struct File: Sendable {
+        public let npy: NpyFile
+        public let rows: Int
+        /// Global row number of this file's first row.
+        public let firstRow: Int
+        public var path: String { npy.path }
+        public var dtype: NpyHeader.DType { npy.header.dtype }
+    }
+
+    public let files: [File]
+    public let dimension: Int
+    public let totalRows: Int
+
+    public static func open(paths: [String]) throws(InputError) -> Pool {
+        guard !paths.isEmpty else { throw InputError(.emptyPool, path: "", "no input files") }
+        var files: [File] = []
+        var dimension: Int?
+        var next = 0
+        for path in paths {
+            let npy = try NpyFile.open(path)
+            let h = npy.header
+            guard h.dtype == .float32 || h.dtype == .float16 else {
+                throw InputError(.unsupportedDtype, path: path, byteOffset: 0,
+                                 "dtype '\(h.dtype.rawValue)' is not a pool dtype: vectors must be '<f4' (float32) or '<f2' (float16)")
+            }
+            guard h.shape.count == 2 else {
+                throw InputError(.badShape, path: path, byteOffset: 0,
+                                 "shape \(h.shape) is \(h.shape.count)-D: a pool file must be 2-D (rows, d)")
+            }
+            guard !h.fortranOrder || h.shape[0] <= 1 || h.shape[1] <= 1 else {
+                throw InputError(.fortranOrder, path: path, byteOffset: 0,
+                                 "array is in Fortran order; save it in C order (numpy.ascontiguousarray)")
+            }
+            guard h.shape[1] >= 1 else {
+                throw InputError(.badShape, path: path, byteOffset: 0, "vectors have d = 0")
+            }
+            if let d = dimension, d != h.shape[1] {
+                throw InputError(.dimensionMismatch, path: path, byteOffset: 0,
+                                 "d = \(h.shape[1]) differs from d = \(d) of \(files[0].path)")
+            }
+            dimension = h.shape[1]
+            files.append(File(npy: npy, rows: h.shape[0], firstRow: next))
+            next += h.shape[0]
+        }
+        guard next > 0 else { throw InputError(.emptyPool, path: paths[0], "the pool has no rows") }
+        return Pool(files: files, dimension: dimension!, totalRows: next)
+    }
+
+    private init(files: [File], dimension: Int, totalRows: Int) {
+        self.files = files
+        self.dimension = dimension
+        self.totalRows = totalRows
+    }
+
+    /// The file holding a global row, and the row's number inside it.
+    public func locate(_ row: Int) -> (file: Int, row: Int) {
+        var lo = 0, hi = files.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if files[mid].firstRow <= row { lo = mid } else { hi = mid - 1 }
+        }
+        return (lo, row - files[lo].firstRow)
+    }
+
+    /// The vectors of global row ranges, in order, widened to Float.
+    public func read(_ ranges: [Range<Int>]) -> VectorBlock {
+        var out: [Float] = []
+        out.reserveCapacity(ranges.reduce(0) { $0 + $1.count } * dimension)
+        for range in ranges { append(range, to: &out) }
+        return VectorBlock(values: out, dimension: dimension)
+    }
+
+    /// The vectors of sorted global rows (consecutive rows are read as one range).
+    public func read(rows: [Int]) -> VectorBlock {
+        var ranges: [Range<Int>] = []
+        for r in rows {
+            if let last = ranges.last, last.upperBound == r {
+                ranges[ranges.count - 1] = last.lowerBound ..< r + 1
+            } else {
+                ranges.append(r ..< r + 1)
+            }
+        }
+        return read(ranges)
+    }
+
+    private func append(_ range: Range<Int>, to out: inout [Float]) {
+        var row = range.lowerBound
+        while row < range.upperBound {
+            let (f, local) = locate(row)
+            let file = files[f]
+            let count = min(range.upperBound - row, file.rows - local)
+            let size = file.dtype.size
+            let offset = file.npy.header.dataOffset + local * dimension * size
+            file.npy.map.appendFloats(at: offset, rows: count, dimension: dimension, elementSize: size, to: &out)
+            row += count
+        }
+    }
+
+    /// Byte offset of a global row in its file (for messages and duplicate checks).
+    public func byteOffset(ofRow row: Int) -> (file: Int, offset: Int) {
+        let (f, local) = locate(row)
+        let file = files[f]
+        return (f, file.npy.header.dataOffset + local * dimension * file.dtype.size)
+    }
+
+    /// Every non-finite row among `rows` (global, ascending) whose vectors are `block`.
+    public static func nonfiniteRows(_ block: VectorBlock, rows: [Int64]) -> [Int64] {
+        (0 ..< block.rows).compactMap { i in
+            EmbeddingStatistics.isFinite(block.values, offset: i * block.dimension, dimension: block.dimension) ? nil : rows[i]
+        }
+    }
+
+    /// The error for a non-finite row under `--nonfinite fail`.
+    public func nonfiniteError(row: Int64, count: Int) -> InputError {
+        let (f, local) = locate(Int(row))
+        let more = count > 1 ? " (and \(count - 1) more in the same chunk)" : ""
+        return InputError(.nonfinite, path: files[f].path, row: local,
+                          "row \(local) (global row \(row)) has a NaN or Inf value\(more); rerun with --nonfinite skip to exclude such rows")
+    }
+}

@@ -1,0 +1,39 @@
+import CBLAS
+
+/// The one doorway to OpenBLAS. Matrices are row-major `[Float]` buffers; callers pass row ranges
+/// so that a block of a larger matrix is multiplied without copying it out first.
+public enum BLAS {
+    /// Pins OpenBLAS to one thread. Parallelism comes from worker processes, and a single thread
+    /// also fixes the order of every floating-point reduction, which determinism needs (design §4).
+    public static func useSingleThread() {
+        openblas_set_num_threads(1)
+    }
+
+    /// `c[0..<m·n] = a[rowsA] · b[rowsB]ᵀ`, all row-major with `dimension` columns in `a` and `b`,
+    /// so row `i` of `c` holds the dot products of `a`'s row `rowsA.lowerBound + i` with each row of
+    /// `b[rowsB]`. `c` must hold at least `m·n` values.
+    public static func multiplyTransposed(
+        _ a: [Float], rows rowsA: Range<Int>,
+        by b: [Float], rows rowsB: Range<Int>,
+        dimension: Int,
+        into c: inout [Float]
+    ) {
+        let m = rowsA.count, n = rowsB.count
+        guard m > 0, n > 0 else { return }
+        precondition(rowsA.upperBound * dimension <= a.count, "BLAS: a is too short")
+        precondition(rowsB.upperBound * dimension <= b.count, "BLAS: b is too short")
+        precondition(c.count >= m * n, "BLAS: c is too short")
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                c.withUnsafeMutableBufferPointer { cp in
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, CblasTrans,
+                        Int32(m), Int32(n), Int32(dimension),
+                        1.0, ap.baseAddress! + rowsA.lowerBound * dimension, Int32(dimension),
+                        bp.baseAddress! + rowsB.lowerBound * dimension, Int32(dimension),
+                        0.0, cp.baseAddress!, Int32(n))
+                }
+            }
+        }
+    }
+}

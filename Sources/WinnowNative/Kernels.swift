@@ -1,0 +1,98 @@
+/// Inner loops of the greedy optimizers, written once over raw buffers so that the algorithms in
+/// WinnowCore stay free of pointer code. Every reduction runs in a fixed order (lanes of 8, blocks of
+/// 512 folded into a Double), so the same inputs give the same bits on every run, and every result is
+/// monotone in its terms — lazy greedy relies on that to agree exactly with naive greedy.
+public enum Kernels {
+    static let blockLength = 512
+
+    /// `Σ_i w_i · max(0, sims[offset + i] − cover[i])` for `i` in `0..<cover.count`;
+    /// `weights == nil` means every weight is 1.
+    public static func facilityGain(_ sims: [Float], offset: Int, cover: [Float], weights: [Float]?) -> Double {
+        let n = cover.count
+        precondition(offset >= 0 && offset + n <= sims.count, "facilityGain: sims too short")
+        if let weights { precondition(weights.count == n, "facilityGain: weights length") }
+        return sims.withUnsafeBufferPointer { sp in
+            cover.withUnsafeBufferPointer { cp in
+                let s = UnsafeRawPointer(sp.baseAddress! + offset)
+                let c = UnsafeRawPointer(cp.baseAddress!)
+                guard let weights else {
+                    return reduce(n) { i in
+                        let d = s.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                            - c.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                        return d.replacing(with: 0, where: d .< 0)
+                    } scalar: { i in
+                        max(0, sp[offset + i] - cp[i])
+                    }
+                }
+                return weights.withUnsafeBufferPointer { wp in
+                    let w = UnsafeRawPointer(wp.baseAddress!)
+                    return reduce(n) { i in
+                        let d = s.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                            - c.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                        return d.replacing(with: 0, where: d .< 0)
+                            * w.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                    } scalar: { i in
+                        max(0, sp[offset + i] - cp[i]) * wp[i]
+                    }
+                }
+            }
+        }
+    }
+
+    /// `Σ_i w_i · values[offset + i]` over `count` values, in the same fixed order as `facilityGain`.
+    public static func weightedSum(_ values: [Float], offset: Int, count n: Int, weights: [Float]?) -> Double {
+        precondition(offset >= 0 && offset + n <= values.count, "weightedSum: values too short")
+        return values.withUnsafeBufferPointer { vp in
+            let v = UnsafeRawPointer(vp.baseAddress! + offset)
+            guard let weights else {
+                return reduce(n) { i in v.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) }
+                    scalar: { i in vp[offset + i] }
+            }
+            return weights.withUnsafeBufferPointer { wp in
+                let w = UnsafeRawPointer(wp.baseAddress!)
+                return reduce(n) { i in
+                    v.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                        * w.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                } scalar: { i in vp[offset + i] * wp[i] }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func reduce(
+        _ n: Int, lanes: (Int) -> SIMD8<Float>, scalar: (Int) -> Float
+    ) -> Double {
+        var total = 0.0
+        var i = 0
+        while i + 8 <= n {
+            let end = min(n - (n - i) % 8, i + blockLength)
+            var acc = SIMD8<Float>(repeating: 0)
+            while i < end {
+                acc += lanes(i)
+                i += 8
+            }
+            total += Double(acc.sum())
+        }
+        while i < n {
+            total += Double(scalar(i))
+            i += 1
+        }
+        return total
+    }
+
+    /// `x ↦ clamp((1 + x) / 2, 0, 1)` on `values[range]`: the shifted cosine of normalised vectors.
+    public static func shiftCosine(_ values: inout [Float], range: Range<Int>) {
+        values.withUnsafeMutableBufferPointer { vp in
+            for i in range {
+                vp[i] = min(1, max(0, (1 + vp[i]) * 0.5))
+            }
+        }
+    }
+
+    /// `x ↦ max(0, x)` on `values[range]`.
+    public static func clampNegative(_ values: inout [Float], range: Range<Int>) {
+        values.withUnsafeMutableBufferPointer { vp in
+            for i in range where vp[i] < 0 { vp[i] = 0 }
+        }
+    }
+}

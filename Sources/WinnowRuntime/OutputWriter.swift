@@ -1,0 +1,77 @@
+import Crypto
+import Foundation
+import WinnowCore
+import WinnowIO
+
+/// Writes a run's `selection.npy`, `selection.csv` and `report.json` into `--out`, each atomically.
+/// Nothing is created before the selection is complete, so a failed run leaves no output files.
+public enum OutputWriter {
+    public static func write(
+        _ outcome: SelectionOutcome, options: RunOptions, pool: Pool, columns: SideColumns, to dir: String
+    ) throws -> RunReport {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let selection = outcome.selection
+        let npy = NpyWriter.int64Image(selection.rows)
+        let clock = ContinuousClock()
+        let start = clock.now
+        try AtomicFile.write(npy, to: dir + "/selection.npy")
+        try AtomicFile.write(Data(csv(selection, pool: pool, columns: columns).utf8), to: dir + "/selection.csv")
+
+        let digest = SHA256.hash(data: npy).map { String(format: "%02x", $0) }.joined()
+        var phases = outcome.phases
+        let d = clock.now - start
+        phases.append(("write", Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18))
+        let report = makeReport(outcome, options: options, pool: pool, digest: digest, phases: phases)
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(encoder.encode(report), to: dir + "/report.json")
+        return report
+    }
+
+    static func csv(_ selection: Coreset, pool: Pool, columns: SideColumns) -> String {
+        var out = "rank,row,file,row_in_file,id,gain,weight\n"
+        for i in 0 ..< selection.count {
+            let row = Int(selection.rows[i])
+            let (f, local) = pool.locate(row)
+            let id = columns.ids?[row] ?? ""
+            out += "\(i),\(row),\(quote(pool.files[f].path)),\(local),\(quote(id)),\(selection.gains[i]),\(selection.weights[i])\n"
+        }
+        return out
+    }
+
+    static func quote(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func makeReport(
+        _ outcome: SelectionOutcome, options: RunOptions, pool: Pool, digest: String, phases: [(name: String, seconds: Double)]
+    ) -> RunReport {
+        let s = outcome.settings
+        let st = outcome.statistics
+        let configuration = RunReport.Configuration(
+            objective: s.objective.name, measure: s.objective.measure.name, optimizer: s.optimizer.name,
+            budget: s.budget, chunkRows: s.chunkRows, blockRows: s.blockRows, partition: s.partition.rawValue,
+            oversample: s.oversample, fanIn: s.fanIn, seed: s.seed, merge: s.merge.rawValue,
+            nonfinite: options.nonfinite.rawValue, exact: options.exact, evalSample: options.evalSample)
+        let inputs = pool.files.map {
+            RunReport.Input(path: $0.path, rows: $0.rows, dimension: pool.dimension, dtype: $0.dtype.rawValue,
+                            bytes: $0.npy.fileSize, firstRow: $0.firstRow)
+        }
+        let statistics = RunReport.Statistics(
+            rows: pool.totalRows, finiteRows: st.count, nonfiniteRows: st.nonfiniteRows,
+            skippedRows: outcome.skippedRows.count, zeroRows: st.zeroRows, duplicateRowsWithinChunks: st.duplicateRows,
+            normMin: st.count > 0 ? st.normMin : 0, normMean: st.normMean, normMax: st.normMax,
+            totalVariance: st.totalVariance, mean: st.mean, variance: st.variance)
+        let e = outcome.evaluation
+        let selection = RunReport.Selection(
+            count: outcome.selection.count, sha256: digest, objective: e,
+            vsRandom: e.map { $0.randomObjective > 0 ? $0.objective / $0.randomObjective : 0 })
+        return RunReport(
+            configuration: configuration, inputs: inputs, totalRows: pool.totalRows, dimension: pool.dimension,
+            statistics: statistics, plan: outcome.plan, selection: selection,
+            phases: Dictionary(phases.map { ($0.name, $0.seconds) }, uniquingKeysWith: +),
+            phaseOrder: phases.map(\.name), peakRssBytes: ResourceUsage.peakResidentBytes())
+    }
+}

@@ -1,0 +1,30 @@
+import WinnowCore
+
+/// What to do with rows holding NaN or Inf.
+public enum NonfinitePolicy: String, Sendable, CaseIterable {
+    /// Refuse the pool, naming the first such row (default): a NaN in an embedding is a bug upstream.
+    case fail
+    /// Leave such rows out of the selection and count them in the report.
+    case skip
+}
+
+/// A whole `select` run: the selection settings plus what happens around them.
+public struct RunOptions: Sendable {
+    public enum Default {
+        public static let nonfinite = NonfinitePolicy.fail
+        /// Rows the objective is evaluated on: the whole pool up to this size, else a seeded uniform
+        /// sample of this many rows (evaluation costs `rows × k × d`, so it is bounded by default).
+        public static let evalSample = 100_000
+    }
+
+    public var settings: SelectionSettings
+    public var nonfinite: NonfinitePolicy = Default.nonfinite
+    /// One greedy over the whole pool instead of chunks and merges: the quality reference.
+    public var exact = false
+    /// See `Default.evalSample`; nil: no evaluation.
+    public var evalSample: Int? = Default.evalSample
+    /// With `.rbf`, derive γ = 1 / (2 · total variance) from a statistics pass first.
+    public var rbfGammaFromData = false
+
+    public init(settings: SelectionSettings) { self.settings = settings }
+}

@@ -1,0 +1,78 @@
+import WinnowCore
+import WinnowIO
+
+/// `report.json`: everything needed to trust and reuse a selection (design §1). Documented field by
+/// field in the README; keys are snake_case.
+public struct RunReport: Codable, Sendable {
+    public struct Tool: Codable, Sendable {
+        public var name = "winnow"
+        public var version = WinnowVersion.product
+    }
+
+    public struct Configuration: Codable, Sendable {
+        public var objective: String
+        public var measure: String
+        public var optimizer: String
+        public var budget: Int
+        public var chunkRows: Int
+        public var blockRows: Int
+        public var partition: String
+        public var oversample: Double
+        public var fanIn: Int
+        public var seed: UInt64
+        public var merge: String
+        public var nonfinite: String
+        public var exact: Bool
+        public var evalSample: Int?
+    }
+
+    public struct Input: Codable, Sendable {
+        public var path: String
+        public var rows: Int
+        public var dimension: Int
+        public var dtype: String
+        public var bytes: Int
+        public var firstRow: Int
+    }
+
+    public struct Statistics: Codable, Sendable {
+        public var rows: Int
+        public var finiteRows: Int
+        public var nonfiniteRows: Int
+        public var skippedRows: Int
+        public var zeroRows: Int
+        /// Exact duplicates found inside chunks (a lower bound on the pool's; `winnow inspect` counts all).
+        public var duplicateRowsWithinChunks: Int
+        public var normMin: Double
+        public var normMean: Double
+        public var normMax: Double
+        public var totalVariance: Double
+        public var mean: [Double]
+        public var variance: [Double]
+    }
+
+    public struct Selection: Codable, Sendable {
+        public var count: Int
+        public var sha256: String
+        public var objective: EvaluationResult?
+        /// objective / random objective, when evaluated.
+        public var vsRandom: Double?
+    }
+
+    public var tool = Tool()
+    public var configuration: Configuration
+    public var inputs: [Input]
+    public var totalRows: Int
+    public var dimension: Int
+    public var statistics: Statistics
+    public var plan: SelectionOutcome.PlanSummary
+    public var selection: Selection
+    public var phases: [String: Double]
+    public var phaseOrder: [String]
+    public var peakRssBytes: Int
+}
+
+public enum WinnowVersion {
+    /// The product version (the wire protocol has its own, separate version).
+    public static let product = "0.1.0"
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import WinnowIO
+
+/// The documented exit codes (README "Exit codes"), after BSD sysexits.
+enum ExitStatus {
+    static let usage = ExitCode(64)
+    static let badData = ExitCode(65)
+    static let software = ExitCode(70)
+    static let cannotWrite = ExitCode(73)
+
+    /// Prints an error the way every command does and returns the code to exit with.
+    static func report(_ error: Error) -> ExitCode {
+        switch error {
+        case let e as InputError:
+            printError("error: \(e.description)")
+            return badData
+        case let e as AtomicFile.WriteError:
+            printError("error: \(e.description)")
+            return cannotWrite
+        default:
+            printError("error: \(error)")
+            return software
+        }
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}
