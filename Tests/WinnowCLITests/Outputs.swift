@@ -1,0 +1,15 @@
+import Foundation
+import WinnowIO
+
+enum Outputs {
+    static func selection(_ dir: String) throws -> [Int64] {
+        let file = try NpyFile.open(dir + "/selection.npy")
+        return file.map.integers(at: file.header.dataOffset, count: file.header.shape[0], elementSize: 8)
+    }
+
+    static func bytes(_ path: String) -> Data { FileManager.default.contents(atPath: path) ?? Data() }
+
+    static func report(_ dir: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: bytes(dir + "/report.json")) as! [String: Any]
+    }
+}

@@ -1,0 +1,100 @@
+import XCTest
+import WinnowCore
+import WinnowIO
+import WinnowTestKit
+
+final class SelectCommandTests: XCTestCase {
+    func makePool(_ dir: TemporaryDirectory) throws {
+        let r = try CLI.run(["generate", "--rows", "6000", "--dim", "16", "--clusters", "12", "--files", "3", "--dtype", "float16", "--out", dir.file("pool")])
+        XCTAssertEqual(r.status, 0, r.stderr)
+    }
+
+    func select(_ dir: TemporaryDirectory, _ out: String, _ extra: [String]) throws -> CLI.Result {
+        try CLI.run(["select", "--input", dir.file("pool/pool-*.npy"), "--budget", "40", "--chunk-rows", "512", "--out", dir.file(out)] + extra)
+    }
+
+    /// Same seed ⇒ byte-identical selection.npy; another seed ⇒ a different one.
+    func testDeterministicForASeed() throws {
+        let dir = TemporaryDirectory()
+        try makePool(dir)
+        for extra in [[String](), ["--objective", "k-center"], ["--optimizer", "stochastic"]] {
+            let a = try select(dir, "a", extra + ["--seed", "7"])
+            let b = try select(dir, "b", extra + ["--seed", "7"])
+            let c = try select(dir, "c", extra + ["--seed", "8"])
+            XCTAssertEqual([a.status, b.status, c.status], [0, 0, 0], a.stderr)
+            XCTAssertEqual(Outputs.bytes(dir.file("a/selection.npy")), Outputs.bytes(dir.file("b/selection.npy")), "\(extra)")
+            XCTAssertNotEqual(Outputs.bytes(dir.file("a/selection.npy")), Outputs.bytes(dir.file("c/selection.npy")), "\(extra)")
+        }
+    }
+
+    func testOutputsAreConsistent() throws {
+        let dir = TemporaryDirectory()
+        try makePool(dir)
+        let ids = (0 ..< 6000).map { "doc-\($0)" }.joined(separator: "\n") + "\n"
+        FileManager.default.createFile(atPath: dir.file("ids.txt"), contents: Data(ids.utf8))
+        let r = try select(dir, "out", ["--ids", dir.file("ids.txt")])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(dir.contents("out"), ["report.json", "selection.csv", "selection.npy"])
+        let selection = try Outputs.selection(dir.file("out"))
+        XCTAssertEqual(selection.count, 40)
+        XCTAssertEqual(Set(selection).count, 40)
+        let csv = String(decoding: Outputs.bytes(dir.file("out/selection.csv")), as: UTF8.self).split(separator: "\n")
+        XCTAssertEqual(csv[0], "rank,row,file,row_in_file,id,gain,weight")
+        XCTAssertEqual(csv.count, 41)
+        var weights = 0.0
+        for (rank, line) in csv.dropFirst().enumerated() {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            XCTAssertEqual(Int(cells[0]), rank)
+            XCTAssertEqual(Int64(cells[1]), selection[rank])
+            // 3 files of 2,000 rows: file and row-in-file follow from the global row.
+            let row = Int(cells[1])!
+            XCTAssertTrue(cells[2].hasSuffix(String(format: "pool-%03d.npy", row / 2000)))
+            XCTAssertEqual(Int(cells[3]), row % 2000)
+            XCTAssertEqual(cells[4], "doc-\(row)")
+            weights += Double(cells[6])!
+        }
+        XCTAssertEqual(weights, 6000)
+        let report = try Outputs.report(dir.file("out"))
+        XCTAssertEqual(report["total_rows"] as? Int, 6000)
+        XCTAssertEqual((report["inputs"] as? [Any])?.count, 3)
+        let sel = report["selection"] as! [String: Any]
+        XCTAssertEqual((sel["sha256"] as? String)?.count, 64)
+        let objective = sel["objective"] as! [String: Any]
+        XCTAssertGreaterThan(objective["objective"] as! Double, objective["random_objective"] as! Double)
+    }
+
+    /// The hierarchical selection on a clustered pool stays close to the exact greedy.
+    func testHierarchicalCloseToExact() throws {
+        let dir = TemporaryDirectory()
+        try makePool(dir)
+        XCTAssertEqual(try select(dir, "h", []).status, 0)
+        XCTAssertEqual(try select(dir, "x", ["--exact"]).status, 0)
+        let h = (try Outputs.report(dir.file("h"))["selection"] as! [String: Any])["objective"] as! [String: Any]
+        let x = (try Outputs.report(dir.file("x"))["selection"] as! [String: Any])["objective"] as! [String: Any]
+        let ratio = (h["objective"] as! Double) / (x["objective"] as! Double)
+        XCTAssertGreaterThan(ratio, 0.99)
+    }
+
+    func testInspectJSON() throws {
+        let dir = TemporaryDirectory()
+        try makePool(dir)
+        let r = try CLI.run(["inspect", "--input", dir.file("pool/pool-*.npy"), "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual((json["files"] as? [Any])?.count, 3)
+        let total = json["total"] as! [String: Any]
+        XCTAssertEqual(total["rows"] as? Int, 6000)
+        let table = try CLI.run(["inspect", "--input", dir.file("pool/pool-*.npy")])
+        XCTAssertTrue(table.stdout.contains("total"))
+    }
+
+    func testInspectFindsDuplicatesAcrossFiles() throws {
+        let dir = TemporaryDirectory()
+        let a = NpyFixtures.uniform(rows: 50, dimension: 3, seed: 1)
+        NpyFixtures.write(NpyFixtures.pool(a), to: dir.file("p0.npy"))
+        NpyFixtures.write(NpyFixtures.pool(a.gather([4, 9, 9])), to: dir.file("p1.npy"))
+        let r = try CLI.run(["inspect", "--input", dir.file("p*.npy"), "--json"])
+        let total = (try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any])["total"] as! [String: Any]
+        XCTAssertEqual((total["statistics"] as! [String: Any])["duplicate_rows"] as? Int, 3)
+    }
+}
