@@ -65,10 +65,25 @@ public struct BudgetRule: Sendable, Equatable {
         self.totalRows = totalRows
     }
 
-    /// `min(k, ⌈α · k · rows / N⌉)` for a node that is not the root; `k` at the root.
-    public func budget(rows: Int, isRoot: Bool) -> Int {
+    /// A chunk's local budget: `min(rows, k, ⌈α · k · rows / N⌉)`, or `min(rows, k)` when the chunk
+    /// is the whole tree.
+    public func leafBudget(rows: Int, isRoot: Bool) -> Int {
         if isRoot { return min(k, rows) }
-        let share = (oversample * Double(k) * Double(rows) / Double(max(1, totalRows))).rounded(.up)
-        return max(1, min(rows, k, Int(share)))
+        return max(1, min(rows, k, share(rows, oversample)))
+    }
+
+    /// A merge node's budget: `k` at the root. Below it, at most `⌈α · k · rows / N⌉` and at most half
+    /// of the node's candidates, but never less than the node's plain share `⌈k · rows / N⌉`. With a
+    /// constant α alone, an inner node's budget equals the sum of its children's and candidates pile up
+    /// unchanged until the root (design §2b: 800,000 at 10M rows); halving per level keeps the root near
+    /// a few times k, and the plain-share floor keeps at least k candidates reaching it.
+    public func mergeBudget(rows: Int, candidates: Int, isRoot: Bool) -> Int {
+        if isRoot { return min(k, candidates) }
+        let halved = max(share(rows, 1), (candidates + 1) / 2)
+        return max(1, min(candidates, k, share(rows, oversample), halved))
+    }
+
+    private func share(_ rows: Int, _ factor: Double) -> Int {
+        Int((factor * Double(k) * Double(rows) / Double(max(1, totalRows))).rounded(.up))
     }
 }

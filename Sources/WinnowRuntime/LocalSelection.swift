@@ -59,7 +59,7 @@ public enum LocalSelection {
         let tree = MergeTree(leaves: plan.chunks.count, fanIn: settings.fanIn)
         let budgets = BudgetRule(k: settings.budget, oversample: options.exact ? 1 : settings.oversample, totalRows: n)
         let leafIsRoot = tree.levelSizes.count == 1
-        let leafBudgets = (0 ..< plan.chunks.count).map { budgets.budget(rows: plan.rowCount(ofChunk: $0), isRoot: leafIsRoot) }
+        let leafBudgets = (0 ..< plan.chunks.count).map { budgets.leafBudget(rows: plan.rowCount(ofChunk: $0), isRoot: leafIsRoot) }
         log.info("plan", metadata: [
             "rows": "\(n)", "d": "\(pool.dimension)", "chunks": "\(plan.chunks.count)",
             "levels": "\(tree.levelSizes)", "k": "\(settings.budget)",
@@ -102,8 +102,9 @@ public enum LocalSelection {
             while let parent = tree.parent(of: current), tree.children(of: parent).last == current {
                 let children = tree.children(of: parent).map { done.removeValue(forKey: $0)! }
                 let beneath = children.reduce(0) { $0 + $1.rowsBeneath }
-                let budget = budgets.budget(rows: beneath, isRoot: parent == tree.root)
                 let live = children.filter { $0.count > 0 }
+                let budget = budgets.mergeBudget(rows: beneath, candidates: live.reduce(0) { $0 + $1.count },
+                                                 isRoot: parent == tree.root)
                 done[parent] = live.isEmpty
                     ? Coreset(rows: [], vectors: VectorBlock(values: [], dimension: pool.dimension), gains: [], weights: [], rowsBeneath: beneath)
                     : SelectionTasks.merge(children: live, budget: budget, isRoot: parent == tree.root, settings: settings, node: parent)

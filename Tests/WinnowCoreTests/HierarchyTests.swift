@@ -12,7 +12,7 @@ final class HierarchyTests: XCTestCase {
         let rule = BudgetRule(k: 20, oversample: 4, totalRows: 1024)
         let children = (0 ..< plan.chunks.count).map { c in
             SelectionTasks.chunk(rows: plan.rows(ofChunk: c), vectors: block.gather(plan.rows(ofChunk: c).map { Int($0) }),
-                                 plannedRows: plan.rowCount(ofChunk: c), budget: rule.budget(rows: 256, isRoot: false),
+                                 plannedRows: plan.rowCount(ofChunk: c), budget: rule.leafBudget(rows: 256, isRoot: false),
                                  settings: s, chunk: c)
         }
         for child in children { XCTAssertEqual(child.weights.reduce(0, +), 256) }

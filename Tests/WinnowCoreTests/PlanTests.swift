@@ -45,10 +45,17 @@ final class PlanTests: XCTestCase {
 
     func testBudgets() {
         let rule = BudgetRule(k: 1000, oversample: 4, totalRows: 100_000)
-        XCTAssertEqual(rule.budget(rows: 8192, isRoot: false), 328)
-        XCTAssertEqual(rule.budget(rows: 100_000, isRoot: true), 1000)
-        XCTAssertEqual(rule.budget(rows: 50_000, isRoot: false), 1000)
-        XCTAssertEqual(rule.budget(rows: 10, isRoot: false), 1)
+        XCTAssertEqual(rule.leafBudget(rows: 8192, isRoot: false), 328)
+        XCTAssertEqual(rule.leafBudget(rows: 100_000, isRoot: true), 1000)
+        XCTAssertEqual(rule.leafBudget(rows: 50_000, isRoot: false), 1000)
+        XCTAssertEqual(rule.leafBudget(rows: 10, isRoot: false), 1)
+        // Merge nodes keep at most half their candidates, never less than their plain share of k.
+        let big = BudgetRule(k: 10_000, oversample: 4, totalRows: 1_000_000)
+        XCTAssertEqual(big.mergeBudget(rows: 65_536, candidates: 2_624, isRoot: false), 1_312)
+        XCTAssertEqual(big.mergeBudget(rows: 524_288, candidates: 10_496, isRoot: false), 5_248)
+        XCTAssertEqual(big.mergeBudget(rows: 524_288, candidates: 8_000, isRoot: false), 5_243)
+        XCTAssertEqual(big.mergeBudget(rows: 1_000_000, candidates: 10_496, isRoot: true), 10_000)
+        XCTAssertEqual(rule.mergeBudget(rows: 100_000, candidates: 600, isRoot: true), 600)
     }
 
     func testSettingsProblemsNameTheFlag() {

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import WinnowCore
+import WinnowNative
+
+/// `winnow bench kernel`: the similarity-block kernel (one `sgemm` plus the shifted-cosine transform)
+/// beside a plain `sgemm` of the same shape, in the same process, as a throughput ratio.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Micro-benchmarks: similarity-block throughput against plain cblas_sgemm on the same shapes.")
+
+    @Option(help: "Rows of the block (candidates = targets).") var rows: Int = 8192
+    @Option(name: .customLong("dim"), help: "Vector dimension.") var dimension: Int = 384
+    @Option(help: "Repetitions (the best is kept).") var repeats: Int = 3
+
+    func run() throws {
+        BLAS.useSingleThread()
+        let block = VectorBlock(values: SyntheticPool(rows: rows, dimension: dimension).generate(0 ..< rows).values, dimension: dimension)
+        let clock = ContinuousClock()
+        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+        var out = [Float](repeating: 0, count: rows * rows)
+        var plain = Double.infinity, kernel = Double.infinity
+        for _ in 0 ..< repeats {
+            plain = min(plain, seconds(clock.measure {
+                BLAS.multiplyTransposed(block.values, rows: 0 ..< rows, by: block.values, rows: 0 ..< rows, dimension: dimension, into: &out)
+            }))
+            kernel = min(kernel, seconds(clock.measure {
+                let k = PairwiseKernel(measure: .shiftedCosine, targets: block)
+                out = k.allValues()
+            }))
+        }
+        let flop = 2.0 * Double(rows) * Double(rows) * Double(dimension)
+        print(String(format: "{\"rows\": %d, \"dim\": %d, \"sgemm_gflops\": %.2f, \"kernel_gflops\": %.2f, \"ratio\": %.3f}",
+                     rows, dimension, flop / plain / 1e9, flop / kernel / 1e9, plain / kernel))
+    }
+}
