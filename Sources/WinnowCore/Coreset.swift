@@ -20,4 +20,9 @@ public struct Coreset: Sendable, Equatable {
     }
 
     public var count: Int { rows.count }
+
+    /// A node with nothing to offer (every row beneath it was excluded), still standing for its rows.
+    public static func empty(dimension: Int, rowsBeneath: Int) -> Coreset {
+        Coreset(rows: [], vectors: VectorBlock(values: [], dimension: dimension), gains: [], weights: [], rowsBeneath: rowsBeneath)
+    }
 }

@@ -45,7 +45,7 @@ public enum LocalSelection {
         func lap(_ name: String) {
             let now = clock.now
             let d = now - mark
-            phases.append((name, Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18))
+            phases.append((name, d.seconds))
             mark = now
         }
 
@@ -94,7 +94,7 @@ public enum LocalSelection {
             }
             let node = MergeTree.Node(level: 0, index: c)
             done[node] = rows.isEmpty
-                ? Coreset(rows: [], vectors: VectorBlock(values: [], dimension: pool.dimension), gains: [], weights: [], rowsBeneath: plan.rowCount(ofChunk: c))
+                ? Coreset.empty(dimension: pool.dimension, rowsBeneath: plan.rowCount(ofChunk: c))
                 : SelectionTasks.chunk(rows: rows, vectors: vectors, plannedRows: plan.rowCount(ofChunk: c),
                                        budget: leafBudgets[c], settings: settings, chunk: c)
             // Merge eagerly, as soon as a node's last child is in, so only one path of the tree is held.
@@ -106,7 +106,7 @@ public enum LocalSelection {
                 let budget = budgets.mergeBudget(rows: beneath, candidates: live.reduce(0) { $0 + $1.count },
                                                  isRoot: parent == tree.root)
                 done[parent] = live.isEmpty
-                    ? Coreset(rows: [], vectors: VectorBlock(values: [], dimension: pool.dimension), gains: [], weights: [], rowsBeneath: beneath)
+                    ? Coreset.empty(dimension: pool.dimension, rowsBeneath: beneath)
                     : SelectionTasks.merge(children: live, budget: budget, isRoot: parent == tree.root, settings: settings, node: parent)
                 if live.count < children.count { done[parent]!.rowsBeneath = beneath }
                 mergeTasks += 1

@@ -19,8 +19,7 @@ public enum OutputWriter {
 
         let digest = SHA256.hash(data: npy).map { String(format: "%02x", $0) }.joined()
         var phases = outcome.phases
-        let d = clock.now - start
-        phases.append(("write", Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18))
+        phases.append(("write", (clock.now - start).seconds))
         let report = makeReport(outcome, options: options, pool: pool, digest: digest, phases: phases)
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase

@@ -17,17 +17,16 @@ struct Bench: ParsableCommand {
         BLAS.useSingleThread()
         let block = VectorBlock(values: SyntheticPool(rows: rows, dimension: dimension).generate(0 ..< rows).values, dimension: dimension)
         let clock = ContinuousClock()
-        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
         var out = [Float](repeating: 0, count: rows * rows)
         var plain = Double.infinity, kernel = Double.infinity
         for _ in 0 ..< repeats {
-            plain = min(plain, seconds(clock.measure {
+            plain = min(plain, clock.measure {
                 BLAS.multiplyTransposed(block.values, rows: 0 ..< rows, by: block.values, rows: 0 ..< rows, dimension: dimension, into: &out)
-            }))
-            kernel = min(kernel, seconds(clock.measure {
+            }.seconds)
+            kernel = min(kernel, clock.measure {
                 let k = PairwiseKernel(measure: .shiftedCosine, targets: block)
                 out = k.allValues()
-            }))
+            }.seconds)
         }
         let flop = 2.0 * Double(rows) * Double(rows) * Double(dimension)
         print(String(format: "{\"rows\": %d, \"dim\": %d, \"sgemm_gflops\": %.2f, \"kernel_gflops\": %.2f, \"ratio\": %.3f}",
