@@ -1,12 +1,15 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
 // Dependencies point one way, downwards (design §5):
-//   winnow (CLI) → WinnowRuntime → WinnowIO → WinnowCore → WinnowNative → CBLAS
-// WinnowNative is the only target that touches unsafe pointers (BLAS calls, mmap, SIMD kernels).
+//   winnow (CLI) → WinnowRuntime → WinnowTransport → CZeroMQ
+//                               → WinnowWire → WinnowCluster → WinnowCore → WinnowNative → CBLAS
+//                               → WinnowIO → WinnowCore
+// WinnowNative and WinnowTransport are the only targets that touch unsafe pointers (BLAS calls, mmap,
+// SIMD kernels; ZeroMQ messages and pipes).
 let package = Package(
     name: "Winnow",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "winnow", targets: ["winnow"]),
         .library(name: "WinnowCore", targets: ["WinnowCore"]),
@@ -17,12 +20,19 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         .systemLibrary(
             name: "CBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
         ),
         .target(
             name: "WinnowNative",
@@ -43,26 +53,51 @@ let package = Package(
             ]
         ),
         .target(
+            name: "WinnowCluster",
+            dependencies: [
+                "WinnowCore",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
+        .target(
+            name: "WinnowWire",
+            dependencies: [
+                "WinnowCore", "WinnowCluster",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "WinnowTransport",
+            dependencies: ["CZeroMQ"]
+        ),
+        .target(
             name: "WinnowRuntime",
             dependencies: [
-                "WinnowCore", "WinnowIO",
+                "WinnowCore", "WinnowIO", "WinnowCluster", "WinnowWire", "WinnowTransport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
         .executableTarget(
             name: "winnow",
             dependencies: [
-                "WinnowRuntime", "WinnowIO", "WinnowCore",
+                "WinnowRuntime", "WinnowIO", "WinnowCore", "WinnowCluster", "WinnowTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "WinnowTestKit",
-            dependencies: ["WinnowCore", "WinnowIO"]
+            dependencies: ["WinnowCore", "WinnowIO", "WinnowCluster"]
         ),
         .testTarget(name: "WinnowCoreTests", dependencies: ["WinnowCore", "WinnowTestKit"]),
         .testTarget(name: "WinnowIOTests", dependencies: ["WinnowIO", "WinnowCore", "WinnowTestKit"]),
-        .testTarget(name: "WinnowCLITests", dependencies: ["winnow", "WinnowIO", "WinnowTestKit"]),
+        .testTarget(name: "WinnowClusterTests", dependencies: ["WinnowCluster", "WinnowCore", "WinnowTestKit"]),
+        .testTarget(name: "WinnowWireTests", dependencies: [
+            "WinnowWire", "WinnowCluster", "WinnowCore", "WinnowTransport", "WinnowTestKit",
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
+        .testTarget(name: "WinnowCLITests", dependencies: ["winnow", "WinnowIO", "WinnowTestKit", "WinnowTransport", "WinnowWire"]),
     ]
 )

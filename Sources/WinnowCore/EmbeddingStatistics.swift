@@ -33,6 +33,21 @@ public struct EmbeddingStatistics: Sendable, Equatable, Codable {
         duplicateRows = 0
     }
 
+    /// Rebuilds statistics from their parts, as a worker sent them.
+    public init(dimension: Int, count: Int, mean: [Double], m2: [Double], normMin: Double, normMax: Double,
+                normSum: Double, zeroRows: Int, nonfiniteRows: Int, duplicateRows: Int) {
+        self.dimension = dimension
+        self.count = count
+        self.mean = mean
+        self.m2 = m2
+        self.normMin = normMin
+        self.normMax = normMax
+        self.normSum = normSum
+        self.zeroRows = zeroRows
+        self.nonfiniteRows = nonfiniteRows
+        self.duplicateRows = duplicateRows
+    }
+
     /// Per-dimension variance (population).
     public var variance: [Double] { m2.map { count > 0 ? $0 / Double(count) : 0 } }
     public var normMean: Double { count > 0 ? normSum / Double(count) : 0 }

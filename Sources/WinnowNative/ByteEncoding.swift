@@ -18,3 +18,16 @@ public enum ByteEncoding {
         values.map { $0.littleEndian }.withUnsafeBytes { Array($0) }
     }
 }
+
+extension ByteEncoding {
+    /// Little-endian float32 values from their byte image; nil when the length is not a multiple of 4.
+    public static func floats(fromFloat32 bytes: [UInt8]) -> [Float]? {
+        guard bytes.count % 4 == 0 else { return nil }
+        var out = [Float](repeating: 0, count: bytes.count / 4)
+        out.withUnsafeMutableBytes { $0.copyBytes(from: bytes) }
+        #if _endian(big)
+        out = out.map { Float(bitPattern: $0.bitPattern.byteSwapped) }
+        #endif
+        return out
+    }
+}

@@ -14,6 +14,19 @@ public struct SelectionOutcome: Sendable {
     public var phases: [(name: String, seconds: Double)]
     /// The settings the run actually used (γ filled in when derived from the data).
     public var settings: SelectionSettings
+    /// Workers, counters and wire traffic, when the run was distributed.
+    public var cluster: ClusterReport?
+
+    public init(selection: Coreset, statistics: EmbeddingStatistics, plan: PlanSummary, skippedRows: [Int64],
+                evaluation: EvaluationResult?, phases: [(name: String, seconds: Double)], settings: SelectionSettings) {
+        self.selection = selection
+        self.statistics = statistics
+        self.plan = plan
+        self.skippedRows = skippedRows
+        self.evaluation = evaluation
+        self.phases = phases
+        self.settings = settings
+    }
 
     public struct PlanSummary: Sendable, Codable {
         public var chunks: Int
@@ -21,6 +34,14 @@ public struct SelectionOutcome: Sendable {
         public var minLeafBudget: Int
         public var maxLeafBudget: Int
         public var mergeTasks: Int
+
+        public init(_ job: SelectionJob) {
+            chunks = job.chunkCount
+            levels = job.tree.levelSizes
+            minLeafBudget = job.leafBudgets.min() ?? 0
+            maxLeafBudget = job.leafBudgets.max() ?? 0
+            mergeTasks = job.tree.mergeNodes.count
+        }
     }
 }
 
@@ -50,74 +71,45 @@ public enum LocalSelection {
         }
 
         let n = pool.totalRows
-        var planSettings = settings
-        if options.exact {
-            planSettings.partition = .contiguous
-            planSettings.chunkRows = max(n, 2)
-        }
-        let plan = ChunkPlan(totalRows: n, settings: planSettings)
-        let tree = MergeTree(leaves: plan.chunks.count, fanIn: settings.fanIn)
-        let budgets = BudgetRule(k: settings.budget, oversample: options.exact ? 1 : settings.oversample, totalRows: n)
-        let leafIsRoot = tree.levelSizes.count == 1
-        let leafBudgets = (0 ..< plan.chunks.count).map { budgets.leafBudget(rows: plan.rowCount(ofChunk: $0), isRoot: leafIsRoot) }
+        let job = SelectionJob(totalRows: n, dimension: pool.dimension, settings: settings, exact: options.exact)
         log.info("plan", metadata: [
-            "rows": "\(n)", "d": "\(pool.dimension)", "chunks": "\(plan.chunks.count)",
-            "levels": "\(tree.levelSizes)", "k": "\(settings.budget)",
+            "rows": "\(n)", "d": "\(pool.dimension)", "chunks": "\(job.chunkCount)",
+            "levels": "\(job.tree.levelSizes)", "k": "\(settings.budget)",
         ])
         lap("plan")
 
         if options.rbfGammaFromData, case .facilityLocation(.rbf) = settings.objective {
-            var stats = EmbeddingStatistics(dimension: pool.dimension)
-            for c in plan.chunks.indices { stats.add(pool.read(plan.chunks[c])) }
-            let gamma = 1 / max(2 * stats.totalVariance, .leastNormalMagnitude)
-            settings.objective = .facilityLocation(.rbf(gamma: gamma))
-            log.info("rbf bandwidth from the data", metadata: ["gamma": "\(gamma)"])
+            settings.objective = .facilityLocation(.rbf(gamma: rbfGamma(pool: pool, plan: job.plan)))
+            log.info("rbf bandwidth from the data", metadata: ["gamma": "\(settings.objective.measure.name)"])
             lap("statistics")
         }
 
         var statistics = EmbeddingStatistics(dimension: pool.dimension)
         var skipped: [Int64] = []
         var done: [MergeTree.Node: Coreset] = [:]
-        var mergeTasks = 0
-        for c in plan.chunks.indices {
-            var rows = plan.rows(ofChunk: c)
-            var vectors = pool.read(plan.chunks[c])
-            statistics.merge(EmbeddingStatistics.of(vectors))
-            let bad = Pool.nonfiniteRows(vectors, rows: rows)
-            if !bad.isEmpty {
-                if options.nonfinite == .fail { throw pool.nonfiniteError(row: bad[0], count: bad.count) }
-                skipped += bad
-                let badSet = Set(bad)
-                let keep = rows.indices.filter { !badSet.contains(rows[$0]) }
-                rows = keep.map { rows[$0] }
-                vectors = vectors.gather(keep)
-            }
-            let node = MergeTree.Node(level: 0, index: c)
-            done[node] = rows.isEmpty
-                ? Coreset.empty(dimension: pool.dimension, rowsBeneath: plan.rowCount(ofChunk: c))
-                : SelectionTasks.chunk(rows: rows, vectors: vectors, plannedRows: plan.rowCount(ofChunk: c),
-                                       budget: leafBudgets[c], settings: settings, chunk: c)
+        for c in 0 ..< job.chunkCount {
+            let output = try ChunkRunner.run(job.chunkTask(c), pool: pool, settings: settings,
+                                             skipNonfinite: options.nonfinite == .skip)
+            statistics.merge(output.statistics)
+            skipped += output.skipped
             // Merge eagerly, as soon as a node's last child is in, so only one path of the tree is held.
-            var current = node
-            while let parent = tree.parent(of: current), tree.children(of: parent).last == current {
-                let children = tree.children(of: parent).map { done.removeValue(forKey: $0)! }
-                let beneath = children.reduce(0) { $0 + $1.rowsBeneath }
-                let live = children.filter { $0.count > 0 }
-                let budget = budgets.mergeBudget(rows: beneath, candidates: live.reduce(0) { $0 + $1.count },
-                                                 isRoot: parent == tree.root)
-                done[parent] = live.isEmpty
-                    ? Coreset.empty(dimension: pool.dimension, rowsBeneath: beneath)
-                    : SelectionTasks.merge(children: live, budget: budget, isRoot: parent == tree.root, settings: settings, node: parent)
-                if live.count < children.count { done[parent]!.rowsBeneath = beneath }
-                mergeTasks += 1
+            var current = MergeTree.Node(level: 0, index: c)
+            var result = output.coreset
+            while let parent = job.tree.parent(of: current), job.tree.children(of: parent).last == current {
+                let children = job.tree.children(of: parent).dropLast().map { done.removeValue(forKey: $0)! } + [result]
+                switch job.mergeStep(parent, children: children) {
+                case .done(let c): result = c
+                case .greedy(let task): result = task.run(settings: settings)
+                }
                 current = parent
             }
-            if (c + 1) % max(1, plan.chunks.count / 10) == 0 || c + 1 == plan.chunks.count {
-                log.info("progress", metadata: ["chunks": "\(c + 1)/\(plan.chunks.count)"])
+            done[current] = result
+            if (c + 1) % max(1, job.chunkCount / 10) == 0 || c + 1 == job.chunkCount {
+                log.info("progress", metadata: ["chunks": "\(c + 1)/\(job.chunkCount)"])
             }
         }
         lap("select")
-        let selection = done[tree.root]!
+        let selection = done[job.tree.root]!
         guard selection.count > 0 else {
             throw InputError(.emptyPool, path: pool.files[0].path, "every row was excluded (non-finite); nothing to select")
         }
@@ -127,11 +119,15 @@ public enum LocalSelection {
             evaluation = evaluate(pool: pool, selection: selection, sample: sample, skipped: Set(skipped), settings: settings)
             lap("evaluate")
         }
-        let summary = SelectionOutcome.PlanSummary(
-            chunks: plan.chunks.count, levels: tree.levelSizes,
-            minLeafBudget: leafBudgets.min() ?? 0, maxLeafBudget: leafBudgets.max() ?? 0, mergeTasks: mergeTasks)
-        return SelectionOutcome(selection: selection, statistics: statistics, plan: summary, skippedRows: skipped,
+        return SelectionOutcome(selection: selection, statistics: statistics, plan: .init(job), skippedRows: skipped,
                                 evaluation: evaluation, phases: phases, settings: settings)
+    }
+
+    /// γ = 1 / (2 · total variance): the RBF bandwidth that makes a typical pair's similarity e^(−1).
+    static func rbfGamma(pool: Pool, plan: ChunkPlan) -> Double {
+        var stats = EmbeddingStatistics(dimension: pool.dimension)
+        for c in plan.chunks.indices { stats.add(pool.read(plan.chunks[c])) }
+        return 1 / max(2 * stats.totalVariance, .leastNormalMagnitude)
     }
 
     /// The objective on the whole pool (or a seeded sample of it), beside a seeded random subset.

@@ -71,6 +71,6 @@ public enum OutputWriter {
             configuration: configuration, inputs: inputs, totalRows: pool.totalRows, dimension: pool.dimension,
             statistics: statistics, plan: outcome.plan, selection: selection,
             phases: Dictionary(phases.map { ($0.name, $0.seconds) }, uniquingKeysWith: +),
-            phaseOrder: phases.map(\.name), peakRssBytes: ResourceUsage.peakResidentBytes())
+            phaseOrder: phases.map(\.name), peakRssBytes: ResourceUsage.peakResidentBytes(), cluster: outcome.cluster)
     }
 }

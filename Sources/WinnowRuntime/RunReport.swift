@@ -70,6 +70,8 @@ public struct RunReport: Codable, Sendable {
     public var phases: [String: Double]
     public var phaseOrder: [String]
     public var peakRssBytes: Int
+    /// Present when the run was distributed: per-worker tasks, rows, busy and idle time; counters; wire.
+    public var cluster: ClusterReport?
 }
 
 public enum WinnowVersion {

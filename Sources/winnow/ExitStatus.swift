@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import WinnowIO
+import WinnowRuntime
+import WinnowTransport
 
 /// The documented exit codes (README "Exit codes"), after BSD sysexits.
 enum ExitStatus {
@@ -8,6 +10,7 @@ enum ExitStatus {
     static let badData = ExitCode(65)
     static let software = ExitCode(70)
     static let cannotWrite = ExitCode(73)
+    static let temporary = ExitCode(75)
 
     /// Prints an error the way every command does and returns the code to exit with.
     static func report(_ error: Error) -> ExitCode {
@@ -15,6 +18,12 @@ enum ExitStatus {
         case let e as InputError:
             printError("error: \(e.description)")
             return badData
+        case let e as RunFailure:
+            printError("error: \(e.message)")
+            return ExitCode(e.status)
+        case let e as TransportError:
+            printError("error: ZeroMQ \(e.description)")
+            return temporary
         case let e as AtomicFile.WriteError:
             printError("error: \(e.description)")
             return cannotWrite

@@ -1,159 +1,55 @@
 import ArgumentParser
 import Foundation
-import Logging
-import WinnowCore
-import WinnowIO
-import WinnowNative
+import WinnowCluster
 import WinnowRuntime
 
-/// `winnow select`: flags → validated `RunOptions` → `LocalSelection` → `OutputWriter`.
+/// `winnow select`: the embedded default — a coordinator in this process and `--workers` local
+/// worker processes of this binary over loopback ZeroMQ; `--workers 0` runs everything in this
+/// process without sockets (the reference the distributed run matches byte for byte).
 struct Select: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Select a diverse, representative subset of a pool.",
         discussion: "Writes DIR/selection.npy (int64 global rows, greedy order), DIR/selection.csv and DIR/report.json.")
 
-    enum ObjectiveName: String, ExpressibleByArgument, CaseIterable {
-        case facilityLocation = "facility-location"
-        case kCenter = "k-center"
-    }
+    @OptionGroup var selection: SelectionOptions
 
-    enum SimilarityName: String, ExpressibleByArgument, CaseIterable {
-        case shiftedCosine = "shifted-cosine", dot, rbf
-    }
+    @Option(help: "Local worker processes (0: select in this process, no sockets). Default: one per core.")
+    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    enum DistanceName: String, ExpressibleByArgument, CaseIterable {
-        case euclidean, cosine
-    }
+    @Option(help: "Tasks each local worker runs at once.")
+    var slots: Int = ClusterSettings.Default.slots
 
-    enum OptimizerName: String, ExpressibleByArgument, CaseIterable {
-        case lazy, naive, stochastic
-    }
-
-    @OptionGroup var pool: PoolOptions
-
-    @Option(help: "k: rows to select.")
-    var budget: Int
-
-    @Option(help: "Output folder.")
-    var out: String
-
-    @Option(help: "What to maximise.")
-    var objective: ObjectiveName = .facilityLocation
-
-    @Option(help: "Facility-location similarity.")
-    var similarity: SimilarityName = .shiftedCosine
-
-    @Option(help: "RBF bandwidth γ in exp(−γ‖a−b‖²) (default: 1 / (2 × the pool's total variance)).")
-    var rbfGamma: Double?
-
-    @Option(help: "k-center distance.")
-    var distance: DistanceName = .euclidean
-
-    @Option(help: "Greedy optimizer.")
-    var optimizer: OptimizerName = .lazy
-
-    @Option(help: "ε of stochastic greedy: each step samples (n/k)·ln(1/ε) candidates.")
-    var epsilon: Double = SelectionSettings.Default.stochasticEpsilon
-
-    @Option(help: "Rows per chunk.")
-    var chunkRows: Int = SelectionSettings.Default.chunkRows
-
-    @Option(help: "How chunks are cut: random (seeded 64-row blocks) or contiguous.")
-    var partition: Partition = SelectionSettings.Default.partition
-
-    @Option(help: "α: local budget = α × the chunk's share of k.")
-    var oversample: Double = SelectionSettings.Default.oversample
-
-    @Option(help: "Children per merge node.")
-    var fanIn: Int = SelectionSettings.Default.fanIn
-
-    @Option(help: "Merge candidates weighted by the rows they represent, or GreeDi's unweighted union.")
-    var merge: MergeMode = SelectionSettings.Default.merge
-
-    @Option(help: "Seed of every random choice.")
-    var seed: UInt64 = SelectionSettings.Default.seed
-
-    @Option(help: "Rows with NaN/Inf: fail (exit 65 naming the row) or skip (exclude and count).")
-    var nonfinite: NonfinitePolicy = RunOptions.Default.nonfinite
-
-    @Flag(help: "One greedy over the whole pool (the quality reference; no chunks, no merges).")
-    var exact = false
-
-    @Option(help: "Evaluate the objective on the whole pool up to this many rows, else on a seeded sample of this many.")
-    var evalSample: Int = RunOptions.Default.evalSample
-
-    @Flag(help: "Skip evaluating the objective.")
-    var noEval = false
-
-    @Option(help: "External ids: .npy int64/int32 or a text file, one per pool row.")
-    var ids: String?
-
-    @Option(help: "Quality score per row: .npy float32.")
-    var quality: String?
-
-    @Option(help: "Label per row: .npy int32/int64.")
-    var labels: String?
-
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
-
-    func options() throws -> RunOptions {
-        var s = SelectionSettings(budget: budget)
-        switch objective {
-        case .facilityLocation:
-            switch similarity {
-            case .shiftedCosine: s.objective = .facilityLocation(.shiftedCosine)
-            case .dot: s.objective = .facilityLocation(.dot)
-            case .rbf: s.objective = .facilityLocation(.rbf(gamma: rbfGamma ?? 1))
-            }
-        case .kCenter:
-            s.objective = .kCenter(distance == .euclidean ? .euclidean : .cosineDistance)
-        }
-        switch optimizer {
-        case .lazy: s.optimizer = .lazy
-        case .naive: s.optimizer = .naive
-        case .stochastic: s.optimizer = .stochastic(epsilon: epsilon)
-        }
-        s.chunkRows = chunkRows
-        s.partition = partition
-        s.oversample = oversample
-        s.fanIn = fanIn
-        s.merge = merge
-        s.seed = seed
-        if let problem = s.problems().first { throw ValidationError(problem) }
-        if evalSample < 0 { throw ValidationError("--eval-sample must be 0 (whole pool) or more") }
-        var o = RunOptions(settings: s)
-        o.nonfinite = nonfinite
-        o.exact = exact
-        o.evalSample = noEval ? nil : evalSample
-        o.rbfGammaFromData = similarity == .rbf && rbfGamma == nil
-        return o
+    func validate() throws {
+        if workers < 0 { throw ValidationError("--workers must be 0 or more (got \(workers))") }
+        if slots < 1 { throw ValidationError("--slots must be at least 1 (got \(slots))") }
     }
 
     func run() throws {
-        let options = try options()
-        let log = LogSetup.make(level: logLevel)
-        BLAS.useSingleThread()
-        do {
-            let pool = try pool.open()
-            let columns = try SideColumns.load(ids: ids, quality: quality, labels: labels, rows: pool.totalRows)
-            let outcome = try LocalSelection.run(pool: pool, options: options, log: log)
-            let report = try OutputWriter.write(outcome, options: options, pool: pool, columns: columns, to: out)
-            var line = "selected \(report.selection.count) of \(report.totalRows) rows → \(out)/selection.npy"
-            if let e = report.selection.objective {
-                line += String(format: "; objective %.6g on %d %@ rows (random subset: %.6g, ratio %.4f)",
-                               e.objective, e.rows, e.on, e.randomObjective, report.selection.vsRandom ?? 0)
+        try selection.execute { pool, options, log in
+            if workers == 0 || options.exact { return try LocalSelection.run(pool: pool, options: options, log: log) }
+            let stop = StopSignals()
+            stop.install()
+            var local: LocalWorkers?
+            defer { local?.stop() }
+            let outcome = try DistributedSelection.run(
+                pool: pool, options: options, bind: "tcp://127.0.0.1:*", cluster: ClusterSettings(), stop: stop, log: log,
+                watchdog: {
+                    // Workers exit on their own only when told to, or when they cannot work here.
+                    guard let local, local.allExited else { return nil }
+                    return RunFailure(status: 70, "every local worker exited before the run was done (see their messages above)")
+                }
+            ) { endpoint in
+                let hash = endpoint.configHash.map { String(format: "%02x", $0) }.joined()
+                let level = selection.logLevel.rawValue
+                let slots = slots
+                local = LocalWorkers(count: workers, executable: LocalWorkers.currentExecutable) { i in
+                    ["worker", "--connect", endpoint.address, "--name", "local-\(i)", "--slots", "\(slots)",
+                     "--expect-config", hash, "--log-level", level]
+                }
             }
-            print(line)
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            throw ExitStatus.report(error)
+            // Workers were told to shut down; give them a moment to leave on their own.
+            _ = local?.wait(timeout: .seconds(5))
+            return outcome
         }
     }
 }
-
-extension Partition: ExpressibleByArgument {}
-extension MergeMode: ExpressibleByArgument {}
-extension NonfinitePolicy: ExpressibleByArgument {}
-extension Logger.Level: @retroactive ExpressibleByArgument {}

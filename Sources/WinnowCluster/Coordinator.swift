@@ -1,0 +1,371 @@
+import HeapModule
+import WinnowCore
+
+/// The coordinator of design §2–§3 as a pure state machine: messages and clock ticks in, actions
+/// out. It owns the lease ledger and the merge tree; it never touches a socket, a file or a clock,
+/// so tests drive it through an in-memory transport with a manual clock.
+///
+/// Leasing is credit-based: a worker announces `slots` in its Hello and holds at most that many
+/// leases; each result returns a credit. The next lease is the lowest pending chunk, then the lowest
+/// merge node whose children are all in. Merge steps that need no greedy (every child empty, or
+/// candidates within budget) are done here at once.
+public struct Coordinator {
+    public enum Action: Sendable, Equatable {
+        case send(PeerID, CoordinatorMessage)
+        /// The root is done; the run's result.
+        case finished(ClusterOutcome)
+        /// A task failed in a way that fails the run (bad data).
+        case failed(TaskFailure)
+        case log(LogLevel, String, [String: String])
+    }
+
+    public enum LogLevel: Sendable, Equatable { case debug, info, warning, error }
+
+    struct Peer {
+        var name: String
+        var slots: Int
+        var leases: Set<UInt64> = []
+        var lastSeen: Duration
+        var joined: Duration
+        var tally: WorkerTally
+    }
+
+    struct LeaseRecord {
+        var node: MergeTree.Node
+        var peer: PeerID
+        var issued: Duration
+    }
+
+    enum Phase: Equatable { case running, finished, failed }
+
+    public let job: SelectionJob
+    public let welcome: Welcome
+    public let runID: String
+    /// Tells this coordinator's leases from those of an earlier incarnation of the run.
+    public let epoch: UInt64
+    public let settings: ClusterSettings
+
+    private var phase = Phase.running
+    private var peers: [PeerID: Peer] = [:]
+    private var departed: [WorkerTally] = []
+    private var leases: [UInt64: LeaseRecord] = [:]
+    private var nextLeaseID: UInt64 = 1
+    private var pendingChunks: Heap<Int>
+    private var readyMerges = Heap<MergeTree.Node>()
+    private var mergeTasks: [MergeTree.Node: MergeTask] = [:]
+    /// Results waiting for their parent's other children.
+    private var done: [MergeTree.Node: Coreset] = [:]
+    private var completed: Set<MergeTree.Node> = []
+    private var chunkStatistics: [EmbeddingStatistics?]
+    private var chunkSkipped: [[Int64]]
+    private var lastHeartbeat: Duration = .zero
+    private var now: Duration = .zero
+    public private(set) var counters = ClusterCounters()
+
+    public init(job: SelectionJob, welcome: Welcome, runID: String, epoch: UInt64, settings: ClusterSettings) {
+        self.job = job
+        self.welcome = welcome
+        self.runID = runID
+        self.epoch = epoch
+        self.settings = settings
+        pendingChunks = Heap(0 ..< job.chunkCount)
+        chunkStatistics = Array(repeating: nil, count: job.chunkCount)
+        chunkSkipped = Array(repeating: [], count: job.chunkCount)
+    }
+
+    public var isRunning: Bool { phase == .running }
+    public var connectedWorkers: Int { peers.count }
+    public var tasksLeft: Int { job.chunkCount + job.tree.mergeNodes.count - completed.count }
+
+    // MARK: events
+
+    /// A decoded message from a peer. `header` is the envelope it came in.
+    public mutating func receive(_ message: WorkerMessage, header: MessageHeader, from peer: PeerID, now: Duration) -> [Action] {
+        self.now = now
+        var actions: [Action] = []
+        if case .hello(let hello) = message {
+            actions += greet(hello, header: header, from: peer)
+            actions += dispatch()
+            return actions
+        }
+        guard peers[peer] != nil else {
+            counters.invalidMessages += 1
+            return [.log(.warning, "message from a peer that has not said Hello; dropped", ["peer": "\(peer)"])]
+        }
+        peers[peer]!.lastSeen = now
+        guard header.protocolVersion == MessageHeader.protocolVersion, header.runID == runID else {
+            counters.staleResults += 1
+            return [.log(.warning, "message for another run or protocol; dropped",
+                         ["peer": "\(peer)", "run": header.runID, "protocol": "\(header.protocolVersion)"])]
+        }
+        switch message {
+        case .hello: break
+        case .heartbeat: break
+        case .chunkResult(let r):
+            actions += accept(node: MergeTree.Node(level: 0, index: r.chunk), leaseID: r.leaseID, from: peer,
+                              busy: r.busySeconds, epoch: header.epoch) { (coordinator: inout Coordinator) throws(InvalidResult) -> Coreset in
+                try coordinator.validate(r)
+                coordinator.chunkStatistics[r.chunk] = r.statistics
+                coordinator.chunkSkipped[r.chunk] = r.skippedRows
+                return r.coreset
+            }
+        case .mergeResult(let r):
+            actions += accept(node: r.node, leaseID: r.leaseID, from: peer, busy: r.busySeconds, epoch: header.epoch) { (coordinator: inout Coordinator) throws(InvalidResult) -> Coreset in
+                try coordinator.validate(r)
+                return r.coreset
+            }
+        case .release(let ids, let reason):
+            actions.append(.log(.info, "worker gave leases back", ["peer": "\(peer)", "leases": "\(ids.count)", "reason": reason]))
+            actions += retire(peer, lost: false)
+        case .failure(let f):
+            actions += fail(f, from: peer)
+        }
+        actions += dispatch()
+        return actions
+    }
+
+    /// Time passes: heartbeats out, silent peers declared gone, their leases back in the queue.
+    public mutating func tick(now: Duration) -> [Action] {
+        self.now = now
+        var actions: [Action] = []
+        for (id, peer) in peers.sorted(by: { $0.key < $1.key }) where now - peer.lastSeen > settings.silenceLimit {
+            counters.workersLost += 1
+            actions.append(.log(.warning, "worker silent; declared gone, its leases go back to the queue",
+                                ["peer": peer.name, "leases": "\(peer.leases.count)"]))
+            actions += retire(id, lost: true)
+        }
+        if now - lastHeartbeat >= settings.heartbeat {
+            lastHeartbeat = now
+            for id in peers.keys.sorted() { actions.append(.send(id, .heartbeat)) }
+        }
+        actions += dispatch()
+        return actions
+    }
+
+    /// Stops the run from outside (a signal): every worker is told to exit.
+    public mutating func abort(reason: String, status: Int) -> [Action] {
+        guard phase == .running else { return [] }
+        phase = .failed
+        return peers.keys.sorted().map { .send($0, .shutdown(reason: reason, status: status)) }
+    }
+
+    // MARK: handshake
+
+    private mutating func greet(_ hello: Hello, header: MessageHeader, from id: PeerID) -> [Action] {
+        func reject(_ reason: Rejection.Reason, _ detail: String) -> [Action] {
+            counters.rejectedHellos += 1
+            return [.send(id, .reject(Rejection(reason, detail))),
+                    .log(.warning, "worker rejected", ["peer": header.sender, "reason": detail])]
+        }
+        if header.protocolVersion != MessageHeader.protocolVersion {
+            return reject(.protocolVersion, "protocol version \(header.protocolVersion) is not supported; this coordinator speaks \(MessageHeader.protocolVersion)")
+        }
+        if !hello.expectedConfigHash.isEmpty && hello.expectedConfigHash != welcome.configHash {
+            return reject(.configHash, "the worker expects configuration \(hex(hello.expectedConfigHash)); this run is \(hex(welcome.configHash))")
+        }
+        guard phase == .running else { return reject(.shuttingDown, "the run is over") }
+        guard (1 ... 1024).contains(hello.slots) else { return reject(.invalid, "slots must be 1...1024 (got \(hello.slots))") }
+        if peers[id] != nil {
+            // A repeated Hello (the worker resent it before our Welcome arrived): answer again, keep its leases.
+            peers[id]!.lastSeen = now
+            return [.send(id, .welcome(welcome))]
+        }
+        let name = header.sender.isEmpty ? "\(id)" : header.sender
+        peers[id] = Peer(name: name, slots: hello.slots, lastSeen: now, joined: now,
+                         tally: WorkerTally(name: name, host: hello.host, pid: hello.pid, slots: hello.slots))
+        return [.send(id, .welcome(welcome)),
+                .log(.info, "worker joined", ["peer": name, "host": hello.host, "pid": "\(hello.pid)", "slots": "\(hello.slots)"])]
+    }
+
+    // MARK: leasing
+
+    private mutating func dispatch() -> [Action] {
+        guard phase == .running else { return [] }
+        var actions: [Action] = []
+        // Peers in join order, so a run's lease log reads the same every time.
+        for id in peers.keys.sorted(by: { (peers[$0]!.joined, $0) < (peers[$1]!.joined, $1) }) {
+            while peers[id]!.leases.count < peers[id]!.slots, let work = nextWork() {
+                let lease = Lease(id: nextLeaseID, work: work)
+                nextLeaseID += 1
+                counters.leasesIssued += 1
+                leases[lease.id] = LeaseRecord(node: lease.node, peer: id, issued: now)
+                peers[id]!.leases.insert(lease.id)
+                actions.append(.send(id, .lease(lease)))
+            }
+        }
+        return actions
+    }
+
+    private mutating func nextWork() -> Lease.Work? {
+        if let c = pendingChunks.popMin() { return .chunk(job.chunkTask(c)) }
+        if let node = readyMerges.popMin() { return .merge(mergeTasks[node]!) }
+        return nil
+    }
+
+    /// Puts a lease's task back in its queue unless its result is already in.
+    private mutating func requeue(_ leaseID: UInt64) {
+        guard let record = leases.removeValue(forKey: leaseID) else { return }
+        peers[record.peer]?.leases.remove(leaseID)
+        guard !completed.contains(record.node) else { return }
+        // Another copy may still be out (a backup, or a lease reissued after a silence).
+        guard !leases.values.contains(where: { $0.node == record.node }) else { return }
+        counters.leasesReissued += 1
+        if record.node.level == 0 { pendingChunks.insert(record.node.index) } else { readyMerges.insert(record.node) }
+    }
+
+    private mutating func retire(_ id: PeerID, lost: Bool) -> [Action] {
+        guard var peer = peers.removeValue(forKey: id) else { return [] }
+        peer.tally.leasesLost += peer.leases.count
+        peer.tally.gone = lost
+        for l in peer.leases.sorted() { requeue(l) }
+        finalize(&peer)
+        departed.append(peer.tally)
+        return []
+    }
+
+    private func finalize(_ peer: inout Peer) {
+        let connected = (now - peer.joined).seconds
+        peer.tally.connectedSeconds = connected
+        peer.tally.idleSeconds = max(0, Double(peer.slots) * connected - peer.tally.busySeconds)
+    }
+
+    // MARK: results
+
+    private struct InvalidResult: Error { var reason: String }
+
+    private mutating func accept(
+        node: MergeTree.Node, leaseID: UInt64, from id: PeerID, busy: Double, epoch: UInt64,
+        _ body: (inout Coordinator) throws(InvalidResult) -> Coreset
+    ) -> [Action] {
+        let record = leases.removeValue(forKey: leaseID)
+        peers[id]?.leases.remove(leaseID)
+        if let record, record.peer != id { peers[record.peer]?.leases.remove(leaseID) }
+        guard epoch == self.epoch else {
+            counters.staleResults += 1
+            if record != nil { leases[leaseID] = record; requeue(leaseID) }
+            return [.log(.warning, "result from another coordinator epoch; ignored", ["peer": "\(id)", "node": "\(node)"])]
+        }
+        guard node.level < job.tree.levelSizes.count, node.index < job.tree.levelSizes[node.level],
+              record == nil || record!.node == node else {
+            counters.invalidResults += 1
+            if record != nil { leases[leaseID] = record; requeue(leaseID) }
+            return [.log(.warning, "result names a task its lease was not for; dropped", ["peer": "\(id)", "node": "\(node)"])]
+        }
+        guard !completed.contains(node) else {
+            counters.duplicateResults += 1
+            return [.log(.debug, "duplicate result ignored (first valid result wins)", ["peer": "\(id)", "node": "\(node)"])]
+        }
+        let coreset: Coreset
+        do {
+            coreset = try body(&self)
+        } catch {
+            counters.invalidResults += 1
+            if record != nil { leases[leaseID] = record; requeue(leaseID) }
+            return [.log(.warning, "invalid result dropped; task goes back to the queue",
+                         ["peer": "\(id)", "node": "\(node)", "reason": error.reason])]
+        }
+        if var peer = peers[id] {
+            if node.level == 0 {
+                peer.tally.chunkTasks += 1
+                peer.tally.rows += coreset.rowsBeneath
+            } else {
+                peer.tally.mergeTasks += 1
+                peer.tally.rows += mergeTasks[node]?.candidateCount ?? 0
+            }
+            peer.tally.busySeconds += max(0, busy)
+            peers[id] = peer
+        }
+        // Copies of the same task still out are now pointless.
+        var actions: [Action] = []
+        for (other, r) in leases where r.node == node {
+            leases[other] = nil
+            peers[r.peer]?.leases.remove(other)
+            actions.append(.send(r.peer, .cancel(leaseID: other)))
+        }
+        return actions + complete(node, coreset)
+    }
+
+    private func validate(_ r: ChunkResult) throws(InvalidResult) {
+        guard r.chunk < job.chunkCount else { throw InvalidResult(reason: "chunk \(r.chunk) does not exist") }
+        let task = job.chunkTask(r.chunk)
+        guard r.coreset.count <= task.budget else {
+            throw InvalidResult(reason: "\(r.coreset.count) picks exceed the budget \(task.budget)")
+        }
+        guard r.coreset.rowsBeneath == task.plannedRows else {
+            throw InvalidResult(reason: "rows beneath \(r.coreset.rowsBeneath) ≠ the chunk's \(task.plannedRows)")
+        }
+        guard r.coreset.vectors.dimension == job.dimension, r.statistics.dimension == job.dimension else {
+            throw InvalidResult(reason: "dimension differs from the pool's \(job.dimension)")
+        }
+        for row in r.coreset.rows + r.skippedRows where !task.ranges.contains(where: { $0.contains(Int(row)) }) {
+            throw InvalidResult(reason: "row \(row) is not in chunk \(r.chunk)")
+        }
+    }
+
+    private func validate(_ r: MergeResult) throws(InvalidResult) {
+        guard let task = mergeTasks[r.node] else { throw InvalidResult(reason: "\(r.node) is not a merge waiting for a result") }
+        guard r.coreset.count <= task.budget else {
+            throw InvalidResult(reason: "\(r.coreset.count) picks exceed the budget \(task.budget)")
+        }
+        guard r.coreset.vectors.dimension == job.dimension else { throw InvalidResult(reason: "dimension differs") }
+        let candidates = Set(task.children.flatMap(\.rows))
+        for row in r.coreset.rows where !candidates.contains(row) {
+            throw InvalidResult(reason: "row \(row) was not a candidate of \(r.node)")
+        }
+    }
+
+    /// Records a node's result and runs every merge step it unlocks.
+    private mutating func complete(_ node: MergeTree.Node, _ coreset: Coreset) -> [Action] {
+        completed.insert(node)
+        mergeTasks[node] = nil
+        guard node != job.tree.root else { return finish(coreset) }
+        done[node] = coreset
+        let parent = job.tree.parent(of: node)!
+        let siblings = job.tree.children(of: parent)
+        guard siblings.allSatisfy({ done[$0] != nil }) else { return [] }
+        let children = siblings.map { done.removeValue(forKey: $0)! }
+        switch job.mergeStep(parent, children: children) {
+        case .done(let result):
+            counters.mergesOnCoordinator += 1
+            return complete(parent, result)
+        case .greedy(let task):
+            mergeTasks[parent] = task
+            readyMerges.insert(parent)
+            return []
+        }
+    }
+
+    private mutating func finish(_ selection: Coreset) -> [Action] {
+        phase = .finished
+        var statistics = EmbeddingStatistics(dimension: job.dimension)
+        for s in chunkStatistics { if let s { statistics.merge(s) } }
+        var workers = departed
+        for id in peers.keys.sorted(by: { peers[$0]!.joined < peers[$1]!.joined }) {
+            finalize(&peers[id]!)
+            workers.append(peers[id]!.tally)
+        }
+        let outcome = ClusterOutcome(selection: selection, statistics: statistics, skippedRows: chunkSkipped.flatMap { $0 },
+                                     workers: workers, counters: counters)
+        var actions: [Action] = peers.keys.sorted().map { .send($0, .shutdown(reason: "the run is done", status: 0)) }
+        actions.append(.finished(outcome))
+        return actions
+    }
+
+    private mutating func fail(_ failure: TaskFailure, from id: PeerID) -> [Action] {
+        if failure.code == .poolMismatch {
+            // This worker cannot see the pool the run reads: its problem, not the run's.
+            var actions: [Action] = [.log(.error, "worker cannot read the pool; it leaves the run",
+                                          ["peer": "\(id)", "reason": failure.message])]
+            actions += retire(id, lost: false)
+            return actions
+        }
+        guard phase == .running else { return [] }
+        phase = .failed
+        let status = failure.code == .nonfinite || failure.code == .badData ? 65 : 70
+        var actions: [Action] = peers.keys.sorted().map { .send($0, .shutdown(reason: failure.message, status: status)) }
+        actions.append(.failed(failure))
+        return actions
+    }
+}
+
+func hex(_ bytes: [UInt8]) -> String { bytes.map { String($0, radix: 16).leftPadded(2) }.joined() }

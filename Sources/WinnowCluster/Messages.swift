@@ -1,0 +1,202 @@
+import WinnowCore
+
+/// The messages of design §3 as domain values. `WinnowWire` converts them to and from protobuf;
+/// the state machines see only these.
+
+/// A worker's first words.
+public struct Hello: Sendable, Equatable {
+    public var productVersion: String
+    public var slots: Int
+    public var host: String
+    public var pid: Int
+    /// The configuration hash the worker was told to join; empty: any.
+    public var expectedConfigHash: [UInt8]
+
+    public init(productVersion: String, slots: Int, host: String, pid: Int, expectedConfigHash: [UInt8] = []) {
+        self.productVersion = productVersion
+        self.slots = slots
+        self.host = host
+        self.pid = pid
+        self.expectedConfigHash = expectedConfigHash
+    }
+}
+
+/// Everything a worker needs to run tasks of a run.
+public struct RunConfig: Sendable, Equatable {
+    public struct File: Sendable, Equatable {
+        public var path: String
+        public var rows: Int
+        public var bytes: Int
+        /// "<f4" or "<f2".
+        public var dtype: String
+
+        public init(path: String, rows: Int, bytes: Int, dtype: String) {
+            self.path = path
+            self.rows = rows
+            self.bytes = bytes
+            self.dtype = dtype
+        }
+    }
+
+    public var files: [File]
+    public var dimension: Int
+    public var totalRows: Int
+    public var settings: SelectionSettings
+    public var skipNonfinite: Bool
+
+    public init(files: [File], dimension: Int, totalRows: Int, settings: SelectionSettings, skipNonfinite: Bool) {
+        self.files = files
+        self.dimension = dimension
+        self.totalRows = totalRows
+        self.settings = settings
+        self.skipNonfinite = skipNonfinite
+    }
+}
+
+public struct Welcome: Sendable, Equatable {
+    public var configHash: [UInt8]
+    public var config: RunConfig
+    public var heartbeat: Duration
+    public var liveness: Int
+
+    public init(configHash: [UInt8], config: RunConfig, heartbeat: Duration, liveness: Int) {
+        self.configHash = configHash
+        self.config = config
+        self.heartbeat = heartbeat
+        self.liveness = liveness
+    }
+}
+
+public struct Rejection: Sendable, Equatable, Error {
+    public enum Reason: Sendable, Equatable {
+        case protocolVersion, configHash, shuttingDown, invalid
+    }
+
+    public var reason: Reason
+    public var detail: String
+
+    public init(_ reason: Reason, _ detail: String) {
+        self.reason = reason
+        self.detail = detail
+    }
+}
+
+/// One leased task.
+public struct Lease: Sendable, Equatable {
+    public enum Work: Sendable, Equatable {
+        case chunk(ChunkTask)
+        case merge(MergeTask)
+    }
+
+    public var id: UInt64
+    public var work: Work
+
+    public init(id: UInt64, work: Work) {
+        self.id = id
+        self.work = work
+    }
+
+    public var node: MergeTree.Node {
+        switch work {
+        case .chunk(let t): MergeTree.Node(level: 0, index: t.chunk)
+        case .merge(let t): t.node
+        }
+    }
+}
+
+public struct ChunkResult: Sendable, Equatable {
+    public var leaseID: UInt64
+    public var chunk: Int
+    public var coreset: Coreset
+    public var statistics: EmbeddingStatistics
+    public var skippedRows: [Int64]
+    public var busySeconds: Double
+
+    public init(leaseID: UInt64, chunk: Int, coreset: Coreset, statistics: EmbeddingStatistics, skippedRows: [Int64], busySeconds: Double) {
+        self.leaseID = leaseID
+        self.chunk = chunk
+        self.coreset = coreset
+        self.statistics = statistics
+        self.skippedRows = skippedRows
+        self.busySeconds = busySeconds
+    }
+}
+
+public struct MergeResult: Sendable, Equatable {
+    public var leaseID: UInt64
+    public var node: MergeTree.Node
+    public var coreset: Coreset
+    public var busySeconds: Double
+
+    public init(leaseID: UInt64, node: MergeTree.Node, coreset: Coreset, busySeconds: Double) {
+        self.leaseID = leaseID
+        self.node = node
+        self.coreset = coreset
+        self.busySeconds = busySeconds
+    }
+}
+
+/// A task that failed for a reason another try would not fix (bad data, a pool that differs).
+public struct TaskFailure: Sendable, Equatable, Error {
+    public enum Code: Sendable, Equatable {
+        case badData, nonfinite, poolMismatch, invalidTask, internalError
+    }
+
+    public var leaseID: UInt64
+    public var node: MergeTree.Node
+    public var code: Code
+    public var message: String
+    public var path: String?
+    public var row: Int64?
+    public var byteOffset: Int64?
+
+    public init(leaseID: UInt64, node: MergeTree.Node, code: Code, message: String,
+                path: String? = nil, row: Int64? = nil, byteOffset: Int64? = nil) {
+        self.leaseID = leaseID
+        self.node = node
+        self.code = code
+        self.message = message
+        self.path = path
+        self.row = row
+        self.byteOffset = byteOffset
+    }
+}
+
+/// Worker → coordinator.
+public enum WorkerMessage: Sendable, Equatable {
+    case hello(Hello)
+    case heartbeat(leases: [UInt64], tasksDone: Int)
+    case chunkResult(ChunkResult)
+    case mergeResult(MergeResult)
+    case release(leases: [UInt64], reason: String)
+    case failure(TaskFailure)
+}
+
+/// Coordinator → worker.
+public enum CoordinatorMessage: Sendable, Equatable {
+    case welcome(Welcome)
+    case reject(Rejection)
+    case heartbeat
+    case lease(Lease)
+    case cancel(leaseID: UInt64)
+    case shutdown(reason: String, status: Int)
+}
+
+/// The envelope fields around every message (design §3).
+public struct MessageHeader: Sendable, Equatable {
+    public static let protocolVersion: UInt32 = 1
+
+    public var protocolVersion: UInt32
+    public var runID: String
+    public var epoch: UInt64
+    public var sender: String
+    public var sequence: UInt64
+
+    public init(protocolVersion: UInt32 = MessageHeader.protocolVersion, runID: String, epoch: UInt64, sender: String, sequence: UInt64) {
+        self.protocolVersion = protocolVersion
+        self.runID = runID
+        self.epoch = epoch
+        self.sender = sender
+        self.sequence = sequence
+    }
+}

@@ -1,0 +1,119 @@
+/// A worker's side of the conversation as a pure state machine: it says Hello until welcomed, runs
+/// the leases it is given (never more than its slots), sends results and heartbeats, and decides
+/// when to exit. The runtime performs the actions: running a task, sending, exiting.
+public struct WorkerSession {
+    public enum Action: Sendable, Equatable {
+        case send(WorkerMessage)
+        /// Open the pool the run reads (once, after the Welcome).
+        case prepare(RunConfig)
+        case run(Lease)
+        /// The coordinator no longer wants this lease's result.
+        case cancel(UInt64)
+        case exit(status: Int32, reason: String)
+    }
+
+    enum Phase: Equatable { case greeting, working, stopped }
+
+    public let hello: Hello
+    public let settings: ClusterSettings
+    private var phase = Phase.greeting
+    private var started: Duration
+    private var lastHeard: Duration
+    private var lastSent: Duration
+    private var heartbeat: Duration
+    private var silenceLimit: Duration
+    private var running: Set<UInt64> = []
+    private var cancelled: Set<UInt64> = []
+    public private(set) var tasksDone = 0
+    public private(set) var welcome: Welcome?
+
+    public init(hello: Hello, settings: ClusterSettings, now: Duration) {
+        self.hello = hello
+        self.settings = settings
+        started = now
+        lastHeard = now
+        lastSent = now
+        heartbeat = settings.heartbeat
+        silenceLimit = settings.silenceLimit
+    }
+
+    public var runningLeases: [UInt64] { running.sorted() }
+
+    public mutating func start(now: Duration) -> [Action] {
+        lastSent = now
+        return [.send(.hello(hello))]
+    }
+
+    public mutating func receive(_ message: CoordinatorMessage, now: Duration) -> [Action] {
+        guard phase != .stopped else { return [] }
+        lastHeard = now
+        switch message {
+        case .welcome(let w):
+            guard phase == .greeting else { return [] }
+            phase = .working
+            welcome = w
+            heartbeat = w.heartbeat
+            silenceLimit = w.heartbeat * w.liveness
+            return [.prepare(w.config)]
+        case .reject(let r):
+            phase = .stopped
+            if r.reason == .shuttingDown { return [.exit(status: 0, reason: "the run is already over")] }
+            return [.exit(status: 69, reason: "coordinator refused this worker: \(r.detail)")]
+        case .heartbeat:
+            return []
+        case .lease(let lease):
+            guard phase == .working else { return [] }
+            guard running.count < hello.slots, !running.contains(lease.id) else {
+                return [.send(.release(leases: [lease.id], reason: "over credit"))]
+            }
+            running.insert(lease.id)
+            return [.run(lease)]
+        case .cancel(let id):
+            guard running.contains(id) else { return [] }
+            cancelled.insert(id)
+            return [.cancel(id)]
+        case .shutdown(let reason, _):
+            phase = .stopped
+            return [.exit(status: 0, reason: "coordinator: \(reason)")]
+        }
+    }
+
+    /// A task finished; `result` is its ChunkResult, MergeResult or failure.
+    public mutating func finished(_ leaseID: UInt64, result: WorkerMessage, now: Duration) -> [Action] {
+        guard running.remove(leaseID) != nil else { return [] }
+        tasksDone += 1
+        guard phase == .working, cancelled.remove(leaseID) == nil else { return [] }
+        lastSent = now
+        return [.send(result)]
+    }
+
+    public mutating func tick(now: Duration) -> [Action] {
+        switch phase {
+        case .stopped:
+            return []
+        case .greeting:
+            if now - started > settings.connectTimeout {
+                phase = .stopped
+                return [.exit(status: 75, reason: "no coordinator answered within \(settings.connectTimeout)")]
+            }
+            guard now - lastSent >= settings.heartbeat else { return [] }
+            lastSent = now
+            return [.send(.hello(hello))]
+        case .working:
+            if now - lastHeard > silenceLimit {
+                phase = .stopped
+                return [.exit(status: 75, reason: "coordinator silent for \(now - lastHeard); it is gone")]
+            }
+            guard now - lastSent >= heartbeat else { return [] }
+            lastSent = now
+            return [.send(.heartbeat(leases: running.sorted(), tasksDone: tasksDone))]
+        }
+    }
+
+    /// The pool the Welcome named cannot be read here: tell the coordinator, then leave.
+    public mutating func cannotPrepare(_ reason: String) -> [Action] {
+        phase = .stopped
+        return [.send(.failure(TaskFailure(leaseID: 0, node: .init(level: 0, index: 0), code: .poolMismatch, message: reason))),
+                .exit(status: 69, reason: reason)]
+    }
+}

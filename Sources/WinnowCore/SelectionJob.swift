@@ -1,0 +1,101 @@
+/// The fixed shape of one selection (design §2): the chunk plan, the merge tree and every task's
+/// budget, derived from the row count and the settings alone. The single-process run and the
+/// coordinator both walk the tree through this type, which is why their selections are identical.
+public struct SelectionJob: Sendable {
+    public let settings: SelectionSettings
+    public let totalRows: Int
+    public let dimension: Int
+    public let plan: ChunkPlan
+    public let tree: MergeTree
+    public let budgets: BudgetRule
+    public let leafBudgets: [Int]
+
+    /// - Parameter exact: one chunk holding the whole pool and α = 1: a single greedy, no merges.
+    public init(totalRows: Int, dimension: Int, settings: SelectionSettings, exact: Bool = false) {
+        var planSettings = settings
+        if exact {
+            planSettings.partition = .contiguous
+            planSettings.chunkRows = max(totalRows, 2)
+        }
+        self.settings = settings
+        self.totalRows = totalRows
+        self.dimension = dimension
+        plan = ChunkPlan(totalRows: totalRows, settings: planSettings)
+        tree = MergeTree(leaves: max(1, plan.chunks.count), fanIn: settings.fanIn)
+        budgets = BudgetRule(k: settings.budget, oversample: exact ? 1 : settings.oversample, totalRows: totalRows)
+        let leafIsRoot = tree.levelSizes.count == 1
+        let plan = plan, budgets = budgets
+        leafBudgets = plan.chunks.indices.map { budgets.leafBudget(rows: plan.rowCount(ofChunk: $0), isRoot: leafIsRoot) }
+    }
+
+    public var chunkCount: Int { plan.chunks.count }
+
+    /// What a worker needs to run chunk `c`.
+    public func chunkTask(_ c: Int) -> ChunkTask {
+        ChunkTask(chunk: c, ranges: plan.chunks[c], budget: leafBudgets[c], isRoot: tree.levelSizes.count == 1)
+    }
+
+    /// What happens at a merge node once all its children are in: either the result is already
+    /// known (every child empty, or a non-root node whose candidates fit its budget), or a greedy
+    /// task has to run.
+    public enum MergeStep: Sendable {
+        case done(Coreset)
+        case greedy(MergeTask)
+    }
+
+    /// - Parameter children: the node's children's coresets, in node order.
+    public func mergeStep(_ node: MergeTree.Node, children: [Coreset]) -> MergeStep {
+        let beneath = children.reduce(0) { $0 + $1.rowsBeneath }
+        let live = children.filter { $0.count > 0 }
+        let isRoot = node == tree.root
+        guard !live.isEmpty else { return .done(Coreset.empty(dimension: dimension, rowsBeneath: beneath)) }
+        let budget = budgets.mergeBudget(rows: beneath, candidates: live.reduce(0) { $0 + $1.count }, isRoot: isRoot)
+        let task = MergeTask(node: node, children: live, budget: budget, isRoot: isRoot, rowsBeneath: beneath)
+        if !isRoot && task.candidateCount <= budget { return .done(task.run(settings: settings)) }
+        return .greedy(task)
+    }
+}
+
+/// A chunk to select from: its rows as ranges, and its local budget.
+public struct ChunkTask: Sendable, Equatable {
+    public var chunk: Int
+    public var ranges: [Range<Int>]
+    public var budget: Int
+    public var isRoot: Bool
+
+    public init(chunk: Int, ranges: [Range<Int>], budget: Int, isRoot: Bool) {
+        self.chunk = chunk
+        self.ranges = ranges
+        self.budget = budget
+        self.isRoot = isRoot
+    }
+
+    public var plannedRows: Int { ranges.reduce(0) { $0 + $1.count } }
+    public var rows: [Int64] { ranges.flatMap { $0.map { Int64($0) } } }
+}
+
+/// A merge node's greedy: its children's non-empty coresets in node order, and its budget.
+public struct MergeTask: Sendable, Equatable {
+    public var node: MergeTree.Node
+    public var children: [Coreset]
+    public var budget: Int
+    public var isRoot: Bool
+    /// Pool rows beneath the node, empty children included.
+    public var rowsBeneath: Int
+
+    public init(node: MergeTree.Node, children: [Coreset], budget: Int, isRoot: Bool, rowsBeneath: Int) {
+        self.node = node
+        self.children = children
+        self.budget = budget
+        self.isRoot = isRoot
+        self.rowsBeneath = rowsBeneath
+    }
+
+    public var candidateCount: Int { children.reduce(0) { $0 + $1.count } }
+
+    public func run(settings: SelectionSettings) -> Coreset {
+        var result = SelectionTasks.merge(children: children, budget: budget, isRoot: isRoot, settings: settings, node: node)
+        result.rowsBeneath = rowsBeneath
+        return result
+    }
+}

@@ -1,0 +1,32 @@
+import WinnowCore
+import WinnowIO
+
+/// A chunk task against the pool on disk: read the chunk's rows, gather its statistics, leave out
+/// (or refuse) non-finite rows, select. The single-process run and every worker call this one
+/// function, so both produce the same coreset for the same chunk.
+public enum ChunkRunner {
+    public struct Output: Sendable {
+        public var coreset: Coreset
+        public var statistics: EmbeddingStatistics
+        public var skipped: [Int64]
+    }
+
+    public static func run(_ task: ChunkTask, pool: Pool, settings: SelectionSettings, skipNonfinite: Bool) throws(InputError) -> Output {
+        var rows = task.rows
+        var vectors = pool.read(task.ranges)
+        let statistics = EmbeddingStatistics.of(vectors)
+        let bad = Pool.nonfiniteRows(vectors, rows: rows)
+        if !bad.isEmpty {
+            guard skipNonfinite else { throw pool.nonfiniteError(row: bad[0], count: bad.count) }
+            let badSet = Set(bad)
+            let keep = rows.indices.filter { !badSet.contains(rows[$0]) }
+            rows = keep.map { rows[$0] }
+            vectors = vectors.gather(keep)
+        }
+        let coreset = rows.isEmpty
+            ? Coreset.empty(dimension: pool.dimension, rowsBeneath: task.plannedRows)
+            : SelectionTasks.chunk(rows: rows, vectors: vectors, plannedRows: task.plannedRows, budget: task.budget,
+                                   settings: settings, chunk: task.chunk)
+        return Output(coreset: coreset, statistics: statistics, skipped: bad)
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import Logging
+import WinnowCluster
+import WinnowCore
+import WinnowIO
+import WinnowTransport
+import WinnowWire
+
+/// The coordinator process's event loop: a ROUTER socket, the `Coordinator` state machine, a clock.
+/// Every received message is decoded and validated here; anything invalid is dropped, counted and
+/// logged once per peer, and the loop keeps serving.
+public final class CoordinatorServer {
+    public let endpoint: String
+    public let configHash: [UInt8]
+    private let context: Context
+    private let socket: Socket
+    private let codec: WireCodec
+    private var machine: Coordinator
+    private let log: Logger
+    private var sequence: UInt64 = 0
+    private var traffic = WireTraffic()
+    private var warnedPeers: Set<PeerID> = []
+    private let clock = ContinuousClock()
+    private let start: ContinuousClock.Instant
+
+    /// Binds `bind` (e.g. `tcp://*:7700`, or `tcp://127.0.0.1:*` for any free port).
+    public init(job: SelectionJob, config: RunConfig, bind: String, cluster: ClusterSettings,
+                limits: WireLimits = WireLimits(), log: Logger) throws(TransportError) {
+        context = try Context()
+        socket = try Socket(context, kind: .router)
+        try socket.setMaximumMessageSize(Int64(limits.messageBytes))
+        try socket.setHighWaterMarks(send: 10_000, receive: 10_000)
+        try socket.bind(bind)
+        endpoint = try socket.lastEndpoint()
+        codec = WireCodec(limits: limits, dimension: config.dimension)
+        configHash = config.hash
+        let welcome = Welcome(configHash: configHash, config: config, heartbeat: cluster.heartbeat, liveness: cluster.liveness)
+        var random = SystemRandomNumberGenerator()
+        let runID = String(random.next(), radix: 36)
+        machine = Coordinator(job: job, welcome: welcome, runID: runID, epoch: random.next() | 1, settings: cluster)
+        self.log = log
+        start = clock.now
+    }
+
+    private var now: Duration { clock.now - start }
+
+    /// Serves until the root is done (returns it), a task fails the run, `stop` asks, or `watchdog`
+    /// (asked every loop) names a reason to give up.
+    public func run(stop: StopSignals?, watchdog: () -> RunFailure? = { nil }) throws -> (ClusterOutcome, ClusterReport) {
+        log.info("coordinator listening", metadata: ["endpoint": "\(endpoint)", "tasks": "\(machine.tasksLeft)",
+                                                     "config": "\(configHash.prefix(6).map { String(format: "%02x", $0) }.joined())"])
+        let poller = Poller()
+        var lastProgress = now
+        while true {
+            if let request = stop?.request {
+                try perform(machine.abort(reason: "coordinator stopped by \(request.name)", status: Int(request.exitStatus)))
+                linger()
+                throw RunFailure.interrupted(request)
+            }
+            if let failure = watchdog() {
+                try perform(machine.abort(reason: failure.message, status: Int(failure.status)))
+                linger()
+                throw failure
+            }
+            let ready = try poller.wait(sockets: [socket], timeoutMillis: 50)
+            if ready.sockets[0] {
+                // Drain what is queued, bounded so ticks still run under a flood.
+                for _ in 0 ..< 1000 {
+                    let t0 = clock.now
+                    guard let frames = try socket.receive() else { break }
+                    let outcome = try handle(frames)
+                    traffic.messagingSeconds += (clock.now - t0).seconds
+                    if let outcome { return outcome }
+                }
+            }
+            if let outcome = try perform(machine.tick(now: now)) { return outcome }
+            if now - lastProgress >= .seconds(10) {
+                lastProgress = now
+                log.info("progress", metadata: ["tasks_left": "\(machine.tasksLeft)", "workers": "\(machine.connectedWorkers)"])
+            }
+        }
+    }
+
+    private func handle(_ frames: [[UInt8]]) throws -> (ClusterOutcome, ClusterReport)? {
+        guard frames.count == 2, !frames[0].isEmpty else {
+            invalid(PeerID(frames.first ?? []), WireError(.badFrames, "\(frames.count) frames; a worker sends exactly one"))
+            return nil
+        }
+        let peer = PeerID(frames[0])
+        traffic.messagesIn += 1
+        traffic.bytesIn += frames[1].count
+        let decoded: (MessageHeader, WorkerMessage)
+        do {
+            decoded = try codec.decodeWorkerMessage(frames[1])
+        } catch {
+            invalid(peer, error)
+            return nil
+        }
+        return try perform(machine.receive(decoded.1, header: decoded.0, from: peer, now: now))
+    }
+
+    private func invalid(_ peer: PeerID, _ error: WireError) {
+        traffic.invalidMessages += 1
+        let first = warnedPeers.insert(peer).inserted
+        log.log(level: first ? .warning : .debug, "invalid message dropped",
+                metadata: ["peer": "\(peer)", "reason": "\(error)", "count": "\(traffic.invalidMessages)"])
+    }
+
+    @discardableResult
+    private func perform(_ actions: [Coordinator.Action]) throws -> (ClusterOutcome, ClusterReport)? {
+        for action in actions {
+            switch action {
+            case .send(let peer, let message):
+                let t0 = clock.now
+                sequence += 1
+                let header = MessageHeader(runID: machine.runID, epoch: machine.epoch, sender: "coordinator", sequence: sequence)
+                let bytes = codec.encode(message, header: header)
+                if try socket.send([peer.bytes, bytes]) {
+                    traffic.messagesOut += 1
+                    traffic.bytesOut += bytes.count
+                }
+                traffic.messagingSeconds += (clock.now - t0).seconds
+            case .log(let level, let message, let metadata):
+                log.log(level: level.logging, "\(message)", metadata: metadata.mapValues { .string($0) })
+            case .finished(let outcome):
+                linger()
+                return (outcome, report(outcome))
+            case .failed(let failure):
+                linger()
+                // A worker's message already names the file and row (it is the InputError's text).
+                let status: Int32 = failure.code == .nonfinite || failure.code == .badData ? 65 : 70
+                throw RunFailure(status: status, failure.message)
+            }
+        }
+        return nil
+    }
+
+    /// Gives the last Shutdown messages time to leave before the socket closes.
+    private func linger() {
+        try? socket.setLinger(milliseconds: 2000)
+    }
+
+    private func report(_ outcome: ClusterOutcome) -> ClusterReport {
+        var traffic = traffic
+        traffic.invalidMessages += outcome.counters.invalidMessages
+        let wall = now.seconds
+        let rows = max(1, machine.job.totalRows)
+        return ClusterReport(endpoint: endpoint, workers: outcome.workers,
+                             counters: outcome.counters, wire: traffic, wallSeconds: wall,
+                             wireBytesPerRow: Double(traffic.bytesIn + traffic.bytesOut) / Double(rows),
+                             messagingShare: wall > 0 ? traffic.messagingSeconds / wall : 0)
+    }
+}
+
+extension Coordinator.LogLevel {
+    var logging: Logger.Level {
+        switch self {
+        case .debug: .debug
+        case .info: .info
+        case .warning: .warning
+        case .error: .error
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import WinnowCluster
+import WinnowCore
+import WinnowIO
+
+extension RunConfig {
+    /// The configuration a coordinator sends: the pool's files as it sees them, and the settings.
+    public init(pool: Pool, settings: SelectionSettings, skipNonfinite: Bool) {
+        self.init(files: pool.files.map { File(path: $0.path, rows: $0.rows, bytes: $0.npy.fileSize, dtype: $0.dtype.rawValue) },
+                  dimension: pool.dimension, totalRows: pool.totalRows, settings: settings, skipNonfinite: skipNonfinite)
+    }
+
+    /// Opens the pool on this host and checks it is the one the coordinator planned: same files,
+    /// sizes, rows, dtype and d. A worker on a host with another copy must not contribute.
+    public func openPool() throws(RunFailure) -> Pool {
+        let pool: Pool
+        do {
+            pool = try Pool.open(paths: files.map(\.path))
+        } catch {
+            throw RunFailure(status: 69, "cannot open the run's pool here: \(error)")
+        }
+        guard pool.dimension == dimension else {
+            throw RunFailure(status: 69, "the pool here has d = \(pool.dimension); the coordinator's has \(dimension)")
+        }
+        for (mine, theirs) in zip(pool.files, files) {
+            guard mine.rows == theirs.rows, mine.npy.fileSize == theirs.bytes, mine.dtype.rawValue == theirs.dtype else {
+                throw RunFailure(status: 69, "\(theirs.path) differs here (\(mine.rows) rows, \(mine.npy.fileSize) bytes, \(mine.dtype.rawValue)) from the coordinator's (\(theirs.rows) rows, \(theirs.bytes) bytes, \(theirs.dtype))")
+            }
+        }
+        return pool
+    }
+}

@@ -1,0 +1,48 @@
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why a run was asked to stop from outside.
+public enum StopRequest: Int32, Sendable {
+    case interrupt = 2   // SIGINT, Ctrl-C
+    case terminate = 15  // SIGTERM, Slurm's preemption or time limit
+    case user1 = 10      // SIGUSR1, Slurm's --signal warning
+
+    public var name: String {
+        switch self {
+        case .interrupt: "SIGINT"
+        case .terminate: "SIGTERM"
+        case .user1: "SIGUSR1"
+        }
+    }
+
+    /// 130 for Ctrl-C (the shell's convention); 75 (temporary: requeue me) for a scheduler's signal.
+    public var exitStatus: Int32 { self == .interrupt ? 130 : 75 }
+}
+
+/// Turns SIGINT/SIGTERM/SIGUSR1 into a flag an event loop polls between waits (signal handlers
+/// themselves do nothing but set it, through Dispatch).
+///
+/// `@unchecked`: `sources` is written once, by `install()`, before any handler can run.
+public final class StopSignals: @unchecked Sendable {
+    private let requested = Mutex<StopRequest?>(nil)
+    private var sources: [any DispatchSourceSignal] = []
+
+    public init() {}
+
+    public func install() {
+        for s in [StopRequest.interrupt, .terminate, .user1] {
+            signal(s.rawValue, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: s.rawValue, queue: .global())
+            source.setEventHandler { [weak self] in self?.requested.withLock { $0 = $0 ?? s } }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    public var request: StopRequest? { requested.withLock { $0 } }
+}

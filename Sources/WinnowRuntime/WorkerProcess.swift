@@ -1,0 +1,217 @@
+import Foundation
+import Logging
+import Synchronization
+import WinnowCluster
+import WinnowCore
+import WinnowIO
+import WinnowTransport
+import WinnowWire
+
+/// A worker process's event loop: a DEALER socket to the coordinator, the `WorkerSession` state
+/// machine, and one thread per running task (tasks never touch the socket: libzmq sockets belong to
+/// one thread; finished tasks queue their result and wake the loop through a pipe).
+public final class WorkerProcess {
+    public struct Options: Sendable {
+        public var connect: String
+        public var name: String
+        public var slots: Int = ClusterSettings.Default.slots
+        public var expectedConfigHash: [UInt8] = []
+        /// Test and benchmark aid: each task takes this many times as long (1: no throttle).
+        public var throttle: Double = 1
+        public var cluster = ClusterSettings()
+        public var limits = WireLimits()
+
+        public init(connect: String, name: String) {
+            self.connect = connect
+            self.name = name
+        }
+    }
+
+    private let options: Options
+    private let log: Logger
+    private let context: Context
+    private let socket: Socket
+    private let wakeup: WakeupPipe
+    private var codec: WireCodec
+    private var session: WorkerSession
+    private var pool: Pool?
+    private var runID = ""
+    private var epoch: UInt64 = 0
+    private var sequence: UInt64 = 0
+    private let inbox: Inbox
+    private let clock = ContinuousClock()
+    private let start: ContinuousClock.Instant
+
+    public init(options: Options, log: Logger) throws(TransportError) {
+        self.options = options
+        self.log = log
+        context = try Context()
+        socket = try Socket(context, kind: .dealer)
+        try socket.setMaximumMessageSize(Int64(options.limits.messageBytes))
+        try socket.connect(options.connect)
+        wakeup = try WakeupPipe()
+        inbox = Inbox(wakeup: wakeup)
+        codec = WireCodec(limits: options.limits)
+        let hello = Hello(productVersion: WinnowVersion.product, slots: options.slots,
+                          host: ProcessInfo.processInfo.hostName, pid: Int(ProcessInfo.processInfo.processIdentifier),
+                          expectedConfigHash: options.expectedConfigHash)
+        start = clock.now
+        session = WorkerSession(hello: hello, settings: options.cluster, now: .zero)
+    }
+
+    private var now: Duration { clock.now - start }
+
+    /// Runs until the coordinator says Shutdown or Reject, or goes silent; returns the exit status.
+    public func run(stop: StopSignals?) throws -> Int32 {
+        log.info("worker connecting", metadata: ["endpoint": "\(options.connect)", "slots": "\(options.slots)"])
+        if let status = try perform(session.start(now: now)) { return status }
+        let poller = Poller()
+        while true {
+            if let request = stop?.request {
+                let leases = session.runningLeases
+                if !leases.isEmpty { _ = try perform([.send(.release(leases: leases, reason: "worker stopped by \(request.name)"))]) }
+                try? socket.setLinger(milliseconds: 1000)
+                return request.exitStatus
+            }
+            let ready = try poller.wait(sockets: [socket], descriptors: [wakeup.readDescriptor], timeoutMillis: 100)
+            if ready.descriptors[0] { wakeup.drain() }
+            while let frames = try socket.receive() {
+                if let status = try handle(frames) { return status }
+            }
+            for (id, message) in inbox.take() {
+                if let status = try perform(session.finished(id, result: message, now: now)) { return status }
+            }
+            if let status = try perform(session.tick(now: now)) { return status }
+        }
+    }
+
+    private func handle(_ frames: [[UInt8]]) throws -> Int32? {
+        guard frames.count == 1 else {
+            log.warning("invalid message from the coordinator dropped", metadata: ["reason": "\(frames.count) frames"])
+            return nil
+        }
+        do {
+            let (header, message) = try codec.decodeCoordinatorMessage(frames[0])
+            if case .welcome = message {
+                runID = header.runID
+                epoch = header.epoch
+            } else if header.runID != runID || header.epoch != epoch, runID != "" {
+                log.warning("message from another coordinator dropped", metadata: ["run": "\(header.runID)"])
+                return nil
+            }
+            return try perform(session.receive(message, now: now))
+        } catch let error as WireError {
+            log.warning("invalid message from the coordinator dropped", metadata: ["reason": "\(error)"])
+            return nil
+        }
+    }
+
+    private func perform(_ actions: [WorkerSession.Action]) throws -> Int32? {
+        for action in actions {
+            switch action {
+            case .send(let message):
+                sequence += 1
+                let header = MessageHeader(runID: runID, epoch: epoch, sender: options.name, sequence: sequence)
+                try socket.send([codec.encode(message, header: header)])
+            case .prepare(let config):
+                do {
+                    pool = try config.openPool()
+                    codec.dimension = config.dimension
+                    log.info("worker joined the run", metadata: ["rows": "\(config.totalRows)", "d": "\(config.dimension)"])
+                } catch {
+                    log.error("\(error.message)")
+                    return try perform(session.cannotPrepare(error.message))
+                }
+            case .run(let lease):
+                startTask(lease)
+            case .cancel(let id):
+                log.debug("lease cancelled; its result will be dropped", metadata: ["lease": "\(id)"])
+            case .exit(let status, let reason):
+                log.log(level: status == 0 ? .info : .error, "worker exits", metadata: ["status": "\(status)", "reason": "\(reason)"])
+                try? socket.setLinger(milliseconds: 1000)
+                return status
+            }
+        }
+        return nil
+    }
+
+    private func startTask(_ lease: Lease) {
+        guard let pool, let settings = session.welcome?.config.settings,
+              let skip = session.welcome?.config.skipNonfinite else { return }
+        let throttle = options.throttle
+        let inbox = inbox
+        let thread = Thread {
+            let clock = ContinuousClock()
+            let t0 = clock.now
+            var message = WorkerTask.run(lease, pool: pool, settings: settings, skipNonfinite: skip)
+            var busy = (clock.now - t0).seconds
+            if throttle > 1 {
+                Thread.sleep(forTimeInterval: busy * (throttle - 1))
+                busy *= throttle
+            }
+            message.setBusy(busy)
+            inbox.deliver(lease.id, message)
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+}
+
+/// Hands a finished task's message back to the event loop.
+private final class Inbox: Sendable {
+    private let queue = Mutex<[(UInt64, WorkerMessage)]>([])
+    let wakeup: WakeupPipe
+
+    init(wakeup: WakeupPipe) { self.wakeup = wakeup }
+
+    func deliver(_ id: UInt64, _ message: WorkerMessage) {
+        queue.withLock { $0.append((id, message)) }
+        wakeup.signal()
+    }
+
+    func take() -> [(UInt64, WorkerMessage)] {
+        queue.withLock { q in
+            defer { q.removeAll() }
+            return q
+        }
+    }
+}
+
+/// One leased task, run: a chunk against the pool, or a merge on the candidates the lease carries.
+enum WorkerTask {
+    static func run(_ lease: Lease, pool: Pool, settings: SelectionSettings, skipNonfinite: Bool) -> WorkerMessage {
+        switch lease.work {
+        case .chunk(let task):
+            guard task.ranges.last.map({ $0.upperBound <= pool.totalRows }) ?? false, task.budget >= 1 else {
+                return .failure(TaskFailure(leaseID: lease.id, node: lease.node, code: .invalidTask,
+                                            message: "chunk \(task.chunk) names rows beyond the pool's \(pool.totalRows)"))
+            }
+            do {
+                let out = try ChunkRunner.run(task, pool: pool, settings: settings, skipNonfinite: skipNonfinite)
+                return .chunkResult(ChunkResult(leaseID: lease.id, chunk: task.chunk, coreset: out.coreset,
+                                                statistics: out.statistics, skippedRows: out.skipped, busySeconds: 0))
+            } catch {
+                return .failure(TaskFailure(leaseID: lease.id, node: lease.node,
+                                            code: error.code == .nonfinite ? .nonfinite : .badData,
+                                            message: error.description, path: error.path,
+                                            row: error.row.map(Int64.init), byteOffset: error.byteOffset.map(Int64.init)))
+            }
+        case .merge(let task):
+            return .mergeResult(MergeResult(leaseID: lease.id, node: task.node, coreset: task.run(settings: settings), busySeconds: 0))
+        }
+    }
+}
+
+extension WorkerMessage {
+    mutating func setBusy(_ seconds: Double) {
+        switch self {
+        case .chunkResult(var r):
+            r.busySeconds = seconds
+            self = .chunkResult(r)
+        case .mergeResult(var r):
+            r.busySeconds = seconds
+            self = .mergeResult(r)
+        default: break
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import WinnowCluster
+import WinnowCore
+
+/// A coordinator and simulated workers joined by an in-memory transport with a manual clock: the
+/// state machines run exactly as in the processes, but messages sit in a queue the test delivers in
+/// a seeded random order, and faults are injected by the test (a worker falls silent, a result is
+/// delivered twice). Tasks run on an in-memory pool through the same task functions workers use.
+public struct InMemoryCluster {
+    public struct Worker {
+        public var peer: PeerID
+        public var session: WorkerSession
+        /// A silent worker receives but never answers (a hung or partitioned process).
+        public var silent = false
+        public var exitStatus: Int32?
+    }
+
+    public var coordinator: Coordinator
+    public var workers: [Worker]
+    public let vectors: VectorBlock
+    public var now: Duration = .zero
+    /// Messages in flight: (to coordinator?, worker index, message).
+    public var toCoordinator: [(Int, WorkerMessage)] = []
+    public var toWorkers: [(Int, CoordinatorMessage)] = []
+    /// Leases being run, in the order they started.
+    public var running: [(Int, Lease)] = []
+    public var outcome: ClusterOutcome?
+    public var failure: TaskFailure?
+    public var log: [String] = []
+    private var random: SeededRandom
+    private let header: MessageHeader
+
+    public init(vectors: VectorBlock, settings: SelectionSettings, workers: Int, slots: Int = 1, orderSeed: UInt64) {
+        self.vectors = vectors
+        let job = SelectionJob(totalRows: vectors.rows, dimension: vectors.dimension, settings: settings)
+        let config = RunConfig(files: [.init(path: "memory", rows: vectors.rows, bytes: 0, dtype: "<f4")],
+                               dimension: vectors.dimension, totalRows: vectors.rows, settings: settings, skipNonfinite: false)
+        let welcome = Welcome(configHash: [1, 2, 3], config: config, heartbeat: .seconds(1), liveness: 5)
+        coordinator = Coordinator(job: job, welcome: welcome, runID: "test", epoch: 7, settings: ClusterSettings())
+        header = MessageHeader(runID: "test", epoch: 7, sender: "w", sequence: 0)
+        self.workers = (0 ..< workers).map { i in
+            Worker(peer: PeerID(Array("w\(i)".utf8)),
+                   session: WorkerSession(hello: Hello(productVersion: "test", slots: slots, host: "mem", pid: i),
+                                          settings: ClusterSettings(), now: .zero))
+        }
+        random = SeededRandom(seed: orderSeed, stream: .evaluation)
+    }
+
+    /// Every worker says Hello.
+    public mutating func start() {
+        for i in workers.indices { apply(workers[i].session.start(now: now), worker: i) }
+    }
+
+    /// One step: deliver a random in-flight message or finish a random running task. Returns false
+    /// when nothing is left to do.
+    @discardableResult
+    public mutating func step() -> Bool {
+        guard outcome == nil, failure == nil else { return false }
+        // Each link is FIFO, as a ZeroMQ connection is; only the interleaving across links is random.
+        let upLinks = Set(toCoordinator.map(\.0)).sorted()
+        let downLinks = Set(toWorkers.map(\.0)).sorted()
+        let choices = upLinks.count + downLinks.count + running.count
+        guard choices > 0 else { return false }
+        var pick = Int(random.next() % UInt64(choices))
+        if pick < upLinks.count {
+            let (i, message) = toCoordinator.remove(at: toCoordinator.firstIndex { $0.0 == upLinks[pick] }!)
+            deliver(message, from: i)
+            return true
+        }
+        pick -= upLinks.count
+        if pick < downLinks.count {
+            let (i, message) = toWorkers.remove(at: toWorkers.firstIndex { $0.0 == downLinks[pick] }!)
+            guard workers[i].exitStatus == nil else { return true }
+            apply(workers[i].session.receive(message, now: now), worker: i)
+            return true
+        }
+        pick -= downLinks.count
+        let (i, lease) = running.remove(at: pick)
+        guard !workers[i].silent, workers[i].exitStatus == nil else { return true }
+        apply(workers[i].session.finished(lease.id, result: Self.execute(lease, vectors: vectors, settings: coordinator.job.settings), now: now), worker: i)
+        return true
+    }
+
+    /// Delivers a worker's message to the coordinator (tests also call it to inject duplicates).
+    public mutating func deliver(_ message: WorkerMessage, from i: Int, header: MessageHeader? = nil) {
+        var h = header ?? self.header
+        h.sender = "w\(i)"
+        absorb(coordinator.receive(message, header: h, from: workers[i].peer, now: now))
+    }
+
+    /// Advances the clock and lets both sides tick.
+    public mutating func advance(_ d: Duration) {
+        now += d
+        absorb(coordinator.tick(now: now))
+        for i in workers.indices where !workers[i].silent && workers[i].exitStatus == nil {
+            apply(workers[i].session.tick(now: now), worker: i)
+        }
+    }
+
+    /// Steps until done; the clock advances by 100 ms every `stepsPerTick` steps.
+    public mutating func runToEnd(stepsPerTick: Int = 50, maxSteps: Int = 1_000_000) {
+        var steps = 0
+        while outcome == nil && failure == nil && steps < maxSteps {
+            if !step() { advance(.milliseconds(100)) }
+            steps += 1
+            if steps % stepsPerTick == 0 { advance(.milliseconds(100)) }
+        }
+    }
+
+    private mutating func absorb(_ actions: [Coordinator.Action]) {
+        for action in actions {
+            switch action {
+            case .send(let peer, let message):
+                if let i = workers.firstIndex(where: { $0.peer == peer }) { toWorkers.append((i, message)) }
+            case .finished(let o): outcome = o
+            case .failed(let f): failure = f
+            case .log(_, let text, _): log.append(text)
+            }
+        }
+    }
+
+    private mutating func apply(_ actions: [WorkerSession.Action], worker i: Int) {
+        for action in actions {
+            switch action {
+            case .send(let message):
+                if !workers[i].silent { toCoordinator.append((i, message)) }
+            case .prepare: break
+            case .run(let lease): running.append((i, lease))
+            case .cancel: break
+            case .exit(let status, _): workers[i].exitStatus = status
+            }
+        }
+    }
+
+    /// What a worker computes for a lease, on the in-memory pool.
+    public static func execute(_ lease: Lease, vectors: VectorBlock, settings: SelectionSettings) -> WorkerMessage {
+        switch lease.work {
+        case .chunk(let task):
+            let rows = task.rows
+            let block = vectors.gather(rows.map { Int($0) })
+            let coreset = SelectionTasks.chunk(rows: rows, vectors: block, plannedRows: task.plannedRows,
+                                               budget: task.budget, settings: settings, chunk: task.chunk)
+            return .chunkResult(ChunkResult(leaseID: lease.id, chunk: task.chunk, coreset: coreset,
+                                            statistics: EmbeddingStatistics.of(block), skippedRows: [], busySeconds: 0.01))
+        case .merge(let task):
+            return .mergeResult(MergeResult(leaseID: lease.id, node: task.node, coreset: task.run(settings: settings), busySeconds: 0.01))
+        }
+    }
+
+    /// The selection walked directly through the tree in one thread: what every cluster run must equal.
+    public static func reference(vectors: VectorBlock, settings: SelectionSettings) -> Coreset {
+        let job = SelectionJob(totalRows: vectors.rows, dimension: vectors.dimension, settings: settings)
+        func result(_ node: MergeTree.Node) -> Coreset {
+            if node.level == 0 {
+                let task = job.chunkTask(node.index)
+                let lease = Lease(id: 0, work: .chunk(task))
+                guard case .chunkResult(let r) = execute(lease, vectors: vectors, settings: settings) else { fatalError() }
+                return r.coreset
+            }
+            switch job.mergeStep(node, children: job.tree.children(of: node).map(result)) {
+            case .done(let c): return c
+            case .greedy(let t): return t.run(settings: settings)
+            }
+        }
+        return result(job.tree.root)
+    }
+}

@@ -1,0 +1,143 @@
+import CZeroMQ
+
+/// A ZeroMQ socket used by one thread. Messages are multipart: an array of frames.
+///
+/// Sockets are not thread-safe (libzmq's rule), so the type is not `Sendable`: each event loop owns
+/// its sockets.
+public final class Socket {
+    public enum Kind: Sendable {
+        case router, dealer
+
+        var raw: Int32 { self == .router ? ZMQ_ROUTER : ZMQ_DEALER }
+    }
+
+    private var handle: UnsafeMutableRawPointer?
+    private let context: Context
+    public let kind: Kind
+
+    public init(_ context: Context, kind: Kind) throws(TransportError) {
+        guard let h = zmq_socket(context.handle, kind.raw) else { throw TransportError("zmq_socket") }
+        self.context = context
+        self.kind = kind
+        handle = h
+        // Never block process exit on unsent messages: a peer that is gone is handled by liveness.
+        try setLinger(milliseconds: 0)
+    }
+
+    deinit { close() }
+
+    public func close() {
+        if let h = handle { zmq_close(h) }
+        handle = nil
+    }
+
+    var raw: UnsafeMutableRawPointer {
+        guard let handle else { preconditionFailure("Socket used after close()") }
+        return handle
+    }
+
+    // MARK: options
+
+    public func setOption(_ option: Int32, _ value: Int32) throws(TransportError) {
+        var v = value
+        guard zmq_setsockopt(raw, option, &v, MemoryLayout<Int32>.size) == 0 else {
+            throw TransportError("zmq_setsockopt(\(option))")
+        }
+    }
+
+    public func setOption(_ option: Int32, _ value: Int64) throws(TransportError) {
+        var v = value
+        guard zmq_setsockopt(raw, option, &v, MemoryLayout<Int64>.size) == 0 else {
+            throw TransportError("zmq_setsockopt(\(option))")
+        }
+    }
+
+    public func setOption(_ option: Int32, bytes: [UInt8]) throws(TransportError) {
+        let rc = bytes.withUnsafeBytes { zmq_setsockopt(raw, option, $0.baseAddress, $0.count) }
+        guard rc == 0 else { throw TransportError("zmq_setsockopt(\(option))") }
+    }
+
+    /// How long closing the socket (and ending the context) waits for queued messages to leave.
+    public func setLinger(milliseconds: Int32) throws(TransportError) {
+        try setOption(ZMQ_LINGER, milliseconds)
+    }
+
+    /// Messages queued per peer before sends block or drop (ZMQ_SNDHWM / ZMQ_RCVHWM).
+    public func setHighWaterMarks(send: Int32, receive: Int32) throws(TransportError) {
+        try setOption(ZMQ_SNDHWM, send)
+        try setOption(ZMQ_RCVHWM, receive)
+    }
+
+    /// Inbound messages larger than this make libzmq drop the connection before they are read.
+    public func setMaximumMessageSize(_ bytes: Int64) throws(TransportError) {
+        try setOption(ZMQ_MAXMSGSIZE, bytes)
+    }
+
+    /// The routing id a DEALER presents to a ROUTER.
+    public func setIdentity(_ id: [UInt8]) throws(TransportError) {
+        try setOption(ZMQ_ROUTING_ID, bytes: id)
+    }
+
+    /// ROUTER only: fail a send to an unknown peer instead of dropping it silently.
+    public func setRouterMandatory() throws(TransportError) {
+        try setOption(ZMQ_ROUTER_MANDATORY, Int32(1))
+    }
+
+    // MARK: endpoints
+
+    public func bind(_ endpoint: String) throws(TransportError) {
+        guard zmq_bind(raw, endpoint) == 0 else { throw TransportError("bind", endpoint: endpoint) }
+    }
+
+    public func connect(_ endpoint: String) throws(TransportError) {
+        guard zmq_connect(raw, endpoint) == 0 else { throw TransportError("connect", endpoint: endpoint) }
+    }
+
+    /// The endpoint actually bound (resolves `tcp://host:*` to the port chosen).
+    public func lastEndpoint() throws(TransportError) -> String {
+        var buffer = [CChar](repeating: 0, count: 512)
+        var size = buffer.count
+        guard zmq_getsockopt(raw, ZMQ_LAST_ENDPOINT, &buffer, &size) == 0 else {
+            throw TransportError("zmq_getsockopt(ZMQ_LAST_ENDPOINT)")
+        }
+        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    // MARK: messages
+
+    /// Sends every frame as one message. Returns false when it would block (high-water mark reached)
+    /// or the peer is unknown (`EHOSTUNREACH` with router-mandatory); other failures throw.
+    @discardableResult
+    public func send(_ frames: [[UInt8]]) throws(TransportError) -> Bool {
+        for (i, frame) in frames.enumerated() {
+            var flags = ZMQ_DONTWAIT
+            if i < frames.count - 1 { flags |= ZMQ_SNDMORE }
+            let rc = frame.withUnsafeBytes { zmq_send(raw, $0.baseAddress, $0.count, flags) }
+            if rc < 0 {
+                let e = zmq_errno()
+                if e == EAGAIN || e == EHOSTUNREACH { return false }
+                throw TransportError("zmq_send", errno: e)
+            }
+        }
+        return true
+    }
+
+    /// The next whole message, or nil when none is waiting.
+    public func receive() throws(TransportError) -> [[UInt8]]? {
+        var frames: [[UInt8]] = []
+        while true {
+            var message = zmq_msg_t()
+            zmq_msg_init(&message)
+            defer { zmq_msg_close(&message) }
+            if zmq_msg_recv(&message, raw, frames.isEmpty ? ZMQ_DONTWAIT : 0) < 0 {
+                let e = zmq_errno()
+                if e == EAGAIN && frames.isEmpty { return nil }
+                throw TransportError("zmq_msg_recv", errno: e)
+            }
+            let size = zmq_msg_size(&message)
+            let frame: [UInt8] = size == 0 ? [] : Array(UnsafeRawBufferPointer(start: zmq_msg_data(&message), count: size))
+            frames.append(frame)
+            if zmq_msg_more(&message) == 0 { return frames }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import WinnowCore
+import WinnowNative
+
+extension Coreset {
+    public var wire: Winnow_V1_CoresetData {
+        var w = Winnow_V1_CoresetData()
+        w.rows = rows
+        w.vectors = Data(ByteEncoding.float32(vectors.values))
+        w.encoding = .float32Le
+        w.gains = gains
+        w.weights = weights
+        w.rowsBeneath = UInt64(rowsBeneath)
+        return w
+    }
+
+    init(wire w: Winnow_V1_CoresetData, dimension: Int, limits: WireLimits) throws(WireError) {
+        guard w.encoding == .float32Le else { throw WireError(.inconsistent, "coreset: unknown vector encoding \(w.encoding.rawValue)") }
+        let n = w.rows.count
+        guard n <= limits.rows else { throw WireError(.overLimit, "coreset: \(n) rows (limit \(limits.rows))") }
+        guard w.gains.count == n, w.weights.count == n else {
+            throw WireError(.inconsistent, "coreset: \(n) rows but \(w.gains.count) gains and \(w.weights.count) weights")
+        }
+        guard w.vectors.count == n * dimension * 4 else {
+            throw WireError(.inconsistent, "coreset: vector blob of \(w.vectors.count) bytes; \(n) rows × d \(dimension) × 4 = \(n * dimension * 4)")
+        }
+        guard w.rows.allSatisfy({ $0 >= 0 }), w.weights.allSatisfy({ $0.isFinite && $0 >= 0 }), w.gains.allSatisfy(\.isFinite) else {
+            throw WireError(.inconsistent, "coreset: negative row, or non-finite gain or weight")
+        }
+        guard w.rowsBeneath <= UInt64(Int.max) else { throw WireError(.overLimit, "coreset: rows beneath out of range") }
+        let values = ByteEncoding.floats(fromFloat32: [UInt8](w.vectors)) ?? []
+        guard values.allSatisfy(\.isFinite) else { throw WireError(.inconsistent, "coreset: non-finite vector value") }
+        self.init(rows: w.rows, vectors: VectorBlock(values: values, dimension: dimension), gains: w.gains,
+                  weights: w.weights, rowsBeneath: Int(w.rowsBeneath))
+    }
+}
+
+extension EmbeddingStatistics {
+    public var wire: Winnow_V1_Statistics {
+        var w = Winnow_V1_Statistics()
+        w.count = UInt64(count)
+        w.mean = mean
+        w.m2 = m2
+        w.normMin = normMin
+        w.normMax = normMax
+        w.normSum = normSum
+        w.zeroRows = UInt64(zeroRows)
+        w.nonfiniteRows = UInt64(nonfiniteRows)
+        w.duplicateRows = UInt64(duplicateRows)
+        return w
+    }
+
+    init(wire w: Winnow_V1_Statistics, dimension: Int) throws(WireError) {
+        guard w.mean.count == dimension, w.m2.count == dimension else {
+            throw WireError(.inconsistent, "statistics: \(w.mean.count) means and \(w.m2.count) M2 for d \(dimension)")
+        }
+        let counts = [w.count, w.zeroRows, w.nonfiniteRows, w.duplicateRows]
+        guard counts.allSatisfy({ $0 <= UInt64(Int32.max) * 1024 }) else { throw WireError(.overLimit, "statistics: count out of range") }
+        self.init(dimension: dimension, count: Int(w.count), mean: w.mean, m2: w.m2, normMin: w.normMin, normMax: w.normMax,
+                  normSum: w.normSum, zeroRows: Int(w.zeroRows), nonfiniteRows: Int(w.nonfiniteRows),
+                  duplicateRows: Int(w.duplicateRows))
+    }
+}

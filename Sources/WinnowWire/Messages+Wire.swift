@@ -1,0 +1,161 @@
+import Foundation
+import SwiftProtobuf
+import WinnowCluster
+import WinnowCore
+
+extension MergeTree.Node {
+    public var wire: Winnow_V1_TaskRef {
+        var w = Winnow_V1_TaskRef()
+        w.level = UInt32(level)
+        w.index = UInt32(index)
+        return w
+    }
+
+    init(wire w: Winnow_V1_TaskRef) {
+        self.init(level: Int(w.level), index: Int(w.index))
+    }
+}
+
+extension RunConfig {
+    public var wire: Winnow_V1_RunConfig {
+        var w = Winnow_V1_RunConfig()
+        w.files = files.map {
+            var f = Winnow_V1_PoolFile()
+            f.path = $0.path
+            f.rows = UInt64($0.rows)
+            f.fileBytes = UInt64($0.bytes)
+            f.dtype = $0.dtype
+            return f
+        }
+        w.dimension = UInt32(dimension)
+        w.totalRows = UInt64(totalRows)
+        w.settings = settings.wire
+        w.skipNonfinite = skipNonfinite
+        return w
+    }
+
+    init(wire w: Winnow_V1_RunConfig, limits: WireLimits) throws(WireError) {
+        guard w.files.count <= limits.files, !w.files.isEmpty else { throw WireError(.overLimit, "config: \(w.files.count) files") }
+        guard w.dimension >= 1, w.dimension <= limits.dimension else { throw WireError(.overLimit, "config: dimension \(w.dimension)") }
+        var files: [File] = []
+        for f in w.files {
+            guard f.path.utf8.count <= limits.stringBytes, f.dtype == "<f4" || f.dtype == "<f2",
+                  f.rows <= UInt64(Int.max), f.fileBytes <= UInt64(Int.max) else {
+                throw WireError(.inconsistent, "config: bad file entry \(f.path.prefix(80))")
+            }
+            files.append(File(path: f.path, rows: Int(f.rows), bytes: Int(f.fileBytes), dtype: f.dtype))
+        }
+        guard w.totalRows == files.reduce(0, { $0 + UInt64($1.rows) }) else {
+            throw WireError(.inconsistent, "config: total rows \(w.totalRows) ≠ the files' sum")
+        }
+        self.init(files: files, dimension: Int(w.dimension), totalRows: Int(w.totalRows),
+                  settings: try SelectionSettings(wire: w.settings), skipNonfinite: w.skipNonfinite)
+    }
+
+    /// SHA-256 of the configuration's wire image: what a worker may be told to expect (`--expect-config`).
+    public var hash: [UInt8] { WireCodec.sha256((try? wire.serializedBytes()) ?? []) }
+}
+
+extension Lease {
+    func wire(limits: WireLimits) -> Winnow_V1_Lease {
+        var w = Winnow_V1_Lease()
+        w.leaseID = id
+        w.task = node.wire
+        switch work {
+        case .chunk(let t):
+            w.budget = UInt32(t.budget)
+            w.isRoot = t.isRoot
+            var c = Winnow_V1_ChunkTask()
+            c.ranges = t.ranges.map {
+                var r = Winnow_V1_RowRange()
+                r.lower = UInt64($0.lowerBound)
+                r.upper = UInt64($0.upperBound)
+                return r
+            }
+            w.chunk = c
+        case .merge(let t):
+            w.budget = UInt32(t.budget)
+            w.isRoot = t.isRoot
+            var m = Winnow_V1_MergeTask()
+            m.children = t.children.map(\.wire)
+            m.rowsBeneath = UInt64(t.rowsBeneath)
+            w.merge = m
+        }
+        return w
+    }
+
+    init(wire w: Winnow_V1_Lease, dimension: Int, limits: WireLimits) throws(WireError) {
+        let node = MergeTree.Node(wire: w.task)
+        let budget = Int(w.budget)
+        guard budget >= 1, budget <= limits.rows else { throw WireError(.overLimit, "lease: budget \(budget)") }
+        switch w.work {
+        case .chunk(let c):
+            guard node.level == 0 else { throw WireError(.inconsistent, "lease: a chunk task at level \(node.level)") }
+            guard c.ranges.count <= limits.rows, !c.ranges.isEmpty else { throw WireError(.overLimit, "lease: \(c.ranges.count) ranges") }
+            var ranges: [Range<Int>] = []
+            for r in c.ranges {
+                guard r.lower < r.upper, r.upper <= UInt64(Int.max), ranges.last.map({ UInt64($0.upperBound) <= r.lower }) ?? true else {
+                    throw WireError(.inconsistent, "lease: row ranges must be ascending and non-empty")
+                }
+                ranges.append(Int(r.lower) ..< Int(r.upper))
+            }
+            self.init(id: w.leaseID, work: .chunk(ChunkTask(chunk: node.index, ranges: ranges, budget: budget, isRoot: w.isRoot)))
+        case .merge(let m):
+            guard node.level >= 1 else { throw WireError(.inconsistent, "lease: a merge task at level 0") }
+            guard !m.children.isEmpty, m.children.count <= limits.children else {
+                throw WireError(.overLimit, "lease: \(m.children.count) children")
+            }
+            var children: [Coreset] = []
+            for c in m.children { children.append(try Coreset(wire: c, dimension: dimension, limits: limits)) }
+            guard children.reduce(0, { $0 + $1.count }) <= limits.rows else { throw WireError(.overLimit, "lease: too many candidates") }
+            guard m.rowsBeneath <= UInt64(Int.max) else { throw WireError(.overLimit, "lease: rows beneath") }
+            let beneath = Int(m.rowsBeneath)
+            self.init(id: w.leaseID, work: .merge(MergeTask(node: node, children: children, budget: budget,
+                                                             isRoot: w.isRoot, rowsBeneath: beneath)))
+        case nil:
+            throw WireError(.noBody, "lease: no task")
+        }
+    }
+}
+
+extension TaskFailure.Code {
+    public var wire: Winnow_V1_Error.Code {
+        switch self {
+        case .badData: .badData
+        case .nonfinite: .nonfinite
+        case .poolMismatch: .poolMismatch
+        case .invalidTask: .invalidTask
+        case .internalError: .internal
+        }
+    }
+
+    init(wire: Winnow_V1_Error.Code) {
+        switch wire {
+        case .badData: self = .badData
+        case .nonfinite: self = .nonfinite
+        case .poolMismatch: self = .poolMismatch
+        case .invalidTask: self = .invalidTask
+        default: self = .internalError
+        }
+    }
+}
+
+extension Rejection.Reason {
+    public var wire: Winnow_V1_Reject.Reason {
+        switch self {
+        case .protocolVersion: .protocolVersion
+        case .configHash: .configHash
+        case .shuttingDown: .shuttingDown
+        case .invalid: .invalid
+        }
+    }
+
+    init(wire: Winnow_V1_Reject.Reason) {
+        switch wire {
+        case .protocolVersion: self = .protocolVersion
+        case .configHash: self = .configHash
+        case .shuttingDown: self = .shuttingDown
+        default: self = .invalid
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import WinnowCore
+
+extension SelectionSettings {
+    public var wire: Winnow_V1_Settings {
+        var w = Winnow_V1_Settings()
+        switch objective {
+        case .facilityLocation(let m):
+            w.objective = .facilityLocation
+            w.measure = m.wire
+        case .kCenter(let m):
+            w.objective = .kCenter
+            w.measure = m.wire
+        }
+        if case .rbf(let g) = objective.measure { w.rbfGamma = g }
+        switch optimizer {
+        case .lazy: w.optimizer = .lazy
+        case .naive: w.optimizer = .naive
+        case .stochastic(let e):
+            w.optimizer = .stochastic
+            w.epsilon = e
+        }
+        w.lazyBatch = UInt32(clamping: tuning.lazyBatch)
+        w.scanBatch = UInt32(clamping: tuning.scanBatch)
+        w.denseLimitBytes = UInt64(clamping: tuning.denseLimitBytes)
+        w.seed = seed
+        w.merge = merge == .weighted ? .weighted : .unweighted
+        w.budget = UInt32(clamping: budget)
+        w.chunkRows = UInt32(clamping: chunkRows)
+        w.blockRows = UInt32(clamping: blockRows)
+        w.contiguous = partition == .contiguous
+        w.oversample = oversample
+        w.fanIn = UInt32(clamping: fanIn)
+        return w
+    }
+
+    init(wire w: Winnow_V1_Settings) throws(WireError) {
+        let measure: Measure
+        switch w.measure {
+        case .shiftedCosine: measure = .shiftedCosine
+        case .dot: measure = .dot
+        case .rbf: measure = .rbf(gamma: w.rbfGamma)
+        case .euclidean: measure = .euclidean
+        case .cosineDistance: measure = .cosineDistance
+        default: throw WireError(.inconsistent, "settings: unknown measure \(w.measure.rawValue)")
+        }
+        self.init(budget: Int(w.budget))
+        switch w.objective {
+        case .facilityLocation: objective = .facilityLocation(measure)
+        case .kCenter: objective = .kCenter(measure)
+        default: throw WireError(.inconsistent, "settings: unknown objective \(w.objective.rawValue)")
+        }
+        switch w.optimizer {
+        case .lazy: optimizer = .lazy
+        case .naive: optimizer = .naive
+        case .stochastic: optimizer = .stochastic(epsilon: w.epsilon)
+        default: throw WireError(.inconsistent, "settings: unknown optimizer \(w.optimizer.rawValue)")
+        }
+        switch w.merge {
+        case .weighted: merge = .weighted
+        case .unweighted: merge = .unweighted
+        default: throw WireError(.inconsistent, "settings: unknown merge mode \(w.merge.rawValue)")
+        }
+        tuning = OptimizerTuning(lazyBatch: Int(w.lazyBatch), scanBatch: Int(w.scanBatch),
+                                 denseLimitBytes: Int(clamping: w.denseLimitBytes))
+        seed = w.seed
+        chunkRows = Int(w.chunkRows)
+        blockRows = Int(w.blockRows)
+        partition = w.contiguous ? .contiguous : .random
+        oversample = w.oversample
+        fanIn = Int(w.fanIn)
+        guard tuning.lazyBatch >= 1, tuning.scanBatch >= 1 else { throw WireError(.inconsistent, "settings: batch sizes must be positive") }
+        if let problem = problems().first { throw WireError(.inconsistent, "settings: \(problem)") }
+    }
+}
+
+extension Measure {
+    public var wire: Winnow_V1_Settings.Measure {
+        switch self {
+        case .shiftedCosine: .shiftedCosine
+        case .dot: .dot
+        case .rbf: .rbf
+        case .euclidean: .euclidean
+        case .cosineDistance: .cosineDistance
+        }
+    }
+}

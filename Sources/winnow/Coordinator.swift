@@ -1,0 +1,42 @@
+import ArgumentParser
+import WinnowCluster
+import WinnowRuntime
+
+/// `winnow coordinator`: plans the run and serves it to workers that connect from anywhere
+/// (`winnow worker --connect tcp://THIS-HOST:7700`), then writes the outputs like `select`.
+struct CoordinatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Serve a selection to workers over ZeroMQ and write its outputs.",
+        discussion: "Workers need the pool at the same path (a shared filesystem). Exit codes as for select.")
+
+    @OptionGroup var selection: SelectionOptions
+
+    @Option(help: "ZeroMQ endpoint to bind.")
+    var bind = "tcp://*:7700"
+
+    @Option(help: "Heartbeat interval in milliseconds.")
+    var heartbeatMs = Int(ClusterSettings.Default.heartbeat.components.seconds * 1000)
+
+    @Option(help: "Heartbeat intervals of silence before a worker is declared gone.")
+    var liveness = ClusterSettings.Default.liveness
+
+    func validate() throws {
+        if !(10 ... 600_000).contains(heartbeatMs) { throw ValidationError("--heartbeat-ms must be 10...600000") }
+        if liveness < 1 { throw ValidationError("--liveness must be at least 1") }
+    }
+
+    func run() throws {
+        var cluster = ClusterSettings()
+        cluster.heartbeat = .milliseconds(heartbeatMs)
+        cluster.liveness = liveness
+        try selection.execute { pool, options, log in
+            let stop = StopSignals()
+            stop.install()
+            return try DistributedSelection.run(pool: pool, options: options, bind: bind, cluster: cluster, stop: stop, log: log) { endpoint in
+                let hash = endpoint.configHash.map { String(format: "%02x", $0) }.joined()
+                log.info("workers join with: winnow worker --connect \(endpoint.address.replacingOccurrences(of: "0.0.0.0", with: "HOST")) --expect-config \(hash)")
+            }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import Logging
+import WinnowCore
+import WinnowIO
+import WinnowNative
+import WinnowRuntime
+
+/// The flags of a selection, shared by `select` (embedded) and `coordinator` (by hand, cluster).
+struct SelectionOptions: ParsableArguments {
+    enum ObjectiveName: String, ExpressibleByArgument, CaseIterable {
+        case facilityLocation = "facility-location"
+        case kCenter = "k-center"
+    }
+
+    enum SimilarityName: String, ExpressibleByArgument, CaseIterable {
+        case shiftedCosine = "shifted-cosine", dot, rbf
+    }
+
+    enum DistanceName: String, ExpressibleByArgument, CaseIterable {
+        case euclidean, cosine
+    }
+
+    enum OptimizerName: String, ExpressibleByArgument, CaseIterable {
+        case lazy, naive, stochastic
+    }
+
+    @OptionGroup var pool: PoolOptions
+
+    @Option(help: "k: rows to select.")
+    var budget: Int
+
+    @Option(help: "Output folder.")
+    var out: String
+
+    @Option(help: "What to maximise.")
+    var objective: ObjectiveName = .facilityLocation
+
+    @Option(help: "Facility-location similarity.")
+    var similarity: SimilarityName = .shiftedCosine
+
+    @Option(help: "RBF bandwidth γ in exp(−γ‖a−b‖²) (default: 1 / (2 × the pool's total variance)).")
+    var rbfGamma: Double?
+
+    @Option(help: "k-center distance.")
+    var distance: DistanceName = .euclidean
+
+    @Option(help: "Greedy optimizer.")
+    var optimizer: OptimizerName = .lazy
+
+    @Option(help: "ε of stochastic greedy: each step samples (n/k)·ln(1/ε) candidates.")
+    var epsilon: Double = SelectionSettings.Default.stochasticEpsilon
+
+    @Option(help: "Rows per chunk.")
+    var chunkRows: Int = SelectionSettings.Default.chunkRows
+
+    @Option(help: "How chunks are cut: random (seeded 64-row blocks) or contiguous.")
+    var partition: Partition = SelectionSettings.Default.partition
+
+    @Option(help: "α: local budget = α × the chunk's share of k.")
+    var oversample: Double = SelectionSettings.Default.oversample
+
+    @Option(help: "Children per merge node.")
+    var fanIn: Int = SelectionSettings.Default.fanIn
+
+    @Option(help: "Merge candidates weighted by the rows they represent, or GreeDi's unweighted union.")
+    var merge: MergeMode = SelectionSettings.Default.merge
+
+    @Option(help: "Seed of every random choice.")
+    var seed: UInt64 = SelectionSettings.Default.seed
+
+    @Option(help: "Rows with NaN/Inf: fail (exit 65 naming the row) or skip (exclude and count).")
+    var nonfinite: NonfinitePolicy = RunOptions.Default.nonfinite
+
+    @Flag(help: "One greedy over the whole pool (the quality reference; no chunks, no merges).")
+    var exact = false
+
+    @Option(help: "Evaluate the objective on the whole pool up to this many rows, else on a seeded sample of this many.")
+    var evalSample: Int = RunOptions.Default.evalSample
+
+    @Flag(help: "Skip evaluating the objective.")
+    var noEval = false
+
+    @Option(help: "External ids: .npy int64/int32 or a text file, one per pool row.")
+    var ids: String?
+
+    @Option(help: "Quality score per row: .npy float32.")
+    var quality: String?
+
+    @Option(help: "Label per row: .npy int32/int64.")
+    var labels: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func options() throws -> RunOptions {
+        var s = SelectionSettings(budget: budget)
+        switch objective {
+        case .facilityLocation:
+            switch similarity {
+            case .shiftedCosine: s.objective = .facilityLocation(.shiftedCosine)
+            case .dot: s.objective = .facilityLocation(.dot)
+            case .rbf: s.objective = .facilityLocation(.rbf(gamma: rbfGamma ?? 1))
+            }
+        case .kCenter:
+            s.objective = .kCenter(distance == .euclidean ? .euclidean : .cosineDistance)
+        }
+        switch optimizer {
+        case .lazy: s.optimizer = .lazy
+        case .naive: s.optimizer = .naive
+        case .stochastic: s.optimizer = .stochastic(epsilon: epsilon)
+        }
+        s.chunkRows = chunkRows
+        s.partition = partition
+        s.oversample = oversample
+        s.fanIn = fanIn
+        s.merge = merge
+        s.seed = seed
+        if let problem = s.problems().first { throw ValidationError(problem) }
+        if evalSample < 0 { throw ValidationError("--eval-sample must be 0 (whole pool) or more") }
+        var o = RunOptions(settings: s)
+        o.nonfinite = nonfinite
+        o.exact = exact
+        o.evalSample = noEval ? nil : evalSample
+        o.rbfGammaFromData = similarity == .rbf && rbfGamma == nil
+        return o
+    }
+
+
+    /// Opens the pool and side columns, runs `body`, writes the outputs and prints the one-line summary.
+    func execute(_ body: (Pool, RunOptions, Logger) throws -> SelectionOutcome) throws {
+        let options = try options()
+        let log = LogSetup.make(level: logLevel)
+        BLAS.useSingleThread()
+        do {
+            let pool = try pool.open()
+            let columns = try SideColumns.load(ids: ids, quality: quality, labels: labels, rows: pool.totalRows)
+            let outcome = try body(pool, options, log)
+            let report = try OutputWriter.write(outcome, options: options, pool: pool, columns: columns, to: out)
+            var line = "selected \(report.selection.count) of \(report.totalRows) rows → \(out)/selection.npy"
+            if let e = report.selection.objective {
+                line += String(format: "; objective %.6g on %d %@ rows (random subset: %.6g, ratio %.4f)",
+                               e.objective, e.rows, e.on, e.randomObjective, report.selection.vsRandom ?? 0)
+            }
+            print(line)
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw ExitStatus.report(error)
+        }
+    }
+}
+
+extension Partition: ExpressibleByArgument {}
+extension MergeMode: ExpressibleByArgument {}
+extension NonfinitePolicy: ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {}

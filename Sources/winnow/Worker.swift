@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import Logging
+import WinnowCluster
+import WinnowNative
+import WinnowRuntime
+
+/// `winnow worker`: connects to a coordinator, runs the tasks it leases, exits when told.
+/// Exit codes: 0 the run ended, 69 refused by the coordinator or the pool differs here, 75 no
+/// coordinator (or it went silent): rerun to rejoin.
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run selection tasks for a coordinator.")
+
+    @Option(help: "The coordinator's endpoint, e.g. tcp://node17:7700.")
+    var connect: String
+
+    @Option(help: "Tasks run at once (use one worker per core and 1 slot, or one worker with a slot per core).")
+    var slots: Int = ClusterSettings.Default.slots
+
+    @Option(help: "Name in the coordinator's logs and report (default: HOST-PID).")
+    var name: String?
+
+    @Option(help: "Join only a run whose configuration hash is this (hex, from the coordinator's log).")
+    var expectConfig: String?
+
+    @Option(help: "Seconds to wait for a coordinator before giving up (exit 75).")
+    var connectTimeout: Double = ClusterSettings.Default.connectTimeout.seconds
+
+    @Option(help: .hidden)
+    var throttle: Double = 1
+
+    @Option(help: "Log level.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        if slots < 1 || slots > 1024 { throw ValidationError("--slots must be 1...1024 (got \(slots))") }
+        if let h = expectConfig, hexBytes(h) == nil { throw ValidationError("--expect-config must be hex (got '\(h)')") }
+        if !(throttle >= 1) { throw ValidationError("--throttle must be at least 1") }
+        if !(connectTimeout > 0) { throw ValidationError("--connect-timeout must be positive") }
+    }
+
+    func run() throws {
+        let host = ProcessInfo.processInfo.hostName
+        var options = WorkerProcess.Options(connect: connect, name: name ?? "\(host)-\(ProcessInfo.processInfo.processIdentifier)")
+        var log = LogSetup.make(level: logLevel)
+        log[metadataKey: "worker"] = "\(options.name)"
+        BLAS.useSingleThread()
+        options.slots = slots
+        options.expectedConfigHash = expectConfig.flatMap(hexBytes) ?? []
+        options.throttle = throttle
+        options.cluster.connectTimeout = .milliseconds(Int(connectTimeout * 1000))
+        let stop = StopSignals()
+        stop.install()
+        let status: Int32
+        do {
+            status = try WorkerProcess(options: options, log: log).run(stop: stop)
+        } catch {
+            throw ExitStatus.report(error)
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+func hexBytes(_ s: String) -> [UInt8]? {
+    guard s.count % 2 == 0 else { return nil }
+    var out: [UInt8] = []
+    var i = s.startIndex
+    while i < s.endIndex {
+        let j = s.index(i, offsetBy: 2)
+        guard let b = UInt8(s[i ..< j], radix: 16) else { return nil }
+        out.append(b)
+        i = j
+    }
+    return out
+}

@@ -1,0 +1,171 @@
+import Foundation
+import XCTest
+import WinnowTestKit
+import WinnowTransport
+import WinnowWire
+
+/// The distributed runtime as users run it: real processes, real ZeroMQ sockets.
+final class DistributedTests: XCTestCase {
+    func makePool(_ dir: TemporaryDirectory) throws {
+        let r = try CLI.run(["generate", "--rows", "20000", "--dim", "24", "--clusters", "16", "--files", "3", "--dtype", "float16", "--out", dir.file("pool")])
+        XCTAssertEqual(r.status, 0, r.stderr)
+    }
+
+    var selectionFlags: [String] { ["--budget", "60", "--chunk-rows", "1024", "--fan-in", "4", "--no-eval"] }
+
+    func report(_ path: String) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+    }
+
+    /// `select --workers 1, 2, 3, 5` ⇒ byte-identical selection.npy, equal to the single-process run.
+    func testWorkerCountsGiveByteIdenticalSelections() throws {
+        let dir = TemporaryDirectory()
+        try makePool(dir)
+        let reference = try CLI.run(["select", "--input", dir.file("pool/pool-*.npy"), "--workers", "0", "--out", dir.file("w0")] + selectionFlags)
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+        let expected = Outputs.bytes(dir.file("w0/selection.npy"))
+        for workers in [1, 2, 3, 5] {
+            let r = try CLI.run(["select", "--input", dir.file("pool/pool-*.npy"), "--workers", "\(workers)", "--out", dir.file("w\(workers)")] + selectionFlags)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(Outputs.bytes(dir.file("w\(workers)/selection.npy")), expected, "--workers \(workers)")
+            let cluster = try XCTUnwrap(try report(dir.file("w\(workers)/report.json"))["cluster"] as? [String: Any])
+            let tallies = try XCTUnwrap(cluster["workers"] as? [[String: Any]])
+            XCTAssertEqual(tallies.count, workers)
+            XCTAssertEqual(tallies.reduce(0) { $0 + ($1["chunk_tasks"] as! Int) }, 20)
+        }
+        // Statistics, not only the selection, match the single-process run.
+        let a = try report(dir.file("w0/report.json"))["statistics"] as? NSDictionary
+        let b = try report(dir.file("w3/report.json"))["statistics"] as? NSDictionary
+        XCTAssertEqual(a, b)
+    }
+
+    /// `winnow coordinator` and two `winnow worker` processes on loopback TCP; before the workers
+    /// join, a hostile client sends garbage, a wrong magic and a truncated message: each is dropped
+    /// and counted, and the coordinator serves on.
+    func testCoordinatorAndWorkerProcessesSurviveHostileMessages() throws {
+        let dir = TemporaryDirectory()
+        try makePool(dir)
+        _ = try CLI.run(["select", "--input", dir.file("pool/pool-*.npy"), "--workers", "0", "--out", dir.file("ref")] + selectionFlags)
+        let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
+        let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--input", dir.file("pool/pool-*.npy"),
+                                         "--out", dir.file("out")] + selectionFlags, log: dir.file("coordinator.log"))
+        let context = try Context()
+        let hostile = try Socket(context, kind: .dealer)
+        try hostile.connect(endpoint)
+        let valid = WireCodec().encode(.heartbeat(leases: [], tasksDone: 0), header: .init(runID: "x", epoch: 1, sender: "evil", sequence: 1))
+        var wrongMagic = valid
+        wrongMagic[1] ^= 0xFF
+        for message in [[UInt8](repeating: 0xAB, count: 64), wrongMagic, Array(valid.prefix(valid.count - 3))] {
+            try hostile.send([message])
+        }
+        try hostile.send([[1], [2]])
+        Thread.sleep(forTimeInterval: 0.5)
+        let workers = try (0 ..< 2).map { i in
+            try CLI.start(["worker", "--connect", endpoint, "--name", "w\(i)"], log: dir.file("worker\(i).log"))
+        }
+        XCTAssertEqual(CLI.wait(coordinator, seconds: 120), 0, (try? String(contentsOfFile: dir.file("coordinator.log"), encoding: .utf8)) ?? "")
+        for w in workers { XCTAssertEqual(CLI.wait(w, seconds: 20), 0) }
+        XCTAssertEqual(Outputs.bytes(dir.file("out/selection.npy")), Outputs.bytes(dir.file("ref/selection.npy")))
+        let cluster = try XCTUnwrap(try report(dir.file("out/report.json"))["cluster"] as? [String: Any])
+        let wire = try XCTUnwrap(cluster["wire"] as? [String: Any])
+        XCTAssertGreaterThanOrEqual(wire["invalid_messages"] as? Int ?? 0, 4, "\(wire)")
+        let log = try String(contentsOfFile: dir.file("coordinator.log"), encoding: .utf8)
+        XCTAssertTrue(log.contains("invalid message dropped"), log)
+    }
+
+    /// Ctrl-C on `select --workers 2`: exit 130, no outputs, and no worker process left behind.
+    func testInterruptStopsEveryLocalWorker() throws {
+        let dir = TemporaryDirectory()
+        let g = try CLI.run(["generate", "--rows", "300000", "--dim", "32", "--out", dir.file("big")])
+        XCTAssertEqual(g.status, 0, g.stderr)
+        let select = try CLI.start(["select", "--input", dir.file("big/pool-*.npy"), "--budget", "500", "--workers", "2",
+                                    "--out", dir.file("out")], log: dir.file("select.log"))
+        var pids: [Int32] = []
+        let deadline = Date().addingTimeInterval(60)
+        while pids.count < 2 && Date() < deadline && select.isRunning {
+            Thread.sleep(forTimeInterval: 0.1)
+            let log = (try? String(contentsOfFile: dir.file("select.log"), encoding: .utf8)) ?? ""
+            pids = log.split(separator: "\n").filter { $0.contains("worker joined") && $0.contains("pid=") }.compactMap { line in
+                line.split(separator: " ").first { $0.hasPrefix("pid=") }.flatMap { Int32($0.dropFirst(4)) }
+            }
+        }
+        XCTAssertEqual(pids.count, 2, "both workers joined")
+        select.interrupt()
+        XCTAssertEqual(CLI.wait(select, seconds: 30), 130)
+        Thread.sleep(forTimeInterval: 1)
+        for pid in pids { XCTAssertNotEqual(kill(pid, 0), 0, "worker \(pid) still running") }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out/selection.npy")))
+    }
+
+    func testWorkerForAnotherConfigurationIsRejectedWith69() throws {
+        let dir = TemporaryDirectory()
+        try makePool(dir)
+        let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
+        let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--input", dir.file("pool/pool-*.npy"),
+                                         "--out", dir.file("out")] + selectionFlags, log: dir.file("coordinator.log"))
+        defer { _ = CLI.wait(coordinator, seconds: 0) }
+        let r = try CLI.run(["worker", "--connect", endpoint, "--expect-config", "00ff", "--connect-timeout", "20"])
+        XCTAssertEqual(r.status, 69, r.stderr)
+        XCTAssertTrue(r.stderr.contains("expects configuration 00ff"), r.stderr)
+    }
+
+    func testWorkerWithoutCoordinatorGivesUpWith75() throws {
+        let r = try CLI.run(["worker", "--connect", "tcp://127.0.0.1:\(CLI.freePort())", "--connect-timeout", "1"])
+        XCTAssertEqual(r.status, 75, r.stderr)
+        XCTAssertTrue(r.stderr.contains("no coordinator answered"), r.stderr)
+    }
+
+    /// A NaN row found by a worker fails the whole run with 65, naming the file and row, and no outputs.
+    func testNonfiniteRowFoundByAWorkerFailsTheRun() throws {
+        let dir = TemporaryDirectory()
+        var block = NpyFixtures.clustered(rows: 3000, dimension: 8, seed: 1)
+        block.values[2500 * 8 + 3] = .nan
+        NpyFixtures.write(NpyFixtures.pool(block), to: dir.file("pool.npy"))
+        let r = try CLI.run(["select", "--input", dir.file("pool.npy"), "--budget", "10", "--chunk-rows", "512", "--workers", "2", "--out", dir.file("out")])
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.contains("pool.npy") && r.stderr.contains("row 2500"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out/selection.npy")))
+    }
+
+    /// Coordinator and two workers in separate network namespaces joined by a veth pair: the
+    /// traffic crosses a real interface.
+    func testAcrossNetworkNamespaces() throws {
+        let tag = "\(getpid() % 10000)"
+        let (c, w) = ("wnc\(tag)", "wnw\(tag)")
+        func ip(_ args: String) -> Int32 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", "ip \(args) 2>/dev/null"]
+            try? p.run()
+            p.waitUntilExit()
+            return p.terminationReason == .exit ? p.terminationStatus : -1
+        }
+        defer {
+            _ = ip("netns del \(c)")
+            _ = ip("netns del \(w)")
+        }
+        let setup = ["netns add \(c)", "netns add \(w)", "link add \(c) type veth peer name \(w)",
+                     "link set \(c) netns \(c)", "link set \(w) netns \(w)",
+                     "-n \(c) addr add 10.231.7.1/24 dev \(c)", "-n \(w) addr add 10.231.7.2/24 dev \(w)",
+                     "-n \(c) link set \(c) up", "-n \(w) link set \(w) up", "-n \(c) link set lo up", "-n \(w) link set lo up"]
+        for step in setup where ip(step) != 0 {
+            throw XCTSkip("network namespaces unavailable here (`ip \(step)` failed: needs root and iproute2); not run")
+        }
+        let dir = TemporaryDirectory()
+        try makePool(dir)
+        _ = try CLI.run(["select", "--input", dir.file("pool/pool-*.npy"), "--workers", "0", "--out", dir.file("ref")] + selectionFlags)
+        let coordinator = try CLI.start(["coordinator", "--bind", "tcp://10.231.7.1:7700", "--input", dir.file("pool/pool-*.npy"),
+                                         "--out", dir.file("out")] + selectionFlags,
+                                        log: dir.file("coordinator.log"), prefix: ["/usr/sbin/ip", "netns", "exec", c])
+        let workers = try (0 ..< 2).map { i in
+            try CLI.start(["worker", "--connect", "tcp://10.231.7.1:7700", "--name", "remote\(i)"], log: dir.file("w\(i).log"),
+                          prefix: ["/usr/sbin/ip", "netns", "exec", w])
+        }
+        XCTAssertEqual(CLI.wait(coordinator, seconds: 120), 0, (try? String(contentsOfFile: dir.file("coordinator.log"), encoding: .utf8)) ?? "")
+        for p in workers { XCTAssertEqual(CLI.wait(p, seconds: 20), 0) }
+        XCTAssertEqual(Outputs.bytes(dir.file("out/selection.npy")), Outputs.bytes(dir.file("ref/selection.npy")))
+        let cluster = try XCTUnwrap(try report(dir.file("out/report.json"))["cluster"] as? [String: Any])
+        let names = (cluster["workers"] as? [[String: Any]])?.compactMap { $0["name"] as? String }.sorted()
+        XCTAssertEqual(names, ["remote0", "remote1"])
+    }
+}

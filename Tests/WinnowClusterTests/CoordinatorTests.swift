@@ -1,0 +1,138 @@
+import XCTest
+import WinnowCluster
+import WinnowCore
+import WinnowTestKit
+
+final class CoordinatorTests: XCTestCase {
+    static let vectors = NpyFixtures.clustered(rows: 6000, dimension: 12, seed: 11)
+
+    static var settings: SelectionSettings {
+        var s = SelectionSettings(budget: 40)
+        s.chunkRows = 512
+        s.fanIn = 3
+        return s
+    }
+
+    /// Any worker count, any arrival order: the selection equals the direct walk of the tree.
+    func testSelectionIsIdenticalForWorkerCountsAndArrivalOrders() throws {
+        let expected = InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings)
+        XCTAssertEqual(expected.count, 40)
+        for (workers, slots) in [(1, 1), (2, 1), (3, 2), (5, 1)] {
+            for orderSeed: UInt64 in [1, 2] {
+                var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: workers, slots: slots, orderSeed: orderSeed)
+                cluster.start()
+                cluster.runToEnd()
+                let outcome = try XCTUnwrap(cluster.outcome, "workers \(workers) order \(orderSeed): \(cluster.log.suffix(3))")
+                XCTAssertEqual(outcome.selection, expected, "workers \(workers), order \(orderSeed)")
+                XCTAssertEqual(outcome.statistics.count, 6000)
+                XCTAssertEqual(outcome.workers.reduce(0) { $0 + $1.chunkTasks }, 12)
+                XCTAssertEqual(outcome.counters.duplicateResults, 0)
+                if workers > 1 {
+                    // Pull leasing spreads the work: nobody sits out.
+                    XCTAssertTrue(outcome.workers.allSatisfy { $0.chunkTasks + $0.mergeTasks > 0 }, "\(outcome.workers)")
+                }
+            }
+        }
+    }
+
+    /// A worker that falls silent mid-task is declared gone after heartbeat × liveness; its lease
+    /// goes back to the queue, another worker runs it, and the selection does not change.
+    func testSilentWorkersLeasesAreReissued() throws {
+        let expected = InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings)
+        var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 2, orderSeed: 3)
+        cluster.start()
+        // Run until worker 0 holds a lease, then silence it.
+        while !cluster.running.contains(where: { $0.0 == 0 }) { XCTAssertTrue(cluster.step()) }
+        cluster.workers[0].silent = true
+        cluster.runToEnd()
+        let outcome = try XCTUnwrap(cluster.outcome)
+        XCTAssertEqual(outcome.selection, expected)
+        XCTAssertEqual(outcome.counters.workersLost, 1)
+        XCTAssertGreaterThanOrEqual(outcome.counters.leasesReissued, 1)
+        XCTAssertTrue(outcome.workers.contains { $0.gone && $0.leasesLost == 1 })
+        XCTAssertGreaterThanOrEqual(cluster.now, .seconds(5), "declared gone only after the silence limit")
+    }
+
+    /// The first valid result wins; a second copy of it is counted and ignored.
+    func testDuplicateResultIsCountedAndIgnored() throws {
+        let expected = InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings)
+        var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 1, orderSeed: 4)
+        cluster.start()
+        var copied = false
+        while cluster.outcome == nil {
+            if !copied, let (i, message) = cluster.toCoordinator.first, case .chunkResult = message {
+                cluster.deliver(message, from: i)
+                cluster.deliver(message, from: i)
+                cluster.toCoordinator.removeFirst()
+                copied = true
+            }
+            if !cluster.step() { cluster.advance(.milliseconds(100)) }
+        }
+        XCTAssertTrue(copied)
+        XCTAssertEqual(cluster.outcome?.selection, expected)
+        XCTAssertEqual(cluster.outcome?.counters.duplicateResults, 1)
+    }
+
+    /// A result that names rows outside its chunk is dropped and the task is leased again.
+    func testInvalidResultIsDroppedAndTheTaskReissued() throws {
+        let expected = InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings)
+        var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 1, orderSeed: 5)
+        cluster.start()
+        var forged = false
+        while cluster.outcome == nil {
+            if !forged, let (i, message) = cluster.toCoordinator.first, case .chunkResult(var r) = message {
+                cluster.toCoordinator.removeFirst()
+                r.coreset.rows[0] = 999_999
+                cluster.deliver(.chunkResult(r), from: i)
+                forged = true
+            }
+            if !cluster.step() { cluster.advance(.milliseconds(100)) }
+        }
+        XCTAssertEqual(cluster.outcome?.selection, expected)
+        XCTAssertEqual(cluster.outcome?.counters.invalidResults, 1)
+        XCTAssertEqual(cluster.outcome?.counters.leasesReissued, 1)
+    }
+
+    func testResultFromAnotherEpochIsStale() throws {
+        var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 1, orderSeed: 6)
+        cluster.start()
+        while !cluster.toCoordinator.contains(where: { if case .chunkResult = $0.1 { true } else { false } }) {
+            if !cluster.step() { cluster.advance(.milliseconds(100)) }
+        }
+        let index = cluster.toCoordinator.firstIndex { if case .chunkResult = $0.1 { true } else { false } }!
+        let (i, message) = cluster.toCoordinator.remove(at: index)
+        cluster.deliver(message, from: i, header: MessageHeader(runID: "test", epoch: 6, sender: "w0", sequence: 1))
+        XCTAssertEqual(cluster.coordinator.counters.staleResults, 1)
+        cluster.runToEnd()
+        XCTAssertEqual(cluster.outcome?.selection, InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings))
+    }
+
+    func testHelloWithAnotherProtocolOrConfigurationIsRejected() {
+        var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 1, orderSeed: 7)
+        let peer = PeerID(Array("x".utf8))
+        let hello = Hello(productVersion: "9", slots: 1, host: "h", pid: 1)
+        var actions = cluster.coordinator.receive(.hello(hello), header: MessageHeader(protocolVersion: 2, runID: "", epoch: 0, sender: "x", sequence: 1),
+                                                  from: peer, now: .zero)
+        XCTAssertTrue(actions.contains { if case .send(_, .reject(let r)) = $0 { r.reason == .protocolVersion } else { false } })
+        var wrong = hello
+        wrong.expectedConfigHash = [9, 9]
+        actions = cluster.coordinator.receive(.hello(wrong), header: MessageHeader(runID: "", epoch: 0, sender: "x", sequence: 1), from: peer, now: .zero)
+        XCTAssertTrue(actions.contains { if case .send(_, .reject(let r)) = $0 { r.reason == .configHash } else { false } })
+        XCTAssertEqual(cluster.coordinator.counters.rejectedHellos, 2)
+        XCTAssertEqual(cluster.coordinator.connectedWorkers, 0)
+        // A message from a peer that never said Hello is dropped.
+        actions = cluster.coordinator.receive(.heartbeat(leases: [], tasksDone: 0), header: MessageHeader(runID: "test", epoch: 7, sender: "x", sequence: 2), from: peer, now: .zero)
+        XCTAssertEqual(cluster.coordinator.counters.invalidMessages, 1)
+    }
+
+    func testBadDataFailureFailsTheRunAndStopsWorkers() {
+        var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 2, orderSeed: 8)
+        cluster.start()
+        while cluster.running.isEmpty { cluster.step() }
+        let (i, lease) = cluster.running[0]
+        cluster.deliver(.failure(TaskFailure(leaseID: lease.id, node: lease.node, code: .nonfinite,
+                                             message: "pool.npy (row 17): NaN", path: "pool.npy", row: 17)), from: i)
+        XCTAssertEqual(cluster.failure?.row, 17)
+        XCTAssertEqual(cluster.toWorkers.filter { if case .shutdown(_, 65) = $0.1 { true } else { false } }.count, 2)
+    }
+}

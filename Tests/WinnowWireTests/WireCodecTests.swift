@@ -1,0 +1,168 @@
+import Foundation
+import SwiftProtobuf
+import XCTest
+import WinnowCluster
+import WinnowCore
+import WinnowTestKit
+import WinnowWire
+
+final class WireCodecTests: XCTestCase {
+    let codec = WireCodec(dimension: 3)
+    let header = MessageHeader(runID: "run", epoch: 42, sender: "w1", sequence: 9)
+
+    var coreset: Coreset {
+        Coreset(rows: [5, 2], vectors: VectorBlock(values: [1, 2, 3, 4, 5, 6.5], dimension: 3), gains: [0.5, 0.25],
+                weights: [10, 6], rowsBeneath: 16)
+    }
+
+    var config: RunConfig {
+        var s = SelectionSettings(budget: 7)
+        s.objective = .facilityLocation(.rbf(gamma: 0.125))
+        s.optimizer = .stochastic(epsilon: 0.05)
+        s.merge = .unweighted
+        s.seed = 99
+        return RunConfig(files: [.init(path: "/data/a.npy", rows: 10, bytes: 248, dtype: "<f2"),
+                                 .init(path: "/data/b.npy", rows: 6, bytes: 200, dtype: "<f2")],
+                         dimension: 3, totalRows: 16, settings: s, skipNonfinite: true)
+    }
+
+    func testEveryCoordinatorMessageRoundTrips() throws {
+        let messages: [CoordinatorMessage] = [
+            .welcome(Welcome(configHash: config.hash, config: config, heartbeat: .milliseconds(1500), liveness: 4)),
+            .reject(Rejection(.configHash, "other run")),
+            .heartbeat,
+            .lease(Lease(id: 3, work: .chunk(ChunkTask(chunk: 4, ranges: [0 ..< 64, 128 ..< 130], budget: 5, isRoot: false)))),
+            .lease(Lease(id: 4, work: .merge(MergeTask(node: .init(level: 2, index: 1), children: [coreset, coreset],
+                                                       budget: 3, isRoot: true, rowsBeneath: 40)))),
+            .cancel(leaseID: 8),
+            .shutdown(reason: "done", status: 65),
+        ]
+        for m in messages {
+            let (h, back) = try codec.decodeCoordinatorMessage(codec.encode(m, header: header))
+            XCTAssertEqual(h, header)
+            XCTAssertEqual(back, m)
+        }
+    }
+
+    func testEveryWorkerMessageRoundTrips() throws {
+        let stats = EmbeddingStatistics.of(coreset.vectors)
+        let messages: [WorkerMessage] = [
+            .hello(Hello(productVersion: "0.1.0", slots: 2, host: "node7", pid: 123, expectedConfigHash: [1, 2])),
+            .heartbeat(leases: [1, 5], tasksDone: 12),
+            .chunkResult(ChunkResult(leaseID: 3, chunk: 4, coreset: coreset, statistics: stats, skippedRows: [7], busySeconds: 1.5)),
+            .mergeResult(MergeResult(leaseID: 4, node: .init(level: 1, index: 2), coreset: coreset, busySeconds: 0.5)),
+            .release(leases: [9], reason: "stopping"),
+            .failure(TaskFailure(leaseID: 3, node: .init(level: 0, index: 4), code: .nonfinite, message: "NaN",
+                                 path: "/data/a.npy", row: 17, byteOffset: 1024)),
+        ]
+        for m in messages {
+            let (h, back) = try codec.decodeWorkerMessage(codec.encode(m, header: header))
+            XCTAssertEqual(h, header)
+            XCTAssertEqual(back, m)
+        }
+    }
+
+    func testConfigHashDependsOnEverySettingThatShapesTheRun() {
+        var other = config
+        other.settings.chunkRows = 4096
+        XCTAssertNotEqual(other.hash, config.hash)
+        XCTAssertEqual(config.hash, config.hash)
+        XCTAssertEqual(config.hash.count, 32)
+    }
+
+    // MARK: hostile input: each is refused with its own code, never a crash
+
+    func assertRefused(_ bytes: [UInt8], _ code: WireError.Code, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try codec.decodeWorkerMessage(bytes), file: file, line: line) { error in
+            XCTAssertEqual((error as? WireError)?.code, code, "\(error)", file: file, line: line)
+        }
+    }
+
+    func envelope(_ body: (inout Winnow_V1_Envelope) -> Void) -> [UInt8] {
+        var e = Winnow_V1_Envelope()
+        e.magic = WireCodec.magic
+        e.protocolVersion = 1
+        body(&e)
+        return try! e.serializedBytes()
+    }
+
+    func testGarbageBytesAreUndecodable() {
+        var random = SeededRandom(seed: 5, stream: .evaluation)
+        assertRefused([0xFF, 0xFF, 0xFF, 0xFF, 0xFF], .undecodable)
+        // Random bytes: refused one way or another, never accepted and never a crash.
+        for _ in 0 ..< 500 {
+            let bytes = (0 ..< Int(random.next() % 300)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            XCTAssertThrowsError(try codec.decodeWorkerMessage(bytes))
+        }
+    }
+
+    func testWrongMagicIsRefused() {
+        assertRefused(envelope { $0.magic = 0x1234; $0.heartbeat = Winnow_V1_Heartbeat() }, .badMagic)
+        assertRefused(Array("GET / HTTP/1.1\r\n\r\n".utf8), .undecodable)
+    }
+
+    func testTruncatedProtobufIsRefused() {
+        let full = codec.encode(WorkerMessage.mergeResult(MergeResult(leaseID: 1, node: .init(level: 1, index: 0), coreset: coreset, busySeconds: 0)), header: header)
+        for cut in [full.count - 1, full.count - 7, full.count / 2] {
+            XCTAssertThrowsError(try codec.decodeWorkerMessage(Array(full.prefix(cut))), "cut at \(cut)")
+        }
+    }
+
+    func testVectorBlobOfTheWrongLengthIsRefused() {
+        var w = coreset.wire
+        w.vectors.removeLast(4)
+        assertRefused(envelope {
+            var r = Winnow_V1_MergeResult()
+            r.task.level = 1
+            r.coreset = w
+            $0.mergeResult = r
+        }, .inconsistent)
+        var lengths = coreset.wire
+        lengths.weights.append(1)
+        assertRefused(envelope {
+            var r = Winnow_V1_MergeResult()
+            r.task.level = 1
+            r.coreset = lengths
+            $0.mergeResult = r
+        }, .inconsistent)
+    }
+
+    func testFieldsOverTheirLimitsAreRefused() throws {
+        var limits = WireLimits()
+        limits.rows = 1
+        let tight = WireCodec(limits: limits, dimension: 3)
+        let bytes = codec.encode(WorkerMessage.mergeResult(MergeResult(leaseID: 1, node: .init(level: 1, index: 0), coreset: coreset, busySeconds: 0)), header: header)
+        XCTAssertThrowsError(try tight.decodeWorkerMessage(bytes)) { XCTAssertEqual(($0 as? WireError)?.code, .overLimit) }
+        limits = WireLimits()
+        limits.messageBytes = 100
+        XCTAssertThrowsError(try WireCodec(limits: limits, dimension: 3).decodeWorkerMessage(bytes)) {
+            XCTAssertEqual(($0 as? WireError)?.code, .oversized)
+        }
+        assertRefused(envelope { var h = Winnow_V1_Hello(); h.host = String(repeating: "x", count: 10_000); $0.hello = h }, .overLimit)
+        var welcome = Winnow_V1_Welcome()
+        welcome.config = config.wire
+        welcome.config.dimension = 1 << 20
+        welcome.heartbeatMillis = 1000
+        welcome.liveness = 5
+        XCTAssertThrowsError(try codec.decodeCoordinatorMessage(envelope { $0.welcome = welcome })) {
+            XCTAssertEqual(($0 as? WireError)?.code, .overLimit)
+        }
+    }
+
+    func testMessagesInTheWrongDirectionOrWithoutBodyAreRefused() {
+        assertRefused(envelope { $0.shutdown = Winnow_V1_Shutdown() }, .wrongDirection)
+        assertRefused(envelope { _ in }, .noBody)
+        // A lease whose rows run backwards.
+        var lease = Winnow_V1_Lease()
+        lease.budget = 1
+        var chunk = Winnow_V1_ChunkTask()
+        var r = Winnow_V1_RowRange()
+        r.lower = 10
+        r.upper = 5
+        chunk.ranges = [r]
+        lease.chunk = chunk
+        XCTAssertThrowsError(try codec.decodeCoordinatorMessage(envelope { $0.lease = lease })) {
+            XCTAssertEqual(($0 as? WireError)?.code, .inconsistent)
+        }
+    }
+}
