@@ -53,42 +53,42 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(cluster.now, .seconds(5), "declared gone only after the silence limit")
     }
 
-    /// The first valid result wins; a second copy of it is counted and ignored.
-    func testDuplicateResultIsCountedAndIgnored() throws {
-        let expected = InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings)
-        var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 1, orderSeed: 4)
+    /// Runs a one-worker cluster to the end; the first chunk result the worker sends is handed to
+    /// `tamper` instead of the coordinator, and `tamper` delivers whatever it likes in its place.
+    func runTamperingWithFirstResult(orderSeed: UInt64, _ tamper: (inout InMemoryCluster, Int, ChunkResult) -> Void) -> InMemoryCluster {
+        var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 1, orderSeed: orderSeed)
         cluster.start()
-        var copied = false
+        var tampered = false
         while cluster.outcome == nil {
-            if !copied, let (i, message) = cluster.toCoordinator.first, case .chunkResult = message {
-                cluster.deliver(message, from: i)
-                cluster.deliver(message, from: i)
+            if !tampered, let (i, message) = cluster.toCoordinator.first, case .chunkResult(let r) = message {
                 cluster.toCoordinator.removeFirst()
-                copied = true
+                tamper(&cluster, i, r)
+                tampered = true
             }
             if !cluster.step() { cluster.advance(.milliseconds(100)) }
         }
-        XCTAssertTrue(copied)
-        XCTAssertEqual(cluster.outcome?.selection, expected)
+        XCTAssertTrue(tampered)
+        return cluster
+    }
+
+    /// The first valid result wins; a second copy of it is counted and ignored.
+    func testDuplicateResultIsCountedAndIgnored() throws {
+        let cluster = runTamperingWithFirstResult(orderSeed: 4) { cluster, i, r in
+            cluster.deliver(.chunkResult(r), from: i)
+            cluster.deliver(.chunkResult(r), from: i)
+        }
+        XCTAssertEqual(cluster.outcome?.selection, InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings))
         XCTAssertEqual(cluster.outcome?.counters.duplicateResults, 1)
     }
 
     /// A result that names rows outside its chunk is dropped and the task is leased again.
     func testInvalidResultIsDroppedAndTheTaskReissued() throws {
-        let expected = InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings)
-        var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 1, orderSeed: 5)
-        cluster.start()
-        var forged = false
-        while cluster.outcome == nil {
-            if !forged, let (i, message) = cluster.toCoordinator.first, case .chunkResult(var r) = message {
-                cluster.toCoordinator.removeFirst()
-                r.coreset.rows[0] = 999_999
-                cluster.deliver(.chunkResult(r), from: i)
-                forged = true
-            }
-            if !cluster.step() { cluster.advance(.milliseconds(100)) }
+        let cluster = runTamperingWithFirstResult(orderSeed: 5) { cluster, i, r in
+            var forged = r
+            forged.coreset.rows[0] = 999_999
+            cluster.deliver(.chunkResult(forged), from: i)
         }
-        XCTAssertEqual(cluster.outcome?.selection, expected)
+        XCTAssertEqual(cluster.outcome?.selection, InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings))
         XCTAssertEqual(cluster.outcome?.counters.invalidResults, 1)
         XCTAssertEqual(cluster.outcome?.counters.leasesReissued, 1)
     }

@@ -27,7 +27,7 @@ public nonisolated struct Winnow_V1_Envelope: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// 0x574E4F57 ("WNOW" little-endian): tells a Winnow peer from a stray client before anything else.
+  /// 0x574F4E57 ("WNOW" read as a little-endian UInt32): tells a Winnow peer from a stray client before anything else.
   public var magic: UInt32 = 0
 
   /// The wire protocol's version, kept apart from the product version. This file is version 1.
