@@ -48,6 +48,11 @@ public struct ClusterCounters: Sendable, Equatable, Codable {
     public var rejectedHellos = 0
     public var workersLost = 0
     public var mergesOnCoordinator = 0
+    /// Backup copies leased for stragglers, and how many of them finished first.
+    public var backupsIssued = 0
+    public var backupsWon = 0
+    /// Chunks left out under `--on-poisoned skip`.
+    public var poisonedChunks: [Int] = []
 
     public init() {}
 }

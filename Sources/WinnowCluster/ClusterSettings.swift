@@ -9,11 +9,31 @@ public struct ClusterSettings: Sendable, Equatable {
         public static let slots = 1
         /// A worker that has not been welcomed after this long gives up (exit 75).
         public static let connectTimeout = Duration.seconds(60)
+        /// Backup copies of stragglers start once this share of a level's tasks is done (design §4)…
+        public static let backupAfterShareDone = 0.9
+        /// …for a task running this many times longer than the level's median task.
+        public static let backupSlowerThanMedian = 3.0
+        /// A task whose leases were held by this many different workers when they died is poisoned.
+        public static let poisonAfterWorkerDeaths = 3
+    }
+
+    /// What a poisoned task does to the run.
+    public enum PoisonPolicy: String, Sendable, Equatable, CaseIterable {
+        /// Fail the run naming the file and rows (default): the data crashes workers, look at it.
+        case fail
+        /// Leave the chunk out of the selection and record it in the report.
+        case skip
     }
 
     public var heartbeat: Duration = Default.heartbeat
     public var liveness: Int = Default.liveness
     public var connectTimeout: Duration = Default.connectTimeout
+    public var backupAfterShareDone = Default.backupAfterShareDone
+    public var backupSlowerThanMedian = Default.backupSlowerThanMedian
+    /// Whether stragglers get backup copies.
+    public var backups = true
+    public var poisonAfterWorkerDeaths = Default.poisonAfterWorkerDeaths
+    public var onPoisoned = PoisonPolicy.fail
 
     public init() {}
 

@@ -34,6 +34,7 @@ public struct Coordinator {
         var node: MergeTree.Node
         var peer: PeerID
         var issued: Duration
+        var isBackup = false
     }
 
     enum Phase: Equatable { case running, finished, failed }
@@ -58,6 +59,11 @@ public struct Coordinator {
     private var completed: Set<MergeTree.Node> = []
     private var chunkStatistics: [EmbeddingStatistics?]
     private var chunkSkipped: [[Int64]]
+    /// Seconds from lease to accepted result, per tree level (for the straggler rule).
+    private var durations: [[Double]]
+    private var backedUp: Set<MergeTree.Node> = []
+    /// Names of the workers that died holding a lease of each node.
+    private var deaths: [MergeTree.Node: Set<String>] = [:]
     private var lastHeartbeat: Duration = .zero
     private var now: Duration = .zero
     public private(set) var counters = ClusterCounters()
@@ -71,6 +77,7 @@ public struct Coordinator {
         pendingChunks = Heap(0 ..< job.chunkCount)
         chunkStatistics = Array(repeating: nil, count: job.chunkCount)
         chunkSkipped = Array(repeating: [], count: job.chunkCount)
+        durations = Array(repeating: [], count: job.tree.levelSizes.count)
     }
 
     public var isRunning: Bool { phase == .running }
@@ -184,11 +191,18 @@ public struct Coordinator {
         var actions: [Action] = []
         // Peers in join order, so a run's lease log reads the same every time.
         for id in peers.keys.sorted(by: { (peers[$0]!.joined, $0) < (peers[$1]!.joined, $1) }) {
-            while peers[id]!.leases.count < peers[id]!.slots, let work = nextWork() {
+            while peers[id]!.leases.count < peers[id]!.slots {
+                var isBackup = false
+                guard let work = nextWork() ?? { isBackup = true; return backupWork(for: id) }() else { break }
                 let lease = Lease(id: nextLeaseID, work: work)
                 nextLeaseID += 1
                 counters.leasesIssued += 1
-                leases[lease.id] = LeaseRecord(node: lease.node, peer: id, issued: now)
+                if isBackup {
+                    counters.backupsIssued += 1
+                    backedUp.insert(lease.node)
+                    actions.append(.log(.info, "backup copy of a straggler", ["node": "\(lease.node)", "peer": peers[id]!.name]))
+                }
+                leases[lease.id] = LeaseRecord(node: lease.node, peer: id, issued: now, isBackup: isBackup)
                 peers[id]!.leases.insert(lease.id)
                 actions.append(.send(id, .lease(lease)))
             }
@@ -200,6 +214,28 @@ public struct Coordinator {
         if let c = pendingChunks.popMin() { return .chunk(job.chunkTask(c)) }
         if let node = readyMerges.popMin() { return .merge(mergeTasks[node]!) }
         return nil
+    }
+
+    /// A second copy of the longest-running straggler another worker holds (design §4): only once
+    /// `backupAfterShareDone` of its level is done, only past `backupSlowerThanMedian` × the level's
+    /// median, at most one backup per task. The first valid result wins; the other copy is cancelled.
+    private func backupWork(for id: PeerID) -> Lease.Work? {
+        guard settings.backups else { return nil }
+        var best: (LeaseRecord, Duration)?
+        for record in leases.values where record.peer != id && !backedUp.contains(record.node) {
+            let level = record.node.level
+            let finished = durations[level]
+            guard Double(finished.count) >= settings.backupAfterShareDone * Double(job.tree.levelSizes[level]),
+                  !finished.isEmpty else { continue }
+            let median = finished.sorted()[finished.count / 2]
+            let running = now - record.issued
+            // A heartbeat interval at least: copying sub-second tasks only adds duplicates.
+            guard running.seconds > max(settings.backupSlowerThanMedian * median, settings.heartbeat.seconds) else { continue }
+            if best.map({ running > $0.1 || (running == $0.1 && record.node < $0.0.node) }) ?? true { best = (record, running) }
+        }
+        guard let (record, _) = best else { return nil }
+        let node = record.node
+        return node.level == 0 ? .chunk(job.chunkTask(node.index)) : mergeTasks[node].map { .merge($0) }
     }
 
     /// Puts a lease's task back in its queue unless its result is already in.
@@ -217,10 +253,45 @@ public struct Coordinator {
         guard var peer = peers.removeValue(forKey: id) else { return [] }
         peer.tally.leasesLost += peer.leases.count
         peer.tally.gone = lost
-        for l in peer.leases.sorted() { requeue(l) }
+        var actions: [Action] = []
+        for l in peer.leases.sorted() {
+            if lost, let node = leases[l]?.node {
+                deaths[node, default: []].insert(peer.name)
+                if deaths[node]!.count >= settings.poisonAfterWorkerDeaths, !completed.contains(node) {
+                    leases[l] = nil
+                    actions += poisoned(node)
+                    continue
+                }
+            }
+            requeue(l)
+        }
         finalize(&peer)
         departed.append(peer.tally)
-        return []
+        return actions
+    }
+
+    /// A task that was running on every one of `poisonAfterWorkerDeaths` workers when they died.
+    private mutating func poisoned(_ node: MergeTree.Node) -> [Action] {
+        let workers = deaths[node]!.sorted().joined(separator: ", ")
+        let place = node.level == 0 ? welcome.config.describe(rows: job.plan.chunks[node.index]) : "merge node \(node)"
+        let message = "\(node.level == 0 ? "chunk \(node.index)" : "\(node)") was running on \(deaths[node]!.count) workers when they died (\(workers)): \(place)"
+        guard node.level == 0, settings.onPoisoned == .skip else {
+            let failure = TaskFailure(leaseID: 0, node: node, code: .poisoned, message: message,
+                                      path: welcome.config.files.first?.path)
+            return fail(failure, from: PeerID([]))
+        }
+        counters.poisonedChunks.append(node.index)
+        // Other copies still out are pointless now.
+        var actions: [Action] = [.log(.error, "poisoned chunk left out (--on-poisoned skip)", ["chunk": "\(node.index)", "why": message])]
+        for (other, r) in leases where r.node == node {
+            leases[other] = nil
+            peers[r.peer]?.leases.remove(other)
+            actions.append(.send(r.peer, .cancel(leaseID: other)))
+        }
+        chunkStatistics[node.index] = nil
+        let planned = job.chunkTask(node.index).plannedRows
+        chunkSkipped[node.index] = job.chunkTask(node.index).rows
+        return actions + complete(node, Coreset.empty(dimension: job.dimension, rowsBeneath: planned))
     }
 
     private func finalize(_ peer: inout Peer) {
@@ -263,6 +334,10 @@ public struct Coordinator {
             if record != nil { leases[leaseID] = record; requeue(leaseID) }
             return [.log(.warning, "invalid result dropped; task goes back to the queue",
                          ["peer": "\(id)", "node": "\(node)", "reason": error.reason])]
+        }
+        if let record {
+            durations[node.level].append((now - record.issued).seconds)
+            if record.isBackup { counters.backupsWon += 1 }
         }
         if var peer = peers[id] {
             if node.level == 0 {
@@ -361,7 +436,7 @@ public struct Coordinator {
         }
         guard phase == .running else { return [] }
         phase = .failed
-        let status = failure.code == .nonfinite || failure.code == .badData ? 65 : 70
+        let status = failure.code == .nonfinite || failure.code == .badData || failure.code == .poisoned ? 65 : 70
         var actions: [Action] = peers.keys.sorted().map { .send($0, .shutdown(reason: failure.message, status: status)) }
         actions.append(.failed(failure))
         return actions

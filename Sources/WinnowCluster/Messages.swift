@@ -44,6 +44,24 @@ public struct RunConfig: Sendable, Equatable {
     public var settings: SelectionSettings
     public var skipNonfinite: Bool
 
+    /// Global row ranges in words a user can act on: each range's file and rows within it.
+    public func describe(rows ranges: [Range<Int>]) -> String {
+        var parts: [String] = []
+        var first = 0
+        for f in files {
+            let span = first ..< first + f.rows
+            let local = ranges.compactMap { r -> String? in
+                let lo = max(r.lowerBound, span.lowerBound), hi = min(r.upperBound, span.upperBound)
+                return lo < hi ? "\(lo - first)..<\(hi - first)" : nil
+            }
+            if !local.isEmpty {
+                parts.append("\(f.path) rows \(local.prefix(4).joined(separator: ", "))\(local.count > 4 ? " and \(local.count - 4) more ranges" : "")")
+            }
+            first += f.rows
+        }
+        return parts.joined(separator: "; ")
+    }
+
     public init(files: [File], dimension: Int, totalRows: Int, settings: SelectionSettings, skipNonfinite: Bool) {
         self.files = files
         self.dimension = dimension
@@ -140,6 +158,8 @@ public struct MergeResult: Sendable, Equatable {
 public struct TaskFailure: Sendable, Equatable, Error {
     public enum Code: Sendable, Equatable {
         case badData, nonfinite, poolMismatch, invalidTask, internalError
+        /// Set by the coordinator, never sent: a task every worker running it died on.
+        case poisoned
     }
 
     public var leaseID: UInt64

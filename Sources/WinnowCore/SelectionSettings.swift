@@ -42,7 +42,7 @@ public struct SelectionSettings: Sendable, Equatable {
         if budget < 1 { out.append("--budget must be at least 1 (got \(budget))") }
         if chunkRows < 2 { out.append("--chunk-rows must be at least 2 (got \(chunkRows))") }
         if blockRows < 1 { out.append("block rows must be at least 1") }
-        if partition == .random && chunkRows % blockRows != 0 {
+        if partition == .random && blockRows >= 1 && chunkRows % blockRows != 0 {
             out.append("--chunk-rows must be a multiple of \(blockRows) with --partition random (got \(chunkRows))")
         }
         if !(oversample >= 1) || !oversample.isFinite { out.append("--oversample must be at least 1 (got \(oversample))") }

@@ -11,6 +11,8 @@ public struct InMemoryCluster {
         public var session: WorkerSession
         /// A silent worker receives but never answers (a hung or partitioned process).
         public var silent = false
+        /// A stalled worker heartbeats but never finishes a task (alive, stuck, or very slow).
+        public var stalled = false
         public var exitStatus: Int32?
     }
 
@@ -26,16 +28,19 @@ public struct InMemoryCluster {
     public var outcome: ClusterOutcome?
     public var failure: TaskFailure?
     public var log: [String] = []
+    /// A worker handed this chunk falls silent at once, as if the chunk crashed it.
+    public var deadlyChunk: Int?
     private var random: SeededRandom
     private let header: MessageHeader
 
-    public init(vectors: VectorBlock, settings: SelectionSettings, workers: Int, slots: Int = 1, orderSeed: UInt64) {
+    public init(vectors: VectorBlock, settings: SelectionSettings, workers: Int, slots: Int = 1, orderSeed: UInt64,
+                cluster: ClusterSettings = ClusterSettings()) {
         self.vectors = vectors
         let job = SelectionJob(totalRows: vectors.rows, dimension: vectors.dimension, settings: settings)
         let config = RunConfig(files: [.init(path: "memory", rows: vectors.rows, bytes: 0, dtype: "<f4")],
                                dimension: vectors.dimension, totalRows: vectors.rows, settings: settings, skipNonfinite: false)
         let welcome = Welcome(configHash: [1, 2, 3], config: config, heartbeat: .seconds(1), liveness: 5)
-        coordinator = Coordinator(job: job, welcome: welcome, runID: "test", epoch: 7, settings: ClusterSettings())
+        coordinator = Coordinator(job: job, welcome: welcome, runID: "test", epoch: 7, settings: cluster)
         header = MessageHeader(runID: "test", epoch: 7, sender: "w", sequence: 0)
         self.workers = (0 ..< workers).map { i in
             Worker(peer: PeerID(Array("w\(i)".utf8)),
@@ -74,6 +79,7 @@ public struct InMemoryCluster {
             return true
         }
         pick -= downLinks.count
+        guard !workers[running[pick].0].stalled else { return true }
         let (i, lease) = running.remove(at: pick)
         guard !workers[i].silent, workers[i].exitStatus == nil else { return true }
         apply(workers[i].session.finished(lease.id, result: Self.execute(lease, vectors: vectors, settings: coordinator.job.settings), now: now), worker: i)
@@ -124,7 +130,9 @@ public struct InMemoryCluster {
             case .send(let message):
                 if !workers[i].silent { toCoordinator.append((i, message)) }
             case .prepare: break
-            case .run(let lease): running.append((i, lease))
+            case .run(let lease):
+                if case .chunk(let t) = lease.work, t.chunk == deadlyChunk { workers[i].silent = true }
+                running.append((i, lease))
             case .cancel: break
             case .exit(let status, _): workers[i].exitStatus = status
             }
@@ -147,9 +155,13 @@ public struct InMemoryCluster {
     }
 
     /// The selection walked directly through the tree in one thread: what every cluster run must equal.
-    public static func reference(vectors: VectorBlock, settings: SelectionSettings) -> Coreset {
+    /// `emptyChunks` are left out, as `--on-poisoned skip` leaves them.
+    public static func reference(vectors: VectorBlock, settings: SelectionSettings, emptyChunks: Set<Int> = []) -> Coreset {
         let job = SelectionJob(totalRows: vectors.rows, dimension: vectors.dimension, settings: settings)
         func result(_ node: MergeTree.Node) -> Coreset {
+            if node.level == 0, emptyChunks.contains(node.index) {
+                return Coreset.empty(dimension: vectors.dimension, rowsBeneath: job.chunkTask(node.index).plannedRows)
+            }
             if node.level == 0 {
                 let task = job.chunkTask(node.index)
                 let lease = Lease(id: 0, work: .chunk(task))

@@ -45,7 +45,13 @@ extension RunConfig {
             }
             files.append(File(path: f.path, rows: Int(f.rows), bytes: Int(f.fileBytes), dtype: f.dtype))
         }
-        guard w.totalRows == files.reduce(0, { $0 + UInt64($1.rows) }) else {
+        var sum: UInt64 = 0
+        for f in files {
+            let (next, overflow) = sum.addingReportingOverflow(UInt64(f.rows))
+            guard !overflow else { throw WireError(.overLimit, "config: the files' rows overflow") }
+            sum = next
+        }
+        guard w.totalRows == sum, sum <= UInt64(Int.max) else {
             throw WireError(.inconsistent, "config: total rows \(w.totalRows) ≠ the files' sum")
         }
         self.init(files: files, dimension: Int(w.dimension), totalRows: Int(w.totalRows),
@@ -125,7 +131,7 @@ extension TaskFailure.Code {
         case .nonfinite: .nonfinite
         case .poolMismatch: .poolMismatch
         case .invalidTask: .invalidTask
-        case .internalError: .internal
+        case .internalError, .poisoned: .internal
         }
     }
 

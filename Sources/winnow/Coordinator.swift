@@ -15,21 +15,10 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "ZeroMQ endpoint to bind.")
     var bind = "tcp://*:7700"
 
-    @Option(help: "Heartbeat interval in milliseconds.")
-    var heartbeatMs = Int(ClusterSettings.Default.heartbeat.components.seconds * 1000)
-
-    @Option(help: "Heartbeat intervals of silence before a worker is declared gone.")
-    var liveness = ClusterSettings.Default.liveness
-
-    func validate() throws {
-        if !(10 ... 600_000).contains(heartbeatMs) { throw ValidationError("--heartbeat-ms must be 10...600000") }
-        if liveness < 1 { throw ValidationError("--liveness must be at least 1") }
-    }
+    @OptionGroup var cluster: ClusterOptions
 
     func run() throws {
-        var cluster = ClusterSettings()
-        cluster.heartbeat = .milliseconds(heartbeatMs)
-        cluster.liveness = liveness
+        let cluster = cluster.settings
         try selection.execute { pool, options, log in
             let stop = StopSignals()
             stop.install()

@@ -16,6 +16,8 @@ struct Select: ParsableCommand {
     @Option(help: "Local worker processes (0: select in this process, no sockets). Default: one per core.")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @OptionGroup var cluster: ClusterOptions
+
     @Option(help: "Tasks each local worker runs at once.")
     var slots: Int = ClusterSettings.Default.slots
 
@@ -32,7 +34,7 @@ struct Select: ParsableCommand {
             var local: LocalWorkers?
             defer { local?.stop() }
             let outcome = try DistributedSelection.run(
-                pool: pool, options: options, bind: "tcp://127.0.0.1:*", cluster: ClusterSettings(), stop: stop, log: log,
+                pool: pool, options: options, bind: "tcp://127.0.0.1:*", cluster: cluster.settings, stop: stop, log: log,
                 watchdog: {
                     // Workers exit on their own only when told to, or when they cannot work here.
                     guard let local, local.allExited else { return nil }

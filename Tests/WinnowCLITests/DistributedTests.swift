@@ -97,6 +97,37 @@ final class DistributedTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out/selection.npy")))
     }
 
+    /// SIGKILL one of three workers mid-run, at two different moments: the coordinator declares it
+    /// gone after heartbeat × liveness, leases its task again, and the selection does not change.
+    /// (`Scripts/faults/kill-worker` runs 20 moments.)
+    func testWorkerKilledMidRunChangesNothing() throws {
+        let dir = TemporaryDirectory()
+        let g = try CLI.run(["generate", "--rows", "400000", "--dim", "32", "--files", "2", "--out", dir.file("pool")])
+        XCTAssertEqual(g.status, 0, g.stderr)
+        let flags = ["--input", dir.file("pool/pool-*.npy"), "--budget", "400", "--chunk-rows", "4096", "--no-eval",
+                     "--heartbeat-ms", "100", "--liveness", "5"]
+        let reference = try CLI.run(["select", "--workers", "0", "--out", dir.file("ref")] + flags)
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+        for (run, delay) in [0.4, 1.5].enumerated() {
+            let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
+            let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--out", dir.file("out\(run)")] + flags,
+                                            log: dir.file("c\(run).log"))
+            let workers = try (0 ..< 3).map { i in
+                try CLI.start(["worker", "--connect", endpoint, "--name", "w\(i)"], log: dir.file("w\(run)-\(i).log"))
+            }
+            Thread.sleep(forTimeInterval: delay)
+            XCTAssertTrue(workers[1].isRunning, "run \(run): the run ended before the kill; make the pool bigger")
+            kill(workers[1].processIdentifier, SIGKILL)
+            XCTAssertEqual(CLI.wait(coordinator, seconds: 120), 0, (try? String(contentsOfFile: dir.file("c\(run).log"), encoding: .utf8)) ?? "")
+            for i in [0, 2] { XCTAssertEqual(CLI.wait(workers[i], seconds: 20), 0) }
+            _ = CLI.wait(workers[1], seconds: 1)
+            XCTAssertEqual(Outputs.bytes(dir.file("out\(run)/selection.npy")), Outputs.bytes(dir.file("ref/selection.npy")), "run \(run)")
+            let counters = try XCTUnwrap((try report(dir.file("out\(run)/report.json"))["cluster"] as? [String: Any])?["counters"] as? [String: Any])
+            // Either the silence was noticed, or a backup copy of the dead worker's task won first.
+            XCTAssertGreaterThanOrEqual((counters["workers_lost"] as? Int ?? 0) + (counters["backups_won"] as? Int ?? 0), 1, "\(counters)")
+        }
+    }
+
     func testWorkerForAnotherConfigurationIsRejectedWith69() throws {
         let dir = TemporaryDirectory()
         try makePool(dir)

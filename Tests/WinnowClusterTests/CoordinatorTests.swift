@@ -26,7 +26,8 @@ final class CoordinatorTests: XCTestCase {
                 XCTAssertEqual(outcome.selection, expected, "workers \(workers), order \(orderSeed)")
                 XCTAssertEqual(outcome.statistics.count, 6000)
                 XCTAssertEqual(outcome.workers.reduce(0) { $0 + $1.chunkTasks }, 12)
-                XCTAssertEqual(outcome.counters.duplicateResults, 0)
+                // Only a straggler's backup copy can produce a second result.
+                XCTAssertLessThanOrEqual(outcome.counters.duplicateResults, outcome.counters.backupsIssued)
                 if workers > 1 {
                     // Pull leasing spreads the work: nobody sits out.
                     XCTAssertTrue(outcome.workers.allSatisfy { $0.chunkTasks + $0.mergeTasks > 0 }, "\(outcome.workers)")
@@ -134,5 +135,65 @@ final class CoordinatorTests: XCTestCase {
                                              message: "pool.npy (row 17): NaN", path: "pool.npy", row: 17)), from: i)
         XCTAssertEqual(cluster.failure?.row, 17)
         XCTAssertEqual(cluster.toWorkers.filter { if case .shutdown(_, 65) = $0.1 { true } else { false } }.count, 2)
+    }
+}
+
+final class FaultTests: XCTestCase {
+    let vectors = CoordinatorTests.vectors
+    let settings = CoordinatorTests.settings
+
+    /// A worker that keeps heartbeating but never finishes: once 90% of the chunks are done its
+    /// lease gets a backup copy elsewhere, the backup's result wins, the stuck copy is cancelled.
+    func testStragglerGetsABackupCopyThatWins() throws {
+        var cluster = InMemoryCluster(vectors: vectors, settings: settings, workers: 3, orderSeed: 9)
+        cluster.start()
+        while !cluster.running.contains(where: { $0.0 == 2 }) { XCTAssertTrue(cluster.step()) }
+        cluster.workers[2].stalled = true
+        cluster.runToEnd()
+        let outcome = try XCTUnwrap(cluster.outcome, "\(cluster.log.suffix(5))")
+        XCTAssertEqual(outcome.selection, InMemoryCluster.reference(vectors: vectors, settings: settings))
+        XCTAssertGreaterThanOrEqual(outcome.counters.backupsIssued, 1)
+        XCTAssertGreaterThanOrEqual(outcome.counters.backupsWon, 1)
+        XCTAssertEqual(outcome.counters.workersLost, 0, "a heartbeating worker is not declared gone")
+        XCTAssertTrue(cluster.log.contains("backup copy of a straggler"))
+    }
+
+    func testNoBackupsWhenSwitchedOff() throws {
+        var off = ClusterSettings()
+        off.backups = false
+        var cluster = InMemoryCluster(vectors: vectors, settings: settings, workers: 3, orderSeed: 9, cluster: off)
+        cluster.start()
+        while !cluster.running.contains(where: { $0.0 == 2 }) { XCTAssertTrue(cluster.step()) }
+        cluster.workers[2].stalled = true
+        cluster.runToEnd(maxSteps: 20_000)
+        XCTAssertNil(cluster.outcome, "the stuck lease is never copied")
+        XCTAssertEqual(cluster.coordinator.counters.backupsIssued, 0)
+    }
+
+    /// A chunk that kills every worker that runs it fails the run after 3 deaths, naming its rows.
+    func testChunkThatKillsThreeWorkersFailsTheRun() throws {
+        var cluster = InMemoryCluster(vectors: vectors, settings: settings, workers: 4, orderSeed: 10)
+        cluster.deadlyChunk = 3
+        cluster.start()
+        cluster.runToEnd()
+        let failure = try XCTUnwrap(cluster.failure)
+        XCTAssertEqual(failure.code, .poisoned)
+        XCTAssertTrue(failure.message.contains("chunk 3") && failure.message.contains("memory rows"), failure.message)
+        XCTAssertEqual(cluster.workers.filter(\.silent).count, 3)
+    }
+
+    /// With `--on-poisoned skip` the chunk is left out and recorded; the rest of the run is exact.
+    func testPoisonedChunkSkipped() throws {
+        var policy = ClusterSettings()
+        policy.onPoisoned = .skip
+        var cluster = InMemoryCluster(vectors: vectors, settings: settings, workers: 4, orderSeed: 11, cluster: policy)
+        cluster.deadlyChunk = 3
+        cluster.start()
+        cluster.runToEnd()
+        let outcome = try XCTUnwrap(cluster.outcome, "\(cluster.log.suffix(5))")
+        XCTAssertEqual(outcome.counters.poisonedChunks, [3])
+        XCTAssertEqual(outcome.selection, InMemoryCluster.reference(vectors: vectors, settings: settings, emptyChunks: [3]))
+        let job = SelectionJob(totalRows: vectors.rows, dimension: vectors.dimension, settings: settings)
+        XCTAssertEqual(outcome.skippedRows, job.chunkTask(3).rows)
     }
 }

@@ -81,3 +81,26 @@ final class NpyHeaderTests: XCTestCase {
         XCTAssertGreaterThan(refused, 5000)
     }
 }
+
+/// 10,000 mutated `.npy` headers: each parses or is refused with a typed `InputError`, never a crash.
+final class NpyHeaderMutationTests: XCTestCase {
+    func testTenThousandMutatedHeaders() {
+        let seeds = [NpyHeader.encode(dtype: .float32, shape: [100, 8]), NpyHeader.encode(dtype: .float16, shape: [7, 384]),
+                     NpyFixtures.header("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }", major: 2),
+                     NpyFixtures.header("{'descr': '<f2', 'fortran_order': False, 'shape': (5, 1), }", major: 3)]
+        var mutator = Mutator(seed: 2)
+        var refused: [String: Int] = [:], parsed = 0
+        for i in 0 ..< 10_000 {
+            do {
+                let h = try NpyHeader.parse(mutator.mutate(seeds[i % seeds.count]), path: "m.npy")
+                XCTAssertGreaterThanOrEqual(h.dataOffset, 10)
+                parsed += 1
+            } catch {
+                refused[error.code.description, default: 0] += 1
+            }
+        }
+        XCTAssertEqual(parsed + refused.values.reduce(0, +), 10_000)
+        XCTAssertGreaterThan(refused.values.reduce(0, +), 5_000, "\(refused)")
+        print("mutated headers: \(parsed) parsed, refused by code: \(refused.sorted { $0.key < $1.key })")
+    }
+}

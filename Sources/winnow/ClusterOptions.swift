@@ -1,0 +1,33 @@
+import ArgumentParser
+import WinnowCluster
+
+/// Coordinator flags shared by `select` (embedded) and `coordinator`.
+struct ClusterOptions: ParsableArguments {
+    @Option(help: "Heartbeat interval in milliseconds (both directions).")
+    var heartbeatMs = Int(ClusterSettings.Default.heartbeat.components.seconds * 1000)
+
+    @Option(help: "Heartbeat intervals of silence before a worker is declared gone and its tasks leased again.")
+    var liveness = ClusterSettings.Default.liveness
+
+    @Option(help: "A chunk running on \(ClusterSettings.Default.poisonAfterWorkerDeaths) workers when they died: fail the run naming its rows, or skip it (recorded in report.json).")
+    var onPoisoned: ClusterSettings.PoisonPolicy = .fail
+
+    @Flag(help: "No backup copies of stragglers (default: once 90% of a level is done, a task 3× slower than the median gets one).")
+    var noBackups = false
+
+    func validate() throws {
+        if !(10 ... 600_000).contains(heartbeatMs) { throw ValidationError("--heartbeat-ms must be 10...600000 (got \(heartbeatMs))") }
+        if liveness < 1 { throw ValidationError("--liveness must be at least 1 (got \(liveness))") }
+    }
+
+    var settings: ClusterSettings {
+        var s = ClusterSettings()
+        s.heartbeat = .milliseconds(heartbeatMs)
+        s.liveness = liveness
+        s.onPoisoned = onPoisoned
+        s.backups = !noBackups
+        return s
+    }
+}
+
+extension ClusterSettings.PoisonPolicy: ExpressibleByArgument {}

@@ -1,0 +1,54 @@
+import XCTest
+import WinnowCluster
+import WinnowCore
+import WinnowTestKit
+import WinnowWire
+
+/// 100,000 mutated envelopes through both decoders: each is rejected with a typed `WireError` or
+/// decodes to a message that re-encodes; nothing crashes or hangs.
+final class MutationTests: XCTestCase {
+    func testHundredThousandMutatedEnvelopes() {
+        let codec = WireCodec(dimension: 3)
+        let header = MessageHeader(runID: "run", epoch: 3, sender: "w", sequence: 1)
+        let coreset = Coreset(rows: [1, 4], vectors: VectorBlock(values: [1, 2, 3, 4, 5, 6], dimension: 3),
+                              gains: [1, 0.5], weights: [3, 1], rowsBeneath: 4)
+        let config = RunConfig(files: [.init(path: "/p.npy", rows: 4, bytes: 176, dtype: "<f4")], dimension: 3, totalRows: 4,
+                               settings: SelectionSettings(budget: 2), skipNonfinite: false)
+        let seeds: [[UInt8]] = [
+            codec.encode(WorkerMessage.hello(Hello(productVersion: "0.1.0", slots: 1, host: "h", pid: 1)), header: header),
+            codec.encode(WorkerMessage.chunkResult(ChunkResult(leaseID: 1, chunk: 0, coreset: coreset, statistics: .of(coreset.vectors),
+                                                               skippedRows: [2], busySeconds: 1)), header: header),
+            codec.encode(WorkerMessage.mergeResult(MergeResult(leaseID: 2, node: .init(level: 1, index: 0), coreset: coreset, busySeconds: 1)), header: header),
+            codec.encode(CoordinatorMessage.welcome(Welcome(configHash: config.hash, config: config, heartbeat: .seconds(1), liveness: 5)), header: header),
+            codec.encode(CoordinatorMessage.lease(Lease(id: 1, work: .merge(MergeTask(node: .init(level: 1, index: 0), children: [coreset],
+                                                                                       budget: 1, isRoot: true, rowsBeneath: 4)))), header: header),
+            codec.encode(CoordinatorMessage.lease(Lease(id: 1, work: .chunk(ChunkTask(chunk: 0, ranges: [0 ..< 4], budget: 1, isRoot: true)))), header: header),
+        ]
+        var mutator = Mutator(seed: 1)
+        var rejected: [String: Int] = [:], accepted = 0
+        for i in 0 ..< 100_000 {
+            let bytes = mutator.mutate(seeds[i % seeds.count])
+            for asCoordinator in [true, false] {
+                do {
+                    if asCoordinator {
+                        let (h, m) = try codec.decodeWorkerMessage(bytes)
+                        _ = codec.encode(m, header: h)
+                    } else {
+                        let (h, m) = try codec.decodeCoordinatorMessage(bytes)
+                        _ = codec.encode(m, header: h)
+                    }
+                    accepted += 1
+                } catch {
+                    rejected[error.code.name, default: 0] += 1
+                }
+            }
+        }
+        let total = rejected.values.reduce(0, +) + accepted
+        XCTAssertEqual(total, 200_000)
+        // Most mutations break something; each break is one of the documented codes.
+        XCTAssertGreaterThan(rejected.values.reduce(0, +), 100_000, "\(rejected)")
+        XCTAssertTrue(Set(rejected.keys).isSubset(of: ["oversized", "undecodable", "bad-magic", "no-body", "wrong-direction",
+                                                       "over-limit", "inconsistent", "bad-frames"]), "\(rejected)")
+        print("mutated envelopes: \(total) decodes, \(accepted) accepted, rejected by code: \(rejected.sorted { $0.key < $1.key })")
+    }
+}
