@@ -12,6 +12,8 @@ import WinnowCore
 public struct Coordinator {
     public enum Action: Sendable, Equatable {
         case send(PeerID, CoordinatorMessage)
+        /// Write this accepted result to the journal, durably, before anything else happens.
+        case persist(WorkerMessage)
         /// The root is done; the run's result.
         case finished(ClusterOutcome)
         /// A task failed in a way that fails the run (bad data).
@@ -97,7 +99,10 @@ public struct Coordinator {
         }
         guard peers[peer] != nil else {
             counters.invalidMessages += 1
-            return [.log(.warning, "message from a peer that has not said Hello; dropped", ["peer": "\(peer)"])]
+            // A worker of this run's previous coordinator (restarted): our heartbeat carries the new
+            // epoch, on which the worker says Hello again.
+            let reply: [Action] = header.runID == runID ? [.send(peer, .heartbeat)] : []
+            return reply + [.log(.debug, "message from a peer that has not said Hello; dropped", ["peer": "\(peer)"])]
         }
         peers[peer]!.lastSeen = now
         guard header.protocolVersion == MessageHeader.protocolVersion, header.runID == runID else {
@@ -211,9 +216,41 @@ public struct Coordinator {
     }
 
     private mutating func nextWork() -> Lease.Work? {
-        if let c = pendingChunks.popMin() { return .chunk(job.chunkTask(c)) }
-        if let node = readyMerges.popMin() { return .merge(mergeTasks[node]!) }
+        while let c = pendingChunks.popMin() {
+            if !completed.contains(MergeTree.Node(level: 0, index: c)) { return .chunk(job.chunkTask(c)) }
+        }
+        while let node = readyMerges.popMin() {
+            if let task = mergeTasks[node], !completed.contains(node) { return .merge(task) }
+        }
         return nil
+    }
+
+    // MARK: resuming
+
+    /// Replays results from the journal of an earlier incarnation of this run, in the order they
+    /// were accepted (children before parents). Returns how many were taken; a record that does not
+    /// fit the plan any more is skipped and its task simply runs again.
+    public mutating func restore(_ results: [WorkerMessage]) -> (reused: Int, actions: [Action]) {
+        var reused = 0
+        var actions: [Action] = []
+        for message in results {
+            switch message {
+            case .chunkResult(let r):
+                let node = MergeTree.Node(level: 0, index: r.chunk)
+                guard r.chunk < job.chunkCount, !completed.contains(node), (try? validate(r)) != nil else { continue }
+                chunkStatistics[r.chunk] = r.statistics
+                chunkSkipped[r.chunk] = r.skippedRows
+                actions += complete(node, r.coreset)
+            case .mergeResult(let r):
+                guard !completed.contains(r.node), (try? validate(r)) != nil else { continue }
+                actions += complete(r.node, r.coreset)
+            default:
+                continue
+            }
+            reused += 1
+        }
+        counters.reusedFromJournal = reused
+        return (reused, actions)
     }
 
     /// A second copy of the longest-running straggler another worker holds (design §4): only once
@@ -351,13 +388,23 @@ public struct Coordinator {
             peers[id] = peer
         }
         // Copies of the same task still out are now pointless.
-        var actions: [Action] = []
+        var actions: [Action] = [.persist(accepted(node, coreset))]
         for (other, r) in leases where r.node == node {
             leases[other] = nil
             peers[r.peer]?.leases.remove(other)
             actions.append(.send(r.peer, .cancel(leaseID: other)))
         }
         return actions + complete(node, coreset)
+    }
+
+    /// The result as it goes into the journal.
+    private func accepted(_ node: MergeTree.Node, _ coreset: Coreset) -> WorkerMessage {
+        if node.level == 0 {
+            return .chunkResult(ChunkResult(leaseID: 0, chunk: node.index, coreset: coreset,
+                                            statistics: chunkStatistics[node.index] ?? EmbeddingStatistics(dimension: job.dimension),
+                                            skippedRows: chunkSkipped[node.index], busySeconds: 0))
+        }
+        return .mergeResult(MergeResult(leaseID: 0, node: node, coreset: coreset, busySeconds: 0))
     }
 
     private func validate(_ r: ChunkResult) throws(InvalidResult) {

@@ -110,6 +110,20 @@ public struct WorkerSession {
         }
     }
 
+    /// The coordinator of this run was restarted (same run, new epoch): what was running is stale;
+    /// say Hello again and carry on with the new one.
+    public mutating func coordinatorRestarted(now: Duration) -> [Action] {
+        guard phase != .stopped else { return [] }
+        phase = .greeting
+        started = now
+        lastHeard = now
+        lastSent = now
+        running.removeAll()
+        cancelled.removeAll()
+        welcome = nil
+        return [.send(.hello(hello))]
+    }
+
     /// The pool the Welcome named cannot be read here: tell the coordinator, then leave.
     public mutating func cannotPrepare(_ reason: String) -> [Action] {
         phase = .stopped

@@ -24,8 +24,9 @@ public final class CoordinatorServer {
     private let start: ContinuousClock.Instant
 
     /// Binds `bind` (e.g. `tcp://*:7700`, or `tcp://127.0.0.1:*` for any free port).
+    ///   - journalPath: where accepted results are journaled; results already there are reused.
     public init(job: SelectionJob, config: RunConfig, bind: String, cluster: ClusterSettings,
-                limits: WireLimits = WireLimits(), log: Logger) throws(TransportError) {
+                limits: WireLimits = WireLimits(), journalPath: String?, log: Logger) throws {
         context = try Context()
         socket = try Socket(context, kind: .router)
         try socket.setMaximumMessageSize(Int64(limits.messageBytes))
@@ -36,11 +37,31 @@ public final class CoordinatorServer {
         configHash = config.hash
         let welcome = Welcome(configHash: configHash, config: config, heartbeat: cluster.heartbeat, liveness: cluster.liveness)
         var random = SystemRandomNumberGenerator()
-        let runID = String(random.next(), radix: 36)
+        // The run id names the run across coordinator restarts; the epoch names this incarnation.
+        let runID = configHash.prefix(8).map { String(format: "%02x", $0) }.joined()
         machine = Coordinator(job: job, welcome: welcome, runID: runID, epoch: random.next() | 1, settings: cluster)
         self.log = log
         start = clock.now
+        if let journalPath {
+            let (journal, records) = try Journal.open(path: journalPath, configHash: configHash)
+            self.journal = journal
+            var results: [WorkerMessage] = []
+            for record in records {
+                guard let (_, message) = try? codec.decodeWorkerMessage(record) else { break }
+                results.append(message)
+            }
+            let (reused, actions) = machine.restore(results)
+            if reused > 0 || journal.truncatedBytes > 0 {
+                log.notice("resuming from the journal", metadata: [
+                    "journal": "\(journalPath)", "tasks_reused": "\(reused)", "torn_tail_bytes": "\(journal.truncatedBytes)"])
+            }
+            restoredOutcome = try perform(actions)
+        }
     }
+
+    private var journal: Journal?
+    /// Set when the journal already held the whole run.
+    private var restoredOutcome: (ClusterOutcome, ClusterReport)?
 
     private var now: Duration { clock.now - start }
 
@@ -49,6 +70,7 @@ public final class CoordinatorServer {
     public func run(stop: StopSignals?, watchdog: () -> RunFailure? = { nil }) throws -> (ClusterOutcome, ClusterReport) {
         log.info("coordinator listening", metadata: ["endpoint": "\(endpoint)", "tasks": "\(machine.tasksLeft)",
                                                      "config": "\(configHash.prefix(6).map { String(format: "%02x", $0) }.joined())"])
+        if let restoredOutcome { return restoredOutcome }
         let poller = Poller()
         var lastProgress = now
         while true {
@@ -120,6 +142,9 @@ public final class CoordinatorServer {
                     traffic.bytesOut += bytes.count
                 }
                 traffic.messagingSeconds += (clock.now - t0).seconds
+            case .persist(let message):
+                let header = MessageHeader(runID: machine.runID, epoch: machine.epoch, sender: "journal", sequence: 0)
+                try journal?.append(codec.encode(message, header: header))
             case .log(let level, let message, let metadata):
                 log.log(level: level.logging, "\(message)", metadata: metadata.mapValues { .string($0) })
             case .finished(let outcome):

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import WinnowCluster
 import WinnowCore
@@ -17,9 +18,11 @@ public enum DistributedSelection {
     /// - Parameters:
     ///   - bind: e.g. `tcp://*:7700`; `tcp://127.0.0.1:*` picks a free port.
     ///   - listening: called once the socket is bound, before serving (start local workers here).
+    ///   - journal: the journal's path (in `--out`): accepted results are written there, and a
+    ///     restarted coordinator with the same configuration reuses them.
     ///   - watchdog: asked while serving; a failure it returns ends the run (local workers all gone).
     public static func run(
-        pool: Pool, options: RunOptions, bind: String, cluster: ClusterSettings, stop: StopSignals?, log: Logger,
+        pool: Pool, options: RunOptions, bind: String, cluster: ClusterSettings, journal: String?, stop: StopSignals?, log: Logger,
         watchdog: () -> RunFailure? = { nil }, listening: (Endpoint) throws -> Void
     ) throws -> SelectionOutcome {
         var settings = options.settings
@@ -39,9 +42,28 @@ public enum DistributedSelection {
         }
         let job = SelectionJob(totalRows: pool.totalRows, dimension: pool.dimension, settings: settings, exact: options.exact)
         let config = RunConfig(pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip)
-        let server = try CoordinatorServer(job: job, config: config, bind: bind, cluster: cluster, log: log)
-        try listening(Endpoint(address: server.endpoint, configHash: server.configHash))
-        let (outcome, report) = try server.run(stop: stop, watchdog: watchdog)
+        let files = JournalFiles(path: journal)
+        try files.prepare()
+        let server: CoordinatorServer
+        do {
+            server = try CoordinatorServer(job: job, config: config, bind: bind, cluster: cluster, journalPath: journal, log: log)
+        } catch let mismatch as Journal.Mismatch {
+            // Another run's journal: not ours to touch.
+            throw RunFailure(status: 69, mismatch.description)
+        }
+        let outcome: ClusterOutcome, report: ClusterReport
+        do {
+            try listening(Endpoint(address: server.endpoint, configHash: server.configHash))
+            (outcome, report) = try server.run(stop: stop, watchdog: watchdog)
+        } catch let failure as RunFailure where failure.status == 75 || failure.status == 130 {
+            // Interrupted: the journal stays, so the same command resumes where this one stopped.
+            log.notice("the journal is kept for resuming", metadata: ["journal": "\(journal ?? "")"])
+            throw failure
+        } catch {
+            files.discard()
+            throw error
+        }
+        files.discard()
         lap("select")
         guard outcome.selection.count > 0 else {
             throw InputError(.emptyPool, path: pool.files[0].path, "every row was excluded (non-finite); nothing to select")
@@ -56,5 +78,33 @@ public enum DistributedSelection {
                                       skippedRows: outcome.skippedRows, evaluation: evaluation, phases: phases, settings: settings)
         result.cluster = report
         return result
+    }
+}
+
+/// The journal's place in `--out`. It exists only while a run is unfinished: a finished run's outputs
+/// replace it, and a run that failed for good (bad data, another configuration) leaves nothing, not
+/// even the folder if the run made it.
+struct JournalFiles {
+    let path: String?
+    private let madeFolder: Bool
+
+    init(path: String?) {
+        self.path = path
+        let folder = path.map { ($0 as NSString).deletingLastPathComponent }
+        madeFolder = folder.map { !FileManager.default.fileExists(atPath: $0) } ?? false
+    }
+
+    func prepare() throws {
+        guard let path else { return }
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    }
+
+    func discard() {
+        guard let path else { return }
+        try? FileManager.default.removeItem(atPath: path)
+        let folder = (path as NSString).deletingLastPathComponent
+        if madeFolder, (try? FileManager.default.contentsOfDirectory(atPath: folder))?.isEmpty == true {
+            try? FileManager.default.removeItem(atPath: folder)
+        }
     }
 }

@@ -95,8 +95,12 @@ public final class WorkerProcess {
             if case .welcome = message {
                 runID = header.runID
                 epoch = header.epoch
-            } else if header.runID != runID || header.epoch != epoch, runID != "" {
-                log.warning("message from another coordinator dropped", metadata: ["run": "\(header.runID)"])
+            } else if runID != "", header.runID == runID, header.epoch != epoch {
+                log.notice("the coordinator was restarted; joining it again", metadata: ["run": "\(runID)"])
+                epoch = header.epoch
+                return try perform(session.coordinatorRestarted(now: now))
+            } else if runID != "", header.runID != runID {
+                log.warning("message from another run's coordinator dropped", metadata: ["run": "\(header.runID)"])
                 return nil
             }
             return try perform(session.receive(message, now: now))

@@ -28,6 +28,8 @@ public struct InMemoryCluster {
     public var outcome: ClusterOutcome?
     public var failure: TaskFailure?
     public var log: [String] = []
+    /// What the coordinator asked to persist, in order: a journal to restore a new coordinator from.
+    public var journal: [WorkerMessage] = []
     /// A worker handed this chunk falls silent at once, as if the chunk crashed it.
     public var deadlyChunk: Int?
     private var random: SeededRandom
@@ -48,6 +50,13 @@ public struct InMemoryCluster {
                                           settings: ClusterSettings(), now: .zero))
         }
         random = SeededRandom(seed: orderSeed, stream: .evaluation)
+    }
+
+    /// A new coordinator taking over from a journal (before `start()`).
+    public mutating func restore(_ journal: [WorkerMessage]) -> Int {
+        let (reused, actions) = coordinator.restore(journal)
+        absorb(actions)
+        return reused
     }
 
     /// Every worker says Hello.
@@ -120,6 +129,7 @@ public struct InMemoryCluster {
             case .finished(let o): outcome = o
             case .failed(let f): failure = f
             case .log(_, let text, _): log.append(text)
+            case .persist(let m): journal.append(m)
             }
         }
     }

@@ -22,7 +22,8 @@ struct CoordinatorCommand: ParsableCommand {
         try selection.execute { pool, options, log in
             let stop = StopSignals()
             stop.install()
-            return try DistributedSelection.run(pool: pool, options: options, bind: bind, cluster: cluster, stop: stop, log: log) { endpoint in
+            return try DistributedSelection.run(pool: pool, options: options, bind: bind, cluster: cluster,
+                                                journal: selection.out + "/journal.wnj", stop: stop, log: log) { endpoint in
                 let hash = endpoint.configHash.map { String(format: "%02x", $0) }.joined()
                 log.info("workers join with: winnow worker --connect \(endpoint.address.replacingOccurrences(of: "0.0.0.0", with: "HOST")) --expect-config \(hash)")
             }

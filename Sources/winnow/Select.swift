@@ -34,7 +34,8 @@ struct Select: ParsableCommand {
             var local: LocalWorkers?
             defer { local?.stop() }
             let outcome = try DistributedSelection.run(
-                pool: pool, options: options, bind: "tcp://127.0.0.1:*", cluster: cluster.settings, stop: stop, log: log,
+                pool: pool, options: options, bind: "tcp://127.0.0.1:*", cluster: cluster.settings,
+                journal: selection.out + "/journal.wnj", stop: stop, log: log,
                 watchdog: {
                     // Workers exit on their own only when told to, or when they cannot work here.
                     guard let local, local.allExited else { return nil }

@@ -67,5 +67,6 @@ extension CLI {
         return process.terminationStatus
     }
 
-    static func freePort() -> Int { Int.random(in: 20000 ..< 60000) }
+    /// A port below the ephemeral range (32768–60999 on Linux), so no outgoing connection holds it.
+    static func freePort() -> Int { Int.random(in: 20000 ..< 32000) }
 }

@@ -128,6 +128,42 @@ final class DistributedTests: XCTestCase {
         }
     }
 
+    /// SIGKILL the coordinator mid-run and start it again with the same --out: it resumes from its
+    /// journal (no journaled task is redone), the running workers rejoin it by themselves, and the
+    /// selection is identical.
+    func testCoordinatorKilledAndRestartedResumes() throws {
+        let dir = TemporaryDirectory()
+        let g = try CLI.run(["generate", "--rows", "400000", "--dim", "32", "--files", "2", "--out", dir.file("pool")])
+        XCTAssertEqual(g.status, 0, g.stderr)
+        let flags = ["--input", dir.file("pool/pool-*.npy"), "--budget", "400", "--chunk-rows", "4096", "--no-eval"]
+        XCTAssertEqual(try CLI.run(["select", "--workers", "0", "--out", dir.file("ref")] + flags).status, 0)
+        let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
+        let coordinatorArgs = ["coordinator", "--bind", endpoint, "--out", dir.file("out")] + flags
+        let first = try CLI.start(coordinatorArgs, log: dir.file("c1.log"))
+        let workers = try (0 ..< 3).map { i in
+            try CLI.start(["worker", "--connect", endpoint, "--name", "w\(i)"], log: dir.file("w\(i).log"))
+        }
+        Thread.sleep(forTimeInterval: 1.5)
+        XCTAssertTrue(first.isRunning, "the run ended before the kill; make the pool bigger")
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let second = try CLI.start(coordinatorArgs, log: dir.file("c2.log"))
+        XCTAssertEqual(CLI.wait(second, seconds: 120), 0, (try? String(contentsOfFile: dir.file("c2.log"), encoding: .utf8)) ?? "")
+        for w in workers { XCTAssertEqual(CLI.wait(w, seconds: 20), 0) }
+        XCTAssertEqual(Outputs.bytes(dir.file("out/selection.npy")), Outputs.bytes(dir.file("ref/selection.npy")))
+        let cluster = try XCTUnwrap(try report(dir.file("out/report.json"))["cluster"] as? [String: Any])
+        let counters = try XCTUnwrap(cluster["counters"] as? [String: Any])
+        let reused = counters["reused_from_journal"] as? Int ?? 0
+        XCTAssertGreaterThan(reused, 0, "\(counters)")
+        // Every chunk was done exactly once across the two coordinators.
+        let chunksNow = (cluster["workers"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["chunk_tasks"] as? Int ?? 0) }
+        let log = try String(contentsOfFile: dir.file("c2.log"), encoding: .utf8)
+        XCTAssertTrue(log.contains("resuming from the journal"), log)
+        XCTAssertLessThanOrEqual(chunksNow, 98 - min(reused, 98) + (counters["backups_issued"] as? Int ?? 0))
+        let workerLog = try String(contentsOfFile: dir.file("w0.log"), encoding: .utf8)
+        XCTAssertTrue(workerLog.contains("coordinator was restarted"), workerLog)
+    }
+
     func testWorkerForAnotherConfigurationIsRejectedWith69() throws {
         let dir = TemporaryDirectory()
         try makePool(dir)

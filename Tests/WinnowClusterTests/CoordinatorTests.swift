@@ -197,3 +197,41 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(outcome.skippedRows, job.chunkTask(3).rows)
     }
 }
+
+final class ResumeTests: XCTestCase {
+    let vectors = CoordinatorTests.vectors
+    let settings = CoordinatorTests.settings
+
+    /// A coordinator dies after some results; a new one restores its journal and finishes with the
+    /// same selection, without leasing any task whose result was journaled.
+    func testRestoredCoordinatorFinishesIdenticallyWithoutRedoingWork() throws {
+        let expected = InMemoryCluster.reference(vectors: vectors, settings: settings)
+        for cut in [1, 5, 12, 14] {
+            var first = InMemoryCluster(vectors: vectors, settings: settings, workers: 2, orderSeed: UInt64(cut))
+            first.start()
+            while first.journal.count < cut && first.outcome == nil { if !first.step() { first.advance(.milliseconds(100)) } }
+            let journal = first.journal
+            var second = InMemoryCluster(vectors: vectors, settings: settings, workers: 2, orderSeed: 99)
+            let reused = second.restore(journal)
+            XCTAssertEqual(reused, journal.count)
+            second.start()
+            second.runToEnd()
+            let outcome = try XCTUnwrap(second.outcome ?? (reused == 12 + 4 ? first.outcome : nil), "cut \(cut)")
+            XCTAssertEqual(outcome.selection, expected, "cut \(cut)")
+            let chunksRestored = journal.filter { if case .chunkResult = $0 { true } else { false } }.count
+            XCTAssertEqual(outcome.workers.reduce(0) { $0 + $1.chunkTasks }, 12 - chunksRestored, "cut \(cut): no chunk done twice")
+            XCTAssertEqual(outcome.statistics.count, 6000, "statistics of restored chunks come back too")
+        }
+    }
+
+    /// A journal record that does not fit this plan is skipped; its task runs again.
+    func testForeignRecordIsSkipped() throws {
+        var cluster = InMemoryCluster(vectors: vectors, settings: settings, workers: 1, orderSeed: 3)
+        let bogus = ChunkResult(leaseID: 0, chunk: 99, coreset: .empty(dimension: 12, rowsBeneath: 1),
+                                statistics: EmbeddingStatistics(dimension: 12), skippedRows: [], busySeconds: 0)
+        XCTAssertEqual(cluster.restore([.chunkResult(bogus)]), 0)
+        cluster.start()
+        cluster.runToEnd()
+        XCTAssertEqual(cluster.outcome?.selection, InMemoryCluster.reference(vectors: vectors, settings: settings))
+    }
+}
