@@ -99,7 +99,7 @@ final class DistributedTests: XCTestCase {
 
     /// SIGKILL one of three workers mid-run, at two different moments: the coordinator declares it
     /// gone after heartbeat × liveness, leases its task again, and the selection does not change.
-    /// (`Scripts/faults/kill-worker` runs 20 moments.)
+    /// (`Scripts/faults/run` runs 20 moments.)
     func testWorkerKilledMidRunChangesNothing() throws {
         let dir = TemporaryDirectory()
         let g = try CLI.run(["generate", "--rows", "400000", "--dim", "32", "--files", "2", "--out", dir.file("pool")])
