@@ -9,6 +9,12 @@ public struct ClusterSettings: Sendable, Equatable {
         public static let slots = 1
         /// A worker that has not been welcomed after this long gives up (exit 75).
         public static let connectTimeout = Duration.seconds(60)
+        /// A worker whose coordinator went silent says Hello again at growing intervals (1 s doubling
+        /// to 32 s) for this long before it gives up (exit 75): long enough for a scheduler to restart
+        /// a preempted coordinator.
+        public static let coordinatorLostTimeout = Duration.seconds(600)
+        public static let reconnectBackoffFirst = Duration.seconds(1)
+        public static let reconnectBackoffMax = Duration.seconds(32)
         /// Backup copies of stragglers start once this share of a level's tasks is done (design §4)…
         public static let backupAfterShareDone = 0.9
         /// …for a task running this many times longer than the level's median task.
@@ -28,6 +34,7 @@ public struct ClusterSettings: Sendable, Equatable {
     public var heartbeat: Duration = Default.heartbeat
     public var liveness: Int = Default.liveness
     public var connectTimeout: Duration = Default.connectTimeout
+    public var coordinatorLostTimeout: Duration = Default.coordinatorLostTimeout
     public var backupAfterShareDone = Default.backupAfterShareDone
     public var backupSlowerThanMedian = Default.backupSlowerThanMedian
     /// Whether stragglers get backup copies.

@@ -178,8 +178,11 @@ public struct Coordinator {
         guard phase == .running else { return reject(.shuttingDown, "the run is over") }
         guard (1 ... 1024).contains(hello.slots) else { return reject(.invalid, "slots must be 1...1024 (got \(hello.slots))") }
         if peers[id] != nil {
-            // A repeated Hello (the worker resent it before our Welcome arrived): answer again, keep its leases.
+            // A worker says Hello only while it holds nothing (first contact, or reconnecting after it
+            // lost us): whatever we think it holds goes back to the queue. If the Hello merely crossed
+            // our Welcome, a result may still come for those leases; the first valid one wins.
             peers[id]!.lastSeen = now
+            for l in peers[id]!.leases.sorted() { requeue(l) }
             return [.send(id, .welcome(welcome))]
         }
         let name = header.sender.isEmpty ? "\(id)" : header.sender

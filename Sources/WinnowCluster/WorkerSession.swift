@@ -12,7 +12,13 @@ public struct WorkerSession {
         case exit(status: Int32, reason: String)
     }
 
-    enum Phase: Equatable { case greeting, working, stopped }
+    enum Phase: Equatable {
+        case greeting
+        case working
+        /// The coordinator went silent: Hello again with backoff until it answers or time runs out.
+        case reconnecting(since: Duration, backoff: Duration)
+        case stopped
+    }
 
     public let hello: Hello
     public let settings: ClusterSettings
@@ -49,6 +55,7 @@ public struct WorkerSession {
         lastHeard = now
         switch message {
         case .welcome(let w):
+            if case .reconnecting = phase { phase = .greeting }
             guard phase == .greeting else { return [] }
             phase = .working
             welcome = w
@@ -99,10 +106,24 @@ public struct WorkerSession {
             guard now - lastSent >= settings.heartbeat else { return [] }
             lastSent = now
             return [.send(.hello(hello))]
+        case .reconnecting(let since, let backoff):
+            if now - since > settings.coordinatorLostTimeout {
+                phase = .stopped
+                return [.exit(status: 75, reason: "the coordinator has been gone for \(now - since); giving up")]
+            }
+            guard now - lastSent >= backoff else { return [] }
+            lastSent = now
+            phase = .reconnecting(since: since, backoff: min(backoff * 2, ClusterSettings.Default.reconnectBackoffMax))
+            return [.send(.hello(hello))]
         case .working:
             if now - lastHeard > silenceLimit {
-                phase = .stopped
-                return [.exit(status: 75, reason: "coordinator silent for \(now - lastHeard); it is gone")]
+                // Whatever runs now belongs to a coordinator that is gone; its successor will lease again.
+                running.removeAll()
+                cancelled.removeAll()
+                welcome = nil
+                phase = .reconnecting(since: now, backoff: ClusterSettings.Default.reconnectBackoffFirst)
+                lastSent = now
+                return [.send(.hello(hello))]
             }
             guard now - lastSent >= heartbeat else { return [] }
             lastSent = now

@@ -47,7 +47,9 @@ struct Select: ParsableCommand {
                 let slots = slots
                 local = LocalWorkers(count: workers, executable: LocalWorkers.currentExecutable) { i in
                     ["worker", "--connect", endpoint.address, "--name", "local-\(i)", "--slots", "\(slots)",
-                     "--expect-config", hash, "--log-level", level]
+                     "--expect-config", hash, "--log-level", level,
+                     // Local workers are of no use without this process: don't wait for it to come back.
+                     "--coordinator-lost-timeout", "0"]
                 }
             }
             // Workers were told to shut down; give them a moment to leave on their own.

@@ -28,6 +28,9 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Seconds to wait for a coordinator before giving up (exit 75).")
     var connectTimeout: Double = ClusterSettings.Default.connectTimeout.seconds
 
+    @Option(help: "Seconds to keep calling a coordinator that went silent (1 s doubling to 32 s between tries) before giving up (exit 75).")
+    var coordinatorLostTimeout: Double = ClusterSettings.Default.coordinatorLostTimeout.seconds
+
     @Option(help: .hidden)
     var throttle: Double = 1
 
@@ -39,6 +42,7 @@ struct WorkerCommand: ParsableCommand {
         if let h = expectConfig, hexBytes(h) == nil { throw ValidationError("--expect-config must be hex (got '\(h)')") }
         if !(throttle >= 1) { throw ValidationError("--throttle must be at least 1") }
         if !(connectTimeout > 0) { throw ValidationError("--connect-timeout must be positive") }
+        if !(coordinatorLostTimeout >= 0) { throw ValidationError("--coordinator-lost-timeout must be 0 or more") }
     }
 
     func run() throws {
@@ -51,6 +55,7 @@ struct WorkerCommand: ParsableCommand {
         options.expectedConfigHash = expectConfig.flatMap(hexBytes) ?? []
         options.throttle = throttle
         options.cluster.connectTimeout = .milliseconds(Int(connectTimeout * 1000))
+        options.cluster.coordinatorLostTimeout = .milliseconds(Int(coordinatorLostTimeout * 1000))
         let stop = StopSignals()
         stop.install()
         let status: Int32

@@ -6,8 +6,10 @@ import WinnowWire
 
 /// The distributed runtime as users run it: real processes, real ZeroMQ sockets.
 final class DistributedTests: XCTestCase {
-    func makePool(_ dir: TemporaryDirectory) throws {
-        let r = try CLI.run(["generate", "--rows", "20000", "--dim", "24", "--clusters", "16", "--files", "3", "--dtype", "float16", "--out", dir.file("pool")])
+    /// Runs with several worker processes use `rows: 200_000`: long enough (a few seconds) that every
+    /// worker has joined before the work runs out.
+    func makePool(_ dir: TemporaryDirectory, rows: Int = 20000) throws {
+        let r = try CLI.run(["generate", "--rows", "\(rows)", "--dim", "24", "--clusters", "16", "--files", "3", "--dtype", "float16", "--out", dir.file("pool")])
         XCTAssertEqual(r.status, 0, r.stderr)
     }
 
@@ -44,7 +46,7 @@ final class DistributedTests: XCTestCase {
     /// and counted, and the coordinator serves on.
     func testCoordinatorAndWorkerProcessesSurviveHostileMessages() throws {
         let dir = TemporaryDirectory()
-        try makePool(dir)
+        try makePool(dir, rows: 200_000)
         _ = try CLI.run(["select", "--input", dir.file("pool/pool-*.npy"), "--workers", "0", "--out", dir.file("ref")] + selectionFlags)
         let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
         let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--input", dir.file("pool/pool-*.npy"),
@@ -219,7 +221,7 @@ final class DistributedTests: XCTestCase {
             throw XCTSkip("network namespaces unavailable here (`ip \(step)` failed: needs root and iproute2); not run")
         }
         let dir = TemporaryDirectory()
-        try makePool(dir)
+        try makePool(dir, rows: 200_000)
         _ = try CLI.run(["select", "--input", dir.file("pool/pool-*.npy"), "--workers", "0", "--out", dir.file("ref")] + selectionFlags)
         let coordinator = try CLI.start(["coordinator", "--bind", "tcp://10.231.7.1:7700", "--input", dir.file("pool/pool-*.npy"),
                                          "--out", dir.file("out")] + selectionFlags,

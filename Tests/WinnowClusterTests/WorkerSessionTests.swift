@@ -21,12 +21,43 @@ final class WorkerSessionTests: XCTestCase {
         XCTAssertEqual(s.tick(now: .seconds(4)), [.exit(status: 75, reason: "no coordinator answered within 3.0 seconds")])
     }
 
-    func testSilentCoordinatorEndsTheWorkerWithTemporaryStatus() {
-        var s = WorkerSession(hello: hello, settings: ClusterSettings(), now: .zero)
+    /// A silent coordinator: the worker drops what it ran for it, says Hello again at 1, 2, 4, … 32 s
+    /// intervals, and gives up with 75 after `coordinatorLostTimeout`; a Welcome on the way back in
+    /// puts it to work again.
+    func testLostCoordinatorIsCalledWithBackoffThenGivenUp() {
+        var settings = ClusterSettings()
+        settings.coordinatorLostTimeout = .seconds(100)
+        var s = WorkerSession(hello: hello, settings: settings, now: .zero)
         _ = s.start(now: .zero)
         XCTAssertEqual(s.receive(.welcome(welcome()), now: .zero), [.prepare(welcome().config)])
-        XCTAssertEqual(s.tick(now: .seconds(1)), [.send(.heartbeat(leases: [], tasksDone: 0))])
-        guard case .exit(75, _)? = s.tick(now: .milliseconds(3100)).first else { return XCTFail("expected exit 75") }
+        let lease = Lease(id: 1, work: .chunk(ChunkTask(chunk: 0, ranges: [0 ..< 5], budget: 1, isRoot: false)))
+        XCTAssertEqual(s.receive(.lease(lease), now: .zero), [.run(lease)])
+        XCTAssertEqual(s.tick(now: .seconds(1)), [.send(.heartbeat(leases: [1], tasksDone: 0))])
+        XCTAssertEqual(s.tick(now: .milliseconds(3100)), [.send(.hello(hello))], "silent for liveness × heartbeat")
+        XCTAssertEqual(s.runningLeases, [])
+        var hellos: [Int] = []
+        for t in stride(from: 3200, through: 110_000, by: 100) {
+            let actions = s.tick(now: .milliseconds(t))
+            if actions == [.send(.hello(hello))] { hellos.append(t) }
+            if case .exit(75, _)? = actions.first {
+                XCTAssertGreaterThan(t, 103_000)
+                break
+            }
+        }
+        let gaps = zip(hellos.dropFirst(), hellos).map { ($0 - $1) / 1000 }
+        XCTAssertEqual(Array(gaps.prefix(6)), [2, 4, 8, 16, 32, 32], "\(hellos)")
+        // A result of the old coordinator's lease is not sent to anyone.
+        XCTAssertEqual(s.finished(1, result: .heartbeat(leases: [], tasksDone: 0), now: .seconds(111)), [])
+    }
+
+    func testCoordinatorBackBeforeTheTimeoutPutsTheWorkerToWorkAgain() {
+        var s = WorkerSession(hello: hello, settings: ClusterSettings(), now: .zero)
+        _ = s.start(now: .zero)
+        _ = s.receive(.welcome(welcome()), now: .zero)
+        XCTAssertEqual(s.tick(now: .milliseconds(3100)), [.send(.hello(hello))])
+        XCTAssertEqual(s.receive(.welcome(welcome()), now: .seconds(10)), [.prepare(welcome().config)])
+        let lease = Lease(id: 7, work: .chunk(ChunkTask(chunk: 0, ranges: [0 ..< 5], budget: 1, isRoot: false)))
+        XCTAssertEqual(s.receive(.lease(lease), now: .seconds(10)), [.run(lease)])
     }
 
     func testLeasesBeyondCreditAreGivenBackAndRejectionExits69() {
