@@ -321,13 +321,8 @@ public struct Coordinator {
             return fail(failure, from: PeerID([]))
         }
         counters.poisonedChunks.append(node.index)
-        // Other copies still out are pointless now.
         var actions: [Action] = [.log(.error, "poisoned chunk left out (--on-poisoned skip)", ["chunk": "\(node.index)", "why": message])]
-        for (other, r) in leases where r.node == node {
-            leases[other] = nil
-            peers[r.peer]?.leases.remove(other)
-            actions.append(.send(r.peer, .cancel(leaseID: other)))
-        }
+        actions += cancelCopies(of: node)
         chunkStatistics[node.index] = nil
         let planned = job.chunkTask(node.index).plannedRows
         chunkSkipped[node.index] = job.chunkTask(node.index).rows
@@ -390,14 +385,18 @@ public struct Coordinator {
             peer.tally.busySeconds += max(0, busy)
             peers[id] = peer
         }
-        // Copies of the same task still out are now pointless.
-        var actions: [Action] = [.persist(accepted(node, coreset))]
-        for (other, r) in leases where r.node == node {
+        return [.persist(accepted(node, coreset))] + cancelCopies(of: node) + complete(node, coreset)
+    }
+
+    /// Copies of a task still out once its result is settled are pointless: take them back.
+    private mutating func cancelCopies(of node: MergeTree.Node) -> [Action] {
+        var actions: [Action] = []
+        for (other, r) in leases.sorted(by: { $0.key < $1.key }) where r.node == node {
             leases[other] = nil
             peers[r.peer]?.leases.remove(other)
             actions.append(.send(r.peer, .cancel(leaseID: other)))
         }
-        return actions + complete(node, coreset)
+        return actions
     }
 
     /// The result as it goes into the journal.
