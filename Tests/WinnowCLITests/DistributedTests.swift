@@ -166,6 +166,35 @@ final class DistributedTests: XCTestCase {
         XCTAssertTrue(workerLog.contains("coordinator was restarted"), workerLog)
     }
 
+    /// SIGTERM (Slurm's preemption) on `select --workers 2`: exit 75, the journal stays in --out, and
+    /// the same command again resumes from it to the identical selection.
+    func testTerminatedRunExits75AndTheSameCommandResumes() throws {
+        let dir = TemporaryDirectory()
+        let g = try CLI.run(["generate", "--rows", "400000", "--dim", "32", "--files", "2", "--out", dir.file("pool")])
+        XCTAssertEqual(g.status, 0, g.stderr)
+        let flags = ["--input", dir.file("pool/pool-*.npy"), "--budget", "400", "--chunk-rows", "4096", "--no-eval"]
+        XCTAssertEqual(try CLI.run(["select", "--workers", "0", "--out", dir.file("ref")] + flags).status, 0)
+        let command = ["select", "--workers", "2", "--out", dir.file("out")] + flags
+        let first = try CLI.start(command, log: dir.file("first.log"))
+        // Wait until a few results are journaled.
+        func journalBytes() -> Int {
+            ((try? FileManager.default.attributesOfItem(atPath: dir.file("out/journal.wnj")))?[.size] as? Int) ?? 0
+        }
+        let deadline = Date().addingTimeInterval(60)
+        while journalBytes() < 2000 && Date() < deadline && first.isRunning { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertTrue(first.isRunning, "the run ended before SIGTERM; make the pool bigger")
+        first.terminate()
+        XCTAssertEqual(CLI.wait(first, seconds: 30), 75, (try? String(contentsOfFile: dir.file("first.log"), encoding: .utf8)) ?? "")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.file("out/journal.wnj")))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out/selection.npy")))
+        let second = try CLI.run(command)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertEqual(Outputs.bytes(dir.file("out/selection.npy")), Outputs.bytes(dir.file("ref/selection.npy")))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out/journal.wnj")), "a finished run removes its journal")
+        let counters = try XCTUnwrap((try report(dir.file("out/report.json"))["cluster"] as? [String: Any])?["counters"] as? [String: Any])
+        XCTAssertGreaterThan(counters["reused_from_journal"] as? Int ?? 0, 0, "\(counters)")
+    }
+
     func testWorkerForAnotherConfigurationIsRejectedWith69() throws {
         let dir = TemporaryDirectory()
         try makePool(dir)
