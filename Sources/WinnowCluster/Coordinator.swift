@@ -485,8 +485,7 @@ public struct Coordinator {
         }
         guard phase == .running else { return [] }
         phase = .failed
-        let status = failure.code == .nonfinite || failure.code == .badData || failure.code == .poisoned ? 65 : 70
-        var actions: [Action] = peers.keys.sorted().map { .send($0, .shutdown(reason: failure.message, status: status)) }
+        var actions: [Action] = peers.keys.sorted().map { .send($0, .shutdown(reason: failure.message, status: Int(failure.exitStatus))) }
         actions.append(.failed(failure))
         return actions
     }

@@ -170,6 +170,15 @@ public struct TaskFailure: Sendable, Equatable, Error {
     public var row: Int64?
     public var byteOffset: Int64?
 
+    /// The run's exit status when this failure ends it: 65 when the data is at fault (a bad or
+    /// non-finite row, a chunk that kills workers), 70 otherwise.
+    public var exitStatus: Int32 {
+        switch code {
+        case .badData, .nonfinite, .poisoned: 65
+        case .poolMismatch, .invalidTask, .internalError: 70
+        }
+    }
+
     public init(leaseID: UInt64, node: MergeTree.Node, code: Code, message: String,
                 path: String? = nil, row: Int64? = nil, byteOffset: Int64? = nil) {
         self.leaseID = leaseID

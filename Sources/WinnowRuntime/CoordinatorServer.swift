@@ -153,8 +153,7 @@ public final class CoordinatorServer {
             case .failed(let failure):
                 linger()
                 // A worker's message already names the file and row (it is the InputError's text).
-                let status: Int32 = failure.code == .nonfinite || failure.code == .badData ? 65 : 70
-                throw RunFailure(status: status, failure.message)
+                throw RunFailure(status: failure.exitStatus, failure.message)
             }
         }
         return nil

@@ -178,6 +178,7 @@ final class FaultTests: XCTestCase {
         cluster.runToEnd()
         let failure = try XCTUnwrap(cluster.failure)
         XCTAssertEqual(failure.code, .poisoned)
+        XCTAssertEqual(failure.exitStatus, 65, "the process exits 65, as the README documents")
         XCTAssertTrue(failure.message.contains("chunk 3") && failure.message.contains("memory rows"), failure.message)
         XCTAssertEqual(cluster.workers.filter(\.silent).count, 3)
     }
