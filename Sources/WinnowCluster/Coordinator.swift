@@ -173,7 +173,7 @@ public struct Coordinator {
             return reject(.protocolVersion, "protocol version \(header.protocolVersion) is not supported; this coordinator speaks \(MessageHeader.protocolVersion)")
         }
         if !hello.expectedConfigHash.isEmpty && hello.expectedConfigHash != welcome.configHash {
-            return reject(.configHash, "the worker expects configuration \(hex(hello.expectedConfigHash)); this run is \(hex(welcome.configHash))")
+            return reject(.configHash, "the worker expects configuration \(hello.expectedConfigHash.hexString); this run is \(welcome.configHash.hexString)")
         }
         guard phase == .running else { return reject(.shuttingDown, "the run is over") }
         guard (1 ... 1024).contains(hello.slots) else { return reject(.invalid, "slots must be 1...1024 (got \(hello.slots))") }
@@ -491,4 +491,3 @@ public struct Coordinator {
     }
 }
 
-func hex(_ bytes: [UInt8]) -> String { bytes.map { String($0, radix: 16).leftPadded(2) }.joined() }

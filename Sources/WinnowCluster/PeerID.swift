@@ -1,3 +1,5 @@
+import WinnowCore
+
 /// A connection as the coordinator's ROUTER socket names it (the routing id frame).
 public struct PeerID: Hashable, Sendable, Comparable, CustomStringConvertible {
     public let bytes: [UInt8]
@@ -8,10 +10,6 @@ public struct PeerID: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     public var description: String {
         if !bytes.isEmpty, bytes.allSatisfy({ $0 >= 0x21 && $0 < 0x7F }) { return String(decoding: bytes, as: UTF8.self) }
-        return bytes.map { String($0, radix: 16).leftPadded(2) }.joined()
+        return bytes.hexString
     }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

@@ -38,7 +38,7 @@ public final class CoordinatorServer {
         let welcome = Welcome(configHash: configHash, config: config, heartbeat: cluster.heartbeat, liveness: cluster.liveness)
         var random = SystemRandomNumberGenerator()
         // The run id names the run across coordinator restarts; the epoch names this incarnation.
-        let runID = configHash.prefix(8).map { String(format: "%02x", $0) }.joined()
+        let runID = configHash.prefix(8).hexString
         machine = Coordinator(job: job, welcome: welcome, runID: runID, epoch: random.next() | 1, settings: cluster)
         self.log = log
         start = clock.now
@@ -69,7 +69,7 @@ public final class CoordinatorServer {
     /// (asked every loop) names a reason to give up.
     public func run(stop: StopSignals?, watchdog: () -> RunFailure? = { nil }) throws -> (ClusterOutcome, ClusterReport) {
         log.info("coordinator listening", metadata: ["endpoint": "\(endpoint)", "tasks": "\(machine.tasksLeft)",
-                                                     "config": "\(configHash.prefix(6).map { String(format: "%02x", $0) }.joined())"])
+                                                     "config": "\(configHash.prefix(6).hexString)"])
         if let restoredOutcome { return restoredOutcome }
         let poller = Poller()
         var lastProgress = now

@@ -17,7 +17,7 @@ public enum OutputWriter {
         try AtomicFile.write(npy, to: dir + "/selection.npy")
         try AtomicFile.write(Data(csv(selection, pool: pool, columns: columns).utf8), to: dir + "/selection.csv")
 
-        let digest = SHA256.hash(data: npy).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: npy).hexString
         var phases = outcome.phases
         phases.append(("write", (clock.now - start).seconds))
         let report = makeReport(outcome, options: options, pool: pool, digest: digest, phases: phases)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import WinnowCluster
+import WinnowCore
 import WinnowRuntime
 
 /// `winnow coordinator`: plans the run and serves it to workers that connect from anywhere
@@ -24,7 +25,7 @@ struct CoordinatorCommand: ParsableCommand {
             stop.install()
             return try DistributedSelection.run(pool: pool, options: options, bind: bind, cluster: cluster,
                                                 journal: selection.out + "/journal.wnj", stop: stop, log: log) { endpoint in
-                let hash = endpoint.configHash.map { String(format: "%02x", $0) }.joined()
+                let hash = endpoint.configHash.hexString
                 log.info("workers join with: winnow worker --connect \(endpoint.address.replacingOccurrences(of: "0.0.0.0", with: "HOST")) --expect-config \(hash)")
             }
         }

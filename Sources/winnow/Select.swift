@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WinnowCluster
+import WinnowCore
 import WinnowRuntime
 
 /// `winnow select`: the embedded default — a coordinator in this process and `--workers` local
@@ -42,7 +43,7 @@ struct Select: ParsableCommand {
                     return RunFailure(status: 70, "every local worker exited before the run was done (see their messages above)")
                 }
             ) { endpoint in
-                let hash = endpoint.configHash.map { String(format: "%02x", $0) }.joined()
+                let hash = endpoint.configHash.hexString
                 let level = selection.logLevel.rawValue
                 let slots = slots
                 local = LocalWorkers(count: workers, executable: LocalWorkers.currentExecutable) { i in
