@@ -25,7 +25,6 @@ public enum DistributedSelection {
         pool: Pool, options: RunOptions, bind: String, cluster: ClusterSettings, journal: String?, stop: StopSignals?, log: Logger,
         watchdog: () -> RunFailure? = { nil }, listening: (Endpoint) throws -> Void
     ) throws -> SelectionOutcome {
-        var settings = options.settings
         var phases: [(String, Double)] = []
         let clock = ContinuousClock()
         var mark = clock.now
@@ -33,14 +32,14 @@ public enum DistributedSelection {
             phases.append((name, (clock.now - mark).seconds))
             mark = clock.now
         }
-        let job0 = SelectionJob(totalRows: pool.totalRows, dimension: pool.dimension, settings: settings, exact: options.exact)
+        var job = SelectionJob(totalRows: pool.totalRows, dimension: pool.dimension, settings: options.settings, exact: options.exact)
         lap("plan")
-        if options.rbfGammaFromData, case .facilityLocation(.rbf) = settings.objective {
-            // One pass on the coordinator; a statistics phase on the workers would spare it (issue 6).
-            settings.objective = .facilityLocation(.rbf(gamma: LocalSelection.rbfGamma(pool: pool, plan: job0.plan)))
+        // One pass on the coordinator; a statistics phase on the workers would spare it (issue 6).
+        if let derived = LocalSelection.derivingRBFGamma(job, pool: pool, options: options, log: log) {
+            job = derived
             lap("statistics")
         }
-        let job = SelectionJob(totalRows: pool.totalRows, dimension: pool.dimension, settings: settings, exact: options.exact)
+        let settings = job.settings
         let config = RunConfig(pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip)
         let files = JournalFiles(path: journal)
         try files.prepare()

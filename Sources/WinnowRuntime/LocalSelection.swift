@@ -59,7 +59,6 @@ public struct EvaluationResult: Sendable, Codable {
 /// the distributed runtime must match byte for byte.
 public enum LocalSelection {
     public static func run(pool: Pool, options: RunOptions, log: Logger) throws(InputError) -> SelectionOutcome {
-        var settings = options.settings
         var phases: [(String, Double)] = []
         let clock = ContinuousClock()
         var mark = clock.now
@@ -71,18 +70,17 @@ public enum LocalSelection {
         }
 
         let n = pool.totalRows
-        let job = SelectionJob(totalRows: n, dimension: pool.dimension, settings: settings, exact: options.exact)
+        var job = SelectionJob(totalRows: n, dimension: pool.dimension, settings: options.settings, exact: options.exact)
         log.info("plan", metadata: [
             "rows": "\(n)", "d": "\(pool.dimension)", "chunks": "\(job.chunkCount)",
-            "levels": "\(job.tree.levelSizes)", "k": "\(settings.budget)",
+            "levels": "\(job.tree.levelSizes)", "k": "\(job.settings.budget)",
         ])
         lap("plan")
-
-        if options.rbfGammaFromData, case .facilityLocation(.rbf) = settings.objective {
-            settings.objective = .facilityLocation(.rbf(gamma: rbfGamma(pool: pool, plan: job.plan)))
-            log.info("rbf bandwidth from the data", metadata: ["gamma": "\(settings.objective.measure.name)"])
+        if let derived = derivingRBFGamma(job, pool: pool, options: options, log: log) {
+            job = derived
             lap("statistics")
         }
+        let settings = job.settings
 
         var statistics = EmbeddingStatistics(dimension: pool.dimension)
         var skipped: [Int64] = []
@@ -123,11 +121,17 @@ public enum LocalSelection {
                                 evaluation: evaluation, phases: phases, settings: settings)
     }
 
-    /// γ = 1 / (2 · total variance): the RBF bandwidth that makes a typical pair's similarity e^(−1).
-    static func rbfGamma(pool: Pool, plan: ChunkPlan) -> Double {
+    /// With `--similarity rbf` and no `--rbf-gamma`: the same job with γ = 1 / (2 · total variance),
+    /// the bandwidth that makes a typical pair's similarity e^(−1), from one statistics pass in plan
+    /// order. nil when γ was given. The plan does not depend on γ, so it is the same plan.
+    static func derivingRBFGamma(_ job: SelectionJob, pool: Pool, options: RunOptions, log: Logger) -> SelectionJob? {
+        guard options.rbfGammaFromData, case .facilityLocation(.rbf) = job.settings.objective else { return nil }
         var stats = EmbeddingStatistics(dimension: pool.dimension)
-        for c in plan.chunks.indices { stats.add(pool.read(plan.chunks[c])) }
-        return 1 / max(2 * stats.totalVariance, .leastNormalMagnitude)
+        for c in job.plan.chunks.indices { stats.add(pool.read(job.plan.chunks[c])) }
+        var settings = job.settings
+        settings.objective = .facilityLocation(.rbf(gamma: 1 / max(2 * stats.totalVariance, .leastNormalMagnitude)))
+        log.info("rbf bandwidth from the data", metadata: ["gamma": "\(settings.objective.measure.name)"])
+        return SelectionJob(totalRows: job.totalRows, dimension: job.dimension, settings: settings, exact: options.exact)
     }
 
     /// The objective on the whole pool (or a seeded sample of it), beside a seeded random subset.
