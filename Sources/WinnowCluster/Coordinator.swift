@@ -261,16 +261,20 @@ public struct Coordinator {
     /// median, at most one backup per task. The first valid result wins; the other copy is cancelled.
     private func backupWork(for id: PeerID) -> Lease.Work? {
         guard settings.backups else { return nil }
+        // Per level, how long a task must have run to be a straggler (nil: level not far enough along).
+        // A heartbeat interval at least: copying sub-second tasks only adds duplicates.
+        let thresholds: [Double?] = durations.indices.map { level in
+            let finished = durations[level]
+            guard !finished.isEmpty,
+                  Double(finished.count) >= settings.backupAfterShareDone * Double(job.tree.levelSizes[level]) else { return nil }
+            let median = finished.sorted()[finished.count / 2]
+            return max(settings.backupSlowerThanMedian * median, settings.heartbeat.seconds)
+        }
         var best: (LeaseRecord, Duration)?
         for record in leases.values where record.peer != id && !backedUp.contains(record.node) {
-            let level = record.node.level
-            let finished = durations[level]
-            guard Double(finished.count) >= settings.backupAfterShareDone * Double(job.tree.levelSizes[level]),
-                  !finished.isEmpty else { continue }
-            let median = finished.sorted()[finished.count / 2]
+            guard let threshold = thresholds[record.node.level] else { continue }
             let running = now - record.issued
-            // A heartbeat interval at least: copying sub-second tasks only adds duplicates.
-            guard running.seconds > max(settings.backupSlowerThanMedian * median, settings.heartbeat.seconds) else { continue }
+            guard running.seconds > threshold else { continue }
             if best.map({ running > $0.1 || (running == $0.1 && record.node < $0.0.node) }) ?? true { best = (record, running) }
         }
         guard let (record, _) = best else { return nil }
