@@ -98,6 +98,6 @@ let package = Package(
             "WinnowWire", "WinnowCluster", "WinnowCore", "WinnowTransport", "WinnowTestKit",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
-        .testTarget(name: "WinnowCLITests", dependencies: ["winnow", "WinnowIO", "WinnowTestKit", "WinnowTransport", "WinnowWire"]),
+        .testTarget(name: "WinnowCLITests", dependencies: ["winnow", "WinnowIO", "WinnowRuntime", "WinnowTestKit", "WinnowTransport", "WinnowWire"]),
     ]
 )

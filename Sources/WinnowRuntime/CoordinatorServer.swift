@@ -25,12 +25,20 @@ public final class CoordinatorServer {
 
     /// Binds `bind` (e.g. `tcp://*:7700`, or `tcp://127.0.0.1:*` for any free port).
     ///   - journalPath: where accepted results are journaled; results already there are reused.
+    ///   - security: `.curveServer` admits only its allowed worker keys (checked before any message).
     public init(job: SelectionJob, config: RunConfig, bind: String, cluster: ClusterSettings,
-                limits: WireLimits = WireLimits(), journalPath: String?, log: Logger) throws {
+                limits: WireLimits = WireLimits(), journalPath: String?, security: TransportSecurity = .plain, log: Logger) throws {
         context = try Context()
         socket = try Socket(context, kind: .router)
         try socket.setMaximumMessageSize(Int64(limits.messageBytes))
         try socket.setHighWaterMarks(send: 10_000, receive: 10_000)
+        if case .curveServer(let secret, let allowed) = security {
+            authenticator = try Authenticator(context: context, allowing: allowed)
+            try socket.enableCurveServer(secretKey: secret, zapDomain: "winnow")
+            self.security.mechanism = "curve"
+            self.security.allowedKeys = allowed.count
+        }
+        monitor = try HandshakeMonitor(context, watching: socket)
         try socket.bind(bind)
         endpoint = try socket.lastEndpoint()
         codec = WireCodec(limits: limits, dimension: config.dimension)
@@ -60,6 +68,17 @@ public final class CoordinatorServer {
     }
 
     private var journal: Journal?
+    private var authenticator: Authenticator?
+    private let monitor: HandshakeMonitor
+    private var security = SecurityTally()
+    private var warnedAddresses: Set<String> = []
+
+    deinit {
+        // The ZAP handler goes last: libzmq admits every key while none is bound.
+        socket.close()
+        monitor.close()
+        authenticator?.stop()
+    }
     /// Set when the journal already held the whole run.
     private var restoredOutcome: (ClusterOutcome, ClusterReport)?
 
@@ -84,7 +103,8 @@ public final class CoordinatorServer {
                 linger()
                 throw failure
             }
-            let ready = try poller.wait(sockets: [socket], timeoutMillis: 50)
+            let ready = try poller.wait(sockets: [socket, monitor.pollable], timeoutMillis: 50)
+            if ready.sockets[1] { try noteHandshakes() }
             if ready.sockets[0] {
                 // Drain what is queued, bounded so ticks still run under a flood.
                 for _ in 0 ..< 1000 {
@@ -119,6 +139,25 @@ public final class CoordinatorServer {
             return nil
         }
         return try perform(machine.receive(decoded.1, header: decoded.0, from: peer, now: now))
+    }
+
+    /// Refused keys and broken handshakes: counted for the report, logged once per address.
+    private func noteHandshakes() throws {
+        for event in try monitor.events() {
+            switch event {
+            case .succeeded: security.handshakes += 1
+            case .refused: break  // the authenticator's refusals below say more
+            case .failed, .cutOff: security.failedHandshakes += 1
+                log.log(level: security.failedHandshakes == 1 ? .warning : .debug, "handshake failed",
+                        metadata: ["reason": "\(event.explanation)", "count": "\(security.failedHandshakes)"])
+            }
+        }
+        for refusal in authenticator?.takeRefusals() ?? [] {
+            let first = warnedAddresses.insert(refusal.address).inserted
+            log.log(level: first ? .warning : .debug, "peer refused: its key is not one of this run's worker keys", metadata: [
+                "address": "\(refusal.address)", "key": "\(refusal.key.map(\.z85) ?? "none (\(refusal.mechanism))")"])
+        }
+        security.refusedKeys = authenticator?.counts.refused ?? 0
     }
 
     private func invalid(_ peer: PeerID, _ error: WireError) {
@@ -169,7 +208,8 @@ public final class CoordinatorServer {
         traffic.invalidMessages += outcome.counters.invalidMessages
         let wall = now.seconds
         let rows = max(1, machine.job.totalRows)
-        return ClusterReport(endpoint: endpoint, workers: outcome.workers,
+        try? noteHandshakes()
+        return ClusterReport(endpoint: endpoint, security: security, workers: outcome.workers,
                              counters: outcome.counters, wire: traffic, wallSeconds: wall,
                              wireBytesPerRow: Double(traffic.bytesIn + traffic.bytesOut) / Double(rows),
                              messagingShare: wall > 0 ? traffic.messagingSeconds / wall : 0)

@@ -22,8 +22,8 @@ public enum DistributedSelection {
     ///     restarted coordinator with the same configuration reuses them.
     ///   - watchdog: asked while serving; a failure it returns ends the run (local workers all gone).
     public static func run(
-        pool: Pool, options: RunOptions, bind: String, cluster: ClusterSettings, journal: String?, stop: StopSignals?, log: Logger,
-        watchdog: () -> RunFailure? = { nil }, listening: (Endpoint) throws -> Void
+        pool: Pool, options: RunOptions, bind: String, security: TransportSecurity = .plain, cluster: ClusterSettings,
+        journal: String?, stop: StopSignals?, log: Logger, watchdog: () -> RunFailure? = { nil }, listening: (Endpoint) throws -> Void
     ) throws -> SelectionOutcome {
         var phases: [(String, Double)] = []
         let clock = ContinuousClock()
@@ -45,7 +45,8 @@ public enum DistributedSelection {
         try files.prepare()
         let server: CoordinatorServer
         do {
-            server = try CoordinatorServer(job: job, config: config, bind: bind, cluster: cluster, journalPath: journal, log: log)
+            server = try CoordinatorServer(job: job, config: config, bind: bind, cluster: cluster, journalPath: journal,
+                                         security: security, log: log)
         } catch let mismatch as Journal.Mismatch {
             // Another run's journal: not ours to touch.
             throw RunFailure(status: 69, mismatch.description)

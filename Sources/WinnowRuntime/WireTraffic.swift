@@ -13,9 +13,24 @@ public struct WireTraffic: Sendable, Codable, Equatable {
     public init() {}
 }
 
+/// How connections were protected and who was turned away.
+public struct SecurityTally: Sendable, Codable, Equatable {
+    /// "curve" or "plain" (loopback only).
+    public var mechanism = "plain"
+    public var allowedKeys = 0
+    public var handshakes = 0
+    /// Peers whose CURVE key is not one of the run's worker keys.
+    public var refusedKeys = 0
+    /// Handshakes that broke off: no CURVE, wrong server key, garbage.
+    public var failedHandshakes = 0
+
+    public init() {}
+}
+
 /// The cluster part of `report.json`.
 public struct ClusterReport: Sendable, Codable {
     public var endpoint: String
+    public var security: SecurityTally
     public var workers: [WorkerTally]
     public var counters: ClusterCounters
     public var wire: WireTraffic

@@ -20,6 +20,8 @@ public final class WorkerProcess {
         public var throttle: Double = 1
         public var cluster = ClusterSettings()
         public var limits = WireLimits()
+        /// `.curveClient` for a coordinator that runs with keys; `.plain` only on loopback.
+        public var security = TransportSecurity.plain
 
         public init(connect: String, name: String) {
             self.connect = connect
@@ -31,6 +33,8 @@ public final class WorkerProcess {
     private let log: Logger
     private let context: Context
     private let socket: Socket
+    private let monitor: HandshakeMonitor
+    private var warnedHandshake = false
     private let wakeup: WakeupPipe
     private var codec: WireCodec
     private var session: WorkerSession
@@ -48,6 +52,10 @@ public final class WorkerProcess {
         context = try Context()
         socket = try Socket(context, kind: .dealer)
         try socket.setMaximumMessageSize(Int64(options.limits.messageBytes))
+        if case .curveClient(let secret, let serverKey) = options.security {
+            try socket.enableCurveClient(secretKey: secret, serverKey: serverKey)
+        }
+        monitor = try HandshakeMonitor(context, watching: socket)
         try socket.connect(options.connect)
         wakeup = try WakeupPipe()
         inbox = Inbox(wakeup: wakeup)
@@ -73,8 +81,9 @@ public final class WorkerProcess {
                 try? socket.setLinger(milliseconds: 1000)
                 return request.exitStatus
             }
-            let ready = try poller.wait(sockets: [socket], descriptors: [wakeup.readDescriptor], timeoutMillis: 100)
+            let ready = try poller.wait(sockets: [socket, monitor.pollable], descriptors: [wakeup.readDescriptor], timeoutMillis: 100)
             if ready.descriptors[0] { wakeup.drain() }
+            if ready.sockets[1], let status = try handshakeEvents() { return status }
             while let frames = try socket.receive() {
                 if let status = try handle(frames) { return status }
             }
@@ -83,6 +92,23 @@ public final class WorkerProcess {
             }
             if let status = try perform(session.tick(now: now)) { return status }
         }
+    }
+
+    /// A refused key will stay refused: leave at once (69) instead of knocking until the timeout.
+    /// Other failed handshakes may be a coordinator still starting: warn once and keep trying.
+    private func handshakeEvents() throws -> Int32? {
+        for event in try monitor.events() {
+            switch event {
+            case .succeeded:
+                break
+            case .refused:
+                return try perform([.exit(status: 69, reason: event.explanation)])
+            case .failed, .cutOff:
+                log.log(level: warnedHandshake ? .debug : .warning, "\(event.explanation)")
+                warnedHandshake = true
+            }
+        }
+        return nil
     }
 
     private func handle(_ frames: [[UInt8]]) throws -> Int32? {

@@ -7,8 +7,19 @@ import CZeroMQ
 public final class Socket {
     public enum Kind: Sendable {
         case router, dealer
+        /// The ZAP handler's socket (`Authenticator`).
+        case reply
+        /// The receiving end of a socket monitor (`HandshakeMonitor`).
+        case pair
 
-        var raw: Int32 { self == .router ? ZMQ_ROUTER : ZMQ_DEALER }
+        var raw: Int32 {
+            switch self {
+            case .router: ZMQ_ROUTER
+            case .dealer: ZMQ_DEALER
+            case .reply: ZMQ_REP
+            case .pair: ZMQ_PAIR
+            }
+        }
     }
 
     private var handle: UnsafeMutableRawPointer?
@@ -83,6 +94,28 @@ public final class Socket {
         try setOption(ZMQ_ROUTER_MANDATORY, Int32(1))
     }
 
+    // MARK: security
+
+    /// CURVE server side: encrypt every connection with this key and ask the ZAP handler bound in
+    /// the same context (`Authenticator`) which client keys may connect.
+    public func enableCurveServer(secretKey: CurveSecretKey, zapDomain: String) throws(TransportError) {
+        try setOption(ZMQ_CURVE_SERVER, Int32(1))
+        try setOption(ZMQ_CURVE_SECRETKEY, bytes: secretKey.raw)
+        try setOption(ZMQ_ZAP_DOMAIN, bytes: Array(zapDomain.utf8))
+    }
+
+    /// CURVE client side: this peer's key pair and the public key the server must prove it holds.
+    public func enableCurveClient(secretKey: CurveSecretKey, serverKey: CurvePublicKey) throws(TransportError) {
+        try setOption(ZMQ_CURVE_SERVERKEY, bytes: serverKey.raw)
+        try setOption(ZMQ_CURVE_PUBLICKEY, bytes: secretKey.publicKey().raw)
+        try setOption(ZMQ_CURVE_SECRETKEY, bytes: secretKey.raw)
+    }
+
+    /// Reports this socket's connection and handshake events to a PAIR socket at `address`.
+    func monitor(_ address: String, events: Int32) throws(TransportError) {
+        guard zmq_socket_monitor(raw, address, events) == 0 else { throw TransportError("zmq_socket_monitor", endpoint: address) }
+    }
+
     // MARK: endpoints
 
     public func bind(_ endpoint: String) throws(TransportError) {
@@ -100,7 +133,7 @@ public final class Socket {
         guard zmq_getsockopt(raw, ZMQ_LAST_ENDPOINT, &buffer, &size) == 0 else {
             throw TransportError("zmq_getsockopt(ZMQ_LAST_ENDPOINT)")
         }
-        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(cText: buffer)
     }
 
     // MARK: messages

@@ -16,17 +16,23 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "ZeroMQ endpoint to bind.")
     var bind = "tcp://*:7700"
 
+    @OptionGroup var security: CoordinatorSecurityOptions
+
     @OptionGroup var cluster: ClusterOptions
 
     func run() throws {
         let cluster = cluster.settings
+        // Refused before the pool is read: a key problem is found in a second, not after planning.
+        let transport: TransportSecurity
+        do { transport = try security.security(bind: bind) } catch { throw ExitStatus.report(error) }
         try selection.execute { pool, options, log in
             let stop = StopSignals()
             stop.install()
-            return try DistributedSelection.run(pool: pool, options: options, bind: bind, cluster: cluster,
+            return try DistributedSelection.run(pool: pool, options: options, bind: bind, security: transport, cluster: cluster,
                                                 journal: selection.out + "/journal.wnj", stop: stop, log: log) { endpoint in
                 let hash = endpoint.configHash.hexString
-                log.info("workers join with: winnow worker --connect \(endpoint.address.replacingOccurrences(of: "0.0.0.0", with: "HOST")) --expect-config \(hash)")
+                let key = security.keys.map { " --key \($0)/worker-N.secret" } ?? ""
+                log.info("workers join with: winnow worker --connect \(endpoint.address.replacingOccurrences(of: "0.0.0.0", with: "HOST"))\(key) --expect-config \(hash)")
             }
         }
     }

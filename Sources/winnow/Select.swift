@@ -34,8 +34,9 @@ struct Select: ParsableCommand {
             stop.install()
             var local: LocalWorkers?
             defer { local?.stop() }
+            let endpoint = try PrivateEndpoint()
             let outcome = try DistributedSelection.run(
-                pool: pool, options: options, bind: "tcp://127.0.0.1:*", cluster: cluster.settings,
+                pool: pool, options: options, bind: endpoint.address, cluster: cluster.settings,
                 journal: selection.out + "/journal.wnj", stop: stop, log: log,
                 watchdog: {
                     // Workers exit on their own only when told to, or when they cannot work here.

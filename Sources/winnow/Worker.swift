@@ -16,6 +16,8 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "The coordinator's endpoint, e.g. tcp://node17:7700.")
     var connect: String
 
+    @OptionGroup var security: WorkerSecurityOptions
+
     @Option(help: "Tasks run at once (use one worker per core and 1 slot, or one worker with a slot per core).")
     var slots: Int = ClusterSettings.Default.slots
 
@@ -54,6 +56,7 @@ struct WorkerCommand: ParsableCommand {
         options.slots = slots
         options.expectedConfigHash = expectConfig.flatMap(hexBytes) ?? []
         options.throttle = throttle
+        do { options.security = try security.security(connect: connect) } catch { throw ExitStatus.report(error) }
         options.cluster.connectTimeout = .milliseconds(Int(connectTimeout * 1000))
         options.cluster.coordinatorLostTimeout = .milliseconds(Int(coordinatorLostTimeout * 1000))
         let stop = StopSignals()

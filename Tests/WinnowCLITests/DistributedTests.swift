@@ -226,7 +226,7 @@ final class DistributedTests: XCTestCase {
     }
 
     /// Coordinator and two workers in separate network namespaces joined by a veth pair: the
-    /// traffic crosses a real interface.
+    /// traffic crosses a real interface, so CURVE is required (and used).
     func testAcrossNetworkNamespaces() throws {
         let tag = "\(getpid() % 10000)"
         let (c, w) = ("wnc\(tag)", "wnw\(tag)")
@@ -252,11 +252,13 @@ final class DistributedTests: XCTestCase {
         let dir = TemporaryDirectory()
         try makePool(dir, rows: 200_000)
         _ = try CLI.run(["select", "--input", dir.file("pool/pool-*.npy"), "--workers", "0", "--out", dir.file("ref")] + selectionFlags)
+        XCTAssertEqual(try CLI.run(["keygen", "--out", dir.file("keys"), "--workers", "2"]).status, 0)
         let coordinator = try CLI.start(["coordinator", "--bind", "tcp://10.231.7.1:7700", "--input", dir.file("pool/pool-*.npy"),
-                                         "--out", dir.file("out")] + selectionFlags,
+                                         "--keys", dir.file("keys"), "--out", dir.file("out")] + selectionFlags,
                                         log: dir.file("coordinator.log"), prefix: ["/usr/sbin/ip", "netns", "exec", c])
         let workers = try (0 ..< 2).map { i in
-            try CLI.start(["worker", "--connect", "tcp://10.231.7.1:7700", "--name", "remote\(i)"], log: dir.file("w\(i).log"),
+            try CLI.start(["worker", "--connect", "tcp://10.231.7.1:7700", "--name", "remote\(i)",
+                           "--key", dir.file("keys/worker-\(i + 1).secret")], log: dir.file("w\(i).log"),
                           prefix: ["/usr/sbin/ip", "netns", "exec", w])
         }
         XCTAssertEqual(CLI.wait(coordinator, seconds: 120), 0, (try? String(contentsOfFile: dir.file("coordinator.log"), encoding: .utf8)) ?? "")
@@ -265,5 +267,6 @@ final class DistributedTests: XCTestCase {
         let cluster = try XCTUnwrap(try report(dir.file("out/report.json"))["cluster"] as? [String: Any])
         let names = (cluster["workers"] as? [[String: Any]])?.compactMap { $0["name"] as? String }.sorted()
         XCTAssertEqual(names, ["remote0", "remote1"])
+        XCTAssertEqual((cluster["security"] as? [String: Any])?["mechanism"] as? String, "curve")
     }
 }
