@@ -51,6 +51,8 @@ public struct ClusterCounters: Sendable, Equatable, Codable {
     /// Backup copies leased for stragglers, and how many of them finished first.
     public var backupsIssued = 0
     public var backupsWon = 0
+    /// Leases taken back because their progress stood still for the progress timeout.
+    public var leasesRevoked = 0
     /// Tasks whose results came from the journal of an earlier, interrupted coordinator.
     public var reusedFromJournal = 0
     /// Chunks left out under `--on-poisoned skip`.

@@ -19,8 +19,13 @@ public struct ClusterSettings: Sendable, Equatable {
         public static let backupAfterShareDone = 0.9
         /// …for a task running this many times longer than the level's median task.
         public static let backupSlowerThanMedian = 3.0
-        /// A task whose leases were held by this many different workers when they died is poisoned.
+        /// A task whose leases were held by this many different workers when they died (or stalled) is poisoned.
         public static let poisonAfterWorkerDeaths = 3
+        /// A lease whose reported progress stands still this long is taken back (design §4: the
+        /// larger of 5 min and 5 × the level's median task): the worker is alive but its task is
+        /// stuck — a hung filesystem read, a deadlock.
+        public static let progressTimeout = Duration.seconds(300)
+        public static let progressTimeoutMedians = 5.0
     }
 
     /// What a poisoned task does to the run.
@@ -40,6 +45,8 @@ public struct ClusterSettings: Sendable, Equatable {
     /// Whether stragglers get backup copies.
     public var backups = true
     public var poisonAfterWorkerDeaths = Default.poisonAfterWorkerDeaths
+    public var progressTimeout = Default.progressTimeout
+    public var progressTimeoutMedians = Default.progressTimeoutMedians
     public var onPoisoned = PoisonPolicy.fail
 
     public init() {}

@@ -27,6 +27,9 @@ public struct Coordinator {
         var name: String
         var slots: Int
         var leases: Set<UInt64> = []
+        /// Leases taken back for lack of progress that the worker still runs: they hold its slots
+        /// until a heartbeat no longer lists them.
+        var revoked: Set<UInt64> = []
         var lastSeen: Duration
         var joined: Duration
         var tally: WorkerTally
@@ -37,6 +40,9 @@ public struct Coordinator {
         var peer: PeerID
         var issued: Duration
         var isBackup = false
+        /// The last rows-done count the worker reported, and when it last changed.
+        var rowsDone: UInt64?
+        var progressed: Duration
     }
 
     enum Phase: Equatable { case running, finished, failed }
@@ -112,7 +118,8 @@ public struct Coordinator {
         }
         switch message {
         case .hello: break
-        case .heartbeat: break
+        case .heartbeat(let running, _):
+            noteProgress(running, from: peer)
         case .chunkResult(let r):
             actions += accept(node: MergeTree.Node(level: 0, index: r.chunk), leaseID: r.leaseID, from: peer,
                               busy: r.busySeconds, epoch: header.epoch) { (coordinator: inout Coordinator) throws(InvalidResult) -> Coreset in
@@ -146,6 +153,7 @@ public struct Coordinator {
                                 ["peer": peer.name, "leases": "\(peer.leases.count)"]))
             actions += retire(id, lost: true)
         }
+        actions += revokeStalledLeases()
         if now - lastHeartbeat >= settings.heartbeat {
             lastHeartbeat = now
             for id in peers.keys.sorted() { actions.append(.send(id, .heartbeat)) }
@@ -199,7 +207,7 @@ public struct Coordinator {
         var actions: [Action] = []
         // Peers in join order, so a run's lease log reads the same every time.
         for id in peers.keys.sorted(by: { (peers[$0]!.joined, $0) < (peers[$1]!.joined, $1) }) {
-            while peers[id]!.leases.count < peers[id]!.slots {
+            while peers[id]!.leases.count + peers[id]!.revoked.count < peers[id]!.slots {
                 var isBackup = false
                 guard let work = nextWork() ?? { isBackup = true; return backupWork(for: id) }() else { break }
                 let lease = Lease(id: nextLeaseID, work: work)
@@ -210,7 +218,7 @@ public struct Coordinator {
                     backedUp.insert(lease.node)
                     actions.append(.log(.info, "backup copy of a straggler", ["node": "\(lease.node)", "peer": peers[id]!.name]))
                 }
-                leases[lease.id] = LeaseRecord(node: lease.node, peer: id, issued: now, isBackup: isBackup)
+                leases[lease.id] = LeaseRecord(node: lease.node, peer: id, issued: now, isBackup: isBackup, progressed: now)
                 peers[id]!.leases.insert(lease.id)
                 actions.append(.send(id, .lease(lease)))
             }
@@ -282,6 +290,54 @@ public struct Coordinator {
         return node.level == 0 ? .chunk(job.chunkTask(node.index)) : mergeTasks[node].map { .merge($0) }
     }
 
+    // MARK: progress
+
+    private mutating func noteProgress(_ running: [LeaseProgress], from peer: PeerID) {
+        for p in running {
+            guard let rows = p.rowsDone, var record = leases[p.id], record.peer == peer, record.rowsDone != rows else { continue }
+            record.rowsDone = rows
+            record.progressed = now
+            leases[p.id] = record
+        }
+        // A revoked task that left the worker's list has ended there: its slot is free again.
+        let listed = Set(running.map(\.id))
+        peers[peer]?.revoked.formIntersection(listed)
+    }
+
+    /// Leases whose progress stood still past the timeout go back to the queue (design §4). The
+    /// worker keeps its slot busy until it lets the task go; a task that stalls or kills
+    /// `poisonAfterWorkerDeaths` workers is poisoned.
+    private mutating func revokeStalledLeases() -> [Action] {
+        var actions: [Action] = []
+        var timeouts: [Int: Double] = [:]
+        for (id, record) in leases.sorted(by: { $0.key < $1.key }) where record.rowsDone != nil {
+            let level = record.node.level
+            let timeout = timeouts[level] ?? {
+                let finished = durations[level]
+                let median = finished.isEmpty ? 0 : finished.sorted()[finished.count / 2]
+                let t = max(settings.progressTimeout.seconds, settings.progressTimeoutMedians * median)
+                timeouts[level] = t
+                return t
+            }()
+            guard (now - record.progressed).seconds > timeout, let peer = peers[record.peer] else { continue }
+            counters.leasesRevoked += 1
+            peers[record.peer]!.revoked.insert(id)
+            actions.append(.send(record.peer, .cancel(leaseID: id)))
+            actions.append(.log(.warning, "task made no progress; lease taken back", [
+                "peer": peer.name, "node": "\(record.node)", "rows_done": "\(record.rowsDone!)",
+                "stalled_seconds": "\(Int((now - record.progressed).seconds))"]))
+            deaths[record.node, default: []].insert(peer.name)
+            if deaths[record.node]!.count >= settings.poisonAfterWorkerDeaths, !completed.contains(record.node) {
+                leases[id] = nil
+                peers[record.peer]!.leases.remove(id)
+                actions += poisoned(record.node)
+                continue
+            }
+            requeue(id)
+        }
+        return actions
+    }
+
     /// Puts a lease's task back in its queue unless its result is already in.
     private mutating func requeue(_ leaseID: UInt64) {
         guard let record = leases.removeValue(forKey: leaseID) else { return }
@@ -314,11 +370,11 @@ public struct Coordinator {
         return actions
     }
 
-    /// A task that was running on every one of `poisonAfterWorkerDeaths` workers when they died.
+    /// A task that was running on every one of `poisonAfterWorkerDeaths` workers when they died or stalled.
     private mutating func poisoned(_ node: MergeTree.Node) -> [Action] {
         let workers = deaths[node]!.sorted().joined(separator: ", ")
         let place = node.level == 0 ? welcome.config.describe(rows: job.plan.chunks[node.index]) : "merge node \(node)"
-        let message = "\(node.level == 0 ? "chunk \(node.index)" : "\(node)") was running on \(deaths[node]!.count) workers when they died (\(workers)): \(place)"
+        let message = "\(node.level == 0 ? "chunk \(node.index)" : "\(node)") was running on \(deaths[node]!.count) workers when they died or stalled (\(workers)): \(place)"
         guard node.level == 0, settings.onPoisoned == .skip else {
             let failure = TaskFailure(leaseID: 0, node: node, code: .poisoned, message: message,
                                       path: welcome.config.files.first?.path)

@@ -191,10 +191,23 @@ public struct TaskFailure: Sendable, Equatable, Error {
     }
 }
 
+/// A running lease as a worker's heartbeat reports it.
+public struct LeaseProgress: Sendable, Equatable {
+    public var id: UInt64
+    /// Rows the task has processed so far (nil: not reported). Only changes matter: a lease whose
+    /// count stands still for the progress timeout is taken back.
+    public var rowsDone: UInt64?
+
+    public init(id: UInt64, rowsDone: UInt64? = nil) {
+        self.id = id
+        self.rowsDone = rowsDone
+    }
+}
+
 /// Worker → coordinator.
 public enum WorkerMessage: Sendable, Equatable {
     case hello(Hello)
-    case heartbeat(leases: [UInt64], tasksDone: Int)
+    case heartbeat(leases: [LeaseProgress], tasksDone: Int)
     case chunkResult(ChunkResult)
     case mergeResult(MergeResult)
     case release(leases: [UInt64], reason: String)

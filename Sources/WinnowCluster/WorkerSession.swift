@@ -94,7 +94,8 @@ public struct WorkerSession {
         return [.send(result)]
     }
 
-    public mutating func tick(now: Duration) -> [Action] {
+    /// - Parameter progress: rows done so far by each running lease, for the heartbeat.
+    public mutating func tick(now: Duration, progress: [UInt64: UInt64] = [:]) -> [Action] {
         switch phase {
         case .stopped:
             return []
@@ -127,7 +128,8 @@ public struct WorkerSession {
             }
             guard now - lastSent >= heartbeat else { return [] }
             lastSent = now
-            return [.send(.heartbeat(leases: running.sorted(), tasksDone: tasksDone))]
+            let leases = running.sorted().map { LeaseProgress(id: $0, rowsDone: progress[$0]) }
+            return [.send(.heartbeat(leases: leases, tasksDone: tasksDone))]
         }
     }
 

@@ -13,7 +13,7 @@ public enum KCenter {
     ///   - represented: how many rows each candidate stands for, summed into the result's weights.
     public static func select(
         kernel: PairwiseKernel, rows: [Int64], budget: Int,
-        priority: [Double]? = nil, represented: [Double]? = nil
+        priority: [Double]? = nil, represented: [Double]? = nil, progress: ProgressMeter? = nil
     ) -> GreedySelection {
         let n = kernel.candidateCount
         precondition(kernel.targetCount == n, "KCenter: targets must be the candidates")
@@ -51,6 +51,7 @@ public enum KCenter {
                     nearest[i] = next
                 }
             }
+            progress?.add(n)
             if picks.count == k { break }
             var best = -1, bestValue = -Double.infinity
             for i in 0 ..< n where !selected[i] {

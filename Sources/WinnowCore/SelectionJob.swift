@@ -93,8 +93,9 @@ public struct MergeTask: Sendable, Equatable {
 
     public var candidateCount: Int { children.reduce(0) { $0 + $1.count } }
 
-    public func run(settings: SelectionSettings) -> Coreset {
-        var result = SelectionTasks.merge(children: children, budget: budget, isRoot: isRoot, settings: settings, node: node)
+    public func run(settings: SelectionSettings, progress: ProgressMeter? = nil) -> Coreset {
+        var result = SelectionTasks.merge(children: children, budget: budget, isRoot: isRoot, settings: settings, node: node,
+                                          progress: progress)
         result.rowsBeneath = rowsBeneath
         return result
     }

@@ -9,13 +9,14 @@ public enum SelectionTasks {
     ///   - plannedRows: rows the chunk had in the plan (weights of a skipped row are simply lost).
     ///   - budget: local budget.
     ///   - chunk: chunk number, which seeds the task's random stream.
+    ///   - progress: told of every batch of gains evaluated (a worker's heartbeats report it).
     public static func chunk(
         rows: [Int64], vectors: VectorBlock, plannedRows: Int, budget: Int,
-        settings: SelectionSettings, chunk: Int
+        settings: SelectionSettings, chunk: Int, progress: ProgressMeter? = nil
     ) -> Coreset {
         var random = SeededRandom(seed: settings.seed, stream: .task, 0, chunk)
         let selection = greedy(settings: settings, candidates: vectors, rows: rows, weights: nil,
-                               budget: budget, random: &random)
+                               budget: budget, random: &random, progress: progress)
         return coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: plannedRows)
     }
 
@@ -24,7 +25,8 @@ public enum SelectionTasks {
     /// A non-root node whose candidates fit its budget passes them through unchanged: a greedy with a
     /// budget of every candidate would keep them all anyway.
     public static func merge(
-        children: [Coreset], budget: Int, isRoot: Bool, settings: SelectionSettings, node: MergeTree.Node
+        children: [Coreset], budget: Int, isRoot: Bool, settings: SelectionSettings, node: MergeTree.Node,
+        progress: ProgressMeter? = nil
     ) -> Coreset {
         let dimension = children[0].vectors.dimension
         let rows = children.flatMap(\.rows)
@@ -38,7 +40,7 @@ public enum SelectionTasks {
         var random = SeededRandom(seed: settings.seed, stream: .task, node.level, node.index)
         let targetWeights = settings.merge == .weighted ? weights : nil
         var selection = greedy(settings: settings, candidates: vectors, rows: rows, weights: targetWeights,
-                               budget: budget, random: &random)
+                               budget: budget, random: &random, progress: progress)
         if settings.merge == .unweighted {
             // Report what each pick represents in pool rows even when the greedy ignored it.
             selection.weights = reassign(weights, of: selection, settings: settings, vectors: vectors, rows: rows)
@@ -49,17 +51,21 @@ public enum SelectionTasks {
     /// One greedy run on a candidate set whose targets are the candidates themselves.
     public static func greedy(
         settings: SelectionSettings, candidates: VectorBlock, rows: [Int64], weights: [Double]?,
-        budget: Int, random: inout SeededRandom
+        budget: Int, random: inout SeededRandom, progress: ProgressMeter? = nil
     ) -> GreedySelection {
         let kernel = PairwiseKernel(measure: settings.objective.measure, targets: candidates)
         switch settings.objective {
         case .facilityLocation:
-            var objective = FacilityLocation(kernel: kernel, candidateRows: rows, targetWeights: weights,
+            let objective = FacilityLocation(kernel: kernel, candidateRows: rows, targetWeights: weights,
                                              denseLimitBytes: settings.tuning.denseLimitBytes)
-            return Greedy.select(&objective, budget: budget, optimizer: settings.optimizer,
-                                 tuning: settings.tuning, random: &random)
+            guard let progress else {
+                var objective = objective
+                return Greedy.select(&objective, budget: budget, optimizer: settings.optimizer, tuning: settings.tuning, random: &random)
+            }
+            var metered = MeteredObjective(base: objective, meter: progress)
+            return Greedy.select(&metered, budget: budget, optimizer: settings.optimizer, tuning: settings.tuning, random: &random)
         case .kCenter:
-            return KCenter.select(kernel: kernel, rows: rows, budget: budget, represented: weights)
+            return KCenter.select(kernel: kernel, rows: rows, budget: budget, represented: weights, progress: progress)
         }
     }
 

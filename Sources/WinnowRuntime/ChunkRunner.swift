@@ -11,9 +11,11 @@ public enum ChunkRunner {
         public var skipped: [Int64]
     }
 
-    public static func run(_ task: ChunkTask, pool: Pool, settings: SelectionSettings, skipNonfinite: Bool) throws(InputError) -> Output {
+    public static func run(_ task: ChunkTask, pool: Pool, settings: SelectionSettings, skipNonfinite: Bool,
+                           progress: ProgressMeter? = nil) throws(InputError) -> Output {
         var rows = task.rows
         var vectors = pool.read(task.ranges)
+        progress?.add(rows.count)
         let statistics = EmbeddingStatistics.of(vectors)
         let bad = Pool.nonfiniteRows(vectors, rows: rows)
         if !bad.isEmpty {
@@ -26,7 +28,7 @@ public enum ChunkRunner {
         let coreset = rows.isEmpty
             ? Coreset.empty(dimension: pool.dimension, rowsBeneath: task.plannedRows)
             : SelectionTasks.chunk(rows: rows, vectors: vectors, plannedRows: task.plannedRows, budget: task.budget,
-                                   settings: settings, chunk: task.chunk)
+                                   settings: settings, chunk: task.chunk, progress: progress)
         return Output(coreset: coreset, statistics: statistics, skipped: bad)
     }
 }

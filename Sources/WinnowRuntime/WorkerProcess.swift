@@ -18,6 +18,8 @@ public final class WorkerProcess {
         public var expectedConfigHash: [UInt8] = []
         /// Test and benchmark aid: each task takes this many times as long (1: no throttle).
         public var throttle: Double = 1
+        /// Test aid: the first task hangs (a stuck filesystem read) while heartbeats go on.
+        public var stallFirstTask = false
         public var cluster = ClusterSettings()
         public var limits = WireLimits()
         /// `.curveClient` for a coordinator that runs with keys; `.plain` only on loopback.
@@ -43,6 +45,9 @@ public final class WorkerProcess {
     private var epoch: UInt64 = 0
     private var sequence: UInt64 = 0
     private let inbox: Inbox
+    /// Progress of the tasks running now, shared with their threads.
+    private var meters: [UInt64: ProgressMeter] = [:]
+    private var stalledOnce = false
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
 
@@ -88,9 +93,10 @@ public final class WorkerProcess {
                 if let status = try handle(frames) { return status }
             }
             for (id, message) in inbox.take() {
+                meters[id] = nil
                 if let status = try perform(session.finished(id, result: message, now: now)) { return status }
             }
-            if let status = try perform(session.tick(now: now)) { return status }
+            if let status = try perform(session.tick(now: now, progress: meters.mapValues(\.rowsDone))) { return status }
         }
     }
 
@@ -170,10 +176,15 @@ public final class WorkerProcess {
               let skip = session.welcome?.config.skipNonfinite else { return }
         let throttle = options.throttle
         let inbox = inbox
+        let meter = ProgressMeter()
+        meters[lease.id] = meter
+        let stall = options.stallFirstTask && !stalledOnce
+        stalledOnce = stalledOnce || stall
         let thread = Thread {
+            while stall { Thread.sleep(forTimeInterval: 3600) }
             let clock = ContinuousClock()
             let t0 = clock.now
-            var message = WorkerTask.run(lease, pool: pool, settings: settings, skipNonfinite: skip)
+            var message = WorkerTask.run(lease, pool: pool, settings: settings, skipNonfinite: skip, progress: meter)
             var busy = (clock.now - t0).seconds
             if throttle > 1 {
                 Thread.sleep(forTimeInterval: busy * (throttle - 1))
@@ -209,7 +220,7 @@ private final class Inbox: Sendable {
 
 /// One leased task, run: a chunk against the pool, or a merge on the candidates the lease carries.
 enum WorkerTask {
-    static func run(_ lease: Lease, pool: Pool, settings: SelectionSettings, skipNonfinite: Bool) -> WorkerMessage {
+    static func run(_ lease: Lease, pool: Pool, settings: SelectionSettings, skipNonfinite: Bool, progress: ProgressMeter) -> WorkerMessage {
         switch lease.work {
         case .chunk(let task):
             guard task.ranges.last.map({ $0.upperBound <= pool.totalRows }) ?? false, task.budget >= 1 else {
@@ -217,7 +228,7 @@ enum WorkerTask {
                                             message: "chunk \(task.chunk) names rows beyond the pool's \(pool.totalRows)"))
             }
             do {
-                let out = try ChunkRunner.run(task, pool: pool, settings: settings, skipNonfinite: skipNonfinite)
+                let out = try ChunkRunner.run(task, pool: pool, settings: settings, skipNonfinite: skipNonfinite, progress: progress)
                 return .chunkResult(ChunkResult(leaseID: lease.id, chunk: task.chunk, coreset: out.coreset,
                                                 statistics: out.statistics, skippedRows: out.skipped, busySeconds: 0))
             } catch {
@@ -227,7 +238,7 @@ enum WorkerTask {
                                             row: error.row.map(Int64.init), byteOffset: error.byteOffset.map(Int64.init)))
             }
         case .merge(let task):
-            return .mergeResult(MergeResult(leaseID: lease.id, node: task.node, coreset: task.run(settings: settings), busySeconds: 0))
+            return .mergeResult(MergeResult(leaseID: lease.id, node: task.node, coreset: task.run(settings: settings, progress: progress), busySeconds: 0))
         }
     }
 }

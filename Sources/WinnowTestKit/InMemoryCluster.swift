@@ -13,6 +13,9 @@ public struct InMemoryCluster {
         public var silent = false
         /// A stalled worker heartbeats but never finishes a task (alive, stuck, or very slow).
         public var stalled = false
+        /// Whether its heartbeats show its tasks' rows-done counts moving (very slow) or standing
+        /// still (stuck). Workers that finish tasks always show progress.
+        public var progressFrozen = false
         public var exitStatus: Int32?
     }
 
@@ -107,7 +110,9 @@ public struct InMemoryCluster {
         now += d
         absorb(coordinator.tick(now: now))
         for i in workers.indices where !workers[i].silent && workers[i].exitStatus == nil {
-            apply(workers[i].session.tick(now: now), worker: i)
+            let rowsDone = workers[i].progressFrozen ? 1 : UInt64(now.components.seconds * 1000 + now.components.attoseconds / 1_000_000_000_000_000)
+            let progress = Dictionary(running.filter { $0.0 == i }.map { ($0.1.id, rowsDone) }, uniquingKeysWith: max)
+            apply(workers[i].session.tick(now: now, progress: progress), worker: i)
         }
     }
 

@@ -67,7 +67,9 @@ public struct WireCodec: Sendable {
             e.hello = b
         case .heartbeat(let leases, let done):
             var b = Winnow_V1_Heartbeat()
-            b.leaseIds = leases
+            b.leaseIds = leases.map(\.id)
+            // All or nothing: the count must match lease_ids (Proto/README.md).
+            if leases.allSatisfy({ $0.rowsDone != nil }) { b.rowsDone = leases.map { $0.rowsDone! } }
             b.tasksDone = UInt64(done)
             e.heartbeat = b
         case .chunkResult(let r):
@@ -135,7 +137,11 @@ public struct WireCodec: Sendable {
                                          pid: Int(b.pid), expectedConfigHash: [UInt8](b.expectedConfigHash))))
         case .heartbeat(let b):
             guard b.leaseIds.count <= 4096 else { throw WireError(.overLimit, "heartbeat: \(b.leaseIds.count) leases") }
-            return (header, .heartbeat(leases: b.leaseIds, tasksDone: Int(clamping: b.tasksDone)))
+            guard b.rowsDone.isEmpty || b.rowsDone.count == b.leaseIds.count else {
+                throw WireError(.inconsistent, "heartbeat: \(b.rowsDone.count) progress counts for \(b.leaseIds.count) leases")
+            }
+            let leases = b.leaseIds.enumerated().map { i, id in LeaseProgress(id: id, rowsDone: b.rowsDone.isEmpty ? nil : b.rowsDone[i]) }
+            return (header, .heartbeat(leases: leases, tasksDone: Int(clamping: b.tasksDone)))
         case .chunkResult(let b):
             let d = try requireDimension()
             guard b.task.level == 0 else { throw WireError(.inconsistent, "chunk result for level \(b.task.level)") }

@@ -9,6 +9,9 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: "Heartbeat intervals of silence before a worker is declared gone and its tasks leased again.")
     var liveness = ClusterSettings.Default.liveness
 
+    @Option(help: "Seconds a task's progress may stand still before its lease is taken back (at least 5 × the median task of its level).")
+    var progressTimeout = ClusterSettings.Default.progressTimeout.seconds
+
     @Option(help: "A chunk running on \(ClusterSettings.Default.poisonAfterWorkerDeaths) workers when they died: fail the run naming its rows, or skip it (recorded in report.json).")
     var onPoisoned: ClusterSettings.PoisonPolicy = .fail
 
@@ -18,12 +21,14 @@ struct ClusterOptions: ParsableArguments {
     func validate() throws {
         if !(10 ... 600_000).contains(heartbeatMs) { throw ValidationError("--heartbeat-ms must be 10...600000 (got \(heartbeatMs))") }
         if liveness < 1 { throw ValidationError("--liveness must be at least 1 (got \(liveness))") }
+        if !(progressTimeout >= 0.1) { throw ValidationError("--progress-timeout must be at least 0.1 s (got \(progressTimeout))") }
     }
 
     var settings: ClusterSettings {
         var s = ClusterSettings()
         s.heartbeat = .milliseconds(heartbeatMs)
         s.liveness = liveness
+        s.progressTimeout = .milliseconds(Int(progressTimeout * 1000))
         s.onPoisoned = onPoisoned
         s.backups = !noBackups
         return s

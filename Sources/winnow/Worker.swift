@@ -36,6 +36,10 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: .hidden)
     var throttle: Double = 1
 
+    /// Test aid: the first task hangs forever while the worker keeps heartbeating.
+    @Flag(help: .hidden)
+    var stallFirstTask = false
+
     @Option(help: "Log level.")
     var logLevel: Logger.Level = .info
 
@@ -56,6 +60,7 @@ struct WorkerCommand: ParsableCommand {
         options.slots = slots
         options.expectedConfigHash = expectConfig.flatMap(hexBytes) ?? []
         options.throttle = throttle
+        options.stallFirstTask = stallFirstTask
         do { options.security = try security.security(connect: connect) } catch { throw ExitStatus.report(error) }
         options.cluster.connectTimeout = .milliseconds(Int(connectTimeout * 1000))
         options.cluster.coordinatorLostTimeout = .milliseconds(Int(coordinatorLostTimeout * 1000))

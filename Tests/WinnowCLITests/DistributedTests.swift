@@ -195,6 +195,32 @@ final class DistributedTests: XCTestCase {
         XCTAssertGreaterThan(counters["reused_from_journal"] as? Int ?? 0, 0, "\(counters)")
     }
 
+    /// A worker whose first task hangs while its heartbeats go on (a stuck read): with
+    /// `--progress-timeout 2` the lease is taken back, another worker does the task, and the
+    /// selection is unchanged.
+    func testStuckTaskOnALiveWorkerIsTakenBack() throws {
+        let dir = TemporaryDirectory()
+        try makePool(dir)
+        _ = try CLI.run(["select", "--input", dir.file("pool/pool-*.npy"), "--workers", "0", "--out", dir.file("ref")] + selectionFlags)
+        let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
+        let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--input", dir.file("pool/pool-*.npy"), "--out", dir.file("out"),
+                                         "--progress-timeout", "2", "--no-backups", "--heartbeat-ms", "200"] + selectionFlags,
+                                        log: dir.file("coordinator.log"))
+        let stuck = try CLI.start(["worker", "--connect", endpoint, "--name", "stuck", "--stall-first-task"], log: dir.file("stuck.log"))
+        Thread.sleep(forTimeInterval: 0.5)
+        let healthy = try CLI.start(["worker", "--connect", endpoint, "--name", "healthy"], log: dir.file("healthy.log"))
+        XCTAssertEqual(CLI.wait(coordinator, seconds: 120), 0, (try? String(contentsOfFile: dir.file("coordinator.log"), encoding: .utf8)) ?? "")
+        XCTAssertEqual(CLI.wait(healthy, seconds: 20), 0)
+        XCTAssertEqual(CLI.wait(stuck, seconds: 20), 0, "a worker with a hung task still leaves on Shutdown")
+        XCTAssertEqual(Outputs.bytes(dir.file("out/selection.npy")), Outputs.bytes(dir.file("ref/selection.npy")))
+        let cluster = try XCTUnwrap(try report(dir.file("out/report.json"))["cluster"] as? [String: Any])
+        let counters = try XCTUnwrap(cluster["counters"] as? [String: Any])
+        XCTAssertEqual(counters["leases_revoked"] as? Int, 1, "\(counters)")
+        XCTAssertEqual(counters["workers_lost"] as? Int, 0, "\(counters)")
+        let log = try String(contentsOfFile: dir.file("coordinator.log"), encoding: .utf8)
+        XCTAssertTrue(log.contains("task made no progress"), log)
+    }
+
     func testWorkerForAnotherConfigurationIsRejectedWith69() throws {
         let dir = TemporaryDirectory()
         try makePool(dir)

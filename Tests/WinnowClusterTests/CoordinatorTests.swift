@@ -236,3 +236,56 @@ final class ResumeTests: XCTestCase {
         XCTAssertEqual(cluster.outcome?.selection, InMemoryCluster.reference(vectors: vectors, settings: settings))
     }
 }
+
+/// Design §4 "worker alive but stuck": heartbeats carry rows done; a lease whose count stands still
+/// for the progress timeout is taken back, while a slow task that moves keeps its lease.
+final class ProgressTimeoutTests: XCTestCase {
+    let vectors = CoordinatorTests.vectors
+    let settings = CoordinatorTests.settings
+
+    func cluster(timeout: Duration) -> InMemoryCluster {
+        var c = ClusterSettings()
+        c.backups = false  // only the progress rule can rescue the stuck task here
+        c.progressTimeout = timeout
+        return InMemoryCluster(vectors: vectors, settings: settings, workers: 3, orderSeed: 9, cluster: c)
+    }
+
+    func testStuckTaskLosesItsLease() throws {
+        var cluster = cluster(timeout: .seconds(10))
+        cluster.start()
+        while !cluster.running.contains(where: { $0.0 == 2 }) { XCTAssertTrue(cluster.step()) }
+        cluster.workers[2].stalled = true
+        cluster.workers[2].progressFrozen = true
+        cluster.runToEnd()
+        let outcome = try XCTUnwrap(cluster.outcome, "\(cluster.log.suffix(5))")
+        XCTAssertEqual(outcome.selection, InMemoryCluster.reference(vectors: vectors, settings: settings))
+        XCTAssertEqual(outcome.counters.leasesRevoked, 1)
+        XCTAssertEqual(outcome.counters.workersLost, 0, "the stuck worker still heartbeats")
+        XCTAssertTrue(cluster.log.contains("task made no progress; lease taken back"))
+        // Its one slot stays taken by the task it still runs: it was leased nothing more.
+        let stuck = try XCTUnwrap(outcome.workers.first { $0.name == "w2" })
+        XCTAssertEqual(stuck.chunkTasks + stuck.mergeTasks, 0)
+    }
+
+    func testSlowTaskThatProgressesKeepsItsLease() {
+        var cluster = cluster(timeout: .seconds(10))
+        cluster.start()
+        while !cluster.running.contains(where: { $0.0 == 2 }) { XCTAssertTrue(cluster.step()) }
+        cluster.workers[2].stalled = true
+        cluster.runToEnd(maxSteps: 20_000)
+        XCTAssertNil(cluster.outcome, "the slow task is never taken away")
+        XCTAssertEqual(cluster.coordinator.counters.leasesRevoked, 0)
+    }
+
+    /// The timeout is the larger of the floor and 5 × the level's median task: a stall shorter
+    /// than the floor is not one.
+    func testStallShorterThanTheTimeoutIsTolerated() {
+        var cluster = cluster(timeout: .seconds(300))
+        cluster.start()
+        while !cluster.running.contains(where: { $0.0 == 2 }) { XCTAssertTrue(cluster.step()) }
+        cluster.workers[2].stalled = true
+        cluster.workers[2].progressFrozen = true
+        cluster.runToEnd(maxSteps: 20_000)
+        XCTAssertEqual(cluster.coordinator.counters.leasesRevoked, 0)
+    }
+}

@@ -32,7 +32,7 @@ final class WorkerSessionTests: XCTestCase {
         XCTAssertEqual(s.receive(.welcome(welcome()), now: .zero), [.prepare(welcome().config)])
         let lease = Lease(id: 1, work: .chunk(ChunkTask(chunk: 0, ranges: [0 ..< 5], budget: 1, isRoot: false)))
         XCTAssertEqual(s.receive(.lease(lease), now: .zero), [.run(lease)])
-        XCTAssertEqual(s.tick(now: .seconds(1)), [.send(.heartbeat(leases: [1], tasksDone: 0))])
+        XCTAssertEqual(s.tick(now: .seconds(1), progress: [1: 42]), [.send(.heartbeat(leases: [LeaseProgress(id: 1, rowsDone: 42)], tasksDone: 0))])
         XCTAssertEqual(s.tick(now: .milliseconds(3100)), [.send(.hello(hello))], "silent for liveness × heartbeat")
         XCTAssertEqual(s.runningLeases, [])
         var hellos: [Int] = []

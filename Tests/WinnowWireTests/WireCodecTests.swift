@@ -48,7 +48,8 @@ final class WireCodecTests: XCTestCase {
         let stats = EmbeddingStatistics.of(coreset.vectors)
         let messages: [WorkerMessage] = [
             .hello(Hello(productVersion: "0.1.0", slots: 2, host: "node7", pid: 123, expectedConfigHash: [1, 2])),
-            .heartbeat(leases: [1, 5], tasksDone: 12),
+            .heartbeat(leases: [LeaseProgress(id: 1, rowsDone: 0), LeaseProgress(id: 5, rowsDone: 1 << 40)], tasksDone: 12),
+            .heartbeat(leases: [LeaseProgress(id: 2)], tasksDone: 0),
             .chunkResult(ChunkResult(leaseID: 3, chunk: 4, coreset: coreset, statistics: stats, skippedRows: [7], busySeconds: 1.5)),
             .mergeResult(MergeResult(leaseID: 4, node: .init(level: 1, index: 2), coreset: coreset, busySeconds: 0.5)),
             .release(leases: [9], reason: "stopping"),
@@ -106,6 +107,16 @@ final class WireCodecTests: XCTestCase {
         for cut in [full.count - 1, full.count - 7, full.count / 2] {
             XCTAssertThrowsError(try codec.decodeWorkerMessage(Array(full.prefix(cut))), "cut at \(cut)")
         }
+    }
+
+    /// Progress counts must pair with the leases they describe (Proto/README.md: all or none).
+    func testHeartbeatWithProgressForOtherLeasesIsRefused() {
+        assertRefused(envelope {
+            var b = Winnow_V1_Heartbeat()
+            b.leaseIds = [1, 2]
+            b.rowsDone = [5]
+            $0.heartbeat = b
+        }, .inconsistent)
     }
 
     func testVectorBlobOfTheWrongLengthIsRefused() {

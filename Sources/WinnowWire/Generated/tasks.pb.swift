@@ -320,9 +320,15 @@ public nonisolated struct Winnow_V1_Heartbeat: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// The leases the worker is running, including cancelled ones still finishing.
   public var leaseIds: [UInt64] = []
 
   public var tasksDone: UInt64 = 0
+
+  /// Progress of each lease in lease_ids, same order: rows the task has processed so far (rows
+  /// read, then candidate rows evaluated by the greedy). Monotone within a lease; only its changes
+  /// matter. Empty when the worker does not report progress.
+  public var rowsDone: [UInt64] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -968,7 +974,7 @@ nonisolated extension Winnow_V1_MergeResult: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Winnow_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Heartbeat"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_ids\0\u{3}tasks_done\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_ids\0\u{3}tasks_done\0\u{3}rows_done\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -978,6 +984,7 @@ nonisolated extension Winnow_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf.
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedUInt64Field(value: &self.leaseIds) }()
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.tasksDone) }()
+      case 3: try { try decoder.decodeRepeatedUInt64Field(value: &self.rowsDone) }()
       default: break
       }
     }
@@ -990,12 +997,16 @@ nonisolated extension Winnow_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf.
     if self.tasksDone != 0 {
       try visitor.visitSingularUInt64Field(value: self.tasksDone, fieldNumber: 2)
     }
+    if !self.rowsDone.isEmpty {
+      try visitor.visitPackedUInt64Field(value: self.rowsDone, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Winnow_V1_Heartbeat, rhs: Winnow_V1_Heartbeat) -> Bool {
     if lhs.leaseIds != rhs.leaseIds {return false}
     if lhs.tasksDone != rhs.tasksDone {return false}
+    if lhs.rowsDone != rhs.rowsDone {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
