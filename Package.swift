@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "winnow", targets: ["winnow"]),
         .library(name: "WinnowCore", targets: ["WinnowCore"]),
         .library(name: "WinnowIO", targets: ["WinnowIO"]),
+        .library(name: "WinnowWire", targets: ["WinnowWire"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
