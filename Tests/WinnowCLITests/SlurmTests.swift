@@ -1,0 +1,103 @@
+import Foundation
+import XCTest
+import WinnowTestKit
+
+/// `cluster/slurm/winnow.sbatch` submitted to a real single-node Slurm (`Scripts/slurm-local`),
+/// 3 tasks: rank 0 coordinator, ranks 1–2 workers. Skipped (not passed) where Slurm cannot be set up.
+final class SlurmTests: XCTestCase {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    var startedSlurm = false
+
+    func shell(_ command: String) -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", command]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        guard (try? p.run()) != nil else { return (-1, "") }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    override func setUpWithError() throws {
+        guard getuid() == 0 else { throw XCTSkip("Slurm integration needs root to run Scripts/slurm-local; not run") }
+        if shell("\(Self.repo)/Scripts/slurm-local status").status != 0 {
+            let up = shell("\(Self.repo)/Scripts/slurm-local start")
+            guard up.status == 0 else { throw XCTSkip("Slurm could not be set up here; not run:\n\(up.output)") }
+            startedSlurm = true
+        }
+    }
+
+    override func tearDown() {
+        if startedSlurm { _ = shell("\(Self.repo)/Scripts/slurm-local stop") }
+    }
+
+    /// Submits the job script unchanged (knobs through the environment); returns the job id.
+    func submit(_ dir: TemporaryDirectory, pool: String, flags: String) throws -> String {
+        let env = "POOL='\(pool)' BUDGET=60 OUT='\(dir.file("out"))' SELECT_FLAGS='\(flags)' WINNOW='\(CLI.binary)'"
+        let r = shell("\(env) sbatch --parsable --chdir='\(dir.path)' --output='\(dir.file("job.out"))' \(Self.repo)/cluster/slurm/winnow.sbatch")
+        XCTAssertEqual(r.status, 0, r.output)
+        return r.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").first.map(String.init) ?? ""
+    }
+
+    func waitForJob(_ id: String, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if shell("squeue -h -j \(id) -o %T").output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return true }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        _ = shell("scancel \(id)")
+        return false
+    }
+
+    func reference(_ dir: TemporaryDirectory, pool: String, flags: [String]) throws -> Data {
+        let r = try CLI.run(["select", "--input", pool, "--budget", "60", "--workers", "0", "--out", dir.file("ref")] + flags)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return Outputs.bytes(dir.file("ref/selection.npy"))
+    }
+
+    func testBatchJobSelectsWhatSelectSelects() throws {
+        let dir = TemporaryDirectory()
+        XCTAssertEqual(try CLI.run(["generate", "--rows", "200000", "--dim", "24", "--clusters", "16", "--files", "3", "--out", dir.file("pool")]).status, 0)
+        let flags = ["--chunk-rows", "1024", "--fan-in", "4", "--no-eval"]
+        let expected = try reference(dir, pool: dir.file("pool/pool-*.npy"), flags: flags)
+        let job = try submit(dir, pool: dir.file("pool/pool-*.npy"), flags: flags.joined(separator: " "))
+        XCTAssertTrue(waitForJob(job, seconds: 180), "job \(job) did not finish")
+        let output = (try? String(contentsOfFile: dir.file("job.out"), encoding: .utf8)) ?? ""
+        XCTAssertEqual(Outputs.bytes(dir.file("out/selection.npy")), expected, output)
+        XCTAssertTrue(output.contains("step ended with status 0"), output)
+        let secrets = try FileManager.default.contentsOfDirectory(atPath: dir.file("out/keys")).filter { $0.hasSuffix(".secret") }
+            .map { try String(contentsOfFile: dir.file("out/keys/\($0)"), encoding: .utf8).split(separator: "\n").last.map(String.init) ?? "" }
+        for s in secrets { XCTAssertFalse(output.contains(s), "a secret key is in the job output") }
+    }
+
+    /// `scontrol requeue` mid-run: the job is killed, restarts, resumes from the journal (the job
+    /// output says so) and ends with the same selection.
+    func testRequeuedJobResumesFromTheJournal() throws {
+        let dir = TemporaryDirectory()
+        XCTAssertEqual(try CLI.run(["generate", "--rows", "500000", "--dim", "128", "--dtype", "float16", "--files", "3", "--out", dir.file("pool")]).status, 0)
+        let flags = ["--no-eval"]
+        let expected = try reference(dir, pool: dir.file("pool/pool-*.npy"), flags: flags)
+        let job = try submit(dir, pool: dir.file("pool/pool-*.npy"), flags: flags.joined(separator: " "))
+        let journal = dir.file("out/journal.wnj")
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, ((try? FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) ?? 0) < 100_000 {
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        XCTAssertEqual(shell("scontrol requeue \(job)").status, 0)
+        // Slurm holds a requeued job back for a while before it may start again; let it start now.
+        for _ in 0 ..< 100 {
+            if shell("squeue -h -j \(job) -o %T").output.contains("PENDING") { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        _ = shell("scontrol update JobId=\(job) StartTime=now")
+        XCTAssertTrue(waitForJob(job, seconds: 240), "job \(job) did not finish")
+        let output = (try? String(contentsOfFile: dir.file("job.out"), encoding: .utf8)) ?? ""
+        XCTAssertTrue(output.contains("restart 1"), output)
+        XCTAssertTrue(output.contains("resuming from the journal"), output)
+        XCTAssertEqual(Outputs.bytes(dir.file("out/selection.npy")), expected, output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: journal), "a finished run removes its journal")
+    }
+}
