@@ -72,7 +72,11 @@ struct WorkerCommand: ParsableCommand {
         } catch {
             throw ExitStatus.report(error)
         }
-        if status != 0 { throw ExitCode(status) }
+        // The socket is closed and its last messages sent (linger) by now, but a task thread may
+        // still be inside BLAS (a stop mid-task, a cancelled or stuck task): exit()'s destructors,
+        // OpenBLAS's among them, would free memory under it (seen as a SIGSEGV when Slurm sent USR1).
+        fflush(nil)
+        _exit(status)
     }
 }
 

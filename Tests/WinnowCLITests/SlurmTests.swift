@@ -76,6 +76,19 @@ final class SlurmTests: XCTestCase {
     /// `scontrol requeue` mid-run: the job is killed, restarts, resumes from the journal (the job
     /// output says so) and ends with the same selection.
     func testRequeuedJobResumesFromTheJournal() throws {
+        _ = try interruptMidRun { job in XCTAssertEqual(shell("scontrol requeue \(job)").status, 0) }
+    }
+
+    /// The time-limit path: USR1 to the batch shell (what `--signal=B:USR1@120` sends) → the
+    /// coordinator journals and exits 75 → the script requeues the job → it resumes.
+    func testUSR1BeforeTheTimeLimitRequeuesAndResumes() throws {
+        let output = try interruptMidRun { job in XCTAssertEqual(shell("scancel --signal=USR1 --batch \(job)").status, 0) }
+        XCTAssertTrue(output.contains("step ended with status 75") && output.contains("requeueing job"), output)
+    }
+
+    /// Submits a ~15 s job, interrupts it once results are journaled, lets Slurm start it again,
+    /// and checks the resumed run; returns the job output.
+    private func interruptMidRun(_ interrupt: (String) -> Void) throws -> String {
         let dir = TemporaryDirectory()
         XCTAssertEqual(try CLI.run(["generate", "--rows", "500000", "--dim", "128", "--dtype", "float16", "--files", "3", "--out", dir.file("pool")]).status, 0)
         let flags = ["--no-eval"]
@@ -86,7 +99,7 @@ final class SlurmTests: XCTestCase {
         while Date() < deadline, ((try? FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) ?? 0) < 100_000 {
             Thread.sleep(forTimeInterval: 0.2)
         }
-        XCTAssertEqual(shell("scontrol requeue \(job)").status, 0)
+        interrupt(job)
         // Slurm holds a requeued job back for a while before it may start again; let it start now.
         for _ in 0 ..< 100 {
             if shell("squeue -h -j \(job) -o %T").output.contains("PENDING") { break }
@@ -99,5 +112,6 @@ final class SlurmTests: XCTestCase {
         XCTAssertTrue(output.contains("resuming from the journal"), output)
         XCTAssertEqual(Outputs.bytes(dir.file("out/selection.npy")), expected, output)
         XCTAssertFalse(FileManager.default.fileExists(atPath: journal), "a finished run removes its journal")
+        return output
     }
 }
