@@ -98,6 +98,14 @@ public struct InMemoryCluster {
         return true
     }
 
+    /// Steps until worker `i` runs a task, then stalls it there: it heartbeats on but never finishes,
+    /// its progress moving (very slow) or frozen (stuck).
+    public mutating func stallWhenRunning(_ i: Int, progressFrozen: Bool = false) {
+        while !running.contains(where: { $0.0 == i }), step() {}
+        workers[i].stalled = true
+        workers[i].progressFrozen = progressFrozen
+    }
+
     /// Delivers a worker's message to the coordinator (tests also call it to inject duplicates).
     public mutating func deliver(_ message: WorkerMessage, from i: Int, header: MessageHeader? = nil) {
         var h = header ?? self.header

@@ -147,8 +147,7 @@ final class FaultTests: XCTestCase {
     func testStragglerGetsABackupCopyThatWins() throws {
         var cluster = InMemoryCluster(vectors: vectors, settings: settings, workers: 3, orderSeed: 9)
         cluster.start()
-        while !cluster.running.contains(where: { $0.0 == 2 }) { XCTAssertTrue(cluster.step()) }
-        cluster.workers[2].stalled = true
+        cluster.stallWhenRunning(2)
         cluster.runToEnd()
         let outcome = try XCTUnwrap(cluster.outcome, "\(cluster.log.suffix(5))")
         XCTAssertEqual(outcome.selection, InMemoryCluster.reference(vectors: vectors, settings: settings))
@@ -163,8 +162,7 @@ final class FaultTests: XCTestCase {
         off.backups = false
         var cluster = InMemoryCluster(vectors: vectors, settings: settings, workers: 3, orderSeed: 9, cluster: off)
         cluster.start()
-        while !cluster.running.contains(where: { $0.0 == 2 }) { XCTAssertTrue(cluster.step()) }
-        cluster.workers[2].stalled = true
+        cluster.stallWhenRunning(2)
         cluster.runToEnd(maxSteps: 20_000)
         XCTAssertNil(cluster.outcome, "the stuck lease is never copied")
         XCTAssertEqual(cluster.coordinator.counters.backupsIssued, 0)
@@ -253,9 +251,7 @@ final class ProgressTimeoutTests: XCTestCase {
     func testStuckTaskLosesItsLease() throws {
         var cluster = cluster(timeout: .seconds(10))
         cluster.start()
-        while !cluster.running.contains(where: { $0.0 == 2 }) { XCTAssertTrue(cluster.step()) }
-        cluster.workers[2].stalled = true
-        cluster.workers[2].progressFrozen = true
+        cluster.stallWhenRunning(2, progressFrozen: true)
         cluster.runToEnd()
         let outcome = try XCTUnwrap(cluster.outcome, "\(cluster.log.suffix(5))")
         XCTAssertEqual(outcome.selection, InMemoryCluster.reference(vectors: vectors, settings: settings))
@@ -270,8 +266,7 @@ final class ProgressTimeoutTests: XCTestCase {
     func testSlowTaskThatProgressesKeepsItsLease() {
         var cluster = cluster(timeout: .seconds(10))
         cluster.start()
-        while !cluster.running.contains(where: { $0.0 == 2 }) { XCTAssertTrue(cluster.step()) }
-        cluster.workers[2].stalled = true
+        cluster.stallWhenRunning(2)
         cluster.runToEnd(maxSteps: 20_000)
         XCTAssertNil(cluster.outcome, "the slow task is never taken away")
         XCTAssertEqual(cluster.coordinator.counters.leasesRevoked, 0)
@@ -282,9 +277,7 @@ final class ProgressTimeoutTests: XCTestCase {
     func testStallShorterThanTheTimeoutIsTolerated() {
         var cluster = cluster(timeout: .seconds(300))
         cluster.start()
-        while !cluster.running.contains(where: { $0.0 == 2 }) { XCTAssertTrue(cluster.step()) }
-        cluster.workers[2].stalled = true
-        cluster.workers[2].progressFrozen = true
+        cluster.stallWhenRunning(2, progressFrozen: true)
         cluster.runToEnd(maxSteps: 20_000)
         XCTAssertEqual(cluster.coordinator.counters.leasesRevoked, 0)
     }
