@@ -26,6 +26,9 @@ public struct ClusterSettings: Sendable, Equatable {
         /// stuck — a hung filesystem read, a deadlock.
         public static let progressTimeout = Duration.seconds(300)
         public static let progressTimeoutMedians = 5.0
+        /// How long a coordinator waits for its expected workers: then it says how many are
+        /// missing, and with none at all it gives up (exit 75) instead of idling to the time limit.
+        public static let workerWait = Duration.seconds(600)
     }
 
     /// What a poisoned task does to the run.
@@ -47,6 +50,9 @@ public struct ClusterSettings: Sendable, Equatable {
     public var poisonAfterWorkerDeaths = Default.poisonAfterWorkerDeaths
     public var progressTimeout = Default.progressTimeout
     public var progressTimeoutMedians = Default.progressTimeoutMedians
+    /// Workers the run expects (0: any number, no check). A batch job knows its count.
+    public var expectWorkers = 0
+    public var workerWait = Default.workerWait
     public var onPoisoned = PoisonPolicy.fail
 
     public init() {}

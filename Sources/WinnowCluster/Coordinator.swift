@@ -73,6 +73,8 @@ public struct Coordinator {
     /// Names of the workers that died holding a lease of each node.
     private var deaths: [MergeTree.Node: Set<String>] = [:]
     private var lastHeartbeat: Duration = .zero
+    /// Whether the expected-workers check has spoken (all joined, or some missing at the wait's end).
+    private var workersChecked = false
     private var now: Duration = .zero
     public private(set) var counters = ClusterCounters()
 
@@ -154,6 +156,7 @@ public struct Coordinator {
             actions += retire(id, lost: true)
         }
         actions += revokeStalledLeases()
+        actions += checkExpectedWorkers()
         if now - lastHeartbeat >= settings.heartbeat {
             lastHeartbeat = now
             for id in peers.keys.sorted() { actions.append(.send(id, .heartbeat)) }
@@ -288,6 +291,30 @@ public struct Coordinator {
         guard let (record, _) = best else { return nil }
         let node = record.node
         return node.level == 0 ? .chunk(job.chunkTask(node.index)) : mergeTasks[node].map { .merge($0) }
+    }
+
+    // MARK: expected workers
+
+    /// Leasing never waits for workers (they pull; the first to join starts the run), but a job
+    /// that knows its worker count is told when all are in, warned when some never came, and
+    /// stopped (75: requeue) when none came at all.
+    private mutating func checkExpectedWorkers() -> [Action] {
+        let expected = settings.expectWorkers
+        guard expected > 0, !workersChecked, phase == .running else { return [] }
+        let joined = peers.count + departed.count
+        if joined >= expected {
+            workersChecked = true
+            return [.log(.info, "all expected workers joined", ["workers": "\(joined)", "after_seconds": "\(Int(now.seconds))"])]
+        }
+        guard now >= settings.workerWait else { return [] }
+        workersChecked = true
+        guard joined == 0 else {
+            return [.log(.warning, "fewer workers than expected joined; the run goes on with them",
+                         ["joined": "\(joined)", "expected": "\(expected)", "waited_seconds": "\(Int(settings.workerWait.seconds))"])]
+        }
+        return fail(TaskFailure(leaseID: 0, node: job.tree.root, code: .noWorkers,
+                                message: "no worker joined within \(Int(settings.workerWait.seconds)) s (expected \(expected)); see the workers' output"),
+                    from: PeerID([]))
     }
 
     // MARK: progress

@@ -160,6 +160,8 @@ public struct TaskFailure: Sendable, Equatable, Error {
         case badData, nonfinite, poolMismatch, invalidTask, internalError
         /// Set by the coordinator, never sent: a task every worker running it died on.
         case poisoned
+        /// Set by the coordinator, never sent: no worker joined within the worker wait.
+        case noWorkers
     }
 
     public var leaseID: UInt64
@@ -176,6 +178,7 @@ public struct TaskFailure: Sendable, Equatable, Error {
         switch code {
         case .badData, .nonfinite, .poisoned: 65
         case .poolMismatch, .invalidTask, .internalError: 70
+        case .noWorkers: 75
         }
     }
 

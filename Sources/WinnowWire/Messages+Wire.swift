@@ -131,7 +131,7 @@ extension TaskFailure.Code {
         case .nonfinite: .nonfinite
         case .poolMismatch: .poolMismatch
         case .invalidTask: .invalidTask
-        case .internalError, .poisoned: .internal
+        case .internalError, .poisoned, .noWorkers: .internal
         }
     }
 

@@ -282,3 +282,43 @@ final class ProgressTimeoutTests: XCTestCase {
         XCTAssertEqual(cluster.coordinator.counters.leasesRevoked, 0)
     }
 }
+
+/// `--expect-workers`: leasing never waits, but the coordinator reports who came, and a run no
+/// worker ever joins ends with 75 instead of idling to the job's time limit.
+final class ExpectedWorkersTests: XCTestCase {
+    func cluster(workers: Int, expect: Int, wait: Duration = .seconds(60)) -> InMemoryCluster {
+        var c = ClusterSettings()
+        c.expectWorkers = expect
+        c.workerWait = wait
+        return InMemoryCluster(vectors: CoordinatorTests.vectors, settings: CoordinatorTests.settings, workers: workers, orderSeed: 3, cluster: c)
+    }
+
+    func testNoWorkerAtAllEndsTheRunWith75() throws {
+        var cluster = cluster(workers: 0, expect: 2)
+        cluster.advance(.seconds(59))
+        XCTAssertNil(cluster.failure)
+        cluster.advance(.seconds(2))
+        let failure = try XCTUnwrap(cluster.failure)
+        XCTAssertEqual(failure.code, .noWorkers)
+        XCTAssertEqual(failure.exitStatus, 75)
+        XCTAssertTrue(failure.message.contains("no worker joined within 60 s"), failure.message)
+    }
+
+    func testFewerWorkersThanExpectedIsAWarningAndTheRunGoesOn() throws {
+        var cluster = cluster(workers: 2, expect: 3, wait: .milliseconds(50))
+        cluster.start()
+        cluster.runToEnd()
+        XCTAssertTrue(cluster.log.contains("fewer workers than expected joined; the run goes on with them"), "\(cluster.log)")
+        XCTAssertEqual(try XCTUnwrap(cluster.outcome).selection,
+                       InMemoryCluster.reference(vectors: CoordinatorTests.vectors, settings: CoordinatorTests.settings))
+    }
+
+    func testAllExpectedWorkersJoinedIsSaid() {
+        var cluster = cluster(workers: 3, expect: 3)
+        cluster.start()
+        cluster.runToEnd()
+        XCTAssertNotNil(cluster.outcome)
+        XCTAssertTrue(cluster.log.contains("all expected workers joined"))
+        XCTAssertFalse(cluster.log.contains("fewer workers than expected joined; the run goes on with them"))
+    }
+}
