@@ -275,10 +275,8 @@ public struct Coordinator {
         // Per level, how long a task must have run to be a straggler (nil: level not far enough along).
         // A heartbeat interval at least: copying sub-second tasks only adds duplicates.
         let thresholds: [Double?] = durations.indices.map { level in
-            let finished = durations[level]
-            guard !finished.isEmpty,
-                  Double(finished.count) >= settings.backupAfterShareDone * Double(job.tree.levelSizes[level]) else { return nil }
-            let median = finished.sorted()[finished.count / 2]
+            guard Double(durations[level].count) >= settings.backupAfterShareDone * Double(job.tree.levelSizes[level]),
+                  let median = medianDuration(level: level) else { return nil }
             return max(settings.backupSlowerThanMedian * median, settings.heartbeat.seconds)
         }
         var best: (LeaseRecord, Duration)?
@@ -340,9 +338,7 @@ public struct Coordinator {
         for (id, record) in leases.sorted(by: { $0.key < $1.key }) where record.rowsDone != nil {
             let level = record.node.level
             let timeout = timeouts[level] ?? {
-                let finished = durations[level]
-                let median = finished.isEmpty ? 0 : finished.sorted()[finished.count / 2]
-                let t = max(settings.progressTimeout.seconds, settings.progressTimeoutMedians * median)
+                let t = max(settings.progressTimeout.seconds, settings.progressTimeoutMedians * (medianDuration(level: level) ?? 0))
                 timeouts[level] = t
                 return t
             }()
@@ -353,16 +349,29 @@ public struct Coordinator {
             actions.append(.log(.warning, "task made no progress; lease taken back", [
                 "peer": peer.name, "node": "\(record.node)", "rows_done": "\(record.rowsDone!)",
                 "stalled_seconds": "\(Int((now - record.progressed).seconds))"]))
-            deaths[record.node, default: []].insert(peer.name)
-            if deaths[record.node]!.count >= settings.poisonAfterWorkerDeaths, !completed.contains(record.node) {
-                leases[id] = nil
-                peers[record.peer]!.leases.remove(id)
-                actions += poisoned(record.node)
-                continue
-            }
-            requeue(id)
+            actions += takeBack(id, from: peer.name)
         }
         return actions
+    }
+
+    /// A lease its worker died or stalled on: counted against the task, which is poisoned once
+    /// `poisonAfterWorkerDeaths` different workers went that way, and otherwise leased again.
+    private mutating func takeBack(_ leaseID: UInt64, from worker: String) -> [Action] {
+        guard let record = leases[leaseID] else { return [] }
+        deaths[record.node, default: []].insert(worker)
+        guard deaths[record.node]!.count >= settings.poisonAfterWorkerDeaths, !completed.contains(record.node) else {
+            requeue(leaseID)
+            return []
+        }
+        leases[leaseID] = nil
+        peers[record.peer]?.leases.remove(leaseID)
+        return poisoned(record.node)
+    }
+
+    /// The median time from lease to accepted result of a tree level's finished tasks.
+    private func medianDuration(level: Int) -> Double? {
+        let finished = durations[level]
+        return finished.isEmpty ? nil : finished.sorted()[finished.count / 2]
     }
 
     /// Puts a lease's task back in its queue unless its result is already in.
@@ -382,15 +391,7 @@ public struct Coordinator {
         peer.tally.gone = lost
         var actions: [Action] = []
         for l in peer.leases.sorted() {
-            if lost, let node = leases[l]?.node {
-                deaths[node, default: []].insert(peer.name)
-                if deaths[node]!.count >= settings.poisonAfterWorkerDeaths, !completed.contains(node) {
-                    leases[l] = nil
-                    actions += poisoned(node)
-                    continue
-                }
-            }
-            requeue(l)
+            if lost { actions += takeBack(l, from: peer.name) } else { requeue(l) }
         }
         finalize(&peer)
         departed.append(peer.tally)

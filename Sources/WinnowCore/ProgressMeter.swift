@@ -17,28 +17,28 @@ public final class ProgressMeter: Sendable {
     public var rowsDone: UInt64 { count.load(ordering: .relaxed) }
 }
 
-/// An objective that reports to a `ProgressMeter` every batch of gains it evaluates and every pick,
-/// and otherwise is the objective it wraps.
+/// An objective that reports to a `ProgressMeter` (when there is one) every batch of gains it
+/// evaluates and every pick, and otherwise is the objective it wraps.
 struct MeteredObjective<Base: GreedyObjective>: GreedyObjective {
     var base: Base
-    let meter: ProgressMeter
+    let meter: ProgressMeter?
 
     var candidateCount: Int { base.candidateCount }
     var candidateRows: [Int64] { base.candidateRows }
 
     mutating func initialBounds() -> [Double] {
-        defer { meter.add(base.candidateCount) }
+        defer { meter?.add(base.candidateCount) }
         return base.initialBounds()
     }
 
     mutating func gains(of batch: [Int]) -> [Double] {
-        defer { meter.add(batch.count) }
+        defer { meter?.add(batch.count) }
         return base.gains(of: batch)
     }
 
     mutating func commit(_ candidate: Int) {
         base.commit(candidate)
-        meter.add(1)
+        meter?.add(1)
     }
 
     func representedWeights(of selection: [Int]) -> [Double] { base.representedWeights(of: selection) }

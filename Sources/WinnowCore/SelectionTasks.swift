@@ -56,14 +56,11 @@ public enum SelectionTasks {
         let kernel = PairwiseKernel(measure: settings.objective.measure, targets: candidates)
         switch settings.objective {
         case .facilityLocation:
-            let objective = FacilityLocation(kernel: kernel, candidateRows: rows, targetWeights: weights,
-                                             denseLimitBytes: settings.tuning.denseLimitBytes)
-            guard let progress else {
-                var objective = objective
-                return Greedy.select(&objective, budget: budget, optimizer: settings.optimizer, tuning: settings.tuning, random: &random)
-            }
-            var metered = MeteredObjective(base: objective, meter: progress)
-            return Greedy.select(&metered, budget: budget, optimizer: settings.optimizer, tuning: settings.tuning, random: &random)
+            var objective = MeteredObjective(
+                base: FacilityLocation(kernel: kernel, candidateRows: rows, targetWeights: weights,
+                                       denseLimitBytes: settings.tuning.denseLimitBytes),
+                meter: progress)
+            return Greedy.select(&objective, budget: budget, optimizer: settings.optimizer, tuning: settings.tuning, random: &random)
         case .kCenter:
             return KCenter.select(kernel: kernel, rows: rows, budget: budget, represented: weights, progress: progress)
         }

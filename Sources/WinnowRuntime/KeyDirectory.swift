@@ -18,8 +18,7 @@ public enum KeyDirectory {
     public static let coordinatorName = "coordinator"
 
     /// Writes a fresh coordinator pair and `workers` worker pairs; refuses to overwrite keys.
-    @discardableResult
-    public static func generate(in directory: String, workers: Int) throws -> [String] {
+    public static func generate(in directory: String, workers: Int) throws {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: directory, isDirectory: &isDirectory) {
@@ -33,16 +32,13 @@ public enum KeyDirectory {
                 throw failure("\(directory): cannot create folder: \(String(cString: strerror(errno)))")
             }
         }
-        var written: [String] = []
         for name in [coordinatorName] + (1 ... max(workers, 1)).map({ "worker-\($0)" }) {
             let pair = try Curve.generateKeyPair()
             let secretPath = "\(directory)/\(name).secret"
             try write("# Winnow CURVE secret key (\(name)). Keep it private: mode 0600, never copy it into logs.\n\(pair.secret.z85)\n",
                       to: secretPath, mode: 0o600)
             try write("# Winnow CURVE public key (\(name)).\n\(pair.public.z85)\n", to: "\(directory)/\(name).public", mode: 0o644)
-            written.append(secretPath)
         }
-        return written
     }
 
     /// The coordinator's side: its secret key and the worker keys it admits.

@@ -67,6 +67,22 @@ extension CLI {
         return process.terminationStatus
     }
 
+    /// A shell command's status and output (stdout and stderr together). The output goes through a
+    /// file, not a pipe: daemons the command starts must not keep the caller waiting for EOF.
+    static func shell(_ command: String) -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("winnow-shell-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        p.arguments = ["-c", "(\(command)) >'\(file)' 2>&1 </dev/null"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return (-1, "") }
+        p.waitUntilExit()
+        let status = p.terminationReason == .exit ? p.terminationStatus : -1
+        return (status, (try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
+    }
+
     /// A port below the ephemeral range (32768–60999 on Linux), so no outgoing connection holds it.
     static func freePort() -> Int { Int.random(in: 20000 ..< 32000) }
 }

@@ -13,6 +13,16 @@ final class DistributedTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
     }
 
+    /// A pool whose run takes a few seconds (98 chunks), with its `--workers 0` selection in `ref/`:
+    /// long enough to interrupt mid-run. Returns the selection flags.
+    func makeInterruptiblePool(_ dir: TemporaryDirectory) throws -> [String] {
+        let g = try CLI.run(["generate", "--rows", "400000", "--dim", "32", "--files", "2", "--out", dir.file("pool")])
+        XCTAssertEqual(g.status, 0, g.stderr)
+        let flags = ["--input", dir.file("pool/pool-*.npy"), "--budget", "400", "--chunk-rows", "4096", "--no-eval"]
+        XCTAssertEqual(try CLI.run(["select", "--workers", "0", "--out", dir.file("ref")] + flags).status, 0)
+        return flags
+    }
+
     var selectionFlags: [String] { ["--budget", "60", "--chunk-rows", "1024", "--fan-in", "4", "--no-eval"] }
 
     func report(_ path: String) throws -> [String: Any] {
@@ -135,10 +145,7 @@ final class DistributedTests: XCTestCase {
     /// selection is identical.
     func testCoordinatorKilledAndRestartedResumes() throws {
         let dir = TemporaryDirectory()
-        let g = try CLI.run(["generate", "--rows", "400000", "--dim", "32", "--files", "2", "--out", dir.file("pool")])
-        XCTAssertEqual(g.status, 0, g.stderr)
-        let flags = ["--input", dir.file("pool/pool-*.npy"), "--budget", "400", "--chunk-rows", "4096", "--no-eval"]
-        XCTAssertEqual(try CLI.run(["select", "--workers", "0", "--out", dir.file("ref")] + flags).status, 0)
+        let flags = try makeInterruptiblePool(dir)
         let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
         let coordinatorArgs = ["coordinator", "--bind", endpoint, "--out", dir.file("out")] + flags
         let first = try CLI.start(coordinatorArgs, log: dir.file("c1.log"))
@@ -170,10 +177,7 @@ final class DistributedTests: XCTestCase {
     /// the same command again resumes from it to the identical selection.
     func testTerminatedRunExits75AndTheSameCommandResumes() throws {
         let dir = TemporaryDirectory()
-        let g = try CLI.run(["generate", "--rows", "400000", "--dim", "32", "--files", "2", "--out", dir.file("pool")])
-        XCTAssertEqual(g.status, 0, g.stderr)
-        let flags = ["--input", dir.file("pool/pool-*.npy"), "--budget", "400", "--chunk-rows", "4096", "--no-eval"]
-        XCTAssertEqual(try CLI.run(["select", "--workers", "0", "--out", dir.file("ref")] + flags).status, 0)
+        let flags = try makeInterruptiblePool(dir)
         let command = ["select", "--workers", "2", "--out", dir.file("out")] + flags
         let first = try CLI.start(command, log: dir.file("first.log"))
         // Wait until a few results are journaled.
@@ -256,14 +260,7 @@ final class DistributedTests: XCTestCase {
     func testAcrossNetworkNamespaces() throws {
         let tag = "\(getpid() % 10000)"
         let (c, w) = ("wnc\(tag)", "wnw\(tag)")
-        func ip(_ args: String) -> Int32 {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/sh")
-            p.arguments = ["-c", "ip \(args) 2>/dev/null"]
-            try? p.run()
-            p.waitUntilExit()
-            return p.terminationReason == .exit ? p.terminationStatus : -1
-        }
+        func ip(_ args: String) -> Int32 { CLI.shell("ip \(args)").status }
         defer {
             _ = ip("netns del \(c)")
             _ = ip("netns del \(w)")

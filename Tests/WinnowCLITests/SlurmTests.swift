@@ -8,37 +8,23 @@ final class SlurmTests: XCTestCase {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     var startedSlurm = false
 
-    func shell(_ command: String) -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        // Output through a file, not a pipe: daemons the command starts must not keep us waiting.
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("winnow-slurm-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        p.arguments = ["-c", "(\(command)) >'\(file)' 2>&1 </dev/null"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return (-1, "") }
-        p.waitUntilExit()
-        return (p.terminationStatus, (try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
-    }
-
     override func setUpWithError() throws {
         guard getuid() == 0 else { throw XCTSkip("Slurm integration needs root to run Scripts/slurm-local; not run") }
-        if shell("\(Self.repo)/Scripts/slurm-local status").status != 0 {
-            let up = shell("\(Self.repo)/Scripts/slurm-local start")
+        if CLI.shell("\(Self.repo)/Scripts/slurm-local status").status != 0 {
+            let up = CLI.shell("\(Self.repo)/Scripts/slurm-local start")
             guard up.status == 0 else { throw XCTSkip("Slurm could not be set up here; not run:\n\(up.output)") }
             startedSlurm = true
         }
     }
 
     override func tearDown() {
-        if startedSlurm { _ = shell("\(Self.repo)/Scripts/slurm-local stop") }
+        if startedSlurm { _ = CLI.shell("\(Self.repo)/Scripts/slurm-local stop") }
     }
 
     /// Submits the job script unchanged (knobs through the environment); returns the job id.
     func submit(_ dir: TemporaryDirectory, pool: String, flags: String) throws -> String {
         let env = "POOL='\(pool)' BUDGET=60 OUT='\(dir.file("out"))' SELECT_FLAGS='\(flags)' WINNOW='\(CLI.binary)'"
-        let r = shell("\(env) sbatch --parsable --chdir='\(dir.path)' --output='\(dir.file("job.out"))' \(Self.repo)/cluster/slurm/winnow.sbatch")
+        let r = CLI.shell("\(env) sbatch --parsable --chdir='\(dir.path)' --output='\(dir.file("job.out"))' \(Self.repo)/cluster/slurm/winnow.sbatch")
         XCTAssertEqual(r.status, 0, r.output)
         return r.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").first.map(String.init) ?? ""
     }
@@ -46,10 +32,10 @@ final class SlurmTests: XCTestCase {
     func waitForJob(_ id: String, seconds: Double) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if shell("squeue -h -j \(id) -o %T").output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return true }
+            if CLI.shell("squeue -h -j \(id) -o %T").output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return true }
             Thread.sleep(forTimeInterval: 0.5)
         }
-        _ = shell("scancel \(id)")
+        _ = CLI.shell("scancel \(id)")
         return false
     }
 
@@ -77,7 +63,7 @@ final class SlurmTests: XCTestCase {
     /// `scontrol requeue` mid-run: the job is killed, restarts, resumes from the journal (the job
     /// output says so) and ends with the same selection.
     func testRequeuedJobResumesFromTheJournal() throws {
-        _ = try interruptMidRun { job in XCTAssertEqual(shell("scontrol requeue \(job)").status, 0) }
+        _ = try interruptMidRun { job in XCTAssertEqual(CLI.shell("scontrol requeue \(job)").status, 0) }
     }
 
     /// Submits a ~15 s job, interrupts it once results are journaled, lets Slurm start it again,
@@ -96,11 +82,11 @@ final class SlurmTests: XCTestCase {
         interrupt(job)
         // Slurm holds a requeued job back for a while before it may start again; let it start now.
         for _ in 0 ..< 300 {
-            let state = shell("scontrol show job \(job)").output
+            let state = CLI.shell("scontrol show job \(job)").output
             if state.contains("JobState=PENDING") && !state.contains("Restarts=0") { break }
             Thread.sleep(forTimeInterval: 0.2)
         }
-        _ = shell("scontrol update JobId=\(job) StartTime=now")
+        _ = CLI.shell("scontrol update JobId=\(job) StartTime=now")
         XCTAssertTrue(waitForJob(job, seconds: 240), "job \(job) did not finish")
         let output = (try? String(contentsOfFile: dir.file("job.out"), encoding: .utf8)) ?? ""
         XCTAssertTrue(output.contains("restart 1"), output)
