@@ -509,8 +509,21 @@ public struct Coordinator {
         guard r.coreset.vectors.dimension == job.dimension, r.statistics.dimension == job.dimension else {
             throw InvalidResult(reason: "dimension differs from the pool's \(job.dimension)")
         }
-        for row in r.coreset.rows + r.skippedRows where !task.ranges.contains(where: { $0.contains(Int(row)) }) {
+        try validateSample(of: r.coreset, size: task.sampleRows)
+        for row in r.coreset.rows + r.skippedRows + (r.coreset.sample?.rows ?? [])
+        where !task.ranges.contains(where: { $0.contains(Int(row)) }) {
             throw InvalidResult(reason: "row \(row) is not in chunk \(r.chunk)")
+        }
+    }
+
+    /// A task asked for a row sample returns one of at most that size (a worker that ignored the
+    /// request would silently change the selection), and only then.
+    private func validateSample(of coreset: Coreset, size: Int) throws(InvalidResult) {
+        guard (coreset.sample != nil) == (size > 0 && coreset.count > 0) else {
+            throw InvalidResult(reason: size > 0 ? "the row sample asked for is missing" : "a row sample nobody asked for")
+        }
+        if let sample = coreset.sample, sample.count > size {
+            throw InvalidResult(reason: "a row sample of \(sample.count) rows; \(size) asked for")
         }
     }
 
@@ -523,6 +536,11 @@ public struct Coordinator {
         let candidates = Set(task.children.flatMap(\.rows))
         for row in r.coreset.rows where !candidates.contains(row) {
             throw InvalidResult(reason: "row \(row) was not a candidate of \(r.node)")
+        }
+        try validateSample(of: r.coreset, size: task.sampleRows)
+        let sampled = Set(task.children.flatMap { $0.sample?.rows ?? [] })
+        for row in r.coreset.sample?.rows ?? [] where !sampled.contains(row) {
+            throw InvalidResult(reason: "sample row \(row) was not in the samples of \(r.node)'s children")
         }
     }
 

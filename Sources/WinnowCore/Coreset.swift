@@ -8,8 +8,11 @@ public struct Coreset: Sendable, Equatable {
     public var weights: [Double]
     /// Pool rows beneath this node (chunk rows for a leaf); the node's weights sum to this.
     public var rowsBeneath: Int
+    /// With `SelectionSettings.mergeSample`: the rows beneath this node that its parent covers.
+    public var sample: RowSample?
 
-    public init(rows: [Int64], vectors: VectorBlock, gains: [Double], weights: [Double], rowsBeneath: Int) {
+    public init(rows: [Int64], vectors: VectorBlock, gains: [Double], weights: [Double], rowsBeneath: Int,
+                sample: RowSample? = nil) {
         precondition(rows.count == vectors.rows && rows.count == gains.count && rows.count == weights.count,
                      "Coreset: column lengths differ")
         self.rows = rows
@@ -17,6 +20,7 @@ public struct Coreset: Sendable, Equatable {
         self.gains = gains
         self.weights = weights
         self.rowsBeneath = rowsBeneath
+        self.sample = sample
     }
 
     public var count: Int { rows.count }

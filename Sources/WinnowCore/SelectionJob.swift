@@ -32,7 +32,23 @@ public struct SelectionJob: Sendable {
 
     /// What a worker needs to run chunk `c`.
     public func chunkTask(_ c: Int) -> ChunkTask {
-        ChunkTask(chunk: c, ranges: plan.chunks[c], budget: leafBudgets[c], isRoot: tree.levelSizes.count == 1)
+        let leaf = MergeTree.Node(level: 0, index: c)
+        return ChunkTask(chunk: c, ranges: plan.chunks[c], budget: leafBudgets[c], isRoot: tree.levelSizes.count == 1,
+                         sampleRows: sampleShare(of: leaf))
+    }
+
+    /// Planned pool rows beneath a node of the tree.
+    public func plannedRows(beneath node: MergeTree.Node) -> Int {
+        tree.leaves(of: node).reduce(0) { $0 + plan.rowCount(ofChunk: $1) }
+    }
+
+    /// How many sample rows a node hands its parent with `mergeSample` S: its share of the parent's
+    /// S by rows, ⌈S · rows(node) / rows(parent)⌉, so that a parent covers about S rows whatever its
+    /// fan-in. 0 at the root, and when merge nodes cover no sample.
+    public func sampleShare(of node: MergeTree.Node) -> Int {
+        guard settings.coversRowSample, let parent = tree.parent(of: node) else { return 0 }
+        let rows = Double(plannedRows(beneath: node)), parentRows = Double(max(1, plannedRows(beneath: parent)))
+        return Int((Double(settings.mergeSample) * rows / parentRows).rounded(.up))
     }
 
     /// What happens at a merge node once all its children are in: either the result is already
@@ -50,7 +66,8 @@ public struct SelectionJob: Sendable {
         let isRoot = node == tree.root
         guard !live.isEmpty else { return .done(Coreset.empty(dimension: dimension, rowsBeneath: beneath)) }
         let budget = budgets.mergeBudget(rows: beneath, candidates: live.reduce(0) { $0 + $1.count }, isRoot: isRoot)
-        let task = MergeTask(node: node, children: live, budget: budget, isRoot: isRoot, rowsBeneath: beneath)
+        let task = MergeTask(node: node, children: live, budget: budget, isRoot: isRoot, rowsBeneath: beneath,
+                             sampleRows: sampleShare(of: node))
         if !isRoot && task.candidateCount <= budget { return .done(task.run(settings: settings)) }
         return .greedy(task)
     }
@@ -62,12 +79,15 @@ public struct ChunkTask: Sendable, Equatable {
     public var ranges: [Range<Int>]
     public var budget: Int
     public var isRoot: Bool
+    /// Rows of the chunk to hand the parent as its sample (`SelectionJob.sampleShare`).
+    public var sampleRows: Int
 
-    public init(chunk: Int, ranges: [Range<Int>], budget: Int, isRoot: Bool) {
+    public init(chunk: Int, ranges: [Range<Int>], budget: Int, isRoot: Bool, sampleRows: Int = 0) {
         self.chunk = chunk
         self.ranges = ranges
         self.budget = budget
         self.isRoot = isRoot
+        self.sampleRows = sampleRows
     }
 
     public var plannedRows: Int { ranges.reduce(0) { $0 + $1.count } }
@@ -82,20 +102,23 @@ public struct MergeTask: Sendable, Equatable {
     public var isRoot: Bool
     /// Pool rows beneath the node, empty children included.
     public var rowsBeneath: Int
+    /// Rows of the node's sample to hand its parent (`SelectionJob.sampleShare`).
+    public var sampleRows: Int
 
-    public init(node: MergeTree.Node, children: [Coreset], budget: Int, isRoot: Bool, rowsBeneath: Int) {
+    public init(node: MergeTree.Node, children: [Coreset], budget: Int, isRoot: Bool, rowsBeneath: Int, sampleRows: Int = 0) {
         self.node = node
         self.children = children
         self.budget = budget
         self.isRoot = isRoot
         self.rowsBeneath = rowsBeneath
+        self.sampleRows = sampleRows
     }
 
     public var candidateCount: Int { children.reduce(0) { $0 + $1.count } }
 
     public func run(settings: SelectionSettings, progress: ProgressMeter? = nil) -> Coreset {
         var result = SelectionTasks.merge(children: children, budget: budget, isRoot: isRoot, settings: settings, node: node,
-                                          progress: progress)
+                                          sampleRows: sampleRows, progress: progress)
         result.rowsBeneath = rowsBeneath
         return result
     }

@@ -18,6 +18,8 @@ public struct SelectionSettings: Sendable, Equatable {
         public static let fanIn = 8
         public static let seed: UInt64 = 0
         public static let merge = MergeMode.weighted
+        /// Rows a merge node covers (facility location): 0 covers only the children's weighted picks.
+        public static let mergeSample = 0
         public static let stochasticEpsilon = 0.01
     }
 
@@ -33,8 +35,22 @@ public struct SelectionSettings: Sendable, Equatable {
     public var fanIn: Int = Default.fanIn
     public var seed: UInt64 = Default.seed
     public var merge: MergeMode = Default.merge
+    /// S > 0: every merge node of a facility-location run covers a seeded uniform sample of about S of
+    /// the rows beneath it (each standing for rows / S rows) instead of its candidates; `merge` then
+    /// no longer matters. Leaves ship their share of their parent's sample with their coreset.
+    public var mergeSample: Int = Default.mergeSample
 
     public init(budget: Int) { self.budget = budget }
+
+    /// Bounds a merge node's target block and the samples that travel with coresets.
+    public static let mergeSampleLimit = 1 << 20
+
+    /// Whether merge nodes cover a row sample: facility location only (k-center's radius is over
+    /// every row, which a sample cannot promise).
+    public var coversRowSample: Bool {
+        if case .facilityLocation = objective { return mergeSample > 0 }
+        return false
+    }
 
     /// Problems a user can fix, in words that say what to change; empty when valid.
     public func problems() -> [String] {
@@ -46,6 +62,9 @@ public struct SelectionSettings: Sendable, Equatable {
             out.append("--chunk-rows must be a multiple of \(blockRows) with --partition random (got \(chunkRows))")
         }
         if !(oversample >= 1) || !oversample.isFinite { out.append("--oversample must be at least 1 (got \(oversample))") }
+        if mergeSample < 0 || mergeSample > Self.mergeSampleLimit {
+            out.append("--merge-sample must be between 0 and \(Self.mergeSampleLimit) (got \(mergeSample))")
+        }
         if fanIn < 2 { out.append("--fan-in must be at least 2 (got \(fanIn))") }
         if case .stochastic(let e) = optimizer, !(e > 0 && e < 1) {
             out.append("--epsilon must be in (0, 1) (got \(e))")

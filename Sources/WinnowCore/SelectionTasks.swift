@@ -8,25 +8,33 @@ public enum SelectionTasks {
     ///   - vectors: their vectors, in the same order.
     ///   - plannedRows: rows the chunk had in the plan (weights of a skipped row are simply lost).
     ///   - budget: local budget.
-    ///   - chunk: chunk number, which seeds the task's random stream.
+    ///   - chunk: chunk number, which seeds the task's random streams.
+    ///   - sampleRows: rows to hand the parent as the chunk's row sample (0: none).
     ///   - progress: told of every batch of gains evaluated (a worker's heartbeats report it).
     public static func chunk(
         rows: [Int64], vectors: VectorBlock, plannedRows: Int, budget: Int,
-        settings: SelectionSettings, chunk: Int, progress: ProgressMeter? = nil
+        settings: SelectionSettings, chunk: Int, sampleRows: Int = 0, progress: ProgressMeter? = nil
     ) -> Coreset {
         var random = SeededRandom(seed: settings.seed, stream: .task, 0, chunk)
         let selection = greedy(settings: settings, candidates: vectors, rows: rows, weights: nil,
                                budget: budget, random: &random, progress: progress)
-        return coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: plannedRows)
+        var result = coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: plannedRows)
+        if sampleRows > 0 {
+            // Its own stream: the sample must not depend on how many numbers the greedy drew.
+            var sampling = SeededRandom(seed: settings.seed, stream: .rowSample, 0, chunk)
+            result.sample = RowSample.draw(sampleRows, of: rows, vectors: vectors, standsFor: Double(rows.count), random: &sampling)
+        }
+        return result
     }
 
-    /// A merge node: greedy over the union of its children's picks, read in child order, each
-    /// candidate weighted by the rows it represents (`MergeMode.weighted`) or by 1 (`.unweighted`).
-    /// A non-root node whose candidates fit its budget passes them through unchanged: a greedy with a
-    /// budget of every candidate would keep them all anyway.
+    /// A merge node: greedy over the union of its children's picks, read in child order. It covers
+    /// the union of the children's row samples when they carry them (`mergeSample`), otherwise the
+    /// candidates themselves, each weighted by the rows it represents (`MergeMode.weighted`) or by 1
+    /// (`.unweighted`). A non-root node whose candidates fit its budget passes them through
+    /// unchanged: a greedy with a budget of every candidate would keep them all anyway.
     public static func merge(
         children: [Coreset], budget: Int, isRoot: Bool, settings: SelectionSettings, node: MergeTree.Node,
-        progress: ProgressMeter? = nil
+        sampleRows: Int = 0, progress: ProgressMeter? = nil
     ) -> Coreset {
         let dimension = children[0].vectors.dimension
         let rows = children.flatMap(\.rows)
@@ -34,26 +42,43 @@ public enum SelectionTasks {
         let weights = children.flatMap(\.weights)
         let gains = children.flatMap(\.gains)
         let beneath = children.reduce(0) { $0 + $1.rowsBeneath }
+        let covered = children.allSatisfy { $0.sample != nil }
+            ? RowSample.union(children.compactMap(\.sample), dimension: dimension) : nil
+        var result: Coreset
         if !isRoot && rows.count <= budget {
-            return Coreset(rows: rows, vectors: vectors, gains: gains, weights: weights, rowsBeneath: beneath)
+            result = Coreset(rows: rows, vectors: vectors, gains: gains, weights: weights, rowsBeneath: beneath)
+        } else {
+            var random = SeededRandom(seed: settings.seed, stream: .task, node.level, node.index)
+            var selection: GreedySelection
+            if let covered, covered.count > 0 {
+                selection = greedy(settings: settings, candidates: vectors, rows: rows, weights: covered.weights,
+                                   budget: budget, random: &random, targets: covered.vectors, progress: progress)
+            } else {
+                selection = greedy(settings: settings, candidates: vectors, rows: rows,
+                                   weights: settings.merge == .weighted ? weights : nil,
+                                   budget: budget, random: &random, progress: progress)
+                if settings.merge == .unweighted {
+                    // Report what each pick represents in pool rows even when the greedy ignored it.
+                    selection.weights = reassign(weights, of: selection, settings: settings, vectors: vectors, rows: rows)
+                }
+            }
+            result = coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: beneath)
         }
-        var random = SeededRandom(seed: settings.seed, stream: .task, node.level, node.index)
-        let targetWeights = settings.merge == .weighted ? weights : nil
-        var selection = greedy(settings: settings, candidates: vectors, rows: rows, weights: targetWeights,
-                               budget: budget, random: &random, progress: progress)
-        if settings.merge == .unweighted {
-            // Report what each pick represents in pool rows even when the greedy ignored it.
-            selection.weights = reassign(weights, of: selection, settings: settings, vectors: vectors, rows: rows)
+        if let covered, sampleRows > 0 {
+            var sampling = SeededRandom(seed: settings.seed, stream: .rowSample, node.level, node.index)
+            result.sample = covered.subsample(sampleRows, random: &sampling)
         }
-        return coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: beneath)
+        return result
     }
 
-    /// One greedy run on a candidate set whose targets are the candidates themselves.
+    /// One greedy run over a candidate set. Its targets are the candidates themselves unless
+    /// `targets` are given (facility location only); `weights` are the targets'.
     public static func greedy(
         settings: SelectionSettings, candidates: VectorBlock, rows: [Int64], weights: [Double]?,
-        budget: Int, random: inout SeededRandom, progress: ProgressMeter? = nil
+        budget: Int, random: inout SeededRandom, targets: VectorBlock? = nil, progress: ProgressMeter? = nil
     ) -> GreedySelection {
-        let kernel = PairwiseKernel(measure: settings.objective.measure, targets: candidates)
+        let kernel = targets.map { PairwiseKernel(measure: settings.objective.measure, targets: $0, candidates: candidates) }
+            ?? PairwiseKernel(measure: settings.objective.measure, targets: candidates)
         switch settings.objective {
         case .facilityLocation:
             var objective = MeteredObjective(
@@ -62,6 +87,7 @@ public enum SelectionTasks {
                 meter: progress)
             return Greedy.select(&objective, budget: budget, optimizer: settings.optimizer, tuning: settings.tuning, random: &random)
         case .kCenter:
+            precondition(targets == nil, "k-center covers its candidates")
             return KCenter.select(kernel: kernel, rows: rows, budget: budget, represented: weights, progress: progress)
         }
     }

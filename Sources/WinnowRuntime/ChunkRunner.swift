@@ -28,7 +28,7 @@ public enum ChunkRunner {
         let coreset = rows.isEmpty
             ? Coreset.empty(dimension: pool.dimension, rowsBeneath: task.plannedRows)
             : SelectionTasks.chunk(rows: rows, vectors: vectors, plannedRows: task.plannedRows, budget: task.budget,
-                                   settings: settings, chunk: task.chunk, progress: progress)
+                                   settings: settings, chunk: task.chunk, sampleRows: task.sampleRows, progress: progress)
         return Output(coreset: coreset, statistics: statistics, skipped: bad)
     }
 }

@@ -53,7 +53,8 @@ public enum OutputWriter {
             objective: s.objective.name, measure: s.objective.measure.name, optimizer: s.optimizer.name,
             budget: s.budget, chunkRows: s.chunkRows, blockRows: s.blockRows, partition: s.partition.rawValue,
             oversample: s.oversample, fanIn: s.fanIn, seed: s.seed, merge: s.merge.rawValue,
-            nonfinite: options.nonfinite.rawValue, exact: options.exact, evalSample: options.evalSample)
+            nonfinite: options.nonfinite.rawValue, exact: options.exact, evalSample: options.evalSample,
+            mergeSample: s.mergeSample)
         let inputs = pool.files.map {
             RunReport.Input(path: $0.path, rows: $0.rows, dimension: pool.dimension, dtype: $0.dtype.rawValue,
                             bytes: $0.npy.fileSize, firstRow: $0.firstRow)
@@ -63,13 +64,13 @@ public enum OutputWriter {
             skippedRows: outcome.skippedRows.count, zeroRows: st.zeroRows, duplicateRowsWithinChunks: st.duplicateRows,
             normMin: st.count > 0 ? st.normMin : 0, normMean: st.normMean, normMax: st.normMax,
             totalVariance: st.totalVariance, mean: st.mean, variance: st.variance)
-        let e = outcome.evaluation
-        let selection = RunReport.Selection(
-            count: outcome.selection.count, sha256: digest, objective: e,
-            vsRandom: e.map { $0.randomObjective > 0 ? $0.objective / $0.randomObjective : 0 })
+        let selection = RunReport.Selection(count: outcome.selection.count, sha256: digest)
+        let quality = outcome.evaluation.map {
+            QualityReport($0, reference: options.exact ? $0.objective : options.referenceObjective)
+        }
         return RunReport(
             configuration: configuration, inputs: inputs, totalRows: pool.totalRows, dimension: pool.dimension,
-            statistics: statistics, plan: outcome.plan, selection: selection,
+            statistics: statistics, plan: outcome.plan, selection: selection, quality: quality,
             phases: Dictionary(phases.map { ($0.name, $0.seconds) }, uniquingKeysWith: +),
             phaseOrder: phases.map(\.name), peakRssBytes: ResourceUsage.peakResidentBytes(), cluster: outcome.cluster)
     }

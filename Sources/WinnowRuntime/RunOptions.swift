@@ -23,6 +23,9 @@ public struct RunOptions: Sendable {
     public var exact = false
     /// See `Default.evalSample`; nil: no evaluation.
     public var evalSample: Int? = Default.evalSample
+    /// The objective of the exact greedy on the same evaluation rows, from an `--exact` run with the
+    /// same seed and evaluation sample: the quality block then reports the gap closed.
+    public var referenceObjective: Double?
     /// With `.rbf`, derive γ = 1 / (2 · total variance) from a statistics pass first.
     public var rbfGammaFromData = false
 

@@ -24,6 +24,7 @@ public struct RunReport: Codable, Sendable {
         public var nonfinite: String
         public var exact: Bool
         public var evalSample: Int?
+        public var mergeSample: Int
     }
 
     public struct Input: Codable, Sendable {
@@ -54,9 +55,6 @@ public struct RunReport: Codable, Sendable {
     public struct Selection: Codable, Sendable {
         public var count: Int
         public var sha256: String
-        public var objective: EvaluationResult?
-        /// objective / random objective, when evaluated.
-        public var vsRandom: Double?
     }
 
     public var tool = Tool()
@@ -67,6 +65,8 @@ public struct RunReport: Codable, Sendable {
     public var statistics: Statistics
     public var plan: SelectionOutcome.PlanSummary
     public var selection: Selection
+    /// Present unless `--no-eval`.
+    public var quality: QualityReport?
     public var phases: [String: Double]
     public var phaseOrder: [String]
     public var peakRssBytes: Int

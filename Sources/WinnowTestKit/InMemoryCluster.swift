@@ -169,7 +169,7 @@ public struct InMemoryCluster {
             let rows = task.rows
             let block = vectors.gather(rows.map { Int($0) })
             let coreset = SelectionTasks.chunk(rows: rows, vectors: block, plannedRows: task.plannedRows,
-                                               budget: task.budget, settings: settings, chunk: task.chunk)
+                                               budget: task.budget, settings: settings, chunk: task.chunk, sampleRows: task.sampleRows)
             return .chunkResult(ChunkResult(leaseID: lease.id, chunk: task.chunk, coreset: coreset,
                                             statistics: EmbeddingStatistics.of(block), skippedRows: [], busySeconds: 0.01))
         case .merge(let task):
@@ -181,21 +181,26 @@ public struct InMemoryCluster {
     /// `emptyChunks` are left out, as `--on-poisoned skip` leaves them.
     public static func reference(vectors: VectorBlock, settings: SelectionSettings, emptyChunks: Set<Int> = []) -> Coreset {
         let job = SelectionJob(totalRows: vectors.rows, dimension: vectors.dimension, settings: settings)
-        func result(_ node: MergeTree.Node) -> Coreset {
-            if node.level == 0, emptyChunks.contains(node.index) {
-                return Coreset.empty(dimension: vectors.dimension, rowsBeneath: job.chunkTask(node.index).plannedRows)
-            }
-            if node.level == 0 {
-                let task = job.chunkTask(node.index)
-                let lease = Lease(id: 0, work: .chunk(task))
-                guard case .chunkResult(let r) = execute(lease, vectors: vectors, settings: settings) else { fatalError() }
-                return r.coreset
-            }
-            switch job.mergeStep(node, children: job.tree.children(of: node).map(result)) {
-            case .done(let c): return c
-            case .greedy(let t): return t.run(settings: settings)
+        return results(of: job, vectors: vectors, emptyChunks: emptyChunks)[job.tree.root]!
+    }
+
+    /// Every node's result of that walk, level by level.
+    public static func results(of job: SelectionJob, vectors: VectorBlock, emptyChunks: Set<Int> = []) -> [MergeTree.Node: Coreset] {
+        var results: [MergeTree.Node: Coreset] = [:]
+        for c in 0 ..< job.chunkCount {
+            let task = job.chunkTask(c)
+            if emptyChunks.contains(c) {
+                results[MergeTree.Node(level: 0, index: c)] = Coreset.empty(dimension: vectors.dimension, rowsBeneath: task.plannedRows)
+            } else if case .chunkResult(let r) = execute(Lease(id: 0, work: .chunk(task)), vectors: vectors, settings: job.settings) {
+                results[MergeTree.Node(level: 0, index: c)] = r.coreset
             }
         }
-        return result(job.tree.root)
+        for node in job.tree.mergeNodes {
+            switch job.mergeStep(node, children: job.tree.children(of: node).map { results[$0]! }) {
+            case .done(let c): results[node] = c
+            case .greedy(let t): results[node] = t.run(settings: job.settings)
+            }
+        }
+        return results
     }
 }

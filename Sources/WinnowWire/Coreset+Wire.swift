@@ -11,6 +11,11 @@ extension Coreset {
         w.gains = gains
         w.weights = weights
         w.rowsBeneath = UInt64(rowsBeneath)
+        if let sample {
+            w.sampleRows = sample.rows
+            w.sampleVectors = Data(ByteEncoding.float32(sample.vectors.values))
+            w.sampleWeights = sample.weights
+        }
         return w
     }
 
@@ -31,7 +36,23 @@ extension Coreset {
         let values = ByteEncoding.floats(fromFloat32: [UInt8](w.vectors)) ?? []
         guard values.allSatisfy(\.isFinite) else { throw WireError(.inconsistent, "coreset: non-finite vector value") }
         self.init(rows: w.rows, vectors: VectorBlock(values: values, dimension: dimension), gains: w.gains,
-                  weights: w.weights, rowsBeneath: Int(w.rowsBeneath))
+                  weights: w.weights, rowsBeneath: Int(w.rowsBeneath), sample: try Self.sample(wire: w, dimension: dimension, limits: limits))
+    }
+
+    /// The row sample, when the message carries one (an empty sample is a sample: a node with no rows).
+    private static func sample(wire w: Winnow_V1_CoresetData, dimension: Int, limits: WireLimits) throws(WireError) -> RowSample? {
+        let n = w.sampleRows.count
+        guard n > 0 || !w.sampleVectors.isEmpty || !w.sampleWeights.isEmpty else { return nil }
+        guard n <= limits.rows else { throw WireError(.overLimit, "coreset: sample of \(n) rows (limit \(limits.rows))") }
+        guard w.sampleWeights.count == n, w.sampleVectors.count == n * dimension * 4 else {
+            throw WireError(.inconsistent, "coreset: sample of \(n) rows with \(w.sampleWeights.count) weights and \(w.sampleVectors.count) vector bytes")
+        }
+        guard w.sampleRows.allSatisfy({ $0 >= 0 }), w.sampleWeights.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+            throw WireError(.inconsistent, "coreset: negative sample row, or non-finite sample weight")
+        }
+        let values = ByteEncoding.floats(fromFloat32: [UInt8](w.sampleVectors)) ?? []
+        guard values.allSatisfy(\.isFinite) else { throw WireError(.inconsistent, "coreset: non-finite sample vector value") }
+        return RowSample(rows: w.sampleRows, vectors: VectorBlock(values: values, dimension: dimension), weights: w.sampleWeights)
     }
 }
 

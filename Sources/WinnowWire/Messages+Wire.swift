@@ -71,6 +71,7 @@ extension Lease {
         case .chunk(let t):
             w.budget = UInt32(t.budget)
             w.isRoot = t.isRoot
+            w.sampleRows = UInt32(clamping: t.sampleRows)
             var c = Winnow_V1_ChunkTask()
             c.ranges = t.ranges.map {
                 var r = Winnow_V1_RowRange()
@@ -82,6 +83,7 @@ extension Lease {
         case .merge(let t):
             w.budget = UInt32(t.budget)
             w.isRoot = t.isRoot
+            w.sampleRows = UInt32(clamping: t.sampleRows)
             var m = Winnow_V1_MergeTask()
             m.children = t.children.map(\.wire)
             m.rowsBeneath = UInt64(t.rowsBeneath)
@@ -94,6 +96,8 @@ extension Lease {
         let node = MergeTree.Node(wire: w.task)
         let budget = Int(w.budget)
         guard budget >= 1, budget <= limits.rows else { throw WireError(.overLimit, "lease: budget \(budget)") }
+        let sampleRows = Int(w.sampleRows)
+        guard sampleRows <= limits.rows else { throw WireError(.overLimit, "lease: sample of \(sampleRows) rows") }
         switch w.work {
         case .chunk(let c):
             guard node.level == 0 else { throw WireError(.inconsistent, "lease: a chunk task at level \(node.level)") }
@@ -105,7 +109,8 @@ extension Lease {
                 }
                 ranges.append(Int(r.lower) ..< Int(r.upper))
             }
-            self.init(id: w.leaseID, work: .chunk(ChunkTask(chunk: node.index, ranges: ranges, budget: budget, isRoot: w.isRoot)))
+            self.init(id: w.leaseID, work: .chunk(ChunkTask(chunk: node.index, ranges: ranges, budget: budget, isRoot: w.isRoot,
+                                                             sampleRows: sampleRows)))
         case .merge(let m):
             guard node.level >= 1 else { throw WireError(.inconsistent, "lease: a merge task at level 0") }
             guard !m.children.isEmpty, m.children.count <= limits.children else {
@@ -117,7 +122,7 @@ extension Lease {
             guard m.rowsBeneath <= UInt64(Int.max) else { throw WireError(.overLimit, "lease: rows beneath") }
             let beneath = Int(m.rowsBeneath)
             self.init(id: w.leaseID, work: .merge(MergeTask(node: node, children: children, budget: budget,
-                                                             isRoot: w.isRoot, rowsBeneath: beneath)))
+                                                             isRoot: w.isRoot, rowsBeneath: beneath, sampleRows: sampleRows)))
         case nil:
             throw WireError(.noBody, "lease: no task")
         }

@@ -30,6 +30,7 @@ extension SelectionSettings {
         w.contiguous = partition == .contiguous
         w.oversample = oversample
         w.fanIn = UInt32(clamping: fanIn)
+        w.mergeSample = UInt32(clamping: mergeSample)
         return w
     }
 
@@ -68,6 +69,7 @@ extension SelectionSettings {
         partition = w.contiguous ? .contiguous : .random
         oversample = w.oversample
         fanIn = Int(w.fanIn)
+        mergeSample = Int(w.mergeSample)
         guard tuning.lazyBatch >= 1, tuning.scanBatch >= 1 else { throw WireError(.inconsistent, "settings: batch sizes must be positive") }
         if let problem = problems().first { throw WireError(.inconsistent, "settings: \(problem)") }
     }

@@ -66,6 +66,9 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "Merge candidates weighted by the rows they represent, or GreeDi's unweighted union.")
     var merge: MergeMode = SelectionSettings.Default.merge
 
+    @Option(help: "Rows a merge node covers (facility location): about this many rows sampled from beneath it; 0 covers only the children's picks.")
+    var mergeSample: Int = SelectionSettings.Default.mergeSample
+
     @Option(help: "Seed of every random choice.")
     var seed: UInt64 = SelectionSettings.Default.seed
 
@@ -80,6 +83,9 @@ struct SelectionOptions: ParsableArguments {
 
     @Flag(help: "Skip evaluating the objective.")
     var noEval = false
+
+    @Option(help: "The objective of an --exact run with the same seed and --eval-sample: report.json then gives the gap closed.")
+    var referenceObjective: Double?
 
     @Option(help: "External ids: .npy int64/int32 or a text file, one per pool row.")
     var ids: String?
@@ -115,13 +121,18 @@ struct SelectionOptions: ParsableArguments {
         s.oversample = oversample
         s.fanIn = fanIn
         s.merge = merge
+        s.mergeSample = mergeSample
         s.seed = seed
         if let problem = s.problems().first { throw ValidationError(problem) }
         if evalSample < 0 { throw ValidationError("--eval-sample must be 0 (whole pool) or more") }
+        if let r = referenceObjective, !r.isFinite || noEval {
+            throw ValidationError(noEval ? "--reference-objective needs the evaluation (drop --no-eval)" : "--reference-objective must be finite")
+        }
         var o = RunOptions(settings: s)
         o.nonfinite = nonfinite
         o.exact = exact
         o.evalSample = noEval ? nil : evalSample
+        o.referenceObjective = referenceObjective
         o.rbfGammaFromData = similarity == .rbf && rbfGamma == nil
         return o
     }
@@ -138,11 +149,8 @@ struct SelectionOptions: ParsableArguments {
             let outcome = try body(pool, options, log)
             let report = try OutputWriter.write(outcome, options: options, pool: pool, columns: columns, to: out)
             var line = "selected \(report.selection.count) of \(report.totalRows) rows → \(out)/selection.npy"
-            if let e = report.selection.objective {
-                line += String(format: "; objective %.6g on %d %@ rows (random subset: %.6g, ratio %.4f)",
-                               e.objective, e.rows, e.on, e.randomObjective, report.selection.vsRandom ?? 0)
-            }
             print(line)
+            if let q = report.quality { print(q.summary) }
         } catch let error as ValidationError {
             throw error
         } catch {

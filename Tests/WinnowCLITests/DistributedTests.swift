@@ -45,6 +45,13 @@ final class DistributedTests: XCTestCase {
             XCTAssertEqual(tallies.count, workers)
             XCTAssertEqual(tallies.reduce(0) { $0 + ($1["chunk_tasks"] as! Int) }, 20)
         }
+        // Merge nodes that cover a row sample: the samples travel with the coresets, same answer.
+        let sampled = selectionFlags + ["--merge-sample", "700"]
+        XCTAssertEqual(try CLI.run(["select", "--input", dir.file("pool/pool-*.npy"), "--workers", "0", "--out", dir.file("s0")] + sampled).status, 0)
+        let r = try CLI.run(["select", "--input", dir.file("pool/pool-*.npy"), "--workers", "2", "--out", dir.file("s2")] + sampled)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(Outputs.bytes(dir.file("s2/selection.npy")), Outputs.bytes(dir.file("s0/selection.npy")))
+        XCTAssertNotEqual(Outputs.bytes(dir.file("s0/selection.npy")), expected, "--merge-sample changes what merges cover")
         // Statistics, not only the selection, match the single-process run.
         let a = try report(dir.file("w0/report.json"))["statistics"] as? NSDictionary
         let b = try report(dir.file("w3/report.json"))["statistics"] as? NSDictionary

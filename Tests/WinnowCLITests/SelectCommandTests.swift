@@ -59,20 +59,32 @@ final class SelectCommandTests: XCTestCase {
         XCTAssertEqual((report["inputs"] as? [Any])?.count, 3)
         let sel = report["selection"] as! [String: Any]
         XCTAssertEqual((sel["sha256"] as? String)?.count, 64)
-        let objective = sel["objective"] as! [String: Any]
-        XCTAssertGreaterThan(objective["objective"] as! Double, objective["random_objective"] as! Double)
+        let quality = report["quality"] as! [String: Any]
+        XCTAssertGreaterThan(quality["objective"] as! Double, quality["random_objective"] as! Double)
+        XCTAssertNil(quality["gap_closed"], "no reference, no gap")
     }
 
-    /// The hierarchical selection on a clustered pool stays close to the exact greedy.
-    func testHierarchicalCloseToExact() throws {
+    /// The hierarchical selection on a clustered pool stays close to the exact greedy, and with the
+    /// exact run's objective as reference the report's gap closed is the formula over its own fields.
+    func testHierarchicalCloseToExactAndGapClosedIsReported() throws {
         let dir = TemporaryDirectory()
         try makePool(dir)
-        XCTAssertEqual(try select(dir, "h", []).status, 0)
         XCTAssertEqual(try select(dir, "x", ["--exact"]).status, 0)
-        let h = (try Outputs.report(dir.file("h"))["selection"] as! [String: Any])["objective"] as! [String: Any]
-        let x = (try Outputs.report(dir.file("x"))["selection"] as! [String: Any])["objective"] as! [String: Any]
-        let ratio = (h["objective"] as! Double) / (x["objective"] as! Double)
-        XCTAssertGreaterThan(ratio, 0.99)
+        let x = try Outputs.report(dir.file("x"))["quality"] as! [String: Any]
+        XCTAssertEqual(x["gap_closed"] as? Double, 1, "the exact run is its own reference")
+        let exact = x["objective"] as! Double
+        for (name, flags) in [("h", [String]()), ("s", ["--merge-sample", "1024"])] {
+            let r = try select(dir, name, flags + ["--reference-objective", "\(exact)"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("gap closed"), r.stdout)
+            let q = try Outputs.report(dir.file(name))["quality"] as! [String: Any]
+            let f = q["objective"] as! Double, random = q["random_objective"] as! Double
+            XCTAssertEqual(q["random_objective"] as! Double, x["random_objective"] as! Double, "the same random subset on the same rows")
+            XCTAssertGreaterThan(f / exact, 0.99, name)
+            XCTAssertEqual(q["ratio_to_reference"] as! Double, f / exact, accuracy: 1e-12)
+            XCTAssertEqual(q["gap_closed"] as! Double, (f - random) / (exact - random), accuracy: 1e-12)
+            XCTAssertGreaterThan(q["gap_closed"] as! Double, 0.5, name)
+        }
     }
 
     func testInspectJSON() throws {

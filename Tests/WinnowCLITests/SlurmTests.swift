@@ -21,6 +21,11 @@ final class SlurmTests: XCTestCase {
         if startedSlurm { _ = CLI.shell("\(Self.repo)/Scripts/slurm-local stop") }
     }
 
+    /// What Slurm itself said, for failure messages: a job that fails on another machine should say why.
+    func slurmLogs(job: String) -> String {
+        CLI.shell("scontrol show job \(job); tail -n 20 /var/lib/winnow-slurm/slurmctld.log /var/lib/winnow-slurm/slurmd.log").output
+    }
+
     /// Submits the job script unchanged (knobs through the environment); returns the job id.
     func submit(_ dir: TemporaryDirectory, pool: String, flags: String) throws -> String {
         let env = "POOL='\(pool)' BUDGET=60 OUT='\(dir.file("out"))' SELECT_FLAGS='\(flags)' WINNOW='\(CLI.binary)'"
@@ -53,7 +58,7 @@ final class SlurmTests: XCTestCase {
         let job = try submit(dir, pool: dir.file("pool/pool-*.npy"), flags: flags.joined(separator: " "))
         XCTAssertTrue(waitForJob(job, seconds: 180), "job \(job) did not finish")
         let output = (try? String(contentsOfFile: dir.file("job.out"), encoding: .utf8)) ?? ""
-        XCTAssertEqual(Outputs.bytes(dir.file("out/selection.npy")), expected, output)
+        XCTAssertEqual(Outputs.bytes(dir.file("out/selection.npy")), expected, output + slurmLogs(job: job))
         XCTAssertTrue(output.contains("step ended with status 0"), output)
         let secrets = try FileManager.default.contentsOfDirectory(atPath: dir.file("out/keys")).filter { $0.hasSuffix(".secret") }
             .map { try String(contentsOfFile: dir.file("out/keys/\($0)"), encoding: .utf8).split(separator: "\n").last.map(String.init) ?? "" }
@@ -89,7 +94,7 @@ final class SlurmTests: XCTestCase {
         _ = CLI.shell("scontrol update JobId=\(job) StartTime=now")
         XCTAssertTrue(waitForJob(job, seconds: 240), "job \(job) did not finish")
         let output = (try? String(contentsOfFile: dir.file("job.out"), encoding: .utf8)) ?? ""
-        XCTAssertTrue(output.contains("restart 1"), output)
+        XCTAssertTrue(output.contains("restart 1"), output + slurmLogs(job: job))
         XCTAssertTrue(output.contains("resuming from the journal"), output)
         XCTAssertEqual(Outputs.bytes(dir.file("out/selection.npy")), expected, output)
         XCTAssertFalse(FileManager.default.fileExists(atPath: journal), "a finished run removes its journal")

@@ -36,6 +36,27 @@ final class CoordinatorTests: XCTestCase {
         }
     }
 
+    /// Merge nodes that cover a row sample: the samples travel with the results, and neither the
+    /// worker count nor a lost worker's retried lease changes the selection or any sample.
+    func testRowSampleSelectionIsIdenticalForWorkerCountsAndRetries() throws {
+        var settings = Self.settings
+        settings.mergeSample = 600
+        let expected = InMemoryCluster.reference(vectors: Self.vectors, settings: settings)
+        XCTAssertNotEqual(expected, InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings))
+        for workers in [1, 2, 3] {
+            var cluster = InMemoryCluster(vectors: Self.vectors, settings: settings, workers: workers, orderSeed: 4)
+            cluster.start()
+            if workers > 1 {
+                while !cluster.running.contains(where: { $0.0 == 0 }) { XCTAssertTrue(cluster.step()) }
+                cluster.workers[0].silent = true
+            }
+            cluster.runToEnd()
+            let outcome = try XCTUnwrap(cluster.outcome, "workers \(workers)")
+            XCTAssertEqual(outcome.selection, expected, "workers \(workers)")
+            if workers > 1 { XCTAssertGreaterThanOrEqual(outcome.counters.leasesReissued, 1) }
+        }
+    }
+
     /// A worker that falls silent mid-task is declared gone after heartbeat × liveness; its lease
     /// goes back to the queue, another worker runs it, and the selection does not change.
     func testSilentWorkersLeasesAreReissued() throws {

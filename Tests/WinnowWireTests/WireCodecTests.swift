@@ -15,12 +15,21 @@ final class WireCodecTests: XCTestCase {
                 weights: [10, 6], rowsBeneath: 16)
     }
 
+    /// A coreset carrying its row sample (merge nodes that cover a sample).
+    var sampledCoreset: Coreset {
+        var c = coreset
+        c.sample = RowSample(rows: [7, 3, 11], vectors: VectorBlock(values: [0, 1, 2, 3, 4, 5, 6, 7, 8.25], dimension: 3),
+                             weights: [5, 5, 6])
+        return c
+    }
+
     var config: RunConfig {
         var s = SelectionSettings(budget: 7)
         s.objective = .facilityLocation(.rbf(gamma: 0.125))
         s.optimizer = .stochastic(epsilon: 0.05)
         s.merge = .unweighted
         s.seed = 99
+        s.mergeSample = 4096
         return RunConfig(files: [.init(path: "/data/a.npy", rows: 10, bytes: 248, dtype: "<f2"),
                                  .init(path: "/data/b.npy", rows: 6, bytes: 200, dtype: "<f2")],
                          dimension: 3, totalRows: 16, settings: s, skipNonfinite: true)
@@ -31,9 +40,12 @@ final class WireCodecTests: XCTestCase {
             .welcome(Welcome(configHash: config.hash, config: config, heartbeat: .milliseconds(1500), liveness: 4)),
             .reject(Rejection(.configHash, "other run")),
             .heartbeat,
-            .lease(Lease(id: 3, work: .chunk(ChunkTask(chunk: 4, ranges: [0 ..< 64, 128 ..< 130], budget: 5, isRoot: false)))),
+            .lease(Lease(id: 3, work: .chunk(ChunkTask(chunk: 4, ranges: [0 ..< 64, 128 ..< 130], budget: 5, isRoot: false,
+                                                       sampleRows: 9)))),
             .lease(Lease(id: 4, work: .merge(MergeTask(node: .init(level: 2, index: 1), children: [coreset, coreset],
                                                        budget: 3, isRoot: true, rowsBeneath: 40)))),
+            .lease(Lease(id: 5, work: .merge(MergeTask(node: .init(level: 1, index: 0), children: [sampledCoreset, sampledCoreset],
+                                                       budget: 3, isRoot: false, rowsBeneath: 32, sampleRows: 2)))),
             .cancel(leaseID: 8),
             .shutdown(reason: "done", status: 65),
         ]
@@ -50,7 +62,7 @@ final class WireCodecTests: XCTestCase {
             .hello(Hello(productVersion: "0.1.0", slots: 2, host: "node7", pid: 123, expectedConfigHash: [1, 2])),
             .heartbeat(leases: [LeaseProgress(id: 1, rowsDone: 0), LeaseProgress(id: 5, rowsDone: 1 << 40)], tasksDone: 12),
             .heartbeat(leases: [LeaseProgress(id: 2)], tasksDone: 0),
-            .chunkResult(ChunkResult(leaseID: 3, chunk: 4, coreset: coreset, statistics: stats, skippedRows: [7], busySeconds: 1.5)),
+            .chunkResult(ChunkResult(leaseID: 3, chunk: 4, coreset: sampledCoreset, statistics: stats, skippedRows: [7], busySeconds: 1.5)),
             .mergeResult(MergeResult(leaseID: 4, node: .init(level: 1, index: 2), coreset: coreset, busySeconds: 0.5)),
             .release(leases: [9], reason: "stopping"),
             .failure(TaskFailure(leaseID: 3, node: .init(level: 0, index: 4), code: .nonfinite, message: "NaN",
@@ -66,6 +78,9 @@ final class WireCodecTests: XCTestCase {
     func testConfigHashDependsOnEverySettingThatShapesTheRun() {
         var other = config
         other.settings.chunkRows = 4096
+        XCTAssertNotEqual(other.hash, config.hash)
+        other = config
+        other.settings.mergeSample = 8192
         XCTAssertNotEqual(other.hash, config.hash)
         XCTAssertEqual(config.hash, config.hash)
         XCTAssertEqual(config.hash.count, 32)

@@ -139,46 +139,34 @@ public nonisolated struct Winnow_V1_Reject: Sendable {
   public init() {}
 }
 
-public nonisolated struct Winnow_V1_RunConfig: @unchecked Sendable {
+public nonisolated struct Winnow_V1_RunConfig: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var files: [Winnow_V1_PoolFile] {
-    get {_storage._files}
-    set {_uniqueStorage()._files = newValue}
-  }
+  public var files: [Winnow_V1_PoolFile] = []
 
-  public var dimension: UInt32 {
-    get {_storage._dimension}
-    set {_uniqueStorage()._dimension = newValue}
-  }
+  public var dimension: UInt32 = 0
 
-  public var totalRows: UInt64 {
-    get {_storage._totalRows}
-    set {_uniqueStorage()._totalRows = newValue}
-  }
+  public var totalRows: UInt64 = 0
 
   public var settings: Winnow_V1_Settings {
-    get {_storage._settings ?? Winnow_V1_Settings()}
-    set {_uniqueStorage()._settings = newValue}
+    get {_settings ?? Winnow_V1_Settings()}
+    set {_settings = newValue}
   }
   /// Returns true if `settings` has been explicitly set.
-  public var hasSettings: Bool {_storage._settings != nil}
+  public var hasSettings: Bool {self._settings != nil}
   /// Clears the value of `settings`. Subsequent reads from it will return its default value.
-  public mutating func clearSettings() {_uniqueStorage()._settings = nil}
+  public mutating func clearSettings() {self._settings = nil}
 
   /// true: rows holding NaN/Inf are left out; false: such a row fails the run.
-  public var skipNonfinite: Bool {
-    get {_storage._skipNonfinite}
-    set {_uniqueStorage()._skipNonfinite = newValue}
-  }
+  public var skipNonfinite: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _settings: Winnow_V1_Settings? = nil
 }
 
 public nonisolated struct Winnow_V1_PoolFile: Sendable {
@@ -201,44 +189,98 @@ public nonisolated struct Winnow_V1_PoolFile: Sendable {
   public init() {}
 }
 
-public nonisolated struct Winnow_V1_Settings: Sendable {
+public nonisolated struct Winnow_V1_Settings: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var objective: Winnow_V1_Settings.Objective = .unspecified
+  public var objective: Winnow_V1_Settings.Objective {
+    get {_storage._objective}
+    set {_uniqueStorage()._objective = newValue}
+  }
 
-  public var measure: Winnow_V1_Settings.Measure = .unspecified
+  public var measure: Winnow_V1_Settings.Measure {
+    get {_storage._measure}
+    set {_uniqueStorage()._measure = newValue}
+  }
 
-  public var rbfGamma: Double = 0
+  public var rbfGamma: Double {
+    get {_storage._rbfGamma}
+    set {_uniqueStorage()._rbfGamma = newValue}
+  }
 
-  public var optimizer: Winnow_V1_Settings.Optimizer = .unspecified
+  public var optimizer: Winnow_V1_Settings.Optimizer {
+    get {_storage._optimizer}
+    set {_uniqueStorage()._optimizer = newValue}
+  }
 
-  public var epsilon: Double = 0
+  public var epsilon: Double {
+    get {_storage._epsilon}
+    set {_uniqueStorage()._epsilon = newValue}
+  }
 
-  public var lazyBatch: UInt32 = 0
+  public var lazyBatch: UInt32 {
+    get {_storage._lazyBatch}
+    set {_uniqueStorage()._lazyBatch = newValue}
+  }
 
-  public var scanBatch: UInt32 = 0
+  public var scanBatch: UInt32 {
+    get {_storage._scanBatch}
+    set {_uniqueStorage()._scanBatch = newValue}
+  }
 
-  public var denseLimitBytes: UInt64 = 0
+  public var denseLimitBytes: UInt64 {
+    get {_storage._denseLimitBytes}
+    set {_uniqueStorage()._denseLimitBytes = newValue}
+  }
 
-  public var seed: UInt64 = 0
+  public var seed: UInt64 {
+    get {_storage._seed}
+    set {_uniqueStorage()._seed = newValue}
+  }
 
-  public var merge: Winnow_V1_Settings.MergeMode = .mergeUnspecified
+  public var merge: Winnow_V1_Settings.MergeMode {
+    get {_storage._merge}
+    set {_uniqueStorage()._merge = newValue}
+  }
 
   /// The plan's settings: workers do not need them (leases carry rows and budgets), but they are
   /// part of the configuration hash, so two runs that cut the pool differently never share workers.
-  public var budget: UInt32 = 0
+  public var budget: UInt32 {
+    get {_storage._budget}
+    set {_uniqueStorage()._budget = newValue}
+  }
 
-  public var chunkRows: UInt32 = 0
+  public var chunkRows: UInt32 {
+    get {_storage._chunkRows}
+    set {_uniqueStorage()._chunkRows = newValue}
+  }
 
-  public var blockRows: UInt32 = 0
+  public var blockRows: UInt32 {
+    get {_storage._blockRows}
+    set {_uniqueStorage()._blockRows = newValue}
+  }
 
-  public var contiguous: Bool = false
+  public var contiguous: Bool {
+    get {_storage._contiguous}
+    set {_uniqueStorage()._contiguous = newValue}
+  }
 
-  public var oversample: Double = 0
+  public var oversample: Double {
+    get {_storage._oversample}
+    set {_uniqueStorage()._oversample = newValue}
+  }
 
-  public var fanIn: UInt32 = 0
+  public var fanIn: UInt32 {
+    get {_storage._fanIn}
+    set {_uniqueStorage()._fanIn = newValue}
+  }
+
+  /// Rows a merge node covers (0: its candidates only).
+  public var mergeSample: UInt32 {
+    get {_storage._mergeSample}
+    set {_uniqueStorage()._mergeSample = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -411,6 +453,8 @@ public nonisolated struct Winnow_V1_Settings: Sendable {
   }
 
   public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -559,95 +603,51 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
   public static let protoMessageName: String = _protobuf_package + ".RunConfig"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}files\0\u{1}dimension\0\u{3}total_rows\0\u{1}settings\0\u{3}skip_nonfinite\0")
 
-  fileprivate class _StorageClass {
-    var _files: [Winnow_V1_PoolFile] = []
-    var _dimension: UInt32 = 0
-    var _totalRows: UInt64 = 0
-    var _settings: Winnow_V1_Settings? = nil
-    var _skipNonfinite: Bool = false
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _files = source._files
-      _dimension = source._dimension
-      _totalRows = source._totalRows
-      _settings = source._settings
-      _skipNonfinite = source._skipNonfinite
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeRepeatedMessageField(value: &_storage._files) }()
-        case 2: try { try decoder.decodeSingularUInt32Field(value: &_storage._dimension) }()
-        case 3: try { try decoder.decodeSingularUInt64Field(value: &_storage._totalRows) }()
-        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._settings) }()
-        case 5: try { try decoder.decodeSingularBoolField(value: &_storage._skipNonfinite) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.files) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.dimension) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.totalRows) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._settings) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.skipNonfinite) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      if !_storage._files.isEmpty {
-        try visitor.visitRepeatedMessageField(value: _storage._files, fieldNumber: 1)
-      }
-      if _storage._dimension != 0 {
-        try visitor.visitSingularUInt32Field(value: _storage._dimension, fieldNumber: 2)
-      }
-      if _storage._totalRows != 0 {
-        try visitor.visitSingularUInt64Field(value: _storage._totalRows, fieldNumber: 3)
-      }
-      try { if let v = _storage._settings {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-      } }()
-      if _storage._skipNonfinite != false {
-        try visitor.visitSingularBoolField(value: _storage._skipNonfinite, fieldNumber: 5)
-      }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.files.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.files, fieldNumber: 1)
+    }
+    if self.dimension != 0 {
+      try visitor.visitSingularUInt32Field(value: self.dimension, fieldNumber: 2)
+    }
+    if self.totalRows != 0 {
+      try visitor.visitSingularUInt64Field(value: self.totalRows, fieldNumber: 3)
+    }
+    try { if let v = self._settings {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    if self.skipNonfinite != false {
+      try visitor.visitSingularBoolField(value: self.skipNonfinite, fieldNumber: 5)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Winnow_V1_RunConfig, rhs: Winnow_V1_RunConfig) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._files != rhs_storage._files {return false}
-        if _storage._dimension != rhs_storage._dimension {return false}
-        if _storage._totalRows != rhs_storage._totalRows {return false}
-        if _storage._settings != rhs_storage._settings {return false}
-        if _storage._skipNonfinite != rhs_storage._skipNonfinite {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs.files != rhs.files {return false}
+    if lhs.dimension != rhs.dimension {return false}
+    if lhs.totalRows != rhs.totalRows {return false}
+    if lhs._settings != rhs._settings {return false}
+    if lhs.skipNonfinite != rhs.skipNonfinite {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -700,104 +700,177 @@ nonisolated extension Winnow_V1_PoolFile: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Settings"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}objective\0\u{1}measure\0\u{3}rbf_gamma\0\u{1}optimizer\0\u{1}epsilon\0\u{3}lazy_batch\0\u{3}scan_batch\0\u{3}dense_limit_bytes\0\u{1}seed\0\u{1}merge\0\u{1}budget\0\u{3}chunk_rows\0\u{3}block_rows\0\u{1}contiguous\0\u{1}oversample\0\u{3}fan_in\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}objective\0\u{1}measure\0\u{3}rbf_gamma\0\u{1}optimizer\0\u{1}epsilon\0\u{3}lazy_batch\0\u{3}scan_batch\0\u{3}dense_limit_bytes\0\u{1}seed\0\u{1}merge\0\u{1}budget\0\u{3}chunk_rows\0\u{3}block_rows\0\u{1}contiguous\0\u{1}oversample\0\u{3}fan_in\0\u{3}merge_sample\0")
+
+  fileprivate class _StorageClass {
+    var _objective: Winnow_V1_Settings.Objective = .unspecified
+    var _measure: Winnow_V1_Settings.Measure = .unspecified
+    var _rbfGamma: Double = 0
+    var _optimizer: Winnow_V1_Settings.Optimizer = .unspecified
+    var _epsilon: Double = 0
+    var _lazyBatch: UInt32 = 0
+    var _scanBatch: UInt32 = 0
+    var _denseLimitBytes: UInt64 = 0
+    var _seed: UInt64 = 0
+    var _merge: Winnow_V1_Settings.MergeMode = .mergeUnspecified
+    var _budget: UInt32 = 0
+    var _chunkRows: UInt32 = 0
+    var _blockRows: UInt32 = 0
+    var _contiguous: Bool = false
+    var _oversample: Double = 0
+    var _fanIn: UInt32 = 0
+    var _mergeSample: UInt32 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _objective = source._objective
+      _measure = source._measure
+      _rbfGamma = source._rbfGamma
+      _optimizer = source._optimizer
+      _epsilon = source._epsilon
+      _lazyBatch = source._lazyBatch
+      _scanBatch = source._scanBatch
+      _denseLimitBytes = source._denseLimitBytes
+      _seed = source._seed
+      _merge = source._merge
+      _budget = source._budget
+      _chunkRows = source._chunkRows
+      _blockRows = source._blockRows
+      _contiguous = source._contiguous
+      _oversample = source._oversample
+      _fanIn = source._fanIn
+      _mergeSample = source._mergeSample
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularEnumField(value: &self.objective) }()
-      case 2: try { try decoder.decodeSingularEnumField(value: &self.measure) }()
-      case 3: try { try decoder.decodeSingularDoubleField(value: &self.rbfGamma) }()
-      case 4: try { try decoder.decodeSingularEnumField(value: &self.optimizer) }()
-      case 5: try { try decoder.decodeSingularDoubleField(value: &self.epsilon) }()
-      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.lazyBatch) }()
-      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.scanBatch) }()
-      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.denseLimitBytes) }()
-      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.seed) }()
-      case 10: try { try decoder.decodeSingularEnumField(value: &self.merge) }()
-      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.budget) }()
-      case 12: try { try decoder.decodeSingularUInt32Field(value: &self.chunkRows) }()
-      case 13: try { try decoder.decodeSingularUInt32Field(value: &self.blockRows) }()
-      case 14: try { try decoder.decodeSingularBoolField(value: &self.contiguous) }()
-      case 15: try { try decoder.decodeSingularDoubleField(value: &self.oversample) }()
-      case 16: try { try decoder.decodeSingularUInt32Field(value: &self.fanIn) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularEnumField(value: &_storage._objective) }()
+        case 2: try { try decoder.decodeSingularEnumField(value: &_storage._measure) }()
+        case 3: try { try decoder.decodeSingularDoubleField(value: &_storage._rbfGamma) }()
+        case 4: try { try decoder.decodeSingularEnumField(value: &_storage._optimizer) }()
+        case 5: try { try decoder.decodeSingularDoubleField(value: &_storage._epsilon) }()
+        case 6: try { try decoder.decodeSingularUInt32Field(value: &_storage._lazyBatch) }()
+        case 7: try { try decoder.decodeSingularUInt32Field(value: &_storage._scanBatch) }()
+        case 8: try { try decoder.decodeSingularUInt64Field(value: &_storage._denseLimitBytes) }()
+        case 9: try { try decoder.decodeSingularUInt64Field(value: &_storage._seed) }()
+        case 10: try { try decoder.decodeSingularEnumField(value: &_storage._merge) }()
+        case 11: try { try decoder.decodeSingularUInt32Field(value: &_storage._budget) }()
+        case 12: try { try decoder.decodeSingularUInt32Field(value: &_storage._chunkRows) }()
+        case 13: try { try decoder.decodeSingularUInt32Field(value: &_storage._blockRows) }()
+        case 14: try { try decoder.decodeSingularBoolField(value: &_storage._contiguous) }()
+        case 15: try { try decoder.decodeSingularDoubleField(value: &_storage._oversample) }()
+        case 16: try { try decoder.decodeSingularUInt32Field(value: &_storage._fanIn) }()
+        case 17: try { try decoder.decodeSingularUInt32Field(value: &_storage._mergeSample) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if self.objective != .unspecified {
-      try visitor.visitSingularEnumField(value: self.objective, fieldNumber: 1)
-    }
-    if self.measure != .unspecified {
-      try visitor.visitSingularEnumField(value: self.measure, fieldNumber: 2)
-    }
-    if self.rbfGamma.bitPattern != 0 {
-      try visitor.visitSingularDoubleField(value: self.rbfGamma, fieldNumber: 3)
-    }
-    if self.optimizer != .unspecified {
-      try visitor.visitSingularEnumField(value: self.optimizer, fieldNumber: 4)
-    }
-    if self.epsilon.bitPattern != 0 {
-      try visitor.visitSingularDoubleField(value: self.epsilon, fieldNumber: 5)
-    }
-    if self.lazyBatch != 0 {
-      try visitor.visitSingularUInt32Field(value: self.lazyBatch, fieldNumber: 6)
-    }
-    if self.scanBatch != 0 {
-      try visitor.visitSingularUInt32Field(value: self.scanBatch, fieldNumber: 7)
-    }
-    if self.denseLimitBytes != 0 {
-      try visitor.visitSingularUInt64Field(value: self.denseLimitBytes, fieldNumber: 8)
-    }
-    if self.seed != 0 {
-      try visitor.visitSingularUInt64Field(value: self.seed, fieldNumber: 9)
-    }
-    if self.merge != .mergeUnspecified {
-      try visitor.visitSingularEnumField(value: self.merge, fieldNumber: 10)
-    }
-    if self.budget != 0 {
-      try visitor.visitSingularUInt32Field(value: self.budget, fieldNumber: 11)
-    }
-    if self.chunkRows != 0 {
-      try visitor.visitSingularUInt32Field(value: self.chunkRows, fieldNumber: 12)
-    }
-    if self.blockRows != 0 {
-      try visitor.visitSingularUInt32Field(value: self.blockRows, fieldNumber: 13)
-    }
-    if self.contiguous != false {
-      try visitor.visitSingularBoolField(value: self.contiguous, fieldNumber: 14)
-    }
-    if self.oversample.bitPattern != 0 {
-      try visitor.visitSingularDoubleField(value: self.oversample, fieldNumber: 15)
-    }
-    if self.fanIn != 0 {
-      try visitor.visitSingularUInt32Field(value: self.fanIn, fieldNumber: 16)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      if _storage._objective != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._objective, fieldNumber: 1)
+      }
+      if _storage._measure != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._measure, fieldNumber: 2)
+      }
+      if _storage._rbfGamma.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._rbfGamma, fieldNumber: 3)
+      }
+      if _storage._optimizer != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._optimizer, fieldNumber: 4)
+      }
+      if _storage._epsilon.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._epsilon, fieldNumber: 5)
+      }
+      if _storage._lazyBatch != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._lazyBatch, fieldNumber: 6)
+      }
+      if _storage._scanBatch != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._scanBatch, fieldNumber: 7)
+      }
+      if _storage._denseLimitBytes != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._denseLimitBytes, fieldNumber: 8)
+      }
+      if _storage._seed != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._seed, fieldNumber: 9)
+      }
+      if _storage._merge != .mergeUnspecified {
+        try visitor.visitSingularEnumField(value: _storage._merge, fieldNumber: 10)
+      }
+      if _storage._budget != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._budget, fieldNumber: 11)
+      }
+      if _storage._chunkRows != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._chunkRows, fieldNumber: 12)
+      }
+      if _storage._blockRows != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._blockRows, fieldNumber: 13)
+      }
+      if _storage._contiguous != false {
+        try visitor.visitSingularBoolField(value: _storage._contiguous, fieldNumber: 14)
+      }
+      if _storage._oversample.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._oversample, fieldNumber: 15)
+      }
+      if _storage._fanIn != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._fanIn, fieldNumber: 16)
+      }
+      if _storage._mergeSample != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._mergeSample, fieldNumber: 17)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Winnow_V1_Settings, rhs: Winnow_V1_Settings) -> Bool {
-    if lhs.objective != rhs.objective {return false}
-    if lhs.measure != rhs.measure {return false}
-    if lhs.rbfGamma != rhs.rbfGamma {return false}
-    if lhs.optimizer != rhs.optimizer {return false}
-    if lhs.epsilon != rhs.epsilon {return false}
-    if lhs.lazyBatch != rhs.lazyBatch {return false}
-    if lhs.scanBatch != rhs.scanBatch {return false}
-    if lhs.denseLimitBytes != rhs.denseLimitBytes {return false}
-    if lhs.seed != rhs.seed {return false}
-    if lhs.merge != rhs.merge {return false}
-    if lhs.budget != rhs.budget {return false}
-    if lhs.chunkRows != rhs.chunkRows {return false}
-    if lhs.blockRows != rhs.blockRows {return false}
-    if lhs.contiguous != rhs.contiguous {return false}
-    if lhs.oversample != rhs.oversample {return false}
-    if lhs.fanIn != rhs.fanIn {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._objective != rhs_storage._objective {return false}
+        if _storage._measure != rhs_storage._measure {return false}
+        if _storage._rbfGamma != rhs_storage._rbfGamma {return false}
+        if _storage._optimizer != rhs_storage._optimizer {return false}
+        if _storage._epsilon != rhs_storage._epsilon {return false}
+        if _storage._lazyBatch != rhs_storage._lazyBatch {return false}
+        if _storage._scanBatch != rhs_storage._scanBatch {return false}
+        if _storage._denseLimitBytes != rhs_storage._denseLimitBytes {return false}
+        if _storage._seed != rhs_storage._seed {return false}
+        if _storage._merge != rhs_storage._merge {return false}
+        if _storage._budget != rhs_storage._budget {return false}
+        if _storage._chunkRows != rhs_storage._chunkRows {return false}
+        if _storage._blockRows != rhs_storage._blockRows {return false}
+        if _storage._contiguous != rhs_storage._contiguous {return false}
+        if _storage._oversample != rhs_storage._oversample {return false}
+        if _storage._fanIn != rhs_storage._fanIn {return false}
+        if _storage._mergeSample != rhs_storage._mergeSample {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -78,6 +78,10 @@ public nonisolated struct Winnow_V1_Lease: Sendable {
 
   public var isRoot: Bool = false
 
+  /// Rows of the task's row sample to return with its coreset (merge nodes that cover a row sample,
+  /// Settings.merge_sample); 0: none.
+  public var sampleRows: UInt32 = 0
+
   public var work: Winnow_V1_Lease.OneOf_Work? = nil
 
   public var chunk: Winnow_V1_ChunkTask {
@@ -156,6 +160,14 @@ public nonisolated struct Winnow_V1_CoresetData: Sendable {
   public var weights: [Double] = []
 
   public var rowsBeneath: UInt64 = 0
+
+  /// The node's row sample for its parent (Lease.sample_rows of them, fewer when the node has fewer
+  /// rows): global rows, their vectors (same encoding, row-major) and the pool rows each stands for.
+  public var sampleRows: [Int64] = []
+
+  public var sampleVectors: Data = Data()
+
+  public var sampleWeights: [Double] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -539,7 +551,7 @@ nonisolated extension Winnow_V1_RowRange: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Winnow_V1_Lease: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Lease"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}task\0\u{1}budget\0\u{3}is_root\0\u{1}chunk\0\u{1}merge\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}task\0\u{1}budget\0\u{3}is_root\0\u{1}chunk\0\u{1}merge\0\u{3}sample_rows\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -577,6 +589,7 @@ nonisolated extension Winnow_V1_Lease: SwiftProtobuf.Message, SwiftProtobuf._Mes
           self.work = .merge(v)
         }
       }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.sampleRows) }()
       default: break
       }
     }
@@ -610,6 +623,9 @@ nonisolated extension Winnow_V1_Lease: SwiftProtobuf.Message, SwiftProtobuf._Mes
     }()
     case nil: break
     }
+    if self.sampleRows != 0 {
+      try visitor.visitSingularUInt32Field(value: self.sampleRows, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -618,6 +634,7 @@ nonisolated extension Winnow_V1_Lease: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs._task != rhs._task {return false}
     if lhs.budget != rhs.budget {return false}
     if lhs.isRoot != rhs.isRoot {return false}
+    if lhs.sampleRows != rhs.sampleRows {return false}
     if lhs.work != rhs.work {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
@@ -691,7 +708,7 @@ nonisolated extension Winnow_V1_MergeTask: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Winnow_V1_CoresetData: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CoresetData"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}rows\0\u{1}vectors\0\u{1}encoding\0\u{1}gains\0\u{1}weights\0\u{3}rows_beneath\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}rows\0\u{1}vectors\0\u{1}encoding\0\u{1}gains\0\u{1}weights\0\u{3}rows_beneath\0\u{3}sample_rows\0\u{3}sample_vectors\0\u{3}sample_weights\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -705,6 +722,9 @@ nonisolated extension Winnow_V1_CoresetData: SwiftProtobuf.Message, SwiftProtobu
       case 4: try { try decoder.decodeRepeatedDoubleField(value: &self.gains) }()
       case 5: try { try decoder.decodeRepeatedDoubleField(value: &self.weights) }()
       case 6: try { try decoder.decodeSingularUInt64Field(value: &self.rowsBeneath) }()
+      case 7: try { try decoder.decodeRepeatedInt64Field(value: &self.sampleRows) }()
+      case 8: try { try decoder.decodeSingularBytesField(value: &self.sampleVectors) }()
+      case 9: try { try decoder.decodeRepeatedDoubleField(value: &self.sampleWeights) }()
       default: break
       }
     }
@@ -729,6 +749,15 @@ nonisolated extension Winnow_V1_CoresetData: SwiftProtobuf.Message, SwiftProtobu
     if self.rowsBeneath != 0 {
       try visitor.visitSingularUInt64Field(value: self.rowsBeneath, fieldNumber: 6)
     }
+    if !self.sampleRows.isEmpty {
+      try visitor.visitPackedInt64Field(value: self.sampleRows, fieldNumber: 7)
+    }
+    if !self.sampleVectors.isEmpty {
+      try visitor.visitSingularBytesField(value: self.sampleVectors, fieldNumber: 8)
+    }
+    if !self.sampleWeights.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.sampleWeights, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -739,6 +768,9 @@ nonisolated extension Winnow_V1_CoresetData: SwiftProtobuf.Message, SwiftProtobu
     if lhs.gains != rhs.gains {return false}
     if lhs.weights != rhs.weights {return false}
     if lhs.rowsBeneath != rhs.rowsBeneath {return false}
+    if lhs.sampleRows != rhs.sampleRows {return false}
+    if lhs.sampleVectors != rhs.sampleVectors {return false}
+    if lhs.sampleWeights != rhs.sampleWeights {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,109 @@
+import XCTest
+import WinnowCore
+import WinnowTestKit
+
+/// Merge nodes that cover a row sample (`SelectionSettings.mergeSample`, design §2b).
+final class RowSampleTests: XCTestCase {
+    static let vectors = NpyFixtures.clustered(rows: 6000, dimension: 12, seed: 21)
+
+    static func job(sample: Int) -> SelectionJob {
+        var s = SelectionSettings(budget: 40)
+        s.chunkRows = 512
+        s.fanIn = 3
+        s.mergeSample = sample
+        return SelectionJob(totalRows: vectors.rows, dimension: vectors.dimension, settings: s)
+    }
+
+    static func walk(_ job: SelectionJob) -> [MergeTree.Node: Coreset] { InMemoryCluster.results(of: job, vectors: vectors) }
+
+    /// Each node hands its parent its share of the parent's sample, drawn from the rows beneath it
+    /// and standing for exactly those rows; each parent covers about S rows; weights sum to the rows
+    /// beneath every node.
+    func testSamplesStandForTheRowsBeneathEveryNode() throws {
+        let job = Self.job(sample: 600)
+        let results = Self.walk(job)
+        for (node, coreset) in results {
+            let beneath = Double(job.plannedRows(beneath: node))
+            XCTAssertEqual(coreset.weights.reduce(0, +), beneath, accuracy: 1e-6 * beneath, "\(node) weights")
+            guard node != job.tree.root else {
+                XCTAssertNil(coreset.sample, "the root hands nothing on")
+                continue
+            }
+            let sample = try XCTUnwrap(coreset.sample, "\(node)")
+            XCTAssertEqual(sample.count, job.sampleShare(of: node), "\(node)")
+            XCTAssertEqual(sample.totalWeight, beneath, accuracy: 1e-6 * beneath, "\(node) sample weights")
+            XCTAssertEqual(Set(sample.rows).count, sample.count, "\(node): rows drawn without replacement")
+            let below: Set<Int64> = node.level == 0
+                ? Set(job.chunkTask(node.index).rows)
+                : Set(job.tree.children(of: node).flatMap { results[$0]!.sample!.rows })
+            XCTAssertTrue(Set(sample.rows).isSubset(of: below), "\(node): sample rows come from beneath it")
+            for (i, row) in sample.rows.enumerated() {
+                XCTAssertEqual(Array(sample.vectors.row(i)), Array(Self.vectors.row(Int(row))), "\(node) row \(row)")
+            }
+        }
+        for node in job.tree.mergeNodes {
+            let covered = job.tree.children(of: node).reduce(0) { $0 + results[$1]!.sample!.count }
+            XCTAssertTrue((600 ... 600 + job.settings.fanIn).contains(covered), "\(node) covers \(covered) rows")
+        }
+    }
+
+    /// A merge node's greedy is the plain greedy of weighted facility location with the children's
+    /// picks as candidates and the union of their samples as targets (naive Double reference).
+    func testMergeIsTheGreedyOverTheSample() throws {
+        let job = Self.job(sample: 600)
+        let results = Self.walk(job)
+        let root = job.tree.root
+        let children = job.tree.children(of: root).map { results[$0]! }
+        let candidates = VectorBlock.concatenate(children.map(\.vectors), dimension: 12)
+        let rows = children.flatMap(\.rows)
+        let targets = RowSample.union(children.map { $0.sample! }, dimension: 12)
+        var cover = [Double](repeating: 0, count: targets.count)
+        var expected: [Int64] = []
+        for _ in 0 ..< job.settings.budget {
+            var best = -1.0, arg = -1
+            for j in 0 ..< candidates.rows where !expected.contains(rows[j]) {
+                var gain = 0.0
+                for i in 0 ..< targets.count {
+                    let sim = Reference.similarity(targets.vectors.row(i), candidates.row(j), .shiftedCosine)
+                    gain += targets.weights[i] * max(0, sim - cover[i])
+                }
+                if gain > best + 1e-9 { best = gain; arg = j }
+            }
+            expected.append(rows[arg])
+            for i in 0 ..< targets.count {
+                cover[i] = max(cover[i], Reference.similarity(targets.vectors.row(i), candidates.row(arg), .shiftedCosine))
+            }
+        }
+        XCTAssertEqual(results[root]!.rows, expected)
+    }
+
+    /// A task draws the same sample however often it runs (retries, backups), other chunks draw
+    /// other rows, and the option changes the selection.
+    func testSampleIsTheSameOnEveryRun() {
+        let job = Self.job(sample: 600)
+        let a = Self.walk(job), b = Self.walk(job)
+        XCTAssertEqual(a, b)
+        let leaf0 = a[MergeTree.Node(level: 0, index: 0)]!.sample!, leaf1 = a[MergeTree.Node(level: 0, index: 1)]!.sample!
+        XCTAssertTrue(Set(leaf0.rows).isDisjoint(with: Set(leaf1.rows)))
+        XCTAssertNotEqual(a[job.tree.root]!.rows, Self.walk(Self.job(sample: 0))[job.tree.root]!.rows)
+    }
+
+    /// k-center covers every row, so it ignores the option.
+    func testKCenterIgnoresTheSample() {
+        var s = Self.job(sample: 600).settings
+        s.objective = .kCenter(.euclidean)
+        let job = SelectionJob(totalRows: Self.vectors.rows, dimension: 12, settings: s)
+        XCTAssertFalse(s.coversRowSample)
+        XCTAssertEqual(job.chunkTask(0).sampleRows, 0)
+    }
+
+    /// `(f(S) − f(random)) / (f(exact) − f(random))`, for maximised and minimised objectives.
+    func testGapClosedArithmetic() throws {
+        XCTAssertEqual(try XCTUnwrap(GapClosed.of(objective: 0.98, random: 0.96, reference: 1.0)), 0.5, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(GapClosed.of(objective: 1.0, random: 0.96, reference: 1.0)), 1, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(GapClosed.of(objective: 0.95, random: 0.96, reference: 1.0)), -0.25, accuracy: 1e-12)
+        // k-center radius: smaller is better.
+        XCTAssertEqual(try XCTUnwrap(GapClosed.of(objective: 2, random: 4, reference: 1)), 2.0 / 3.0, accuracy: 1e-12)
+        XCTAssertNil(GapClosed.of(objective: 1, random: 1, reference: 1))
+    }
+}
