@@ -83,6 +83,9 @@ public struct BudgetRule: Sendable, Equatable {
         return max(1, min(candidates, k, share(rows, oversample), halved))
     }
 
+    /// The most a non-root merge node over `rows` pool rows may keep, whatever its candidates.
+    public func mergeBudgetBound(rows: Int) -> Int { max(1, min(k, share(rows, oversample))) }
+
     private func share(_ rows: Int, _ factor: Double) -> Int {
         Int((factor * Double(k) * Double(rows) / Double(max(1, totalRows))).rounded(.up))
     }

@@ -42,11 +42,22 @@ public struct SelectionJob: Sendable {
         tree.leaves(of: node).reduce(0) { $0 + plan.rowCount(ofChunk: $1) }
     }
 
-    /// How many sample rows a node hands its parent with `mergeSample` S: its share of the parent's
-    /// S by rows, ⌈S · rows(node) / rows(parent)⌉, so that a parent covers about S rows whatever its
-    /// fan-in. 0 at the root, and when merge nodes cover no sample.
+    /// Whether a merge node covers a row sample of about `mergeSample` rows: only when that sample
+    /// holds `mergeSampleRowsPerPick` rows for each pick the node may make (k at the root, at most
+    /// min(k, ⌈α · k · rows / N⌉) below it). A parent that covers one has children that can: their
+    /// bounds are no larger. Large budgets (k = 100,000 at 10M rows) thus fall back to the weighted
+    /// merge near the root, where a sample of that size would cover too few rows per pick.
+    public func coversSample(_ node: MergeTree.Node) -> Bool {
+        guard settings.coversRowSample, node.level > 0 else { return false }
+        let picks = node == tree.root ? settings.budget : budgets.mergeBudgetBound(rows: plannedRows(beneath: node))
+        return Double(settings.mergeSample) >= SelectionSettings.Default.mergeSampleRowsPerPick * Double(picks)
+    }
+
+    /// How many sample rows a node hands its parent when the parent covers a sample: its share of
+    /// the parent's S by rows, ⌈S · rows(node) / rows(parent)⌉, so that a parent covers about S rows
+    /// whatever its fan-in. 0 at the root, and when the parent covers no sample.
     public func sampleShare(of node: MergeTree.Node) -> Int {
-        guard settings.coversRowSample, let parent = tree.parent(of: node) else { return 0 }
+        guard let parent = tree.parent(of: node), coversSample(parent) else { return 0 }
         let rows = Double(plannedRows(beneath: node)), parentRows = Double(max(1, plannedRows(beneath: parent)))
         return Int((Double(settings.mergeSample) * rows / parentRows).rounded(.up))
     }

@@ -20,9 +20,16 @@ public enum SelectionTasks {
                                budget: budget, random: &random, progress: progress)
         var result = coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: plannedRows)
         if sampleRows > 0 {
-            // Its own stream: the sample must not depend on how many numbers the greedy drew.
+            // Drawn from the rows the chunk did not pick: every candidate above is a leaf pick, and a
+            // candidate that is also a target covers itself perfectly, weighted by rows/sample —
+            // a bonus that drew the merges towards whichever picks happened to be sampled (Fashion-MNIST,
+            // α = 8: gap closed 0.74 with such self-matches). Its own stream: the sample must not depend
+            // on how many numbers the greedy drew.
+            let picked = Set(selection.picks)
+            let others = rows.indices.filter { !picked.contains($0) }
             var sampling = SeededRandom(seed: settings.seed, stream: .rowSample, 0, chunk)
-            result.sample = RowSample.draw(sampleRows, of: rows, vectors: vectors, standsFor: Double(rows.count), random: &sampling)
+            result.sample = RowSample.draw(sampleRows, of: others.map { rows[$0] }, vectors: vectors.gather(others),
+                                           standsFor: Double(rows.count), random: &sampling)
         }
         return result
     }

@@ -66,7 +66,7 @@ public enum OutputWriter {
             totalVariance: st.totalVariance, mean: st.mean, variance: st.variance)
         let selection = RunReport.Selection(count: outcome.selection.count, sha256: digest)
         let quality = outcome.evaluation.map {
-            QualityReport($0, reference: options.exact ? $0.objective : options.referenceObjective)
+            QualityReport($0, reference: options.referenceObjective ?? (options.isExactGreedy ? $0.objective : nil))
         }
         return RunReport(
             configuration: configuration, inputs: inputs, totalRows: pool.totalRows, dimension: pool.dimension,

@@ -23,6 +23,15 @@ public struct RunOptions: Sendable {
     public var exact = false
     /// See `Default.evalSample`; nil: no evaluation.
     public var evalSample: Int? = Default.evalSample
+    /// Whether this run is the exact greedy itself (one greedy over the whole pool that evaluates
+    /// every candidate it needs): its own objective is then the quality reference. Stochastic greedy
+    /// over the whole pool is not: it samples candidates.
+    public var isExactGreedy: Bool {
+        guard exact else { return false }
+        if case .stochastic = settings.optimizer { return false }
+        return true
+    }
+
     /// The objective of the exact greedy on the same evaluation rows, from an `--exact` run with the
     /// same seed and evaluation sample: the quality block then reports the gap closed.
     public var referenceObjective: Double?

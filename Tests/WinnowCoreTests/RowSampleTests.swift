@@ -37,6 +37,7 @@ final class RowSampleTests: XCTestCase {
                 ? Set(job.chunkTask(node.index).rows)
                 : Set(job.tree.children(of: node).flatMap { results[$0]!.sample!.rows })
             XCTAssertTrue(Set(sample.rows).isSubset(of: below), "\(node): sample rows come from beneath it")
+            XCTAssertTrue(Set(sample.rows).isDisjoint(with: coreset.rows), "\(node): no candidate is also a target")
             for (i, row) in sample.rows.enumerated() {
                 XCTAssertEqual(Array(sample.vectors.row(i)), Array(Self.vectors.row(Int(row))), "\(node) row \(row)")
             }
@@ -86,6 +87,30 @@ final class RowSampleTests: XCTestCase {
         let leaf0 = a[MergeTree.Node(level: 0, index: 0)]!.sample!, leaf1 = a[MergeTree.Node(level: 0, index: 1)]!.sample!
         XCTAssertTrue(Set(leaf0.rows).isDisjoint(with: Set(leaf1.rows)))
         XCTAssertNotEqual(a[job.tree.root]!.rows, Self.walk(Self.job(sample: 0))[job.tree.root]!.rows)
+    }
+
+    /// A node whose sample would hold fewer than `mergeSampleRowsPerPick` rows per pick covers its
+    /// weighted candidates instead, and its children ship no sample; nodes below it still cover theirs.
+    func testThinSampleFallsBackToTheWeightedMerge() throws {
+        var s = Self.job(sample: 300).settings
+        s.oversample = 1
+        let job = SelectionJob(totalRows: Self.vectors.rows, dimension: 12, settings: s)
+        XCTAssertEqual(job.tree.levelSizes, [12, 4, 2, 1])
+        let root = job.tree.root
+        XCTAssertFalse(job.coversSample(root), "300 rows for k = 40 picks is 7.5 per pick")
+        XCTAssertTrue(job.coversSample(MergeTree.Node(level: 2, index: 0)))
+        XCTAssertTrue(job.coversSample(MergeTree.Node(level: 1, index: 0)))
+        let results = Self.walk(job)
+        for child in job.tree.children(of: root) {
+            XCTAssertNil(results[child]!.sample, "\(child) ships nothing its parent would not use")
+        }
+        XCTAssertNotNil(results[MergeTree.Node(level: 1, index: 0)]!.sample)
+        // The root ran the plain weighted merge over the same candidates.
+        let children = job.tree.children(of: root).map { results[$0]! }
+        var weighted = job.settings
+        weighted.mergeSample = 0
+        let plain = SelectionTasks.merge(children: children, budget: s.budget, isRoot: true, settings: weighted, node: root)
+        XCTAssertEqual(results[root]!.rows, plain.rows)
     }
 
     /// k-center covers every row, so it ignores the option.
