@@ -8,8 +8,11 @@ import WinnowNative
 public struct FacilityLocation: GreedyObjective {
     public let kernel: PairwiseKernel
     public let candidateRows: [Int64]
-    /// Target weights (nil: all 1).
+    /// Target weights (nil: all 1), as the gain kernels read them.
     public let weights: [Float]?
+    /// The same weights as given: what the picks are reported to represent (a row sample's weights,
+    /// rows / sample, lose digits in Float, and a node's weights should sum to its rows).
+    private let reportedWeights: [Double]?
     /// `cover[i] = max(0, best similarity of target i to the selection)`.
     public private(set) var cover: [Float]
     /// For each target, the selected candidate it is most similar to (−1 before any pick).
@@ -35,6 +38,7 @@ public struct FacilityLocation: GreedyObjective {
         self.kernel = kernel
         self.candidateRows = candidateRows
         self.weights = targetWeights.map { $0.map(Float.init) }
+        reportedWeights = targetWeights
         cover = [Float](repeating: 0, count: kernel.targetCount)
         nearest = [Int](repeating: -1, count: kernel.targetCount)
         nearestValue = [Float](repeating: -.infinity, count: kernel.targetCount)
@@ -132,7 +136,7 @@ public struct FacilityLocation: GreedyObjective {
     public func representedWeights(of selection: [Int]) -> [Double] {
         var totals: [Int: Double] = [:]
         for i in 0 ..< kernel.targetCount where nearest[i] >= 0 {
-            totals[nearest[i], default: 0] += Double(weights?[i] ?? 1)
+            totals[nearest[i], default: 0] += reportedWeights?[i] ?? 1
         }
         return selection.map { totals[$0] ?? 0 }
     }
