@@ -45,6 +45,24 @@ public final class Journal {
         return (Journal(path: path, handle: handle, truncatedBytes: bytes.count - validEnd), records)
     }
 
+    /// What a journal holds, read without changing it (`winnow report`).
+    public struct Summary: Sendable {
+        public let configHash: [UInt8]
+        public let records: Int
+        /// Bytes after the valid prefix: a torn last write that opening the journal would cut off.
+        public let tornBytes: Int
+    }
+
+    /// nil when there is no journal at `path` or its header is not a journal's.
+    public static func summary(path: String) -> Summary? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let bytes = [UInt8](data), headerCount = magic.count + 32 + 4
+        guard bytes.count >= headerCount, Array(bytes.prefix(magic.count)) == magic,
+              CRC32C.checksum(Array(bytes.prefix(headerCount - 4))) == readLE(bytes, headerCount - 4) else { return nil }
+        let (records, end) = scan(bytes, from: headerCount)
+        return Summary(configHash: Array(bytes[magic.count ..< magic.count + 32]), records: records.count, tornBytes: bytes.count - end)
+    }
+
     /// The valid records from `start`, and where the valid prefix ends.
     public static func scan(_ bytes: [UInt8], from start: Int) -> ([[UInt8]], Int) {
         var records: [[UInt8]] = []

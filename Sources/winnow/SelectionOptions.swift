@@ -148,8 +148,7 @@ struct SelectionOptions: ParsableArguments {
             let columns = try SideColumns.load(ids: ids, quality: quality, labels: labels, rows: pool.totalRows)
             let outcome = try body(pool, options, log)
             let report = try OutputWriter.write(outcome, options: options, pool: pool, columns: columns, to: out)
-            var line = "selected \(report.selection.count) of \(report.totalRows) rows → \(out)/selection.npy"
-            print(line)
+            print("selected \(report.selection.count) of \(report.totalRows) rows → \(out)/selection.npy")
             if let q = report.quality { print(q.summary) }
         } catch let error as ValidationError {
             throw error

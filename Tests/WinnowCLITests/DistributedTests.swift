@@ -198,12 +198,23 @@ final class DistributedTests: XCTestCase {
         XCTAssertEqual(CLI.wait(first, seconds: 30), 75, (try? String(contentsOfFile: dir.file("first.log"), encoding: .utf8)) ?? "")
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.file("out/journal.wnj")))
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out/selection.npy")))
+        // `winnow report` reads what the interrupted run left, without touching it.
+        let journal = Outputs.bytes(dir.file("out/journal.wnj"))
+        let said = try CLI.run(["report", dir.file("out")])
+        XCTAssertEqual(said.status, 0, said.stderr)
+        XCTAssertTrue(said.stdout.contains("interrupted run") && said.stdout.contains("accepted result"), said.stdout)
+        XCTAssertTrue(said.stdout.contains("resume"), said.stdout)
+        XCTAssertEqual(Outputs.bytes(dir.file("out/journal.wnj")), journal)
         let second = try CLI.run(command)
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertEqual(Outputs.bytes(dir.file("out/selection.npy")), Outputs.bytes(dir.file("ref/selection.npy")))
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out/journal.wnj")), "a finished run removes its journal")
         let counters = try XCTUnwrap((try report(dir.file("out/report.json"))["cluster"] as? [String: Any])?["counters"] as? [String: Any])
         XCTAssertGreaterThan(counters["reused_from_journal"] as? Int ?? 0, 0, "\(counters)")
+        let finished = try CLI.run(["report", dir.file("out")])
+        XCTAssertEqual(finished.status, 0, finished.stderr)
+        XCTAssertTrue(finished.stdout.contains("finished run") && finished.stdout.contains("cluster: 2 workers"), finished.stdout)
+        XCTAssertTrue(finished.stdout.contains("results reused from a journal"), finished.stdout)
     }
 
     /// A worker whose first task hangs while its heartbeats go on (a stuck read): with

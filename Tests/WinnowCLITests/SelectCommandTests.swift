@@ -86,6 +86,15 @@ final class SelectCommandTests: XCTestCase {
             XCTAssertEqual(q["gap_closed"] as! Double, (f - random) / (exact - random), accuracy: 1e-12)
             XCTAssertGreaterThan(q["gap_closed"] as! Double, 0.5, name)
         }
+        // `winnow report` says the same in words; a folder that is no run is refused naming it.
+        let said = try CLI.run(["report", dir.file("s")])
+        XCTAssertEqual(said.status, 0, said.stderr)
+        for part in ["finished run", "selected 40 of 6000 rows", "merge sample 1024", "gap closed", "peak RSS"] {
+            XCTAssertTrue(said.stdout.contains(part), "\(part) missing from:\n\(said.stdout)")
+        }
+        let none = try CLI.run(["report", dir.file("pool")])
+        XCTAssertEqual(none.status, 65)
+        XCTAssertTrue(none.stderr.contains(dir.file("pool")) && none.stderr.contains("not the --out folder"), none.stderr)
     }
 
     func testInspectJSON() throws {

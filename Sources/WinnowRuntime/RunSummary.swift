@@ -1,0 +1,69 @@
+import Foundation
+import WinnowCore
+import WinnowIO
+
+/// `winnow report DIR`: what a run folder says, for a person — a finished run from its report.json,
+/// an interrupted one from its journal (what survives of it, and how to resume).
+public enum RunSummary {
+    public static func describe(folder: String) throws -> String {
+        let report = (folder as NSString).appendingPathComponent("report.json")
+        let journal = (folder as NSString).appendingPathComponent("journal.wnj")
+        if FileManager.default.fileExists(atPath: report) {
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            let data = try Data(contentsOf: URL(fileURLWithPath: report))
+            guard let r = try? decoder.decode(RunReport.self, from: data) else {
+                throw InputError(.badHeader, path: report, "not a report.json this version of winnow wrote")
+            }
+            return finished(r, folder: folder)
+        }
+        if let j = Journal.summary(path: journal) {
+            return interrupted(j, path: journal)
+        }
+        throw InputError(.unreadable, path: folder, "holds neither report.json nor journal.wnj: not the --out folder of a winnow run")
+    }
+
+    static func finished(_ r: RunReport, folder: String) -> String {
+        let c = r.configuration
+        let total = r.phaseOrder.reduce(0) { $0 + (r.phases[$1] ?? 0) }
+        var lines = [
+            "finished run in \(folder) (winnow \(r.tool.version))",
+            "  selected \(r.selection.count) of \(r.totalRows) rows (d \(r.dimension), \(r.inputs.count) file\(r.inputs.count == 1 ? "" : "s"))"
+                + " → selection.npy, selection.csv, report.json",
+            "  \(c.objective) (\(c.measure)), optimizer \(c.optimizer), k \(c.budget), seed \(c.seed)"
+                + (c.exact ? ", exact: one greedy over the whole pool"
+                    : ", chunk rows \(c.chunkRows), α \(String(format: "%g", c.oversample)), fan-in \(c.fanIn), merge \(c.merge), merge sample \(c.mergeSample)"),
+            "  plan: \(r.plan.chunks) chunks, tree levels \(r.plan.levels.map(String.init).joined(separator: " → ")), \(r.plan.mergeTasks) merge tasks",
+            "  time: \(format(total)) s (" + r.phaseOrder.map { "\($0) \(format(r.phases[$0] ?? 0)) s" }.joined(separator: ", ")
+                + "); peak RSS \(r.peakRssBytes >> 20) MiB",
+        ]
+        let s = r.statistics
+        if s.nonfiniteRows > 0 || s.skippedRows > 0 {
+            lines.append("  rows with NaN/Inf: \(s.nonfiniteRows), left out: \(s.skippedRows)")
+        }
+        lines.append(r.quality.map { "  " + $0.summary } ?? "  quality: not evaluated (--no-eval)")
+        if let cluster = r.cluster {
+            let k = cluster.counters
+            lines.append("  cluster: \(cluster.workers.count) workers at \(cluster.endpoint); leases \(k.leasesIssued) issued, "
+                + "\(k.leasesReissued) reissued, \(k.leasesRevoked) revoked; \(k.workersLost) workers lost; "
+                + "\(k.invalidResults) invalid results, \(k.invalidMessages) invalid messages; "
+                + "\(k.backupsIssued) backups (\(k.backupsWon) won); \(k.reusedFromJournal) results reused from a journal")
+            if !k.poisonedChunks.isEmpty {
+                lines.append("  poisoned chunks left out (--on-poisoned skip): \(k.poisonedChunks.map(String.init).joined(separator: ", "))")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func interrupted(_ j: Journal.Summary, path: String) -> String {
+        [
+            "interrupted run: \(path) holds \(j.records) accepted result\(j.records == 1 ? "" : "s")"
+                + " of configuration \(j.configHash.prefix(6).hexString)…"
+                + (j.tornBytes > 0 ? " (\(j.tornBytes) bytes of a torn last record will be cut off)" : ""),
+            "  no outputs yet. Rerun the same command with the same --out to resume: accepted results are not computed again;",
+            "  another configuration is refused (exit 69).",
+        ].joined(separator: "\n")
+    }
+
+    private static func format(_ x: Double) -> String { String(format: x < 10 ? "%.2f" : "%.1f", x) }
+}
