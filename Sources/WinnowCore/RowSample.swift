@@ -1,19 +1,36 @@
 /// Rows a merge node covers besides its candidates (design §2b, `SelectionSettings.mergeSample`): a
 /// seeded uniform sample of the rows beneath a node, each standing for `weights[i]` pool rows. A
 /// node's greedy then measures how well its picks cover the rows themselves, not only each other.
+///
+/// On the wire a sample is its rows and weights only: rows of the shared pool, which whoever runs the
+/// merge reads back (`carriesVectors` false until then), as chunk tasks read their rows.
 public struct RowSample: Sendable, Equatable {
     public var rows: [Int64]
+    /// The rows' vectors, or empty while not read.
     public var vectors: VectorBlock
     public var weights: [Double]
 
     public init(rows: [Int64], vectors: VectorBlock, weights: [Double]) {
-        precondition(rows.count == vectors.rows && rows.count == weights.count, "RowSample: column lengths differ")
+        precondition(rows.count == weights.count && (rows.count == vectors.rows || vectors.values.isEmpty),
+                     "RowSample: column lengths differ")
         self.rows = rows
         self.vectors = vectors
         self.weights = weights
     }
 
     public var count: Int { rows.count }
+
+    public var carriesVectors: Bool { vectors.rows == rows.count }
+
+    /// The sample as it travels: rows and weights.
+    public var withoutVectors: RowSample {
+        RowSample(rows: rows, vectors: VectorBlock(values: [], dimension: vectors.dimension), weights: weights)
+    }
+
+    /// The sample with its vectors, read by `read` (global rows in, their vectors in that order out).
+    public func withVectors(_ read: ([Int64]) -> VectorBlock) -> RowSample {
+        carriesVectors ? self : RowSample(rows: rows, vectors: read(rows), weights: weights)
+    }
 
     /// Pool rows the sample stands for.
     public var totalWeight: Double { weights.reduce(0, +) }
@@ -24,14 +41,19 @@ public struct RowSample: Sendable, Equatable {
                             standsFor total: Double, random: inout SeededRandom) -> RowSample {
         let picks = random.sample(count, of: rows.count)
         let each = picks.isEmpty ? 0 : total / Double(picks.count)
-        return RowSample(rows: picks.map { rows[$0] }, vectors: vectors.gather(picks),
+        let carried = vectors.rows == rows.count
+        return RowSample(rows: picks.map { rows[$0] }, vectors: carried ? vectors.gather(picks) : vectors,
                          weights: [Double](repeating: each, count: picks.count))
     }
 
-    /// A node's children's samples, in child order: the rows its greedy covers.
+    /// A node's children's samples, in child order: the rows its greedy covers (without vectors
+    /// unless every child carries them).
     public static func union(_ samples: [RowSample], dimension: Int) -> RowSample {
-        RowSample(rows: samples.flatMap(\.rows), vectors: VectorBlock.concatenate(samples.map(\.vectors), dimension: dimension),
-                  weights: samples.flatMap(\.weights))
+        let carried = samples.allSatisfy(\.carriesVectors)
+        return RowSample(rows: samples.flatMap(\.rows),
+                         vectors: carried ? VectorBlock.concatenate(samples.map(\.vectors), dimension: dimension)
+                                          : VectorBlock(values: [], dimension: dimension),
+                         weights: samples.flatMap(\.weights))
     }
 
     /// What this node hands its parent: `count` of its rows drawn uniformly, standing for the same

@@ -58,6 +58,7 @@ public enum SelectionTasks {
             var random = SeededRandom(seed: settings.seed, stream: .task, node.level, node.index)
             var selection: GreedySelection
             if let covered, covered.count > 0 {
+                precondition(covered.carriesVectors, "merge \(node): the children's sample rows were not read from the pool")
                 selection = greedy(settings: settings, candidates: vectors, rows: rows, weights: covered.weights,
                                    budget: budget, random: &random, targets: covered.vectors, progress: progress)
             } else {

@@ -12,8 +12,8 @@ extension Coreset {
         w.weights = weights
         w.rowsBeneath = UInt64(rowsBeneath)
         if let sample {
+            // Rows and weights only: the pool is shared, and the merge reads the rows back.
             w.sampleRows = sample.rows
-            w.sampleVectors = Data(ByteEncoding.float32(sample.vectors.values))
             w.sampleWeights = sample.weights
         }
         return w
@@ -44,7 +44,7 @@ extension Coreset {
         let n = w.sampleRows.count
         guard n > 0 || !w.sampleVectors.isEmpty || !w.sampleWeights.isEmpty else { return nil }
         guard n <= limits.rows else { throw WireError(.overLimit, "coreset: sample of \(n) rows (limit \(limits.rows))") }
-        guard w.sampleWeights.count == n, w.sampleVectors.count == n * dimension * 4 else {
+        guard w.sampleWeights.count == n, w.sampleVectors.isEmpty || w.sampleVectors.count == n * dimension * 4 else {
             throw WireError(.inconsistent, "coreset: sample of \(n) rows with \(w.sampleWeights.count) weights and \(w.sampleVectors.count) vector bytes")
         }
         guard w.sampleRows.allSatisfy({ $0 >= 0 }), w.sampleWeights.allSatisfy({ $0.isFinite && $0 >= 0 }) else {

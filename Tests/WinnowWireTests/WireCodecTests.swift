@@ -15,12 +15,22 @@ final class WireCodecTests: XCTestCase {
                 weights: [10, 6], rowsBeneath: 16)
     }
 
-    /// A coreset carrying its row sample (merge nodes that cover a sample).
+    /// A coreset carrying its row sample (merge nodes that cover a sample), as it travels: rows and
+    /// weights, no vectors.
     var sampledCoreset: Coreset {
         var c = coreset
-        c.sample = RowSample(rows: [7, 3, 11], vectors: VectorBlock(values: [0, 1, 2, 3, 4, 5, 6, 7, 8.25], dimension: 3),
-                             weights: [5, 5, 6])
+        c.sample = RowSample(rows: [7, 3, 11], vectors: VectorBlock(values: [], dimension: 3), weights: [5, 5, 6])
         return c
+    }
+
+    /// Sample vectors never travel: the receiver reads the rows from the shared pool.
+    func testSampleVectorsStayHome() throws {
+        var c = coreset
+        c.sample = RowSample(rows: [7, 3], vectors: VectorBlock(values: [0, 1, 2, 3, 4, 5], dimension: 3), weights: [8, 8])
+        let bytes = codec.encode(WorkerMessage.mergeResult(MergeResult(leaseID: 1, node: .init(level: 1, index: 0), coreset: c, busySeconds: 0)), header: header)
+        guard case .mergeResult(let r) = try codec.decodeWorkerMessage(bytes).1 else { return XCTFail("not a merge result") }
+        XCTAssertEqual(r.coreset.sample, c.sample!.withoutVectors)
+        XCTAssertFalse(r.coreset.sample!.carriesVectors)
     }
 
     var config: RunConfig {

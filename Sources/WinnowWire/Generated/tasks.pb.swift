@@ -162,7 +162,9 @@ public nonisolated struct Winnow_V1_CoresetData: Sendable {
   public var rowsBeneath: UInt64 = 0
 
   /// The node's row sample for its parent (Lease.sample_rows of them, fewer when the node has fewer
-  /// rows): global rows, their vectors (same encoding, row-major) and the pool rows each stands for.
+  /// rows): global rows and the pool rows each stands for. Senders leave sample_vectors empty — the
+  /// pool is shared, and whoever runs the merge reads the rows from it; a receiver accepts it empty or
+  /// holding every row's vector (same encoding, row-major).
   public var sampleRows: [Int64] = []
 
   public var sampleVectors: Data = Data()
