@@ -237,13 +237,11 @@ enum WorkerTask {
                                             message: error.description, path: error.path,
                                             row: error.row.map(Int64.init), byteOffset: error.byteOffset.map(Int64.init)))
             }
-        case .merge(var task):
-            let sampled = task.children.flatMap { $0.sample?.rows ?? [] }
-            guard sampled.allSatisfy({ $0 < pool.totalRows }) else {
+        case .merge(let leased):
+            guard let task = pool.readingSamples(of: leased) else {
                 return .failure(TaskFailure(leaseID: lease.id, node: lease.node, code: .invalidTask,
-                                            message: "merge \(task.node) samples rows beyond the pool's \(pool.totalRows)"))
+                                            message: "merge \(leased.node) samples rows beyond the pool's \(pool.totalRows)"))
             }
-            task.children = task.children.map { pool.readingSample(of: $0) }
             return .mergeResult(MergeResult(leaseID: lease.id, node: task.node, coreset: task.run(settings: settings, progress: progress), busySeconds: 0))
         }
     }
