@@ -42,9 +42,10 @@ public struct SelectionSettings: Sendable, Equatable {
     public var fanIn: Int = Default.fanIn
     public var seed: UInt64 = Default.seed
     public var merge: MergeMode = Default.merge
-    /// S > 0: every merge node of a facility-location run covers a seeded uniform sample of about S of
-    /// the rows beneath it (each standing for rows / S rows) instead of its candidates; `merge` then
-    /// no longer matters. Leaves ship their share of their parent's sample with their coreset.
+    /// S > 0: a merge node of a facility-location run covers a seeded uniform sample of about S of the
+    /// rows beneath it (each standing for rows / S rows) instead of its candidates, when S holds
+    /// `Default.mergeSampleRowsPerPick` rows per pick it may make (`SelectionJob.coversSample`); the
+    /// other nodes merge as `merge` says. Tasks hand their parent their share of its sample.
     public var mergeSample: Int = Default.mergeSample
 
     public init(budget: Int) { self.budget = budget }

@@ -23,8 +23,7 @@ public final class Journal {
 
     /// Opens (or creates) the journal for a run; returns it and the payloads already in it.
     public static func open(path: String, configHash: [UInt8]) throws -> (Journal, [[UInt8]]) {
-        let header = magic + configHash
-        let headerBytes = header + le(CRC32C.checksum(header))
+        let headerBytes = header(configHash: configHash)
         if !FileManager.default.fileExists(atPath: path) {
             try AtomicFile.write(headerBytes, to: path)
         }
@@ -56,11 +55,19 @@ public final class Journal {
     /// nil when there is no journal at `path` or its header is not a journal's.
     public static func summary(path: String) -> Summary? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        let bytes = [UInt8](data), headerCount = magic.count + 32 + 4
-        guard bytes.count >= headerCount, Array(bytes.prefix(magic.count)) == magic,
-              CRC32C.checksum(Array(bytes.prefix(headerCount - 4))) == readLE(bytes, headerCount - 4) else { return nil }
-        let (records, end) = scan(bytes, from: headerCount)
-        return Summary(configHash: Array(bytes[magic.count ..< magic.count + 32]), records: records.count, tornBytes: bytes.count - end)
+        let bytes = [UInt8](data), hashBytes = 32
+        guard bytes.count >= magic.count + hashBytes else { return nil }
+        let configHash = Array(bytes[magic.count ..< magic.count + hashBytes])
+        let expected = header(configHash: configHash)
+        guard Array(bytes.prefix(expected.count)) == expected else { return nil }
+        let (records, end) = scan(bytes, from: expected.count)
+        return Summary(configHash: configHash, records: records.count, tornBytes: bytes.count - end)
+    }
+
+    /// The bytes a journal starts with: magic, the run's configuration hash, their CRC-32C.
+    static func header(configHash: [UInt8]) -> [UInt8] {
+        let header = magic + configHash
+        return header + le(CRC32C.checksum(header))
     }
 
     /// The valid records from `start`, and where the valid prefix ends.

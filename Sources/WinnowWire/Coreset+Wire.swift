@@ -33,10 +33,15 @@ extension Coreset {
             throw WireError(.inconsistent, "coreset: negative row, or non-finite gain or weight")
         }
         guard w.rowsBeneath <= UInt64(Int.max) else { throw WireError(.overLimit, "coreset: rows beneath out of range") }
-        let values = ByteEncoding.floats(fromFloat32: [UInt8](w.vectors)) ?? []
-        guard values.allSatisfy(\.isFinite) else { throw WireError(.inconsistent, "coreset: non-finite vector value") }
-        self.init(rows: w.rows, vectors: VectorBlock(values: values, dimension: dimension), gains: w.gains,
+        self.init(rows: w.rows, vectors: try Self.finiteVectors(w.vectors, dimension: dimension, what: "vector"), gains: w.gains,
                   weights: w.weights, rowsBeneath: Int(w.rowsBeneath), sample: try Self.sample(wire: w, dimension: dimension, limits: limits))
+    }
+
+    /// The values of a vector blob whose length was checked; non-finite values are refused.
+    private static func finiteVectors(_ blob: Data, dimension: Int, what: String) throws(WireError) -> VectorBlock {
+        let values = ByteEncoding.floats(fromFloat32: [UInt8](blob)) ?? []
+        guard values.allSatisfy(\.isFinite) else { throw WireError(.inconsistent, "coreset: non-finite \(what) value") }
+        return VectorBlock(values: values, dimension: dimension)
     }
 
     /// The row sample, when the message carries one (an empty sample is a sample: a node with no rows).
@@ -50,9 +55,8 @@ extension Coreset {
         guard w.sampleRows.allSatisfy({ $0 >= 0 }), w.sampleWeights.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
             throw WireError(.inconsistent, "coreset: negative sample row, or non-finite sample weight")
         }
-        let values = ByteEncoding.floats(fromFloat32: [UInt8](w.sampleVectors)) ?? []
-        guard values.allSatisfy(\.isFinite) else { throw WireError(.inconsistent, "coreset: non-finite sample vector value") }
-        return RowSample(rows: w.sampleRows, vectors: VectorBlock(values: values, dimension: dimension), weights: w.sampleWeights)
+        return RowSample(rows: w.sampleRows, vectors: try finiteVectors(w.sampleVectors, dimension: dimension, what: "sample vector"),
+                         weights: w.sampleWeights)
     }
 }
 
