@@ -77,6 +77,7 @@ public struct Coordinator {
     private var workersChecked = false
     private var now: Duration = .zero
     public private(set) var counters = ClusterCounters()
+    private var progress: LevelProgress
 
     public init(job: SelectionJob, welcome: Welcome, runID: String, epoch: UInt64, settings: ClusterSettings) {
         self.job = job
@@ -88,11 +89,28 @@ public struct Coordinator {
         chunkStatistics = Array(repeating: nil, count: job.chunkCount)
         chunkSkipped = Array(repeating: [], count: job.chunkCount)
         durations = Array(repeating: [], count: job.tree.levelSizes.count)
+        progress = LevelProgress(levelSizes: job.tree.levelSizes, totalRows: job.totalRows)
     }
 
     public var isRunning: Bool { phase == .running }
     public var connectedWorkers: Int { peers.count }
     public var tasksLeft: Int { job.chunkCount + job.tree.mergeNodes.count - completed.count }
+
+    /// Where the run stands at `now` (the progress line, metrics, `winnow status`).
+    public func status(now: Duration) -> RunStatus {
+        let state: RunStatus.State = switch phase {
+        case .running: .running
+        case .finished: .finished
+        case .failed: .failed
+        }
+        var status = progress.status(runID: runID, state: state, now: now, tasksRunning: leases.count, workersAlive: peers.count)
+        status.counters = counters
+        status.workers = peers.values.sorted { ($0.joined, $0.name) < ($1.joined, $1.name) }.map {
+            WorkerStatus(name: $0.name, host: $0.tally.host, slots: $0.slots, running: $0.leases.count,
+                         chunkTasks: $0.tally.chunkTasks, mergeTasks: $0.tally.mergeTasks, busySeconds: $0.tally.busySeconds)
+        }
+        return status
+    }
 
     // MARK: events
 
@@ -104,6 +122,13 @@ public struct Coordinator {
             actions += greet(hello, header: header, from: peer)
             actions += dispatch()
             return actions
+        }
+        if case .statusRequest = message {
+            // Anyone past the transport's handshake may ask; asking is no part of the run.
+            guard header.protocolVersion == MessageHeader.protocolVersion else {
+                return [.send(peer, .reject(Rejection(.protocolVersion, "protocol version \(header.protocolVersion) is not supported; this coordinator speaks \(MessageHeader.protocolVersion)")))]
+            }
+            return [.send(peer, .status(status(now: now)))]
         }
         guard peers[peer] != nil else {
             counters.invalidMessages += 1
@@ -119,7 +144,7 @@ public struct Coordinator {
                          ["peer": "\(peer)", "run": header.runID, "protocol": "\(header.protocolVersion)"])]
         }
         switch message {
-        case .hello: break
+        case .hello, .statusRequest: break
         case .heartbeat(let running, _):
             noteProgress(running, from: peer)
         case .chunkResult(let r):
@@ -222,6 +247,7 @@ public struct Coordinator {
                     actions.append(.log(.info, "backup copy of a straggler", ["node": "\(lease.node)", "peer": peers[id]!.name]))
                 }
                 leases[lease.id] = LeaseRecord(node: lease.node, peer: id, issued: now, isBackup: isBackup, progressed: now)
+                progress.began(level: lease.node.level, at: now)
                 peers[id]!.leases.insert(lease.id)
                 actions.append(.send(id, .lease(lease)))
             }
@@ -547,6 +573,7 @@ public struct Coordinator {
     /// Records a node's result and runs every merge step it unlocks.
     private mutating func complete(_ node: MergeTree.Node, _ coreset: Coreset) -> [Action] {
         completed.insert(node)
+        progress.finished(level: node.level, rows: coreset.rowsBeneath)
         mergeTasks[node] = nil
         guard node != job.tree.root else { return finish(coreset) }
         done[node] = coreset

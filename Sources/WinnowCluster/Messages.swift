@@ -215,6 +215,8 @@ public enum WorkerMessage: Sendable, Equatable {
     case mergeResult(MergeResult)
     case release(leases: [UInt64], reason: String)
     case failure(TaskFailure)
+    /// From any client (`winnow status`), not only workers: asks for the run's `RunStatus`.
+    case statusRequest
 }
 
 /// Coordinator → worker.
@@ -225,6 +227,8 @@ public enum CoordinatorMessage: Sendable, Equatable {
     case lease(Lease)
     case cancel(leaseID: UInt64)
     case shutdown(reason: String, status: Int)
+    /// The answer to a `statusRequest`.
+    case status(RunStatus)
 }
 
 /// The envelope fields around every message (design §3).

@@ -66,7 +66,7 @@ public struct WorkerSession {
             phase = .stopped
             if r.reason == .shuttingDown { return [.exit(status: 0, reason: "the run is already over")] }
             return [.exit(status: 69, reason: "coordinator refused this worker: \(r.detail)")]
-        case .heartbeat:
+        case .heartbeat, .status:
             return []
         case .lease(let lease):
             guard phase == .working else { return [] }

@@ -85,13 +85,33 @@ public final class CoordinatorServer {
     private var now: Duration { clock.now - start }
 
     /// Serves until the root is done (returns it), a task fails the run, `stop` asks, or `watchdog`
-    /// (asked every loop) names a reason to give up.
-    public func run(stop: StopSignals?, watchdog: () -> RunFailure? = { nil }) throws -> (ClusterOutcome, ClusterReport) {
+    /// (asked every loop) names a reason to give up. `monitor` is offered the run's status every loop.
+    public func run(stop: StopSignals?, monitor: RunMonitor? = nil, watchdog: () -> RunFailure? = { nil }) throws -> (ClusterOutcome, ClusterReport) {
         log.info("coordinator listening", metadata: ["endpoint": "\(endpoint)", "tasks": "\(machine.tasksLeft)",
                                                      "config": "\(configHash.prefix(6).hexString)"])
-        if let restoredOutcome { return restoredOutcome }
+        if let restoredOutcome {
+            monitor?.finish(status())
+            return restoredOutcome
+        }
+        do {
+            let outcome = try serve(stop: stop, runMonitor: monitor, watchdog: watchdog)
+            monitor?.finish(status())
+            return outcome
+        } catch {
+            monitor?.finish(status())
+            throw error
+        }
+    }
+
+    /// The run's status now, the transport's dropped messages included.
+    public func status() -> RunStatus {
+        var status = machine.status(now: now)
+        status.counters.invalidMessages += traffic.invalidMessages
+        return status
+    }
+
+    private func serve(stop: StopSignals?, runMonitor: RunMonitor?, watchdog: () -> RunFailure?) throws -> (ClusterOutcome, ClusterReport) {
         let poller = Poller()
-        var lastProgress = now
         while true {
             if let request = stop?.request {
                 try perform(machine.abort(reason: "coordinator stopped by \(request.name)", status: Int(request.exitStatus)))
@@ -116,10 +136,7 @@ public final class CoordinatorServer {
                 }
             }
             if let outcome = try perform(machine.tick(now: now)) { return outcome }
-            if now - lastProgress >= .seconds(10) {
-                lastProgress = now
-                log.info("progress", metadata: ["tasks_left": "\(machine.tasksLeft)", "workers": "\(machine.connectedWorkers)"])
-            }
+            runMonitor?.observe(status)
         }
     }
 
@@ -171,7 +188,11 @@ public final class CoordinatorServer {
     private func perform(_ actions: [Coordinator.Action]) throws -> (ClusterOutcome, ClusterReport)? {
         for action in actions {
             switch action {
-            case .send(let peer, let message):
+            case .send(let peer, var message):
+                if case .status(var s) = message {
+                    s.counters.invalidMessages += traffic.invalidMessages  // dropped before the state machine saw them
+                    message = .status(s)
+                }
                 let t0 = clock.now
                 sequence += 1
                 let header = MessageHeader(runID: machine.runID, epoch: machine.epoch, sender: "coordinator", sequence: sequence)

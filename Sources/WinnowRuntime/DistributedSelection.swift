@@ -20,10 +20,11 @@ public enum DistributedSelection {
     ///   - listening: called once the socket is bound, before serving (start local workers here).
     ///   - journal: the journal's path (in `--out`): accepted results are written there, and a
     ///     restarted coordinator with the same configuration reuses them.
+    ///   - monitor: shows the run's progress (line and metrics).
     ///   - watchdog: asked while serving; a failure it returns ends the run (local workers all gone).
     public static func run(
         pool: Pool, options: RunOptions, bind: String, security: TransportSecurity = .plain, cluster: ClusterSettings,
-        journal: String?, stop: StopSignals?, log: Logger, watchdog: () -> RunFailure? = { nil }, listening: (Endpoint) throws -> Void
+        journal: String?, stop: StopSignals?, monitor: RunMonitor? = nil, log: Logger, watchdog: () -> RunFailure? = { nil }, listening: (Endpoint) throws -> Void
     ) throws -> SelectionOutcome {
         var phases: [(String, Double)] = []
         let clock = ContinuousClock()
@@ -54,8 +55,8 @@ public enum DistributedSelection {
         let outcome: ClusterOutcome, report: ClusterReport
         do {
             try listening(Endpoint(address: server.endpoint, configHash: server.configHash))
-            (outcome, report) = try server.run(stop: stop, watchdog: watchdog)
-        } catch let failure as RunFailure where failure.status == 75 || failure.status == 130 {
+            (outcome, report) = try server.run(stop: stop, monitor: monitor, watchdog: watchdog)
+        } catch let failure as RunFailure where failure.isInterruption {
             // Interrupted: the journal stays, so the same command resumes where this one stopped.
             log.notice("the journal is kept for resuming", metadata: ["journal": "\(journal ?? "")"])
             throw failure

@@ -1,4 +1,5 @@
 import Logging
+import WinnowCluster
 import WinnowCore
 import WinnowIO
 
@@ -58,7 +59,7 @@ public struct EvaluationResult: Sendable, Codable {
 /// evaluation. It runs the same pure task functions the workers run, so its result is the reference
 /// the distributed runtime must match byte for byte.
 public enum LocalSelection {
-    public static func run(pool: Pool, options: RunOptions, log: Logger) throws(InputError) -> SelectionOutcome {
+    public static func run(pool: Pool, options: RunOptions, monitor: RunMonitor? = nil, log: Logger) throws(InputError) -> SelectionOutcome {
         var phases: [(String, Double)] = []
         let clock = ContinuousClock()
         var mark = clock.now
@@ -85,27 +86,45 @@ public enum LocalSelection {
         var statistics = EmbeddingStatistics(dimension: pool.dimension)
         var skipped: [Int64] = []
         var done: [MergeTree.Node: Coreset] = [:]
+        var progress = LevelProgress(levelSizes: job.tree.levelSizes, totalRows: n)
+        let start = clock.now
+        // The run id a coordinator would give the same configuration.
+        let runID = RunConfig(pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip).hash.prefix(8).hexString
+        func status(_ state: RunStatus.State = .running) -> RunStatus {
+            var s = progress.status(runID: runID, state: state, now: clock.now - start, tasksRunning: 0, workersAlive: 0)
+            s.inProcess = true
+            return s
+        }
         for c in 0 ..< job.chunkCount {
-            let output = try ChunkRunner.run(job.chunkTask(c), pool: pool, settings: settings,
+            let output: ChunkRunner.Output
+            progress.began(level: 0, at: clock.now - start)
+            do {
+                output = try ChunkRunner.run(job.chunkTask(c), pool: pool, settings: settings,
                                              skipNonfinite: options.nonfinite == .skip)
+            } catch {
+                monitor?.finish(status(.failed))
+                throw error
+            }
             statistics.merge(output.statistics)
             skipped += output.skipped
             // Merge eagerly, as soon as a node's last child is in, so only one path of the tree is held.
             var current = MergeTree.Node(level: 0, index: c)
             var result = output.coreset
+            progress.finished(level: 0, rows: result.rowsBeneath)
             while let parent = job.tree.parent(of: current), job.tree.children(of: parent).last == current {
                 let children = job.tree.children(of: parent).dropLast().map { done.removeValue(forKey: $0)! } + [result]
+                progress.began(level: parent.level, at: clock.now - start)
                 switch job.mergeStep(parent, children: children) {
                 case .done(let c): result = c
                 case .greedy(let task): result = task.run(settings: settings)
                 }
                 current = parent
+                progress.finished(level: current.level, rows: result.rowsBeneath)
             }
             done[current] = result
-            if (c + 1) % max(1, job.chunkCount / 10) == 0 || c + 1 == job.chunkCount {
-                log.info("progress", metadata: ["chunks": "\(c + 1)/\(job.chunkCount)"])
-            }
+            monitor?.observe { status() }
         }
+        monitor?.finish(status(.finished))
         lap("select")
         let selection = done[job.tree.root]!
         guard selection.count > 0 else {

@@ -11,6 +11,9 @@ public struct RunFailure: Error, CustomStringConvertible, Sendable {
 
     public var description: String { message }
 
+    /// Stopped from outside (75: requeue me, 130: Ctrl-C): the journal stays and the same command resumes.
+    public var isInterruption: Bool { status == 75 || status == 130 }
+
     public static func interrupted(_ signal: StopRequest) -> RunFailure {
         RunFailure(status: signal.exitStatus, "stopped by \(signal.name); workers were told to exit")
     }

@@ -50,6 +50,8 @@ public struct WireCodec: Sendable {
             b.reason = String(reason.prefix(limits.stringBytes / 4))
             b.status = UInt32(clamping: status)
             e.shutdown = b
+        case .status(let s):
+            e.statusReply = s.wire
         }
         return Self.bytes(e)
     }
@@ -103,6 +105,8 @@ public struct WireCodec: Sendable {
             b.row = f.row ?? -1
             b.byteOffset = f.byteOffset ?? -1
             e.error = b
+        case .statusRequest:
+            e.statusRequest = Winnow_V1_StatusRequest()
         }
         return Self.bytes(e)
     }
@@ -165,7 +169,9 @@ public struct WireCodec: Sendable {
             return (header, .failure(TaskFailure(
                 leaseID: b.leaseID, node: MergeTree.Node(wire: b.task), code: TaskFailure.Code(wire: b.code), message: b.message,
                 path: b.path.isEmpty ? nil : b.path, row: b.row >= 0 ? b.row : nil, byteOffset: b.byteOffset >= 0 ? b.byteOffset : nil)))
-        case .welcome, .reject, .lease, .cancel, .shutdown:
+        case .statusRequest:
+            return (header, .statusRequest)
+        case .welcome, .reject, .lease, .cancel, .shutdown, .statusReply:
             throw WireError(.wrongDirection, "a coordinator's message sent to the coordinator")
         case nil:
             throw WireError(.noBody, "envelope without a body")
@@ -193,7 +199,9 @@ public struct WireCodec: Sendable {
             return (header, .cancel(leaseID: b.leaseID))
         case .shutdown(let b):
             return (header, .shutdown(reason: b.reason, status: Int(b.status)))
-        case .hello, .chunkResult, .mergeResult, .release, .error:
+        case .statusReply(let b):
+            return (header, .status(try RunStatus(wire: b, limits: limits)))
+        case .hello, .chunkResult, .mergeResult, .release, .error, .statusRequest:
             throw WireError(.wrongDirection, "a worker's message sent to a worker")
         case nil:
             throw WireError(.noBody, "envelope without a body")

@@ -25,11 +25,11 @@ struct CoordinatorCommand: ParsableCommand {
         // Refused before the pool is read: a key problem is found in a second, not after planning.
         let transport: TransportSecurity
         do { transport = try security.security(bind: bind) } catch { throw ExitStatus.report(error) }
-        try selection.execute { pool, options, log in
+        try selection.execute { pool, options, monitor, log in
             let stop = StopSignals()
             stop.install()
             return try DistributedSelection.run(pool: pool, options: options, bind: bind, security: transport, cluster: cluster,
-                                                journal: selection.out + "/journal.wnj", stop: stop, log: log) { endpoint in
+                                                journal: selection.out + "/journal.wnj", stop: stop, monitor: monitor, log: log) { endpoint in
                 let hash = endpoint.configHash.hexString
                 let key = security.keys.map { " --key \($0)/worker-N.secret" } ?? ""
                 log.info("workers join with: winnow worker --connect \(endpoint.address.replacingOccurrences(of: "0.0.0.0", with: "HOST"))\(key) --expect-config \(hash)")

@@ -22,14 +22,17 @@ struct Select: ParsableCommand {
     @Option(help: "Tasks each local worker runs at once.")
     var slots: Int = ClusterSettings.Default.slots
 
+    @Flag(help: "Also draw DIR/selection.png (Scripts/plot-selection; needs Python with numpy and matplotlib, else skipped with a note).")
+    var plot = false
+
     func validate() throws {
         if workers < 0 { throw ValidationError("--workers must be 0 or more (got \(workers))") }
         if slots < 1 { throw ValidationError("--slots must be at least 1 (got \(slots))") }
     }
 
     func run() throws {
-        try selection.execute { pool, options, log in
-            if workers == 0 || options.exact { return try LocalSelection.run(pool: pool, options: options, log: log) }
+        try selection.execute { pool, options, monitor, log in
+            if workers == 0 || options.exact { return try LocalSelection.run(pool: pool, options: options, monitor: monitor, log: log) }
             let stop = StopSignals()
             stop.install()
             var local: LocalWorkers?
@@ -37,7 +40,7 @@ struct Select: ParsableCommand {
             let endpoint = try PrivateEndpoint()
             let outcome = try DistributedSelection.run(
                 pool: pool, options: options, bind: endpoint.address, cluster: cluster.settings,
-                journal: selection.out + "/journal.wnj", stop: stop, log: log,
+                journal: selection.out + "/journal.wnj", stop: stop, monitor: monitor, log: log,
                 watchdog: {
                     // Workers exit on their own only when told to, or when they cannot work here.
                     guard let local, local.allExited else { return nil }
@@ -45,7 +48,10 @@ struct Select: ParsableCommand {
                 }
             ) { endpoint in
                 let hash = endpoint.configHash.hexString
-                let level = selection.logLevel.rawValue
+                // Local workers share this terminal: under a live progress line their routine info
+                // lines would tear it, so they say only what goes wrong unless debugging was asked for.
+                let quietWorkers = monitor.console.style == .live && selection.logLevel > .debug
+                let level = (quietWorkers ? max(selection.logLevel, .warning) : selection.logLevel).rawValue
                 let slots = slots
                 local = LocalWorkers(count: workers, executable: LocalWorkers.currentExecutable) { i in
                     ["worker", "--connect", endpoint.address, "--name", "local-\(i)", "--slots", "\(slots)",
@@ -58,5 +64,6 @@ struct Select: ParsableCommand {
             _ = local?.wait(timeout: .seconds(5))
             return outcome
         }
+        if plot { print(SelectionPlot.draw(out: selection.out, labels: selection.labels)) }
     }
 }

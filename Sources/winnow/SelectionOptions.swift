@@ -99,6 +99,12 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(help: "Seconds between progress lines when stderr is not a terminal (on a terminal one live line per phase is redrawn instead).")
+    var progressEvery: Double = ProgressSettings.Default.plainEvery.seconds
+
+    @Flag(help: "No progress lines and no summary line on stderr.")
+    var quiet = false
+
     func options() throws -> RunOptions {
         var s = SelectionSettings(budget: budget)
         switch objective {
@@ -125,6 +131,7 @@ struct SelectionOptions: ParsableArguments {
         s.seed = seed
         if let problem = s.problems().first { throw ValidationError(problem) }
         if evalSample < 0 { throw ValidationError("--eval-sample must be 0 (whole pool) or more") }
+        if !(progressEvery > 0) { throw ValidationError("--progress-every must be more than 0 seconds (got \(progressEvery))") }
         if let r = referenceObjective, !r.isFinite || noEval {
             throw ValidationError(noEval ? "--reference-objective needs the evaluation (drop --no-eval)" : "--reference-objective must be finite")
         }
@@ -138,18 +145,45 @@ struct SelectionOptions: ParsableArguments {
     }
 
 
+    var progress: ProgressSettings {
+        var p = ProgressSettings()
+        p.mode = quiet ? .quiet : .automatic
+        p.plainEvery = .milliseconds(Int64((progressEvery * 1000).rounded()))
+        return p
+    }
+
     /// Opens the pool and side columns, runs `body`, writes the outputs and prints the one-line summary.
-    func execute(_ body: (Pool, RunOptions, Logger) throws -> SelectionOutcome) throws {
+    /// `body` offers the run's status to the monitor: the progress line and `--out/metrics.prom`.
+    func execute(_ body: (Pool, RunOptions, RunMonitor, Logger) throws -> SelectionOutcome) throws {
         let options = try options()
-        let log = LogSetup.make(level: logLevel)
+        let progress = progress
+        let console = ProgressConsole(style: ProgressConsole.style(for: progress.mode))
+        let log = LogSetup.make(level: logLevel, console: console)
         BLAS.useSingleThread()
+        var made: String?
         do {
             let pool = try pool.open()
             let columns = try SideColumns.load(ids: ids, quality: quality, labels: labels, rows: pool.totalRows)
-            let outcome = try body(pool, options, log)
-            let report = try OutputWriter.write(outcome, options: options, pool: pool, columns: columns, to: out)
-            print("selected \(report.selection.count) of \(report.totalRows) rows → \(out)/selection.npy")
-            if let q = report.quality { print(q.summary) }
+            if !FileManager.default.fileExists(atPath: out) {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                made = out
+            }
+            let monitor = RunMonitor(settings: progress, console: console, metricsPath: out + "/metrics.prom")
+            do {
+                let outcome = try body(pool, options, monitor, log)
+                let report = try OutputWriter.write(outcome, options: options, pool: pool, columns: columns, to: out)
+                print("selected \(report.selection.count) of \(report.totalRows) rows → \(out)/selection.npy")
+                if let q = report.quality { print(q.summary) }
+            } catch let failure as RunFailure where failure.isInterruption {
+                throw failure  // the journal and the metrics stay: the same command resumes
+            } catch {
+                // A run that failed for good leaves nothing behind, not even the folder it made.
+                monitor.metrics?.remove()
+                if let made, (try? FileManager.default.contentsOfDirectory(atPath: made))?.isEmpty == true {
+                    try? FileManager.default.removeItem(atPath: made)
+                }
+                throw error
+            }
         } catch let error as ValidationError {
             throw error
         } catch {

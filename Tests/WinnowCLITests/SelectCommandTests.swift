@@ -34,7 +34,7 @@ final class SelectCommandTests: XCTestCase {
         FileManager.default.createFile(atPath: dir.file("ids.txt"), contents: Data(ids.utf8))
         let r = try select(dir, "out", ["--ids", dir.file("ids.txt")])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(dir.contents("out"), ["report.json", "selection.csv", "selection.npy"])
+        XCTAssertEqual(dir.contents("out"), ["metrics.prom", "report.json", "selection.csv", "selection.npy"])
         let selection = try Outputs.selection(dir.file("out"))
         XCTAssertEqual(selection.count, 40)
         XCTAssertEqual(Set(selection).count, 40)

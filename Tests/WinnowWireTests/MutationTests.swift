@@ -23,6 +23,12 @@ final class MutationTests: XCTestCase {
             codec.encode(CoordinatorMessage.lease(Lease(id: 1, work: .merge(MergeTask(node: .init(level: 1, index: 0), children: [coreset],
                                                                                        budget: 1, isRoot: true, rowsBeneath: 4)))), header: header),
             codec.encode(CoordinatorMessage.lease(Lease(id: 1, work: .chunk(ChunkTask(chunk: 0, ranges: [0 ..< 4], budget: 1, isRoot: true)))), header: header),
+            codec.encode(WorkerMessage.statusRequest, header: header),
+            codec.encode(CoordinatorMessage.status(RunStatus(
+                runID: "run", state: .running, level: 1, levels: 2, levelTasksDone: 0, levelTasksTotal: 1, levelRowsDone: 0,
+                chunkRowsDone: 4, totalRows: 4, tasksDone: 1, tasksTotal: 2, tasksRunning: 1, elapsedSeconds: 1, levelSeconds: 0.5,
+                rowsPerSecond: 8, etaSeconds: 0.5, workersAlive: 1,
+                workers: [WorkerStatus(name: "w", host: "h", slots: 1, running: 1, chunkTasks: 1, mergeTasks: 0, busySeconds: 0.4)])), header: header),
         ]
         var mutator = Mutator(seed: 1)
         var rejected: [String: Int] = [:], accepted = 0

@@ -45,6 +45,37 @@ final class WireCodecTests: XCTestCase {
                          dimension: 3, totalRows: 16, settings: s, skipNonfinite: true)
     }
 
+    /// A status as the wire carries it: retries as one count (reissued), the counters it names.
+    var status: RunStatus {
+        var counters = ClusterCounters()
+        counters.leasesReissued = 3
+        counters.backupsIssued = 1
+        counters.duplicateResults = 2
+        counters.invalidMessages = 4
+        counters.reusedFromJournal = 5
+        return RunStatus(runID: "ab12", state: .running, level: 1, levels: 3, levelTasksDone: 2, levelTasksTotal: 7,
+                         levelRowsDone: 60_000, chunkRowsDone: 200_000, totalRows: 200_000, tasksDone: 51, tasksTotal: 57,
+                         tasksRunning: 2, elapsedSeconds: 4.5, levelSeconds: 0.25, rowsPerSecond: 240_000, etaSeconds: 0.58,
+                         workersAlive: 2, counters: counters,
+                         workers: [WorkerStatus(name: "local-0", host: "vm", slots: 1, running: 1, chunkTasks: 25, mergeTasks: 1, busySeconds: 3.9)])
+    }
+
+    /// A status that cannot be true is refused as a whole.
+    func testImpossibleStatusIsRefused() {
+        var beyond = status
+        beyond.level = 3
+        var notANumber = status
+        notANumber.rowsPerSecond = .nan
+        for bad in [beyond, notANumber] {
+            XCTAssertThrowsError(try codec.decodeCoordinatorMessage(codec.encode(CoordinatorMessage.status(bad), header: header))) { error in
+                XCTAssertEqual((error as? WireError)?.code, .inconsistent)
+            }
+        }
+        // A request is the coordinator's to read, a reply the client's.
+        XCTAssertThrowsError(try codec.decodeCoordinatorMessage(codec.encode(WorkerMessage.statusRequest, header: header)))
+        XCTAssertThrowsError(try codec.decodeWorkerMessage(codec.encode(CoordinatorMessage.status(status), header: header)))
+    }
+
     func testEveryCoordinatorMessageRoundTrips() throws {
         let messages: [CoordinatorMessage] = [
             .welcome(Welcome(configHash: config.hash, config: config, heartbeat: .milliseconds(1500), liveness: 4)),
@@ -58,6 +89,10 @@ final class WireCodecTests: XCTestCase {
                                                        budget: 3, isRoot: false, rowsBeneath: 32, sampleRows: 2)))),
             .cancel(leaseID: 8),
             .shutdown(reason: "done", status: 65),
+            .status(status),
+            .status(RunStatus(runID: "", state: .finished, level: 0, levels: 1, levelTasksDone: 1, levelTasksTotal: 1, levelRowsDone: 9,
+                              chunkRowsDone: 9, totalRows: 9, tasksDone: 1, tasksTotal: 1, tasksRunning: 0, elapsedSeconds: 0,
+                              levelSeconds: 0, rowsPerSecond: 0, etaSeconds: nil, workersAlive: 0)),
         ]
         for m in messages {
             let (h, back) = try codec.decodeCoordinatorMessage(codec.encode(m, header: header))
@@ -77,6 +112,7 @@ final class WireCodecTests: XCTestCase {
             .release(leases: [9], reason: "stopping"),
             .failure(TaskFailure(leaseID: 3, node: .init(level: 0, index: 4), code: .nonfinite, message: "NaN",
                                  path: "/data/a.npy", row: 17, byteOffset: 1024)),
+            .statusRequest,
         ]
         for m in messages {
             let (h, back) = try codec.decodeWorkerMessage(codec.encode(m, header: header))

@@ -156,6 +156,22 @@ public nonisolated struct Winnow_V1_Envelope: @unchecked Sendable {
     set {_uniqueStorage()._body = .error(newValue)}
   }
 
+  public var statusRequest: Winnow_V1_StatusRequest {
+    get {
+      if case .statusRequest(let v)? = _storage._body {return v}
+      return Winnow_V1_StatusRequest()
+    }
+    set {_uniqueStorage()._body = .statusRequest(newValue)}
+  }
+
+  public var statusReply: Winnow_V1_StatusReply {
+    get {
+      if case .statusReply(let v)? = _storage._body {return v}
+      return Winnow_V1_StatusReply()
+    }
+    set {_uniqueStorage()._body = .statusReply(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -170,6 +186,8 @@ public nonisolated struct Winnow_V1_Envelope: @unchecked Sendable {
     case cancel(Winnow_V1_Cancel)
     case shutdown(Winnow_V1_Shutdown)
     case error(Winnow_V1_Error)
+    case statusRequest(Winnow_V1_StatusRequest)
+    case statusReply(Winnow_V1_StatusReply)
 
   }
 
@@ -184,7 +202,7 @@ fileprivate nonisolated let _protobuf_package = "winnow.v1"
 
 nonisolated extension Winnow_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Envelope"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}magic\0\u{3}protocol_version\0\u{3}run_id\0\u{1}epoch\0\u{1}sender\0\u{1}sequence\0\u{2}\u{4}hello\0\u{1}welcome\0\u{1}reject\0\u{1}heartbeat\0\u{1}lease\0\u{3}chunk_result\0\u{3}merge_result\0\u{1}release\0\u{1}cancel\0\u{1}shutdown\0\u{1}error\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}magic\0\u{3}protocol_version\0\u{3}run_id\0\u{1}epoch\0\u{1}sender\0\u{1}sequence\0\u{2}\u{4}hello\0\u{1}welcome\0\u{1}reject\0\u{1}heartbeat\0\u{1}lease\0\u{3}chunk_result\0\u{3}merge_result\0\u{1}release\0\u{1}cancel\0\u{1}shutdown\0\u{1}error\0\u{3}status_request\0\u{3}status_reply\0")
 
   fileprivate class _StorageClass {
     var _magic: UInt32 = 0
@@ -378,6 +396,32 @@ nonisolated extension Winnow_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._
             _storage._body = .error(v)
           }
         }()
+        case 21: try {
+          var v: Winnow_V1_StatusRequest?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .statusRequest(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .statusRequest(v)
+          }
+        }()
+        case 22: try {
+          var v: Winnow_V1_StatusReply?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .statusReply(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .statusReply(v)
+          }
+        }()
         default: break
         }
       }
@@ -452,6 +496,14 @@ nonisolated extension Winnow_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._
       case .error?: try {
         guard case .error(let v)? = _storage._body else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+      }()
+      case .statusRequest?: try {
+        guard case .statusRequest(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 21)
+      }()
+      case .statusReply?: try {
+        guard case .statusReply(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 22)
       }()
       case nil: break
       }
