@@ -13,10 +13,23 @@ public enum Evaluation {
         scan(targets: targets, selected: selected, selectedRows: selectedRows, objective: objective).1
     }
 
+    /// How many rows each pick stands for: every candidate's weight (1 when nil) goes to the pick it is
+    /// most similar to (by `objective`'s measure; ties: smaller row). For objectives whose greedy does
+    /// not track coverage itself.
+    public static func shares(of selection: [Int], among candidates: VectorBlock, rows: [Int64], weights: [Double]?,
+                              objective: Objective = .facilityLocation(.shiftedCosine)) -> [Double] {
+        guard !selection.isEmpty else { return [] }
+        let owner = nearest(targets: candidates, selected: candidates.gather(selection),
+                            selectedRows: selection.map { rows[$0] }, objective: objective)
+        var totals = [Double](repeating: 0, count: selection.count)
+        for (i, s) in owner.enumerated() { totals[s] += weights?[i] ?? 1 }
+        return totals
+    }
+
     private static func scan(targets: VectorBlock, selected: VectorBlock, selectedRows: [Int64]?, objective: Objective) -> ([Float], [Int]) {
         let nt = targets.rows
         let maximise: Bool
-        if case .facilityLocation = objective { maximise = true } else { maximise = false }
+        if case .kCenter = objective { maximise = false } else { maximise = true }
         var best = [Float](repeating: maximise ? -.infinity : .infinity, count: nt)
         var arg = [Int](repeating: -1, count: nt)
         guard selected.rows > 0 else { return (best, arg) }
@@ -44,11 +57,14 @@ public enum Evaluation {
         return (best, arg)
     }
 
-    /// Facility location `Σ_i w_i max_s sim(i, s)`, or the k-center covering radius `max_i min_s dist(i, s)`.
+    /// Facility location `Σ_i w_i max_s sim(i, s)`, the k-center covering radius `max_i min_s dist(i, s)`,
+    /// or log-det's `log det(L_S)` (of the selected rows alone). A random selection is scored by
+    /// facility location with the shifted cosine, the representativeness any baseline is compared on.
     public static func objective(targets: VectorBlock, selected: VectorBlock, objective: Objective, weights: [Double]? = nil) -> Double {
+        if case .logDeterminant(let ridge) = objective { return LogDeterminant.value(of: selected, ridge: ridge) }
         let values = best(targets: targets, selected: selected, objective: objective)
         switch objective {
-        case .facilityLocation:
+        case .facilityLocation, .random, .logDeterminant:
             var total = 0.0
             for (i, v) in values.enumerated() { total += (weights?[i] ?? 1) * Double(max(0, v)) }
             return total

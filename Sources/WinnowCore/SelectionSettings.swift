@@ -28,6 +28,11 @@ public struct SelectionSettings: Sendable, Equatable {
         /// 11 rows per pick 0.84 against 0.83; BENCHMARKS.md § Issue 10). Not a flag: a property of the method.
         public static let mergeSampleRowsPerPick = 8.0
         public static let stochasticEpsilon = 0.01
+        /// Log-det's kernel is `cos + ridge · I` over unit rows. The ridge keeps every `L_S` positive
+        /// definite, so budgets beyond d (the cosine kernel's rank) can be filled. With 0.1 a row
+        /// orthogonal to the picks gains log 1.1 and an exact duplicate of one log(0.21 / 1.1) ≈ −1.65:
+        /// duplicates are shunned; a larger ridge tolerates them more (with 1: log 2 against log 1.5).
+        public static let logDetRidge = 0.1
     }
 
     public var objective: Objective = Default.objective
@@ -86,6 +91,9 @@ public struct SelectionSettings: Sendable, Equatable {
         if case .kCenter(let m) = objective, m != .euclidean && m != .cosineDistance {
             out.append("k-center needs a distance (euclidean or cosine)")
         }
+        if case .logDeterminant(let r) = objective, !(r > 0) || !r.isFinite {
+            out.append("--logdet-ridge must be positive (got \(r))")
+        }
         return out
     }
 }
@@ -94,17 +102,26 @@ public struct SelectionSettings: Sendable, Equatable {
 public enum Objective: Sendable, Equatable, Hashable {
     case facilityLocation(Measure)
     case kCenter(Measure)
+    /// `log det(cos + ridge · I)` of the selection: diversity (DPP MAP).
+    case logDeterminant(ridge: Double)
+    /// A seeded random choice: the baseline (`RandomKeys`).
+    case random
 
     public var name: String {
         switch self {
         case .facilityLocation: "facility-location"
         case .kCenter: "k-center"
+        case .logDeterminant: "log-det"
+        case .random: "random"
         }
     }
 
+    /// How rows are compared: the objective's own measure, and the cosine for log-det and random
+    /// (whose picks are reported with the rows most similar to them).
     public var measure: Measure {
         switch self {
         case .facilityLocation(let m), .kCenter(let m): m
+        case .logDeterminant, .random: .shiftedCosine
         }
     }
 }

@@ -85,10 +85,13 @@ public enum SelectionTasks {
         settings: SelectionSettings, candidates: VectorBlock, rows: [Int64], weights: [Double]?,
         budget: Int, random: inout SeededRandom, targets: VectorBlock? = nil, progress: ProgressMeter? = nil
     ) -> GreedySelection {
-        let kernel = targets.map { PairwiseKernel(measure: settings.objective.measure, targets: $0, candidates: candidates) }
-            ?? PairwiseKernel(measure: settings.objective.measure, targets: candidates)
+        func kernel() -> PairwiseKernel {
+            targets.map { PairwiseKernel(measure: settings.objective.measure, targets: $0, candidates: candidates) }
+                ?? PairwiseKernel(measure: settings.objective.measure, targets: candidates)
+        }
         switch settings.objective {
         case .facilityLocation:
+            let kernel = kernel()
             var objective = MeteredObjective(
                 base: FacilityLocation(kernel: kernel, candidateRows: rows, targetWeights: weights,
                                        denseLimitBytes: settings.tuning.denseLimitBytes),
@@ -96,7 +99,17 @@ public enum SelectionTasks {
             return Greedy.select(&objective, budget: budget, optimizer: settings.optimizer, tuning: settings.tuning, random: &random)
         case .kCenter:
             precondition(targets == nil, "k-center covers its candidates")
-            return KCenter.select(kernel: kernel, rows: rows, budget: budget, represented: weights, progress: progress)
+            return KCenter.select(kernel: kernel(), rows: rows, budget: budget, represented: weights, progress: progress)
+        case .logDeterminant(let ridge):
+            precondition(targets == nil, "log-det selects among its candidates")
+            var objective = MeteredObjective(base: LogDeterminant(candidates: candidates, candidateRows: rows, ridge: ridge, represented: weights),
+                                             meter: progress)
+            return Greedy.select(&objective, budget: budget, optimizer: settings.optimizer, tuning: settings.tuning, random: &random)
+        case .random:
+            precondition(targets == nil, "random selects among its candidates")
+            var objective = MeteredObjective(base: RandomKeys(candidates: candidates, candidateRows: rows, seed: settings.seed, represented: weights),
+                                             meter: progress)
+            return Greedy.select(&objective, budget: budget, optimizer: .lazy, tuning: settings.tuning, random: &random)
         }
     }
 
@@ -104,13 +117,7 @@ public enum SelectionTasks {
         _ weights: [Double], of selection: GreedySelection, settings: SelectionSettings,
         vectors: VectorBlock, rows: [Int64]
     ) -> [Double] {
-        let picked = vectors.gather(selection.picks)
-        let nearest = Evaluation.nearest(targets: vectors, selected: picked,
-                                         selectedRows: selection.picks.map { rows[$0] },
-                                         objective: settings.objective)
-        var totals = [Double](repeating: 0, count: selection.picks.count)
-        for (i, s) in nearest.enumerated() { totals[s] += weights[i] }
-        return totals
+        Evaluation.shares(of: selection.picks, among: vectors, rows: rows, weights: weights, objective: settings.objective)
     }
 
     private static func coreset(from selection: GreedySelection, rows: [Int64], vectors: VectorBlock, rowsBeneath: Int) -> Coreset {

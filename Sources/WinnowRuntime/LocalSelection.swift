@@ -154,12 +154,10 @@ public enum LocalSelection {
     }
 
     /// The objective on the whole pool (or a seeded sample of it), beside a seeded random subset.
-    static func evaluate(pool: Pool, selection: Coreset, sample: Int, skipped: Set<Int64>, settings: SelectionSettings) -> EvaluationResult {
+    /// Log-det's value belongs to the selected rows alone (`on: "selection"`); it is computed up to
+    /// `Default.logDetEvaluationLimit` rows (a Cholesky of k × k), else not at all (nil).
+    static func evaluate(pool: Pool, selection: Coreset, sample: Int, skipped: Set<Int64>, settings: SelectionSettings) -> EvaluationResult? {
         let n = pool.totalRows
-        let whole = sample <= 0 || n <= sample
-        var evalRandom = SeededRandom(seed: settings.seed, stream: .evaluation)
-        let rows = (whole ? Array(0 ..< n) : evalRandom.sample(sample, of: n)).filter { !skipped.contains(Int64($0)) }
-        let targets = pool.read(rows: rows)
         var baseRandom = SeededRandom(seed: settings.seed, stream: .baseline)
         let randomRows: [Int]
         if skipped.isEmpty {
@@ -168,8 +166,23 @@ public enum LocalSelection {
             let eligible = (0 ..< n).filter { !skipped.contains(Int64($0)) }
             randomRows = baseRandom.sample(selection.count, of: eligible.count).map { eligible[$0] }
         }
+        if case .logDeterminant(let ridge) = settings.objective {
+            guard selection.count <= Default.logDetEvaluationLimit else { return nil }
+            return EvaluationResult(on: "selection", rows: selection.count,
+                                    objective: LogDeterminant.value(of: selection.vectors, ridge: ridge),
+                                    randomObjective: LogDeterminant.value(of: pool.read(rows: randomRows), ridge: ridge))
+        }
+        let whole = sample <= 0 || n <= sample
+        var evalRandom = SeededRandom(seed: settings.seed, stream: .evaluation)
+        let rows = (whole ? Array(0 ..< n) : evalRandom.sample(sample, of: n)).filter { !skipped.contains(Int64($0)) }
+        let targets = pool.read(rows: rows)
         let objective = Evaluation.objective(targets: targets, selected: selection.vectors, objective: settings.objective)
         let randomObjective = Evaluation.objective(targets: targets, selected: pool.read(rows: randomRows), objective: settings.objective)
         return EvaluationResult(on: whole ? "pool" : "sample", rows: rows.count, objective: objective, randomObjective: randomObjective)
+    }
+
+    public enum Default {
+        /// Log-det is evaluated (a k × k Cholesky, twice) for selections up to this size.
+        public static let logDetEvaluationLimit = 4096
     }
 }

@@ -4,12 +4,13 @@ import WinnowCore
 /// `report.json` → `quality`: how good the selection is on the evaluation rows, beside a seeded
 /// uniform random subset of the same size on the same rows and, when known, the exact greedy.
 public struct QualityReport: Codable, Sendable {
-    /// "pool" or "sample" (`--eval-sample`).
+    /// "pool" or "sample" (`--eval-sample`); "selection" for log-det, whose value is the selected rows' own.
     public var on: String
     public var rows: Int
     public var objective: Double
     public var randomObjective: Double
-    /// objective / random objective.
+    /// objective / random objective; for log-det `e^(objective − random)`, how many times the random
+    /// subset's volume `det(L)` the selection spans.
     public var vsRandom: Double
     /// The exact greedy's objective on the same rows: this run's own with `--exact`, else
     /// `--reference-objective`.
@@ -24,7 +25,8 @@ public struct QualityReport: Codable, Sendable {
         rows = e.rows
         objective = e.objective
         randomObjective = e.randomObjective
-        vsRandom = e.randomObjective != 0 ? e.objective / e.randomObjective : 0
+        vsRandom = e.on == "selection" ? exp(e.objective - e.randomObjective)
+            : e.randomObjective != 0 ? e.objective / e.randomObjective : 0
         referenceObjective = reference
         ratioToReference = reference.flatMap { $0 != 0 ? e.objective / $0 : nil }
         gapClosed = reference.flatMap { GapClosed.of(objective: e.objective, random: e.randomObjective, reference: $0) }
@@ -32,8 +34,10 @@ public struct QualityReport: Codable, Sendable {
 
     /// One line for the end of a run.
     public var summary: String {
-        var line = String(format: "quality on %d %@ rows: objective %.7g, random subset %.7g (×%.4f)",
-                          rows, on, objective, randomObjective, vsRandom)
+        var line = on == "selection"
+            ? String(format: "quality: log det %.7g, random subset %.7g (volume ×%.4g)", objective, randomObjective, vsRandom)
+            : String(format: "quality on %d %@ rows: objective %.7g, random subset %.7g (×%.4f)",
+                     rows, on, objective, randomObjective, vsRandom)
         if let r = referenceObjective, let q = ratioToReference {
             line += String(format: ", exact %.7g (ratio %.5f", r, q)
             line += gapClosed.map { String(format: ", gap closed %.3f)", $0) } ?? ")"

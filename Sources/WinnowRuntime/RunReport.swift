@@ -25,6 +25,8 @@ public struct RunReport: Codable, Sendable {
         public var exact: Bool
         public var evalSample: Int?
         public var mergeSample: Int
+        /// Log-det's ridge (absent for the other objectives).
+        public var logdetRidge: Double?
     }
 
     public struct Input: Codable, Sendable {

@@ -10,6 +10,13 @@ extension SelectionSettings {
         case .kCenter(let m):
             w.objective = .kCenter
             w.measure = m.wire
+        case .logDeterminant(let ridge):
+            w.objective = .logDet
+            w.measure = objective.measure.wire
+            w.logdetRidge = ridge
+        case .random:
+            w.objective = .random
+            w.measure = objective.measure.wire
         }
         if case .rbf(let g) = objective.measure { w.rbfGamma = g }
         switch optimizer {
@@ -48,6 +55,8 @@ extension SelectionSettings {
         switch w.objective {
         case .facilityLocation: objective = .facilityLocation(measure)
         case .kCenter: objective = .kCenter(measure)
+        case .logDet: objective = .logDeterminant(ridge: w.logdetRidge)
+        case .random: objective = .random
         default: throw WireError(.inconsistent, "settings: unknown objective \(w.objective.rawValue)")
         }
         switch w.optimizer {

@@ -11,6 +11,8 @@ struct SelectionOptions: ParsableArguments {
     enum ObjectiveName: String, ExpressibleByArgument, CaseIterable {
         case facilityLocation = "facility-location"
         case kCenter = "k-center"
+        case logDet = "log-det"
+        case random
     }
 
     enum SimilarityName: String, ExpressibleByArgument, CaseIterable {
@@ -44,6 +46,9 @@ struct SelectionOptions: ParsableArguments {
 
     @Option(help: "k-center distance.")
     var distance: DistanceName = .euclidean
+
+    @Option(help: "Log-det kernel: cos + ridge · I (larger tolerates near-duplicates more).")
+    var logdetRidge: Double = SelectionSettings.Default.logDetRidge
 
     @Option(help: "Greedy optimizer.")
     var optimizer: OptimizerName = .lazy
@@ -116,6 +121,10 @@ struct SelectionOptions: ParsableArguments {
             }
         case .kCenter:
             s.objective = .kCenter(distance == .euclidean ? .euclidean : .cosineDistance)
+        case .logDet:
+            s.objective = .logDeterminant(ridge: logdetRidge)
+        case .random:
+            s.objective = .random
         }
         switch optimizer {
         case .lazy: s.optimizer = .lazy

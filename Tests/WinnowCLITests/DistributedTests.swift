@@ -243,6 +243,40 @@ final class DistributedTests: XCTestCase {
         XCTAssertTrue(log.contains("task made no progress"), log)
     }
 
+    /// Log-det and the random baseline: the same selection in one process and on 2 or 3 workers, and a
+    /// report that says what ran and how it compares with a random subset.
+    func testLogDetAndRandomAreIdenticalAcrossWorkerCounts() throws {
+        let dir = TemporaryDirectory()
+        try makePool(dir, rows: 200_000)
+        for objective in ["log-det", "random"] {
+            var digests: Set<Data> = []
+            for workers in [0, 2, 3] {
+                let out = dir.file("\(objective)-\(workers)")
+                let r = try CLI.run(["select", "--input", dir.file("pool/pool-*.npy"), "--objective", objective, "--budget", "300",
+                                     "--chunk-rows", "4096", "--eval-sample", "20000", "--workers", "\(workers)", "--quiet", "--out", out])
+                XCTAssertEqual(r.status, 0, r.stderr)
+                digests.insert(Outputs.bytes(out + "/selection.npy"))
+                let rep = try report(out + "/report.json")
+                let configuration = try XCTUnwrap(rep["configuration"] as? [String: Any])
+                XCTAssertEqual(configuration["objective"] as? String, objective)
+                let quality = try XCTUnwrap(rep["quality"] as? [String: Any])
+                let (f, random) = (try XCTUnwrap(quality["objective"] as? Double), try XCTUnwrap(quality["random_objective"] as? Double))
+                if objective == "log-det" {
+                    XCTAssertEqual(configuration["logdet_ridge"] as? Double, 0.1)
+                    XCTAssertEqual(quality["on"] as? String, "selection")
+                    XCTAssertGreaterThan(f, random, "the picks span more volume than a random subset")
+                    XCTAssertEqual(quality["vs_random"] as? Double ?? 0, exp(f - random), accuracy: 1e-6 * exp(f - random))
+                    XCTAssertTrue(r.stdout.contains("quality: log det "), r.stdout)
+                } else {
+                    XCTAssertNil(configuration["logdet_ridge"])
+                    XCTAssertEqual(quality["on"] as? String, "sample")
+                }
+            }
+            XCTAssertEqual(digests.count, 1, "\(objective): worker counts changed the selection")
+            XCTAssertEqual(Outputs.bytes(dir.file("\(objective)-0/selection.npy")).count, 128 + 300 * 8)
+        }
+    }
+
     func testWorkerForAnotherConfigurationIsRejectedWith69() throws {
         let dir = TemporaryDirectory()
         try makePool(dir)

@@ -36,6 +36,22 @@ final class CoordinatorTests: XCTestCase {
         }
     }
 
+    /// Log-det and the random baseline run the same tree: any worker count gives the direct walk's selection.
+    func testLogDetAndRandomAreIdenticalForWorkerCounts() throws {
+        for objective in [Objective.logDeterminant(ridge: SelectionSettings.Default.logDetRidge), .random] {
+            var settings = Self.settings
+            settings.objective = objective
+            let expected = InMemoryCluster.reference(vectors: Self.vectors, settings: settings)
+            XCTAssertEqual(expected.count, 40)
+            for workers in [1, 2, 3] {
+                var cluster = InMemoryCluster(vectors: Self.vectors, settings: settings, workers: workers, orderSeed: UInt64(workers))
+                cluster.start()
+                cluster.runToEnd()
+                XCTAssertEqual(try XCTUnwrap(cluster.outcome).selection, expected, "\(objective.name), \(workers) workers")
+            }
+        }
+    }
+
     /// Merge nodes that cover a row sample: the samples travel with the results, and neither the
     /// worker count nor a lost worker's retried lease changes the selection or any sample.
     func testRowSampleSelectionIsIdenticalForWorkerCountsAndRetries() throws {

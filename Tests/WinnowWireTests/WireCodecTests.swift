@@ -77,8 +77,13 @@ final class WireCodecTests: XCTestCase {
     }
 
     func testEveryCoordinatorMessageRoundTrips() throws {
+        var logDet = config, random = config
+        logDet.settings.objective = .logDeterminant(ridge: 0.25)
+        random.settings.objective = .random
         let messages: [CoordinatorMessage] = [
             .welcome(Welcome(configHash: config.hash, config: config, heartbeat: .milliseconds(1500), liveness: 4)),
+            .welcome(Welcome(configHash: logDet.hash, config: logDet, heartbeat: .milliseconds(1500), liveness: 4)),
+            .welcome(Welcome(configHash: random.hash, config: random, heartbeat: .milliseconds(1500), liveness: 4)),
             .reject(Rejection(.configHash, "other run")),
             .heartbeat,
             .lease(Lease(id: 3, work: .chunk(ChunkTask(chunk: 4, ranges: [0 ..< 64, 128 ..< 130], budget: 5, isRoot: false,
@@ -128,6 +133,13 @@ final class WireCodecTests: XCTestCase {
         other = config
         other.settings.mergeSample = 8192
         XCTAssertNotEqual(other.hash, config.hash)
+        other = config
+        other.settings.objective = .logDeterminant(ridge: 0.1)
+        var ridge = other
+        ridge.settings.objective = .logDeterminant(ridge: 0.2)
+        var random = other
+        random.settings.objective = .random
+        XCTAssertEqual(Set([config.hash, other.hash, ridge.hash, random.hash]).count, 4)
         XCTAssertEqual(config.hash, config.hash)
         XCTAssertEqual(config.hash.count, 32)
     }

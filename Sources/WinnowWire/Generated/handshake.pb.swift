@@ -282,6 +282,12 @@ public nonisolated struct Winnow_V1_Settings: @unchecked Sendable {
     set {_uniqueStorage()._mergeSample = newValue}
   }
 
+  /// LOG_DET's ridge (> 0); 0 for the other objectives.
+  public var logdetRidge: Double {
+    get {_storage._logdetRidge}
+    set {_uniqueStorage()._logdetRidge = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum Objective: SwiftProtobuf.Enum, Swift.CaseIterable {
@@ -289,6 +295,12 @@ public nonisolated struct Winnow_V1_Settings: @unchecked Sendable {
     case unspecified // = 0
     case facilityLocation // = 1
     case kCenter // = 2
+
+    /// log det(cos + logdet_ridge · I) of the selection (measure: SHIFTED_COSINE).
+    case logDet // = 3
+
+    /// The seeded baseline: rows with the largest keys drawn from (seed, row) (measure: SHIFTED_COSINE).
+    case random // = 4
     case UNRECOGNIZED(Int)
 
     public init() {
@@ -300,6 +312,8 @@ public nonisolated struct Winnow_V1_Settings: @unchecked Sendable {
       case 0: self = .unspecified
       case 1: self = .facilityLocation
       case 2: self = .kCenter
+      case 3: self = .logDet
+      case 4: self = .random
       default: self = .UNRECOGNIZED(rawValue)
       }
     }
@@ -309,6 +323,8 @@ public nonisolated struct Winnow_V1_Settings: @unchecked Sendable {
       case .unspecified: return 0
       case .facilityLocation: return 1
       case .kCenter: return 2
+      case .logDet: return 3
+      case .random: return 4
       case .UNRECOGNIZED(let i): return i
       }
     }
@@ -318,6 +334,8 @@ public nonisolated struct Winnow_V1_Settings: @unchecked Sendable {
       .unspecified,
       .facilityLocation,
       .kCenter,
+      .logDet,
+      .random,
     ]
 
   }
@@ -700,7 +718,7 @@ nonisolated extension Winnow_V1_PoolFile: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Settings"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}objective\0\u{1}measure\0\u{3}rbf_gamma\0\u{1}optimizer\0\u{1}epsilon\0\u{3}lazy_batch\0\u{3}scan_batch\0\u{3}dense_limit_bytes\0\u{1}seed\0\u{1}merge\0\u{1}budget\0\u{3}chunk_rows\0\u{3}block_rows\0\u{1}contiguous\0\u{1}oversample\0\u{3}fan_in\0\u{3}merge_sample\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}objective\0\u{1}measure\0\u{3}rbf_gamma\0\u{1}optimizer\0\u{1}epsilon\0\u{3}lazy_batch\0\u{3}scan_batch\0\u{3}dense_limit_bytes\0\u{1}seed\0\u{1}merge\0\u{1}budget\0\u{3}chunk_rows\0\u{3}block_rows\0\u{1}contiguous\0\u{1}oversample\0\u{3}fan_in\0\u{3}merge_sample\0\u{3}logdet_ridge\0")
 
   fileprivate class _StorageClass {
     var _objective: Winnow_V1_Settings.Objective = .unspecified
@@ -720,6 +738,7 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
     var _oversample: Double = 0
     var _fanIn: UInt32 = 0
     var _mergeSample: UInt32 = 0
+    var _logdetRidge: Double = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -747,6 +766,7 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
       _oversample = source._oversample
       _fanIn = source._fanIn
       _mergeSample = source._mergeSample
+      _logdetRidge = source._logdetRidge
     }
   }
 
@@ -782,6 +802,7 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
         case 15: try { try decoder.decodeSingularDoubleField(value: &_storage._oversample) }()
         case 16: try { try decoder.decodeSingularUInt32Field(value: &_storage._fanIn) }()
         case 17: try { try decoder.decodeSingularUInt32Field(value: &_storage._mergeSample) }()
+        case 18: try { try decoder.decodeSingularDoubleField(value: &_storage._logdetRidge) }()
         default: break
         }
       }
@@ -841,6 +862,9 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
       if _storage._mergeSample != 0 {
         try visitor.visitSingularUInt32Field(value: _storage._mergeSample, fieldNumber: 17)
       }
+      if _storage._logdetRidge.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._logdetRidge, fieldNumber: 18)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -867,6 +891,7 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
         if _storage._oversample != rhs_storage._oversample {return false}
         if _storage._fanIn != rhs_storage._fanIn {return false}
         if _storage._mergeSample != rhs_storage._mergeSample {return false}
+        if _storage._logdetRidge != rhs_storage._logdetRidge {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -877,7 +902,7 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
 }
 
 nonisolated extension Winnow_V1_Settings.Objective: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0OBJECTIVE_UNSPECIFIED\0\u{1}FACILITY_LOCATION\0\u{1}K_CENTER\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0OBJECTIVE_UNSPECIFIED\0\u{1}FACILITY_LOCATION\0\u{1}K_CENTER\0\u{1}LOG_DET\0\u{1}RANDOM\0")
 }
 
 nonisolated extension Winnow_V1_Settings.Measure: SwiftProtobuf._ProtoNameProviding {
