@@ -536,6 +536,7 @@ public struct Coordinator {
             throw InvalidResult(reason: "dimension differs from the pool's \(job.dimension)")
         }
         try validateSample(of: r.coreset, size: task.sampleRows)
+        try validateQuality(of: r.coreset)
         for row in r.coreset.rows + r.skippedRows + (r.coreset.sample?.rows ?? [])
         where !task.ranges.contains(where: { $0.contains(Int(row)) }) {
             throw InvalidResult(reason: "row \(row) is not in chunk \(r.chunk)")
@@ -553,6 +554,15 @@ public struct Coordinator {
         }
     }
 
+    /// A run that weighs quality gets every pick's score (which its merges add to the gains), and
+    /// only such a run.
+    private func validateQuality(of coreset: Coreset) throws(InvalidResult) {
+        let expected = job.settings.qualityWeight != 0 && coreset.count > 0
+        guard (coreset.quality != nil) == expected else {
+            throw InvalidResult(reason: expected ? "the picks' quality scores are missing" : "quality scores nobody asked for")
+        }
+    }
+
     private func validate(_ r: MergeResult) throws(InvalidResult) {
         guard let task = mergeTasks[r.node] else { throw InvalidResult(reason: "\(r.node) is not a merge waiting for a result") }
         guard r.coreset.count <= task.budget else {
@@ -564,6 +574,15 @@ public struct Coordinator {
             throw InvalidResult(reason: "row \(row) was not a candidate of \(r.node)")
         }
         try validateSample(of: r.coreset, size: task.sampleRows)
+        try validateQuality(of: r.coreset)
+        if let quality = r.coreset.quality {
+            // A candidate's score came up with it: a pick must carry the same one.
+            var scores: [Int64: Float] = [:]
+            for child in task.children { for (row, q) in zip(child.rows, child.quality ?? []) { scores[row] = q } }
+            for (row, q) in zip(r.coreset.rows, quality) where scores[row] != q {
+                throw InvalidResult(reason: "row \(row)'s quality score \(q) is not the one it came with")
+            }
+        }
         let sampled = Set(task.children.flatMap { $0.sample?.rows ?? [] })
         for row in r.coreset.sample?.rows ?? [] where !sampled.contains(row) {
             throw InvalidResult(reason: "sample row \(row) was not in the samples of \(r.node)'s children")

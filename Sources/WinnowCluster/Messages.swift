@@ -43,6 +43,8 @@ public struct RunConfig: Sendable, Equatable {
     public var totalRows: Int
     public var settings: SelectionSettings
     public var skipNonfinite: Bool
+    /// The quality column (dtype "<f4", one score per pool row) when the settings weigh quality.
+    public var quality: File?
 
     /// Global row ranges in words a user can act on: each range's file and rows within it.
     public func describe(rows ranges: [Range<Int>]) -> String {
@@ -62,12 +64,13 @@ public struct RunConfig: Sendable, Equatable {
         return parts.joined(separator: "; ")
     }
 
-    public init(files: [File], dimension: Int, totalRows: Int, settings: SelectionSettings, skipNonfinite: Bool) {
+    public init(files: [File], dimension: Int, totalRows: Int, settings: SelectionSettings, skipNonfinite: Bool, quality: File? = nil) {
         self.files = files
         self.dimension = dimension
         self.totalRows = totalRows
         self.settings = settings
         self.skipNonfinite = skipNonfinite
+        self.quality = quality
     }
 }
 

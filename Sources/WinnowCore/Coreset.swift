@@ -10,6 +10,9 @@ public struct Coreset: Sendable, Equatable {
     public var rowsBeneath: Int
     /// With `SelectionSettings.mergeSample`: the rows beneath this node that its parent covers.
     public var sample: RowSample?
+    /// With a quality term (`SelectionSettings.qualityWeight` ≠ 0): each pick's score, so a merge
+    /// needs no side column.
+    public var quality: [Float]?
 
     public init(rows: [Int64], vectors: VectorBlock, gains: [Double], weights: [Double], rowsBeneath: Int,
                 sample: RowSample? = nil) {

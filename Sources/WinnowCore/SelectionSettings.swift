@@ -33,6 +33,9 @@ public struct SelectionSettings: Sendable, Equatable {
         /// orthogonal to the picks gains log 1.1 and an exact duplicate of one log(0.21 / 1.1) ≈ −1.65:
         /// duplicates are shunned; a larger ridge tolerates them more (with 1: log 2 against log 1.5).
         public static let logDetRidge = 0.1
+        /// λ of the quality term `λ · Σ_{s ∈ S} q(s)` added to the objective (`--quality FILE`):
+        /// 0, no quality term, unless asked for.
+        public static let qualityWeight = 0.0
     }
 
     public var objective: Objective = Default.objective
@@ -52,6 +55,9 @@ public struct SelectionSettings: Sendable, Equatable {
     /// `Default.mergeSampleRowsPerPick` rows per pick it may make (`SelectionJob.coversSample`); the
     /// other nodes merge as `merge` says. Tasks hand their parent their share of its sample.
     public var mergeSample: Int = Default.mergeSample
+    /// λ ≠ 0: every candidate's gain gains `λ · q(row)` from the run's quality column (a modular term:
+    /// the objective stays submodular, and its picks carry their scores up the tree).
+    public var qualityWeight: Double = Default.qualityWeight
 
     public init(budget: Int) { self.budget = budget }
 
@@ -90,6 +96,10 @@ public struct SelectionSettings: Sendable, Equatable {
         }
         if case .kCenter(let m) = objective, m != .euclidean && m != .cosineDistance {
             out.append("k-center needs a distance (euclidean or cosine)")
+        }
+        if !qualityWeight.isFinite { out.append("--quality-weight must be a finite number (got \(qualityWeight))") }
+        if qualityWeight != 0, case .kCenter = objective {
+            out.append("k-center has no quality term (a covering radius does not add up per row): drop --quality-weight")
         }
         if case .logDeterminant(let r) = objective, !(r > 0) || !r.isFinite {
             out.append("--logdet-ridge must be positive (got \(r))")

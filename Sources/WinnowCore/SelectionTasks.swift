@@ -10,15 +10,16 @@ public enum SelectionTasks {
     ///   - budget: local budget.
     ///   - chunk: chunk number, which seeds the task's random streams.
     ///   - sampleRows: rows to hand the parent as the chunk's row sample (0: none).
+    ///   - quality: the rows' quality scores, when the settings weigh them (`qualityWeight` ≠ 0).
     ///   - progress: told of every batch of gains evaluated (a worker's heartbeats report it).
     public static func chunk(
         rows: [Int64], vectors: VectorBlock, plannedRows: Int, budget: Int,
-        settings: SelectionSettings, chunk: Int, sampleRows: Int = 0, progress: ProgressMeter? = nil
+        settings: SelectionSettings, chunk: Int, sampleRows: Int = 0, quality: [Float]? = nil, progress: ProgressMeter? = nil
     ) -> Coreset {
         var random = SeededRandom(seed: settings.seed, stream: .task, 0, chunk)
         let selection = greedy(settings: settings, candidates: vectors, rows: rows, weights: nil,
-                               budget: budget, random: &random, progress: progress)
-        var result = coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: plannedRows)
+                               budget: budget, random: &random, quality: quality, progress: progress)
+        var result = coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: plannedRows, quality: quality)
         if sampleRows > 0 {
             // Drawn from the rows the chunk did not pick: every candidate above is a leaf pick, and a
             // candidate that is also a target covers itself perfectly, weighted by rows/sample —
@@ -48,29 +49,32 @@ public enum SelectionTasks {
         let vectors = VectorBlock.concatenate(children.map(\.vectors), dimension: dimension)
         let weights = children.flatMap(\.weights)
         let gains = children.flatMap(\.gains)
+        let quality = settings.qualityWeight != 0 ? children.flatMap { $0.quality ?? [] } : nil
+        precondition(quality.map { $0.count == rows.count } ?? true, "merge \(node): a child came without its picks' quality scores")
         let beneath = children.reduce(0) { $0 + $1.rowsBeneath }
         let covered = children.allSatisfy { $0.sample != nil }
             ? RowSample.union(children.compactMap(\.sample), dimension: dimension) : nil
         var result: Coreset
         if !isRoot && rows.count <= budget {
             result = Coreset(rows: rows, vectors: vectors, gains: gains, weights: weights, rowsBeneath: beneath)
+            result.quality = rows.isEmpty ? nil : quality
         } else {
             var random = SeededRandom(seed: settings.seed, stream: .task, node.level, node.index)
             var selection: GreedySelection
             if let covered, covered.count > 0 {
                 precondition(covered.carriesVectors, "merge \(node): the children's sample rows were not read from the pool")
                 selection = greedy(settings: settings, candidates: vectors, rows: rows, weights: covered.weights,
-                                   budget: budget, random: &random, targets: covered.vectors, progress: progress)
+                                   budget: budget, random: &random, targets: covered.vectors, quality: quality, progress: progress)
             } else {
                 selection = greedy(settings: settings, candidates: vectors, rows: rows,
                                    weights: settings.merge == .weighted ? weights : nil,
-                                   budget: budget, random: &random, progress: progress)
+                                   budget: budget, random: &random, quality: quality, progress: progress)
                 if settings.merge == .unweighted {
                     // Report what each pick represents in pool rows even when the greedy ignored it.
                     selection.weights = reassign(weights, of: selection, settings: settings, vectors: vectors, rows: rows)
                 }
             }
-            result = coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: beneath)
+            result = coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: beneath, quality: quality)
         }
         if let covered, sampleRows > 0 {
             var sampling = SeededRandom(seed: settings.seed, stream: .rowSample, node.level, node.index)
@@ -80,36 +84,38 @@ public enum SelectionTasks {
     }
 
     /// One greedy run over a candidate set. Its targets are the candidates themselves unless
-    /// `targets` are given (facility location only); `weights` are the targets'.
+    /// `targets` are given (facility location only); `weights` are the targets'. With a quality term,
+    /// `quality` holds the candidates' scores and each gain gains `qualityWeight × score`.
     public static func greedy(
         settings: SelectionSettings, candidates: VectorBlock, rows: [Int64], weights: [Double]?,
-        budget: Int, random: inout SeededRandom, targets: VectorBlock? = nil, progress: ProgressMeter? = nil
+        budget: Int, random: inout SeededRandom, targets: VectorBlock? = nil, quality: [Float]? = nil,
+        progress: ProgressMeter? = nil
     ) -> GreedySelection {
+        let bonus: [Double]? = settings.qualityWeight == 0 ? nil : {
+            guard let quality else { preconditionFailure("a quality term without the candidates' scores") }
+            return quality.map { settings.qualityWeight * Double($0) }
+        }()
+        func run<O: GreedyObjective>(_ base: O, optimizer: Optimizer = settings.optimizer) -> GreedySelection {
+            var objective = MeteredObjective(base: QualityTerm(base: base, bonus: bonus), meter: progress)
+            return Greedy.select(&objective, budget: budget, optimizer: optimizer, tuning: settings.tuning, random: &random)
+        }
         func kernel() -> PairwiseKernel {
             targets.map { PairwiseKernel(measure: settings.objective.measure, targets: $0, candidates: candidates) }
                 ?? PairwiseKernel(measure: settings.objective.measure, targets: candidates)
         }
         switch settings.objective {
         case .facilityLocation:
-            let kernel = kernel()
-            var objective = MeteredObjective(
-                base: FacilityLocation(kernel: kernel, candidateRows: rows, targetWeights: weights,
-                                       denseLimitBytes: settings.tuning.denseLimitBytes),
-                meter: progress)
-            return Greedy.select(&objective, budget: budget, optimizer: settings.optimizer, tuning: settings.tuning, random: &random)
+            return run(FacilityLocation(kernel: kernel(), candidateRows: rows, targetWeights: weights,
+                                        denseLimitBytes: settings.tuning.denseLimitBytes))
         case .kCenter:
             precondition(targets == nil, "k-center covers its candidates")
             return KCenter.select(kernel: kernel(), rows: rows, budget: budget, represented: weights, progress: progress)
         case .logDeterminant(let ridge):
             precondition(targets == nil, "log-det selects among its candidates")
-            var objective = MeteredObjective(base: LogDeterminant(candidates: candidates, candidateRows: rows, ridge: ridge, represented: weights),
-                                             meter: progress)
-            return Greedy.select(&objective, budget: budget, optimizer: settings.optimizer, tuning: settings.tuning, random: &random)
+            return run(LogDeterminant(candidates: candidates, candidateRows: rows, ridge: ridge, represented: weights))
         case .random:
             precondition(targets == nil, "random selects among its candidates")
-            var objective = MeteredObjective(base: RandomKeys(candidates: candidates, candidateRows: rows, seed: settings.seed, represented: weights),
-                                             meter: progress)
-            return Greedy.select(&objective, budget: budget, optimizer: .lazy, tuning: settings.tuning, random: &random)
+            return run(RandomKeys(candidates: candidates, candidateRows: rows, seed: settings.seed, represented: weights), optimizer: .lazy)
         }
     }
 
@@ -120,8 +126,12 @@ public enum SelectionTasks {
         Evaluation.shares(of: selection.picks, among: vectors, rows: rows, weights: weights, objective: settings.objective)
     }
 
-    private static func coreset(from selection: GreedySelection, rows: [Int64], vectors: VectorBlock, rowsBeneath: Int) -> Coreset {
-        Coreset(rows: selection.picks.map { rows[$0] }, vectors: vectors.gather(selection.picks),
-                gains: selection.gains, weights: selection.weights, rowsBeneath: rowsBeneath)
+    private static func coreset(from selection: GreedySelection, rows: [Int64], vectors: VectorBlock, rowsBeneath: Int,
+                                quality: [Float]?) -> Coreset {
+        var result = Coreset(rows: selection.picks.map { rows[$0] }, vectors: vectors.gather(selection.picks),
+                             gains: selection.gains, weights: selection.weights, rowsBeneath: rowsBeneath)
+        // No picks, no scores: nil, as the wire carries it.
+        result.quality = selection.picks.isEmpty ? nil : quality.map { q in selection.picks.map { q[$0] } }
+        return result
     }
 }

@@ -43,7 +43,7 @@ public struct SideColumns: Sendable {
         return file.map.integers(at: file.header.dataOffset, count: rows, elementSize: file.header.dtype.size)
     }
 
-    private static func column(_ path: String, rows: Int, what: String, allowed: [NpyHeader.DType]) throws(InputError) -> NpyFile {
+    static func column(_ path: String, rows: Int, what: String, allowed: [NpyHeader.DType]) throws(InputError) -> NpyFile {
         let file = try NpyFile.open(path)
         let h = file.header
         guard allowed.contains(h.dtype) else {

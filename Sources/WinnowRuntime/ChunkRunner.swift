@@ -11,8 +11,9 @@ public enum ChunkRunner {
         public var skipped: [Int64]
     }
 
-    public static func run(_ task: ChunkTask, pool: Pool, settings: SelectionSettings, skipNonfinite: Bool,
-                           progress: ProgressMeter? = nil) throws(InputError) -> Output {
+    /// - Parameter quality: the run's quality column, read for the chunk's rows when the settings weigh it.
+    public static func run(_ task: ChunkTask, pool: Pool, quality: QualityColumn? = nil, settings: SelectionSettings,
+                           skipNonfinite: Bool, progress: ProgressMeter? = nil) throws(InputError) -> Output {
         var rows = task.rows
         var vectors = pool.read(task.ranges)
         progress?.add(rows.count)
@@ -25,10 +26,16 @@ public enum ChunkRunner {
             rows = keep.map { rows[$0] }
             vectors = vectors.gather(keep)
         }
+        var scores: [Float]?
+        if settings.qualityWeight != 0 {
+            guard let quality else { preconditionFailure("a quality weight without a quality column") }
+            scores = try quality.values(of: rows)
+        }
         let coreset = rows.isEmpty
             ? Coreset.empty(dimension: pool.dimension, rowsBeneath: task.plannedRows)
             : SelectionTasks.chunk(rows: rows, vectors: vectors, plannedRows: task.plannedRows, budget: task.budget,
-                                   settings: settings, chunk: task.chunk, sampleRows: task.sampleRows, progress: progress)
+                                   settings: settings, chunk: task.chunk, sampleRows: task.sampleRows, quality: scores,
+                                   progress: progress)
         return Output(coreset: coreset, statistics: statistics, skipped: bad)
     }
 }

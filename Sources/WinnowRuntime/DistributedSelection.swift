@@ -41,7 +41,8 @@ public enum DistributedSelection {
             lap("statistics")
         }
         let settings = job.settings
-        let config = RunConfig(pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip)
+        let config = RunConfig(pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip,
+                               quality: try options.qualityColumn(rows: pool.totalRows))
         let files = JournalFiles(path: journal)
         try files.prepare()
         let server: CoordinatorServer

@@ -89,7 +89,9 @@ public enum LocalSelection {
         var progress = LevelProgress(levelSizes: job.tree.levelSizes, totalRows: n)
         let start = clock.now
         // The run id a coordinator would give the same configuration.
-        let runID = RunConfig(pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip).hash.prefix(8).hexString
+        let quality = try options.qualityColumn(rows: n)
+        let runID = RunConfig(pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip, quality: quality)
+            .hash.prefix(8).hexString
         func status(_ state: RunStatus.State = .running) -> RunStatus {
             var s = progress.status(runID: runID, state: state, now: clock.now - start, tasksRunning: 0, workersAlive: 0)
             s.inProcess = true
@@ -99,7 +101,7 @@ public enum LocalSelection {
             let output: ChunkRunner.Output
             progress.began(level: 0, at: clock.now - start)
             do {
-                output = try ChunkRunner.run(job.chunkTask(c), pool: pool, settings: settings,
+                output = try ChunkRunner.run(job.chunkTask(c), pool: pool, quality: quality, settings: settings,
                                              skipNonfinite: options.nonfinite == .skip)
             } catch {
                 monitor?.finish(status(.failed))

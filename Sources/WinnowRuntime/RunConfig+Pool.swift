@@ -4,9 +4,25 @@ import WinnowIO
 
 extension RunConfig {
     /// The configuration a coordinator sends: the pool's files as it sees them, and the settings.
-    public init(pool: Pool, settings: SelectionSettings, skipNonfinite: Bool) {
+    public init(pool: Pool, settings: SelectionSettings, skipNonfinite: Bool, quality: QualityColumn? = nil) {
         self.init(files: pool.files.map { File(path: $0.path, rows: $0.rows, bytes: $0.npy.fileSize, dtype: $0.dtype.rawValue) },
-                  dimension: pool.dimension, totalRows: pool.totalRows, settings: settings, skipNonfinite: skipNonfinite)
+                  dimension: pool.dimension, totalRows: pool.totalRows, settings: settings, skipNonfinite: skipNonfinite,
+                  quality: quality.map { File(path: $0.path, rows: $0.rows, bytes: $0.npy.fileSize, dtype: $0.npy.header.dtype.rawValue) })
+    }
+
+    /// The quality column on this host, when the run weighs quality; the same checks as the pool's.
+    public func openQuality() throws(RunFailure) -> QualityColumn? {
+        guard let quality else { return nil }
+        let column: QualityColumn
+        do {
+            column = try QualityColumn.open(quality.path, rows: totalRows)
+        } catch {
+            throw RunFailure(status: 69, "cannot open the run's quality column here: \(error)")
+        }
+        guard column.npy.fileSize == quality.bytes else {
+            throw RunFailure(status: 69, "\(quality.path) differs here (\(column.npy.fileSize) bytes) from the coordinator's (\(quality.bytes) bytes)")
+        }
+        return column
     }
 
     /// Opens the pool on this host and checks it is the one the coordinator planned: same files,

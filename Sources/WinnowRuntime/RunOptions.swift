@@ -1,4 +1,5 @@
 import WinnowCore
+import WinnowIO
 
 /// What to do with rows holding NaN or Inf.
 public enum NonfinitePolicy: String, Sendable, CaseIterable {
@@ -37,6 +38,14 @@ public struct RunOptions: Sendable {
     public var referenceObjective: Double?
     /// With `.rbf`, derive γ = 1 / (2 · total variance) from a statistics pass first.
     public var rbfGammaFromData = false
+    /// `--quality`: the quality column the selection reads when `settings.qualityWeight` ≠ 0.
+    public var qualityPath: String?
+
+    /// The quality column, opened and checked against the pool, when the settings weigh quality.
+    public func qualityColumn(rows: Int) throws(InputError) -> QualityColumn? {
+        guard settings.qualityWeight != 0, let qualityPath else { return nil }
+        return try QualityColumn.open(qualityPath, rows: rows)
+    }
 
     public init(settings: SelectionSettings) { self.settings = settings }
 }

@@ -41,6 +41,7 @@ public final class WorkerProcess {
     private var codec: WireCodec
     private var session: WorkerSession
     private var pool: Pool?
+    private var quality: QualityColumn?
     private var runID = ""
     private var epoch: UInt64 = 0
     private var sequence: UInt64 = 0
@@ -152,6 +153,7 @@ public final class WorkerProcess {
             case .prepare(let config):
                 do {
                     pool = try config.openPool()
+                    quality = try config.openQuality()
                     codec.dimension = config.dimension
                     log.info("worker joined the run", metadata: ["rows": "\(config.totalRows)", "d": "\(config.dimension)"])
                 } catch {
@@ -175,6 +177,7 @@ public final class WorkerProcess {
         guard let pool, let settings = session.welcome?.config.settings,
               let skip = session.welcome?.config.skipNonfinite else { return }
         let throttle = options.throttle
+        let quality = quality
         let inbox = inbox
         let meter = ProgressMeter()
         meters[lease.id] = meter
@@ -184,7 +187,7 @@ public final class WorkerProcess {
             while stall { Thread.sleep(forTimeInterval: 3600) }
             let clock = ContinuousClock()
             let t0 = clock.now
-            var message = WorkerTask.run(lease, pool: pool, settings: settings, skipNonfinite: skip, progress: meter)
+            var message = WorkerTask.run(lease, pool: pool, quality: quality, settings: settings, skipNonfinite: skip, progress: meter)
             var busy = (clock.now - t0).seconds
             if throttle > 1 {
                 Thread.sleep(forTimeInterval: busy * (throttle - 1))
@@ -220,7 +223,8 @@ private final class Inbox: Sendable {
 
 /// One leased task, run: a chunk against the pool, or a merge on the candidates the lease carries.
 enum WorkerTask {
-    static func run(_ lease: Lease, pool: Pool, settings: SelectionSettings, skipNonfinite: Bool, progress: ProgressMeter) -> WorkerMessage {
+    static func run(_ lease: Lease, pool: Pool, quality: QualityColumn?, settings: SelectionSettings, skipNonfinite: Bool,
+                    progress: ProgressMeter) -> WorkerMessage {
         switch lease.work {
         case .chunk(let task):
             guard task.ranges.last.map({ $0.upperBound <= pool.totalRows }) ?? false, task.budget >= 1 else {
@@ -228,7 +232,8 @@ enum WorkerTask {
                                             message: "chunk \(task.chunk) names rows beyond the pool's \(pool.totalRows)"))
             }
             do {
-                let out = try ChunkRunner.run(task, pool: pool, settings: settings, skipNonfinite: skipNonfinite, progress: progress)
+                let out = try ChunkRunner.run(task, pool: pool, quality: quality, settings: settings, skipNonfinite: skipNonfinite,
+                                              progress: progress)
                 return .chunkResult(ChunkResult(leaseID: lease.id, chunk: task.chunk, coreset: out.coreset,
                                                 statistics: out.statistics, skippedRows: out.skipped, busySeconds: 0))
             } catch {

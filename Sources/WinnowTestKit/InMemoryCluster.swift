@@ -38,9 +38,13 @@ public struct InMemoryCluster {
     private var random: SeededRandom
     private let header: MessageHeader
 
+    /// The pool's quality column, for runs that weigh quality.
+    public let quality: [Float]?
+
     public init(vectors: VectorBlock, settings: SelectionSettings, workers: Int, slots: Int = 1, orderSeed: UInt64,
-                cluster: ClusterSettings = ClusterSettings()) {
+                cluster: ClusterSettings = ClusterSettings(), quality: [Float]? = nil) {
         self.vectors = vectors
+        self.quality = quality
         let job = SelectionJob(totalRows: vectors.rows, dimension: vectors.dimension, settings: settings)
         let config = RunConfig(files: [.init(path: "memory", rows: vectors.rows, bytes: 0, dtype: "<f4")],
                                dimension: vectors.dimension, totalRows: vectors.rows, settings: settings, skipNonfinite: false)
@@ -94,7 +98,7 @@ public struct InMemoryCluster {
         guard !workers[running[pick].0].stalled else { return true }
         let (i, lease) = running.remove(at: pick)
         guard !workers[i].silent, workers[i].exitStatus == nil else { return true }
-        apply(workers[i].session.finished(lease.id, result: Self.execute(lease, vectors: vectors, settings: coordinator.job.settings), now: now), worker: i)
+        apply(workers[i].session.finished(lease.id, result: Self.execute(lease, vectors: vectors, settings: coordinator.job.settings, quality: quality), now: now), worker: i)
         return true
     }
 
@@ -163,13 +167,14 @@ public struct InMemoryCluster {
     }
 
     /// What a worker computes for a lease, on the in-memory pool.
-    public static func execute(_ lease: Lease, vectors: VectorBlock, settings: SelectionSettings) -> WorkerMessage {
+    public static func execute(_ lease: Lease, vectors: VectorBlock, settings: SelectionSettings, quality: [Float]? = nil) -> WorkerMessage {
         switch lease.work {
         case .chunk(let task):
             let rows = task.rows
             let block = vectors.gather(rows.map { Int($0) })
             let coreset = SelectionTasks.chunk(rows: rows, vectors: block, plannedRows: task.plannedRows,
-                                               budget: task.budget, settings: settings, chunk: task.chunk, sampleRows: task.sampleRows)
+                                               budget: task.budget, settings: settings, chunk: task.chunk, sampleRows: task.sampleRows,
+                                               quality: quality.map { q in rows.map { q[Int($0)] } })
             return .chunkResult(ChunkResult(leaseID: lease.id, chunk: task.chunk, coreset: coreset,
                                             statistics: EmbeddingStatistics.of(block), skippedRows: [], busySeconds: 0.01))
         case .merge(let task):
@@ -179,19 +184,22 @@ public struct InMemoryCluster {
 
     /// The selection walked directly through the tree in one thread: what every cluster run must equal.
     /// `emptyChunks` are left out, as `--on-poisoned skip` leaves them.
-    public static func reference(vectors: VectorBlock, settings: SelectionSettings, emptyChunks: Set<Int> = []) -> Coreset {
+    public static func reference(vectors: VectorBlock, settings: SelectionSettings, emptyChunks: Set<Int> = [],
+                                 quality: [Float]? = nil) -> Coreset {
         let job = SelectionJob(totalRows: vectors.rows, dimension: vectors.dimension, settings: settings)
-        return results(of: job, vectors: vectors, emptyChunks: emptyChunks)[job.tree.root]!
+        return results(of: job, vectors: vectors, emptyChunks: emptyChunks, quality: quality)[job.tree.root]!
     }
 
     /// Every node's result of that walk, level by level.
-    public static func results(of job: SelectionJob, vectors: VectorBlock, emptyChunks: Set<Int> = []) -> [MergeTree.Node: Coreset] {
+    public static func results(of job: SelectionJob, vectors: VectorBlock, emptyChunks: Set<Int> = [],
+                               quality: [Float]? = nil) -> [MergeTree.Node: Coreset] {
         var results: [MergeTree.Node: Coreset] = [:]
         for c in 0 ..< job.chunkCount {
             let task = job.chunkTask(c)
             if emptyChunks.contains(c) {
                 results[MergeTree.Node(level: 0, index: c)] = Coreset.empty(dimension: vectors.dimension, rowsBeneath: task.plannedRows)
-            } else if case .chunkResult(let r) = execute(Lease(id: 0, work: .chunk(task)), vectors: vectors, settings: job.settings) {
+            } else if case .chunkResult(let r) = execute(Lease(id: 0, work: .chunk(task)), vectors: vectors, settings: job.settings,
+                                                         quality: quality) {
                 results[MergeTree.Node(level: 0, index: c)] = r.coreset
             }
         }

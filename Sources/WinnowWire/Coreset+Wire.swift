@@ -16,6 +16,7 @@ extension Coreset {
             w.sampleRows = sample.rows
             w.sampleWeights = sample.weights
         }
+        if let quality { w.quality = quality }
         return w
     }
 
@@ -33,8 +34,12 @@ extension Coreset {
             throw WireError(.inconsistent, "coreset: negative row, or non-finite gain or weight")
         }
         guard w.rowsBeneath <= UInt64(Int.max) else { throw WireError(.overLimit, "coreset: rows beneath out of range") }
+        guard w.quality.isEmpty || (w.quality.count == n && w.quality.allSatisfy(\.isFinite)) else {
+            throw WireError(.inconsistent, "coreset: \(w.quality.count) quality scores for \(n) rows, or a non-finite one")
+        }
         self.init(rows: w.rows, vectors: try Self.finiteVectors(w.vectors, dimension: dimension, what: "vector"), gains: w.gains,
                   weights: w.weights, rowsBeneath: Int(w.rowsBeneath), sample: try Self.sample(wire: w, dimension: dimension, limits: limits))
+        quality = w.quality.isEmpty ? nil : w.quality
     }
 
     /// The values of a vector blob whose length was checked; non-finite values are refused.

@@ -19,14 +19,16 @@ extension MergeTree.Node {
 extension RunConfig {
     public var wire: Winnow_V1_RunConfig {
         var w = Winnow_V1_RunConfig()
-        w.files = files.map {
+        func file(_ file: File) -> Winnow_V1_PoolFile {
             var f = Winnow_V1_PoolFile()
-            f.path = $0.path
-            f.rows = UInt64($0.rows)
-            f.fileBytes = UInt64($0.bytes)
-            f.dtype = $0.dtype
+            f.path = file.path
+            f.rows = UInt64(file.rows)
+            f.fileBytes = UInt64(file.bytes)
+            f.dtype = file.dtype
             return f
         }
+        w.files = files.map(file)
+        if let quality { w.quality = file(quality) }
         w.dimension = UInt32(dimension)
         w.totalRows = UInt64(totalRows)
         w.settings = settings.wire
@@ -54,8 +56,20 @@ extension RunConfig {
         guard w.totalRows == sum, sum <= UInt64(Int.max) else {
             throw WireError(.inconsistent, "config: total rows \(w.totalRows) ≠ the files' sum")
         }
+        var quality: File?
+        if w.hasQuality {
+            let q = w.quality
+            guard q.path.utf8.count <= limits.stringBytes, q.dtype == "<f4", q.rows == sum, q.fileBytes <= UInt64(Int.max) else {
+                throw WireError(.inconsistent, "config: bad quality column \(q.path.prefix(80))")
+            }
+            quality = File(path: q.path, rows: Int(q.rows), bytes: Int(q.fileBytes), dtype: q.dtype)
+        }
+        let settings = try SelectionSettings(wire: w.settings)
+        guard (settings.qualityWeight != 0) == (quality != nil) else {
+            throw WireError(.inconsistent, "config: a quality weight needs a quality column, and a quality column a weight")
+        }
         self.init(files: files, dimension: Int(w.dimension), totalRows: Int(w.totalRows),
-                  settings: try SelectionSettings(wire: w.settings), skipNonfinite: w.skipNonfinite)
+                  settings: settings, skipNonfinite: w.skipNonfinite, quality: quality)
     }
 
     /// SHA-256 of the configuration's wire image: what a worker may be told to expect (`--expect-config`).

@@ -38,6 +38,7 @@ extension SelectionSettings {
         w.oversample = oversample
         w.fanIn = UInt32(clamping: fanIn)
         w.mergeSample = UInt32(clamping: mergeSample)
+        w.qualityWeight = qualityWeight
         return w
     }
 
@@ -79,6 +80,7 @@ extension SelectionSettings {
         oversample = w.oversample
         fanIn = Int(w.fanIn)
         mergeSample = Int(w.mergeSample)
+        qualityWeight = w.qualityWeight
         guard tuning.lazyBatch >= 1, tuning.scanBatch >= 1 else { throw WireError(.inconsistent, "settings: batch sizes must be positive") }
         if let problem = problems().first { throw WireError(.inconsistent, "settings: \(problem)") }
     }

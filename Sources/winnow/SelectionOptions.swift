@@ -98,6 +98,9 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "Quality score per row: .npy float32.")
     var quality: String?
 
+    @Option(help: "λ: add λ × the row's --quality score to every pick's gain (0: the scores are only reported).")
+    var qualityWeight: Double = SelectionSettings.Default.qualityWeight
+
     @Option(help: "Label per row: .npy int32/int64.")
     var labels: String?
 
@@ -138,7 +141,9 @@ struct SelectionOptions: ParsableArguments {
         s.merge = merge
         s.mergeSample = mergeSample
         s.seed = seed
+        s.qualityWeight = qualityWeight
         if let problem = s.problems().first { throw ValidationError(problem) }
+        if qualityWeight != 0 && quality == nil { throw ValidationError("--quality-weight needs --quality FILE (one float32 score per pool row)") }
         if evalSample < 0 { throw ValidationError("--eval-sample must be 0 (whole pool) or more") }
         if !(progressEvery > 0) { throw ValidationError("--progress-every must be more than 0 seconds (got \(progressEvery))") }
         if let r = referenceObjective, !r.isFinite || noEval {
@@ -150,6 +155,7 @@ struct SelectionOptions: ParsableArguments {
         o.evalSample = noEval ? nil : evalSample
         o.referenceObjective = referenceObjective
         o.rbfGammaFromData = similarity == .rbf && rbfGamma == nil
+        o.qualityPath = quality
         return o
     }
 

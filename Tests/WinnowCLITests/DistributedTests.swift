@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WinnowCore
 import WinnowTestKit
 import WinnowTransport
 import WinnowWire
@@ -275,6 +276,38 @@ final class DistributedTests: XCTestCase {
             XCTAssertEqual(digests.count, 1, "\(objective): worker counts changed the selection")
             XCTAssertEqual(Outputs.bytes(dir.file("\(objective)-0/selection.npy")).count, 128 + 300 * 8)
         }
+    }
+
+    /// `--quality-weight`: workers read the scores of their chunks' rows from the same column the
+    /// single process reads, so every worker count selects the same rows — others than without it.
+    func testQualityWeightIsIdenticalAcrossWorkerCounts() throws {
+        let dir = TemporaryDirectory()
+        try makePool(dir, rows: 200_000)
+        var random = SeededRandom(seed: 4)
+        let scores = (0 ..< 200_000).map { _ in Float(random.next() % 10_000) / 10_000 }
+        NpyFixtures.write(NpyFixtures.header("{'descr': '<f4', 'fortran_order': False, 'shape': (200000,), }")
+                          + NpyFixtures.float32Bytes(scores), to: dir.file("quality.npy"))
+        let flags = ["select", "--input", dir.file("pool/pool-*.npy"), "--budget", "300", "--chunk-rows", "4096", "--no-eval", "--quiet"]
+        let weighted = flags + ["--quality", dir.file("quality.npy"), "--quality-weight", "50"]
+        var digests: Set<Data> = []
+        for workers in [0, 2, 3] {
+            let r = try CLI.run(weighted + ["--workers", "\(workers)", "--out", dir.file("q\(workers)")])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            digests.insert(Outputs.bytes(dir.file("q\(workers)/selection.npy")))
+        }
+        XCTAssertEqual(digests.count, 1, "worker counts changed the selection")
+        XCTAssertEqual(try CLI.run(flags + ["--workers", "0", "--out", dir.file("plain")]).status, 0)
+        let plain = try Outputs.selection(dir.file("plain")), chosen = try Outputs.selection(dir.file("q0"))
+        XCTAssertNotEqual(plain, chosen)
+        let mean = { (rows: [Int64]) in rows.reduce(0.0) { $0 + Double(scores[Int($1)]) } / Double(rows.count) }
+        XCTAssertGreaterThan(mean(chosen), mean(plain) + 0.1, "the term pulls the picks towards high scores")
+
+        let missing = try CLI.run(flags + ["--quality-weight", "1", "--out", dir.file("x")])
+        XCTAssertEqual(missing.status, 64, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("--quality-weight needs --quality"), missing.stderr)
+        let kCenter = try CLI.run(weighted + ["--objective", "k-center", "--out", dir.file("y")])
+        XCTAssertEqual(kCenter.status, 64, kCenter.stderr)
+        XCTAssertTrue(kCenter.stderr.contains("k-center has no quality term"), kCenter.stderr)
     }
 
     func testWorkerForAnotherConfigurationIsRejectedWith69() throws {

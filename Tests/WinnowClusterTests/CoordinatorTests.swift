@@ -52,6 +52,33 @@ final class CoordinatorTests: XCTestCase {
         }
     }
 
+    /// A quality term: scores travel with the picks, worker counts change nothing, and a result
+    /// whose picks lost their scores is refused and its task run again.
+    func testQualityTermIsIdenticalForWorkerCountsAndScoresAreRequired() throws {
+        var settings = Self.settings
+        settings.qualityWeight = 0.5
+        var random = SeededRandom(seed: 3)
+        let quality = (0 ..< Self.vectors.rows).map { _ in Float(random.next() % 1000) / 1000 }
+        let expected = InMemoryCluster.reference(vectors: Self.vectors, settings: settings, quality: quality)
+        XCTAssertNotEqual(expected.rows, InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings).rows)
+        for workers in [1, 2, 3] {
+            var cluster = InMemoryCluster(vectors: Self.vectors, settings: settings, workers: workers, orderSeed: 11, quality: quality)
+            cluster.start()
+            cluster.runToEnd()
+            XCTAssertEqual(try XCTUnwrap(cluster.outcome).selection, expected, "\(workers) workers")
+        }
+        var cluster = InMemoryCluster(vectors: Self.vectors, settings: settings, workers: 1, orderSeed: 12, quality: quality)
+        cluster.start()
+        while !cluster.toCoordinator.contains(where: { if case .chunkResult = $0.1 { true } else { false } }) { XCTAssertTrue(cluster.step()) }
+        let index = cluster.toCoordinator.firstIndex { if case .chunkResult = $0.1 { true } else { false } }!
+        guard case .chunkResult(var r) = cluster.toCoordinator[index].1 else { return XCTFail() }
+        r.coreset.quality = nil
+        cluster.toCoordinator[index].1 = .chunkResult(r)
+        cluster.runToEnd()
+        XCTAssertEqual(cluster.coordinator.counters.invalidResults, 1)
+        XCTAssertEqual(cluster.outcome?.selection, expected)
+    }
+
     /// Merge nodes that cover a row sample: the samples travel with the results, and neither the
     /// worker count nor a lost worker's retried lease changes the selection or any sample.
     func testRowSampleSelectionIsIdenticalForWorkerCountsAndRetries() throws {

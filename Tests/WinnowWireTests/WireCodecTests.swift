@@ -60,6 +60,29 @@ final class WireCodecTests: XCTestCase {
                          workers: [WorkerStatus(name: "local-0", host: "vm", slots: 1, running: 1, chunkTasks: 25, mergeTasks: 1, busySeconds: 3.9)])
     }
 
+    /// A run that weighs quality: the column travels in the configuration, the scores with the picks.
+    func testQualityColumnAndScoresRoundTripAndMustPair() throws {
+        var weighted = config
+        weighted.settings.qualityWeight = 0.75
+        weighted.quality = .init(path: "/data/quality.npy", rows: 16, bytes: 192, dtype: "<f4")
+        let welcome = CoordinatorMessage.welcome(Welcome(configHash: weighted.hash, config: weighted, heartbeat: .seconds(1), liveness: 5))
+        XCTAssertEqual(try codec.decodeCoordinatorMessage(codec.encode(welcome, header: header)).1, welcome)
+        XCTAssertNotEqual(weighted.hash, config.hash)
+        var scored = coreset
+        scored.quality = (0 ..< coreset.count).map { Float($0) / 4 }
+        let result = WorkerMessage.mergeResult(MergeResult(leaseID: 4, node: .init(level: 1, index: 2), coreset: scored, busySeconds: 0.5))
+        XCTAssertEqual(try codec.decodeWorkerMessage(codec.encode(result, header: header)).1, result)
+        // A weight without its column (or the reverse) is refused.
+        var orphan = weighted
+        orphan.quality = nil
+        let bad = CoordinatorMessage.welcome(Welcome(configHash: orphan.hash, config: orphan, heartbeat: .seconds(1), liveness: 5))
+        XCTAssertThrowsError(try codec.decodeCoordinatorMessage(codec.encode(bad, header: header)))
+        // As are scores that do not pair up with the picks.
+        scored.quality = [1]
+        let short = WorkerMessage.mergeResult(MergeResult(leaseID: 4, node: .init(level: 1, index: 2), coreset: scored, busySeconds: 0.5))
+        XCTAssertThrowsError(try codec.decodeWorkerMessage(codec.encode(short, header: header)))
+    }
+
     /// A status that cannot be true is refused as a whole.
     func testImpossibleStatusIsRefused() {
         var beyond = status

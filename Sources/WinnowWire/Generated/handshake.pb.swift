@@ -162,11 +162,23 @@ public nonisolated struct Winnow_V1_RunConfig: Sendable {
   /// true: rows holding NaN/Inf are left out; false: such a row fails the run.
   public var skipNonfinite: Bool = false
 
+  /// With Settings.quality_weight ≠ 0: the quality column (float32, one score per pool row), which
+  /// workers read for their chunks' rows; unset otherwise.
+  public var quality: Winnow_V1_PoolFile {
+    get {_quality ?? Winnow_V1_PoolFile()}
+    set {_quality = newValue}
+  }
+  /// Returns true if `quality` has been explicitly set.
+  public var hasQuality: Bool {self._quality != nil}
+  /// Clears the value of `quality`. Subsequent reads from it will return its default value.
+  public mutating func clearQuality() {self._quality = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _settings: Winnow_V1_Settings? = nil
+  fileprivate var _quality: Winnow_V1_PoolFile? = nil
 }
 
 public nonisolated struct Winnow_V1_PoolFile: Sendable {
@@ -286,6 +298,12 @@ public nonisolated struct Winnow_V1_Settings: @unchecked Sendable {
   public var logdetRidge: Double {
     get {_storage._logdetRidge}
     set {_uniqueStorage()._logdetRidge = newValue}
+  }
+
+  /// λ of the quality term λ · Σ q(s) (0: none).
+  public var qualityWeight: Double {
+    get {_storage._qualityWeight}
+    set {_uniqueStorage()._qualityWeight = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -619,7 +637,7 @@ nonisolated extension Winnow_V1_Reject.Reason: SwiftProtobuf._ProtoNameProviding
 
 nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RunConfig"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}files\0\u{1}dimension\0\u{3}total_rows\0\u{1}settings\0\u{3}skip_nonfinite\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}files\0\u{1}dimension\0\u{3}total_rows\0\u{1}settings\0\u{3}skip_nonfinite\0\u{1}quality\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -632,6 +650,7 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
       case 3: try { try decoder.decodeSingularUInt64Field(value: &self.totalRows) }()
       case 4: try { try decoder.decodeSingularMessageField(value: &self._settings) }()
       case 5: try { try decoder.decodeSingularBoolField(value: &self.skipNonfinite) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._quality) }()
       default: break
       }
     }
@@ -657,6 +676,9 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
     if self.skipNonfinite != false {
       try visitor.visitSingularBoolField(value: self.skipNonfinite, fieldNumber: 5)
     }
+    try { if let v = self._quality {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -666,6 +688,7 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.totalRows != rhs.totalRows {return false}
     if lhs._settings != rhs._settings {return false}
     if lhs.skipNonfinite != rhs.skipNonfinite {return false}
+    if lhs._quality != rhs._quality {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -718,7 +741,7 @@ nonisolated extension Winnow_V1_PoolFile: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Settings"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}objective\0\u{1}measure\0\u{3}rbf_gamma\0\u{1}optimizer\0\u{1}epsilon\0\u{3}lazy_batch\0\u{3}scan_batch\0\u{3}dense_limit_bytes\0\u{1}seed\0\u{1}merge\0\u{1}budget\0\u{3}chunk_rows\0\u{3}block_rows\0\u{1}contiguous\0\u{1}oversample\0\u{3}fan_in\0\u{3}merge_sample\0\u{3}logdet_ridge\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}objective\0\u{1}measure\0\u{3}rbf_gamma\0\u{1}optimizer\0\u{1}epsilon\0\u{3}lazy_batch\0\u{3}scan_batch\0\u{3}dense_limit_bytes\0\u{1}seed\0\u{1}merge\0\u{1}budget\0\u{3}chunk_rows\0\u{3}block_rows\0\u{1}contiguous\0\u{1}oversample\0\u{3}fan_in\0\u{3}merge_sample\0\u{3}logdet_ridge\0\u{3}quality_weight\0")
 
   fileprivate class _StorageClass {
     var _objective: Winnow_V1_Settings.Objective = .unspecified
@@ -739,6 +762,7 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
     var _fanIn: UInt32 = 0
     var _mergeSample: UInt32 = 0
     var _logdetRidge: Double = 0
+    var _qualityWeight: Double = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -767,6 +791,7 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
       _fanIn = source._fanIn
       _mergeSample = source._mergeSample
       _logdetRidge = source._logdetRidge
+      _qualityWeight = source._qualityWeight
     }
   }
 
@@ -803,6 +828,7 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
         case 16: try { try decoder.decodeSingularUInt32Field(value: &_storage._fanIn) }()
         case 17: try { try decoder.decodeSingularUInt32Field(value: &_storage._mergeSample) }()
         case 18: try { try decoder.decodeSingularDoubleField(value: &_storage._logdetRidge) }()
+        case 19: try { try decoder.decodeSingularDoubleField(value: &_storage._qualityWeight) }()
         default: break
         }
       }
@@ -865,6 +891,9 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
       if _storage._logdetRidge.bitPattern != 0 {
         try visitor.visitSingularDoubleField(value: _storage._logdetRidge, fieldNumber: 18)
       }
+      if _storage._qualityWeight.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._qualityWeight, fieldNumber: 19)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -892,6 +921,7 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
         if _storage._fanIn != rhs_storage._fanIn {return false}
         if _storage._mergeSample != rhs_storage._mergeSample {return false}
         if _storage._logdetRidge != rhs_storage._logdetRidge {return false}
+        if _storage._qualityWeight != rhs_storage._qualityWeight {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -171,6 +171,9 @@ public nonisolated struct Winnow_V1_CoresetData: Sendable {
 
   public var sampleWeights: [Double] = []
 
+  /// With Settings.quality_weight ≠ 0: each pick's quality score (one per row, finite); else empty.
+  public var quality: [Float] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum Encoding: SwiftProtobuf.Enum, Swift.CaseIterable {
@@ -710,7 +713,7 @@ nonisolated extension Winnow_V1_MergeTask: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Winnow_V1_CoresetData: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CoresetData"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}rows\0\u{1}vectors\0\u{1}encoding\0\u{1}gains\0\u{1}weights\0\u{3}rows_beneath\0\u{3}sample_rows\0\u{3}sample_vectors\0\u{3}sample_weights\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}rows\0\u{1}vectors\0\u{1}encoding\0\u{1}gains\0\u{1}weights\0\u{3}rows_beneath\0\u{3}sample_rows\0\u{3}sample_vectors\0\u{3}sample_weights\0\u{1}quality\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -727,6 +730,7 @@ nonisolated extension Winnow_V1_CoresetData: SwiftProtobuf.Message, SwiftProtobu
       case 7: try { try decoder.decodeRepeatedInt64Field(value: &self.sampleRows) }()
       case 8: try { try decoder.decodeSingularBytesField(value: &self.sampleVectors) }()
       case 9: try { try decoder.decodeRepeatedDoubleField(value: &self.sampleWeights) }()
+      case 10: try { try decoder.decodeRepeatedFloatField(value: &self.quality) }()
       default: break
       }
     }
@@ -760,6 +764,9 @@ nonisolated extension Winnow_V1_CoresetData: SwiftProtobuf.Message, SwiftProtobu
     if !self.sampleWeights.isEmpty {
       try visitor.visitPackedDoubleField(value: self.sampleWeights, fieldNumber: 9)
     }
+    if !self.quality.isEmpty {
+      try visitor.visitPackedFloatField(value: self.quality, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -773,6 +780,7 @@ nonisolated extension Winnow_V1_CoresetData: SwiftProtobuf.Message, SwiftProtobu
     if lhs.sampleRows != rhs.sampleRows {return false}
     if lhs.sampleVectors != rhs.sampleVectors {return false}
     if lhs.sampleWeights != rhs.sampleWeights {return false}
+    if lhs.quality != rhs.quality {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

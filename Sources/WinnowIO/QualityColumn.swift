@@ -1,0 +1,25 @@
+/// `--quality FILE` as the selection reads it: one float32 score per pool row, memory-mapped, read
+/// for the rows a task needs (workers never load the whole column).
+public struct QualityColumn: Sendable {
+    public let npy: NpyFile
+    public let rows: Int
+    public var path: String { npy.path }
+
+    /// Opens `path` and checks it is a float32 column of `rows` entries.
+    public static func open(_ path: String, rows: Int) throws(InputError) -> QualityColumn {
+        QualityColumn(npy: try SideColumns.column(path, rows: rows, what: "--quality", allowed: [.float32]), rows: rows)
+    }
+
+    /// The scores of `rows` (global row numbers), in order; a NaN or Inf score is refused naming its row.
+    public func values(of rows: [Int64]) throws(InputError) -> [Float] {
+        var out: [Float] = []
+        out.reserveCapacity(rows.count)
+        for row in rows {
+            npy.map.appendFloats(at: npy.header.dataOffset + Int(row) * 4, rows: 1, dimension: 1, elementSize: 4, to: &out)
+            guard out[out.count - 1].isFinite else {
+                throw InputError(.nonfinite, path: path, row: Int(row), "quality score of row \(row) is NaN or Inf")
+            }
+        }
+        return out
+    }
+}
