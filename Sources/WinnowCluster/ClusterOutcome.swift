@@ -28,6 +28,8 @@ public struct WorkerTally: Sendable, Equatable, Codable {
     /// Leases it held when it was declared gone or gave them back.
     public var leasesLost = 0
     public var gone = false
+    /// The worker process's peak resident memory, as its last result reported it (0: none reported).
+    public var peakResidentBytes = 0
 
     public init(name: String, host: String, pid: Int, slots: Int) {
         self.name = name

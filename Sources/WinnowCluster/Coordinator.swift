@@ -149,14 +149,15 @@ public struct Coordinator {
             noteProgress(running, from: peer)
         case .chunkResult(let r):
             actions += accept(node: MergeTree.Node(level: 0, index: r.chunk), leaseID: r.leaseID, from: peer,
-                              busy: r.busySeconds, epoch: header.epoch) { (coordinator: inout Coordinator) throws(InvalidResult) -> Coreset in
+                              busy: r.busySeconds, peakResident: r.peakResidentBytes, epoch: header.epoch) { (coordinator: inout Coordinator) throws(InvalidResult) -> Coreset in
                 try coordinator.validate(r)
                 coordinator.chunkStatistics[r.chunk] = r.statistics
                 coordinator.chunkSkipped[r.chunk] = r.skippedRows
                 return r.coreset
             }
         case .mergeResult(let r):
-            actions += accept(node: r.node, leaseID: r.leaseID, from: peer, busy: r.busySeconds, epoch: header.epoch) { (coordinator: inout Coordinator) throws(InvalidResult) -> Coreset in
+            actions += accept(node: r.node, leaseID: r.leaseID, from: peer, busy: r.busySeconds, peakResident: r.peakResidentBytes,
+                              epoch: header.epoch) { (coordinator: inout Coordinator) throws(InvalidResult) -> Coreset in
                 try coordinator.validate(r)
                 return r.coreset
             }
@@ -454,7 +455,7 @@ public struct Coordinator {
     private struct InvalidResult: Error { var reason: String }
 
     private mutating func accept(
-        node: MergeTree.Node, leaseID: UInt64, from id: PeerID, busy: Double, epoch: UInt64,
+        node: MergeTree.Node, leaseID: UInt64, from id: PeerID, busy: Double, peakResident: Int, epoch: UInt64,
         _ body: (inout Coordinator) throws(InvalidResult) -> Coreset
     ) -> [Action] {
         let record = leases.removeValue(forKey: leaseID)
@@ -497,6 +498,7 @@ public struct Coordinator {
                 peer.tally.rows += mergeTasks[node]?.candidateCount ?? 0
             }
             peer.tally.busySeconds += max(0, busy)
+            peer.tally.peakResidentBytes = max(peer.tally.peakResidentBytes, peakResident)
             peers[id] = peer
         }
         return [.persist(accepted(node, coreset))] + cancelCopies(of: node) + complete(node, coreset)

@@ -132,14 +132,18 @@ public struct ChunkResult: Sendable, Equatable {
     public var statistics: EmbeddingStatistics
     public var skippedRows: [Int64]
     public var busySeconds: Double
+    /// The worker process's peak resident memory so far (0: not reported).
+    public var peakResidentBytes: Int
 
-    public init(leaseID: UInt64, chunk: Int, coreset: Coreset, statistics: EmbeddingStatistics, skippedRows: [Int64], busySeconds: Double) {
+    public init(leaseID: UInt64, chunk: Int, coreset: Coreset, statistics: EmbeddingStatistics, skippedRows: [Int64], busySeconds: Double,
+                peakResidentBytes: Int = 0) {
         self.leaseID = leaseID
         self.chunk = chunk
         self.coreset = coreset
         self.statistics = statistics
         self.skippedRows = skippedRows
         self.busySeconds = busySeconds
+        self.peakResidentBytes = peakResidentBytes
     }
 }
 
@@ -148,12 +152,15 @@ public struct MergeResult: Sendable, Equatable {
     public var node: MergeTree.Node
     public var coreset: Coreset
     public var busySeconds: Double
+    /// As in `ChunkResult`.
+    public var peakResidentBytes: Int
 
-    public init(leaseID: UInt64, node: MergeTree.Node, coreset: Coreset, busySeconds: Double) {
+    public init(leaseID: UInt64, node: MergeTree.Node, coreset: Coreset, busySeconds: Double, peakResidentBytes: Int = 0) {
         self.leaseID = leaseID
         self.node = node
         self.coreset = coreset
         self.busySeconds = busySeconds
+        self.peakResidentBytes = peakResidentBytes
     }
 }
 

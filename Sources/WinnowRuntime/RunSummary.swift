@@ -35,7 +35,7 @@ public enum RunSummary {
                     : ", chunk rows \(c.chunkRows), α \(String(format: "%g", c.oversample)), fan-in \(c.fanIn), merge \(c.merge), merge sample \(c.mergeSample)"),
             "  plan: \(r.plan.chunks) chunks, tree levels \(r.plan.levels.map(String.init).joined(separator: " → ")), \(r.plan.mergeTasks) merge tasks",
             "  time: \(format(total)) s (" + r.phaseOrder.map { "\($0) \(format(r.phases[$0] ?? 0)) s" }.joined(separator: ", ")
-                + "); peak RSS \(r.peakRssBytes >> 20) MiB",
+                + "); peak RSS \(r.peakRssBytes >> 20) MiB" + (r.cluster != nil ? " (coordinator)" : ""),
         ]
         let s = r.statistics
         if s.nonfiniteRows > 0 || s.skippedRows > 0 {
@@ -48,6 +48,10 @@ public enum RunSummary {
                 + "\(k.leasesReissued) reissued, \(k.leasesRevoked) revoked; \(k.workersLost) workers lost; "
                 + "\(k.invalidResults) invalid results, \(k.invalidMessages) invalid messages; "
                 + "\(k.backupsIssued) backups (\(k.backupsWon) won); \(k.reusedFromJournal) results reused from a journal")
+            let peaks = cluster.workers.filter { $0.peakResidentBytes > 0 }.map(\.peakResidentBytes)
+            if let most = peaks.max(), let least = peaks.min() {
+                lines.append("  worker peak RSS: \(least >> 20)–\(most >> 20) MiB over \(peaks.count) workers (this process: \(r.peakRssBytes >> 20) MiB)")
+            }
             if !k.poisonedChunks.isEmpty {
                 lines.append("  poisoned chunks left out (--on-poisoned skip): \(k.poisonedChunks.map(String.init).joined(separator: ", "))")
             }

@@ -193,7 +193,7 @@ public final class WorkerProcess {
                 Thread.sleep(forTimeInterval: busy * (throttle - 1))
                 busy *= throttle
             }
-            message.setBusy(busy)
+            message.setBusy(busy, peakResidentBytes: ResourceUsage.peakResidentBytes())
             inbox.deliver(lease.id, message)
         }
         thread.stackSize = 8 << 20
@@ -253,13 +253,16 @@ enum WorkerTask {
 }
 
 extension WorkerMessage {
-    mutating func setBusy(_ seconds: Double) {
+    /// Stamps a result with how long its task ran and the process's peak memory so far.
+    mutating func setBusy(_ seconds: Double, peakResidentBytes: Int) {
         switch self {
         case .chunkResult(var r):
             r.busySeconds = seconds
+            r.peakResidentBytes = peakResidentBytes
             self = .chunkResult(r)
         case .mergeResult(var r):
             r.busySeconds = seconds
+            r.peakResidentBytes = peakResidentBytes
             self = .mergeResult(r)
         default: break
         }

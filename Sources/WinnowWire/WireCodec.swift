@@ -82,6 +82,7 @@ public struct WireCodec: Sendable {
             b.statistics = r.statistics.wire
             b.skippedRows = r.skippedRows
             b.busySeconds = r.busySeconds
+            b.peakResidentBytes = UInt64(clamping: r.peakResidentBytes)
             e.chunkResult = b
         case .mergeResult(let r):
             var b = Winnow_V1_MergeResult()
@@ -89,6 +90,7 @@ public struct WireCodec: Sendable {
             b.task = r.node.wire
             b.coreset = r.coreset.wire
             b.busySeconds = r.busySeconds
+            b.peakResidentBytes = UInt64(clamping: r.peakResidentBytes)
             e.mergeResult = b
         case .release(let leases, let reason):
             var b = Winnow_V1_Release()
@@ -154,14 +156,16 @@ public struct WireCodec: Sendable {
             let coreset = try Coreset(wire: b.coreset, dimension: d, limits: limits)
             let statistics = try EmbeddingStatistics(wire: b.statistics, dimension: d)
             return (header, .chunkResult(ChunkResult(leaseID: b.leaseID, chunk: Int(b.task.index), coreset: coreset,
-                                                     statistics: statistics, skippedRows: b.skippedRows, busySeconds: b.busySeconds)))
+                                                     statistics: statistics, skippedRows: b.skippedRows, busySeconds: b.busySeconds,
+                                                     peakResidentBytes: Int(clamping: b.peakResidentBytes))))
         case .mergeResult(let b):
             let d = try requireDimension()
             guard b.task.level >= 1 else { throw WireError(.inconsistent, "merge result for level 0") }
             guard b.busySeconds.isFinite else { throw WireError(.inconsistent, "merge result: busy seconds") }
             let coreset = try Coreset(wire: b.coreset, dimension: d, limits: limits)
             return (header, .mergeResult(MergeResult(leaseID: b.leaseID, node: MergeTree.Node(wire: b.task),
-                                                     coreset: coreset, busySeconds: b.busySeconds)))
+                                                     coreset: coreset, busySeconds: b.busySeconds,
+                                                     peakResidentBytes: Int(clamping: b.peakResidentBytes))))
         case .release(let b):
             guard b.leaseIds.count <= 4096 else { throw WireError(.overLimit, "release: \(b.leaseIds.count) leases") }
             return (header, .release(leases: b.leaseIds, reason: b.reason))

@@ -45,7 +45,14 @@ final class DistributedTests: XCTestCase {
             let tallies = try XCTUnwrap(cluster["workers"] as? [[String: Any]])
             XCTAssertEqual(tallies.count, workers)
             XCTAssertEqual(tallies.reduce(0) { $0 + ($1["chunk_tasks"] as! Int) }, 20)
+            // Each worker that ran a task reported its process's peak memory: more than the binary
+            // itself, far less than this machine.
+            for t in tallies where (t["chunk_tasks"] as! Int) + (t["merge_tasks"] as! Int) > 0 {
+                XCTAssertTrue((8 << 20 ..< 4 << 30).contains(t["peak_resident_bytes"] as? Int ?? 0), "\(t)")
+            }
         }
+        let summary = try CLI.run(["report", dir.file("w3")])
+        XCTAssertTrue(summary.stdout.contains("worker peak RSS: "), summary.stdout)
         // Merge nodes that cover a row sample: the samples travel with the coresets, same answer.
         let sampled = selectionFlags + ["--merge-sample", "700"]
         XCTAssertEqual(try CLI.run(["select", "--input", dir.file("pool/pool-*.npy"), "--workers", "0", "--out", dir.file("s0")] + sampled).status, 0)

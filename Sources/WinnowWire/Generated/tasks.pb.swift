@@ -289,6 +289,12 @@ public nonisolated struct Winnow_V1_ChunkResult: @unchecked Sendable {
     set {_uniqueStorage()._busySeconds = newValue}
   }
 
+  /// The worker process's peak resident memory so far, in bytes (for the report).
+  public var peakResidentBytes: UInt64 {
+    get {_storage._peakResidentBytes}
+    set {_uniqueStorage()._peakResidentBytes = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -322,6 +328,9 @@ public nonisolated struct Winnow_V1_MergeResult: Sendable {
   public mutating func clearCoreset() {self._coreset = nil}
 
   public var busySeconds: Double = 0
+
+  /// As in ChunkResult.
+  public var peakResidentBytes: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -862,7 +871,7 @@ nonisolated extension Winnow_V1_Statistics: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Winnow_V1_ChunkResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ChunkResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}task\0\u{1}coreset\0\u{1}statistics\0\u{3}skipped_rows\0\u{3}busy_seconds\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}task\0\u{1}coreset\0\u{1}statistics\0\u{3}skipped_rows\0\u{3}busy_seconds\0\u{3}peak_resident_bytes\0")
 
   fileprivate class _StorageClass {
     var _leaseID: UInt64 = 0
@@ -871,6 +880,7 @@ nonisolated extension Winnow_V1_ChunkResult: SwiftProtobuf.Message, SwiftProtobu
     var _statistics: Winnow_V1_Statistics? = nil
     var _skippedRows: [Int64] = []
     var _busySeconds: Double = 0
+    var _peakResidentBytes: UInt64 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -887,6 +897,7 @@ nonisolated extension Winnow_V1_ChunkResult: SwiftProtobuf.Message, SwiftProtobu
       _statistics = source._statistics
       _skippedRows = source._skippedRows
       _busySeconds = source._busySeconds
+      _peakResidentBytes = source._peakResidentBytes
     }
   }
 
@@ -911,6 +922,7 @@ nonisolated extension Winnow_V1_ChunkResult: SwiftProtobuf.Message, SwiftProtobu
         case 4: try { try decoder.decodeSingularMessageField(value: &_storage._statistics) }()
         case 5: try { try decoder.decodeRepeatedInt64Field(value: &_storage._skippedRows) }()
         case 6: try { try decoder.decodeSingularDoubleField(value: &_storage._busySeconds) }()
+        case 7: try { try decoder.decodeSingularUInt64Field(value: &_storage._peakResidentBytes) }()
         default: break
         }
       }
@@ -941,6 +953,9 @@ nonisolated extension Winnow_V1_ChunkResult: SwiftProtobuf.Message, SwiftProtobu
       if _storage._busySeconds.bitPattern != 0 {
         try visitor.visitSingularDoubleField(value: _storage._busySeconds, fieldNumber: 6)
       }
+      if _storage._peakResidentBytes != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._peakResidentBytes, fieldNumber: 7)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -956,6 +971,7 @@ nonisolated extension Winnow_V1_ChunkResult: SwiftProtobuf.Message, SwiftProtobu
         if _storage._statistics != rhs_storage._statistics {return false}
         if _storage._skippedRows != rhs_storage._skippedRows {return false}
         if _storage._busySeconds != rhs_storage._busySeconds {return false}
+        if _storage._peakResidentBytes != rhs_storage._peakResidentBytes {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -967,7 +983,7 @@ nonisolated extension Winnow_V1_ChunkResult: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Winnow_V1_MergeResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".MergeResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}task\0\u{1}coreset\0\u{3}busy_seconds\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}task\0\u{1}coreset\0\u{3}busy_seconds\0\u{3}peak_resident_bytes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -979,6 +995,7 @@ nonisolated extension Winnow_V1_MergeResult: SwiftProtobuf.Message, SwiftProtobu
       case 2: try { try decoder.decodeSingularMessageField(value: &self._task) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._coreset) }()
       case 4: try { try decoder.decodeSingularDoubleField(value: &self.busySeconds) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.peakResidentBytes) }()
       default: break
       }
     }
@@ -1001,6 +1018,9 @@ nonisolated extension Winnow_V1_MergeResult: SwiftProtobuf.Message, SwiftProtobu
     if self.busySeconds.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.busySeconds, fieldNumber: 4)
     }
+    if self.peakResidentBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.peakResidentBytes, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1009,6 +1029,7 @@ nonisolated extension Winnow_V1_MergeResult: SwiftProtobuf.Message, SwiftProtobu
     if lhs._task != rhs._task {return false}
     if lhs._coreset != rhs._coreset {return false}
     if lhs.busySeconds != rhs.busySeconds {return false}
+    if lhs.peakResidentBytes != rhs.peakResidentBytes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
