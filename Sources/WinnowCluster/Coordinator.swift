@@ -539,6 +539,7 @@ public struct Coordinator {
         }
         try validateSample(of: r.coreset, size: task.sampleRows)
         try validateQuality(of: r.coreset)
+        try validateLabels(of: r.coreset, caps: task.labelCaps)
         for row in r.coreset.rows + r.skippedRows + (r.coreset.sample?.rows ?? [])
         where !task.ranges.contains(where: { $0.contains(Int(row)) }) {
             throw InvalidResult(reason: "row \(row) is not in chunk \(r.chunk)")
@@ -565,6 +566,16 @@ public struct Coordinator {
         }
     }
 
+    /// With label budgets every non-empty result carries its picks' labels, and keeps to its task's caps.
+    private func validateLabels(of coreset: Coreset, caps: LabelCaps?) throws(InvalidResult) {
+        guard let caps else {
+            guard coreset.labels == nil else { throw InvalidResult(reason: "labels nobody asked for") }
+            return
+        }
+        guard coreset.count == 0 || coreset.labels != nil else { throw InvalidResult(reason: "the picks' labels are missing") }
+        guard caps.admits(coreset.labels ?? []) else { throw InvalidResult(reason: "the picks exceed a label's cap") }
+    }
+
     private func validate(_ r: MergeResult) throws(InvalidResult) {
         guard let task = mergeTasks[r.node] else { throw InvalidResult(reason: "\(r.node) is not a merge waiting for a result") }
         guard r.coreset.count <= task.budget else {
@@ -577,6 +588,14 @@ public struct Coordinator {
         }
         try validateSample(of: r.coreset, size: task.sampleRows)
         try validateQuality(of: r.coreset)
+        try validateLabels(of: r.coreset, caps: task.labelCaps)
+        if let labels = r.coreset.labels {
+            var known: [Int64: Int64] = [:]
+            for child in task.children { for (row, l) in zip(child.rows, child.labels ?? []) { known[row] = l } }
+            for (row, l) in zip(r.coreset.rows, labels) where known[row] != l {
+                throw InvalidResult(reason: "row \(row)'s label \(l) is not the one it came with")
+            }
+        }
         if let quality = r.coreset.quality {
             // A candidate's score came up with it: a pick must carry the same one.
             var scores: [Int64: Float] = [:]

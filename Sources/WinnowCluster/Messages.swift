@@ -45,6 +45,8 @@ public struct RunConfig: Sendable, Equatable {
     public var skipNonfinite: Bool
     /// The quality column (dtype "<f4", one score per pool row) when the settings weigh quality.
     public var quality: File?
+    /// The labels column (dtype "<i8" or "<i4") when the settings set label budgets.
+    public var labels: File?
 
     /// Global row ranges in words a user can act on: each range's file and rows within it.
     public func describe(rows ranges: [Range<Int>]) -> String {
@@ -64,13 +66,15 @@ public struct RunConfig: Sendable, Equatable {
         return parts.joined(separator: "; ")
     }
 
-    public init(files: [File], dimension: Int, totalRows: Int, settings: SelectionSettings, skipNonfinite: Bool, quality: File? = nil) {
+    public init(files: [File], dimension: Int, totalRows: Int, settings: SelectionSettings, skipNonfinite: Bool, quality: File? = nil,
+                labels: File? = nil) {
         self.files = files
         self.dimension = dimension
         self.totalRows = totalRows
         self.settings = settings
         self.skipNonfinite = skipNonfinite
         self.quality = quality
+        self.labels = labels
     }
 }
 
@@ -107,6 +111,13 @@ public struct Lease: Sendable, Equatable {
     public enum Work: Sendable, Equatable {
         case chunk(ChunkTask)
         case merge(MergeTask)
+
+        public var labelCaps: LabelCaps? {
+            switch self {
+            case .chunk(let t): t.labelCaps
+            case .merge(let t): t.labelCaps
+            }
+        }
     }
 
     public var id: UInt64

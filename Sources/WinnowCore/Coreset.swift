@@ -13,6 +13,8 @@ public struct Coreset: Sendable, Equatable {
     /// With a quality term (`SelectionSettings.qualityWeight` ≠ 0): each pick's score, so a merge
     /// needs no side column.
     public var quality: [Float]?
+    /// With label budgets: each pick's label, so a merge can keep to its caps without a side column.
+    public var labels: [Int64]?
 
     public init(rows: [Int64], vectors: VectorBlock, gains: [Double], weights: [Double], rowsBeneath: Int,
                 sample: RowSample? = nil) {

@@ -11,10 +11,12 @@ public enum KCenter {
     ///   - rows: global row numbers (ties go to the smaller row).
     ///   - priority: per-row factors on the distance (nil: 1 each) — the weighted k-center objective.
     ///   - represented: how many rows each candidate stands for, summed into the result's weights.
+    ///   - limits: per-group caps on the picks (label budgets); a candidate of a full group is skipped.
     public static func select(
         kernel: PairwiseKernel, rows: [Int64], budget: Int,
-        priority: [Double]? = nil, represented: [Double]? = nil, progress: ProgressMeter? = nil
+        priority: [Double]? = nil, represented: [Double]? = nil, limits: GroupLimits? = nil, progress: ProgressMeter? = nil
     ) -> GreedySelection {
+        var limits = limits
         let n = kernel.candidateCount
         precondition(kernel.targetCount == n, "KCenter: targets must be the candidates")
         precondition(rows.count == n)
@@ -33,14 +35,16 @@ public enum KCenter {
         let centroid = weightedCentroid(kernel.candidates, weights: rep)
         let toCentroid = PairwiseKernel(measure: kernel.measure, targets: kernel.candidates, candidates: centroid)
         toCentroid.values(for: [0], into: &column, scratch: &scratch)
-        var first = 0
-        for i in 1 ..< n where column[i] < column[first] || (column[i] == column[first] && rows[i] < rows[first]) {
-            first = i
+        var first = -1
+        for i in 0 ..< n where limits?.allows(i) ?? true {
+            if first < 0 || column[i] < column[first] || (column[i] == column[first] && rows[i] < rows[first]) { first = i }
         }
+        guard first >= 0 else { return GreedySelection(picks: [], gains: [], weights: []) }
         var next = first, nextGain = Double(column[first])
 
         while true {
             selected[next] = true
+            limits?.take(next)
             picks.append(next)
             gains.append(nextGain)
             kernel.values(for: [next], into: &column, scratch: &scratch)
@@ -54,13 +58,14 @@ public enum KCenter {
             progress?.add(n)
             if picks.count == k { break }
             var best = -1, bestValue = -Double.infinity
-            for i in 0 ..< n where !selected[i] {
+            for i in 0 ..< n where !selected[i] && limits?.allows(i) ?? true {
                 let v = w[i] * Double(distance[i])
                 if Greedy.better(v, rows[i], than: bestValue, best >= 0 ? rows[best] : .max) {
                     best = i
                     bestValue = v
                 }
             }
+            guard best >= 0 else { break }
             next = best
             nextGain = bestValue
         }

@@ -49,24 +49,26 @@ public struct OptimizerTuning: Sendable, Equatable {
 }
 
 public enum Greedy {
-    /// Runs the optimizer on `objective` until `budget` candidates are picked (or none remain).
+    /// Runs the optimizer on `objective` until `budget` candidates are picked (or none remain that
+    /// `limits` allow: each step then picks the best candidate whose group is not full).
     public static func select<O: GreedyObjective>(
         _ objective: inout O, budget: Int, optimizer: Optimizer,
-        tuning: OptimizerTuning = .init(), random: inout SeededRandom
+        tuning: OptimizerTuning = .init(), random: inout SeededRandom, limits: GroupLimits? = nil
     ) -> GreedySelection {
         let k = min(budget, objective.candidateCount)
         var picks: [Int] = [], gains: [Double] = []
         picks.reserveCapacity(k)
         gains.reserveCapacity(k)
         guard k > 0 else { return GreedySelection(picks: [], gains: [], weights: []) }
+        var limits = limits
         switch optimizer {
         case .naive:
-            naive(&objective, k: k, batch: tuning.scanBatch, picks: &picks, gains: &gains)
+            naive(&objective, k: k, batch: tuning.scanBatch, limits: &limits, picks: &picks, gains: &gains)
         case .lazy:
-            lazy(&objective, k: k, batch: tuning.lazyBatch, picks: &picks, gains: &gains)
+            lazy(&objective, k: k, batch: tuning.lazyBatch, limits: &limits, picks: &picks, gains: &gains)
         case .stochastic(let epsilon):
             stochastic(&objective, k: k, epsilon: epsilon, batch: tuning.scanBatch,
-                       random: &random, picks: &picks, gains: &gains)
+                       random: &random, limits: &limits, picks: &picks, gains: &gains)
         }
         return GreedySelection(picks: picks, gains: gains, weights: objective.representedWeights(of: picks))
     }
@@ -78,13 +80,16 @@ public enum Greedy {
     }
 
     private static func naive<O: GreedyObjective>(
-        _ objective: inout O, k: Int, batch: Int, picks: inout [Int], gains: inout [Double]
+        _ objective: inout O, k: Int, batch: Int, limits: inout GroupLimits?, picks: inout [Int], gains: inout [Double]
     ) {
         var remaining = Array(0 ..< objective.candidateCount)
         let rows = objective.candidateRows
         for _ in 0 ..< k {
+            if let l = limits { remaining.removeAll { !l.allows($0) } }
+            guard !remaining.isEmpty else { break }
             let (index, gain) = best(of: remaining, in: &objective, batch: batch, rows: rows)
             objective.commit(remaining[index])
+            limits?.take(remaining[index])
             picks.append(remaining[index])
             gains.append(gain)
             remaining.remove(at: index)
@@ -126,7 +131,7 @@ public enum Greedy {
     }
 
     private static func lazy<O: GreedyObjective>(
-        _ objective: inout O, k: Int, batch: Int, picks: inout [Int], gains: inout [Double]
+        _ objective: inout O, k: Int, batch: Int, limits: inout GroupLimits?, picks: inout [Int], gains: inout [Double]
     ) {
         let rows = objective.candidateRows
         let bounds = objective.initialBounds()
@@ -138,10 +143,16 @@ public enum Greedy {
         var width = batch, evaluatedThisStep = 0
         while picks.count < k, let top = heap.max {
             let step = picks.count
+            if let l = limits, !l.allows(top.candidate) {
+                // Its group is full: it can never be picked again.
+                _ = heap.removeMax()
+                continue
+            }
             if top.freshAt == step {
                 // Fresh and on top: no stale bound (an upper bound on its gain) beats it.
                 _ = heap.removeMax()
                 objective.commit(top.candidate)
+                limits?.take(top.candidate)
                 picks.append(top.candidate)
                 gains.append(top.bound)
                 width = min(max(batch, evaluatedThisStep / 2), 16 * batch)
@@ -151,7 +162,9 @@ public enum Greedy {
             stale.removeAll(keepingCapacity: true)
             ids.removeAll(keepingCapacity: true)
             while stale.count < width, let next = heap.max, next.freshAt != step {
-                stale.append(heap.removeMax())
+                _ = heap.removeMax()
+                if let l = limits, !l.allows(next.candidate) { continue }
+                stale.append(next)
                 ids.append(next.candidate)
             }
             let fresh = objective.gains(of: ids)
@@ -164,19 +177,22 @@ public enum Greedy {
 
     private static func stochastic<O: GreedyObjective>(
         _ objective: inout O, k: Int, epsilon: Double, batch: Int, random: inout SeededRandom,
-        picks: inout [Int], gains: inout [Double]
+        limits: inout GroupLimits?, picks: inout [Int], gains: inout [Double]
     ) {
         let n = objective.candidateCount
         let rows = objective.candidateRows
         let size = max(1, Int((Double(n) / Double(k) * log(1 / epsilon)).rounded(.up)))
         var remaining = Array(0 ..< n)
         for _ in 0 ..< k {
+            if let l = limits { remaining.removeAll { !l.allows($0) } }
+            guard !remaining.isEmpty else { break }
             // Partial Fisher–Yates: the sample is the first `s` slots of `remaining`.
             let s = min(size, remaining.count)
             for i in 0 ..< s { remaining.swapAt(i, i + random.index(below: remaining.count - i)) }
             let sample = Array(remaining[0 ..< s])
             let (index, gain) = best(of: sample, in: &objective, batch: batch, rows: rows)
             objective.commit(sample[index])
+            limits?.take(sample[index])
             picks.append(sample[index])
             gains.append(gain)
             remaining.swapAt(index, remaining.count - 1)

@@ -9,9 +9,13 @@ public struct SelectionJob: Sendable {
     public let tree: MergeTree
     public let budgets: BudgetRule
     public let leafBudgets: [Int]
+    /// With label budgets: the root's caps and every chunk's label counts.
+    public let labels: LabelPlan?
 
-    /// - Parameter exact: one chunk holding the whole pool and α = 1: a single greedy, no merges.
-    public init(totalRows: Int, dimension: Int, settings: SelectionSettings, exact: Bool = false) {
+    /// - Parameters:
+    ///   - exact: one chunk holding the whole pool and α = 1: a single greedy, no merges.
+    ///   - labels: one label per pool row, when `settings.labelBudget` is set.
+    public init(totalRows: Int, dimension: Int, settings: SelectionSettings, exact: Bool = false, labels: [Int64]? = nil) {
         var planSettings = settings
         if exact {
             planSettings.partition = .contiguous
@@ -26,6 +30,26 @@ public struct SelectionJob: Sendable {
         let leafIsRoot = tree.levelSizes.count == 1
         let plan = plan, budgets = budgets
         leafBudgets = plan.chunks.indices.map { budgets.leafBudget(rows: plan.rowCount(ofChunk: $0), isRoot: leafIsRoot) }
+        if let budget = settings.labelBudget {
+            guard let labels else { preconditionFailure("label budgets without the labels") }
+            self.labels = LabelPlan(labels: labels, chunks: plan.chunks, budget: budget, k: settings.budget)
+        } else {
+            self.labels = nil
+        }
+    }
+
+    /// Under label caps a task's budget is their total: caps are upper bounds, and a budget below
+    /// their sum would let the common labels use it up before a rare one got its share (the root
+    /// could then not fill its caps). ⌈α · cap · rows here / rows⌉ summed over labels is about the
+    /// usual α-oversampled budget anyway. At least 1: a lease's budget is positive.
+    static func budget(under caps: LabelCaps) -> Int { max(1, caps.total) }
+
+    /// The label caps of a node's task (nil without label budgets).
+    public func labelCaps(_ node: MergeTree.Node) -> LabelCaps? {
+        guard let labels else { return nil }
+        var counts = [Int](repeating: 0, count: labels.totals.count)
+        for leaf in tree.leaves(of: node) { for (i, c) in labels.chunkCounts[leaf].enumerated() { counts[i] += c } }
+        return labels.caps(counts: counts, isRoot: node == tree.root, oversample: budgets.oversample)
     }
 
     public var chunkCount: Int { plan.chunks.count }
@@ -33,8 +57,9 @@ public struct SelectionJob: Sendable {
     /// What a worker needs to run chunk `c`.
     public func chunkTask(_ c: Int) -> ChunkTask {
         let leaf = MergeTree.Node(level: 0, index: c)
-        return ChunkTask(chunk: c, ranges: plan.chunks[c], budget: leafBudgets[c], isRoot: tree.levelSizes.count == 1,
-                         sampleRows: sampleShare(of: leaf))
+        let caps = labelCaps(leaf)
+        return ChunkTask(chunk: c, ranges: plan.chunks[c], budget: caps.map { Self.budget(under: $0) } ?? leafBudgets[c],
+                         isRoot: tree.levelSizes.count == 1, sampleRows: sampleShare(of: leaf), labelCaps: caps)
     }
 
     /// Planned pool rows beneath a node of the tree.
@@ -76,10 +101,13 @@ public struct SelectionJob: Sendable {
         let live = children.filter { $0.count > 0 }
         let isRoot = node == tree.root
         guard !live.isEmpty else { return .done(Coreset.empty(dimension: dimension, rowsBeneath: beneath)) }
-        let budget = budgets.mergeBudget(rows: beneath, candidates: live.reduce(0) { $0 + $1.count }, isRoot: isRoot)
+        let caps = labelCaps(node)
+        let budget = caps.map { Self.budget(under: $0) }
+            ?? budgets.mergeBudget(rows: beneath, candidates: live.reduce(0) { $0 + $1.count }, isRoot: isRoot)
         let task = MergeTask(node: node, children: live, budget: budget, isRoot: isRoot, rowsBeneath: beneath,
-                             sampleRows: sampleShare(of: node))
-        if !isRoot && task.candidateCount <= budget { return .done(task.run(settings: settings)) }
+                             sampleRows: sampleShare(of: node), labelCaps: caps)
+        let withinCaps = caps.map { $0.admits(live.flatMap { $0.labels ?? [] }) } ?? true
+        if !isRoot && task.candidateCount <= budget && withinCaps { return .done(task.run(settings: settings)) }
         return .greedy(task)
     }
 }
@@ -92,13 +120,16 @@ public struct ChunkTask: Sendable, Equatable {
     public var isRoot: Bool
     /// Rows of the chunk to hand the parent as its sample (`SelectionJob.sampleShare`).
     public var sampleRows: Int
+    /// With label budgets: the most picks each label may have here.
+    public var labelCaps: LabelCaps?
 
-    public init(chunk: Int, ranges: [Range<Int>], budget: Int, isRoot: Bool, sampleRows: Int = 0) {
+    public init(chunk: Int, ranges: [Range<Int>], budget: Int, isRoot: Bool, sampleRows: Int = 0, labelCaps: LabelCaps? = nil) {
         self.chunk = chunk
         self.ranges = ranges
         self.budget = budget
         self.isRoot = isRoot
         self.sampleRows = sampleRows
+        self.labelCaps = labelCaps
     }
 
     public var plannedRows: Int { ranges.reduce(0) { $0 + $1.count } }
@@ -115,21 +146,25 @@ public struct MergeTask: Sendable, Equatable {
     public var rowsBeneath: Int
     /// Rows of the node's sample to hand its parent (`SelectionJob.sampleShare`).
     public var sampleRows: Int
+    /// With label budgets: the most picks each label may have here.
+    public var labelCaps: LabelCaps?
 
-    public init(node: MergeTree.Node, children: [Coreset], budget: Int, isRoot: Bool, rowsBeneath: Int, sampleRows: Int = 0) {
+    public init(node: MergeTree.Node, children: [Coreset], budget: Int, isRoot: Bool, rowsBeneath: Int, sampleRows: Int = 0,
+                labelCaps: LabelCaps? = nil) {
         self.node = node
         self.children = children
         self.budget = budget
         self.isRoot = isRoot
         self.rowsBeneath = rowsBeneath
         self.sampleRows = sampleRows
+        self.labelCaps = labelCaps
     }
 
     public var candidateCount: Int { children.reduce(0) { $0 + $1.count } }
 
     public func run(settings: SelectionSettings, progress: ProgressMeter? = nil) -> Coreset {
         var result = SelectionTasks.merge(children: children, budget: budget, isRoot: isRoot, settings: settings, node: node,
-                                          sampleRows: sampleRows, progress: progress)
+                                          sampleRows: sampleRows, labelCaps: labelCaps, progress: progress)
         result.rowsBeneath = rowsBeneath
         return result
     }

@@ -58,6 +58,9 @@ public struct SelectionSettings: Sendable, Equatable {
     /// λ ≠ 0: every candidate's gain gains `λ · q(row)` from the run's quality column (a modular term:
     /// the objective stays submodular, and its picks carry their scores up the tree).
     public var qualityWeight: Double = Default.qualityWeight
+    /// Per-label caps on the picks (`--label-budget`, with `--labels`): a partition-matroid
+    /// constraint kept in every chunk and merge task (`LabelPlan`). nil: none (default).
+    public var labelBudget: LabelBudget?
 
     public init(budget: Int) { self.budget = budget }
 
@@ -96,6 +99,9 @@ public struct SelectionSettings: Sendable, Equatable {
         }
         if case .kCenter(let m) = objective, m != .euclidean && m != .cosineDistance {
             out.append("k-center needs a distance (euclidean or cosine)")
+        }
+        if case .explicit(let caps) = labelBudget, caps.values.contains(where: { $0 < 0 }) {
+            out.append("--label-budget: a label's cap must not be negative")
         }
         if !qualityWeight.isFinite { out.append("--quality-weight must be a finite number (got \(qualityWeight))") }
         if qualityWeight != 0, case .kCenter = objective {

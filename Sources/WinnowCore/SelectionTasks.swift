@@ -11,15 +11,17 @@ public enum SelectionTasks {
     ///   - chunk: chunk number, which seeds the task's random streams.
     ///   - sampleRows: rows to hand the parent as the chunk's row sample (0: none).
     ///   - quality: the rows' quality scores, when the settings weigh them (`qualityWeight` ≠ 0).
+    ///   - labels: the rows' labels, with label budgets; `labelCaps` are the chunk's caps.
     ///   - progress: told of every batch of gains evaluated (a worker's heartbeats report it).
     public static func chunk(
         rows: [Int64], vectors: VectorBlock, plannedRows: Int, budget: Int,
-        settings: SelectionSettings, chunk: Int, sampleRows: Int = 0, quality: [Float]? = nil, progress: ProgressMeter? = nil
+        settings: SelectionSettings, chunk: Int, sampleRows: Int = 0, quality: [Float]? = nil,
+        labels: [Int64]? = nil, labelCaps: LabelCaps? = nil, progress: ProgressMeter? = nil
     ) -> Coreset {
         var random = SeededRandom(seed: settings.seed, stream: .task, 0, chunk)
         let selection = greedy(settings: settings, candidates: vectors, rows: rows, weights: nil,
-                               budget: budget, random: &random, quality: quality, progress: progress)
-        var result = coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: plannedRows, quality: quality)
+                               budget: budget, random: &random, quality: quality, limits: limits(labels, labelCaps), progress: progress)
+        var result = coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: plannedRows, quality: quality, labels: labels)
         if sampleRows > 0 {
             // Drawn from the rows the chunk did not pick: every candidate above is a leaf pick, and a
             // candidate that is also a target covers itself perfectly, weighted by rows/sample —
@@ -42,7 +44,7 @@ public enum SelectionTasks {
     /// unchanged: a greedy with a budget of every candidate would keep them all anyway.
     public static func merge(
         children: [Coreset], budget: Int, isRoot: Bool, settings: SelectionSettings, node: MergeTree.Node,
-        sampleRows: Int = 0, progress: ProgressMeter? = nil
+        sampleRows: Int = 0, labelCaps: LabelCaps? = nil, progress: ProgressMeter? = nil
     ) -> Coreset {
         let dimension = children[0].vectors.dimension
         let rows = children.flatMap(\.rows)
@@ -51,30 +53,35 @@ public enum SelectionTasks {
         let gains = children.flatMap(\.gains)
         let quality = settings.qualityWeight != 0 ? children.flatMap { $0.quality ?? [] } : nil
         precondition(quality.map { $0.count == rows.count } ?? true, "merge \(node): a child came without its picks' quality scores")
+        let labels = labelCaps != nil ? children.flatMap { $0.labels ?? [] } : nil
+        precondition(labels.map { $0.count == rows.count } ?? true, "merge \(node): a child came without its picks' labels")
+        let limits = limits(labels, labelCaps)
         let beneath = children.reduce(0) { $0 + $1.rowsBeneath }
         let covered = children.allSatisfy { $0.sample != nil }
             ? RowSample.union(children.compactMap(\.sample), dimension: dimension) : nil
         var result: Coreset
-        if !isRoot && rows.count <= budget {
+        if !isRoot && rows.count <= budget && (labelCaps.map { $0.admits(labels ?? []) } ?? true) {
             result = Coreset(rows: rows, vectors: vectors, gains: gains, weights: weights, rowsBeneath: beneath)
             result.quality = rows.isEmpty ? nil : quality
+            result.labels = rows.isEmpty ? nil : labels
         } else {
             var random = SeededRandom(seed: settings.seed, stream: .task, node.level, node.index)
             var selection: GreedySelection
             if let covered, covered.count > 0 {
                 precondition(covered.carriesVectors, "merge \(node): the children's sample rows were not read from the pool")
                 selection = greedy(settings: settings, candidates: vectors, rows: rows, weights: covered.weights,
-                                   budget: budget, random: &random, targets: covered.vectors, quality: quality, progress: progress)
+                                   budget: budget, random: &random, targets: covered.vectors, quality: quality, limits: limits,
+                                   progress: progress)
             } else {
                 selection = greedy(settings: settings, candidates: vectors, rows: rows,
                                    weights: settings.merge == .weighted ? weights : nil,
-                                   budget: budget, random: &random, quality: quality, progress: progress)
+                                   budget: budget, random: &random, quality: quality, limits: limits, progress: progress)
                 if settings.merge == .unweighted {
                     // Report what each pick represents in pool rows even when the greedy ignored it.
                     selection.weights = reassign(weights, of: selection, settings: settings, vectors: vectors, rows: rows)
                 }
             }
-            result = coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: beneath, quality: quality)
+            result = coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: beneath, quality: quality, labels: labels)
         }
         if let covered, sampleRows > 0 {
             var sampling = SeededRandom(seed: settings.seed, stream: .rowSample, node.level, node.index)
@@ -89,7 +96,7 @@ public enum SelectionTasks {
     public static func greedy(
         settings: SelectionSettings, candidates: VectorBlock, rows: [Int64], weights: [Double]?,
         budget: Int, random: inout SeededRandom, targets: VectorBlock? = nil, quality: [Float]? = nil,
-        progress: ProgressMeter? = nil
+        limits: GroupLimits? = nil, progress: ProgressMeter? = nil
     ) -> GreedySelection {
         let bonus: [Double]? = settings.qualityWeight == 0 ? nil : {
             guard let quality else { preconditionFailure("a quality term without the candidates' scores") }
@@ -97,7 +104,7 @@ public enum SelectionTasks {
         }()
         func run<O: GreedyObjective>(_ base: O, optimizer: Optimizer = settings.optimizer) -> GreedySelection {
             var objective = MeteredObjective(base: QualityTerm(base: base, bonus: bonus), meter: progress)
-            return Greedy.select(&objective, budget: budget, optimizer: optimizer, tuning: settings.tuning, random: &random)
+            return Greedy.select(&objective, budget: budget, optimizer: optimizer, tuning: settings.tuning, random: &random, limits: limits)
         }
         func kernel() -> PairwiseKernel {
             targets.map { PairwiseKernel(measure: settings.objective.measure, targets: $0, candidates: candidates) }
@@ -109,7 +116,7 @@ public enum SelectionTasks {
                                         denseLimitBytes: settings.tuning.denseLimitBytes))
         case .kCenter:
             precondition(targets == nil, "k-center covers its candidates")
-            return KCenter.select(kernel: kernel(), rows: rows, budget: budget, represented: weights, progress: progress)
+            return KCenter.select(kernel: kernel(), rows: rows, budget: budget, represented: weights, limits: limits, progress: progress)
         case .logDeterminant(let ridge):
             precondition(targets == nil, "log-det selects among its candidates")
             return run(LogDeterminant(candidates: candidates, candidateRows: rows, ridge: ridge, represented: weights))
@@ -127,11 +134,18 @@ public enum SelectionTasks {
     }
 
     private static func coreset(from selection: GreedySelection, rows: [Int64], vectors: VectorBlock, rowsBeneath: Int,
-                                quality: [Float]?) -> Coreset {
+                                quality: [Float]?, labels: [Int64]?) -> Coreset {
         var result = Coreset(rows: selection.picks.map { rows[$0] }, vectors: vectors.gather(selection.picks),
                              gains: selection.gains, weights: selection.weights, rowsBeneath: rowsBeneath)
-        // No picks, no scores: nil, as the wire carries it.
+        // No picks, no scores or labels: nil, as the wire carries them.
         result.quality = selection.picks.isEmpty ? nil : quality.map { q in selection.picks.map { q[$0] } }
+        result.labels = selection.picks.isEmpty ? nil : labels.map { l in selection.picks.map { l[$0] } }
         return result
+    }
+
+    private static func limits(_ labels: [Int64]?, _ caps: LabelCaps?) -> GroupLimits? {
+        guard let caps else { return nil }
+        guard let labels else { preconditionFailure("label caps without the candidates' labels") }
+        return GroupLimits(labels: labels, caps: caps)
     }
 }

@@ -12,8 +12,9 @@ public enum ChunkRunner {
     }
 
     /// - Parameter quality: the run's quality column, read for the chunk's rows when the settings weigh it.
-    public static func run(_ task: ChunkTask, pool: Pool, quality: QualityColumn? = nil, settings: SelectionSettings,
-                           skipNonfinite: Bool, progress: ProgressMeter? = nil) throws(InputError) -> Output {
+    ///   The labels column is read for them when the task carries label caps.
+    public static func run(_ task: ChunkTask, pool: Pool, quality: QualityColumn? = nil, labels: LabelColumn? = nil,
+                           settings: SelectionSettings, skipNonfinite: Bool, progress: ProgressMeter? = nil) throws(InputError) -> Output {
         var rows = task.rows
         var vectors = pool.read(task.ranges)
         progress?.add(rows.count)
@@ -31,11 +32,16 @@ public enum ChunkRunner {
             guard let quality else { preconditionFailure("a quality weight without a quality column") }
             scores = try quality.values(of: rows)
         }
+        var rowLabels: [Int64]?
+        if task.labelCaps != nil {
+            guard let labels else { preconditionFailure("label caps without a labels column") }
+            rowLabels = labels.values(of: rows)
+        }
         let coreset = rows.isEmpty
             ? Coreset.empty(dimension: pool.dimension, rowsBeneath: task.plannedRows)
             : SelectionTasks.chunk(rows: rows, vectors: vectors, plannedRows: task.plannedRows, budget: task.budget,
                                    settings: settings, chunk: task.chunk, sampleRows: task.sampleRows, quality: scores,
-                                   progress: progress)
+                                   labels: rowLabels, labelCaps: task.labelCaps, progress: progress)
         return Output(coreset: coreset, statistics: statistics, skipped: bad)
     }
 }

@@ -33,16 +33,19 @@ public enum DistributedSelection {
             phases.append((name, (clock.now - mark).seconds))
             mark = clock.now
         }
-        var job = SelectionJob(totalRows: pool.totalRows, dimension: pool.dimension, settings: options.settings, exact: options.exact)
+        let labels = try options.labelColumn(rows: pool.totalRows)
+        let allLabels = labels?.all()
+        var job = SelectionJob(totalRows: pool.totalRows, dimension: pool.dimension, settings: options.settings, exact: options.exact,
+                               labels: allLabels)
         lap("plan")
         // One pass on the coordinator; a statistics phase on the workers would spare it (issue 6).
-        if let derived = LocalSelection.derivingRBFGamma(job, pool: pool, options: options, log: log) {
+        if let derived = LocalSelection.derivingRBFGamma(job, pool: pool, options: options, labels: allLabels, log: log) {
             job = derived
             lap("statistics")
         }
         let settings = job.settings
         let config = RunConfig(pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip,
-                               quality: try options.qualityColumn(rows: pool.totalRows))
+                               quality: try options.qualityColumn(rows: pool.totalRows), labels: labels)
         let files = JournalFiles(path: journal)
         try files.prepare()
         let server: CoordinatorServer
@@ -79,6 +82,7 @@ public enum DistributedSelection {
         var result = SelectionOutcome(selection: outcome.selection, statistics: outcome.statistics, plan: .init(job),
                                       skippedRows: outcome.skippedRows, evaluation: evaluation, phases: phases, settings: settings)
         result.cluster = report
+        result.labelCaps = job.labels?.root
         return result
     }
 }

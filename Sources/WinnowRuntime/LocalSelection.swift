@@ -17,6 +17,8 @@ public struct SelectionOutcome: Sendable {
     public var settings: SelectionSettings
     /// Workers, counters and wire traffic, when the run was distributed.
     public var cluster: ClusterReport?
+    /// With label budgets: the root's caps.
+    public var labelCaps: LabelCaps?
 
     public init(selection: Coreset, statistics: EmbeddingStatistics, plan: PlanSummary, skippedRows: [Int64],
                 evaluation: EvaluationResult?, phases: [(name: String, seconds: Double)], settings: SelectionSettings) {
@@ -71,13 +73,15 @@ public enum LocalSelection {
         }
 
         let n = pool.totalRows
-        var job = SelectionJob(totalRows: n, dimension: pool.dimension, settings: options.settings, exact: options.exact)
+        let labels = try options.labelColumn(rows: n)
+        let allLabels = labels?.all()
+        var job = SelectionJob(totalRows: n, dimension: pool.dimension, settings: options.settings, exact: options.exact, labels: allLabels)
         log.info("plan", metadata: [
             "rows": "\(n)", "d": "\(pool.dimension)", "chunks": "\(job.chunkCount)",
             "levels": "\(job.tree.levelSizes)", "k": "\(job.settings.budget)",
         ])
         lap("plan")
-        if let derived = derivingRBFGamma(job, pool: pool, options: options, log: log) {
+        if let derived = derivingRBFGamma(job, pool: pool, options: options, labels: allLabels, log: log) {
             job = derived
             lap("statistics")
         }
@@ -90,7 +94,7 @@ public enum LocalSelection {
         let start = clock.now
         // The run id a coordinator would give the same configuration.
         let quality = try options.qualityColumn(rows: n)
-        let runID = RunConfig(pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip, quality: quality)
+        let runID = RunConfig(pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip, quality: quality, labels: labels)
             .hash.prefix(8).hexString
         func status(_ state: RunStatus.State = .running) -> RunStatus {
             var s = progress.status(runID: runID, state: state, now: clock.now - start, tasksRunning: 0, workersAlive: 0)
@@ -101,7 +105,7 @@ public enum LocalSelection {
             let output: ChunkRunner.Output
             progress.began(level: 0, at: clock.now - start)
             do {
-                output = try ChunkRunner.run(job.chunkTask(c), pool: pool, quality: quality, settings: settings,
+                output = try ChunkRunner.run(job.chunkTask(c), pool: pool, quality: quality, labels: labels, settings: settings,
                                              skipNonfinite: options.nonfinite == .skip)
             } catch {
                 monitor?.finish(status(.failed))
@@ -138,21 +142,23 @@ public enum LocalSelection {
             evaluation = evaluate(pool: pool, selection: selection, sample: sample, skipped: Set(skipped), settings: settings)
             lap("evaluate")
         }
-        return SelectionOutcome(selection: selection, statistics: statistics, plan: .init(job), skippedRows: skipped,
-                                evaluation: evaluation, phases: phases, settings: settings)
+        var outcome = SelectionOutcome(selection: selection, statistics: statistics, plan: .init(job), skippedRows: skipped,
+                                       evaluation: evaluation, phases: phases, settings: settings)
+        outcome.labelCaps = job.labels?.root
+        return outcome
     }
 
     /// With `--similarity rbf` and no `--rbf-gamma`: the same job with γ = 1 / (2 · total variance),
     /// the bandwidth that makes a typical pair's similarity e^(−1), from one statistics pass in plan
     /// order. nil when γ was given. The plan does not depend on γ, so it is the same plan.
-    static func derivingRBFGamma(_ job: SelectionJob, pool: Pool, options: RunOptions, log: Logger) -> SelectionJob? {
+    static func derivingRBFGamma(_ job: SelectionJob, pool: Pool, options: RunOptions, labels: [Int64]?, log: Logger) -> SelectionJob? {
         guard options.rbfGammaFromData, case .facilityLocation(.rbf) = job.settings.objective else { return nil }
         var stats = EmbeddingStatistics(dimension: pool.dimension)
         for c in job.plan.chunks.indices { stats.add(pool.read(job.plan.chunks[c])) }
         var settings = job.settings
         settings.objective = .facilityLocation(.rbf(gamma: 1 / max(2 * stats.totalVariance, .leastNormalMagnitude)))
         log.info("rbf bandwidth from the data", metadata: ["gamma": "\(settings.objective.measure.name)"])
-        return SelectionJob(totalRows: job.totalRows, dimension: job.dimension, settings: settings, exact: options.exact)
+        return SelectionJob(totalRows: job.totalRows, dimension: job.dimension, settings: settings, exact: options.exact, labels: labels)
     }
 
     /// The objective on the whole pool (or a seeded sample of it), beside a seeded random subset.

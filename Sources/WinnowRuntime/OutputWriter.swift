@@ -54,7 +54,11 @@ public enum OutputWriter {
             budget: s.budget, chunkRows: s.chunkRows, blockRows: s.blockRows, partition: s.partition.rawValue,
             oversample: s.oversample, fanIn: s.fanIn, seed: s.seed, merge: s.merge.rawValue,
             nonfinite: options.nonfinite.rawValue, exact: options.exact, evalSample: options.evalSample,
-            mergeSample: s.mergeSample, logdetRidge: { if case .logDeterminant(let r) = s.objective { r } else { nil } }())
+            mergeSample: s.mergeSample, logdetRidge: { if case .logDeterminant(let r) = s.objective { r } else { nil } }(),
+            qualityWeight: s.qualityWeight != 0 ? s.qualityWeight : nil, labelBudget: s.labelBudget?.name,
+            labelCaps: outcome.labelCaps.map { caps in
+                Dictionary(uniqueKeysWithValues: zip(caps.labels.map(String.init), caps.caps))
+            })
         let inputs = pool.files.map {
             RunReport.Input(path: $0.path, rows: $0.rows, dimension: pool.dimension, dtype: $0.dtype.rawValue,
                             bytes: $0.npy.fileSize, firstRow: $0.firstRow)

@@ -4,10 +4,26 @@ import WinnowIO
 
 extension RunConfig {
     /// The configuration a coordinator sends: the pool's files as it sees them, and the settings.
-    public init(pool: Pool, settings: SelectionSettings, skipNonfinite: Bool, quality: QualityColumn? = nil) {
+    public init(pool: Pool, settings: SelectionSettings, skipNonfinite: Bool, quality: QualityColumn? = nil, labels: LabelColumn? = nil) {
         self.init(files: pool.files.map { File(path: $0.path, rows: $0.rows, bytes: $0.npy.fileSize, dtype: $0.dtype.rawValue) },
                   dimension: pool.dimension, totalRows: pool.totalRows, settings: settings, skipNonfinite: skipNonfinite,
-                  quality: quality.map { File(path: $0.path, rows: $0.rows, bytes: $0.npy.fileSize, dtype: $0.npy.header.dtype.rawValue) })
+                  quality: quality.map { File(path: $0.path, rows: $0.rows, bytes: $0.npy.fileSize, dtype: $0.npy.header.dtype.rawValue) },
+                  labels: labels.map { File(path: $0.path, rows: $0.rows, bytes: $0.npy.fileSize, dtype: $0.npy.header.dtype.rawValue) })
+    }
+
+    /// The labels column on this host, when the run sets label budgets; the same checks as the pool's.
+    public func openLabels() throws(RunFailure) -> LabelColumn? {
+        guard let labels else { return nil }
+        let column: LabelColumn
+        do {
+            column = try LabelColumn.open(labels.path, rows: totalRows)
+        } catch {
+            throw RunFailure(status: 69, "cannot open the run's labels column here: \(error)")
+        }
+        guard column.npy.fileSize == labels.bytes else {
+            throw RunFailure(status: 69, "\(labels.path) differs here (\(column.npy.fileSize) bytes) from the coordinator's (\(labels.bytes) bytes)")
+        }
+        return column
     }
 
     /// The quality column on this host, when the run weighs quality; the same checks as the pool's.

@@ -41,6 +41,15 @@ public struct RunOptions: Sendable {
     /// `--quality`: the quality column the selection reads when `settings.qualityWeight` ≠ 0.
     public var qualityPath: String?
 
+    /// `--labels`: the labels column the selection reads when `settings.labelBudget` is set.
+    public var labelsPath: String?
+
+    /// The labels column, when the settings set label budgets.
+    public func labelColumn(rows: Int) throws(InputError) -> LabelColumn? {
+        guard settings.labelBudget != nil, let labelsPath else { return nil }
+        return try LabelColumn.open(labelsPath, rows: rows)
+    }
+
     /// The quality column, opened and checked against the pool, when the settings weigh quality.
     public func qualityColumn(rows: Int) throws(InputError) -> QualityColumn? {
         guard settings.qualityWeight != 0, let qualityPath else { return nil }

@@ -27,6 +27,12 @@ public struct RunReport: Codable, Sendable {
         public var mergeSample: Int
         /// Log-det's ridge (absent for the other objectives).
         public var logdetRidge: Double?
+        /// λ of the quality term (absent when 0).
+        public var qualityWeight: Double?
+        /// proportional, balanced or explicit (absent without label budgets).
+        public var labelBudget: String?
+        /// The caps at the root, label → cap (absent without label budgets).
+        public var labelCaps: [String: Int]?
     }
 
     public struct Input: Codable, Sendable {

@@ -42,6 +42,7 @@ public final class WorkerProcess {
     private var session: WorkerSession
     private var pool: Pool?
     private var quality: QualityColumn?
+    private var labels: LabelColumn?
     private var runID = ""
     private var epoch: UInt64 = 0
     private var sequence: UInt64 = 0
@@ -154,6 +155,7 @@ public final class WorkerProcess {
                 do {
                     pool = try config.openPool()
                     quality = try config.openQuality()
+                    labels = try config.openLabels()
                     codec.dimension = config.dimension
                     log.info("worker joined the run", metadata: ["rows": "\(config.totalRows)", "d": "\(config.dimension)"])
                 } catch {
@@ -177,7 +179,7 @@ public final class WorkerProcess {
         guard let pool, let settings = session.welcome?.config.settings,
               let skip = session.welcome?.config.skipNonfinite else { return }
         let throttle = options.throttle
-        let quality = quality
+        let quality = quality, labels = labels
         let inbox = inbox
         let meter = ProgressMeter()
         meters[lease.id] = meter
@@ -187,7 +189,7 @@ public final class WorkerProcess {
             while stall { Thread.sleep(forTimeInterval: 3600) }
             let clock = ContinuousClock()
             let t0 = clock.now
-            var message = WorkerTask.run(lease, pool: pool, quality: quality, settings: settings, skipNonfinite: skip, progress: meter)
+            var message = WorkerTask.run(lease, pool: pool, quality: quality, labels: labels, settings: settings, skipNonfinite: skip, progress: meter)
             var busy = (clock.now - t0).seconds
             if throttle > 1 {
                 Thread.sleep(forTimeInterval: busy * (throttle - 1))
@@ -223,7 +225,7 @@ private final class Inbox: Sendable {
 
 /// One leased task, run: a chunk against the pool, or a merge on the candidates the lease carries.
 enum WorkerTask {
-    static func run(_ lease: Lease, pool: Pool, quality: QualityColumn?, settings: SelectionSettings, skipNonfinite: Bool,
+    static func run(_ lease: Lease, pool: Pool, quality: QualityColumn?, labels: LabelColumn?, settings: SelectionSettings, skipNonfinite: Bool,
                     progress: ProgressMeter) -> WorkerMessage {
         switch lease.work {
         case .chunk(let task):
@@ -232,7 +234,11 @@ enum WorkerTask {
                                             message: "chunk \(task.chunk) names rows beyond the pool's \(pool.totalRows)"))
             }
             do {
-                let out = try ChunkRunner.run(task, pool: pool, quality: quality, settings: settings, skipNonfinite: skipNonfinite,
+                guard task.labelCaps == nil || labels != nil else {
+                    return .failure(TaskFailure(leaseID: lease.id, node: lease.node, code: .invalidTask,
+                                                message: "chunk \(task.chunk) has label caps but the run has no labels column"))
+                }
+                let out = try ChunkRunner.run(task, pool: pool, quality: quality, labels: labels, settings: settings, skipNonfinite: skipNonfinite,
                                               progress: progress)
                 return .chunkResult(ChunkResult(leaseID: lease.id, chunk: task.chunk, coreset: out.coreset,
                                                 statistics: out.statistics, skippedRows: out.skipped, busySeconds: 0))

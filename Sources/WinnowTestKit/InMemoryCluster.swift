@@ -40,12 +40,15 @@ public struct InMemoryCluster {
 
     /// The pool's quality column, for runs that weigh quality.
     public let quality: [Float]?
+    /// The pool's labels, for runs with label budgets.
+    public let labels: [Int64]?
 
     public init(vectors: VectorBlock, settings: SelectionSettings, workers: Int, slots: Int = 1, orderSeed: UInt64,
-                cluster: ClusterSettings = ClusterSettings(), quality: [Float]? = nil) {
+                cluster: ClusterSettings = ClusterSettings(), quality: [Float]? = nil, labels: [Int64]? = nil) {
         self.vectors = vectors
         self.quality = quality
-        let job = SelectionJob(totalRows: vectors.rows, dimension: vectors.dimension, settings: settings)
+        self.labels = labels
+        let job = SelectionJob(totalRows: vectors.rows, dimension: vectors.dimension, settings: settings, labels: labels)
         let config = RunConfig(files: [.init(path: "memory", rows: vectors.rows, bytes: 0, dtype: "<f4")],
                                dimension: vectors.dimension, totalRows: vectors.rows, settings: settings, skipNonfinite: false)
         let welcome = Welcome(configHash: [1, 2, 3], config: config, heartbeat: .seconds(1), liveness: 5)
@@ -98,7 +101,8 @@ public struct InMemoryCluster {
         guard !workers[running[pick].0].stalled else { return true }
         let (i, lease) = running.remove(at: pick)
         guard !workers[i].silent, workers[i].exitStatus == nil else { return true }
-        apply(workers[i].session.finished(lease.id, result: Self.execute(lease, vectors: vectors, settings: coordinator.job.settings, quality: quality), now: now), worker: i)
+        apply(workers[i].session.finished(lease.id, result: Self.execute(lease, vectors: vectors, settings: coordinator.job.settings, quality: quality,
+                                                                             labels: labels), now: now), worker: i)
         return true
     }
 
@@ -167,14 +171,17 @@ public struct InMemoryCluster {
     }
 
     /// What a worker computes for a lease, on the in-memory pool.
-    public static func execute(_ lease: Lease, vectors: VectorBlock, settings: SelectionSettings, quality: [Float]? = nil) -> WorkerMessage {
+    public static func execute(_ lease: Lease, vectors: VectorBlock, settings: SelectionSettings, quality: [Float]? = nil,
+                               labels: [Int64]? = nil) -> WorkerMessage {
         switch lease.work {
         case .chunk(let task):
             let rows = task.rows
             let block = vectors.gather(rows.map { Int($0) })
             let coreset = SelectionTasks.chunk(rows: rows, vectors: block, plannedRows: task.plannedRows,
                                                budget: task.budget, settings: settings, chunk: task.chunk, sampleRows: task.sampleRows,
-                                               quality: quality.map { q in rows.map { q[Int($0)] } })
+                                               quality: quality.map { q in rows.map { q[Int($0)] } },
+                                               labels: task.labelCaps != nil ? labels.map { l in rows.map { l[Int($0)] } } : nil,
+                                               labelCaps: task.labelCaps)
             return .chunkResult(ChunkResult(leaseID: lease.id, chunk: task.chunk, coreset: coreset,
                                             statistics: EmbeddingStatistics.of(block), skippedRows: [], busySeconds: 0.01))
         case .merge(let task):
@@ -185,21 +192,21 @@ public struct InMemoryCluster {
     /// The selection walked directly through the tree in one thread: what every cluster run must equal.
     /// `emptyChunks` are left out, as `--on-poisoned skip` leaves them.
     public static func reference(vectors: VectorBlock, settings: SelectionSettings, emptyChunks: Set<Int> = [],
-                                 quality: [Float]? = nil) -> Coreset {
-        let job = SelectionJob(totalRows: vectors.rows, dimension: vectors.dimension, settings: settings)
-        return results(of: job, vectors: vectors, emptyChunks: emptyChunks, quality: quality)[job.tree.root]!
+                                 quality: [Float]? = nil, labels: [Int64]? = nil) -> Coreset {
+        let job = SelectionJob(totalRows: vectors.rows, dimension: vectors.dimension, settings: settings, labels: labels)
+        return results(of: job, vectors: vectors, emptyChunks: emptyChunks, quality: quality, labels: labels)[job.tree.root]!
     }
 
     /// Every node's result of that walk, level by level.
     public static func results(of job: SelectionJob, vectors: VectorBlock, emptyChunks: Set<Int> = [],
-                               quality: [Float]? = nil) -> [MergeTree.Node: Coreset] {
+                               quality: [Float]? = nil, labels: [Int64]? = nil) -> [MergeTree.Node: Coreset] {
         var results: [MergeTree.Node: Coreset] = [:]
         for c in 0 ..< job.chunkCount {
             let task = job.chunkTask(c)
             if emptyChunks.contains(c) {
                 results[MergeTree.Node(level: 0, index: c)] = Coreset.empty(dimension: vectors.dimension, rowsBeneath: task.plannedRows)
             } else if case .chunkResult(let r) = execute(Lease(id: 0, work: .chunk(task)), vectors: vectors, settings: job.settings,
-                                                         quality: quality) {
+                                                         quality: quality, labels: labels) {
                 results[MergeTree.Node(level: 0, index: c)] = r.coreset
             }
         }

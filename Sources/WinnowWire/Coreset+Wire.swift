@@ -17,6 +17,7 @@ extension Coreset {
             w.sampleWeights = sample.weights
         }
         if let quality { w.quality = quality }
+        if let labels { w.labels = labels }
         return w
     }
 
@@ -39,7 +40,9 @@ extension Coreset {
         }
         self.init(rows: w.rows, vectors: try Self.finiteVectors(w.vectors, dimension: dimension, what: "vector"), gains: w.gains,
                   weights: w.weights, rowsBeneath: Int(w.rowsBeneath), sample: try Self.sample(wire: w, dimension: dimension, limits: limits))
+        guard w.labels.isEmpty || w.labels.count == n else { throw WireError(.inconsistent, "coreset: \(w.labels.count) labels for \(n) rows") }
         quality = w.quality.isEmpty ? nil : w.quality
+        labels = w.labels.isEmpty ? nil : w.labels
     }
 
     /// The values of a vector blob whose length was checked; non-finite values are refused.

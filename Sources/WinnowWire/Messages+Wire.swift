@@ -29,6 +29,7 @@ extension RunConfig {
         }
         w.files = files.map(file)
         if let quality { w.quality = file(quality) }
+        if let labels { w.labels = file(labels) }
         w.dimension = UInt32(dimension)
         w.totalRows = UInt64(totalRows)
         w.settings = settings.wire
@@ -64,12 +65,24 @@ extension RunConfig {
             }
             quality = File(path: q.path, rows: Int(q.rows), bytes: Int(q.fileBytes), dtype: q.dtype)
         }
+        var labels: File?
+        if w.hasLabels {
+            let l = w.labels
+            guard l.path.utf8.count <= limits.stringBytes, l.dtype == "<i8" || l.dtype == "<i4", l.rows == sum,
+                  l.fileBytes <= UInt64(Int.max) else {
+                throw WireError(.inconsistent, "config: bad labels column \(l.path.prefix(80))")
+            }
+            labels = File(path: l.path, rows: Int(l.rows), bytes: Int(l.fileBytes), dtype: l.dtype)
+        }
         let settings = try SelectionSettings(wire: w.settings)
         guard (settings.qualityWeight != 0) == (quality != nil) else {
             throw WireError(.inconsistent, "config: a quality weight needs a quality column, and a quality column a weight")
         }
+        guard (settings.labelBudget != nil) == (labels != nil) else {
+            throw WireError(.inconsistent, "config: a label budget needs a labels column, and a labels column a budget")
+        }
         self.init(files: files, dimension: Int(w.dimension), totalRows: Int(w.totalRows),
-                  settings: settings, skipNonfinite: w.skipNonfinite, quality: quality)
+                  settings: settings, skipNonfinite: w.skipNonfinite, quality: quality, labels: labels)
     }
 
     /// SHA-256 of the configuration's wire image: what a worker may be told to expect (`--expect-config`).
@@ -81,6 +94,7 @@ extension Lease {
         var w = Winnow_V1_Lease()
         w.leaseID = id
         w.task = node.wire
+        if let caps = work.labelCaps { w.labelCaps = caps.wire }
         switch work {
         case .chunk(let t):
             w.budget = UInt32(t.budget)
@@ -112,6 +126,7 @@ extension Lease {
         guard budget >= 1, budget <= limits.rows else { throw WireError(.overLimit, "lease: budget \(budget)") }
         let sampleRows = Int(w.sampleRows)
         guard sampleRows <= limits.rows else { throw WireError(.overLimit, "lease: sample of \(sampleRows) rows") }
+        let caps = w.labelCaps.isEmpty ? nil : try LabelCaps(wire: w.labelCaps, limits: limits)
         switch w.work {
         case .chunk(let c):
             guard node.level == 0 else { throw WireError(.inconsistent, "lease: a chunk task at level \(node.level)") }
@@ -124,7 +139,7 @@ extension Lease {
                 ranges.append(Int(r.lower) ..< Int(r.upper))
             }
             self.init(id: w.leaseID, work: .chunk(ChunkTask(chunk: node.index, ranges: ranges, budget: budget, isRoot: w.isRoot,
-                                                             sampleRows: sampleRows)))
+                                                             sampleRows: sampleRows, labelCaps: caps)))
         case .merge(let m):
             guard node.level >= 1 else { throw WireError(.inconsistent, "lease: a merge task at level 0") }
             guard !m.children.isEmpty, m.children.count <= limits.children else {
@@ -135,8 +150,12 @@ extension Lease {
             guard children.reduce(0, { $0 + $1.count }) <= limits.rows else { throw WireError(.overLimit, "lease: too many candidates") }
             guard m.rowsBeneath <= UInt64(Int.max) else { throw WireError(.overLimit, "lease: rows beneath") }
             let beneath = Int(m.rowsBeneath)
+            guard caps == nil || children.allSatisfy({ $0.labels != nil }) else {
+                throw WireError(.inconsistent, "lease: label caps, but a child without its picks' labels")
+            }
             self.init(id: w.leaseID, work: .merge(MergeTask(node: node, children: children, budget: budget,
-                                                             isRoot: w.isRoot, rowsBeneath: beneath, sampleRows: sampleRows)))
+                                                             isRoot: w.isRoot, rowsBeneath: beneath, sampleRows: sampleRows,
+                                                             labelCaps: caps)))
         case nil:
             throw WireError(.noBody, "lease: no task")
         }
@@ -182,5 +201,26 @@ extension Rejection.Reason {
         case .shuttingDown: self = .shuttingDown
         default: self = .invalid
         }
+    }
+}
+
+extension LabelCaps {
+    var wire: [Winnow_V1_LabelCap] {
+        zip(labels, caps).map { label, cap in
+            var c = Winnow_V1_LabelCap()
+            c.label = label
+            c.cap = UInt64(cap)
+            return c
+        }
+    }
+
+    /// Labels strictly ascending, caps within the row limit.
+    init(wire: [Winnow_V1_LabelCap], limits: WireLimits) throws(WireError) {
+        guard wire.count <= limits.rows else { throw WireError(.overLimit, "label caps: \(wire.count) labels") }
+        for (a, b) in zip(wire, wire.dropFirst()) where a.label >= b.label {
+            throw WireError(.inconsistent, "label caps: labels must be ascending")
+        }
+        guard wire.allSatisfy({ $0.cap <= UInt64(limits.rows) }) else { throw WireError(.overLimit, "label caps: a cap beyond the row limit") }
+        self.init(labels: wire.map(\.label), caps: wire.map { Int($0.cap) })
     }
 }

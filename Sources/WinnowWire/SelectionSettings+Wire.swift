@@ -39,6 +39,19 @@ extension SelectionSettings {
         w.fanIn = UInt32(clamping: fanIn)
         w.mergeSample = UInt32(clamping: mergeSample)
         w.qualityWeight = qualityWeight
+        switch labelBudget {
+        case nil: w.labelBudget = .none
+        case .proportional: w.labelBudget = .proportional
+        case .balanced: w.labelBudget = .balanced
+        case .explicit(let caps):
+            w.labelBudget = .explicit
+            w.explicitCaps = caps.keys.sorted().map { label in
+                var c = Winnow_V1_LabelCap()
+                c.label = label
+                c.cap = UInt64(max(0, caps[label]!))
+                return c
+            }
+        }
         return w
     }
 
@@ -81,6 +94,19 @@ extension SelectionSettings {
         fanIn = Int(w.fanIn)
         mergeSample = Int(w.mergeSample)
         qualityWeight = w.qualityWeight
+        switch w.labelBudget {
+        case .none: labelBudget = nil
+        case .proportional: labelBudget = .proportional
+        case .balanced: labelBudget = .balanced
+        case .explicit:
+            guard w.explicitCaps.count <= 1 << 20, w.explicitCaps.allSatisfy({ $0.cap <= UInt64(Int32.max) }) else {
+                throw WireError(.overLimit, "settings: explicit label caps")
+            }
+            var caps: [Int64: Int] = [:]
+            for c in w.explicitCaps { caps[c.label] = Int(c.cap) }
+            labelBudget = .explicit(caps)
+        default: throw WireError(.inconsistent, "settings: unknown label budget \(w.labelBudget.rawValue)")
+        }
         guard tuning.lazyBatch >= 1, tuning.scanBatch >= 1 else { throw WireError(.inconsistent, "settings: batch sizes must be positive") }
         if let problem = problems().first { throw WireError(.inconsistent, "settings: \(problem)") }
     }

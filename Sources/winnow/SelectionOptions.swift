@@ -104,6 +104,9 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "Label per row: .npy int32/int64.")
     var labels: String?
 
+    @Option(help: "Caps on each label's picks (needs --labels): proportional (each label's pool share of k), balanced (k split evenly), or a JSON file {\"label\": cap, …}.")
+    var labelBudget: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -142,7 +145,9 @@ struct SelectionOptions: ParsableArguments {
         s.mergeSample = mergeSample
         s.seed = seed
         s.qualityWeight = qualityWeight
+        s.labelBudget = try labelBudget.map(Self.parseLabelBudget)
         if let problem = s.problems().first { throw ValidationError(problem) }
+        if labelBudget != nil && labels == nil { throw ValidationError("--label-budget needs --labels FILE (one int32/int64 label per pool row)") }
         if qualityWeight != 0 && quality == nil { throw ValidationError("--quality-weight needs --quality FILE (one float32 score per pool row)") }
         if evalSample < 0 { throw ValidationError("--eval-sample must be 0 (whole pool) or more") }
         if !(progressEvery > 0) { throw ValidationError("--progress-every must be more than 0 seconds (got \(progressEvery))") }
@@ -156,9 +161,31 @@ struct SelectionOptions: ParsableArguments {
         o.referenceObjective = referenceObjective
         o.rbfGammaFromData = similarity == .rbf && rbfGamma == nil
         o.qualityPath = quality
+        o.labelsPath = labels
         return o
     }
 
+
+    /// `proportional`, `balanced`, or a JSON object file mapping labels to caps.
+    static func parseLabelBudget(_ text: String) throws -> LabelBudget {
+        switch text {
+        case "proportional": return .proportional
+        case "balanced": return .balanced
+        default:
+            guard let data = FileManager.default.contents(atPath: text),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw ValidationError("--label-budget must be proportional, balanced, or a readable JSON file {\"label\": cap, …} (got '\(text)')")
+            }
+            var caps: [Int64: Int] = [:]
+            for (key, value) in object {
+                guard let label = Int64(key), let cap = value as? Int, cap >= 0 else {
+                    throw ValidationError("--label-budget \(text): \"\(key)\": \(value) is not an integer label with a cap of 0 or more")
+                }
+                caps[label] = cap
+            }
+            return .explicit(caps)
+        }
+    }
 
     var progress: ProgressSettings {
         var p = ProgressSettings()

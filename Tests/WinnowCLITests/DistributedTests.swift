@@ -317,6 +317,36 @@ final class DistributedTests: XCTestCase {
         XCTAssertTrue(kCenter.stderr.contains("k-center has no quality term"), kCenter.stderr)
     }
 
+    /// `--label-budget`: workers read their chunks' labels, every worker count selects the same rows,
+    /// and the selection holds exactly the caps the report states.
+    func testLabelBudgetsAreKeptAndIdenticalAcrossWorkerCounts() throws {
+        let dir = TemporaryDirectory()
+        try makePool(dir, rows: 200_000)
+        let flags = ["select", "--input", dir.file("pool/pool-*.npy"), "--budget", "160", "--chunk-rows", "4096", "--no-eval", "--quiet",
+                     "--labels", dir.file("pool/labels.npy")]
+        FileManager.default.createFile(atPath: dir.file("caps.json"), contents: Data(#"{"0": 30, "5": 10, "15": 2}"#.utf8))
+        for budget in ["balanced", "proportional", dir.file("caps.json")] {
+            var digests: Set<Data> = []
+            for workers in [0, 2] {
+                let out = dir.file("l\(workers)-\(digests.count)-\(budget.count)")
+                let r = try CLI.run(flags + ["--label-budget", budget, "--workers", "\(workers)", "--out", out])
+                XCTAssertEqual(r.status, 0, r.stderr)
+                digests.insert(Outputs.bytes(out + "/selection.npy"))
+                let configuration = try XCTUnwrap(try report(out + "/report.json")["configuration"] as? [String: Any])
+                let caps = try XCTUnwrap(configuration["label_caps"] as? [String: Int])
+                let poolLabels = try Outputs.int64Column(dir.file("pool/labels.npy"))
+                var counts: [String: Int] = [:]
+                for row in try Outputs.selection(out) { counts[String(poolLabels[Int(row)]), default: 0] += 1 }
+                XCTAssertEqual(counts, caps.filter { $0.value > 0 }, "\(budget), \(workers) workers")
+            }
+            XCTAssertEqual(digests.count, 1, "\(budget): worker counts changed the selection")
+        }
+        let missing = try CLI.run(flags.filter { !$0.hasSuffix("labels.npy") && $0 != "--labels" } + ["--label-budget", "balanced", "--out", dir.file("x")])
+        XCTAssertEqual(missing.status, 64, missing.stderr)
+        let bad = try CLI.run(flags + ["--label-budget", dir.file("nothing.json"), "--out", dir.file("y")])
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+    }
+
     func testWorkerForAnotherConfigurationIsRejectedWith69() throws {
         let dir = TemporaryDirectory()
         try makePool(dir)

@@ -7,6 +7,12 @@ enum Outputs {
         return file.map.integers(at: file.header.dataOffset, count: file.header.shape[0], elementSize: 8)
     }
 
+    /// A 1-D int64/int32 `.npy` column, such as `winnow generate`'s labels.npy.
+    static func int64Column(_ path: String) throws -> [Int64] {
+        let file = try NpyFile.open(path)
+        return file.map.integers(at: file.header.dataOffset, count: file.header.shape[0], elementSize: file.header.dtype.size)
+    }
+
     static func bytes(_ path: String) -> Data { FileManager.default.contents(atPath: path) ?? Data() }
 
     static func report(_ dir: String) throws -> [String: Any] {

@@ -83,6 +83,32 @@ final class WireCodecTests: XCTestCase {
         XCTAssertThrowsError(try codec.decodeWorkerMessage(codec.encode(short, header: header)))
     }
 
+    /// Label budgets: the mode (or explicit caps) in the settings, the labels column in the
+    /// configuration, the caps in leases, the labels with the picks.
+    func testLabelBudgetsRoundTrip() throws {
+        for budget in [LabelBudget.proportional, .balanced, .explicit([7: 3, -2: 0, 40: 11])] {
+            var labelled = config
+            labelled.settings.labelBudget = budget
+            labelled.labels = .init(path: "/data/labels.npy", rows: 16, bytes: 256, dtype: "<i8")
+            let welcome = CoordinatorMessage.welcome(Welcome(configHash: labelled.hash, config: labelled, heartbeat: .seconds(1), liveness: 5))
+            XCTAssertEqual(try codec.decodeCoordinatorMessage(codec.encode(welcome, header: header)).1, welcome)
+            XCTAssertNotEqual(labelled.hash, config.hash)
+        }
+        let caps = LabelCaps(labels: [-1, 4, 9], caps: [2, 0, 5])
+        var labelled = coreset
+        labelled.labels = (0 ..< coreset.count).map { Int64($0 % 2 == 0 ? 9 : -1) }
+        for lease in [Lease(id: 3, work: .chunk(ChunkTask(chunk: 4, ranges: [0 ..< 64], budget: 7, isRoot: false, labelCaps: caps))),
+                      Lease(id: 4, work: .merge(MergeTask(node: .init(level: 1, index: 0), children: [labelled], budget: 7, isRoot: true,
+                                                          rowsBeneath: 40, labelCaps: caps)))] {
+            let message = CoordinatorMessage.lease(lease)
+            XCTAssertEqual(try codec.decodeCoordinatorMessage(codec.encode(message, header: header)).1, message)
+        }
+        // Caps over children that lost their labels are refused.
+        let unlabelled = CoordinatorMessage.lease(Lease(id: 5, work: .merge(MergeTask(node: .init(level: 1, index: 0), children: [coreset],
+                                                                                      budget: 7, isRoot: true, rowsBeneath: 40, labelCaps: caps))))
+        XCTAssertThrowsError(try codec.decodeCoordinatorMessage(codec.encode(unlabelled, header: header)))
+    }
+
     /// A status that cannot be true is refused as a whole.
     func testImpossibleStatusIsRefused() {
         var beyond = status

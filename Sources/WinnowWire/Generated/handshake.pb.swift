@@ -173,12 +173,23 @@ public nonisolated struct Winnow_V1_RunConfig: Sendable {
   /// Clears the value of `quality`. Subsequent reads from it will return its default value.
   public mutating func clearQuality() {self._quality = nil}
 
+  /// With Settings.label_budget: the labels column ("<i8" or "<i4", one label per pool row).
+  public var labels: Winnow_V1_PoolFile {
+    get {_labels ?? Winnow_V1_PoolFile()}
+    set {_labels = newValue}
+  }
+  /// Returns true if `labels` has been explicitly set.
+  public var hasLabels: Bool {self._labels != nil}
+  /// Clears the value of `labels`. Subsequent reads from it will return its default value.
+  public mutating func clearLabels() {self._labels = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _settings: Winnow_V1_Settings? = nil
   fileprivate var _quality: Winnow_V1_PoolFile? = nil
+  fileprivate var _labels: Winnow_V1_PoolFile? = nil
 }
 
 public nonisolated struct Winnow_V1_PoolFile: Sendable {
@@ -304,6 +315,17 @@ public nonisolated struct Winnow_V1_Settings: @unchecked Sendable {
   public var qualityWeight: Double {
     get {_storage._qualityWeight}
     set {_uniqueStorage()._qualityWeight = newValue}
+  }
+
+  /// Per-label caps on the picks (RunConfig.labels holds the labels); EXPLICIT lists them.
+  public var labelBudget: Winnow_V1_Settings.LabelBudget {
+    get {_storage._labelBudget}
+    set {_uniqueStorage()._labelBudget = newValue}
+  }
+
+  public var explicitCaps: [Winnow_V1_LabelCap] {
+    get {_storage._explicitCaps}
+    set {_uniqueStorage()._explicitCaps = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -488,9 +510,65 @@ public nonisolated struct Winnow_V1_Settings: @unchecked Sendable {
 
   }
 
+  public nonisolated enum LabelBudget: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case none // = 0
+    case proportional // = 1
+    case balanced // = 2
+    case explicit // = 3
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .none
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .none
+      case 1: self = .proportional
+      case 2: self = .balanced
+      case 3: self = .explicit
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .none: return 0
+      case .proportional: return 1
+      case .balanced: return 2
+      case .explicit: return 3
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Winnow_V1_Settings.LabelBudget] = [
+      .none,
+      .proportional,
+      .balanced,
+      .explicit,
+    ]
+
+  }
+
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Winnow_V1_LabelCap: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var label: Int64 = 0
+
+  public var cap: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -637,7 +715,7 @@ nonisolated extension Winnow_V1_Reject.Reason: SwiftProtobuf._ProtoNameProviding
 
 nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RunConfig"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}files\0\u{1}dimension\0\u{3}total_rows\0\u{1}settings\0\u{3}skip_nonfinite\0\u{1}quality\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}files\0\u{1}dimension\0\u{3}total_rows\0\u{1}settings\0\u{3}skip_nonfinite\0\u{1}quality\0\u{1}labels\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -651,6 +729,7 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
       case 4: try { try decoder.decodeSingularMessageField(value: &self._settings) }()
       case 5: try { try decoder.decodeSingularBoolField(value: &self.skipNonfinite) }()
       case 6: try { try decoder.decodeSingularMessageField(value: &self._quality) }()
+      case 7: try { try decoder.decodeSingularMessageField(value: &self._labels) }()
       default: break
       }
     }
@@ -679,6 +758,9 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
     try { if let v = self._quality {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
     } }()
+    try { if let v = self._labels {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -689,6 +771,7 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs._settings != rhs._settings {return false}
     if lhs.skipNonfinite != rhs.skipNonfinite {return false}
     if lhs._quality != rhs._quality {return false}
+    if lhs._labels != rhs._labels {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -741,7 +824,7 @@ nonisolated extension Winnow_V1_PoolFile: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Settings"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}objective\0\u{1}measure\0\u{3}rbf_gamma\0\u{1}optimizer\0\u{1}epsilon\0\u{3}lazy_batch\0\u{3}scan_batch\0\u{3}dense_limit_bytes\0\u{1}seed\0\u{1}merge\0\u{1}budget\0\u{3}chunk_rows\0\u{3}block_rows\0\u{1}contiguous\0\u{1}oversample\0\u{3}fan_in\0\u{3}merge_sample\0\u{3}logdet_ridge\0\u{3}quality_weight\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}objective\0\u{1}measure\0\u{3}rbf_gamma\0\u{1}optimizer\0\u{1}epsilon\0\u{3}lazy_batch\0\u{3}scan_batch\0\u{3}dense_limit_bytes\0\u{1}seed\0\u{1}merge\0\u{1}budget\0\u{3}chunk_rows\0\u{3}block_rows\0\u{1}contiguous\0\u{1}oversample\0\u{3}fan_in\0\u{3}merge_sample\0\u{3}logdet_ridge\0\u{3}quality_weight\0\u{3}label_budget\0\u{3}explicit_caps\0")
 
   fileprivate class _StorageClass {
     var _objective: Winnow_V1_Settings.Objective = .unspecified
@@ -763,6 +846,8 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
     var _mergeSample: UInt32 = 0
     var _logdetRidge: Double = 0
     var _qualityWeight: Double = 0
+    var _labelBudget: Winnow_V1_Settings.LabelBudget = .none
+    var _explicitCaps: [Winnow_V1_LabelCap] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -792,6 +877,8 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
       _mergeSample = source._mergeSample
       _logdetRidge = source._logdetRidge
       _qualityWeight = source._qualityWeight
+      _labelBudget = source._labelBudget
+      _explicitCaps = source._explicitCaps
     }
   }
 
@@ -829,6 +916,8 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
         case 17: try { try decoder.decodeSingularUInt32Field(value: &_storage._mergeSample) }()
         case 18: try { try decoder.decodeSingularDoubleField(value: &_storage._logdetRidge) }()
         case 19: try { try decoder.decodeSingularDoubleField(value: &_storage._qualityWeight) }()
+        case 20: try { try decoder.decodeSingularEnumField(value: &_storage._labelBudget) }()
+        case 21: try { try decoder.decodeRepeatedMessageField(value: &_storage._explicitCaps) }()
         default: break
         }
       }
@@ -894,6 +983,12 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
       if _storage._qualityWeight.bitPattern != 0 {
         try visitor.visitSingularDoubleField(value: _storage._qualityWeight, fieldNumber: 19)
       }
+      if _storage._labelBudget != .none {
+        try visitor.visitSingularEnumField(value: _storage._labelBudget, fieldNumber: 20)
+      }
+      if !_storage._explicitCaps.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._explicitCaps, fieldNumber: 21)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -922,6 +1017,8 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
         if _storage._mergeSample != rhs_storage._mergeSample {return false}
         if _storage._logdetRidge != rhs_storage._logdetRidge {return false}
         if _storage._qualityWeight != rhs_storage._qualityWeight {return false}
+        if _storage._labelBudget != rhs_storage._labelBudget {return false}
+        if _storage._explicitCaps != rhs_storage._explicitCaps {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -945,4 +1042,43 @@ nonisolated extension Winnow_V1_Settings.Optimizer: SwiftProtobuf._ProtoNameProv
 
 nonisolated extension Winnow_V1_Settings.MergeMode: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0MERGE_UNSPECIFIED\0\u{1}WEIGHTED\0\u{1}UNWEIGHTED\0")
+}
+
+nonisolated extension Winnow_V1_Settings.LabelBudget: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0LABEL_BUDGET_NONE\0\u{1}PROPORTIONAL\0\u{1}BALANCED\0\u{1}EXPLICIT\0")
+}
+
+nonisolated extension Winnow_V1_LabelCap: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LabelCap"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}label\0\u{1}cap\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.label) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.cap) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.label != 0 {
+      try visitor.visitSingularInt64Field(value: self.label, fieldNumber: 1)
+    }
+    if self.cap != 0 {
+      try visitor.visitSingularUInt64Field(value: self.cap, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Winnow_V1_LabelCap, rhs: Winnow_V1_LabelCap) -> Bool {
+    if lhs.label != rhs.label {return false}
+    if lhs.cap != rhs.cap {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
 }

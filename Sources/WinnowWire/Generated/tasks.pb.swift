@@ -82,6 +82,9 @@ public nonisolated struct Winnow_V1_Lease: Sendable {
   /// Settings.merge_sample); 0: none.
   public var sampleRows: UInt32 = 0
 
+  /// With label budgets: the task's caps, labels ascending (LabelCap from handshake.proto).
+  public var labelCaps: [Winnow_V1_LabelCap] = []
+
   public var work: Winnow_V1_Lease.OneOf_Work? = nil
 
   public var chunk: Winnow_V1_ChunkTask {
@@ -173,6 +176,9 @@ public nonisolated struct Winnow_V1_CoresetData: Sendable {
 
   /// With Settings.quality_weight ≠ 0: each pick's quality score (one per row, finite); else empty.
   public var quality: [Float] = []
+
+  /// With label budgets: each pick's label; else empty.
+  public var labels: [Int64] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -565,7 +571,7 @@ nonisolated extension Winnow_V1_RowRange: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Winnow_V1_Lease: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Lease"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}task\0\u{1}budget\0\u{3}is_root\0\u{1}chunk\0\u{1}merge\0\u{3}sample_rows\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}task\0\u{1}budget\0\u{3}is_root\0\u{1}chunk\0\u{1}merge\0\u{3}sample_rows\0\u{3}label_caps\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -604,6 +610,7 @@ nonisolated extension Winnow_V1_Lease: SwiftProtobuf.Message, SwiftProtobuf._Mes
         }
       }()
       case 7: try { try decoder.decodeSingularUInt32Field(value: &self.sampleRows) }()
+      case 8: try { try decoder.decodeRepeatedMessageField(value: &self.labelCaps) }()
       default: break
       }
     }
@@ -640,6 +647,9 @@ nonisolated extension Winnow_V1_Lease: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if self.sampleRows != 0 {
       try visitor.visitSingularUInt32Field(value: self.sampleRows, fieldNumber: 7)
     }
+    if !self.labelCaps.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.labelCaps, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -649,6 +659,7 @@ nonisolated extension Winnow_V1_Lease: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs.budget != rhs.budget {return false}
     if lhs.isRoot != rhs.isRoot {return false}
     if lhs.sampleRows != rhs.sampleRows {return false}
+    if lhs.labelCaps != rhs.labelCaps {return false}
     if lhs.work != rhs.work {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
@@ -722,7 +733,7 @@ nonisolated extension Winnow_V1_MergeTask: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Winnow_V1_CoresetData: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CoresetData"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}rows\0\u{1}vectors\0\u{1}encoding\0\u{1}gains\0\u{1}weights\0\u{3}rows_beneath\0\u{3}sample_rows\0\u{3}sample_vectors\0\u{3}sample_weights\0\u{1}quality\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}rows\0\u{1}vectors\0\u{1}encoding\0\u{1}gains\0\u{1}weights\0\u{3}rows_beneath\0\u{3}sample_rows\0\u{3}sample_vectors\0\u{3}sample_weights\0\u{1}quality\0\u{1}labels\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -740,6 +751,7 @@ nonisolated extension Winnow_V1_CoresetData: SwiftProtobuf.Message, SwiftProtobu
       case 8: try { try decoder.decodeSingularBytesField(value: &self.sampleVectors) }()
       case 9: try { try decoder.decodeRepeatedDoubleField(value: &self.sampleWeights) }()
       case 10: try { try decoder.decodeRepeatedFloatField(value: &self.quality) }()
+      case 11: try { try decoder.decodeRepeatedInt64Field(value: &self.labels) }()
       default: break
       }
     }
@@ -776,6 +788,9 @@ nonisolated extension Winnow_V1_CoresetData: SwiftProtobuf.Message, SwiftProtobu
     if !self.quality.isEmpty {
       try visitor.visitPackedFloatField(value: self.quality, fieldNumber: 10)
     }
+    if !self.labels.isEmpty {
+      try visitor.visitPackedInt64Field(value: self.labels, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -790,6 +805,7 @@ nonisolated extension Winnow_V1_CoresetData: SwiftProtobuf.Message, SwiftProtobu
     if lhs.sampleVectors != rhs.sampleVectors {return false}
     if lhs.sampleWeights != rhs.sampleWeights {return false}
     if lhs.quality != rhs.quality {return false}
+    if lhs.labels != rhs.labels {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
