@@ -1,9 +1,8 @@
 /// `--labels FILE` as the selection reads it: one int64 or int32 label per pool row, memory-mapped;
 /// workers read the labels of their chunks' rows, the planner reads them all once.
-public struct LabelColumn: Sendable {
+public struct LabelColumn: SideColumnFile {
     public let npy: NpyFile
     public let rows: Int
-    public var path: String { npy.path }
 
     /// Opens `path` and checks it is an int64/int32 column of `rows` entries.
     public static func open(_ path: String, rows: Int) throws(InputError) -> LabelColumn {

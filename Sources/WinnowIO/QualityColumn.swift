@@ -1,9 +1,20 @@
+/// A per-row column a selection reads beside the pool (`--quality`, `--labels`): memory-mapped, one
+/// entry per pool row, opened by path and checked against the pool's row count.
+public protocol SideColumnFile: Sendable {
+    var npy: NpyFile { get }
+    var rows: Int { get }
+    static func open(_ path: String, rows: Int) throws(InputError) -> Self
+}
+
+extension SideColumnFile {
+    public var path: String { npy.path }
+}
+
 /// `--quality FILE` as the selection reads it: one float32 score per pool row, memory-mapped, read
 /// for the rows a task needs (workers never load the whole column).
-public struct QualityColumn: Sendable {
+public struct QualityColumn: SideColumnFile {
     public let npy: NpyFile
     public let rows: Int
-    public var path: String { npy.path }
 
     /// Opens `path` and checks it is a float32 column of `rows` entries.
     public static func open(_ path: String, rows: Int) throws(InputError) -> QualityColumn {

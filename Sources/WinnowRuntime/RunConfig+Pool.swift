@@ -5,38 +5,32 @@ import WinnowIO
 extension RunConfig {
     /// The configuration a coordinator sends: the pool's files as it sees them, and the settings.
     public init(pool: Pool, settings: SelectionSettings, skipNonfinite: Bool, quality: QualityColumn? = nil, labels: LabelColumn? = nil) {
+        func file(_ column: some SideColumnFile) -> File {
+            File(path: column.path, rows: column.rows, bytes: column.npy.fileSize, dtype: column.npy.header.dtype.rawValue)
+        }
         self.init(files: pool.files.map { File(path: $0.path, rows: $0.rows, bytes: $0.npy.fileSize, dtype: $0.dtype.rawValue) },
                   dimension: pool.dimension, totalRows: pool.totalRows, settings: settings, skipNonfinite: skipNonfinite,
-                  quality: quality.map { File(path: $0.path, rows: $0.rows, bytes: $0.npy.fileSize, dtype: $0.npy.header.dtype.rawValue) },
-                  labels: labels.map { File(path: $0.path, rows: $0.rows, bytes: $0.npy.fileSize, dtype: $0.npy.header.dtype.rawValue) })
+                  quality: quality.map(file), labels: labels.map(file))
     }
 
-    /// The labels column on this host, when the run sets label budgets; the same checks as the pool's.
-    public func openLabels() throws(RunFailure) -> LabelColumn? {
-        guard let labels else { return nil }
-        let column: LabelColumn
-        do {
-            column = try LabelColumn.open(labels.path, rows: totalRows)
-        } catch {
-            throw RunFailure(status: 69, "cannot open the run's labels column here: \(error)")
-        }
-        guard column.npy.fileSize == labels.bytes else {
-            throw RunFailure(status: 69, "\(labels.path) differs here (\(column.npy.fileSize) bytes) from the coordinator's (\(labels.bytes) bytes)")
-        }
-        return column
-    }
+    /// The quality column on this host, when the run weighs quality.
+    public func openQuality() throws(RunFailure) -> QualityColumn? { try open(quality, what: "quality") }
 
-    /// The quality column on this host, when the run weighs quality; the same checks as the pool's.
-    public func openQuality() throws(RunFailure) -> QualityColumn? {
-        guard let quality else { return nil }
-        let column: QualityColumn
+    /// The labels column on this host, when the run sets label budgets.
+    public func openLabels() throws(RunFailure) -> LabelColumn? { try open(labels, what: "labels") }
+
+    /// A side column on this host, with the same checks as the pool's: a worker that sees another
+    /// file at the path must not contribute.
+    private func open<Column: SideColumnFile>(_ file: File?, what: String) throws(RunFailure) -> Column? {
+        guard let file else { return nil }
+        let column: Column
         do {
-            column = try QualityColumn.open(quality.path, rows: totalRows)
+            column = try Column.open(file.path, rows: totalRows)
         } catch {
-            throw RunFailure(status: 69, "cannot open the run's quality column here: \(error)")
+            throw RunFailure(status: 69, "cannot open the run's \(what) column here: \(error)")
         }
-        guard column.npy.fileSize == quality.bytes else {
-            throw RunFailure(status: 69, "\(quality.path) differs here (\(column.npy.fileSize) bytes) from the coordinator's (\(quality.bytes) bytes)")
+        guard column.npy.fileSize == file.bytes else {
+            throw RunFailure(status: 69, "\(file.path) differs here (\(column.npy.fileSize) bytes) from the coordinator's (\(file.bytes) bytes)")
         }
         return column
     }

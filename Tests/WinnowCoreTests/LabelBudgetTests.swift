@@ -22,23 +22,9 @@ final class LabelBudgetTests: XCTestCase {
 
     /// Greedy under caps by its definition: each step, the allowed candidate with the largest gain.
     func referenceGreedy(_ block: VectorBlock, labels: [Int64], caps: LabelCaps, k: Int) -> [Int] {
-        let n = block.rows
-        var sims = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
-        for i in 0 ..< n { for j in 0 ..< n { sims[i][j] = Reference.similarity(block.row(i), block.row(j), .shiftedCosine) } }
-        var cover = [Double](repeating: 0, count: n), picks: [Int] = [], taken: [Int64: Int] = [:]
-        for _ in 0 ..< k {
-            var best = -1, bestGain = -Double.infinity
-            for j in 0 ..< n where !picks.contains(j) && taken[labels[j], default: 0] < caps.cap(of: labels[j]) {
-                var g = 0.0
-                for i in 0 ..< n { g += max(0, sims[i][j] - cover[i]) }
-                if g > bestGain + 1e-9 * max(1, g) { best = j; bestGain = g }
-            }
-            guard best >= 0 else { break }
-            picks.append(best)
-            taken[labels[best], default: 0] += 1
-            for i in 0 ..< n { cover[i] = max(cover[i], sims[i][best]) }
+        Reference.greedy(block, k: k, .shiftedCosine) { j, picks in
+            picks.filter { labels[$0] == labels[j] }.count < caps.cap(of: labels[j])
         }
-        return picks
     }
 
     func testGreedyUnderCapsFollowsItsDefinition() {

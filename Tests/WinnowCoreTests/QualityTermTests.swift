@@ -21,22 +21,7 @@ final class QualityTermTests: XCTestCase {
     /// Greedy by definition, in Double: each step the row with the largest facility-location gain
     /// plus λ · q.
     func reference(_ block: VectorBlock, _ quality: [Float], k: Int, lambda: Double) -> [Int] {
-        let n = block.rows
-        var sims = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
-        for i in 0 ..< n { for j in 0 ..< n { sims[i][j] = Reference.similarity(block.row(i), block.row(j), .shiftedCosine) } }
-        var cover = [Double](repeating: 0, count: n)
-        var picks: [Int] = []
-        for _ in 0 ..< k {
-            var best = -1, bestGain = -Double.infinity
-            for j in 0 ..< n where !picks.contains(j) {
-                var g = lambda * Double(quality[j])
-                for i in 0 ..< n { g += max(0, sims[i][j] - cover[i]) }
-                if g > bestGain + 1e-9 * max(1, abs(g)) { best = j; bestGain = g }
-            }
-            picks.append(best)
-            for i in 0 ..< n { cover[i] = max(cover[i], sims[i][best]) }
-        }
-        return picks
+        Reference.greedy(block, k: k, .shiftedCosine, bonus: quality.map { lambda * Double($0) })
     }
 
     func testGreedyWithAQualityTermFollowsItsDefinition() {

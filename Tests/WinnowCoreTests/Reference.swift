@@ -46,21 +46,25 @@ enum Reference {
         return true
     }
 
-    /// Greedy by its definition: each step, the candidate with the largest `f(S + j) − f(S)`.
-    static func greedy(_ block: VectorBlock, k: Int, _ measure: Measure, weights: [Double]? = nil) -> [Int] {
+    /// Greedy by its definition: each step, the candidate with the largest `f(S + j) − f(S)` (plus
+    /// its `bonus`: a modular term) among those `allowed` given the picks so far (a constraint);
+    /// it stops early when none is allowed.
+    static func greedy(_ block: VectorBlock, k: Int, _ measure: Measure, weights: [Double]? = nil, bonus: [Double]? = nil,
+                       allowed: (_ candidate: Int, _ picks: [Int]) -> Bool = { _, _ in true }) -> [Int] {
         let n = block.rows
         var sims = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
         for i in 0 ..< n { for j in 0 ..< n { sims[i][j] = similarity(block.row(i), block.row(j), measure) } }
         var cover = [Double](repeating: 0, count: n)
         var picks: [Int] = []
         for _ in 0 ..< k {
-            var best = -1, bestGain = -1.0
-            for j in 0 ..< n where !picks.contains(j) {
-                var g = 0.0
+            var best = -1, bestGain = -Double.infinity
+            for j in 0 ..< n where !picks.contains(j) && allowed(j, picks) {
+                var g = bonus?[j] ?? 0
                 for i in 0 ..< n { g += (weights?[i] ?? 1) * max(0, sims[i][j] - cover[i]) }
                 // Equal gains (to rounding) go to the smaller row, as the rule says.
                 if g > bestGain + 1e-9 * max(1, abs(g)) { best = j; bestGain = g }
             }
+            guard best >= 0 else { break }
             picks.append(best)
             for i in 0 ..< n { cover[i] = max(cover[i], sims[i][best]) }
         }
