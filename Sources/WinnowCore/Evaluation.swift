@@ -58,13 +58,14 @@ public enum Evaluation {
     }
 
     /// Facility location `Σ_i w_i max_s sim(i, s)`, the k-center covering radius `max_i min_s dist(i, s)`,
-    /// or log-det's `log det(L_S)` (of the selected rows alone). A random selection is scored by
-    /// facility location with the shifted cosine, the representativeness any baseline is compared on.
+    /// or log-det's `log det(L_S)` (of the selected rows alone). Random and coverage-centric selections
+    /// are scored by facility location with the shifted cosine, the representativeness any baseline is
+    /// compared on.
     public static func objective(targets: VectorBlock, selected: VectorBlock, objective: Objective, weights: [Double]? = nil) -> Double {
         if case .logDeterminant(let ridge) = objective { return LogDeterminant.value(of: selected, ridge: ridge) }
         let values = best(targets: targets, selected: selected, objective: objective)
         switch objective {
-        case .facilityLocation, .random, .logDeterminant:
+        case .facilityLocation, .random, .logDeterminant, .coverageCentric:
             var total = 0.0
             for (i, v) in values.enumerated() { total += (weights?[i] ?? 1) * Double(max(0, v)) }
             return total

@@ -107,6 +107,11 @@ public struct SelectionSettings: Sendable, Equatable {
         if qualityWeight != 0, case .kCenter = objective {
             out.append("k-center has no quality term (a covering radius does not add up per row): drop --quality-weight")
         }
+        if case .coverageCentric(let beta, let strata) = objective {
+            if !(beta >= 0 && beta < 1) { out.append("--prune-hard must be in [0, 1) (got \(beta))") }
+            if strata < 1 { out.append("--strata must be at least 1 (got \(strata))") }
+            if labelBudget != nil || qualityWeight != 0 { out.append("coverage-centric selection takes neither label budgets nor a quality term") }
+        }
         if case .logDeterminant(let r) = objective, !(r > 0) || !r.isFinite {
             out.append("--logdet-ridge must be positive (got \(r))")
         }
@@ -122,6 +127,8 @@ public enum Objective: Sendable, Equatable, Hashable {
     case logDeterminant(ridge: Double)
     /// A seeded random choice: the baseline (`RandomKeys`).
     case random
+    /// Coverage-centric selection by difficulty scores (`CoverageCentric`): no greedy, no tree.
+    case coverageCentric(pruneHard: Double, strata: Int)
 
     public var name: String {
         switch self {
@@ -129,6 +136,7 @@ public enum Objective: Sendable, Equatable, Hashable {
         case .kCenter: "k-center"
         case .logDeterminant: "log-det"
         case .random: "random"
+        case .coverageCentric: "coverage-centric"
         }
     }
 
@@ -137,7 +145,7 @@ public enum Objective: Sendable, Equatable, Hashable {
     public var measure: Measure {
         switch self {
         case .facilityLocation(let m), .kCenter(let m): m
-        case .logDeterminant, .random: .shiftedCosine
+        case .logDeterminant, .random, .coverageCentric: .shiftedCosine
         }
     }
 }

@@ -120,6 +120,8 @@ public enum SelectionTasks {
         case .logDeterminant(let ridge):
             precondition(targets == nil, "log-det selects among its candidates")
             return run(LogDeterminant(candidates: candidates, candidateRows: rows, ridge: ridge, represented: weights))
+        case .coverageCentric:
+            preconditionFailure("coverage-centric selection reads scores, not a tree of greedy tasks (CoverageSelection)")
         case .random:
             precondition(targets == nil, "random selects among its candidates")
             return run(RandomKeys(candidates: candidates, candidateRows: rows, seed: settings.seed, represented: weights), optimizer: .lazy)

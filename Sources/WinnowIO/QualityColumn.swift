@@ -18,7 +18,12 @@ public struct QualityColumn: SideColumnFile {
 
     /// Opens `path` and checks it is a float32 column of `rows` entries.
     public static func open(_ path: String, rows: Int) throws(InputError) -> QualityColumn {
-        QualityColumn(npy: try SideColumns.column(path, rows: rows, what: "--quality", allowed: [.float32]), rows: rows)
+        try open(path, rows: rows, what: "--quality")
+    }
+
+    /// The same for another float32 column (`--score`), named so in errors.
+    public static func open(_ path: String, rows: Int, what: String) throws(InputError) -> QualityColumn {
+        QualityColumn(npy: try SideColumns.column(path, rows: rows, what: what, allowed: [.float32]), rows: rows)
     }
 
     /// The scores of `rows` (global row numbers), in order; a NaN or Inf score is refused naming its row.
@@ -28,7 +33,7 @@ public struct QualityColumn: SideColumnFile {
         for row in rows {
             npy.map.appendFloats(at: npy.header.dataOffset + Int(row) * 4, rows: 1, dimension: 1, elementSize: 4, to: &out)
             guard out[out.count - 1].isFinite else {
-                throw InputError(.nonfinite, path: path, row: Int(row), "quality score of row \(row) is NaN or Inf")
+                throw InputError(.nonfinite, path: path, row: Int(row), "score of row \(row) is NaN or Inf")
             }
         }
         return out

@@ -41,6 +41,9 @@ public struct RunOptions: Sendable {
     /// `--quality`: the quality column the selection reads when `settings.qualityWeight` ≠ 0.
     public var qualityPath: String?
 
+    /// `--score`: difficulty scores, for coverage-centric selection.
+    public var scorePath: String?
+
     /// `--labels`: the labels column the selection reads when `settings.labelBudget` is set.
     public var labelsPath: String?
 

@@ -17,6 +17,11 @@ extension SelectionSettings {
         case .random:
             w.objective = .random
             w.measure = objective.measure.wire
+        case .coverageCentric(let beta, let strata):
+            w.objective = .coverageCentric
+            w.measure = objective.measure.wire
+            w.pruneHard = beta
+            w.strata = UInt32(clamping: strata)
         }
         if case .rbf(let g) = objective.measure { w.rbfGamma = g }
         switch optimizer {
@@ -71,6 +76,7 @@ extension SelectionSettings {
         case .kCenter: objective = .kCenter(measure)
         case .logDet: objective = .logDeterminant(ridge: w.logdetRidge)
         case .random: objective = .random
+        case .coverageCentric: objective = .coverageCentric(pruneHard: w.pruneHard, strata: Int(w.strata))
         default: throw WireError(.inconsistent, "settings: unknown objective \(w.objective.rawValue)")
         }
         switch w.optimizer {

@@ -25,6 +25,9 @@ struct CoordinatorCommand: ParsableCommand {
         // Refused before the pool is read: a key problem is found in a second, not after planning.
         let transport: TransportSecurity
         do { transport = try security.security(bind: bind) } catch { throw ExitStatus.report(error) }
+        if selection.objective == .coverageCentric {
+            throw ValidationError("coverage-centric selection reads scores, not vectors: run it with winnow select (no workers needed)")
+        }
         try selection.execute { pool, options, monitor, log in
             let stop = StopSignals()
             stop.install()

@@ -32,6 +32,10 @@ struct Select: ParsableCommand {
 
     func run() throws {
         try selection.execute { pool, options, monitor, log in
+            if case .coverageCentric = options.settings.objective {
+                if workers > 0 { log.info("coverage-centric selection reads scores, not vectors: it runs in this process") }
+                return try CoverageSelection.run(pool: pool, options: options, monitor: monitor, log: log)
+            }
             if workers == 0 || options.exact { return try LocalSelection.run(pool: pool, options: options, monitor: monitor, log: log) }
             let stop = StopSignals()
             stop.install()

@@ -13,6 +13,7 @@ struct SelectionOptions: ParsableArguments {
         case kCenter = "k-center"
         case logDet = "log-det"
         case random
+        case coverageCentric = "coverage-centric"
     }
 
     enum SimilarityName: String, ExpressibleByArgument, CaseIterable {
@@ -49,6 +50,15 @@ struct SelectionOptions: ParsableArguments {
 
     @Option(help: "Log-det kernel: cos + ridge · I (larger tolerates near-duplicates more).")
     var logdetRidge: Double = SelectionSettings.Default.logDetRidge
+
+    @Option(help: "Coverage-centric: difficulty score per row, .npy float32 (larger: harder).")
+    var score: String?
+
+    @Option(help: "Coverage-centric: β, the hardest share of rows pruned before the strata.")
+    var pruneHard: Double = CoverageCentric.Default.pruneHard
+
+    @Option(help: "Coverage-centric: score bins the budget is spread over.")
+    var strata: Int = CoverageCentric.Default.strata
 
     @Option(help: "Greedy optimizer.")
     var optimizer: OptimizerName = .lazy
@@ -131,6 +141,8 @@ struct SelectionOptions: ParsableArguments {
             s.objective = .logDeterminant(ridge: logdetRidge)
         case .random:
             s.objective = .random
+        case .coverageCentric:
+            s.objective = .coverageCentric(pruneHard: pruneHard, strata: strata)
         }
         switch optimizer {
         case .lazy: s.optimizer = .lazy
@@ -147,6 +159,10 @@ struct SelectionOptions: ParsableArguments {
         s.qualityWeight = qualityWeight
         s.labelBudget = try labelBudget.map(Self.parseLabelBudget)
         if let problem = s.problems().first { throw ValidationError(problem) }
+        if (objective == .coverageCentric) != (score != nil) {
+            throw ValidationError(score == nil ? "--objective coverage-centric needs --score FILE (one float32 difficulty per pool row)"
+                                               : "--score is read only by --objective coverage-centric")
+        }
         if labelBudget != nil && labels == nil { throw ValidationError("--label-budget needs --labels FILE (one int32/int64 label per pool row)") }
         if qualityWeight != 0 && quality == nil { throw ValidationError("--quality-weight needs --quality FILE (one float32 score per pool row)") }
         if evalSample < 0 { throw ValidationError("--eval-sample must be 0 (whole pool) or more") }
@@ -162,6 +178,7 @@ struct SelectionOptions: ParsableArguments {
         o.rbfGammaFromData = similarity == .rbf && rbfGamma == nil
         o.qualityPath = quality
         o.labelsPath = labels
+        o.scorePath = score
         return o
     }
 

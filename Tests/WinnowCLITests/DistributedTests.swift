@@ -347,6 +347,32 @@ final class DistributedTests: XCTestCase {
         XCTAssertEqual(bad.status, 64, bad.stderr)
     }
 
+    /// Coverage-centric selection reads scores, so `select` runs it in its own process whatever
+    /// `--workers` says; `coordinator` refuses it; `--score` belongs to it alone.
+    func testCoverageCentricSelectsByScores() throws {
+        let dir = TemporaryDirectory()
+        try makePool(dir)
+        let scores = (0 ..< 20000).map { Float($0 % 1000) / 1000 }
+        NpyFixtures.write(NpyFixtures.header("{'descr': '<f4', 'fortran_order': False, 'shape': (20000,), }")
+                          + NpyFixtures.float32Bytes(scores), to: dir.file("score.npy"))
+        let flags = ["--input", dir.file("pool/pool-*.npy"), "--budget", "200", "--objective", "coverage-centric", "--quiet"]
+        for workers in [0, 2] {
+            let r = try CLI.run(["select", "--workers", "\(workers)", "--score", dir.file("score.npy"), "--out", dir.file("c\(workers)")] + flags)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        XCTAssertEqual(Outputs.bytes(dir.file("c0/selection.npy")), Outputs.bytes(dir.file("c2/selection.npy")))
+        let picks = try Outputs.selection(dir.file("c0"))
+        XCTAssertEqual(picks.count, 200)
+        XCTAssertTrue(picks.allSatisfy { scores[Int($0)] < 0.9 }, "the hardest 10% are pruned")
+        XCTAssertEqual(try report(dir.file("c0/report.json"))["configuration"].flatMap { ($0 as? [String: Any])?["objective"] as? String },
+                       "coverage-centric")
+        let noScore = try CLI.run(["select", "--out", dir.file("x")] + flags)
+        XCTAssertEqual(noScore.status, 64, noScore.stderr)
+        let coordinator = try CLI.run(["coordinator", "--bind", "tcp://127.0.0.1:\(CLI.freePort())", "--score", dir.file("score.npy"),
+                                       "--out", dir.file("y")] + flags)
+        XCTAssertEqual(coordinator.status, 64, coordinator.stderr)
+    }
+
     func testWorkerForAnotherConfigurationIsRejectedWith69() throws {
         let dir = TemporaryDirectory()
         try makePool(dir)

@@ -328,6 +328,17 @@ public nonisolated struct Winnow_V1_Settings: @unchecked Sendable {
     set {_uniqueStorage()._explicitCaps = newValue}
   }
 
+  /// COVERAGE_CENTRIC's β and number of score bins.
+  public var pruneHard: Double {
+    get {_storage._pruneHard}
+    set {_uniqueStorage()._pruneHard = newValue}
+  }
+
+  public var strata: UInt32 {
+    get {_storage._strata}
+    set {_uniqueStorage()._strata = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum Objective: SwiftProtobuf.Enum, Swift.CaseIterable {
@@ -341,6 +352,9 @@ public nonisolated struct Winnow_V1_Settings: @unchecked Sendable {
 
     /// The seeded baseline: rows with the largest keys drawn from (seed, row) (measure: SHIFTED_COSINE).
     case random // = 4
+
+    /// Coverage-centric selection by scores (prune_hard, strata); runs in one process, never leased.
+    case coverageCentric // = 5
     case UNRECOGNIZED(Int)
 
     public init() {
@@ -354,6 +368,7 @@ public nonisolated struct Winnow_V1_Settings: @unchecked Sendable {
       case 2: self = .kCenter
       case 3: self = .logDet
       case 4: self = .random
+      case 5: self = .coverageCentric
       default: self = .UNRECOGNIZED(rawValue)
       }
     }
@@ -365,6 +380,7 @@ public nonisolated struct Winnow_V1_Settings: @unchecked Sendable {
       case .kCenter: return 2
       case .logDet: return 3
       case .random: return 4
+      case .coverageCentric: return 5
       case .UNRECOGNIZED(let i): return i
       }
     }
@@ -376,6 +392,7 @@ public nonisolated struct Winnow_V1_Settings: @unchecked Sendable {
       .kCenter,
       .logDet,
       .random,
+      .coverageCentric,
     ]
 
   }
@@ -824,7 +841,7 @@ nonisolated extension Winnow_V1_PoolFile: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Settings"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}objective\0\u{1}measure\0\u{3}rbf_gamma\0\u{1}optimizer\0\u{1}epsilon\0\u{3}lazy_batch\0\u{3}scan_batch\0\u{3}dense_limit_bytes\0\u{1}seed\0\u{1}merge\0\u{1}budget\0\u{3}chunk_rows\0\u{3}block_rows\0\u{1}contiguous\0\u{1}oversample\0\u{3}fan_in\0\u{3}merge_sample\0\u{3}logdet_ridge\0\u{3}quality_weight\0\u{3}label_budget\0\u{3}explicit_caps\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}objective\0\u{1}measure\0\u{3}rbf_gamma\0\u{1}optimizer\0\u{1}epsilon\0\u{3}lazy_batch\0\u{3}scan_batch\0\u{3}dense_limit_bytes\0\u{1}seed\0\u{1}merge\0\u{1}budget\0\u{3}chunk_rows\0\u{3}block_rows\0\u{1}contiguous\0\u{1}oversample\0\u{3}fan_in\0\u{3}merge_sample\0\u{3}logdet_ridge\0\u{3}quality_weight\0\u{3}label_budget\0\u{3}explicit_caps\0\u{3}prune_hard\0\u{1}strata\0")
 
   fileprivate class _StorageClass {
     var _objective: Winnow_V1_Settings.Objective = .unspecified
@@ -848,6 +865,8 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
     var _qualityWeight: Double = 0
     var _labelBudget: Winnow_V1_Settings.LabelBudget = .none
     var _explicitCaps: [Winnow_V1_LabelCap] = []
+    var _pruneHard: Double = 0
+    var _strata: UInt32 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -879,6 +898,8 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
       _qualityWeight = source._qualityWeight
       _labelBudget = source._labelBudget
       _explicitCaps = source._explicitCaps
+      _pruneHard = source._pruneHard
+      _strata = source._strata
     }
   }
 
@@ -918,6 +939,8 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
         case 19: try { try decoder.decodeSingularDoubleField(value: &_storage._qualityWeight) }()
         case 20: try { try decoder.decodeSingularEnumField(value: &_storage._labelBudget) }()
         case 21: try { try decoder.decodeRepeatedMessageField(value: &_storage._explicitCaps) }()
+        case 22: try { try decoder.decodeSingularDoubleField(value: &_storage._pruneHard) }()
+        case 23: try { try decoder.decodeSingularUInt32Field(value: &_storage._strata) }()
         default: break
         }
       }
@@ -989,6 +1012,12 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
       if !_storage._explicitCaps.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._explicitCaps, fieldNumber: 21)
       }
+      if _storage._pruneHard.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._pruneHard, fieldNumber: 22)
+      }
+      if _storage._strata != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._strata, fieldNumber: 23)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1019,6 +1048,8 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
         if _storage._qualityWeight != rhs_storage._qualityWeight {return false}
         if _storage._labelBudget != rhs_storage._labelBudget {return false}
         if _storage._explicitCaps != rhs_storage._explicitCaps {return false}
+        if _storage._pruneHard != rhs_storage._pruneHard {return false}
+        if _storage._strata != rhs_storage._strata {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1029,7 +1060,7 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
 }
 
 nonisolated extension Winnow_V1_Settings.Objective: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0OBJECTIVE_UNSPECIFIED\0\u{1}FACILITY_LOCATION\0\u{1}K_CENTER\0\u{1}LOG_DET\0\u{1}RANDOM\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0OBJECTIVE_UNSPECIFIED\0\u{1}FACILITY_LOCATION\0\u{1}K_CENTER\0\u{1}LOG_DET\0\u{1}RANDOM\0\u{1}COVERAGE_CENTRIC\0")
 }
 
 nonisolated extension Winnow_V1_Settings.Measure: SwiftProtobuf._ProtoNameProviding {
