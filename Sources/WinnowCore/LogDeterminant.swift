@@ -1,4 +1,5 @@
 import Foundation
+import WinnowNative
 
 /// Log-determinant (DPP MAP): `f(S) = log det(L_S)` with `L = cos(a, b) + ridge · I` over the
 /// candidates — the volume the selected rows span, so near-duplicates add almost nothing (diversity).
@@ -19,8 +20,10 @@ public struct LogDeterminant: GreedyObjective {
     private let represented: [Double]?
     /// `d²_i`, the gain's argument.
     public private(set) var residual: [Double]
-    /// Row `t` holds every candidate's entry of the factor's column for pick `t`.
-    private var factor: [[Double]] = []
+    /// Row `t` (of `picks` rows, `candidateCount` wide, row-major) holds every candidate's entry of
+    /// the factor's column for pick `t`.
+    private var factor: [Double] = []
+    private var picks = 0
     private var picked: [Bool]
     private var column: [Float] = []
     private var scratch: [Float] = []
@@ -55,19 +58,17 @@ public struct LogDeterminant: GreedyObjective {
         kernel.values(for: [j], into: &column, scratch: &scratch)
         let dj = residual[j].squareRoot()
         // L_ji from the shifted cosine (1 + cos) / 2 the kernel computes, less ⟨c_j, c_i⟩ — one
-        // contiguous pass per earlier pick.
+        // matrix-vector product over the earlier picks' rows.
         var e = column.map { 2 * Double($0) - 1 }
-        for row in factor {
-            let c = row[j]
-            if c != 0 { for i in 0 ..< n { e[i] -= c * row[i] } }
-        }
+        BLAS.subtractColumnProducts(factor, rows: picks, columns: n, column: j, from: &e)
         for i in 0 ..< n {
             if picked[i] || i == j { e[i] = 0; continue }
             e[i] /= dj
             residual[i] = max(residual[i] - e[i] * e[i], .leastNormalMagnitude)
         }
         e[j] = dj
-        factor.append(e)
+        factor.append(contentsOf: e)
+        picks += 1
         picked[j] = true
     }
 

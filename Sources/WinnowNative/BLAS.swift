@@ -11,6 +11,19 @@ public enum BLAS {
         MemoryTuning.reuseLargeBlocks()
     }
 
+    /// `y −= fᵀ · f[:, column]` for a row-major `rows × columns` matrix `f` of Doubles: for every
+    /// column `i`, `y[i] −= Σ_t f[t][column] · f[t][i]` (log-det's Cholesky update, one `dgemv`).
+    public static func subtractColumnProducts(_ f: [Double], rows: Int, columns: Int, column: Int, from y: inout [Double]) {
+        guard rows > 0, columns > 0 else { return }
+        precondition(f.count >= rows * columns && column < columns && y.count >= columns, "BLAS: shapes")
+        f.withUnsafeBufferPointer { fp in
+            y.withUnsafeMutableBufferPointer { yp in
+                cblas_dgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(columns), -1.0, fp.baseAddress!, Int32(columns),
+                            fp.baseAddress! + column, Int32(columns), 1.0, yp.baseAddress!, 1)
+            }
+        }
+    }
+
     /// `c[0..<m·n] = a[rowsA] · b[rowsB]ᵀ`, all row-major with `dimension` columns in `a` and `b`,
     /// so row `i` of `c` holds the dot products of `a`'s row `rowsA.lowerBound + i` with each row of
     /// `b[rowsB]`. `c` must hold at least `m·n` values.
