@@ -37,6 +37,11 @@ public enum RunSummary {
             "  time: \(format(total)) s (" + r.phaseOrder.map { "\($0) \(format(r.phases[$0] ?? 0)) s" }.joined(separator: ", ")
                 + "); peak RSS \(r.peakRssBytes >> 20) MiB" + (r.cluster != nil ? " (coordinator)" : ""),
         ]
+        if let budget = c.labelBudget, let caps = c.labelCaps {
+            let listed = caps.sorted { (Int64($0.key) ?? 0) < (Int64($1.key) ?? 0) }.prefix(12).map { "\($0.key): \($0.value)" }
+            lines.append("  label budget \(budget): " + listed.joined(separator: ", ") + (caps.count > 12 ? ", … (\(caps.count) labels)" : ""))
+        }
+        if let lambda = c.qualityWeight { lines.append("  quality term: λ = \(String(format: "%g", lambda)) × each pick's --quality score") }
         let s = r.statistics
         if s.nonfiniteRows > 0 || s.skippedRows > 0 {
             lines.append("  rows with NaN/Inf: \(s.nonfiniteRows), left out: \(s.skippedRows)")
