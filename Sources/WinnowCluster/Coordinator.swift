@@ -576,6 +576,17 @@ public struct Coordinator {
         guard caps.admits(coreset.labels ?? []) else { throw InvalidResult(reason: "the picks exceed a label's cap") }
     }
 
+    /// A candidate's label or score came up with it from a child: a merge's pick must carry the same one.
+    private func validateCarried<Value: Hashable>(_ values: KeyPath<Coreset, [Value]?>, _ what: String, of coreset: Coreset,
+                                                  from children: [Coreset]) throws(InvalidResult) {
+        guard let picked = coreset[keyPath: values] else { return }
+        var known: [Int64: Value] = [:]
+        for child in children { for (row, v) in zip(child.rows, child[keyPath: values] ?? []) { known[row] = v } }
+        for (row, v) in zip(coreset.rows, picked) where known[row] != v {
+            throw InvalidResult(reason: "row \(row)'s \(what) \(v) is not the one it came with")
+        }
+    }
+
     private func validate(_ r: MergeResult) throws(InvalidResult) {
         guard let task = mergeTasks[r.node] else { throw InvalidResult(reason: "\(r.node) is not a merge waiting for a result") }
         guard r.coreset.count <= task.budget else {
@@ -589,21 +600,8 @@ public struct Coordinator {
         try validateSample(of: r.coreset, size: task.sampleRows)
         try validateQuality(of: r.coreset)
         try validateLabels(of: r.coreset, caps: task.labelCaps)
-        if let labels = r.coreset.labels {
-            var known: [Int64: Int64] = [:]
-            for child in task.children { for (row, l) in zip(child.rows, child.labels ?? []) { known[row] = l } }
-            for (row, l) in zip(r.coreset.rows, labels) where known[row] != l {
-                throw InvalidResult(reason: "row \(row)'s label \(l) is not the one it came with")
-            }
-        }
-        if let quality = r.coreset.quality {
-            // A candidate's score came up with it: a pick must carry the same one.
-            var scores: [Int64: Float] = [:]
-            for child in task.children { for (row, q) in zip(child.rows, child.quality ?? []) { scores[row] = q } }
-            for (row, q) in zip(r.coreset.rows, quality) where scores[row] != q {
-                throw InvalidResult(reason: "row \(row)'s quality score \(q) is not the one it came with")
-            }
-        }
+        try validateCarried(\.labels, "label", of: r.coreset, from: task.children)
+        try validateCarried(\.quality, "quality score", of: r.coreset, from: task.children)
         let sampled = Set(task.children.flatMap { $0.sample?.rows ?? [] })
         for row in r.coreset.sample?.rows ?? [] where !sampled.contains(row) {
             throw InvalidResult(reason: "sample row \(row) was not in the samples of \(r.node)'s children")

@@ -2,7 +2,7 @@
 /// budget, derived from the row count and the settings alone. The single-process run and the
 /// coordinator both walk the tree through this type, which is why their selections are identical.
 public struct SelectionJob: Sendable {
-    public let settings: SelectionSettings
+    public private(set) var settings: SelectionSettings
     public let totalRows: Int
     public let dimension: Int
     public let plan: ChunkPlan
@@ -36,6 +36,14 @@ public struct SelectionJob: Sendable {
         } else {
             self.labels = nil
         }
+    }
+
+    /// The same job with another objective (an RBF bandwidth derived from the data): the plan, the
+    /// tree, the budgets and the label caps do not depend on the objective.
+    public func replacingObjective(_ objective: Objective) -> SelectionJob {
+        var job = self
+        job.settings.objective = objective
+        return job
     }
 
     /// Under label caps a task's budget is their total: caps are upper bounds, and a budget below
@@ -106,8 +114,9 @@ public struct SelectionJob: Sendable {
             ?? budgets.mergeBudget(rows: beneath, candidates: live.reduce(0) { $0 + $1.count }, isRoot: isRoot)
         let task = MergeTask(node: node, children: live, budget: budget, isRoot: isRoot, rowsBeneath: beneath,
                              sampleRows: sampleShare(of: node), labelCaps: caps)
-        let withinCaps = caps.map { $0.admits(live.flatMap { $0.labels ?? [] }) } ?? true
-        if !isRoot && task.candidateCount <= budget && withinCaps { return .done(task.run(settings: settings)) }
+        let passes = SelectionTasks.passesThrough(isRoot: isRoot, candidates: task.candidateCount, budget: budget,
+                                                  labels: caps == nil ? nil : live.flatMap { $0.labels ?? [] }, caps: caps)
+        if passes { return .done(task.run(settings: settings)) }
         return .greedy(task)
     }
 }

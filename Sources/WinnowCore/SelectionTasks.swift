@@ -60,7 +60,7 @@ public enum SelectionTasks {
         let covered = children.allSatisfy { $0.sample != nil }
             ? RowSample.union(children.compactMap(\.sample), dimension: dimension) : nil
         var result: Coreset
-        if !isRoot && rows.count <= budget && (labelCaps.map { $0.admits(labels ?? []) } ?? true) {
+        if passesThrough(isRoot: isRoot, candidates: rows.count, budget: budget, labels: labels, caps: labelCaps) {
             result = Coreset(rows: rows, vectors: vectors, gains: gains, weights: weights, rowsBeneath: beneath)
             result.quality = rows.isEmpty ? nil : quality
             result.labels = rows.isEmpty ? nil : labels
@@ -143,6 +143,12 @@ public enum SelectionTasks {
         result.quality = selection.picks.isEmpty ? nil : quality.map { q in selection.picks.map { q[$0] } }
         result.labels = selection.picks.isEmpty ? nil : labels.map { l in selection.picks.map { l[$0] } }
         return result
+    }
+
+    /// Whether a merge node keeps its candidates as they are: not the root, they fit its budget and
+    /// keep to its caps — a greedy allowed every candidate would keep them all anyway.
+    public static func passesThrough(isRoot: Bool, candidates: Int, budget: Int, labels: [Int64]?, caps: LabelCaps?) -> Bool {
+        !isRoot && candidates <= budget && (caps.map { $0.admits(labels ?? []) } ?? true)
     }
 
     private static func limits(_ labels: [Int64]?, _ caps: LabelCaps?) -> GroupLimits? {

@@ -89,18 +89,10 @@ public final class CoordinatorServer {
     public func run(stop: StopSignals?, monitor: RunMonitor? = nil, watchdog: () -> RunFailure? = { nil }) throws -> (ClusterOutcome, ClusterReport) {
         log.info("coordinator listening", metadata: ["endpoint": "\(endpoint)", "tasks": "\(machine.tasksLeft)",
                                                      "config": "\(configHash.prefix(6).hexString)"])
-        if let restoredOutcome {
-            monitor?.finish(status())
-            return restoredOutcome
-        }
-        do {
-            let outcome = try serve(stop: stop, runMonitor: monitor, watchdog: watchdog)
-            monitor?.finish(status())
-            return outcome
-        } catch {
-            monitor?.finish(status())
-            throw error
-        }
+        // Finished, restored from the journal, failed or stopped: the summary line and last metrics.
+        defer { monitor?.finish(status()) }
+        if let restoredOutcome { return restoredOutcome }
+        return try serve(stop: stop, runMonitor: monitor, watchdog: watchdog)
     }
 
     /// The run's status now, the transport's dropped messages included.
@@ -189,10 +181,8 @@ public final class CoordinatorServer {
         for action in actions {
             switch action {
             case .send(let peer, var message):
-                if case .status(var s) = message {
-                    s.counters.invalidMessages += traffic.invalidMessages  // dropped before the state machine saw them
-                    message = .status(s)
-                }
+                // The state machine's answer lacks the messages the transport dropped before it.
+                if case .status = message { message = .status(status()) }
                 let t0 = clock.now
                 sequence += 1
                 let header = MessageHeader(runID: machine.runID, epoch: machine.epoch, sender: "coordinator", sequence: sequence)

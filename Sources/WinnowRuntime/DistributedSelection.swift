@@ -34,12 +34,11 @@ public enum DistributedSelection {
             mark = clock.now
         }
         let labels = try options.labelColumn(rows: pool.totalRows)
-        let allLabels = labels?.all()
         var job = SelectionJob(totalRows: pool.totalRows, dimension: pool.dimension, settings: options.settings, exact: options.exact,
-                               labels: allLabels)
+                               labels: labels?.all())
         lap("plan")
         // One pass on the coordinator; a statistics phase on the workers would spare it (issue 6).
-        if let derived = LocalSelection.derivingRBFGamma(job, pool: pool, options: options, labels: allLabels, log: log) {
+        if let derived = LocalSelection.derivingRBFGamma(job, pool: pool, options: options, log: log) {
             job = derived
             lap("statistics")
         }

@@ -74,14 +74,14 @@ public enum LocalSelection {
 
         let n = pool.totalRows
         let labels = try options.labelColumn(rows: n)
-        let allLabels = labels?.all()
-        var job = SelectionJob(totalRows: n, dimension: pool.dimension, settings: options.settings, exact: options.exact, labels: allLabels)
+        var job = SelectionJob(totalRows: n, dimension: pool.dimension, settings: options.settings, exact: options.exact,
+                               labels: labels?.all())
         log.info("plan", metadata: [
             "rows": "\(n)", "d": "\(pool.dimension)", "chunks": "\(job.chunkCount)",
             "levels": "\(job.tree.levelSizes)", "k": "\(job.settings.budget)",
         ])
         lap("plan")
-        if let derived = derivingRBFGamma(job, pool: pool, options: options, labels: allLabels, log: log) {
+        if let derived = derivingRBFGamma(job, pool: pool, options: options, log: log) {
             job = derived
             lap("statistics")
         }
@@ -151,14 +151,13 @@ public enum LocalSelection {
     /// With `--similarity rbf` and no `--rbf-gamma`: the same job with γ = 1 / (2 · total variance),
     /// the bandwidth that makes a typical pair's similarity e^(−1), from one statistics pass in plan
     /// order. nil when γ was given. The plan does not depend on γ, so it is the same plan.
-    static func derivingRBFGamma(_ job: SelectionJob, pool: Pool, options: RunOptions, labels: [Int64]?, log: Logger) -> SelectionJob? {
+    static func derivingRBFGamma(_ job: SelectionJob, pool: Pool, options: RunOptions, log: Logger) -> SelectionJob? {
         guard options.rbfGammaFromData, case .facilityLocation(.rbf) = job.settings.objective else { return nil }
         var stats = EmbeddingStatistics(dimension: pool.dimension)
         for c in job.plan.chunks.indices { stats.add(pool.read(job.plan.chunks[c])) }
-        var settings = job.settings
-        settings.objective = .facilityLocation(.rbf(gamma: 1 / max(2 * stats.totalVariance, .leastNormalMagnitude)))
-        log.info("rbf bandwidth from the data", metadata: ["gamma": "\(settings.objective.measure.name)"])
-        return SelectionJob(totalRows: job.totalRows, dimension: job.dimension, settings: settings, exact: options.exact, labels: labels)
+        let derived = job.replacingObjective(.facilityLocation(.rbf(gamma: 1 / max(2 * stats.totalVariance, .leastNormalMagnitude))))
+        log.info("rbf bandwidth from the data", metadata: ["gamma": "\(derived.settings.objective.measure.name)"])
+        return derived
     }
 
     /// The objective on the whole pool (or a seeded sample of it), beside a seeded random subset.

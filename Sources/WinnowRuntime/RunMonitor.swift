@@ -25,7 +25,8 @@ public final class RunMonitor {
         let now = clock.now
         let lineDue = console.style != .quiet && lastLine.map { now - $0 >= lineInterval } ?? true
         let metricsDue = metrics != nil && lastMetrics.map { now - $0 >= settings.metricsEvery } ?? true
-        guard lineDue || metricsDue || console.style != .quiet else { return }
+        // A console that is not quiet needs the status every time, to see a new phase at once.
+        guard metricsDue || console.style != .quiet else { return }
         let s = status()
         // A new phase is shown at once, whatever the interval.
         if console.style != .quiet, lineDue || s.level != shownLevel {

@@ -57,23 +57,16 @@ extension RunConfig {
         guard w.totalRows == sum, sum <= UInt64(Int.max) else {
             throw WireError(.inconsistent, "config: total rows \(w.totalRows) ≠ the files' sum")
         }
-        var quality: File?
-        if w.hasQuality {
-            let q = w.quality
-            guard q.path.utf8.count <= limits.stringBytes, q.dtype == "<f4", q.rows == sum, q.fileBytes <= UInt64(Int.max) else {
-                throw WireError(.inconsistent, "config: bad quality column \(q.path.prefix(80))")
+        /// A side column: one entry per pool row, of one of `dtypes`.
+        func column(_ present: Bool, _ f: Winnow_V1_PoolFile, dtypes: Set<String>, what: String) throws(WireError) -> File? {
+            guard present else { return nil }
+            guard f.path.utf8.count <= limits.stringBytes, dtypes.contains(f.dtype), f.rows == sum, f.fileBytes <= UInt64(Int.max) else {
+                throw WireError(.inconsistent, "config: bad \(what) column \(f.path.prefix(80))")
             }
-            quality = File(path: q.path, rows: Int(q.rows), bytes: Int(q.fileBytes), dtype: q.dtype)
+            return File(path: f.path, rows: Int(f.rows), bytes: Int(f.fileBytes), dtype: f.dtype)
         }
-        var labels: File?
-        if w.hasLabels {
-            let l = w.labels
-            guard l.path.utf8.count <= limits.stringBytes, l.dtype == "<i8" || l.dtype == "<i4", l.rows == sum,
-                  l.fileBytes <= UInt64(Int.max) else {
-                throw WireError(.inconsistent, "config: bad labels column \(l.path.prefix(80))")
-            }
-            labels = File(path: l.path, rows: Int(l.rows), bytes: Int(l.fileBytes), dtype: l.dtype)
-        }
+        let quality = try column(w.hasQuality, w.quality, dtypes: ["<f4"], what: "quality")
+        let labels = try column(w.hasLabels, w.labels, dtypes: ["<i8", "<i4"], what: "labels")
         let settings = try SelectionSettings(wire: w.settings)
         guard (settings.qualityWeight != 0) == (quality != nil) else {
             throw WireError(.inconsistent, "config: a quality weight needs a quality column, and a quality column a weight")
@@ -205,7 +198,7 @@ extension Rejection.Reason {
 }
 
 extension LabelCaps {
-    var wire: [Winnow_V1_LabelCap] {
+    public var wire: [Winnow_V1_LabelCap] {
         zip(labels, caps).map { label, cap in
             var c = Winnow_V1_LabelCap()
             c.label = label

@@ -50,12 +50,8 @@ extension SelectionSettings {
         case .balanced: w.labelBudget = .balanced
         case .explicit(let caps):
             w.labelBudget = .explicit
-            w.explicitCaps = caps.keys.sorted().map { label in
-                var c = Winnow_V1_LabelCap()
-                c.label = label
-                c.cap = UInt64(max(0, caps[label]!))
-                return c
-            }
+            let labels = caps.keys.sorted()
+            w.explicitCaps = LabelCaps(labels: labels, caps: labels.map { max(0, caps[$0]!) }).wire
         }
         return w
     }
