@@ -33,6 +33,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         public static let rowSample = Stream(rawValue: 0x726F_7773)
         public static let randomKey = Stream(rawValue: 0x6B65_7973)
         public static let coverage = Stream(rawValue: 0x636F_7665)
+        public static let kMeansSeed = Stream(rawValue: 0x6B6D_6E73)
     }
 
     public mutating func next() -> UInt64 {

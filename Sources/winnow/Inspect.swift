@@ -19,10 +19,7 @@ struct Inspect: ParsableCommand {
             let pool = try pool.open()
             let report = PoolInspection.inspect(pool)
             if json {
-                let encoder = JSONEncoder()
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                print(String(decoding: try ReportJSON.encode(report), as: UTF8.self))
             } else {
                 print(report.table())
             }

@@ -63,6 +63,9 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "Greedy optimizer.")
     var optimizer: OptimizerName = .lazy
 
+    @Option(help: "MiB up to which a candidate × target similarity block is computed once and held whole (with --exact, n² × 4 bytes: raise it where memory allows).")
+    var denseLimitMib: Int = OptimizerTuning.Default.denseLimitBytes >> 20
+
     @Option(help: "ε of stochastic greedy: each step samples (n/k)·ln(1/ε) candidates.")
     var epsilon: Double = SelectionSettings.Default.stochasticEpsilon
 
@@ -149,6 +152,10 @@ struct SelectionOptions: ParsableArguments {
         case .naive: s.optimizer = .naive
         case .stochastic: s.optimizer = .stochastic(epsilon: epsilon)
         }
+        guard denseLimitMib >= 0, denseLimitMib <= 1 << 30 else {
+            throw ValidationError("--dense-limit-mib must be between 0 and 2^30 (got \(denseLimitMib))")
+        }
+        s.tuning.denseLimitBytes = denseLimitMib << 20
         s.chunkRows = chunkRows
         s.partition = partition
         s.oversample = oversample

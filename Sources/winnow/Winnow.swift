@@ -10,6 +10,6 @@ struct Winnow: ParsableCommand {
         file and byte or row), 69 incompatible peer or configuration, 75 temporary (rerun to resume).
         """,
         version: "0.1.0",
-        subcommands: [Select.self, CoordinatorCommand.self, WorkerCommand.self, StatusCommand.self, Keygen.self, Inspect.self, ReportCommand.self, Generate.self, Bench.self]
+        subcommands: [Select.self, ClusterCommand.self, DedupCommand.self, CoordinatorCommand.self, WorkerCommand.self, StatusCommand.self, Keygen.self, Inspect.self, ReportCommand.self, Generate.self, Bench.self]
     )
 }

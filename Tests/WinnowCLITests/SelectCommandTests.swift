@@ -27,6 +27,20 @@ final class SelectCommandTests: XCTestCase {
         }
     }
 
+    /// Holding the similarity block whole or computing it a batch at a time changes the cost, not the
+    /// picks; a negative limit is a usage error that names the option.
+    func testDenseLimitChangesCostNotSelection() throws {
+        let dir = TemporaryDirectory()
+        try makePool(dir)
+        XCTAssertEqual(try select(dir, "held", ["--exact"]).status, 0)
+        XCTAssertEqual(try select(dir, "batched", ["--exact", "--dense-limit-mib", "0"]).status, 0)
+        XCTAssertEqual(Outputs.bytes(dir.file("held/selection.npy")), Outputs.bytes(dir.file("batched/selection.npy")))
+        let bad = try select(dir, "bad", ["--dense-limit-mib", "-1"])
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--dense-limit-mib"), bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("bad")))
+    }
+
     func testOutputsAreConsistent() throws {
         let dir = TemporaryDirectory()
         try makePool(dir)

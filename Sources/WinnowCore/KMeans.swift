@@ -1,0 +1,115 @@
+import WinnowNative
+
+/// Lloyd's k-means (squared Euclidean distance) as pure steps over blocks of rows: k-means++ seeding,
+/// one block's assignment with its partial sums, and the centroid update from merged partials. Who
+/// reads the blocks, and in how many processes, is the caller's business; the result depends only on
+/// the blocks and the order their partials are merged in (design §4).
+public enum KMeans {
+    /// k-means++ (Arthur & Vassilvitskii 2007) on `sample`: the first centroid uniform, each next one
+    /// drawn with probability proportional to its squared distance to the nearest centroid so far.
+    public static func seed(_ sample: VectorBlock, k: Int, random: inout SeededRandom) -> VectorBlock {
+        let n = sample.rows, d = sample.dimension
+        precondition(k >= 1 && k <= n, "KMeans.seed: need 1 ≤ k ≤ sample rows")
+        var chosen = [random.index(below: n)]
+        var nearest = [Double](repeating: .infinity, count: n)
+        let norms = sample.squaredNorms()
+        var dots = [Float](repeating: 0, count: n)
+        while chosen.count < k {
+            // Distances to the newest centroid from one matrix–vector product: D² sampling needs
+            // no more precision than `‖x‖² + ‖c‖² − 2 x·c` gives.
+            let c = chosen[chosen.count - 1]
+            BLAS.multiplyTransposed(sample.values, rows: 0 ..< n, by: sample.values, rows: c ..< c + 1, dimension: d, into: &dots)
+            var total = 0.0
+            for i in 0 ..< n {
+                // A chosen row is at distance 0 from itself, whatever the rounding says.
+                nearest[i] = i == c ? 0 : min(nearest[i], Double(max(0, norms[i] + norms[c] - 2 * dots[i])))
+                total += nearest[i]
+            }
+            // All remaining rows coincide with a centroid: any row not yet chosen will do.
+            guard total > 0 else {
+                let taken = Set(chosen)
+                chosen.append((0 ..< n).first { !taken.contains($0) } ?? chosen[0])
+                continue
+            }
+            var target = random.unit() * total, pick = -1
+            for i in 0 ..< n where nearest[i] > 0 {
+                pick = i // rounding may leave `target` just above 0 after the last row: that row, then
+                target -= nearest[i]
+                if target < 0 { break }
+            }
+            chosen.append(pick)
+        }
+        return sample.gather(chosen)
+    }
+
+    /// Each row's nearest centroid (equal distances: the smaller index) and the block's partial sums.
+    /// Distances come from one `sgemm` per block: `‖x‖² − 2 x·c + ‖c‖²`.
+    public static func assign(_ block: VectorBlock, to centroids: VectorBlock) -> (assignments: [Int32], partial: KMeansPartial) {
+        let n = block.rows, k = centroids.rows, d = block.dimension
+        precondition(centroids.dimension == d, "KMeans.assign: dimension mismatch")
+        var partial = KMeansPartial(clusters: k, dimension: d)
+        guard n > 0 else { return ([], partial) }
+        var dots = [Float](repeating: 0, count: n * k)
+        BLAS.multiplyTransposed(block.values, rows: 0 ..< n, by: centroids.values, rows: 0 ..< k, dimension: d, into: &dots)
+        let centroidNorms = centroids.squaredNorms()
+        let x = block.values, c = centroids.values
+        var assignments = [Int32](repeating: 0, count: n)
+        for i in 0 ..< n {
+            var best = 0, bestValue = Float.infinity
+            let base = i * k
+            for j in 0 ..< k {
+                let v = centroidNorms[j] - 2 * dots[base + j]
+                if v < bestValue { best = j; bestValue = v }
+            }
+            assignments[i] = Int32(best)
+            // The inertia from exact differences, not from the `sgemm` shortcut, whose cancellation
+            // would cost digits where rows sit close to their centroid.
+            var distance = 0.0
+            let row = i * d, centre = best * d
+            for t in 0 ..< d {
+                let v = Double(x[row + t])
+                partial.sums[centre + t] += v
+                let diff = v - Double(c[centre + t])
+                distance += diff * diff
+            }
+            partial.counts[best] += 1
+            partial.inertia += distance
+        }
+        return (assignments, partial)
+    }
+
+    /// New centroids: each cluster's mean; a cluster that lost every row keeps its centroid.
+    public static func update(_ centroids: VectorBlock, with partial: KMeansPartial) -> VectorBlock {
+        let k = centroids.rows, d = centroids.dimension
+        var values = centroids.values
+        for c in 0 ..< k where partial.counts[c] > 0 {
+            let n = Double(partial.counts[c])
+            for j in 0 ..< d { values[c * d + j] = Float(partial.sums[c * d + j] / n) }
+        }
+        return VectorBlock(values: values, dimension: d)
+    }
+
+}
+
+/// A block's contribution to one Lloyd iteration: per-cluster sums and counts, and the squared
+/// distances of its rows to their centroids. Partials merge exactly as often as wanted, but Double
+/// sums depend on the order: callers merge in block order.
+public struct KMeansPartial: Sendable, Equatable {
+    public internal(set) var sums: [Double]
+    public internal(set) var counts: [Int]
+    public internal(set) var inertia: Double = 0
+    public let dimension: Int
+
+    public init(clusters: Int, dimension: Int) {
+        sums = [Double](repeating: 0, count: clusters * dimension)
+        counts = [Int](repeating: 0, count: clusters)
+        self.dimension = dimension
+    }
+
+    public mutating func merge(_ other: KMeansPartial) {
+        precondition(other.counts.count == counts.count && other.dimension == dimension, "KMeansPartial: shapes")
+        for i in sums.indices { sums[i] += other.sums[i] }
+        for c in counts.indices { counts[c] += other.counts[c] }
+        inertia += other.inertia
+    }
+}

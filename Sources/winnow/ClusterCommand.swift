@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import WinnowCore
+import WinnowIO
+import WinnowRuntime
+
+/// `winnow cluster`: k-means over the pool (k-means++ seeding on a seeded sample, then Lloyd).
+struct ClusterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster",
+        abstract: "k-means over a pool: writes DIR/centroids.npy (k × d float32), DIR/assignments.npy (int32 per row, −1 for a row left out) and DIR/report.json.")
+
+    @OptionGroup var pool: PoolOptions
+
+    @Option(help: "Clusters.") var k: Int
+    @Option(help: "Lloyd iterations after seeding.") var iterations: Int = KMeansSettings.Default.iterations
+    @Option(help: "Seed of the seeding sample and of k-means++.") var seed: UInt64 = KMeansSettings.Default.seed
+    @Option(help: "Rows sampled for k-means++ per cluster.") var seedRowsPerCluster: Int = KMeansSettings.Default.seedRowsPerCluster
+    @Option(help: "Rows read and assigned at a time.") var chunkRows: Int = KMeansSettings.Default.chunkRows
+    @Option(help: "Rows with NaN/Inf: fail naming the first, or leave them out (assignment −1).")
+    var nonfinite: NonfinitePolicy = RunOptions.Default.nonfinite
+    @Option(help: "Output folder.") var out: String
+    @Flag(help: "Only warnings and errors on stderr.") var quiet = false
+
+    func run() throws {
+        let opened: Pool
+        do { opened = try pool.open() } catch let e as ValidationError { throw e } catch { throw ExitStatus.report(error) }
+        var settings = KMeansSettings(k: k)
+        settings.iterations = iterations
+        settings.seed = seed
+        settings.seedRowsPerCluster = seedRowsPerCluster
+        settings.chunkRows = chunkRows
+        if let problem = settings.problems(rows: opened.totalRows).first { throw ValidationError(problem) }
+        let log = LogSetup.make(level: quiet ? .warning : .info)
+        do {
+            let start = ContinuousClock.now
+            let outcome = try LocalClustering.run(pool: opened, settings: settings, nonfinite: nonfinite, log: log)
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try NpyWriter.stream(to: out + "/centroids.npy", dtype: .float32, rows: k, dimension: opened.dimension) { r in
+                Array(outcome.centroids.values[r.lowerBound * opened.dimension ..< r.upperBound * opened.dimension])
+            }
+            try NpyWriter.writeInt32(outcome.assignments, to: out + "/assignments.npy")
+            let report = ClusteringReport(settings: settings, pool: opened, outcome: outcome,
+                                          seconds: (ContinuousClock.now - start).seconds)
+            try AtomicFile.write(try ReportJSON.encode(report), to: out + "/report.json")
+            print("\(k) clusters of \(opened.totalRows) rows → \(out)/assignments.npy; inertia \(outcome.final.inertia) after \(iterations) iterations; sizes \(outcome.sizes.min() ?? 0)–\(outcome.sizes.max() ?? 0)")
+        } catch {
+            throw ExitStatus.report(error)
+        }
+    }
+}
+
+/// `report.json` of `winnow cluster`.
+struct ClusteringReport: Encodable {
+    let tool = "winnow cluster"
+    let k: Int
+    let iterations: Int
+    let seed: UInt64
+    let seedRowsPerCluster: Int
+    let chunkRows: Int
+    let inputs: [String]
+    let totalRows: Int
+    let dimension: Int
+    let seedSeconds: Double
+    let passes: [ClusteringOutcome.Pass]
+    let final: ClusteringOutcome.Pass
+    let secondsPerIteration: Double
+    let wallSeconds: Double
+    let skippedRows: [Int64]
+    let sizes: [Int]
+    let peakRssBytes: Int
+
+    init(settings: KMeansSettings, pool: Pool, outcome: ClusteringOutcome, seconds: Double) {
+        k = settings.k
+        iterations = settings.iterations
+        seed = settings.seed
+        seedRowsPerCluster = settings.seedRowsPerCluster
+        chunkRows = settings.chunkRows
+        inputs = pool.files.map(\.path)
+        totalRows = pool.totalRows
+        dimension = pool.dimension
+        seedSeconds = outcome.seedSeconds
+        passes = outcome.iterations
+        final = outcome.final
+        secondsPerIteration = outcome.iterations.isEmpty ? 0 : outcome.iterations.map(\.seconds).reduce(0, +) / Double(outcome.iterations.count)
+        wallSeconds = seconds
+        skippedRows = outcome.skippedRows
+        sizes = outcome.sizes
+        peakRssBytes = ResourceUsage.peakResidentBytes()
+    }
+}

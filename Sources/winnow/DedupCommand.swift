@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import WinnowCore
+import WinnowIO
+import WinnowRuntime
+
+/// `winnow dedup`: semantic near-duplicate removal inside k-means clusters (of the rows scaled to unit
+/// length: near-duplicates by cosine should fall in one cluster whatever their norms).
+struct DedupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dedup",
+        abstract: "Drop near-duplicates: inside each k-means cluster, a row whose cosine to an earlier kept row (by row number) exceeds --threshold. Writes DIR/kept.npy (int64 rows), DIR/dropped.csv (row, nearest kept row, similarity, cluster) and DIR/report.json.")
+
+    @OptionGroup var pool: PoolOptions
+
+    @Option(help: "Cosine similarity above which a row is a near-duplicate of a kept row.") var threshold: Float
+    @Option(help: "k-means clusters to search within (default: one per 2,000 rows).") var clusters: Int?
+    @Option(help: "Lloyd iterations of the clustering.") var iterations: Int = 10
+    @Option(help: "Seed of the clustering.") var seed: UInt64 = KMeansSettings.Default.seed
+    @Option(help: "Rows with NaN/Inf: fail naming the first, or leave them out (neither kept nor dropped).")
+    var nonfinite: NonfinitePolicy = RunOptions.Default.nonfinite
+    @Option(help: "Output folder.") var out: String
+    @Flag(help: "Only warnings and errors on stderr.") var quiet = false
+
+    /// One cluster per this many rows when --clusters is not given.
+    static let rowsPerCluster = 2000
+
+    func validate() throws {
+        guard threshold.isFinite, threshold > -1, threshold <= 1 else {
+            throw ValidationError("--threshold must be a cosine in (−1, 1] (got \(threshold))")
+        }
+    }
+
+    func run() throws {
+        let opened: Pool
+        do { opened = try pool.open() } catch let e as ValidationError { throw e } catch { throw ExitStatus.report(error) }
+        var settings = KMeansSettings(k: clusters ?? max(1, opened.totalRows / Self.rowsPerCluster))
+        settings.iterations = iterations
+        settings.seed = seed
+        settings.normalizesRows = true
+        if let problem = settings.problems(rows: opened.totalRows).first {
+            throw ValidationError(problem.replacingOccurrences(of: "--k", with: "--clusters"))
+        }
+        let log = LogSetup.make(level: quiet ? .warning : .info)
+        do {
+            let start = ContinuousClock.now
+            let outcome = try LocalDedup.run(pool: opened, threshold: threshold, kMeans: settings, nonfinite: nonfinite, log: log)
+            let seconds = (ContinuousClock.now - start).seconds
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try NpyWriter.writeInt64(outcome.kept, to: out + "/kept.npy")
+            var csv = "row,nearest_kept,similarity,cluster\n"
+            for d in outcome.dropped { csv += "\(d.pair.row),\(d.pair.nearestKept),\(d.pair.similarity),\(d.cluster)\n" }
+            try AtomicFile.write(Data(csv.utf8), to: out + "/dropped.csv")
+            let report = DedupReport(threshold: threshold, settings: settings, pool: opened, outcome: outcome, seconds: seconds)
+            try AtomicFile.write(try ReportJSON.encode(report), to: out + "/report.json")
+            print("kept \(outcome.kept.count) of \(opened.totalRows) rows (dropped \(outcome.dropped.count) above cosine \(threshold)) → \(out)/kept.npy; \(Int(Double(opened.totalRows) / seconds)) rows/s")
+        } catch {
+            throw ExitStatus.report(error)
+        }
+    }
+}
+
+/// `report.json` of `winnow dedup`.
+struct DedupReport: Encodable {
+    let tool = "winnow dedup"
+    let threshold: Float
+    let clusters: Int
+    let iterations: Int
+    let seed: UInt64
+    let inputs: [String]
+    let totalRows: Int
+    let dimension: Int
+    let kept: Int
+    let dropped: Int
+    let skippedRows: [Int64]
+    let clusterSeconds: Double
+    let dedupSeconds: Double
+    let wallSeconds: Double
+    let rowsPerSecond: Double
+    let largestCluster: Int
+    let peakRssBytes: Int
+
+    init(threshold: Float, settings: KMeansSettings, pool: Pool, outcome: DedupOutcome, seconds: Double) {
+        self.threshold = threshold
+        clusters = settings.k
+        iterations = settings.iterations
+        seed = settings.seed
+        inputs = pool.files.map(\.path)
+        totalRows = pool.totalRows
+        dimension = pool.dimension
+        kept = outcome.kept.count
+        dropped = outcome.dropped.count
+        skippedRows = outcome.clustering.skippedRows
+        clusterSeconds = outcome.clusterSeconds
+        dedupSeconds = outcome.dedupSeconds
+        wallSeconds = seconds
+        rowsPerSecond = Double(pool.totalRows) / seconds
+        largestCluster = outcome.clustering.sizes.max() ?? 0
+        peakRssBytes = ResourceUsage.peakResidentBytes()
+    }
+}

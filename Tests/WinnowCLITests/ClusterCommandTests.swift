@@ -1,0 +1,110 @@
+import XCTest
+import WinnowCore
+import WinnowIO
+import WinnowTestKit
+
+final class ClusterCommandTests: XCTestCase {
+    /// `winnow cluster` writes k centroids and an assignment per row; the reported final inertia is
+    /// the sum of squared distances of the rows to their assigned centroids, recomputed here from the
+    /// files; the same seed repeats byte for byte, whatever the block size.
+    func testClusterWritesCentroidsAssignmentsAndItsInertia() throws {
+        let dir = TemporaryDirectory()
+        XCTAssertEqual(try CLI.run(["generate", "--rows", "3000", "--dim", "8", "--clusters", "5", "--files", "2", "--out", dir.file("pool")]).status, 0)
+        func cluster(_ out: String, _ extra: [String] = []) throws -> CLI.Result {
+            try CLI.run(["cluster", "--input", dir.file("pool/pool-*.npy"), "--k", "5", "--iterations", "8", "--out", dir.file(out)] + extra)
+        }
+        let r = try cluster("a", ["--chunk-rows", "512"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let centroids = try NpyFile.open(dir.file("a/centroids.npy"))
+        XCTAssertEqual(centroids.header.shape, [5, 8])
+        let assignments = try Outputs.int64Column(dir.file("a/assignments.npy"))
+        XCTAssertEqual(assignments.count, 3000)
+        XCTAssertTrue(assignments.allSatisfy { (0 ..< 5).contains($0) })
+        let pool = try Pool.open(paths: [dir.file("pool/pool-000.npy"), dir.file("pool/pool-001.npy")])
+        let x = pool.read([0 ..< 3000])
+        let c = try Pool.open(paths: [dir.file("a/centroids.npy")]).read([0 ..< 5]).values
+        var inertia = 0.0
+        for i in 0 ..< 3000 {
+            let a = Int(assignments[i])
+            for j in 0 ..< 8 { inertia += pow(Double(x.values[i * 8 + j]) - Double(c[a * 8 + j]), 2) }
+        }
+        let report = try Outputs.report(dir.file("a"))
+        XCTAssertEqual((report["final"] as! [String: Any])["inertia"] as! Double, inertia, accuracy: 1e-9 * inertia)
+        XCTAssertEqual((report["passes"] as! [Any]).count, 8)
+        // Lloyd never raises the inertia from one pass to the next.
+        let inertias = (report["passes"] as! [[String: Any]]).map { $0["inertia"] as! Double } + [inertia]
+        for (a, b) in zip(inertias, inertias.dropFirst()) { XCTAssertLessThanOrEqual(b, a * (1 + 1e-12)) }
+        XCTAssertEqual(try cluster("b", ["--chunk-rows", "512"]).status, 0)
+        XCTAssertEqual(Outputs.bytes(dir.file("a/assignments.npy")), Outputs.bytes(dir.file("b/assignments.npy")))
+        XCTAssertEqual(Outputs.bytes(dir.file("a/centroids.npy")), Outputs.bytes(dir.file("b/centroids.npy")))
+        XCTAssertEqual(try cluster("c").status, 0)
+        XCTAssertEqual(Outputs.bytes(dir.file("a/assignments.npy")), Outputs.bytes(dir.file("c/assignments.npy")), "block size")
+    }
+
+    /// A NaN row fails the run naming file and row, with no output; `--nonfinite skip` leaves it
+    /// out (assignment −1); k beyond the rows is a usage error.
+    func testBadInputs() throws {
+        let dir = TemporaryDirectory()
+        var values = NpyFixtures.uniform(rows: 300, dimension: 4, seed: 1).values
+        values[4 * 217 + 2] = .nan
+        NpyFixtures.write(NpyFixtures.pool(VectorBlock(values: values, dimension: 4)), to: dir.file("p0.npy"))
+        let failed = try CLI.run(["cluster", "--input", dir.file("p0.npy"), "--k", "3", "--out", dir.file("out"), "--chunk-rows", "64"])
+        XCTAssertEqual(failed.status, 65, failed.stderr)
+        XCTAssertTrue(failed.stderr.contains("p0.npy") && failed.stderr.contains("row 217"), failed.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out")))
+        let skipped = try CLI.run(["cluster", "--input", dir.file("p0.npy"), "--k", "3", "--out", dir.file("out"), "--chunk-rows", "64",
+                                   "--nonfinite", "skip"])
+        XCTAssertEqual(skipped.status, 0, skipped.stderr)
+        let assignments = try Outputs.int64Column(dir.file("out/assignments.npy"))
+        XCTAssertEqual(assignments[217], -1)
+        XCTAssertEqual(assignments.filter { $0 < 0 }.count, 1)
+        XCTAssertEqual((try Outputs.report(dir.file("out"))["skipped_rows"] as! [Int]), [217])
+        let tooMany = try CLI.run(["cluster", "--input", dir.file("p0.npy"), "--k", "301", "--out", dir.file("out2")])
+        XCTAssertEqual(tooMany.status, 64, tooMany.stderr)
+        XCTAssertTrue(tooMany.stderr.contains("--k"), tooMany.stderr)
+    }
+}
+
+final class DedupCommandTests: XCTestCase {
+    /// A pool with exact and near copies: `winnow dedup` drops the copies (each names an earlier kept
+    /// row it is close to), keeps every other row, and repeats itself byte for byte.
+    func testDedupDropsPlantedCopies() throws {
+        let dir = TemporaryDirectory()
+        var random = SeededRandom(seed: 2)
+        let d = 16, originals = 1000
+        var values = (0 ..< originals * d).map { _ in Float(random.normal()) }
+        var copyOf: [Int: Int] = [:]
+        for c in 0 ..< 200 {
+            let j = random.index(below: originals)
+            values += (0 ..< d).map { values[j * d + $0] * (c % 2 == 0 ? 1 : 1.01) + Float(random.normal()) * 0.001 }
+            copyOf[originals + c] = j
+        }
+        NpyFixtures.write(NpyFixtures.pool(VectorBlock(values: values, dimension: d)), to: dir.file("p0.npy"))
+        func dedup(_ out: String) throws -> CLI.Result {
+            try CLI.run(["dedup", "--input", dir.file("p0.npy"), "--threshold", "0.99", "--clusters", "8", "--out", dir.file(out)])
+        }
+        let r = try dedup("a")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let kept = try Outputs.int64Column(dir.file("a/kept.npy"))
+        XCTAssertEqual(kept, (0 ..< Int64(originals)).map { $0 }, "exactly the originals are kept")
+        let lines = String(decoding: Outputs.bytes(dir.file("a/dropped.csv")), as: UTF8.self).split(separator: "\n").dropFirst()
+        XCTAssertEqual(lines.count, 200)
+        for line in lines {
+            let f = line.split(separator: ",")
+            let row = Int(f[0])!, nearest = Int(f[1])!
+            XCTAssertLessThan(nearest, row)
+            XCTAssertGreaterThan(Float(f[2])!, 0.99)
+            if let original = copyOf[row], nearest != original {
+                XCTFail("row \(row) is a copy of \(original), reported near \(nearest)")
+            }
+        }
+        let report = try Outputs.report(dir.file("a"))
+        XCTAssertEqual(report["kept"] as? Int, 1000)
+        XCTAssertEqual(report["dropped"] as? Int, 200)
+        XCTAssertEqual(try dedup("b").status, 0)
+        XCTAssertEqual(Outputs.bytes(dir.file("a/dropped.csv")), Outputs.bytes(dir.file("b/dropped.csv")))
+        let bad = try CLI.run(["dedup", "--input", dir.file("p0.npy"), "--threshold", "1.5", "--out", dir.file("c")])
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--threshold"), bad.stderr)
+    }
+}

@@ -1,0 +1,102 @@
+import XCTest
+import WinnowCore
+
+final class KMeansTests: XCTestCase {
+    func pool(_ rows: Int, dimension: Int = 8, clusters: Int = 6, seed: UInt64 = 3) -> VectorBlock {
+        VectorBlock(values: SyntheticPool(rows: rows, dimension: dimension, clusters: clusters, spread: 0.4, seed: seed)
+            .generate(0 ..< rows).values, dimension: dimension)
+    }
+
+    /// Lloyd's algorithm written directly in Double: nearest centroid by full distance, then means.
+    func referenceLloyd(_ x: VectorBlock, from start: VectorBlock, iterations: Int) -> (centroids: [[Double]], inertia: Double) {
+        let d = x.dimension, k = start.rows
+        var c = (0 ..< k).map { start.row($0).map(Double.init) }
+        func nearest(_ i: Int) -> (Int, Double) {
+            var best = 0, bestValue = Double.infinity
+            for j in 0 ..< k {
+                var t = 0.0
+                for (a, b) in zip(x.row(i), c[j]) { t += (Double(a) - b) * (Double(a) - b) }
+                if t < bestValue { best = j; bestValue = t }
+            }
+            return (best, bestValue)
+        }
+        for _ in 0 ..< iterations {
+            var sums = [[Double]](repeating: [Double](repeating: 0, count: d), count: k), counts = [Int](repeating: 0, count: k)
+            for i in 0 ..< x.rows {
+                let (j, _) = nearest(i)
+                counts[j] += 1
+                for (t, v) in x.row(i).enumerated() { sums[j][t] += Double(v) }
+            }
+            for j in 0 ..< k where counts[j] > 0 { c[j] = sums[j].map { $0 / Double(counts[j]) } }
+        }
+        return (c, (0 ..< x.rows).reduce(0) { $0 + nearest($1).1 })
+    }
+
+    /// Lloyd over blocks (BLAS distances, Float centroids) from the same seeds as the reference: the
+    /// final inertia within 1e-4 relative, every row assigned to a nearest centroid.
+    func testMatchesLloydFromTheSameSeeds() {
+        let x = pool(3000)
+        for (k, seed) in [(6, UInt64(0)), (10, 1), (25, 2)] {
+            var random = SeededRandom(seed: seed)
+            let start = KMeans.seed(x, k: k, random: &random)
+            var c = start
+            var assignments: [Int32] = []
+            var inertia = 0.0
+            for pass in 0 ... 15 {
+                var total = KMeansPartial(clusters: k, dimension: x.dimension)
+                assignments = []
+                for b in stride(from: 0, to: x.rows, by: 700) {
+                    let block = x.gather(Array(b ..< min(x.rows, b + 700)))
+                    let (a, p) = KMeans.assign(block, to: c)
+                    assignments += a
+                    total.merge(p)
+                }
+                inertia = total.inertia
+                if pass < 15 { c = KMeans.update(c, with: total) }
+            }
+            let reference = referenceLloyd(x, from: start, iterations: 15)
+            XCTAssertEqual(inertia, reference.inertia, accuracy: 1e-4 * reference.inertia, "k \(k)")
+            // Every assignment is a nearest centroid, to float rounding.
+            for i in stride(from: 0, to: x.rows, by: 37) {
+                let distances = (0 ..< k).map { j in zip(x.row(i), c.row(j)).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) } }
+                XCTAssertLessThanOrEqual(distances[Int(assignments[i])], distances.min()! * (1 + 1e-5) + 1e-6, "row \(i)")
+            }
+        }
+    }
+
+    /// k-means++ on well-separated clusters puts one seed in each (D² sampling all but forces it),
+    /// and the same seed gives the same centroids.
+    func testSeedingCoversSeparatedClustersAndRepeats() {
+        var rows: [[Float]] = []
+        for c in 0 ..< 4 { for i in 0 ..< 50 { rows.append([Float(c) * 100 + Float(i % 5) * 0.01, Float(i % 7) * 0.01]) } }
+        let x = VectorBlock(rows: rows)
+        for seed in UInt64(0) ..< 5 {
+            var r1 = SeededRandom(seed: seed), r2 = SeededRandom(seed: seed)
+            let a = KMeans.seed(x, k: 4, random: &r1)
+            XCTAssertEqual(a, KMeans.seed(x, k: 4, random: &r2))
+            XCTAssertEqual(Set((0 ..< 4).map { Int((a.row($0).first! / 100).rounded()) }), [0, 1, 2, 3], "seed \(seed)")
+        }
+    }
+
+    /// Partials merged in block order give the same bits every time; a cluster with no rows keeps its
+    /// centroid; a pool of identical rows still seeds k distinct indices.
+    func testPartialsAndEdgeCases() {
+        let x = pool(500)
+        var random = SeededRandom(seed: 9)
+        let c = KMeans.seed(x, k: 5, random: &random)
+        func pass() -> KMeansPartial {
+            var t = KMeansPartial(clusters: 5, dimension: x.dimension)
+            for b in stride(from: 0, to: 500, by: 128) { t.merge(KMeans.assign(x.gather(Array(b ..< min(500, b + 128))), to: c).partial) }
+            return t
+        }
+        XCTAssertEqual(pass(), pass())
+        XCTAssertEqual(pass().counts.reduce(0, +), 500)
+        let far = VectorBlock(values: c.values + [Float](repeating: 1e6, count: x.dimension), dimension: x.dimension)
+        let (_, p) = KMeans.assign(x, to: far)
+        XCTAssertEqual(p.counts[5], 0)
+        XCTAssertEqual(KMeans.update(far, with: p).row(5), far.row(5))
+        let same = VectorBlock(rows: [[Float]](repeating: [1, 2], count: 6))
+        var r = SeededRandom(seed: 0)
+        XCTAssertEqual(KMeans.seed(same, k: 3, random: &r).rows, 3)
+    }
+}
