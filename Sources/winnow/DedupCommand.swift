@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WinnowCore
 import WinnowIO
+import WinnowNative
 import WinnowRuntime
 
 /// `winnow dedup`: semantic near-duplicate removal inside k-means clusters (of the rows scaled to unit
@@ -42,6 +43,7 @@ struct DedupCommand: ParsableCommand {
             throw ValidationError(problem.replacingOccurrences(of: "--k", with: "--clusters"))
         }
         let log = LogSetup.make(level: quiet ? .warning : .info)
+        BLAS.useSingleThread() // one thread per process, as for select (design §2): same sums, fair timings
         do {
             let start = ContinuousClock.now
             let outcome = try LocalDedup.run(pool: opened, threshold: threshold, kMeans: settings, nonfinite: nonfinite, log: log)
@@ -51,51 +53,13 @@ struct DedupCommand: ParsableCommand {
             var csv = "row,nearest_kept,similarity,cluster\n"
             for d in outcome.dropped { csv += "\(d.pair.row),\(d.pair.nearestKept),\(d.pair.similarity),\(d.cluster)\n" }
             try AtomicFile.write(Data(csv.utf8), to: out + "/dropped.csv")
-            let report = DedupReport(threshold: threshold, settings: settings, pool: opened, outcome: outcome, seconds: seconds)
+            let report = DedupReport(threshold: threshold, clustering: ClusteringReport(settings: settings, pool: opened, outcome: outcome.clustering,
+                                                                                        seconds: outcome.clusterSeconds),
+                                     outcome: outcome, rows: opened.totalRows, seconds: seconds)
             try AtomicFile.write(try ReportJSON.encode(report), to: out + "/report.json")
             print("kept \(outcome.kept.count) of \(opened.totalRows) rows (dropped \(outcome.dropped.count) above cosine \(threshold)) → \(out)/kept.npy; \(Int(Double(opened.totalRows) / seconds)) rows/s")
         } catch {
             throw ExitStatus.report(error)
         }
-    }
-}
-
-/// `report.json` of `winnow dedup`.
-struct DedupReport: Encodable {
-    let tool = "winnow dedup"
-    let threshold: Float
-    let clusters: Int
-    let iterations: Int
-    let seed: UInt64
-    let inputs: [String]
-    let totalRows: Int
-    let dimension: Int
-    let kept: Int
-    let dropped: Int
-    let skippedRows: [Int64]
-    let clusterSeconds: Double
-    let dedupSeconds: Double
-    let wallSeconds: Double
-    let rowsPerSecond: Double
-    let largestCluster: Int
-    let peakRssBytes: Int
-
-    init(threshold: Float, settings: KMeansSettings, pool: Pool, outcome: DedupOutcome, seconds: Double) {
-        self.threshold = threshold
-        clusters = settings.k
-        iterations = settings.iterations
-        seed = settings.seed
-        inputs = pool.files.map(\.path)
-        totalRows = pool.totalRows
-        dimension = pool.dimension
-        kept = outcome.kept.count
-        dropped = outcome.dropped.count
-        skippedRows = outcome.clustering.skippedRows
-        clusterSeconds = outcome.clusterSeconds
-        dedupSeconds = outcome.dedupSeconds
-        wallSeconds = seconds
-        rowsPerSecond = Double(pool.totalRows) / seconds
-        largestCluster = outcome.clustering.sizes.max() ?? 0
-        peakRssBytes = ResourceUsage.peakResidentBytes()
     }
 }

@@ -1,0 +1,43 @@
+import WinnowCore
+import WinnowIO
+import WinnowRuntime
+
+/// `report.json` of `winnow cluster`.
+struct ClusteringReport: Encodable {
+    let tool = "winnow cluster"
+    let k: Int
+    let iterations: Int
+    let seed: UInt64
+    let seedRowsPerCluster: Int
+    let chunkRows: Int
+    let inputs: [String]
+    let totalRows: Int
+    let dimension: Int
+    let seedSeconds: Double
+    let passes: [ClusteringOutcome.Pass]
+    let final: ClusteringOutcome.Pass
+    let secondsPerIteration: Double
+    let wallSeconds: Double
+    let skippedRows: [Int64]
+    let sizes: [Int]
+    let peakRssBytes: Int
+
+    init(settings: KMeansSettings, pool: Pool, outcome: ClusteringOutcome, seconds: Double) {
+        k = settings.k
+        iterations = settings.iterations
+        seed = settings.seed
+        seedRowsPerCluster = settings.seedRowsPerCluster
+        chunkRows = settings.chunkRows
+        inputs = pool.files.map(\.path)
+        totalRows = pool.totalRows
+        dimension = pool.dimension
+        seedSeconds = outcome.seedSeconds
+        passes = outcome.iterations
+        final = outcome.final
+        secondsPerIteration = outcome.iterations.isEmpty ? 0 : outcome.iterations.map(\.seconds).reduce(0, +) / Double(outcome.iterations.count)
+        wallSeconds = seconds
+        skippedRows = outcome.skippedRows
+        sizes = outcome.sizes
+        peakRssBytes = ResourceUsage.peakResidentBytes()
+    }
+}
