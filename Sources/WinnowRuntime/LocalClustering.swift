@@ -56,9 +56,9 @@ public enum LocalClustering {
         var random = SeededRandom(seed: settings.seed, stream: .kMeansSeed)
         let sampleRows = random.sample(min(n, settings.k * settings.seedRowsPerCluster), of: n)
         let sample = pool.read(rows: sampleRows)
-        let finite = Set(Pool.nonfiniteRows(sample, rows: sampleRows.map(Int64.init)))
-        if let first = finite.min(), nonfinite == .fail { throw pool.nonfiniteError(row: first, count: finite.count) }
-        let usable = sampleRows.indices.filter { !finite.contains(Int64(sampleRows[$0])) }
+        let badSampled = Set(Pool.nonfiniteRows(sample, rows: sampleRows.map(Int64.init)))
+        if let first = badSampled.min(), nonfinite == .fail { throw pool.nonfiniteError(row: first, count: badSampled.count) }
+        let usable = sampleRows.indices.filter { !badSampled.contains(Int64(sampleRows[$0])) }
         guard usable.count >= settings.k else {
             throw InputError(.nonfinite, path: pool.files[0].path,
                              "only \(usable.count) finite rows were sampled for \(settings.k) clusters; lower --k")
