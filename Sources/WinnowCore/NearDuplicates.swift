@@ -14,6 +14,14 @@ public enum NearDuplicates {
 
     public static let blockRows = 512
 
+    /// `winnow dedup`'s defaults for the clustering it searches within.
+    public enum Default {
+        /// One k-means cluster per this many rows when the number of clusters is not given.
+        public static let rowsPerCluster = 2000
+        /// Lloyd iterations: clusters only bound the search, so fewer than `winnow cluster` runs.
+        public static let iterations = 10
+    }
+
     /// - Parameters:
     ///   - vectors: the group's rows, in the order of `rows` (ascending global row numbers).
     ///   - threshold: drop a row whose cosine to a kept row is above this.

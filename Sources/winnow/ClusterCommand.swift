@@ -24,8 +24,7 @@ struct ClusterCommand: ParsableCommand {
     @Flag(help: "Only warnings and errors on stderr.") var quiet = false
 
     func run() throws {
-        let opened: Pool
-        do { opened = try pool.open() } catch let e as ValidationError { throw e } catch { throw ExitStatus.report(error) }
+        let opened = try ExitStatus.reporting { try pool.open() }
         var settings = KMeansSettings(k: k)
         settings.iterations = iterations
         settings.seed = seed
@@ -34,7 +33,7 @@ struct ClusterCommand: ParsableCommand {
         if let problem = settings.problems(rows: opened.totalRows).first { throw ValidationError(problem) }
         let log = LogSetup.make(level: quiet ? .warning : .info)
         BLAS.useSingleThread() // one thread per process, as for select (design §2): same sums, fair timings
-        do {
+        try ExitStatus.reporting {
             let start = ContinuousClock.now
             let outcome = try LocalClustering.run(pool: opened, settings: settings, nonfinite: nonfinite, log: log)
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -46,8 +45,6 @@ struct ClusterCommand: ParsableCommand {
                                           seconds: (ContinuousClock.now - start).seconds)
             try AtomicFile.write(try ReportJSON.encode(report), to: out + "/report.json")
             print("\(k) clusters of \(opened.totalRows) rows → \(out)/assignments.npy; inertia \(outcome.final.inertia) after \(iterations) iterations; sizes \(outcome.sizes.min() ?? 0)–\(outcome.sizes.max() ?? 0)")
-        } catch {
-            throw ExitStatus.report(error)
         }
     }
 }

@@ -16,15 +16,12 @@ struct DedupCommand: ParsableCommand {
 
     @Option(help: "Cosine similarity above which a row is a near-duplicate of a kept row.") var threshold: Float
     @Option(help: "k-means clusters to search within (default: one per 2,000 rows).") var clusters: Int?
-    @Option(help: "Lloyd iterations of the clustering.") var iterations: Int = 10
+    @Option(help: "Lloyd iterations of the clustering.") var iterations: Int = NearDuplicates.Default.iterations
     @Option(help: "Seed of the clustering.") var seed: UInt64 = KMeansSettings.Default.seed
     @Option(help: "Rows with NaN/Inf: fail naming the first, or leave them out (neither kept nor dropped).")
     var nonfinite: NonfinitePolicy = RunOptions.Default.nonfinite
     @Option(help: "Output folder.") var out: String
     @Flag(help: "Only warnings and errors on stderr.") var quiet = false
-
-    /// One cluster per this many rows when --clusters is not given.
-    static let rowsPerCluster = 2000
 
     func validate() throws {
         guard threshold.isFinite, threshold > -1, threshold <= 1 else {
@@ -33,9 +30,8 @@ struct DedupCommand: ParsableCommand {
     }
 
     func run() throws {
-        let opened: Pool
-        do { opened = try pool.open() } catch let e as ValidationError { throw e } catch { throw ExitStatus.report(error) }
-        var settings = KMeansSettings(k: clusters ?? max(1, opened.totalRows / Self.rowsPerCluster))
+        let opened = try ExitStatus.reporting { try pool.open() }
+        var settings = KMeansSettings(k: clusters ?? max(1, opened.totalRows / NearDuplicates.Default.rowsPerCluster))
         settings.iterations = iterations
         settings.seed = seed
         settings.normalizesRows = true
@@ -44,7 +40,7 @@ struct DedupCommand: ParsableCommand {
         }
         let log = LogSetup.make(level: quiet ? .warning : .info)
         BLAS.useSingleThread() // one thread per process, as for select (design §2): same sums, fair timings
-        do {
+        try ExitStatus.reporting {
             let start = ContinuousClock.now
             let outcome = try LocalDedup.run(pool: opened, threshold: threshold, kMeans: settings, nonfinite: nonfinite, log: log)
             let seconds = (ContinuousClock.now - start).seconds
@@ -57,9 +53,7 @@ struct DedupCommand: ParsableCommand {
                                                                                         seconds: outcome.clusterSeconds),
                                      outcome: outcome, rows: opened.totalRows, seconds: seconds)
             try AtomicFile.write(try ReportJSON.encode(report), to: out + "/report.json")
-            print("kept \(outcome.kept.count) of \(opened.totalRows) rows (dropped \(outcome.dropped.count) above cosine \(threshold)) → \(out)/kept.npy; \(Int(Double(opened.totalRows) / seconds)) rows/s")
-        } catch {
-            throw ExitStatus.report(error)
+            print("kept \(outcome.kept.count) of \(opened.totalRows) rows (dropped \(outcome.dropped.count) above cosine \(threshold)) → \(out)/kept.npy; \(Int(report.rowsPerSecond)) rows/s")
         }
     }
 }

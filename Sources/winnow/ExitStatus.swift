@@ -33,6 +33,18 @@ enum ExitStatus {
         }
     }
 
+    /// Runs `body`; a usage error passes through to ArgumentParser (64, with the usage text), any
+    /// other error is reported as `report` says and becomes its exit code.
+    static func reporting<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw report(error)
+        }
+    }
+
     static func printError(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }

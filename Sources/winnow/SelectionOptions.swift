@@ -227,7 +227,7 @@ struct SelectionOptions: ParsableArguments {
         let log = LogSetup.make(level: logLevel, console: console)
         BLAS.useSingleThread()
         var made: String?
-        do {
+        try ExitStatus.reporting {
             let pool = try pool.open()
             let columns = try SideColumns.load(ids: ids, quality: quality, labels: labels, rows: pool.totalRows)
             if !FileManager.default.fileExists(atPath: out) {
@@ -250,10 +250,6 @@ struct SelectionOptions: ParsableArguments {
                 }
                 throw error
             }
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            throw ExitStatus.report(error)
         }
     }
 }
