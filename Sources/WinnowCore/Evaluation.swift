@@ -1,3 +1,5 @@
+import WinnowNative
+
 /// The objective of a finished selection over a set of target rows (the full pool, or a sample of
 /// it): reported, never used to select (design §2, phase 5).
 public enum Evaluation {
@@ -40,12 +42,18 @@ public enum Evaluation {
         while start < selected.rows {
             let ids = Array(start ..< min(selected.rows, start + batch))
             kernel.values(for: ids, into: &out, scratch: &scratch)
+            guard let selectedRows else {
+                // Values alone (no owner to tell apart on ties): one vectorised pass per column.
+                for b in ids.indices { Kernels.keepBest(out, offset: b * nt, into: &best, largest: maximise) }
+                start += batch
+                continue
+            }
             for (b, j) in ids.enumerated() {
                 let base = b * nt
                 for i in 0 ..< nt {
                     let v = out[base + i]
                     let wins = maximise ? v > best[i] : v < best[i]
-                    let ties = v == best[i] && selectedRows.map { arg[i] >= 0 && $0[j] < $0[arg[i]] } == true
+                    let ties = v == best[i] && arg[i] >= 0 && selectedRows[j] < selectedRows[arg[i]]
                     if wins || ties {
                         best[i] = v
                         arg[i] = j
@@ -55,6 +63,16 @@ public enum Evaluation {
             start += batch
         }
         return (best, arg)
+    }
+
+    /// The objective over two disjoint sets of targets from the objective over each: their sum, for
+    /// k-center the larger radius, and for log-det (a value of the selection alone) either.
+    public static func combine(_ a: Double, _ b: Double, objective: Objective) -> Double {
+        switch objective {
+        case .kCenter: max(a, b)
+        case .logDeterminant: a
+        case .facilityLocation, .random, .coverageCentric: a + b
+        }
     }
 
     /// Facility location `Σ_i w_i max_s sim(i, s)`, the k-center covering radius `max_i min_s dist(i, s)`,

@@ -51,6 +51,8 @@ public struct FacilityLocation: GreedyObjective {
 
     public var candidateCount: Int { kernel.candidateCount }
 
+    public var evaluatesInBatches: Bool { !isDense }
+
     public mutating func initialBounds() -> [Double] {
         if kernel.measure == .shiftedCosine {
             return shiftedCosineBounds()

@@ -14,4 +14,12 @@ public protocol GreedyObjective {
     mutating func commit(_ candidate: Int)
     /// The weight each selected candidate ends up representing, in selection order.
     func representedWeights(of selection: [Int]) -> [Double]
+    /// Whether evaluating candidates together is cheaper per candidate than one at a time (one
+    /// `sgemm` for a batch of columns). When it is not (a held similarity block: every gain is a read),
+    /// lazy greedy re-evaluates one stale candidate at a time, the fewest evaluations lazy greedy can make.
+    var evaluatesInBatches: Bool { get }
+}
+
+extension GreedyObjective {
+    public var evaluatesInBatches: Bool { true }
 }

@@ -1,3 +1,4 @@
+import WinnowNative
 /// How two rows compare. Facility location maximises a similarity; k-center minimises a distance.
 public enum Measure: Sendable, Equatable, Hashable {
     /// `(1 + cos) / 2` of the two rows: in [0, 1], so every row is covered a little (default).
@@ -35,6 +36,19 @@ public enum Measure: Sendable, Equatable, Hashable {
         case .rbf(let gamma): "rbf(gamma=\(gamma))"
         case .euclidean: "euclidean"
         case .cosineDistance: "cosine"
+        }
+    }
+}
+
+extension Measure {
+    /// The measure as a map of one dot product alone (what `BLAS` can apply while it writes a block),
+    /// or nil when it needs the rows' norms too.
+    var elementMap: BLAS.ElementMap? {
+        switch self {
+        case .shiftedCosine: .shiftCosine
+        case .dot: .clampNegative
+        case .cosineDistance: .cosineDistance
+        case .rbf, .euclidean: nil
         }
     }
 }

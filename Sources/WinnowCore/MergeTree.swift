@@ -89,4 +89,24 @@ public struct BudgetRule: Sendable, Equatable {
     private func share(_ rows: Int, _ factor: Double) -> Int {
         Int((factor * Double(k) * Double(rows) / Double(max(1, totalRows))).rounded(.up))
     }
+
+    /// `k` apportioned over parts of `rows` pool rows each, summing to exactly `min(k, Σ rows)`:
+    /// each part gets ⌊k · rows / N⌋, and the rest go one each to the largest remainders (the
+    /// earlier part on a tie). Integer arithmetic, so every process plans the same shares.
+    public static func apportion(_ k: Int, over rows: [Int]) -> [Int] {
+        let total = rows.reduce(0, +)
+        guard total > 0 else { return rows.map { _ in 0 } }
+        let k = min(k, total)
+        var shares = rows.map { k * $0 / total }
+        let order = rows.indices.sorted { a, b in
+            let ra = k * rows[a] % total, rb = k * rows[b] % total
+            return ra != rb ? ra > rb : a < b
+        }
+        var left = k - shares.reduce(0, +)
+        for i in order where left > 0 && shares[i] < rows[i] {
+            shares[i] += 1
+            left -= 1
+        }
+        return shares
+    }
 }

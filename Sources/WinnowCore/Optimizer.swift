@@ -139,8 +139,10 @@ public enum Greedy {
         var stale: [Entry] = []
         var ids: [Int] = []
         // The batch follows the last step's need: steps on a flat gain landscape re-evaluate hundreds
-        // of candidates, and then one wide `sgemm` beats many narrow ones.
-        var width = batch, evaluatedThisStep = 0
+        // of candidates, and then one wide `sgemm` beats many narrow ones. Where a gain is a read of a
+        // held block, a batch only adds evaluations: one at a time.
+        let batched = objective.evaluatesInBatches
+        var width = batched ? batch : 1, evaluatedThisStep = 0
         while picks.count < k, let top = heap.max {
             let step = picks.count
             if let l = limits, !l.allows(top.candidate) {
@@ -155,7 +157,7 @@ public enum Greedy {
                 limits?.take(top.candidate)
                 picks.append(top.candidate)
                 gains.append(top.bound)
-                width = min(max(batch, evaluatedThisStep / 2), 16 * batch)
+                width = batched ? min(max(batch, evaluatedThisStep / 2), 16 * batch) : 1
                 evaluatedThisStep = 0
                 continue
             }

@@ -13,6 +13,8 @@ public struct PairwiseKernel: Sendable {
     public let candidates: VectorBlock
     private let targetNorms: [Float]
     private let candidateNorms: [Float]
+    /// The candidates are the targets: the whole block is symmetric and costs half a product.
+    private let candidatesAreTargets: Bool
 
     public var targetCount: Int { targets.rows }
     public var candidateCount: Int { candidates.rows }
@@ -31,6 +33,7 @@ public struct PairwiseKernel: Sendable {
         } else {
             self.candidates = t
         }
+        candidatesAreTargets = candidates == nil
         targetNorms = measure.needsNorms ? self.targets.squaredNorms() : []
         if measure.needsNorms {
             candidateNorms = candidates == nil ? targetNorms : self.candidates.squaredNorms()
@@ -60,17 +63,27 @@ public struct PairwiseKernel: Sendable {
     }
 
     /// Every candidate against every target, candidate-major (`candidateCount × targetCount`), in one
-    /// `sgemm`. Used when the whole block fits the dense limit: then each gain evaluation is a read.
+    /// `sgemm` (one `ssyrk` when the candidates are the targets). Used when the whole block fits the
+    /// dense limit: then each gain evaluation is a read.
     public func allValues() -> [Float] {
         var out = [Float](repeating: 0, count: candidateCount * targetCount)
         guard candidateCount > 0, targetCount > 0 else { return out }
-        BLAS.multiplyTransposed(candidates.values, rows: 0 ..< candidateCount,
-                                by: targets.values, rows: 0 ..< targetCount, dimension: dimension, into: &out)
+        guard candidatesAreTargets else {
+            BLAS.multiplyTransposed(candidates.values, rows: 0 ..< candidateCount,
+                                    by: targets.values, rows: 0 ..< targetCount, dimension: dimension, into: &out)
+            transform(&out, batch: Array(0 ..< candidateCount))
+            return out
+        }
+        // Symmetric: half a product; a measure of the dot product alone is applied while mirroring.
+        BLAS.multiplySelfTransposed(targets.values, rows: targetCount, dimension: dimension, into: &out,
+                                    map: measure.elementMap ?? .identity)
+        if measure.elementMap != nil { return out }
         transform(&out, batch: Array(0 ..< candidateCount))
         return out
     }
 
-    /// Turns raw dot products into the measure's values, in place.
+    /// Turns raw dot products into the measure's values, in place. `Measure.elementMap` is the same
+    /// map for the measures that need nothing but the dot product.
     private func transform(_ out: inout [Float], batch: [Int]) {
         let nt = targetCount
         let range = 0 ..< batch.count * nt

@@ -23,4 +23,6 @@ struct QualityTerm<Base: GreedyObjective>: GreedyObjective {
     mutating func commit(_ candidate: Int) { base.commit(candidate) }
 
     func representedWeights(of selection: [Int]) -> [Double] { base.representedWeights(of: selection) }
+
+    var evaluatesInBatches: Bool { base.evaluatesInBatches }
 }

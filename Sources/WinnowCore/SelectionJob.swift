@@ -11,6 +11,13 @@ public struct SelectionJob: Sendable {
     public let leafBudgets: [Int]
     /// With label budgets: the root's caps and every chunk's label counts.
     public let labels: LabelPlan?
+    /// The level whose nodes pick the selection: the root's, unless k is above
+    /// `settings.maxMergePicks`. Then it is the highest level whose nodes' shares of k fit; each of
+    /// its nodes picks exactly its share (`topShares`), and every node above it is the plain union of
+    /// its children, made without a task. Label budgets keep one root (their caps are the root's).
+    public let topLevel: Int
+    /// At `topLevel` below the root: each node's share of k by planned rows, summing to k.
+    public let topShares: [Int]
 
     /// - Parameters:
     ///   - exact: one chunk holding the whole pool and α = 1: a single greedy, no merges.
@@ -28,8 +35,13 @@ public struct SelectionJob: Sendable {
         tree = MergeTree(leaves: max(1, plan.chunks.count), fanIn: settings.fanIn)
         budgets = BudgetRule(k: settings.budget, oversample: exact ? 1 : settings.oversample, totalRows: totalRows)
         let leafIsRoot = tree.levelSizes.count == 1
-        let plan = plan, budgets = budgets
-        leafBudgets = plan.chunks.indices.map { budgets.leafBudget(rows: plan.rowCount(ofChunk: $0), isRoot: leafIsRoot) }
+        let plan = plan, budgets = budgets, tree = tree
+        (topLevel, topShares) = Self.top(of: tree, k: settings.budget, limit: settings.maxMergePicks,
+                                         fixed: settings.labelBudget != nil || exact) { node in
+            tree.leaves(of: node).reduce(0) { $0 + plan.rowCount(ofChunk: $1) }
+        }
+        leafBudgets = topLevel == 0 && !leafIsRoot ? topShares
+            : plan.chunks.indices.map { budgets.leafBudget(rows: plan.rowCount(ofChunk: $0), isRoot: leafIsRoot) }
         if let budget = settings.labelBudget {
             guard let labels else { preconditionFailure("label budgets without the labels") }
             self.labels = LabelPlan(labels: labels, chunks: plan.chunks, budget: budget, k: settings.budget)
@@ -37,6 +49,22 @@ public struct SelectionJob: Sendable {
             self.labels = nil
         }
     }
+
+    /// The highest level whose nodes' shares of k are all within `limit` (the root's when k is),
+    /// with those shares; level 0 when not even the chunks' are.
+    private static func top(of tree: MergeTree, k: Int, limit: Int, fixed: Bool,
+                            rows: (MergeTree.Node) -> Int) -> (Int, [Int]) {
+        let rootLevel = tree.levelSizes.count - 1
+        if fixed || k <= limit { return (rootLevel, []) }
+        for level in stride(from: rootLevel - 1, to: 0, by: -1) {
+            let shares = BudgetRule.apportion(k, over: (0 ..< tree.levelSizes[level]).map { rows(MergeTree.Node(level: level, index: $0)) })
+            if shares.max()! <= limit { return (level, shares) }
+        }
+        return (0, BudgetRule.apportion(k, over: (0 ..< tree.levelSizes[0]).map { rows(MergeTree.Node(level: 0, index: $0)) }))
+    }
+
+    /// Whether the tree stops below its root (`topLevel`).
+    public var isPartitioned: Bool { topLevel < tree.levelSizes.count - 1 }
 
     /// The same job with another objective (an RBF bandwidth derived from the data): the plan, the
     /// tree, the budgets and the label caps do not depend on the objective.
@@ -81,8 +109,9 @@ public struct SelectionJob: Sendable {
     /// bounds are no larger. Large budgets (k = 100,000 at 10M rows) thus fall back to the weighted
     /// merge near the root, where a sample of that size would cover too few rows per pick.
     public func coversSample(_ node: MergeTree.Node) -> Bool {
-        guard settings.coversRowSample, node.level > 0 else { return false }
-        let picks = node == tree.root ? settings.budget : budgets.mergeBudgetBound(rows: plannedRows(beneath: node))
+        guard settings.coversRowSample, node.level > 0, node.level <= topLevel else { return false }
+        let picks = node == tree.root ? settings.budget
+            : node.level == topLevel ? topShares[node.index] : budgets.mergeBudgetBound(rows: plannedRows(beneath: node))
         return Double(settings.mergeSample) >= SelectionSettings.Default.mergeSampleRowsPerPick * Double(picks)
     }
 
@@ -96,8 +125,8 @@ public struct SelectionJob: Sendable {
     }
 
     /// What happens at a merge node once all its children are in: either the result is already
-    /// known (every child empty, or a non-root node whose candidates fit its budget), or a greedy
-    /// task has to run.
+    /// known (every child empty, a non-root node whose candidates fit its budget, or a node above
+    /// `topLevel`: the union of its children), or a greedy task has to run.
     public enum MergeStep: Sendable {
         case done(Coreset)
         case greedy(MergeTask)
@@ -109,8 +138,10 @@ public struct SelectionJob: Sendable {
         let live = children.filter { $0.count > 0 }
         let isRoot = node == tree.root
         guard !live.isEmpty else { return .done(Coreset.empty(dimension: dimension, rowsBeneath: beneath)) }
+        if node.level > topLevel { return .done(SelectionTasks.union(of: live, rowsBeneath: beneath)) }
         let caps = labelCaps(node)
         let budget = caps.map { Self.budget(under: $0) }
+            ?? (node.level == topLevel && !isRoot ? topShares[node.index] : nil)
             ?? budgets.mergeBudget(rows: beneath, candidates: live.reduce(0) { $0 + $1.count }, isRoot: isRoot)
         let task = MergeTask(node: node, children: live, budget: budget, isRoot: isRoot, rowsBeneath: beneath,
                              sampleRows: sampleShare(of: node), labelCaps: caps)

@@ -28,6 +28,12 @@ public struct SelectionSettings: Sendable, Equatable {
         /// 11 rows per pick 0.84 against 0.83; BENCHMARKS.md § Issue 10). Not a flag: a property of the method.
         public static let mergeSampleRowsPerPick = 8.0
         public static let stochasticEpsilon = 0.01
+        /// The most picks one merge task makes. A node choosing more would hold a candidate set too
+        /// large to merge in minutes (k = 100,000 at 10M rows: ~100,000 candidates at the root, no
+        /// dense block, each re-evaluation 0.1 GFLOP); with k beyond it, the tree stops lower
+        /// (`SelectionJob.topLevel`). 16,384 keeps a top node's ~2 × share candidates' similarity block
+        /// near the dense limit at today's budgets, and leaves k ≤ 16,384 on one root.
+        public static let maxMergePicks = 16_384
         /// Log-det's kernel is `cos + ridge · I` over unit rows. The ridge keeps every `L_S` positive
         /// definite, so budgets beyond d (the cosine kernel's rank) can be filled. With 0.1 a row
         /// orthogonal to the picks gains log 1.1 and an exact duplicate of one log(0.21 / 1.1) ≈ −1.65:
@@ -55,6 +61,12 @@ public struct SelectionSettings: Sendable, Equatable {
     /// `Default.mergeSampleRowsPerPick` rows per pick it may make (`SelectionJob.coversSample`); the
     /// other nodes merge as `merge` says. Tasks hand their parent their share of its sample.
     public var mergeSample: Int = Default.mergeSample
+    /// The most picks one merge task makes. When k is larger, the tree stops at the highest level
+    /// whose nodes' shares of k fit: each of those nodes picks exactly its share (k apportioned by
+    /// rows) and the selection is their union — GreeDi's guarantee per partition, without a global
+    /// merge. Planned by the coordinator alone (leases carry each task's budget); on the wire for the
+    /// configuration hash, like every plan setting.
+    public var maxMergePicks: Int = Default.maxMergePicks
     /// λ ≠ 0: every candidate's gain gains `λ · q(row)` from the run's quality column (a modular term:
     /// the objective stays submodular, and its picks carry their scores up the tree).
     public var qualityWeight: Double = Default.qualityWeight
@@ -88,6 +100,7 @@ public struct SelectionSettings: Sendable, Equatable {
             out.append("--merge-sample must be between 0 and \(Self.mergeSampleLimit) (got \(mergeSample))")
         }
         if fanIn < 2 { out.append("--fan-in must be at least 2 (got \(fanIn))") }
+        if maxMergePicks < 1 { out.append("--max-merge-picks must be at least 1 (got \(maxMergePicks))") }
         if case .stochastic(let e) = optimizer, !(e > 0 && e < 1) {
             out.append("--epsilon must be in (0, 1) (got \(e))")
         }

@@ -50,7 +50,6 @@ public enum SelectionTasks {
         let rows = children.flatMap(\.rows)
         let vectors = VectorBlock.concatenate(children.map(\.vectors), dimension: dimension)
         let weights = children.flatMap(\.weights)
-        let gains = children.flatMap(\.gains)
         let quality = settings.qualityWeight != 0 ? children.flatMap { $0.quality ?? [] } : nil
         precondition(quality.map { $0.count == rows.count } ?? true, "merge \(node): a child came without its picks' quality scores")
         let labels = labelCaps != nil ? children.flatMap { $0.labels ?? [] } : nil
@@ -61,9 +60,7 @@ public enum SelectionTasks {
             ? RowSample.union(children.compactMap(\.sample), dimension: dimension) : nil
         var result: Coreset
         if passesThrough(isRoot: isRoot, candidates: rows.count, budget: budget, labels: labels, caps: labelCaps) {
-            result = Coreset(rows: rows, vectors: vectors, gains: gains, weights: weights, rowsBeneath: beneath)
-            result.quality = rows.isEmpty ? nil : quality
-            result.labels = rows.isEmpty ? nil : labels
+            result = union(of: children, rowsBeneath: beneath)
         } else {
             var random = SeededRandom(seed: settings.seed, stream: .task, node.level, node.index)
             var selection: GreedySelection
@@ -86,6 +83,24 @@ public enum SelectionTasks {
         if let covered, sampleRows > 0 {
             var sampling = SeededRandom(seed: settings.seed, stream: .rowSample, node.level, node.index)
             result.sample = covered.subsample(sampleRows, random: &sampling)
+        }
+        return result
+    }
+
+    /// Every pick of `children`, in child order, with their gains, weights, scores and labels: what
+    /// a node keeps when its candidates fit its budget, and what a node above `SelectionJob.topLevel` is.
+    public static func union(of children: [Coreset], rowsBeneath: Int) -> Coreset {
+        let dimension = children[0].vectors.dimension
+        var result = Coreset(rows: children.flatMap(\.rows),
+                             vectors: VectorBlock.concatenate(children.map(\.vectors), dimension: dimension),
+                             gains: children.flatMap(\.gains), weights: children.flatMap(\.weights), rowsBeneath: rowsBeneath)
+        // No picks, no scores or labels: nil, as the wire carries them.
+        guard result.count > 0 else { return result }
+        if children.allSatisfy({ $0.count == 0 || $0.quality != nil }) {
+            result.quality = children.flatMap { $0.quality ?? [] }
+        }
+        if children.allSatisfy({ $0.count == 0 || $0.labels != nil }) {
+            result.labels = children.flatMap { $0.labels ?? [] }
         }
         return result
     }

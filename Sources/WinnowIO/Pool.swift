@@ -99,6 +99,9 @@ public final class Pool: Sendable {
             let size = file.dtype.size
             let offset = file.npy.header.dataOffset + local * dimension * size
             file.npy.map.appendFloats(at: offset, rows: count, dimension: dimension, elementSize: size, to: &out)
+            // Copied out: a process's resident memory is then what it works on, not the pool pages
+            // it has read (design §2: a worker's memory depends on the chunk size, not on N).
+            file.npy.map.release(offset: offset, count: count * dimension * size)
             row += count
         }
     }

@@ -80,6 +80,23 @@ public enum Kernels {
         return total
     }
 
+    /// `best[i] = max(best[i], values[offset + i])` (`largest`) or the min, for every `i` of `best`:
+    /// an evaluation's running best value per target, one selected row's column at a time.
+    public static func keepBest(_ values: [Float], offset: Int, into best: inout [Float], largest: Bool) {
+        let n = best.count
+        precondition(offset >= 0 && offset + n <= values.count, "keepBest: values too short")
+        values.withUnsafeBufferPointer { vp in
+            best.withUnsafeMutableBufferPointer { bp in
+                let v = vp.baseAddress! + offset, b = bp.baseAddress!
+                if largest {
+                    for i in 0 ..< n where v[i] > b[i] { b[i] = v[i] }
+                } else {
+                    for i in 0 ..< n where v[i] < b[i] { b[i] = v[i] }
+                }
+            }
+        }
+    }
+
     /// `x ↦ clamp((1 + x) / 2, 0, 1)` on `values[range]`: the shifted cosine of normalised vectors.
     public static func shiftCosine(_ values: inout [Float], range: Range<Int>) {
         values.withUnsafeMutableBufferPointer { vp in

@@ -37,13 +37,19 @@ public struct SelectionOutcome: Sendable {
         public var minLeafBudget: Int
         public var maxLeafBudget: Int
         public var mergeTasks: Int
+        /// The level whose nodes pick the selection (`SelectionJob.topLevel`): the root's unless k
+        /// is above `--max-merge-picks`, and then the selection is the union of `topNodes` picks.
+        public var topLevel: Int
+        public var topNodes: Int
 
         public init(_ job: SelectionJob) {
             chunks = job.chunkCount
             levels = job.tree.levelSizes
             minLeafBudget = job.leafBudgets.min() ?? 0
             maxLeafBudget = job.leafBudgets.max() ?? 0
-            mergeTasks = job.tree.mergeNodes.count
+            mergeTasks = job.tree.mergeNodes.filter { $0.level <= job.topLevel }.count
+            topLevel = job.topLevel
+            topNodes = job.tree.levelSizes[job.topLevel]
         }
     }
 }
@@ -76,10 +82,7 @@ public enum LocalSelection {
         let labels = try options.labelColumn(rows: n)
         var job = SelectionJob(totalRows: n, dimension: pool.dimension, settings: options.settings, exact: options.exact,
                                labels: labels?.all())
-        log.info("plan", metadata: [
-            "rows": "\(n)", "d": "\(pool.dimension)", "chunks": "\(job.chunkCount)",
-            "levels": "\(job.tree.levelSizes)", "k": "\(job.settings.budget)",
-        ])
+        log.info("plan", metadata: job.planMetadata)
         lap("plan")
         if let derived = derivingRBFGamma(job, pool: pool, options: options, log: log) {
             job = derived
@@ -182,14 +185,26 @@ public enum LocalSelection {
         let whole = sample <= 0 || n <= sample
         var evalRandom = SeededRandom(seed: settings.seed, stream: .evaluation)
         let rows = (whole ? Array(0 ..< n) : evalRandom.sample(sample, of: n)).filter { !skipped.contains(Int64($0)) }
-        let targets = pool.read(rows: rows)
-        let objective = Evaluation.objective(targets: targets, selected: selection.vectors, objective: settings.objective)
-        let randomObjective = Evaluation.objective(targets: targets, selected: pool.read(rows: randomRows), objective: settings.objective)
-        return EvaluationResult(on: whole ? "pool" : "sample", rows: rows.count, objective: objective, randomObjective: randomObjective)
+        let random = pool.read(rows: randomRows)
+        // The targets a block at a time: with k = 100,000 the selection, the random subset and their
+        // unit copies are already 600 MB, and 100,000 targets held whole (twice, with their unit
+        // copy) took the coordinator of the 10M run past 1 GiB.
+        var objective: Double?, randomObjective: Double?
+        for start in stride(from: 0, to: rows.count, by: Default.evaluationBlockRows) {
+            let targets = pool.read(rows: Array(rows[start ..< min(rows.count, start + Default.evaluationBlockRows)]))
+            let a = Evaluation.objective(targets: targets, selected: selection.vectors, objective: settings.objective)
+            let b = Evaluation.objective(targets: targets, selected: random, objective: settings.objective)
+            objective = objective.map { Evaluation.combine($0, a, objective: settings.objective) } ?? a
+            randomObjective = randomObjective.map { Evaluation.combine($0, b, objective: settings.objective) } ?? b
+        }
+        return EvaluationResult(on: whole ? "pool" : "sample", rows: rows.count, objective: objective ?? 0,
+                                randomObjective: randomObjective ?? 0)
     }
 
     public enum Default {
         /// Log-det is evaluated (a k × k Cholesky, twice) for selections up to this size.
         public static let logDetEvaluationLimit = 4096
+        /// Target rows the evaluation reads and scores at a time.
+        public static let evaluationBlockRows = 16_384
     }
 }

@@ -43,6 +43,7 @@ extension SelectionSettings {
         w.oversample = oversample
         w.fanIn = UInt32(clamping: fanIn)
         w.mergeSample = UInt32(clamping: mergeSample)
+        w.maxMergePicks = UInt32(clamping: maxMergePicks)
         w.qualityWeight = qualityWeight
         switch labelBudget {
         case nil: w.labelBudget = .none
@@ -95,6 +96,7 @@ extension SelectionSettings {
         oversample = w.oversample
         fanIn = Int(w.fanIn)
         mergeSample = Int(w.mergeSample)
+        maxMergePicks = Int(w.maxMergePicks)
         qualityWeight = w.qualityWeight
         switch w.labelBudget {
         case .none: labelBudget = nil

@@ -3,8 +3,10 @@ import Foundation
 import WinnowCore
 import WinnowNative
 
-/// `winnow bench kernel`: the similarity-block kernel (one `sgemm` plus the shifted-cosine transform)
-/// beside a plain `sgemm` of the same shape, in the same process, as a throughput ratio.
+/// `winnow bench`: the similarity-block kernel of a chunk against itself (normalisation, one `ssyrk`
+/// and the shifted-cosine transform applied while mirroring, into a fresh block as a chunk gets it)
+/// beside a plain `sgemm` of the same shape into a reused block, in the same process, as a throughput
+/// ratio of the same 2·n²·d flop.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Micro-benchmarks: similarity-block throughput against plain cblas_sgemm on the same shapes.")

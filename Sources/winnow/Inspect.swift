@@ -15,7 +15,7 @@ struct Inspect: ParsableCommand {
     var json = false
 
     func run() throws {
-        do {
+        try ExitStatus.reporting {
             let pool = try pool.open()
             let report = PoolInspection.inspect(pool)
             if json {
@@ -23,8 +23,6 @@ struct Inspect: ParsableCommand {
             } else {
                 print(report.table())
             }
-        } catch {
-            throw ExitStatus.report(error)
         }
     }
 }

@@ -87,6 +87,9 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "Rows a merge node covers (facility location): about this many rows sampled from beneath it; 0 covers only the children's picks.")
     var mergeSample: Int = SelectionSettings.Default.mergeSample
 
+    @Option(help: "The most picks one merge task makes; with a larger k the tree stops at the highest level whose nodes' shares of k fit, and the selection is the union of their picks.")
+    var maxMergePicks: Int = SelectionSettings.Default.maxMergePicks
+
     @Option(help: "Seed of every random choice.")
     var seed: UInt64 = SelectionSettings.Default.seed
 
@@ -162,6 +165,7 @@ struct SelectionOptions: ParsableArguments {
         s.fanIn = fanIn
         s.merge = merge
         s.mergeSample = mergeSample
+        s.maxMergePicks = maxMergePicks
         s.seed = seed
         s.qualityWeight = qualityWeight
         s.labelBudget = try labelBudget.map(Self.parseLabelBudget)

@@ -124,6 +124,14 @@ final class SelectCommandTests: XCTestCase {
         XCTAssertTrue(table.stdout.contains("total"))
     }
 
+    /// A glob that matches nothing is a usage error (64, naming the pattern), as for `select`.
+    func testInspectWithoutMatchingInputIsAUsageError() throws {
+        let dir = TemporaryDirectory()
+        let r = try CLI.run(["inspect", "--input", dir.file("nothing-*.npy")])
+        XCTAssertEqual(r.status, 64, r.stderr)
+        XCTAssertTrue(r.stderr.contains("nothing-*.npy") && r.stderr.contains("matches no file"), r.stderr)
+    }
+
     func testInspectFindsDuplicatesAcrossFiles() throws {
         let dir = TemporaryDirectory()
         let a = NpyFixtures.uniform(rows: 50, dimension: 3, seed: 1)

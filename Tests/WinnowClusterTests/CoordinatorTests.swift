@@ -36,6 +36,26 @@ final class CoordinatorTests: XCTestCase {
         }
     }
 
+    /// A partitioned top (k above `maxMergePicks`): the same selection for any worker count and
+    /// arrival order, and no task runs above the top level.
+    func testPartitionedTopIsIdenticalForWorkerCounts() throws {
+        var settings = Self.settings
+        settings.maxMergePicks = 15
+        let job = SelectionJob(totalRows: 6000, dimension: 12, settings: settings)
+        XCTAssertTrue(job.isPartitioned)
+        let expected = InMemoryCluster.reference(vectors: Self.vectors, settings: settings)
+        XCTAssertEqual(expected.count, 40)
+        for workers in [1, 2, 3] {
+            var cluster = InMemoryCluster(vectors: Self.vectors, settings: settings, workers: workers, orderSeed: UInt64(workers))
+            cluster.start()
+            cluster.runToEnd()
+            let outcome = try XCTUnwrap(cluster.outcome, "workers \(workers): \(cluster.log.suffix(3))")
+            XCTAssertEqual(outcome.selection, expected, "workers \(workers)")
+            let mergeTasks = job.tree.mergeNodes.filter { $0.level <= job.topLevel }.count
+            XCTAssertLessThanOrEqual(outcome.workers.reduce(0) { $0 + $1.mergeTasks }, mergeTasks + outcome.counters.backupsIssued)
+        }
+    }
+
     /// Log-det and the random baseline run the same tree: any worker count gives the direct walk's selection.
     func testLogDetAndRandomAreIdenticalForWorkerCounts() throws {
         for objective in [Objective.logDeterminant(ridge: SelectionSettings.Default.logDetRidge), .random] {

@@ -58,6 +58,54 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(rule.mergeBudget(rows: 100_000, candidates: 600, isRoot: true), 600)
     }
 
+    /// Largest remainders, worked by hand: 10 over rows 5/3/2 of 10 → 5/3/2 exactly; 7 over 5/3/2 →
+    /// 3.5/2.1/1.4 → floors 3/2/1 (6), the one left goes to the largest remainder (0.5: the first).
+    func testApportionSumsToKByLargestRemainder() {
+        XCTAssertEqual(BudgetRule.apportion(10, over: [5, 3, 2]), [5, 3, 2])
+        XCTAssertEqual(BudgetRule.apportion(7, over: [5, 3, 2]), [4, 2, 1])
+        // Equal remainders go to the earlier part.
+        XCTAssertEqual(BudgetRule.apportion(2, over: [3, 3, 3]), [1, 1, 0])
+        // Never more than a part's rows, never more than the rows there are.
+        XCTAssertEqual(BudgetRule.apportion(9, over: [1, 8]), [1, 8])
+        XCTAssertEqual(BudgetRule.apportion(50, over: [1, 8]), [1, 8])
+        XCTAssertEqual(BudgetRule.apportion(3, over: [0, 0]), [0, 0])
+        // 100,000 over the 20 level-2 nodes of a 10M-row tree (1,221 chunks of 8,192, the last short).
+        let rows = (0 ..< 20).map { $0 < 19 ? 524_288 : 10_000_000 - 19 * 524_288 }
+        let shares = BudgetRule.apportion(100_000, over: rows)
+        XCTAssertEqual(shares.reduce(0, +), 100_000)
+        // 5,242.88 each (the last node, 38,528 rows, 385.28): floors sum to 99,983, and the 17 left go
+        // to the first 17 of the equal remainders.
+        XCTAssertEqual(shares, Array(repeating: 5_243, count: 17) + [5_242, 5_242, 385])
+    }
+
+    /// k above `maxMergePicks`: the tree stops at the highest level whose shares fit, those shares
+    /// sum to k, and chunks keep their usual budgets below it.
+    func testPartitionedTopLevel() {
+        var s = SelectionSettings(budget: 100_000)
+        let tenMillion = SelectionJob(totalRows: 10_000_000, dimension: 4, settings: s)
+        XCTAssertEqual(tenMillion.tree.levelSizes, [1_221, 153, 20, 3, 1])
+        XCTAssertEqual(tenMillion.topLevel, 2)
+        XCTAssertTrue(tenMillion.isPartitioned)
+        XCTAssertEqual(tenMillion.topShares.count, 20)
+        XCTAssertEqual(tenMillion.topShares.reduce(0, +), 100_000)
+        XCTAssertEqual(tenMillion.leafBudgets.max(), 328)
+        // k within the limit: one root, as before.
+        s.budget = 10_000
+        let oneMillion = SelectionJob(totalRows: 1_000_000, dimension: 4, settings: s)
+        XCTAssertEqual(oneMillion.topLevel, oneMillion.tree.levelSizes.count - 1)
+        XCTAssertFalse(oneMillion.isPartitioned)
+        // A limit below every merge level's shares: the chunks themselves pick their shares.
+        s.maxMergePicks = 100
+        let chunks = SelectionJob(totalRows: 1_000_000, dimension: 4, settings: s)
+        XCTAssertEqual(chunks.topLevel, 0)
+        XCTAssertEqual(chunks.leafBudgets.reduce(0, +), 10_000)
+        XCTAssertEqual(chunks.leafBudgets, chunks.topShares)
+        // Label budgets keep one root: their caps are the root's.
+        s.labelBudget = .balanced
+        let labelled = SelectionJob(totalRows: 1_000, dimension: 4, settings: s, labels: (0 ..< 1_000).map { Int64($0 % 3) })
+        XCTAssertFalse(labelled.isPartitioned)
+    }
+
     func testSettingsProblemsNameTheFlag() {
         var s = SelectionSettings(budget: 0)
         s.chunkRows = 100

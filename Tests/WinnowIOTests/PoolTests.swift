@@ -45,4 +45,39 @@ final class PoolTests: XCTestCase {
         XCTAssertEqual(ok.ids, ["1", "2", "3"])
         XCTAssertEqual(ok.labels, [1, 2, 3])
     }
+
+    /// Rows read are copied out and their pages let go: after reading every row of a 16 MiB file in
+    /// 64-row blocks (a random partition's reads, in shuffled order), none of the file's pages stay in
+    /// this process's resident set — the fault-around pages next to each block included.
+    func testReadRowsLeaveNoPoolPagesResident() throws {
+        let dir = TemporaryDirectory()
+        let block = NpyFixtures.uniform(rows: 8192, dimension: 512, seed: 3)
+        let path = dir.file("big.npy")
+        NpyFixtures.write(NpyFixtures.pool(block), to: path)
+        let pool = try Pool.open(paths: [path])
+        var random = SeededRandom(seed: 4)
+        var starts = Array(stride(from: 0, to: 8192, by: 64))
+        for i in starts.indices.reversed() { starts.swapAt(i, random.index(below: i + 1)) }
+        var total = 0.0
+        for start in starts { total += Double(pool.read([start ..< start + 64]).values[0]) }
+        XCTAssertTrue(total.isFinite)
+        let resident = try Self.residentKiB(of: path)
+        XCTAssertLessThanOrEqual(resident, 8, "\(resident) KiB of the pool file stayed resident")
+        // And the values read are the file's.
+        XCTAssertEqual(pool.read([8000 ..< 8010]).values, Array(block.values[8000 * 512 ..< 8010 * 512]))
+    }
+
+    /// `Rss` of every mapping of `path` in this process, from /proc/self/smaps.
+    static func residentKiB(of path: String) throws -> Int {
+        let smaps = try String(contentsOfFile: "/proc/self/smaps", encoding: .utf8)
+        var inFile = false, total = 0
+        for line in smaps.split(separator: "\n") {
+            if let first = line.first, first.isHexDigit, line.contains("-") && line.split(separator: " ").count >= 5 {
+                inFile = line.hasSuffix(path)
+            } else if inFile, line.hasPrefix("Rss:") {
+                total += Int(line.split(separator: " ")[1]) ?? 0
+            }
+        }
+        return total
+    }
 }

@@ -40,6 +40,7 @@ final class WireCodecTests: XCTestCase {
         s.merge = .unweighted
         s.seed = 99
         s.mergeSample = 4096
+        s.maxMergePicks = 5
         return RunConfig(files: [.init(path: "/data/a.npy", rows: 10, bytes: 248, dtype: "<f2"),
                                  .init(path: "/data/b.npy", rows: 6, bytes: 200, dtype: "<f2")],
                          dimension: 3, totalRows: 16, settings: s, skipNonfinite: true)
@@ -181,6 +182,9 @@ final class WireCodecTests: XCTestCase {
         XCTAssertNotEqual(other.hash, config.hash)
         other = config
         other.settings.mergeSample = 8192
+        XCTAssertNotEqual(other.hash, config.hash)
+        other = config
+        other.settings.maxMergePicks = 3
         XCTAssertNotEqual(other.hash, config.hash)
         other = config
         other.settings.objective = .logDeterminant(ridge: 0.1)
