@@ -43,15 +43,8 @@ final class CoordinatorTests: XCTestCase {
         settings.maxMergePicks = 15
         let job = SelectionJob(totalRows: 6000, dimension: 12, settings: settings)
         XCTAssertTrue(job.isPartitioned)
-        let expected = InMemoryCluster.reference(vectors: Self.vectors, settings: settings)
-        XCTAssertEqual(expected.count, 40)
-        for workers in [1, 2, 3] {
-            var cluster = InMemoryCluster(vectors: Self.vectors, settings: settings, workers: workers, orderSeed: UInt64(workers))
-            cluster.start()
-            cluster.runToEnd()
-            let outcome = try XCTUnwrap(cluster.outcome, "workers \(workers): \(cluster.log.suffix(3))")
-            XCTAssertEqual(outcome.selection, expected, "workers \(workers)")
-            let mergeTasks = job.tree.mergeNodes.filter { $0.level <= job.topLevel }.count
+        let mergeTasks = job.tree.mergeNodes.filter { $0.level <= job.topLevel }.count
+        for outcome in try outcomesMatchingTheDirectWalk(settings, "partitioned top") {
             XCTAssertLessThanOrEqual(outcome.workers.reduce(0) { $0 + $1.mergeTasks }, mergeTasks + outcome.counters.backupsIssued)
         }
     }
@@ -61,14 +54,22 @@ final class CoordinatorTests: XCTestCase {
         for objective in [Objective.logDeterminant(ridge: SelectionSettings.Default.logDetRidge), .random] {
             var settings = Self.settings
             settings.objective = objective
-            let expected = InMemoryCluster.reference(vectors: Self.vectors, settings: settings)
-            XCTAssertEqual(expected.count, 40)
-            for workers in [1, 2, 3] {
-                var cluster = InMemoryCluster(vectors: Self.vectors, settings: settings, workers: workers, orderSeed: UInt64(workers))
-                cluster.start()
-                cluster.runToEnd()
-                XCTAssertEqual(try XCTUnwrap(cluster.outcome).selection, expected, "\(objective.name), \(workers) workers")
-            }
+            _ = try outcomesMatchingTheDirectWalk(settings, objective.name)
+        }
+    }
+
+    /// Runs `settings` with 1, 2 and 3 workers and checks each selection against the direct walk of
+    /// the tree (k = 40 rows).
+    private func outcomesMatchingTheDirectWalk(_ settings: SelectionSettings, _ label: String) throws -> [ClusterOutcome] {
+        let expected = InMemoryCluster.reference(vectors: Self.vectors, settings: settings)
+        XCTAssertEqual(expected.count, 40)
+        return try [1, 2, 3].map { workers in
+            var cluster = InMemoryCluster(vectors: Self.vectors, settings: settings, workers: workers, orderSeed: UInt64(workers))
+            cluster.start()
+            cluster.runToEnd()
+            let outcome = try XCTUnwrap(cluster.outcome, "\(label), \(workers) workers: \(cluster.log.suffix(3))")
+            XCTAssertEqual(outcome.selection, expected, "\(label), \(workers) workers")
+            return outcome
         }
     }
 
