@@ -43,7 +43,7 @@ public enum Measure: Sendable, Equatable, Hashable {
 extension Measure {
     /// The measure as a map of one dot product alone (what `BLAS` can apply while it writes a block),
     /// or nil when it needs the rows' norms too.
-    var elementMap: BLAS.ElementMap? {
+    var elementMap: Kernels.ElementMap? {
         switch self {
         case .shiftedCosine: .shiftCosine
         case .dot: .clampNegative

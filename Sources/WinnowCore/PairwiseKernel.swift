@@ -82,18 +82,13 @@ public struct PairwiseKernel: Sendable {
         return out
     }
 
-    /// Turns raw dot products into the measure's values, in place. `Measure.elementMap` is the same
-    /// map for the measures that need nothing but the dot product.
+    /// Turns raw dot products into the measure's values, in place.
     private func transform(_ out: inout [Float], batch: [Int]) {
         let nt = targetCount
         let range = 0 ..< batch.count * nt
         switch measure {
-        case .shiftedCosine:
-            Kernels.shiftCosine(&out, range: range)
-        case .dot:
-            Kernels.clampNegative(&out, range: range)
-        case .cosineDistance:
-            for i in range { out[i] = min(2, max(0, 1 - out[i])) }
+        case .shiftedCosine, .dot, .cosineDistance:
+            Kernels.map(&out, range: range, measure.elementMap ?? .identity)
         case .rbf(let gamma):
             let g = Float(gamma)
             for (b, j) in batch.enumerated() {

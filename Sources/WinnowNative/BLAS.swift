@@ -53,11 +53,11 @@ public enum BLAS {
     }
 
     /// `c[0..<n·n] = map(a · aᵀ)` for the row-major `n × dimension` matrix `a`: a block's rows
-    /// against themselves. `ssyrk` computes the upper triangle (half of `sgemm`'s work); one tiled
-    /// pass then maps it and mirrors it onto the lower triangle, so `c` is exactly symmetric.
-    /// `c` must hold at least `n·n` values.
+    /// against themselves. `ssyrk` computes the upper triangle (half of `sgemm`'s work); the map is
+    /// applied to it row by row and the triangle mirrored onto the lower one, so `c` is exactly
+    /// symmetric. `c` must hold at least `n·n` values.
     public static func multiplySelfTransposed(_ a: [Float], rows n: Int, dimension: Int, into c: inout [Float],
-                                              map: ElementMap = .identity) {
+                                              map: Kernels.ElementMap = .identity) {
         guard n > 0 else { return }
         precondition(n * dimension <= a.count, "BLAS: a is too short")
         precondition(c.count >= n * n, "BLAS: c is too short")
@@ -66,36 +66,16 @@ public enum BLAS {
                 cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(dimension),
                             1.0, ap.baseAddress!, Int32(dimension), 0.0, cp.baseAddress!, Int32(n))
                 let c = cp.baseAddress!
-                switch map {
-                case .identity: mirrorUpper(c, n: n) { $0 }
-                case .shiftCosine: mirrorUpper(c, n: n) { min(1, max(0, (1 + $0) * 0.5)) }
-                case .clampNegative: mirrorUpper(c, n: n) { max(0, $0) }
-                case .cosineDistance: mirrorUpper(c, n: n) { min(2, max(0, 1 - $0)) }
-                }
+                for i in 0 ..< n { map.apply(c + (i &* n &+ i), count: n - i) }
+                mirrorUpper(c, n: n)
             }
         }
     }
 
-    /// An elementwise map applied while a symmetric block is mirrored (`multiplySelfTransposed`).
-    public enum ElementMap: Sendable {
-        case identity
-        /// `x ↦ clamp((1 + x) / 2, 0, 1)`, as `Kernels.shiftCosine`.
-        case shiftCosine
-        /// `x ↦ max(0, x)`, as `Kernels.clampNegative`.
-        case clampNegative
-        /// `x ↦ clamp(1 − x, 0, 2)`.
-        case cosineDistance
-    }
-
-    /// Maps the upper triangle of a row-major `n × n` matrix row by row (contiguous, vectorised),
-    /// then copies it onto the lower one a 32 × 32 tile at a time through a small buffer: rows of a
-    /// block lie a power of two apart, so a direct strided transpose keeps evicting its own cache lines.
-    @inline(__always)
-    private static func mirrorUpper(_ c: UnsafeMutablePointer<Float>, n: Int, _ f: (Float) -> Float) {
-        for i in 0 ..< n {
-            let row = c + i &* n
-            for j in i ..< n { row[j] = f(row[j]) }
-        }
+    /// Copies the upper triangle of a row-major `n × n` matrix onto its lower one a 32 × 32 tile at
+    /// a time through a small buffer: rows of a block lie a power of two apart, so a direct strided
+    /// transpose keeps evicting its own cache lines.
+    private static func mirrorUpper(_ c: UnsafeMutablePointer<Float>, n: Int) {
         let tile = 32
         withUnsafeTemporaryAllocation(of: Float.self, capacity: tile * tile) { buffer in
             let b = buffer.baseAddress!

@@ -97,19 +97,34 @@ public enum Kernels {
         }
     }
 
-    /// `x ↦ clamp((1 + x) / 2, 0, 1)` on `values[range]`: the shifted cosine of normalised vectors.
-    public static func shiftCosine(_ values: inout [Float], range: Range<Int>) {
-        values.withUnsafeMutableBufferPointer { vp in
-            for i in range {
-                vp[i] = min(1, max(0, (1 + vp[i]) * 0.5))
+    /// How a dot product becomes a measure's value when nothing else is needed (no norms): one
+    /// definition for a block mapped in place (`map`) and for a symmetric block mapped before it is
+    /// mirrored (`BLAS.multiplySelfTransposed`).
+    public enum ElementMap: Sendable {
+        case identity
+        /// `x ↦ clamp((1 + x) / 2, 0, 1)`: the shifted cosine of unit rows.
+        case shiftCosine
+        /// `x ↦ max(0, x)`.
+        case clampNegative
+        /// `x ↦ clamp(1 − x, 0, 2)`: the cosine distance of unit rows.
+        case cosineDistance
+
+        /// Maps `count` values in place; the switch sits outside the loops so each is vectorised.
+        func apply(_ p: UnsafeMutablePointer<Float>, count: Int) {
+            switch self {
+            case .identity: return
+            case .shiftCosine: for i in 0 ..< count { p[i] = min(1, max(0, (1 + p[i]) * 0.5)) }
+            case .clampNegative: for i in 0 ..< count where p[i] < 0 { p[i] = 0 }
+            case .cosineDistance: for i in 0 ..< count { p[i] = min(2, max(0, 1 - p[i])) }
             }
         }
     }
 
-    /// `x ↦ max(0, x)` on `values[range]`.
-    public static func clampNegative(_ values: inout [Float], range: Range<Int>) {
+    /// Applies `map` to `values[range]` in place.
+    public static func map(_ values: inout [Float], range: Range<Int>, _ map: ElementMap) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= values.count, "map: range out of bounds")
         values.withUnsafeMutableBufferPointer { vp in
-            for i in range where vp[i] < 0 { vp[i] = 0 }
+            map.apply(vp.baseAddress! + range.lowerBound, count: range.count)
         }
     }
 }
