@@ -256,12 +256,15 @@ public struct Coordinator {
         return actions
     }
 
+    /// A ready merge before the next chunk: the coordinator holds every merge's candidates (vectors
+    /// included) until it is done, so handing chunks out first held all α · k of the leaves' picks at
+    /// once (614 MB at k = 100,000, d = 384); merging as soon as a group is complete holds a few groups.
     private mutating func nextWork() -> Lease.Work? {
-        while let c = pendingChunks.popMin() {
-            if !completed.contains(MergeTree.Node(level: 0, index: c)) { return .chunk(job.chunkTask(c)) }
-        }
         while let node = readyMerges.popMin() {
             if let task = mergeTasks[node], !completed.contains(node) { return .merge(task) }
+        }
+        while let c = pendingChunks.popMin() {
+            if !completed.contains(MergeTree.Node(level: 0, index: c)) { return .chunk(job.chunkTask(c)) }
         }
         return nil
     }

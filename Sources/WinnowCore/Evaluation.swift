@@ -29,13 +29,18 @@ public enum Evaluation {
     }
 
     private static func scan(targets: VectorBlock, selected: VectorBlock, selectedRows: [Int64]?, objective: Objective) -> ([Float], [Int]) {
+        scan(targets: targets, selected: PreparedRows(selected, for: objective.measure), selectedRows: selectedRows, objective: objective)
+    }
+
+    private static func scan(targets: VectorBlock, selected prepared: PreparedRows, selectedRows: [Int64]?, objective: Objective) -> ([Float], [Int]) {
         let nt = targets.rows
         let maximise: Bool
         if case .kCenter = objective { maximise = false } else { maximise = true }
         var best = [Float](repeating: maximise ? -.infinity : .infinity, count: nt)
         var arg = [Int](repeating: -1, count: nt)
+        let selected = prepared.block
         guard selected.rows > 0 else { return (best, arg) }
-        let kernel = PairwiseKernel(measure: objective.measure, targets: targets, candidates: selected)
+        let kernel = PairwiseKernel(targets: targets, candidates: prepared)
         let batch = max(1, min(256, (1 << 24) / max(1, nt)))
         var out: [Float] = [], scratch: [Float] = []
         var start = 0
@@ -81,7 +86,14 @@ public enum Evaluation {
     /// compared on.
     public static func objective(targets: VectorBlock, selected: VectorBlock, objective: Objective, weights: [Double]? = nil) -> Double {
         if case .logDeterminant(let ridge) = objective { return LogDeterminant.value(of: selected, ridge: ridge) }
-        let values = best(targets: targets, selected: selected, objective: objective)
+        return self.objective(targets: targets, selected: PreparedRows(selected, for: objective.measure), objective: objective, weights: weights)
+    }
+
+    /// The same, with the selected rows prepared once for many blocks of targets (not log-det, whose
+    /// value is the selection's alone).
+    public static func objective(targets: VectorBlock, selected: PreparedRows, objective: Objective, weights: [Double]? = nil) -> Double {
+        precondition(objective.measure == selected.measure, "Evaluation: rows prepared for another measure")
+        let values = scan(targets: targets, selected: selected, selectedRows: nil, objective: objective).0
         switch objective {
         case .facilityLocation, .random, .logDeterminant, .coverageCentric:
             var total = 0.0

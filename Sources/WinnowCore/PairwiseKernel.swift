@@ -24,22 +24,25 @@ public struct PairwiseKernel: Sendable {
     ///   - targets: the rows whose coverage is measured.
     ///   - candidates: the rows that may be selected; `nil` means the targets themselves.
     public init(measure: Measure, targets: VectorBlock, candidates: VectorBlock? = nil) {
-        self.measure = measure
-        let t = measure.normalizesRows ? targets.normalized() : targets
-        self.targets = t
-        if let candidates {
-            precondition(candidates.dimension == targets.dimension, "PairwiseKernel: dimension mismatch")
-            self.candidates = measure.normalizesRows ? candidates.normalized() : candidates
-        } else {
-            self.candidates = t
-        }
-        candidatesAreTargets = candidates == nil
-        targetNorms = measure.needsNorms ? self.targets.squaredNorms() : []
-        if measure.needsNorms {
-            candidateNorms = candidates == nil ? targetNorms : self.candidates.squaredNorms()
-        } else {
-            candidateNorms = []
-        }
+        let t = PreparedRows(targets, for: measure)
+        self.init(targets: t, candidates: candidates.map { PreparedRows($0, for: measure) }, same: candidates == nil)
+    }
+
+    /// Targets against candidates prepared once for many target blocks (`PreparedRows`).
+    public init(targets: VectorBlock, candidates: PreparedRows) {
+        self.init(targets: PreparedRows(targets, for: candidates.measure), candidates: candidates, same: false)
+    }
+
+    private init(targets: PreparedRows, candidates: PreparedRows?, same: Bool) {
+        let candidates = candidates ?? targets
+        precondition(candidates.block.dimension == targets.block.dimension, "PairwiseKernel: dimension mismatch")
+        precondition(candidates.measure == targets.measure, "PairwiseKernel: rows prepared for another measure")
+        measure = targets.measure
+        self.targets = targets.block
+        self.candidates = candidates.block
+        targetNorms = targets.norms
+        candidateNorms = candidates.norms
+        candidatesAreTargets = same
     }
 
     /// Fills `out[b · targetCount ..< (b+1) · targetCount]` with candidate `batch[b]` against every
@@ -82,9 +85,26 @@ public struct PairwiseKernel: Sendable {
         return out
     }
 
-    /// Turns raw dot products into the measure's values, in place.
-    private func transform(_ out: inout [Float], batch: [Int]) {
-        let nt = targetCount
+    /// Whether the candidates are the targets (a chunk against itself): the block is symmetric.
+    public var isSymmetric: Bool { candidatesAreTargets }
+
+    /// Candidates `candidateRange` against targets `targetRange` only, candidate-major
+    /// (`candidateRange.count × targetRange.count`): a tile of the block, for callers that walk it
+    /// tile by tile (a symmetric block's tiles above the diagonal serve for both halves).
+    public func values(candidates candidateRange: Range<Int>, targets targetRange: Range<Int>, into out: inout [Float]) {
+        let m = candidateRange.count, n = targetRange.count
+        guard m > 0, n > 0 else { return }
+        if out.count < m * n { out = [Float](repeating: 0, count: m * n) }
+        BLAS.multiplyTransposed(candidates.values, rows: candidateRange, by: targets.values, rows: targetRange,
+                                dimension: dimension, into: &out)
+        transform(&out, batch: Array(candidateRange), targets: targetRange)
+    }
+
+    /// Turns raw dot products into the measure's values, in place: row `b` of `out` is candidate
+    /// `batch[b]` against the targets `targets` (all of them unless a tile says otherwise).
+    private func transform(_ out: inout [Float], batch: [Int], targets: Range<Int>? = nil) {
+        let targets = targets ?? 0 ..< targetCount
+        let nt = targets.count
         let range = 0 ..< batch.count * nt
         switch measure {
         case .shiftedCosine, .dot, .cosineDistance:
@@ -93,15 +113,15 @@ public struct PairwiseKernel: Sendable {
             let g = Float(gamma)
             for (b, j) in batch.enumerated() {
                 let cn = candidateNorms[j], base = b * nt
-                for i in 0 ..< nt {
-                    out[base + i] = exp(-g * max(0, targetNorms[i] + cn - 2 * out[base + i]))
+                for (i, t) in targets.enumerated() {
+                    out[base + i] = exp(-g * max(0, targetNorms[t] + cn - 2 * out[base + i]))
                 }
             }
         case .euclidean:
             for (b, j) in batch.enumerated() {
                 let cn = candidateNorms[j], base = b * nt
-                for i in 0 ..< nt {
-                    out[base + i] = max(0, targetNorms[i] + cn - 2 * out[base + i]).squareRoot()
+                for (i, t) in targets.enumerated() {
+                    out[base + i] = max(0, targetNorms[t] + cn - 2 * out[base + i]).squareRoot()
                 }
             }
         }

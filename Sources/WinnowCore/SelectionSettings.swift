@@ -34,6 +34,10 @@ public struct SelectionSettings: Sendable, Equatable {
         /// (`SelectionJob.topLevel`). 16,384 keeps a top node's ~2 × share candidates' similarity block
         /// near the dense limit at today's budgets, and leaves k ≤ 16,384 on one root.
         public static let maxMergePicks = 16_384
+        /// K of sparse facility location: 0 compares every target with every candidate (exact
+        /// facility location, the default); K > 0 keeps each target's K most similar candidates only
+        /// (`SparseFacilityLocation`), for chunks too large for a dense block.
+        public static let neighbors = 0
         /// Log-det's kernel is `cos + ridge · I` over unit rows. The ridge keeps every `L_S` positive
         /// definite, so budgets beyond d (the cosine kernel's rank) can be filled. With 0.1 a row
         /// orthogonal to the picks gains log 1.1 and an exact duplicate of one log(0.21 / 1.1) ≈ −1.65:
@@ -67,6 +71,8 @@ public struct SelectionSettings: Sendable, Equatable {
     /// merge. Planned by the coordinator alone (leases carry each task's budget); on the wire for the
     /// configuration hash, like every plan setting.
     public var maxMergePicks: Int = Default.maxMergePicks
+    /// K > 0: facility location over each target's K most similar candidates (`--neighbors K`).
+    public var neighbors: Int = Default.neighbors
     /// λ ≠ 0: every candidate's gain gains `λ · q(row)` from the run's quality column (a modular term:
     /// the objective stays submodular, and its picks carry their scores up the tree).
     public var qualityWeight: Double = Default.qualityWeight
@@ -75,6 +81,9 @@ public struct SelectionSettings: Sendable, Equatable {
     public var labelBudget: LabelBudget?
 
     public init(budget: Int) { self.budget = budget }
+
+    /// Bounds K of `--neighbors` (and what a peer may ask for on the wire).
+    public static let neighborLimit = 4096
 
     /// Bounds a merge node's target block and the samples that travel with coresets.
     public static let mergeSampleLimit = 1 << 20
@@ -100,6 +109,13 @@ public struct SelectionSettings: Sendable, Equatable {
             out.append("--merge-sample must be between 0 and \(Self.mergeSampleLimit) (got \(mergeSample))")
         }
         if fanIn < 2 { out.append("--fan-in must be at least 2 (got \(fanIn))") }
+        if neighbors < 0 || neighbors > Self.neighborLimit {
+            out.append("--neighbors must be between 0 and \(Self.neighborLimit) (got \(neighbors))")
+        }
+        let facilityLocation = if case .facilityLocation = objective { true } else { false }
+        if neighbors > 0 && !facilityLocation {
+            out.append("--neighbors is a form of facility location: drop it or use --objective facility-location")
+        }
         if maxMergePicks < 1 { out.append("--max-merge-picks must be at least 1 (got \(maxMergePicks))") }
         if case .stochastic(let e) = optimizer, !(e > 0 && e < 1) {
             out.append("--epsilon must be in (0, 1) (got \(e))")

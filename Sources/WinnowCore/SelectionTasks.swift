@@ -126,6 +126,8 @@ public enum SelectionTasks {
                 ?? PairwiseKernel(measure: settings.objective.measure, targets: candidates)
         }
         switch settings.objective {
+        case .facilityLocation where settings.neighbors > 0:
+            return run(SparseFacilityLocation(kernel: kernel(), candidateRows: rows, neighbors: settings.neighbors, targetWeights: weights))
         case .facilityLocation:
             return run(FacilityLocation(kernel: kernel(), candidateRows: rows, targetWeights: weights,
                                         denseLimitBytes: settings.tuning.denseLimitBytes))

@@ -3,12 +3,10 @@ import CBLAS
 /// The one doorway to OpenBLAS. Matrices are row-major `[Float]` buffers; callers pass row ranges
 /// so that a block of a larger matrix is multiplied without copying it out first.
 public enum BLAS {
-    /// Pins OpenBLAS to one thread (and keeps large blocks on the heap, see `MemoryTuning`).
-    /// Parallelism comes from worker processes, and a single thread
+    /// Pins OpenBLAS to one thread. Parallelism comes from worker processes, and a single thread
     /// also fixes the order of every floating-point reduction, which determinism needs (design §4).
     public static func useSingleThread() {
         openblas_set_num_threads(1)
-        MemoryTuning.reuseLargeBlocks()
     }
 
     /// `y −= fᵀ · f[:, column]` for a row-major `rows × columns` matrix `f` of Doubles: for every

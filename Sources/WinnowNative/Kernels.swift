@@ -97,6 +97,56 @@ public enum Kernels {
         }
     }
 
+    /// Every `i` in `0 ..< count` with `values[offset + i] >= thresholds[thresholdOffset + i]`, in
+    /// increasing order, into `hits` (emptied first): a top-K scan's candidates for each target's
+    /// list (equal values pass: the list itself settles ties). Eight lanes are compared at a time;
+    /// after the first few columns hardly any value passes, so the scan is a compare.
+    public static func indicesReaching(_ values: [Float], offset: Int, count: Int, thresholds: [Float], thresholdOffset: Int,
+                                       into hits: inout [Int]) {
+        precondition(offset >= 0 && offset + count <= values.count, "indicesReaching: values too short")
+        precondition(thresholdOffset >= 0 && thresholdOffset + count <= thresholds.count, "indicesReaching: thresholds too short")
+        hits.removeAll(keepingCapacity: true)
+        values.withUnsafeBufferPointer { vp in
+            thresholds.withUnsafeBufferPointer { tp in
+                let v = UnsafeRawPointer(vp.baseAddress! + offset), t = UnsafeRawPointer(tp.baseAddress! + thresholdOffset)
+                var i = 0
+                while i + 8 <= count {
+                    let reach = v.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                        .>= t.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                    if any(reach) {
+                        for lane in 0 ..< 8 where reach[lane] { hits.append(i + lane) }
+                    }
+                    i += 8
+                }
+                while i < count {
+                    if vp[offset + i] >= tp[thresholdOffset + i] { hits.append(i) }
+                    i += 1
+                }
+            }
+        }
+    }
+
+    /// The same against one threshold: a row of a tile scanned for a single target.
+    public static func indicesReaching(_ values: [Float], offset: Int, count: Int, threshold: Float, into hits: inout [Int]) {
+        precondition(offset >= 0 && offset + count <= values.count, "indicesReaching: values too short")
+        hits.removeAll(keepingCapacity: true)
+        values.withUnsafeBufferPointer { vp in
+            let v = UnsafeRawPointer(vp.baseAddress! + offset), t = SIMD8<Float>(repeating: threshold)
+            var i = 0
+            while i + 8 <= count {
+                let reach = v.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) .>= t
+                if any(reach) {
+                    for lane in 0 ..< 8 where reach[lane] { hits.append(i + lane) }
+                }
+                i += 8
+            }
+            while i < count {
+                if vp[offset + i] >= threshold { hits.append(i) }
+                i += 1
+            }
+        }
+    }
+
     /// How a dot product becomes a measure's value when nothing else is needed (no norms): one
     /// definition for a block mapped in place (`map`) and for a symmetric block mapped before it is
     /// mirrored (`BLAS.multiplySelfTransposed`).

@@ -1,6 +1,10 @@
 import CBLAS
 
-/// Process-wide allocator settings for the selection loop.
+/// Process-wide allocator settings for the selection loop: for processes that run chunk tasks
+/// (workers, and commands that select in their own process), never for a coordinator that only
+/// hands tasks out. A coordinator's large blocks are held once and freed (merge unions, the
+/// selection's evaluation); with these settings their pages would stay resident to the end, which
+/// took the 10M run's coordinator past 1 GiB.
 public enum MemoryTuning {
     /// Every chunk allocates and frees a similarity block of up to 256 MiB. glibc serves blocks that
     /// large with a fresh `mmap` each time, so the kernel zeroes 65,536 new pages per chunk (~15% of

@@ -25,6 +25,8 @@ public struct RunReport: Codable, Sendable {
         public var exact: Bool
         public var evalSample: Int?
         public var mergeSample: Int
+        /// K of sparse facility location (absent when 0: dense).
+        public var neighbors: Int?
         /// Log-det's ridge (absent for the other objectives).
         public var logdetRidge: Double?
         /// λ of the quality term (absent when 0).

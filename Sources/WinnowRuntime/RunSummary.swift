@@ -32,7 +32,8 @@ public enum RunSummary {
                 + " → selection.npy, selection.csv, report.json",
             "  \(c.objective) (\(c.measure)), optimizer \(c.optimizer), k \(c.budget), seed \(c.seed)"
                 + (c.exact ? ", exact: one greedy over the whole pool"
-                    : ", chunk rows \(c.chunkRows), α \(String(format: "%g", c.oversample)), fan-in \(c.fanIn), merge \(c.merge), merge sample \(c.mergeSample)"),
+                    : ", chunk rows \(c.chunkRows), α \(String(format: "%g", c.oversample)), fan-in \(c.fanIn), merge \(c.merge), merge sample \(c.mergeSample)")
+                + (c.neighbors.map { ", \($0) neighbors per row" } ?? ""),
             "  plan: \(r.plan.chunks) chunks, tree levels \(r.plan.levels.map(String.init).joined(separator: " → ")), \(r.plan.mergeTasks) merge tasks",
             "  time: \(format(total)) s (" + r.phaseOrder.map { "\($0) \(format(r.phases[$0] ?? 0)) s" }.joined(separator: ", ")
                 + "); peak RSS \(r.peakRssBytes >> 20) MiB" + (r.cluster != nil ? " (coordinator)" : ""),

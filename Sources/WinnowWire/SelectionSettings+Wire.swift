@@ -44,6 +44,7 @@ extension SelectionSettings {
         w.fanIn = UInt32(clamping: fanIn)
         w.mergeSample = UInt32(clamping: mergeSample)
         w.maxMergePicks = UInt32(clamping: maxMergePicks)
+        w.neighbors = UInt32(clamping: neighbors)
         w.qualityWeight = qualityWeight
         switch labelBudget {
         case nil: w.labelBudget = .none
@@ -97,6 +98,10 @@ extension SelectionSettings {
         fanIn = Int(w.fanIn)
         mergeSample = Int(w.mergeSample)
         maxMergePicks = Int(w.maxMergePicks)
+        guard w.neighbors <= UInt32(SelectionSettings.neighborLimit) else {
+            throw WireError(.overLimit, "settings: neighbors \(w.neighbors) > \(SelectionSettings.neighborLimit)")
+        }
+        neighbors = Int(w.neighbors)
         qualityWeight = w.qualityWeight
         switch w.labelBudget {
         case .none: labelBudget = nil

@@ -17,6 +17,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         BLAS.useSingleThread()
+        MemoryTuning.reuseLargeBlocks()
         let block = VectorBlock(values: SyntheticPool(rows: rows, dimension: dimension).generate(0 ..< rows).values, dimension: dimension)
         let clock = ContinuousClock()
         var out = [Float](repeating: 0, count: rows * rows)

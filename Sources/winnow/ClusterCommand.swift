@@ -33,6 +33,7 @@ struct ClusterCommand: ParsableCommand {
         if let problem = settings.problems(rows: opened.totalRows).first { throw ValidationError(problem) }
         let log = LogSetup.make(level: quiet ? .warning : .info)
         BLAS.useSingleThread() // one thread per process, as for select (design §2): same sums, fair timings
+        MemoryTuning.reuseLargeBlocks()
         try ExitStatus.reporting {
             let start = ContinuousClock.now
             let outcome = try LocalClustering.run(pool: opened, settings: settings, nonfinite: nonfinite, log: log)

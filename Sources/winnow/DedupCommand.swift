@@ -40,6 +40,7 @@ struct DedupCommand: ParsableCommand {
         }
         let log = LogSetup.make(level: quiet ? .warning : .info)
         BLAS.useSingleThread() // one thread per process, as for select (design §2): same sums, fair timings
+        MemoryTuning.reuseLargeBlocks()
         try ExitStatus.reporting {
             let start = ContinuousClock.now
             let outcome = try LocalDedup.run(pool: opened, threshold: threshold, kMeans: settings, nonfinite: nonfinite, log: log)

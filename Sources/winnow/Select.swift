@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WinnowCluster
 import WinnowCore
+import WinnowNative
 import WinnowRuntime
 
 /// `winnow select`: the embedded default — a coordinator in this process and `--workers` local
@@ -34,9 +35,13 @@ struct Select: ParsableCommand {
         try selection.execute { pool, options, monitor, log in
             if case .coverageCentric = options.settings.objective {
                 if workers > 0 { log.info("coverage-centric selection reads scores, not vectors: it runs in this process") }
+                MemoryTuning.reuseLargeBlocks()
                 return try CoverageSelection.run(pool: pool, options: options, monitor: monitor, log: log)
             }
-            if workers == 0 || options.exact { return try LocalSelection.run(pool: pool, options: options, monitor: monitor, log: log) }
+            if workers == 0 || options.exact {
+                MemoryTuning.reuseLargeBlocks()
+                return try LocalSelection.run(pool: pool, options: options, monitor: monitor, log: log)
+            }
             let stop = StopSignals()
             stop.install()
             var local: LocalWorkers?

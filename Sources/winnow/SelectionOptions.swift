@@ -90,6 +90,9 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "The most picks one merge task makes; with a larger k the tree stops at the highest level whose nodes' shares of k fit, and the selection is the union of their picks.")
     var maxMergePicks: Int = SelectionSettings.Default.maxMergePicks
 
+    @Option(help: "Facility location over each row's K most similar candidates only (sparse: n·K entries instead of an n × n block, for large chunks); 0 compares every pair (exact).")
+    var neighbors: Int = SelectionSettings.Default.neighbors
+
     @Option(help: "Seed of every random choice.")
     var seed: UInt64 = SelectionSettings.Default.seed
 
@@ -166,6 +169,7 @@ struct SelectionOptions: ParsableArguments {
         s.merge = merge
         s.mergeSample = mergeSample
         s.maxMergePicks = maxMergePicks
+        s.neighbors = neighbors
         s.seed = seed
         s.qualityWeight = qualityWeight
         s.labelBudget = try labelBudget.map(Self.parseLabelBudget)

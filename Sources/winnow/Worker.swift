@@ -57,6 +57,7 @@ struct WorkerCommand: ParsableCommand {
         var log = LogSetup.make(level: logLevel)
         log[metadataKey: "worker"] = "\(options.name)"
         BLAS.useSingleThread()
+        MemoryTuning.reuseLargeBlocks()
         options.slots = slots
         options.expectedConfigHash = expectConfig.flatMap(hexBytes) ?? []
         options.throttle = throttle

@@ -41,6 +41,28 @@ final class SelectCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("bad")))
     }
 
+    /// `--neighbors K`: sparse facility location on 1,024-row chunks picks the same bytes in this
+    /// process and with two workers, differs from the dense default, says so in report.json, and is
+    /// refused (64, naming the option) with an objective it is not a form of.
+    func testNeighborsAreDeterministicAndReported() throws {
+        let dir = TemporaryDirectory()
+        try makePool(dir)
+        let sparse = ["--neighbors", "8", "--chunk-rows", "1024"]
+        let inProcess = try select(dir, "s0", sparse + ["--workers", "0"])
+        let distributed = try select(dir, "s2", sparse + ["--workers", "2"])
+        let dense = try select(dir, "d0", ["--chunk-rows", "1024", "--workers", "0"])
+        XCTAssertEqual([inProcess.status, distributed.status, dense.status], [0, 0, 0], inProcess.stderr + distributed.stderr)
+        XCTAssertEqual(Outputs.bytes(dir.file("s0/selection.npy")), Outputs.bytes(dir.file("s2/selection.npy")))
+        XCTAssertNotEqual(Outputs.bytes(dir.file("s0/selection.npy")), Outputs.bytes(dir.file("d0/selection.npy")))
+        XCTAssertEqual(try Outputs.selection(dir.file("s0")).count, 40)
+        let configuration = try XCTUnwrap(try Outputs.report(dir.file("s2"))["configuration"] as? [String: Any])
+        XCTAssertEqual(configuration["neighbors"] as? Int, 8)
+        XCTAssertNil((try Outputs.report(dir.file("d0"))["configuration"] as? [String: Any])?["neighbors"])
+        let bad = try select(dir, "bad", ["--neighbors", "8", "--objective", "k-center"])
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--neighbors"), bad.stderr)
+    }
+
     func testOutputsAreConsistent() throws {
         let dir = TemporaryDirectory()
         try makePool(dir)

@@ -41,6 +41,7 @@ final class WireCodecTests: XCTestCase {
         s.seed = 99
         s.mergeSample = 4096
         s.maxMergePicks = 5
+        s.neighbors = 12
         return RunConfig(files: [.init(path: "/data/a.npy", rows: 10, bytes: 248, dtype: "<f2"),
                                  .init(path: "/data/b.npy", rows: 6, bytes: 200, dtype: "<f2")],
                          dimension: 3, totalRows: 16, settings: s, skipNonfinite: true)
@@ -130,6 +131,8 @@ final class WireCodecTests: XCTestCase {
         var logDet = config, random = config
         logDet.settings.objective = .logDeterminant(ridge: 0.25)
         random.settings.objective = .random
+        logDet.settings.neighbors = 0
+        random.settings.neighbors = 0
         let messages: [CoordinatorMessage] = [
             .welcome(Welcome(configHash: config.hash, config: config, heartbeat: .milliseconds(1500), liveness: 4)),
             .welcome(Welcome(configHash: logDet.hash, config: logDet, heartbeat: .milliseconds(1500), liveness: 4)),
@@ -185,6 +188,9 @@ final class WireCodecTests: XCTestCase {
         XCTAssertNotEqual(other.hash, config.hash)
         other = config
         other.settings.maxMergePicks = 3
+        XCTAssertNotEqual(other.hash, config.hash)
+        other = config
+        other.settings.neighbors = 0
         XCTAssertNotEqual(other.hash, config.hash)
         other = config
         other.settings.objective = .logDeterminant(ridge: 0.1)
@@ -281,6 +287,12 @@ final class WireCodecTests: XCTestCase {
         welcome.config.dimension = 1 << 20
         welcome.heartbeatMillis = 1000
         welcome.liveness = 5
+        XCTAssertThrowsError(try codec.decodeCoordinatorMessage(envelope { $0.welcome = welcome })) {
+            XCTAssertEqual(($0 as? WireError)?.code, .overLimit)
+        }
+        // K of sparse facility location beyond its limit: a worker would hold n · K entries.
+        welcome.config = config.wire
+        welcome.config.settings.neighbors = UInt32(SelectionSettings.neighborLimit + 1)
         XCTAssertThrowsError(try codec.decodeCoordinatorMessage(envelope { $0.welcome = welcome })) {
             XCTAssertEqual(($0 as? WireError)?.code, .overLimit)
         }

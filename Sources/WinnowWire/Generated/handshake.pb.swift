@@ -346,6 +346,12 @@ public nonisolated struct Winnow_V1_Settings: @unchecked Sendable {
     set {_uniqueStorage()._maxMergePicks = newValue}
   }
 
+  /// K of sparse facility location (each target's K most similar candidates); 0: dense, exact.
+  public var neighbors: UInt32 {
+    get {_storage._neighbors}
+    set {_uniqueStorage()._neighbors = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum Objective: SwiftProtobuf.Enum, Swift.CaseIterable {
@@ -848,7 +854,7 @@ nonisolated extension Winnow_V1_PoolFile: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Settings"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}objective\0\u{1}measure\0\u{3}rbf_gamma\0\u{1}optimizer\0\u{1}epsilon\0\u{3}lazy_batch\0\u{3}scan_batch\0\u{3}dense_limit_bytes\0\u{1}seed\0\u{1}merge\0\u{1}budget\0\u{3}chunk_rows\0\u{3}block_rows\0\u{1}contiguous\0\u{1}oversample\0\u{3}fan_in\0\u{3}merge_sample\0\u{3}logdet_ridge\0\u{3}quality_weight\0\u{3}label_budget\0\u{3}explicit_caps\0\u{3}prune_hard\0\u{1}strata\0\u{3}max_merge_picks\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}objective\0\u{1}measure\0\u{3}rbf_gamma\0\u{1}optimizer\0\u{1}epsilon\0\u{3}lazy_batch\0\u{3}scan_batch\0\u{3}dense_limit_bytes\0\u{1}seed\0\u{1}merge\0\u{1}budget\0\u{3}chunk_rows\0\u{3}block_rows\0\u{1}contiguous\0\u{1}oversample\0\u{3}fan_in\0\u{3}merge_sample\0\u{3}logdet_ridge\0\u{3}quality_weight\0\u{3}label_budget\0\u{3}explicit_caps\0\u{3}prune_hard\0\u{1}strata\0\u{3}max_merge_picks\0\u{1}neighbors\0")
 
   fileprivate class _StorageClass {
     var _objective: Winnow_V1_Settings.Objective = .unspecified
@@ -875,6 +881,7 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
     var _pruneHard: Double = 0
     var _strata: UInt32 = 0
     var _maxMergePicks: UInt32 = 0
+    var _neighbors: UInt32 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -909,6 +916,7 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
       _pruneHard = source._pruneHard
       _strata = source._strata
       _maxMergePicks = source._maxMergePicks
+      _neighbors = source._neighbors
     }
   }
 
@@ -951,6 +959,7 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
         case 22: try { try decoder.decodeSingularDoubleField(value: &_storage._pruneHard) }()
         case 23: try { try decoder.decodeSingularUInt32Field(value: &_storage._strata) }()
         case 24: try { try decoder.decodeSingularUInt32Field(value: &_storage._maxMergePicks) }()
+        case 25: try { try decoder.decodeSingularUInt32Field(value: &_storage._neighbors) }()
         default: break
         }
       }
@@ -1031,6 +1040,9 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
       if _storage._maxMergePicks != 0 {
         try visitor.visitSingularUInt32Field(value: _storage._maxMergePicks, fieldNumber: 24)
       }
+      if _storage._neighbors != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._neighbors, fieldNumber: 25)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1064,6 +1076,7 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
         if _storage._pruneHard != rhs_storage._pruneHard {return false}
         if _storage._strata != rhs_storage._strata {return false}
         if _storage._maxMergePicks != rhs_storage._maxMergePicks {return false}
+        if _storage._neighbors != rhs_storage._neighbors {return false}
         return true
       }
       if !storagesAreEqual {return false}
