@@ -101,6 +101,6 @@ let package = Package(
             "WinnowWire", "WinnowCluster", "WinnowCore", "WinnowTransport", "WinnowTestKit",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
-        .testTarget(name: "WinnowCLITests", dependencies: ["winnow", "WinnowCore", "WinnowIO", "WinnowRuntime", "WinnowTestKit", "WinnowTransport", "WinnowWire"]),
+        .testTarget(name: "WinnowCLITests", dependencies: ["winnow", "WinnowCluster", "WinnowCore", "WinnowIO", "WinnowRuntime", "WinnowTestKit", "WinnowTransport", "WinnowWire"]),
     ]
 )

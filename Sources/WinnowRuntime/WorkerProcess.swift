@@ -138,6 +138,9 @@ public final class WorkerProcess {
                 return nil
             }
             return try perform(session.receive(message, now: now))
+        } catch let error as WireError where error.code == .unknownFields {
+            // Not noise to drop: every Welcome of this run will say the same.
+            return try perform([.exit(status: 69, reason: error.detail)])
         } catch let error as WireError {
             log.warning("invalid message from the coordinator dropped", metadata: ["reason": "\(error)"])
             return nil

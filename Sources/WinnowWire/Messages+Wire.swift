@@ -38,6 +38,13 @@ extension RunConfig {
     }
 
     init(wire w: Winnow_V1_RunConfig, limits: WireLimits) throws(WireError) {
+        // A field this build does not know may change what the run computes (`Settings.neighbors`
+        // did: a worker that ignored it would pick by dense facility location, and its results would
+        // pass every check). Such a worker must not guess; it refuses the run and says why.
+        guard w.unknownFields.data.isEmpty, w.settings.unknownFields.data.isEmpty else {
+            throw WireError(.unknownFields, "the run's configuration has fields this build of winnow does not know"
+                + " (the coordinator runs a newer build): run the same winnow build on every host")
+        }
         guard w.files.count <= limits.files, !w.files.isEmpty else { throw WireError(.overLimit, "config: \(w.files.count) files") }
         guard w.dimension >= 1, w.dimension <= limits.dimension else { throw WireError(.overLimit, "config: dimension \(w.dimension)") }
         var files: [File] = []

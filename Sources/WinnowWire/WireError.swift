@@ -14,6 +14,8 @@ public struct WireError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let overLimit = Code("over-limit")
         public static let inconsistent = Code("inconsistent")
         public static let badFrames = Code("bad-frames")
+        /// A run configuration with fields this build does not know: sent by a newer peer.
+        public static let unknownFields = Code("unknown-fields")
     }
 
     public let code: Code

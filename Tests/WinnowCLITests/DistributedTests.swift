@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WinnowCluster
 import WinnowCore
 import WinnowTestKit
 import WinnowTransport
@@ -386,6 +387,34 @@ final class DistributedTests: XCTestCase {
         let r = try CLI.run(["worker", "--connect", endpoint, "--expect-config", "00ff", "--connect-timeout", "20"])
         XCTAssertEqual(r.status, 69, r.stderr)
         XCTAssertTrue(r.stderr.contains("expects configuration 00ff"), r.stderr)
+    }
+
+    /// A coordinator of a newer build (its configuration carries a field this worker does not know):
+    /// the worker leaves with 69 and says to run one build everywhere, instead of computing a run it
+    /// cannot read whole. The coordinator here is the test itself, on a ROUTER socket.
+    func testWorkerRefusesAConfigurationFromANewerBuildWith69() throws {
+        let context = try Context()
+        let router = try Socket(context, kind: .router)
+        try router.bind("tcp://127.0.0.1:*")
+        let endpoint = try router.lastEndpoint()
+        let dir = TemporaryDirectory()
+        let worker = try CLI.start(["worker", "--connect", endpoint, "--connect-timeout", "30"], log: dir.file("worker.log"))
+        let poller = Poller()
+        XCTAssertTrue(try poller.wait(sockets: [router], timeoutMillis: 20_000).sockets[0], "no Hello from the worker")
+        let hello = try XCTUnwrap(try router.receive())
+        guard case .hello = try WireCodec().decodeWorkerMessage(hello[1]).1 else { return XCTFail("not a Hello") }
+        var settings = SelectionSettings(budget: 5)
+        settings.neighbors = 8
+        let config = RunConfig(files: [.init(path: "/nonexistent/pool.npy", rows: 100, bytes: 6528, dtype: "<f4")],
+                               dimension: 16, totalRows: 100, settings: settings, skipNonfinite: false)
+        let bytes = WireCodec().encode(.welcome(Welcome(configHash: config.hash, config: config, heartbeat: .seconds(1), liveness: 5)),
+                                       header: .init(runID: "newer", epoch: 1, sender: "coordinator", sequence: 1))
+        var envelope = try Winnow_V1_Envelope(serializedBytes: bytes)
+        envelope.welcome.config.settings = try Winnow_V1_Settings(serializedBytes: try envelope.welcome.config.settings.serializedBytes() + [0xB8, 0x3E, 0x01])
+        XCTAssertTrue(try router.send([hello[0], try envelope.serializedBytes()]))
+        XCTAssertEqual(CLI.wait(worker, seconds: 20), 69)
+        let log = try String(contentsOfFile: dir.file("worker.log"), encoding: .utf8)
+        XCTAssertTrue(log.contains("same winnow build"), log)
     }
 
     func testWorkerWithoutCoordinatorGivesUpWith75() throws {

@@ -298,6 +298,28 @@ final class WireCodecTests: XCTestCase {
         }
     }
 
+    /// A configuration from a newer build (a field this one does not know, in `Settings` or in
+    /// `RunConfig`) is refused with its own code: the worker leaves instead of computing another run.
+    func testConfigurationWithUnknownFieldsIsRefused() throws {
+        // Field 999, varint 1: a field no build has.
+        let unknown: [UInt8] = [0xB8, 0x3E, 0x01]
+        var welcome = Winnow_V1_Welcome()
+        welcome.config = config.wire
+        welcome.heartbeatMillis = 1000
+        welcome.liveness = 5
+        XCTAssertNoThrow(try codec.decodeCoordinatorMessage(envelope { $0.welcome = welcome }))
+        var newerSettings = welcome
+        newerSettings.config.settings = try Winnow_V1_Settings(serializedBytes: try welcome.config.settings.serializedBytes() + unknown)
+        var newerConfig = welcome
+        newerConfig.config = try Winnow_V1_RunConfig(serializedBytes: try welcome.config.serializedBytes() + unknown)
+        for w in [newerSettings, newerConfig] {
+            XCTAssertThrowsError(try codec.decodeCoordinatorMessage(envelope { $0.welcome = w })) {
+                XCTAssertEqual(($0 as? WireError)?.code, .unknownFields)
+                XCTAssertTrue("\($0)".contains("same winnow build"), "\($0)")
+            }
+        }
+    }
+
     func testMessagesInTheWrongDirectionOrWithoutBodyAreRefused() {
         assertRefused(envelope { $0.shutdown = Winnow_V1_Shutdown() }, .wrongDirection)
         assertRefused(envelope { _ in }, .noBody)
