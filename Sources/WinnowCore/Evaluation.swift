@@ -21,10 +21,18 @@ public enum Evaluation {
     public static func shares(of selection: [Int], among candidates: VectorBlock, rows: [Int64], weights: [Double]?,
                               objective: Objective = .facilityLocation(.shiftedCosine)) -> [Double] {
         guard !selection.isEmpty else { return [] }
-        let owner = nearest(targets: candidates, selected: candidates.gather(selection),
-                            selectedRows: selection.map { rows[$0] }, objective: objective)
-        var totals = [Double](repeating: 0, count: selection.count)
-        for (i, s) in owner.enumerated() { totals[s] += weights?[i] ?? 1 }
+        let kernel = PairwiseKernel(targets: candidates, candidates: PreparedRows(candidates.gather(selection), for: objective.measure))
+        return shares(of: Array(selection.indices), in: kernel, candidateRows: selection.map { rows[$0] }, weights: weights,
+                      maximise: maximises(objective))
+    }
+
+    /// The same over a kernel already built: every target's weight goes to its best candidate among
+    /// `picks` (indices of the kernel's candidates, whose rows are `candidateRows`; ties: smaller row).
+    public static func shares(of picks: [Int], in kernel: PairwiseKernel, candidateRows: [Int64], weights: [Double]?,
+                              maximise: Bool = true) -> [Double] {
+        let owner = scan(kernel, picks: picks, pickRows: picks.map { candidateRows[$0] }, maximise: maximise).1
+        var totals = [Double](repeating: 0, count: picks.count)
+        for (i, s) in owner.enumerated() where s >= 0 { totals[s] += weights?[i] ?? 1 }
         return totals
     }
 
@@ -33,21 +41,30 @@ public enum Evaluation {
     }
 
     private static func scan(targets: VectorBlock, selected prepared: PreparedRows, selectedRows: [Int64]?, objective: Objective) -> ([Float], [Int]) {
-        let nt = targets.rows
-        let maximise: Bool
-        if case .kCenter = objective { maximise = false } else { maximise = true }
+        scan(PairwiseKernel(targets: targets, candidates: prepared), picks: Array(0 ..< prepared.count), pickRows: selectedRows,
+             maximise: maximises(objective))
+    }
+
+    /// Facility location and its baselines maximise a similarity; k-center minimises a distance.
+    private static func maximises(_ objective: Objective) -> Bool {
+        if case .kCenter = objective { return false }
+        return true
+    }
+
+    /// Every target's best value over the kernel's candidates `picks` and, when `pickRows` tell picks
+    /// apart on ties (smaller row wins), the position in `picks` of the one holding it (−1: no picks).
+    private static func scan(_ kernel: PairwiseKernel, picks: [Int], pickRows: [Int64]?, maximise: Bool) -> ([Float], [Int]) {
+        let nt = kernel.targetCount
         var best = [Float](repeating: maximise ? -.infinity : .infinity, count: nt)
         var arg = [Int](repeating: -1, count: nt)
-        let selected = prepared.block
-        guard selected.rows > 0 else { return (best, arg) }
-        let kernel = PairwiseKernel(targets: targets, candidates: prepared)
+        guard !picks.isEmpty else { return (best, arg) }
         let batch = max(1, min(256, (1 << 24) / max(1, nt)))
         var out: [Float] = [], scratch: [Float] = []
         var start = 0
-        while start < selected.rows {
-            let ids = Array(start ..< min(selected.rows, start + batch))
-            kernel.values(for: ids, into: &out, scratch: &scratch)
-            guard let selectedRows else {
+        while start < picks.count {
+            let ids = Array(start ..< min(picks.count, start + batch))
+            kernel.values(for: ids.map { picks[$0] }, into: &out, scratch: &scratch)
+            guard let pickRows else {
                 // Values alone (no owner to tell apart on ties): one vectorised pass per column.
                 for b in ids.indices { Kernels.keepBest(out, offset: b * nt, into: &best, largest: maximise) }
                 start += batch
@@ -58,7 +75,7 @@ public enum Evaluation {
                 for i in 0 ..< nt {
                     let v = out[base + i]
                     let wins = maximise ? v > best[i] : v < best[i]
-                    let ties = v == best[i] && arg[i] >= 0 && selectedRows[j] < selectedRows[arg[i]]
+                    let ties = v == best[i] && arg[i] >= 0 && pickRows[j] < pickRows[arg[i]]
                     if wins || ties {
                         best[i] = v
                         arg[i] = j

@@ -50,18 +50,14 @@ public struct PairwiseKernel: Sendable {
     public func values(for batch: [Int], into out: inout [Float], scratch: inout [Float]) {
         let nt = targetCount, d = dimension
         guard !batch.isEmpty, nt > 0 else { return }
-        if out.count < batch.count * nt { out = [Float](repeating: 0, count: batch.count * nt) }
-        // Contiguous batches multiply straight out of the candidate matrix; others are gathered.
+        // Contiguous batches multiply straight out of the candidate matrix (a tile of every target);
+        // others are gathered.
         let contiguous = batch.count == 1 || zip(batch, batch.dropFirst()).allSatisfy { $1 == $0 + 1 }
-        if contiguous {
-            BLAS.multiplyTransposed(candidates.values, rows: batch[0] ..< batch[0] + batch.count,
-                                    by: targets.values, rows: 0 ..< nt, dimension: d, into: &out)
-        } else {
-            scratch.removeAll(keepingCapacity: true)
-            for j in batch { scratch.append(contentsOf: candidates.values[j * d ..< (j + 1) * d]) }
-            BLAS.multiplyTransposed(scratch, rows: 0 ..< batch.count,
-                                    by: targets.values, rows: 0 ..< nt, dimension: d, into: &out)
-        }
+        if contiguous { return values(candidates: batch[0] ..< batch[0] + batch.count, targets: 0 ..< nt, into: &out) }
+        if out.count < batch.count * nt { out = [Float](repeating: 0, count: batch.count * nt) }
+        scratch.removeAll(keepingCapacity: true)
+        for j in batch { scratch.append(contentsOf: candidates.values[j * d ..< (j + 1) * d]) }
+        BLAS.multiplyTransposed(scratch, rows: 0 ..< batch.count, by: targets.values, rows: 0 ..< nt, dimension: d, into: &out)
         transform(&out, batch: batch)
     }
 

@@ -48,8 +48,6 @@ public enum SelectionTasks {
     ) -> Coreset {
         let dimension = children[0].vectors.dimension
         let rows = children.flatMap(\.rows)
-        let vectors = VectorBlock.concatenate(children.map(\.vectors), dimension: dimension)
-        let weights = children.flatMap(\.weights)
         let quality = settings.qualityWeight != 0 ? children.flatMap { $0.quality ?? [] } : nil
         precondition(quality.map { $0.count == rows.count } ?? true, "merge \(node): a child came without its picks' quality scores")
         let labels = labelCaps != nil ? children.flatMap { $0.labels ?? [] } : nil
@@ -62,6 +60,9 @@ public enum SelectionTasks {
         if passesThrough(isRoot: isRoot, candidates: rows.count, budget: budget, labels: labels, caps: labelCaps) {
             result = union(of: children, rowsBeneath: beneath)
         } else {
+            // Made only here: a node that passes its candidates through has its union make them once.
+            let vectors = VectorBlock.concatenate(children.map(\.vectors), dimension: dimension)
+            let weights = children.flatMap(\.weights)
             var random = SeededRandom(seed: settings.seed, stream: .task, node.level, node.index)
             var selection: GreedySelection
             if let covered, covered.count > 0 {

@@ -57,29 +57,7 @@ public struct SparseFacilityLocation: GreedyObjective {
     /// alone: a target none of whose K was picked still stands for its rows somewhere, so a node's
     /// weights sum to the rows beneath it, as facility location's do (ties: the smaller row).
     public func representedWeights(of selection: [Int]) -> [Double] {
-        let nt = kernel.targetCount
-        var best = [Float](repeating: -.infinity, count: nt)
-        var owner = [Int](repeating: -1, count: nt)
-        var out: [Float] = [], scratch: [Float] = []
-        var first = 0
-        while first < selection.count {
-            let ids = Array(selection[first ..< min(selection.count, first + 256)])
-            kernel.values(for: ids, into: &out, scratch: &scratch)
-            for (b, j) in ids.enumerated() {
-                let pick = first + b
-                for i in 0 ..< nt {
-                    let v = out[b * nt + i]
-                    if v > best[i] || (v == best[i] && owner[i] >= 0 && candidateRows[j] < candidateRows[selection[owner[i]]]) {
-                        best[i] = v
-                        owner[i] = pick
-                    }
-                }
-            }
-            first += 256
-        }
-        var totals = [Double](repeating: 0, count: selection.count)
-        for i in 0 ..< nt where owner[i] >= 0 { totals[owner[i]] += weights?[i] ?? 1 }
-        return totals
+        Evaluation.shares(of: selection, in: kernel, candidateRows: candidateRows, weights: weights)
     }
 
     /// `f` of the current selection: `Σ_i w_i · cover[i]`.

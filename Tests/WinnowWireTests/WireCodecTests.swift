@@ -180,19 +180,16 @@ final class WireCodecTests: XCTestCase {
     }
 
     func testConfigHashDependsOnEverySettingThatShapesTheRun() {
+        let changes: [(String, (inout SelectionSettings) -> Void)] = [
+            ("chunk rows", { $0.chunkRows = 4096 }), ("merge sample", { $0.mergeSample = 8192 }),
+            ("max merge picks", { $0.maxMergePicks = 3 }), ("neighbors", { $0.neighbors = 0 }),
+        ]
+        for (name, change) in changes {
+            var changed = config
+            change(&changed.settings)
+            XCTAssertNotEqual(changed.hash, config.hash, name)
+        }
         var other = config
-        other.settings.chunkRows = 4096
-        XCTAssertNotEqual(other.hash, config.hash)
-        other = config
-        other.settings.mergeSample = 8192
-        XCTAssertNotEqual(other.hash, config.hash)
-        other = config
-        other.settings.maxMergePicks = 3
-        XCTAssertNotEqual(other.hash, config.hash)
-        other = config
-        other.settings.neighbors = 0
-        XCTAssertNotEqual(other.hash, config.hash)
-        other = config
         other.settings.objective = .logDeterminant(ridge: 0.1)
         var ridge = other
         ridge.settings.objective = .logDeterminant(ridge: 0.2)
