@@ -1,27 +1,24 @@
-import HeapModule
 import WinnowCore
 
-/// The coordinator of design §2–§3 as a pure state machine: messages and clock ticks in, actions
-/// out. It owns the lease ledger and the merge tree; it never touches a socket, a file or a clock,
-/// so tests drive it through an in-memory transport with a manual clock.
+/// The coordinator of design §2–§4 as a pure state machine: messages and clock ticks in, actions
+/// out. It owns the workers and the lease ledger; its `book` owns the tasks (a selection's merge
+/// tree, a k-means's passes). It never touches a socket, a file or a clock, so tests drive it
+/// through an in-memory transport with a manual clock.
 ///
 /// Leasing is credit-based: a worker announces `slots` in its Hello and holds at most that many
-/// leases; each result returns a credit. The next lease is the lowest pending chunk, then the lowest
-/// merge node whose children are all in. Merge steps that need no greedy (every child empty, or
-/// candidates within budget) are done here at once.
-public struct Coordinator {
+/// leases; each result returns a credit. The next lease is the book's next ready task; with none
+/// ready, a backup copy of a straggler.
+public struct Coordinator<Book: TaskBook> {
     public enum Action: Sendable, Equatable {
         case send(PeerID, CoordinatorMessage)
         /// Write this accepted result to the journal, durably, before anything else happens.
         case persist(WorkerMessage)
-        /// The root is done; the run's result.
-        case finished(ClusterOutcome)
+        /// The job is done; the run's result.
+        case finished(Book.Outcome)
         /// A task failed in a way that fails the run (bad data).
         case failed(TaskFailure)
-        case log(LogLevel, String, [String: String])
+        case log(CoordinatorLogLevel, String, [String: String])
     }
-
-    public enum LogLevel: Sendable, Equatable { case debug, info, warning, error }
 
     struct Peer {
         var name: String
@@ -47,7 +44,7 @@ public struct Coordinator {
 
     enum Phase: Equatable { case running, finished, failed }
 
-    public let job: SelectionJob
+    public private(set) var book: Book
     public let welcome: Welcome
     public let runID: String
     /// Tells this coordinator's leases from those of an earlier incarnation of the run.
@@ -59,14 +56,6 @@ public struct Coordinator {
     private var departed: [WorkerTally] = []
     private var leases: [UInt64: LeaseRecord] = [:]
     private var nextLeaseID: UInt64 = 1
-    private var pendingChunks: Heap<Int>
-    private var readyMerges = Heap<MergeTree.Node>()
-    private var mergeTasks: [MergeTree.Node: MergeTask] = [:]
-    /// Results waiting for their parent's other children.
-    private var done: [MergeTree.Node: Coreset] = [:]
-    private var completed: Set<MergeTree.Node> = []
-    private var chunkStatistics: [EmbeddingStatistics?]
-    private var chunkSkipped: [[Int64]]
     /// Seconds from lease to accepted result, per tree level (for the straggler rule).
     private var durations: [[Double]]
     private var backedUp: Set<MergeTree.Node> = []
@@ -79,22 +68,19 @@ public struct Coordinator {
     public private(set) var counters = ClusterCounters()
     private var progress: LevelProgress
 
-    public init(job: SelectionJob, welcome: Welcome, runID: String, epoch: UInt64, settings: ClusterSettings) {
-        self.job = job
+    public init(book: Book, welcome: Welcome, runID: String, epoch: UInt64, settings: ClusterSettings) {
+        self.book = book
         self.welcome = welcome
         self.runID = runID
         self.epoch = epoch
         self.settings = settings
-        pendingChunks = Heap(0 ..< job.chunkCount)
-        chunkStatistics = Array(repeating: nil, count: job.chunkCount)
-        chunkSkipped = Array(repeating: [], count: job.chunkCount)
-        durations = Array(repeating: [], count: job.tree.levelSizes.count)
-        progress = LevelProgress(levelSizes: job.tree.levelSizes, totalRows: job.totalRows)
+        durations = Array(repeating: [], count: book.levelSizes.count)
+        progress = LevelProgress(levelSizes: book.levelSizes, totalRows: book.totalRows)
     }
 
     public var isRunning: Bool { phase == .running }
     public var connectedWorkers: Int { peers.count }
-    public var tasksLeft: Int { job.chunkCount + job.tree.mergeNodes.count - completed.count }
+    public var tasksLeft: Int { book.tasksLeft }
 
     /// Where the run stands at `now` (the progress line, metrics, `winnow status`).
     public func status(now: Duration) -> RunStatus {
@@ -147,20 +133,8 @@ public struct Coordinator {
         case .hello, .statusRequest: break
         case .heartbeat(let running, _):
             noteProgress(running, from: peer)
-        case .chunkResult(let r):
-            actions += accept(node: MergeTree.Node(level: 0, index: r.chunk), leaseID: r.leaseID, from: peer,
-                              busy: r.busySeconds, peakResident: r.peakResidentBytes, epoch: header.epoch) { (coordinator: inout Coordinator) throws(InvalidResult) -> Coreset in
-                try coordinator.validate(r)
-                coordinator.chunkStatistics[r.chunk] = r.statistics
-                coordinator.chunkSkipped[r.chunk] = r.skippedRows
-                return r.coreset
-            }
-        case .mergeResult(let r):
-            actions += accept(node: r.node, leaseID: r.leaseID, from: peer, busy: r.busySeconds, peakResident: r.peakResidentBytes,
-                              epoch: header.epoch) { (coordinator: inout Coordinator) throws(InvalidResult) -> Coreset in
-                try coordinator.validate(r)
-                return r.coreset
-            }
+        case .chunkResult, .mergeResult, .assignResult:
+            actions += accept(message, from: peer, epoch: header.epoch)
         case .release(let ids, let reason):
             actions.append(.log(.info, "worker gave leases back", ["peer": "\(peer)", "leases": "\(ids.count)", "reason": reason]))
             actions += retire(peer, lost: false)
@@ -256,15 +230,9 @@ public struct Coordinator {
         return actions
     }
 
-    /// A ready merge before the next chunk: the coordinator holds every merge's candidates (vectors
-    /// included) until it is done, so handing chunks out first held all α · k of the leaves' picks at
-    /// once (614 MB at k = 100,000, d = 384); merging as soon as a group is complete holds a few groups.
     private mutating func nextWork() -> Lease.Work? {
-        while let node = readyMerges.popMin() {
-            if let task = mergeTasks[node], !completed.contains(node) { return .merge(task) }
-        }
-        while let c = pendingChunks.popMin() {
-            if !completed.contains(MergeTree.Node(level: 0, index: c)) { return .chunk(job.chunkTask(c)) }
+        while let work = book.nextWork() {
+            if !book.isDone(work.node) { return work }
         }
         return nil
     }
@@ -276,25 +244,11 @@ public struct Coordinator {
     /// fit the plan any more is skipped and its task simply runs again.
     public mutating func restore(_ results: [WorkerMessage]) -> (reused: Int, actions: [Action]) {
         var reused = 0
-        var actions: [Action] = []
-        for message in results {
-            switch message {
-            case .chunkResult(let r):
-                let node = MergeTree.Node(level: 0, index: r.chunk)
-                guard r.chunk < job.chunkCount, !completed.contains(node), (try? validate(r)) != nil else { continue }
-                chunkStatistics[r.chunk] = r.statistics
-                chunkSkipped[r.chunk] = r.skippedRows
-                actions += complete(node, r.coreset)
-            case .mergeResult(let r):
-                guard !completed.contains(r.node), (try? validate(r)) != nil else { continue }
-                actions += complete(r.node, r.coreset)
-            default:
-                continue
-            }
+        for message in results where !book.isFinished && book.restore(message, counters: &counters, progress: &progress) {
             reused += 1
         }
         counters.reusedFromJournal = reused
-        return (reused, actions)
+        return (reused, book.isFinished ? finish() : [])
     }
 
     /// A second copy of the longest-running straggler another worker holds (design §4): only once
@@ -305,7 +259,7 @@ public struct Coordinator {
         // Per level, how long a task must have run to be a straggler (nil: level not far enough along).
         // A heartbeat interval at least: copying sub-second tasks only adds duplicates.
         let thresholds: [Double?] = durations.indices.map { level in
-            guard Double(durations[level].count) >= settings.backupAfterShareDone * Double(job.tree.levelSizes[level]),
+            guard Double(durations[level].count) >= settings.backupAfterShareDone * Double(book.levelSizes[level]),
                   let median = medianDuration(level: level) else { return nil }
             return max(settings.backupSlowerThanMedian * median, settings.heartbeat.seconds)
         }
@@ -317,8 +271,7 @@ public struct Coordinator {
             if best.map({ running > $0.1 || (running == $0.1 && record.node < $0.0.node) }) ?? true { best = (record, running) }
         }
         guard let (record, _) = best else { return nil }
-        let node = record.node
-        return node.level == 0 ? .chunk(job.chunkTask(node.index)) : mergeTasks[node].map { .merge($0) }
+        return book.work(for: record.node)
     }
 
     // MARK: expected workers
@@ -340,7 +293,7 @@ public struct Coordinator {
             return [.log(.warning, "fewer workers than expected joined; the run goes on with them",
                          ["joined": "\(joined)", "expected": "\(expected)", "waited_seconds": "\(Int(settings.workerWait.seconds))"])]
         }
-        return fail(TaskFailure(leaseID: 0, node: job.tree.root, code: .noWorkers,
+        return fail(TaskFailure(leaseID: 0, node: book.root, code: .noWorkers,
                                 message: "no worker joined within \(Int(settings.workerWait.seconds)) s (expected \(expected)); see the workers' output"),
                     from: PeerID([]))
     }
@@ -389,7 +342,7 @@ public struct Coordinator {
     private mutating func takeBack(_ leaseID: UInt64, from worker: String) -> [Action] {
         guard let record = leases[leaseID] else { return [] }
         deaths[record.node, default: []].insert(worker)
-        guard deaths[record.node]!.count >= settings.poisonAfterWorkerDeaths, !completed.contains(record.node) else {
+        guard deaths[record.node]!.count >= settings.poisonAfterWorkerDeaths, !book.isDone(record.node) else {
             requeue(leaseID)
             return []
         }
@@ -408,11 +361,11 @@ public struct Coordinator {
     private mutating func requeue(_ leaseID: UInt64) {
         guard let record = leases.removeValue(forKey: leaseID) else { return }
         peers[record.peer]?.leases.remove(leaseID)
-        guard !completed.contains(record.node) else { return }
+        guard !book.isDone(record.node) else { return }
         // Another copy may still be out (a backup, or a lease reissued after a silence).
         guard !leases.values.contains(where: { $0.node == record.node }) else { return }
         counters.leasesReissued += 1
-        if record.node.level == 0 { pendingChunks.insert(record.node.index) } else { readyMerges.insert(record.node) }
+        book.requeue(record.node)
     }
 
     private mutating func retire(_ id: PeerID, lost: Bool) -> [Action] {
@@ -431,20 +384,17 @@ public struct Coordinator {
     /// A task that was running on every one of `poisonAfterWorkerDeaths` workers when they died or stalled.
     private mutating func poisoned(_ node: MergeTree.Node) -> [Action] {
         let workers = deaths[node]!.sorted().joined(separator: ", ")
-        let place = node.level == 0 ? welcome.config.describe(rows: job.plan.chunks[node.index]) : "merge node \(node)"
+        let place = book.place(of: node, config: welcome.config)
         let message = "\(node.level == 0 ? "chunk \(node.index)" : "\(node)") was running on \(deaths[node]!.count) workers when they died or stalled (\(workers)): \(place)"
-        guard node.level == 0, settings.onPoisoned == .skip else {
+        guard settings.onPoisoned == .skip, book.work(for: node).map({ if case .chunk = $0 { true } else { false } }) ?? false else {
             let failure = TaskFailure(leaseID: 0, node: node, code: .poisoned, message: message,
                                       path: welcome.config.files.first?.path)
             return fail(failure, from: PeerID([]))
         }
-        counters.poisonedChunks.append(node.index)
         var actions: [Action] = [.log(.error, "poisoned chunk left out (--on-poisoned skip)", ["chunk": "\(node.index)", "why": message])]
         actions += cancelCopies(of: node)
-        chunkStatistics[node.index] = nil
-        let planned = job.chunkTask(node.index).plannedRows
-        chunkSkipped[node.index] = job.chunkTask(node.index).rows
-        return actions + complete(node, Coreset.empty(dimension: job.dimension, rowsBeneath: planned))
+        _ = book.leaveOut(node, counters: &counters, progress: &progress)
+        return actions + (book.isFinished ? finish() : [])
     }
 
     private func finalize(_ peer: inout Peer) {
@@ -455,33 +405,28 @@ public struct Coordinator {
 
     // MARK: results
 
-    private struct InvalidResult: Error { var reason: String }
-
-    private mutating func accept(
-        node: MergeTree.Node, leaseID: UInt64, from id: PeerID, busy: Double, peakResident: Int, epoch: UInt64,
-        _ body: (inout Coordinator) throws(InvalidResult) -> Coreset
-    ) -> [Action] {
+    private mutating func accept(_ message: WorkerMessage, from id: PeerID, epoch: UInt64) -> [Action] {
+        let (leaseID, busy, peakResident) = message.leaseFigures
         let record = leases.removeValue(forKey: leaseID)
         peers[id]?.leases.remove(leaseID)
         if let record, record.peer != id { peers[record.peer]?.leases.remove(leaseID) }
         guard epoch == self.epoch else {
             counters.staleResults += 1
             if record != nil { leases[leaseID] = record; requeue(leaseID) }
-            return [.log(.warning, "result from another coordinator epoch; ignored", ["peer": "\(id)", "node": "\(node)"])]
+            return [.log(.warning, "result from another coordinator epoch; ignored", ["peer": "\(id)", "node": message.nodeText])]
         }
-        guard node.level < job.tree.levelSizes.count, node.index < job.tree.levelSizes[node.level],
-              record == nil || record!.node == node else {
+        guard let node = book.node(of: message), record == nil || record!.node == node else {
             counters.invalidResults += 1
             if record != nil { leases[leaseID] = record; requeue(leaseID) }
-            return [.log(.warning, "result names a task its lease was not for; dropped", ["peer": "\(id)", "node": "\(node)"])]
+            return [.log(.warning, "result names a task its lease was not for; dropped", ["peer": "\(id)", "node": message.nodeText])]
         }
-        guard !completed.contains(node) else {
+        guard !book.isDone(node) else {
             counters.duplicateResults += 1
             return [.log(.debug, "duplicate result ignored (first valid result wins)", ["peer": "\(id)", "node": "\(node)"])]
         }
-        let coreset: Coreset
+        let taken: TakenResult
         do {
-            coreset = try body(&self)
+            taken = try book.take(message, node: node, now: now, counters: &counters, progress: &progress)
         } catch {
             counters.invalidResults += 1
             if record != nil { leases[leaseID] = record; requeue(leaseID) }
@@ -493,159 +438,40 @@ public struct Coordinator {
             if record.isBackup { counters.backupsWon += 1 }
         }
         if var peer = peers[id] {
-            if node.level == 0 {
-                peer.tally.chunkTasks += 1
-                peer.tally.rows += coreset.rowsBeneath
-            } else {
-                peer.tally.mergeTasks += 1
-                peer.tally.rows += mergeTasks[node]?.candidateCount ?? 0
-            }
+            if taken.readsPool { peer.tally.chunkTasks += 1 } else { peer.tally.mergeTasks += 1 }
+            peer.tally.rows += taken.rows
             peer.tally.busySeconds += max(0, busy)
             peer.tally.peakResidentBytes = max(peer.tally.peakResidentBytes, peakResident)
             peers[id] = peer
         }
-        return [.persist(accepted(node, coreset))] + cancelCopies(of: node) + complete(node, coreset)
+        return [.persist(taken.record)] + cancelCopies(of: node) + (book.isFinished ? finish() : [])
     }
 
     /// Copies of a task still out once its result is settled are pointless: take them back.
+    /// A cancelled task runs on until its worker notices, holding the worker's slot: the slot stays
+    /// taken until a heartbeat no longer lists the lease (leasing into it drew an "over credit" release,
+    /// which retired the worker — a lone worker's run then waited forever).
     private mutating func cancelCopies(of node: MergeTree.Node) -> [Action] {
         var actions: [Action] = []
         for (other, r) in leases.sorted(by: { $0.key < $1.key }) where r.node == node {
             leases[other] = nil
             peers[r.peer]?.leases.remove(other)
+            peers[r.peer]?.revoked.insert(other)
             actions.append(.send(r.peer, .cancel(leaseID: other)))
         }
         return actions
     }
 
-    /// The result as it goes into the journal.
-    private func accepted(_ node: MergeTree.Node, _ coreset: Coreset) -> WorkerMessage {
-        if node.level == 0 {
-            return .chunkResult(ChunkResult(leaseID: 0, chunk: node.index, coreset: coreset,
-                                            statistics: chunkStatistics[node.index] ?? EmbeddingStatistics(dimension: job.dimension),
-                                            skippedRows: chunkSkipped[node.index], busySeconds: 0))
-        }
-        return .mergeResult(MergeResult(leaseID: 0, node: node, coreset: coreset, busySeconds: 0))
-    }
-
-    private func validate(_ r: ChunkResult) throws(InvalidResult) {
-        guard r.chunk < job.chunkCount else { throw InvalidResult(reason: "chunk \(r.chunk) does not exist") }
-        let task = job.chunkTask(r.chunk)
-        guard r.coreset.count <= task.budget else {
-            throw InvalidResult(reason: "\(r.coreset.count) picks exceed the budget \(task.budget)")
-        }
-        guard r.coreset.rowsBeneath == task.plannedRows else {
-            throw InvalidResult(reason: "rows beneath \(r.coreset.rowsBeneath) ≠ the chunk's \(task.plannedRows)")
-        }
-        guard r.coreset.vectors.dimension == job.dimension, r.statistics.dimension == job.dimension else {
-            throw InvalidResult(reason: "dimension differs from the pool's \(job.dimension)")
-        }
-        try validateSample(of: r.coreset, size: task.sampleRows)
-        try validateQuality(of: r.coreset)
-        try validateLabels(of: r.coreset, caps: task.labelCaps)
-        for row in r.coreset.rows + r.skippedRows + (r.coreset.sample?.rows ?? [])
-        where !task.ranges.contains(where: { $0.contains(Int(row)) }) {
-            throw InvalidResult(reason: "row \(row) is not in chunk \(r.chunk)")
-        }
-    }
-
-    /// A task asked for a row sample returns one of at most that size (a worker that ignored the
-    /// request would silently change the selection), and only then.
-    private func validateSample(of coreset: Coreset, size: Int) throws(InvalidResult) {
-        guard (coreset.sample != nil) == (size > 0 && coreset.count > 0) else {
-            throw InvalidResult(reason: size > 0 ? "the row sample asked for is missing" : "a row sample nobody asked for")
-        }
-        if let sample = coreset.sample, sample.count > size {
-            throw InvalidResult(reason: "a row sample of \(sample.count) rows; \(size) asked for")
-        }
-    }
-
-    /// A run that weighs quality gets every pick's score (which its merges add to the gains), and
-    /// only such a run.
-    private func validateQuality(of coreset: Coreset) throws(InvalidResult) {
-        let expected = job.settings.qualityWeight != 0 && coreset.count > 0
-        guard (coreset.quality != nil) == expected else {
-            throw InvalidResult(reason: expected ? "the picks' quality scores are missing" : "quality scores nobody asked for")
-        }
-    }
-
-    /// With label budgets every non-empty result carries its picks' labels, and keeps to its task's caps.
-    private func validateLabels(of coreset: Coreset, caps: LabelCaps?) throws(InvalidResult) {
-        guard let caps else {
-            guard coreset.labels == nil else { throw InvalidResult(reason: "labels nobody asked for") }
-            return
-        }
-        guard coreset.count == 0 || coreset.labels != nil else { throw InvalidResult(reason: "the picks' labels are missing") }
-        guard caps.admits(coreset.labels ?? []) else { throw InvalidResult(reason: "the picks exceed a label's cap") }
-    }
-
-    /// A candidate's label or score came up with it from a child: a merge's pick must carry the same one.
-    private func validateCarried<Value: Hashable>(_ values: KeyPath<Coreset, [Value]?>, _ what: String, of coreset: Coreset,
-                                                  from children: [Coreset]) throws(InvalidResult) {
-        guard let picked = coreset[keyPath: values] else { return }
-        var known: [Int64: Value] = [:]
-        for child in children { for (row, v) in zip(child.rows, child[keyPath: values] ?? []) { known[row] = v } }
-        for (row, v) in zip(coreset.rows, picked) where known[row] != v {
-            throw InvalidResult(reason: "row \(row)'s \(what) \(v) is not the one it came with")
-        }
-    }
-
-    private func validate(_ r: MergeResult) throws(InvalidResult) {
-        guard let task = mergeTasks[r.node] else { throw InvalidResult(reason: "\(r.node) is not a merge waiting for a result") }
-        guard r.coreset.count <= task.budget else {
-            throw InvalidResult(reason: "\(r.coreset.count) picks exceed the budget \(task.budget)")
-        }
-        guard r.coreset.vectors.dimension == job.dimension else { throw InvalidResult(reason: "dimension differs") }
-        let candidates = Set(task.children.flatMap(\.rows))
-        for row in r.coreset.rows where !candidates.contains(row) {
-            throw InvalidResult(reason: "row \(row) was not a candidate of \(r.node)")
-        }
-        try validateSample(of: r.coreset, size: task.sampleRows)
-        try validateQuality(of: r.coreset)
-        try validateLabels(of: r.coreset, caps: task.labelCaps)
-        try validateCarried(\.labels, "label", of: r.coreset, from: task.children)
-        try validateCarried(\.quality, "quality score", of: r.coreset, from: task.children)
-        let sampled = Set(task.children.flatMap { $0.sample?.rows ?? [] })
-        for row in r.coreset.sample?.rows ?? [] where !sampled.contains(row) {
-            throw InvalidResult(reason: "sample row \(row) was not in the samples of \(r.node)'s children")
-        }
-    }
-
-    /// Records a node's result and runs every merge step it unlocks.
-    private mutating func complete(_ node: MergeTree.Node, _ coreset: Coreset) -> [Action] {
-        completed.insert(node)
-        progress.finished(level: node.level, rows: coreset.rowsBeneath)
-        mergeTasks[node] = nil
-        guard node != job.tree.root else { return finish(coreset) }
-        done[node] = coreset
-        let parent = job.tree.parent(of: node)!
-        let siblings = job.tree.children(of: parent)
-        guard siblings.allSatisfy({ done[$0] != nil }) else { return [] }
-        let children = siblings.map { done.removeValue(forKey: $0)! }
-        switch job.mergeStep(parent, children: children) {
-        case .done(let result):
-            counters.mergesOnCoordinator += 1
-            return complete(parent, result)
-        case .greedy(let task):
-            mergeTasks[parent] = task
-            readyMerges.insert(parent)
-            return []
-        }
-    }
-
-    private mutating func finish(_ selection: Coreset) -> [Action] {
+    /// The job is done: every worker is told to leave, and the outcome goes out.
+    private mutating func finish() -> [Action] {
         phase = .finished
-        var statistics = EmbeddingStatistics(dimension: job.dimension)
-        for s in chunkStatistics { if let s { statistics.merge(s) } }
         var workers = departed
         for id in peers.keys.sorted(by: { peers[$0]!.joined < peers[$1]!.joined }) {
             finalize(&peers[id]!)
             workers.append(peers[id]!.tally)
         }
-        let outcome = ClusterOutcome(selection: selection, statistics: statistics, skippedRows: chunkSkipped.flatMap { $0 },
-                                     workers: workers, counters: counters)
         var actions: [Action] = peers.keys.sorted().map { .send($0, .shutdown(reason: "the run is done", status: 0)) }
-        actions.append(.finished(outcome))
+        actions.append(.finished(book.outcome(workers: workers, counters: counters)))
         return actions
     }
 
@@ -665,3 +491,27 @@ public struct Coordinator {
     }
 }
 
+/// How loud a coordinator's log line is.
+public enum CoordinatorLogLevel: Sendable, Equatable { case debug, info, warning, error }
+
+extension WorkerMessage {
+    /// A result's lease, busy seconds and the worker's peak memory (zeros for other messages).
+    var leaseFigures: (lease: UInt64, busy: Double, peakResident: Int) {
+        switch self {
+        case .chunkResult(let r): (r.leaseID, r.busySeconds, r.peakResidentBytes)
+        case .mergeResult(let r): (r.leaseID, r.busySeconds, r.peakResidentBytes)
+        case .assignResult(let r): (r.leaseID, r.busySeconds, r.peakResidentBytes)
+        default: (0, 0, 0)
+        }
+    }
+
+    /// The task a result names, as its sender put it (for a log line about a result that was dropped).
+    var nodeText: String {
+        switch self {
+        case .chunkResult(let r): "\(MergeTree.Node(level: 0, index: r.chunk))"
+        case .mergeResult(let r): "\(r.node)"
+        case .assignResult(let r): "\(r.node)"
+        default: "none"
+        }
+    }
+}

@@ -47,6 +47,8 @@ public struct RunConfig: Sendable, Equatable {
     public var quality: File?
     /// The labels column (dtype "<i8" or "<i4") when the settings set label budgets.
     public var labels: File?
+    /// Set for a k-means run: its tasks are Lloyd passes (`AssignTask`), and `settings` stays at its defaults.
+    public var clustering: KMeansSettings?
 
     /// Global row ranges in words a user can act on: each range's file and rows within it.
     public func describe(rows ranges: [Range<Int>]) -> String {
@@ -67,7 +69,7 @@ public struct RunConfig: Sendable, Equatable {
     }
 
     public init(files: [File], dimension: Int, totalRows: Int, settings: SelectionSettings, skipNonfinite: Bool, quality: File? = nil,
-                labels: File? = nil) {
+                labels: File? = nil, clustering: KMeansSettings? = nil) {
         self.files = files
         self.dimension = dimension
         self.totalRows = totalRows
@@ -75,6 +77,7 @@ public struct RunConfig: Sendable, Equatable {
         self.skipNonfinite = skipNonfinite
         self.quality = quality
         self.labels = labels
+        self.clustering = clustering
     }
 }
 
@@ -111,11 +114,23 @@ public struct Lease: Sendable, Equatable {
     public enum Work: Sendable, Equatable {
         case chunk(ChunkTask)
         case merge(MergeTask)
+        /// A block of a Lloyd pass (k-means runs).
+        case assign(AssignTask)
 
         public var labelCaps: LabelCaps? {
             switch self {
             case .chunk(let t): t.labelCaps
             case .merge(let t): t.labelCaps
+            case .assign: nil
+            }
+        }
+
+        /// The task's name: a chunk is level 0 of its tree, a merge its node, a block (pass, block).
+        public var node: MergeTree.Node {
+            switch self {
+            case .chunk(let t): MergeTree.Node(level: 0, index: t.chunk)
+            case .merge(let t): t.node
+            case .assign(let t): t.node
             }
         }
     }
@@ -128,12 +143,7 @@ public struct Lease: Sendable, Equatable {
         self.work = work
     }
 
-    public var node: MergeTree.Node {
-        switch work {
-        case .chunk(let t): MergeTree.Node(level: 0, index: t.chunk)
-        case .merge(let t): t.node
-        }
-    }
+    public var node: MergeTree.Node { work.node }
 }
 
 public struct ChunkResult: Sendable, Equatable {
@@ -170,6 +180,25 @@ public struct MergeResult: Sendable, Equatable {
         self.leaseID = leaseID
         self.node = node
         self.coreset = coreset
+        self.busySeconds = busySeconds
+        self.peakResidentBytes = peakResidentBytes
+    }
+}
+
+/// A block's share of a Lloyd pass.
+public struct AssignResult: Sendable, Equatable {
+    public var leaseID: UInt64
+    /// level = the pass, index = the block.
+    public var node: MergeTree.Node
+    public var outcome: AssignOutcome
+    public var busySeconds: Double
+    /// As in `ChunkResult`.
+    public var peakResidentBytes: Int
+
+    public init(leaseID: UInt64, node: MergeTree.Node, outcome: AssignOutcome, busySeconds: Double, peakResidentBytes: Int = 0) {
+        self.leaseID = leaseID
+        self.node = node
+        self.outcome = outcome
         self.busySeconds = busySeconds
         self.peakResidentBytes = peakResidentBytes
     }
@@ -234,6 +263,7 @@ public enum WorkerMessage: Sendable, Equatable {
     case heartbeat(leases: [LeaseProgress], tasksDone: Int)
     case chunkResult(ChunkResult)
     case mergeResult(MergeResult)
+    case assignResult(AssignResult)
     case release(leases: [UInt64], reason: String)
     case failure(TaskFailure)
     /// From any client (`winnow status`), not only workers: asks for the run's `RunStatus`.

@@ -106,6 +106,15 @@ public struct KMeansPartial: Sendable, Equatable {
         self.dimension = dimension
     }
 
+    /// A partial as a message carried it (shapes checked by the caller).
+    public init(sums: [Double], counts: [Int], inertia: Double, dimension: Int) {
+        precondition(sums.count == counts.count * dimension, "KMeansPartial: shapes")
+        self.sums = sums
+        self.counts = counts
+        self.inertia = inertia
+        self.dimension = dimension
+    }
+
     public mutating func merge(_ other: KMeansPartial) {
         precondition(other.counts.count == counts.count && other.dimension == dimension, "KMeansPartial: shapes")
         for i in sums.indices { sums[i] += other.sums[i] }

@@ -6,16 +6,16 @@ import WinnowIO
 import WinnowTransport
 import WinnowWire
 
-/// The coordinator process's event loop: a ROUTER socket, the `Coordinator` state machine, a clock.
-/// Every received message is decoded and validated here; anything invalid is dropped, counted and
-/// logged once per peer, and the loop keeps serving.
-public final class CoordinatorServer {
+/// The coordinator process's event loop: a ROUTER socket, the `Coordinator` state machine (with the
+/// book of a selection or a k-means), a clock. Every received message is decoded and validated here;
+/// anything invalid is dropped, counted and logged once per peer, and the loop keeps serving.
+public final class CoordinatorServer<Book: TaskBook> {
     public let endpoint: String
     public let configHash: [UInt8]
     private let context: Context
     private let socket: Socket
     private let codec: WireCodec
-    private var machine: Coordinator
+    private var machine: Coordinator<Book>
     private let log: Logger
     private var sequence: UInt64 = 0
     private var traffic = WireTraffic()
@@ -26,7 +26,7 @@ public final class CoordinatorServer {
     /// Binds `bind` (e.g. `tcp://*:7700`, or `tcp://127.0.0.1:*` for any free port).
     ///   - journalPath: where accepted results are journaled; results already there are reused.
     ///   - security: `.curveServer` admits only its allowed worker keys (checked before any message).
-    public init(job: SelectionJob, config: RunConfig, bind: String, cluster: ClusterSettings,
+    public init(book: Book, config: RunConfig, bind: String, cluster: ClusterSettings,
                 limits: WireLimits = WireLimits(), journalPath: String?, security: TransportSecurity = .plain, log: Logger) throws {
         context = try Context()
         socket = try Socket(context, kind: .router)
@@ -41,13 +41,15 @@ public final class CoordinatorServer {
         monitor = try HandshakeMonitor(context, watching: socket)
         try socket.bind(bind)
         endpoint = try socket.lastEndpoint()
-        codec = WireCodec(limits: limits, dimension: config.dimension)
+        var codec = WireCodec(limits: limits, dimension: config.dimension)
+        codec.normalizesRows = config.clustering?.normalizesRows ?? false
+        self.codec = codec
         configHash = config.hash
         let welcome = Welcome(configHash: configHash, config: config, heartbeat: cluster.heartbeat, liveness: cluster.liveness)
         var random = SystemRandomNumberGenerator()
         // The run id names the run across coordinator restarts; the epoch names this incarnation.
         let runID = configHash.prefix(8).hexString
-        machine = Coordinator(job: job, welcome: welcome, runID: runID, epoch: random.next() | 1, settings: cluster)
+        machine = Coordinator(book: book, welcome: welcome, runID: runID, epoch: random.next() | 1, settings: cluster)
         self.log = log
         start = clock.now
         if let journalPath {
@@ -80,13 +82,13 @@ public final class CoordinatorServer {
         authenticator?.stop()
     }
     /// Set when the journal already held the whole run.
-    private var restoredOutcome: (ClusterOutcome, ClusterReport)?
+    private var restoredOutcome: (Book.Outcome, ClusterReport)?
 
     private var now: Duration { clock.now - start }
 
     /// Serves until the root is done (returns it), a task fails the run, `stop` asks, or `watchdog`
     /// (asked every loop) names a reason to give up. `monitor` is offered the run's status every loop.
-    public func run(stop: StopSignals?, monitor: RunMonitor? = nil, watchdog: () -> RunFailure? = { nil }) throws -> (ClusterOutcome, ClusterReport) {
+    public func run(stop: StopSignals?, monitor: RunMonitor? = nil, watchdog: () -> RunFailure? = { nil }) throws -> (Book.Outcome, ClusterReport) {
         log.info("coordinator listening", metadata: ["endpoint": "\(endpoint)", "tasks": "\(machine.tasksLeft)",
                                                      "config": "\(configHash.prefix(6).hexString)"])
         // Finished, restored from the journal, failed or stopped: the summary line and last metrics.
@@ -102,7 +104,7 @@ public final class CoordinatorServer {
         return status
     }
 
-    private func serve(stop: StopSignals?, runMonitor: RunMonitor?, watchdog: () -> RunFailure?) throws -> (ClusterOutcome, ClusterReport) {
+    private func serve(stop: StopSignals?, runMonitor: RunMonitor?, watchdog: () -> RunFailure?) throws -> (Book.Outcome, ClusterReport) {
         let poller = Poller()
         while true {
             if let request = stop?.request {
@@ -132,7 +134,7 @@ public final class CoordinatorServer {
         }
     }
 
-    private func handle(_ frames: [[UInt8]]) throws -> (ClusterOutcome, ClusterReport)? {
+    private func handle(_ frames: [[UInt8]]) throws -> (Book.Outcome, ClusterReport)? {
         guard frames.count == 2, !frames[0].isEmpty else {
             invalid(PeerID(frames.first ?? []), WireError(.badFrames, "\(frames.count) frames; a worker sends exactly one"))
             return nil
@@ -177,7 +179,7 @@ public final class CoordinatorServer {
     }
 
     @discardableResult
-    private func perform(_ actions: [Coordinator.Action]) throws -> (ClusterOutcome, ClusterReport)? {
+    private func perform(_ actions: [Coordinator<Book>.Action]) throws -> (Book.Outcome, ClusterReport)? {
         for action in actions {
             switch action {
             case .send(let peer, var message):
@@ -214,11 +216,11 @@ public final class CoordinatorServer {
         try? socket.setLinger(milliseconds: 2000)
     }
 
-    private func report(_ outcome: ClusterOutcome) -> ClusterReport {
+    private func report(_ outcome: Book.Outcome) -> ClusterReport {
         var traffic = traffic
         traffic.invalidMessages += outcome.counters.invalidMessages
         let wall = now.seconds
-        let rows = max(1, machine.job.totalRows)
+        let rows = max(1, machine.book.totalRows)
         try? noteHandshakes()
         return ClusterReport(endpoint: endpoint, security: security, workers: outcome.workers,
                              counters: outcome.counters, wire: traffic, wallSeconds: wall,
@@ -227,7 +229,7 @@ public final class CoordinatorServer {
     }
 }
 
-extension Coordinator.LogLevel {
+extension CoordinatorLogLevel {
     var logging: Logger.Level {
         switch self {
         case .debug: .debug

@@ -48,9 +48,9 @@ public enum DistributedSelection {
                                quality: try options.qualityColumn(rows: pool.totalRows), labels: labels)
         let files = JournalFiles(path: journal)
         try files.prepare()
-        let server: CoordinatorServer
+        let server: CoordinatorServer<SelectionBook>
         do {
-            server = try CoordinatorServer(job: job, config: config, bind: bind, cluster: cluster, journalPath: journal,
+            server = try CoordinatorServer(book: SelectionBook(job: job), config: config, bind: bind, cluster: cluster, journalPath: journal,
                                          security: security, log: log)
         } catch let mismatch as Journal.Mismatch {
             // Another run's journal: not ours to touch.

@@ -4,10 +4,15 @@ import WinnowIO
 
 /// What `winnow cluster` found: centroids, every row's cluster (−1: a row left out for NaN/Inf), and
 /// the inertia (sum of squared distances to the assigned centroid) of every pass.
-public struct ClusteringOutcome: Sendable {
-    public struct Pass: Sendable, Encodable {
+public struct ClusteringOutcome: Sendable, Equatable {
+    public struct Pass: Sendable, Encodable, Equatable {
         public let inertia: Double
         public let seconds: Double
+
+        public init(inertia: Double, seconds: Double) {
+            self.inertia = inertia
+            self.seconds = seconds
+        }
     }
 
     public var centroids: VectorBlock
@@ -19,42 +24,47 @@ public struct ClusteringOutcome: Sendable {
     public var seedSeconds: Double
     public var skippedRows: [Int64]
     public var sizes: [Int]
+
+    /// The outcome of a finished plan, each pass with the seconds it took.
+    public init(_ passes: LloydPasses, seconds: [Double], seedSeconds: Double) {
+        precondition(passes.isFinished && seconds.count == passes.finishedPasses.count, "ClusteringOutcome: an unfinished plan")
+        let all = zip(passes.finishedPasses, seconds).map { Pass(inertia: $0.inertia, seconds: $1) }
+        centroids = passes.centroids
+        assignments = passes.assignments
+        iterations = Array(all.dropLast())
+        final = all[all.count - 1]
+        self.seedSeconds = seedSeconds
+        skippedRows = passes.assignments.indices.filter { passes.assignments[$0] < 0 }.map(Int64.init)
+        sizes = passes.finishedPasses[passes.finishedPasses.count - 1].counts
+    }
 }
 
-/// Lloyd's k-means over the whole pool in this process, a block of `chunkRows` rows at a time, the
-/// partials merged in block order (so the result does not depend on how blocks are shared out).
+/// Lloyd's k-means over the whole pool in this process: the plan of `LloydPasses`, every block run
+/// here in block order by the same `AssignRunner` workers use — the reference a distributed run
+/// (`DistributedClustering`) matches byte for byte.
 public enum LocalClustering {
     public static func run(pool: Pool, settings: KMeansSettings, nonfinite: NonfinitePolicy, log: Logger) throws(InputError) -> ClusteringOutcome {
-        let n = pool.totalRows, d = pool.dimension, clock = ContinuousClock()
-        let blocks = stride(from: 0, to: n, by: settings.chunkRows).map { $0 ..< min(n, $0 + settings.chunkRows) }
-        var skipped: [Int64] = []
-        var checked = false
-
-        // The rows of a block that take part: all of them, or those left after NaN/Inf rows.
-        func read(_ range: Range<Int>) throws(InputError) -> (VectorBlock, [Int]?) {
-            let (block, kept) = try readAsStored(range)
-            return (settings.normalizesRows ? block.normalized() : block, kept)
-        }
-        func readAsStored(_ range: Range<Int>) throws(InputError) -> (VectorBlock, [Int]?) {
-            let block = pool.read([range])
-            guard !checked else {
-                return skipped.isEmpty ? (block, nil) : keep(block, range)
+        let clock = ContinuousClock(), seedStart = clock.now
+        var passes = LloydPasses(totalRows: pool.totalRows, settings: settings, seeds: try seed(pool: pool, settings: settings, nonfinite: nonfinite, log: log))
+        let seedSeconds = (clock.now - seedStart).seconds
+        var seconds: [Double] = []
+        while !passes.isFinished {
+            let start = clock.now, pass = passes.pass
+            for b in passes.blocks.indices {
+                _ = passes.record(try AssignRunner.run(passes.task(b), pool: pool, skipNonfinite: nonfinite == .skip), block: b)
             }
-            let bad = Pool.nonfiniteRows(block, rows: range.map(Int64.init))
-            guard !bad.isEmpty else { return (block, nil) }
-            guard nonfinite == .skip else { throw pool.nonfiniteError(row: bad[0], count: bad.count) }
-            skipped += bad
-            return keep(block, range)
+            seconds.append((clock.now - start).seconds)
+            if pass < passes.iterations { log.info("iteration \(pass + 1): inertia \(passes.finishedPasses[pass].inertia)") }
         }
-        func keep(_ block: VectorBlock, _ range: Range<Int>) -> (VectorBlock, [Int]?) {
-            let out = Set(skipped.lazy.filter { range.contains(Int($0)) }.map { Int($0) - range.lowerBound })
-            let kept = (0 ..< range.count).filter { !out.contains($0) }
-            return (block.gather(kept), kept)
-        }
+        return ClusteringOutcome(passes, seconds: seconds, seedSeconds: seedSeconds)
+    }
 
-        let seedStart = clock.now
+    /// k-means++ centroids from a seeded sample of `k × seedRowsPerCluster` rows (non-finite ones
+    /// refused or left out), read here: the coordinator of a distributed run seeds the same way.
+    public static func seed(pool: Pool, settings: KMeansSettings, nonfinite: NonfinitePolicy, log: Logger) throws(InputError) -> VectorBlock {
+        let clock = ContinuousClock(), start = clock.now
         var random = SeededRandom(seed: settings.seed, stream: .kMeansSeed)
-        let sampleRows = random.sample(min(n, settings.k * settings.seedRowsPerCluster), of: n)
+        let sampleRows = random.sample(min(pool.totalRows, settings.k * settings.seedRowsPerCluster), of: pool.totalRows)
         let sample = pool.read(rows: sampleRows)
         let badSampled = Set(Pool.nonfiniteRows(sample, rows: sampleRows.map(Int64.init)))
         if let first = badSampled.min(), nonfinite == .fail { throw pool.nonfiniteError(row: first, count: badSampled.count) }
@@ -64,34 +74,8 @@ public enum LocalClustering {
                              "only \(usable.count) finite rows were sampled for \(settings.k) clusters; lower --k")
         }
         let seeds = sample.gather(usable)
-        var centroids = KMeans.seed(settings.normalizesRows ? seeds.normalized() : seeds, k: settings.k, random: &random)
-        let seedSeconds = (clock.now - seedStart).seconds
-        log.info("seeded \(settings.k) centroids from \(usable.count) rows in \(String(format: "%.1f", seedSeconds)) s")
-
-        var passes: [ClusteringOutcome.Pass] = []
-        var assignments: [Int32] = []
-        for pass in 0 ... settings.iterations {
-            let last = pass == settings.iterations, start = clock.now
-            var total = KMeansPartial(clusters: settings.k, dimension: d)
-            if last { assignments = [Int32](repeating: -1, count: n) }
-            for range in blocks {
-                let (block, kept) = try read(range)
-                let (assigned, partial) = KMeans.assign(block, to: centroids)
-                total.merge(partial)
-                if last {
-                    for (b, a) in assigned.enumerated() { assignments[range.lowerBound + (kept?[b] ?? b)] = a }
-                }
-            }
-            checked = true
-            passes.append(.init(inertia: total.inertia, seconds: (clock.now - start).seconds))
-            if last {
-                return ClusteringOutcome(centroids: centroids, assignments: assignments, iterations: Array(passes.dropLast()),
-                                         final: passes[passes.count - 1], seedSeconds: seedSeconds,
-                                         skippedRows: skipped.sorted(), sizes: total.counts)
-            }
-            centroids = KMeans.update(centroids, with: total)
-            log.info("iteration \(pass + 1): inertia \(total.inertia)")
-        }
-        preconditionFailure("unreachable: the last pass returns")
+        let centroids = KMeans.seed(settings.normalizesRows ? seeds.normalized() : seeds, k: settings.k, random: &random)
+        log.info("seeded \(settings.k) centroids from \(usable.count) rows in \(String(format: "%.1f", (clock.now - start).seconds)) s")
+        return centroids
     }
 }

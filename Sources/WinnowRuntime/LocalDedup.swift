@@ -17,18 +17,14 @@ public struct DedupOutcome: Sendable {
     public var dedupSeconds: Double
 }
 
-/// Semantic de-duplication (SemDeDup's recipe): k-means over the pool, then inside each cluster
-/// `NearDuplicates.within` on the cluster's rows in row order. Clusters are independent, so the
-/// result does not depend on the order they are visited in.
+/// Semantic de-duplication (SemDeDup's recipe): given the k-means of the pool on unit rows (one
+/// process or many: `LocalClustering`, `DistributedClustering`), `NearDuplicates.within` inside each
+/// cluster on its rows in row order. Clusters are independent, so the result does not depend on the
+/// order they are visited in.
 public enum LocalDedup {
-    public static func run(pool: Pool, threshold: Float, kMeans: KMeansSettings, nonfinite: NonfinitePolicy,
-                           log: Logger) throws(InputError) -> DedupOutcome {
-        let clock = ContinuousClock()
-        var start = clock.now
-        let clustering = try LocalClustering.run(pool: pool, settings: kMeans, nonfinite: nonfinite, log: log)
-        let clusterSeconds = (clock.now - start).seconds
-        start = clock.now
-        var members = [[Int64]](repeating: [], count: kMeans.k)
+    public static func run(pool: Pool, threshold: Float, clustering: ClusteringOutcome, clusterSeconds: Double, log: Logger) -> DedupOutcome {
+        let clock = ContinuousClock(), start = clock.now
+        var members = [[Int64]](repeating: [], count: clustering.centroids.rows)
         for (row, cluster) in clustering.assignments.enumerated() where cluster >= 0 {
             members[Int(cluster)].append(Int64(row))
         }

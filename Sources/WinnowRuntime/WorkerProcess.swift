@@ -160,6 +160,7 @@ public final class WorkerProcess {
                     quality = try config.openQuality()
                     labels = try config.openLabels()
                     codec.dimension = config.dimension
+                    codec.normalizesRows = config.clustering?.normalizesRows ?? false
                     log.info("worker joined the run", metadata: ["rows": "\(config.totalRows)", "d": "\(config.dimension)"])
                 } catch {
                     log.error("\(error.message)")
@@ -257,6 +258,19 @@ enum WorkerTask {
                                             message: "merge \(leased.node) samples rows beyond the pool's \(pool.totalRows)"))
             }
             return .mergeResult(MergeResult(leaseID: lease.id, node: task.node, coreset: task.run(settings: settings, progress: progress), busySeconds: 0))
+        case .assign(let task):
+            guard task.rows.upperBound <= pool.totalRows, task.centroids.dimension == pool.dimension else {
+                return .failure(TaskFailure(leaseID: lease.id, node: lease.node, code: .invalidTask,
+                                            message: "Lloyd pass \(task.pass) block \(task.block) names rows beyond the pool's \(pool.totalRows)"))
+            }
+            do {
+                let outcome = try AssignRunner.run(task, pool: pool, skipNonfinite: skipNonfinite, progress: progress)
+                return .assignResult(AssignResult(leaseID: lease.id, node: task.node, outcome: outcome, busySeconds: 0))
+            } catch {
+                return .failure(TaskFailure(leaseID: lease.id, node: lease.node, code: error.code == .nonfinite ? .nonfinite : .badData,
+                                            message: error.description, path: error.path,
+                                            row: error.row.map(Int64.init), byteOffset: error.byteOffset.map(Int64.init)))
+            }
         }
     }
 }
@@ -273,6 +287,10 @@ extension WorkerMessage {
             r.busySeconds = seconds
             r.peakResidentBytes = peakResidentBytes
             self = .mergeResult(r)
+        case .assignResult(var r):
+            r.busySeconds = seconds
+            r.peakResidentBytes = peakResidentBytes
+            self = .assignResult(r)
         default: break
         }
     }

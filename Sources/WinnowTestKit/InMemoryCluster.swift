@@ -5,7 +5,7 @@ import WinnowCore
 /// state machines run exactly as in the processes, but messages sit in a queue the test delivers in
 /// a seeded random order, and faults are injected by the test (a worker falls silent, a result is
 /// delivered twice). Tasks run on an in-memory pool through the same task functions workers use.
-public struct InMemoryCluster {
+public struct InMemoryCluster<Book: TaskBook> {
     public struct Worker {
         public var peer: PeerID
         public var session: WorkerSession
@@ -19,7 +19,7 @@ public struct InMemoryCluster {
         public var exitStatus: Int32?
     }
 
-    public var coordinator: Coordinator
+    public var coordinator: Coordinator<Book>
     public var workers: [Worker]
     public let vectors: VectorBlock
     public var now: Duration = .zero
@@ -28,7 +28,7 @@ public struct InMemoryCluster {
     public var toWorkers: [(Int, CoordinatorMessage)] = []
     /// Leases being run, in the order they started.
     public var running: [(Int, Lease)] = []
-    public var outcome: ClusterOutcome?
+    public var outcome: Book.Outcome?
     public var failure: TaskFailure?
     public var log: [String] = []
     /// What the coordinator asked to persist, in order: a journal to restore a new coordinator from.
@@ -37,22 +37,22 @@ public struct InMemoryCluster {
     public var deadlyChunk: Int?
     private var random: SeededRandom
     private let header: MessageHeader
+    /// The selection settings tasks run with (defaults for a k-means run).
+    private let settings: SelectionSettings
 
     /// The pool's quality column, for runs that weigh quality.
     public let quality: [Float]?
     /// The pool's labels, for runs with label budgets.
     public let labels: [Int64]?
 
-    public init(vectors: VectorBlock, settings: SelectionSettings, workers: Int, slots: Int = 1, orderSeed: UInt64,
-                cluster: ClusterSettings = ClusterSettings(), quality: [Float]? = nil, labels: [Int64]? = nil) {
+    /// A cluster around any coordinator; `config` is what its Welcome carries.
+    public init(coordinator: Coordinator<Book>, vectors: VectorBlock, settings: SelectionSettings, workers: Int, slots: Int = 1,
+                orderSeed: UInt64, quality: [Float]? = nil, labels: [Int64]? = nil) {
         self.vectors = vectors
         self.quality = quality
         self.labels = labels
-        let job = SelectionJob(totalRows: vectors.rows, dimension: vectors.dimension, settings: settings, labels: labels)
-        let config = RunConfig(files: [.init(path: "memory", rows: vectors.rows, bytes: 0, dtype: "<f4")],
-                               dimension: vectors.dimension, totalRows: vectors.rows, settings: settings, skipNonfinite: false)
-        let welcome = Welcome(configHash: [1, 2, 3], config: config, heartbeat: .seconds(1), liveness: 5)
-        coordinator = Coordinator(job: job, welcome: welcome, runID: "test", epoch: 7, settings: cluster)
+        self.settings = settings
+        self.coordinator = coordinator
         header = MessageHeader(runID: "test", epoch: 7, sender: "w", sequence: 0)
         self.workers = (0 ..< workers).map { i in
             Worker(peer: PeerID(Array("w\(i)".utf8)),
@@ -101,7 +101,7 @@ public struct InMemoryCluster {
         guard !workers[running[pick].0].stalled else { return true }
         let (i, lease) = running.remove(at: pick)
         guard !workers[i].silent, workers[i].exitStatus == nil else { return true }
-        apply(workers[i].session.finished(lease.id, result: Self.execute(lease, vectors: vectors, settings: coordinator.job.settings, quality: quality,
+        apply(workers[i].session.finished(lease.id, result: InMemoryCluster<SelectionBook>.execute(lease, vectors: vectors, settings: settings, quality: quality,
                                                                              labels: labels), now: now), worker: i)
         return true
     }
@@ -142,7 +142,7 @@ public struct InMemoryCluster {
         }
     }
 
-    private mutating func absorb(_ actions: [Coordinator.Action]) {
+    private mutating func absorb(_ actions: [Coordinator<Book>.Action]) {
         for action in actions {
             switch action {
             case .send(let peer, let message):
@@ -169,6 +169,18 @@ public struct InMemoryCluster {
             }
         }
     }
+}
+
+extension InMemoryCluster where Book == SelectionBook {
+    public init(vectors: VectorBlock, settings: SelectionSettings, workers: Int, slots: Int = 1, orderSeed: UInt64,
+                cluster: ClusterSettings = ClusterSettings(), quality: [Float]? = nil, labels: [Int64]? = nil) {
+        let job = SelectionJob(totalRows: vectors.rows, dimension: vectors.dimension, settings: settings, labels: labels)
+        let config = RunConfig(files: [.init(path: "memory", rows: vectors.rows, bytes: 0, dtype: "<f4")],
+                               dimension: vectors.dimension, totalRows: vectors.rows, settings: settings, skipNonfinite: false)
+        let welcome = Welcome(configHash: [1, 2, 3], config: config, heartbeat: .seconds(1), liveness: 5)
+        self.init(coordinator: Coordinator(job: job, welcome: welcome, runID: "test", epoch: 7, settings: cluster), vectors: vectors,
+                  settings: settings, workers: workers, slots: slots, orderSeed: orderSeed, quality: quality, labels: labels)
+    }
 
     /// What a worker computes for a lease, on the in-memory pool.
     public static func execute(_ lease: Lease, vectors: VectorBlock, settings: SelectionSettings, quality: [Float]? = nil,
@@ -186,6 +198,11 @@ public struct InMemoryCluster {
                                             statistics: EmbeddingStatistics.of(block), skippedRows: [], busySeconds: 0.01))
         case .merge(let task):
             return .mergeResult(MergeResult(leaseID: lease.id, node: task.node, coreset: task.run(settings: settings), busySeconds: 0.01))
+        case .assign(let task):
+            var block = vectors.gather(Array(task.rows))
+            if task.normalizesRows { block = block.normalized() }
+            let outcome = AssignOutcome.assigning(block, rows: task.rows, kept: nil, to: task.centroids, returnsAssignments: task.returnsAssignments)
+            return .assignResult(AssignResult(leaseID: lease.id, node: task.node, outcome: outcome, busySeconds: 0.01))
         }
     }
 

@@ -34,6 +34,7 @@ extension RunConfig {
         w.totalRows = UInt64(totalRows)
         w.settings = settings.wire
         w.skipNonfinite = skipNonfinite
+        if let clustering { w.clustering = clustering.wire }
         return w
     }
 
@@ -41,7 +42,7 @@ extension RunConfig {
         // A field this build does not know may change what the run computes (`Settings.neighbors`
         // did: a worker that ignored it would pick by dense facility location, and its results would
         // pass every check). Such a worker must not guess; it refuses the run and says why.
-        guard w.unknownFields.data.isEmpty, w.settings.unknownFields.data.isEmpty else {
+        guard w.unknownFields.data.isEmpty, w.settings.unknownFields.data.isEmpty, w.clustering.unknownFields.data.isEmpty else {
             throw WireError(.unknownFields, "the run's configuration has fields this build of winnow does not know"
                 + " (the coordinator runs a newer build): run the same winnow build on every host")
         }
@@ -81,8 +82,9 @@ extension RunConfig {
         guard (settings.labelBudget != nil) == (labels != nil) else {
             throw WireError(.inconsistent, "config: a label budget needs a labels column, and a labels column a budget")
         }
+        let clustering = w.hasClustering ? try KMeansSettings(wire: w.clustering, limits: limits) : nil
         self.init(files: files, dimension: Int(w.dimension), totalRows: Int(w.totalRows),
-                  settings: settings, skipNonfinite: w.skipNonfinite, quality: quality, labels: labels)
+                  settings: settings, skipNonfinite: w.skipNonfinite, quality: quality, labels: labels, clustering: clustering)
     }
 
     /// SHA-256 of the configuration's wire image: what a worker may be told to expect (`--expect-config`).
@@ -116,11 +118,14 @@ extension Lease {
             m.children = t.children.map(\.wire)
             m.rowsBeneath = UInt64(t.rowsBeneath)
             w.merge = m
+        case .assign(let t):
+            w.budget = UInt32(clamping: t.centroids.rows)
+            w.assign = t.wire
         }
         return w
     }
 
-    init(wire w: Winnow_V1_Lease, dimension: Int, limits: WireLimits) throws(WireError) {
+    init(wire w: Winnow_V1_Lease, dimension: Int, normalizesRows: Bool = false, limits: WireLimits) throws(WireError) {
         let node = MergeTree.Node(wire: w.task)
         let budget = Int(w.budget)
         guard budget >= 1, budget <= limits.rows else { throw WireError(.overLimit, "lease: budget \(budget)") }
@@ -156,6 +161,9 @@ extension Lease {
             self.init(id: w.leaseID, work: .merge(MergeTask(node: node, children: children, budget: budget,
                                                              isRoot: w.isRoot, rowsBeneath: beneath, sampleRows: sampleRows,
                                                              labelCaps: caps)))
+        case .assign(let a):
+            self.init(id: w.leaseID, work: .assign(try AssignTask(wire: a, node: node, dimension: dimension, normalizesRows: normalizesRows,
+                                                                   limits: limits)))
         case nil:
             throw WireError(.noBody, "lease: no task")
         }

@@ -14,6 +14,8 @@ public struct WireCodec: Sendable {
     public var limits: WireLimits
     /// The pool's d, needed to size coreset vectors (a worker learns it from the Welcome).
     public var dimension: Int?
+    /// Whether the run's k-means scales rows to unit length (a worker learns it from the Welcome).
+    public var normalizesRows = false
 
     public init(limits: WireLimits = WireLimits(), dimension: Int? = nil) {
         self.limits = limits
@@ -92,6 +94,8 @@ public struct WireCodec: Sendable {
             b.busySeconds = r.busySeconds
             b.peakResidentBytes = UInt64(clamping: r.peakResidentBytes)
             e.mergeResult = b
+        case .assignResult(let r):
+            e.assignResult = r.wire
         case .release(let leases, let reason):
             var b = Winnow_V1_Release()
             b.leaseIds = leases
@@ -166,6 +170,8 @@ public struct WireCodec: Sendable {
             return (header, .mergeResult(MergeResult(leaseID: b.leaseID, node: MergeTree.Node(wire: b.task),
                                                      coreset: coreset, busySeconds: b.busySeconds,
                                                      peakResidentBytes: Int(clamping: b.peakResidentBytes))))
+        case .assignResult(let b):
+            return (header, .assignResult(try AssignResult(wire: b, dimension: try requireDimension(), limits: limits)))
         case .release(let b):
             guard b.leaseIds.count <= 4096 else { throw WireError(.overLimit, "release: \(b.leaseIds.count) leases") }
             return (header, .release(leases: b.leaseIds, reason: b.reason))
@@ -198,14 +204,14 @@ public struct WireCodec: Sendable {
         case .heartbeat:
             return (header, .heartbeat)
         case .lease(let b):
-            return (header, .lease(try Lease(wire: b, dimension: try requireDimension(), limits: limits)))
+            return (header, .lease(try Lease(wire: b, dimension: try requireDimension(), normalizesRows: normalizesRows, limits: limits)))
         case .cancel(let b):
             return (header, .cancel(leaseID: b.leaseID))
         case .shutdown(let b):
             return (header, .shutdown(reason: b.reason, status: Int(b.status)))
         case .statusReply(let b):
             return (header, .status(try RunStatus(wire: b, limits: limits)))
-        case .hello, .chunkResult, .mergeResult, .release, .error, .statusRequest:
+        case .hello, .chunkResult, .mergeResult, .assignResult, .release, .error, .statusRequest:
             throw WireError(.wrongDirection, "a worker's message sent to a worker")
         case nil:
             throw WireError(.noBody, "envelope without a body")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WinnowCluster
 import WinnowCore
 import WinnowIO
 import WinnowNative
@@ -20,8 +21,16 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "Rows read and assigned at a time.") var chunkRows: Int = KMeansSettings.Default.chunkRows
     @Option(help: "Rows with NaN/Inf: fail naming the first, or leave them out (assignment −1).")
     var nonfinite: NonfinitePolicy = RunOptions.Default.nonfinite
+    @Option(help: "Local worker processes, each running blocks of every Lloyd pass (0: all in this process). Same result either way. Default: one per core.")
+    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Tasks each local worker runs at once.") var slots: Int = ClusterSettings.Default.slots
     @Option(help: "Output folder.") var out: String
     @Flag(help: "Only warnings and errors on stderr.") var quiet = false
+
+    func validate() throws {
+        if workers < 0 { throw ValidationError("--workers must be 0 or more (got \(workers))") }
+        if slots < 1 { throw ValidationError("--slots must be at least 1 (got \(slots))") }
+    }
 
     func run() throws {
         let opened = try ExitStatus.reporting { try pool.open() }
@@ -33,17 +42,17 @@ struct ClusterCommand: ParsableCommand {
         if let problem = settings.problems(rows: opened.totalRows).first { throw ValidationError(problem) }
         let log = LogSetup.make(level: quiet ? .warning : .info)
         BLAS.useSingleThread() // one thread per process, as for select (design §2): same sums, fair timings
-        MemoryTuning.reuseLargeBlocks()
         try ExitStatus.reporting {
             let start = ContinuousClock.now
-            let outcome = try LocalClustering.run(pool: opened, settings: settings, nonfinite: nonfinite, log: log)
+            let (outcome, cluster) = try KMeansExecution.run(pool: opened, settings: settings, nonfinite: nonfinite, workers: workers,
+                                                             slots: slots, log: log)
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             try NpyWriter.stream(to: out + "/centroids.npy", dtype: .float32, rows: k, dimension: opened.dimension) { r in
                 Array(outcome.centroids.values[r.lowerBound * opened.dimension ..< r.upperBound * opened.dimension])
             }
             try NpyWriter.writeInt32(outcome.assignments, to: out + "/assignments.npy")
             let report = ClusteringReport(settings: settings, pool: opened, outcome: outcome,
-                                          seconds: (ContinuousClock.now - start).seconds)
+                                          seconds: (ContinuousClock.now - start).seconds, workers: workers, cluster: cluster)
             try AtomicFile.write(try ReportJSON.encode(report), to: out + "/report.json")
             print("\(k) clusters of \(opened.totalRows) rows → \(out)/assignments.npy; inertia \(outcome.final.inertia) after \(iterations) iterations; sizes \(outcome.sizes.min() ?? 0)–\(outcome.sizes.max() ?? 0)")
         }

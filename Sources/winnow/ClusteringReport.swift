@@ -21,8 +21,12 @@ struct ClusteringReport: Encodable {
     let skippedRows: [Int64]
     let sizes: [Int]
     let peakRssBytes: Int
+    /// Local worker processes (0: the passes ran in this process).
+    let workers: Int
+    /// The coordinator's view of the workers (their tasks, busy seconds, peak memory), with workers.
+    let cluster: ClusterReport?
 
-    init(settings: KMeansSettings, pool: Pool, outcome: ClusteringOutcome, seconds: Double) {
+    init(settings: KMeansSettings, pool: Pool, outcome: ClusteringOutcome, seconds: Double, workers: Int, cluster: ClusterReport?) {
         k = settings.k
         iterations = settings.iterations
         seed = settings.seed
@@ -39,5 +43,7 @@ struct ClusteringReport: Encodable {
         skippedRows = outcome.skippedRows
         sizes = outcome.sizes
         peakRssBytes = ResourceUsage.peakResidentBytes()
+        self.workers = workers
+        self.cluster = cluster
     }
 }

@@ -20,6 +20,8 @@ struct DedupCommand: ParsableCommand {
     @Option(help: "Seed of the clustering.") var seed: UInt64 = KMeansSettings.Default.seed
     @Option(help: "Rows with NaN/Inf: fail naming the first, or leave them out (neither kept nor dropped).")
     var nonfinite: NonfinitePolicy = RunOptions.Default.nonfinite
+    @Option(help: "Local worker processes for the clustering (0: all in this process). Same result either way. Default: one per core.")
+    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Output folder.") var out: String
     @Flag(help: "Only warnings and errors on stderr.") var quiet = false
 
@@ -27,6 +29,7 @@ struct DedupCommand: ParsableCommand {
         guard threshold.isFinite, threshold > -1, threshold <= 1 else {
             throw ValidationError("--threshold must be a cosine in (−1, 1] (got \(threshold))")
         }
+        if workers < 0 { throw ValidationError("--workers must be 0 or more (got \(workers))") }
     }
 
     func run() throws {
@@ -40,10 +43,13 @@ struct DedupCommand: ParsableCommand {
         }
         let log = LogSetup.make(level: quiet ? .warning : .info)
         BLAS.useSingleThread() // one thread per process, as for select (design §2): same sums, fair timings
-        MemoryTuning.reuseLargeBlocks()
         try ExitStatus.reporting {
             let start = ContinuousClock.now
-            let outcome = try LocalDedup.run(pool: opened, threshold: threshold, kMeans: settings, nonfinite: nonfinite, log: log)
+            let (clustering, cluster) = try KMeansExecution.run(pool: opened, settings: settings, nonfinite: nonfinite, workers: workers,
+                                                                slots: 1, log: log)
+            let clusterSeconds = (ContinuousClock.now - start).seconds
+            MemoryTuning.reuseLargeBlocks()
+            let outcome = LocalDedup.run(pool: opened, threshold: threshold, clustering: clustering, clusterSeconds: clusterSeconds, log: log)
             let seconds = (ContinuousClock.now - start).seconds
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             try NpyWriter.writeInt64(outcome.kept, to: out + "/kept.npy")
@@ -51,7 +57,8 @@ struct DedupCommand: ParsableCommand {
             for d in outcome.dropped { csv += "\(d.pair.row),\(d.pair.nearestKept),\(d.pair.similarity),\(d.cluster)\n" }
             try AtomicFile.write(Data(csv.utf8), to: out + "/dropped.csv")
             let report = DedupReport(threshold: threshold, clustering: ClusteringReport(settings: settings, pool: opened, outcome: outcome.clustering,
-                                                                                        seconds: outcome.clusterSeconds),
+                                                                                        seconds: outcome.clusterSeconds, workers: workers,
+                                                                                        cluster: cluster),
                                      outcome: outcome, rows: opened.totalRows, seconds: seconds)
             try AtomicFile.write(try ReportJSON.encode(report), to: out + "/report.json")
             print("kept \(outcome.kept.count) of \(opened.totalRows) rows (dropped \(outcome.dropped.count) above cosine \(threshold)) → \(out)/kept.npy; \(Int(report.rowsPerSecond)) rows/s")

@@ -50,24 +50,13 @@ struct Select: ParsableCommand {
             let outcome = try DistributedSelection.run(
                 pool: pool, options: options, bind: endpoint.address, cluster: cluster.settings,
                 journal: selection.out + "/journal.wnj", stop: stop, monitor: monitor, log: log,
-                watchdog: {
-                    // Workers exit on their own only when told to, or when they cannot work here.
-                    guard let local, local.allExited else { return nil }
-                    return RunFailure(status: 70, "every local worker exited before the run was done (see their messages above)")
-                }
+                watchdog: { EmbeddedWorkers.watchdog(local) }
             ) { endpoint in
-                let hash = endpoint.configHash.hexString
                 // Local workers share this terminal: under a live progress line their routine info
                 // lines would tear it, so they say only what goes wrong unless debugging was asked for.
                 let quietWorkers = monitor.console.style == .live && selection.logLevel > .debug
-                let level = (quietWorkers ? max(selection.logLevel, .warning) : selection.logLevel).rawValue
-                let slots = slots
-                local = LocalWorkers(count: workers, executable: LocalWorkers.currentExecutable) { i in
-                    ["worker", "--connect", endpoint.address, "--name", "local-\(i)", "--slots", "\(slots)",
-                     "--expect-config", hash, "--log-level", level,
-                     // Local workers are of no use without this process: don't wait for it to come back.
-                     "--coordinator-lost-timeout", "0"]
-                }
+                local = EmbeddedWorkers.start(count: workers, slots: slots, endpoint: endpoint,
+                                              logLevel: quietWorkers ? max(selection.logLevel, .warning) : selection.logLevel)
             }
             // Workers were told to shut down; give them a moment to leave on their own.
             _ = local?.wait(timeout: .seconds(5))

@@ -41,6 +41,32 @@ final class ClusterCommandTests: XCTestCase {
         XCTAssertEqual(Outputs.bytes(dir.file("a/assignments.npy")), Outputs.bytes(dir.file("c/assignments.npy")), "block size")
     }
 
+    /// Distributed k-means: every Lloyd pass's blocks run on local worker processes and their partial
+    /// sums are merged in block order, so 1, 2 or 3 workers write the bytes of the in-process run.
+    func testAnyWorkerCountWritesTheSameBytes() throws {
+        let dir = TemporaryDirectory()
+        XCTAssertEqual(try CLI.run(["generate", "--rows", "20000", "--dim", "16", "--clusters", "12", "--files", "3", "--out", dir.file("pool")]).status, 0)
+        for workers in [0, 1, 2, 3] {
+            let r = try CLI.run(["cluster", "--input", dir.file("pool/pool-*.npy"), "--k", "12", "--iterations", "6", "--chunk-rows", "1500",
+                                 "--workers", "\(workers)", "--out", dir.file("w\(workers)")])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let report = try Outputs.report(dir.file("w\(workers)"))
+            XCTAssertEqual(report["workers"] as? Int, workers)
+            if workers > 0 {
+                XCTAssertEqual(Outputs.bytes(dir.file("w\(workers)/centroids.npy")), Outputs.bytes(dir.file("w0/centroids.npy")), "\(workers) workers")
+                XCTAssertEqual(Outputs.bytes(dir.file("w\(workers)/assignments.npy")), Outputs.bytes(dir.file("w0/assignments.npy")), "\(workers) workers")
+                XCTAssertEqual((report["passes"] as! [[String: Any]]).map { $0["inertia"] as! Double },
+                               (try Outputs.report(dir.file("w0"))["passes"] as! [[String: Any]]).map { $0["inertia"] as! Double })
+                // 14 blocks a pass, 7 passes, shared by the workers (a backup copy may add one).
+                let tallies = try XCTUnwrap((report["cluster"] as? [String: Any])?["workers"] as? [[String: Any]])
+                XCTAssertEqual(tallies.count, workers)
+                XCTAssertGreaterThanOrEqual(tallies.map { $0["chunk_tasks"] as! Int }.reduce(0, +), 98)
+            } else {
+                XCTAssertNil(report["cluster"] as? [String: Any])
+            }
+        }
+    }
+
     /// A NaN row fails the run naming file and row, with no output; `--nonfinite skip` leaves it
     /// out (assignment −1); k beyond the rows is a usage error.
     func testBadInputs() throws {
@@ -48,17 +74,22 @@ final class ClusterCommandTests: XCTestCase {
         var values = NpyFixtures.uniform(rows: 300, dimension: 4, seed: 1).values
         values[4 * 217 + 2] = .nan
         NpyFixtures.write(NpyFixtures.pool(VectorBlock(values: values, dimension: 4)), to: dir.file("p0.npy"))
-        let failed = try CLI.run(["cluster", "--input", dir.file("p0.npy"), "--k", "3", "--out", dir.file("out"), "--chunk-rows", "64"])
-        XCTAssertEqual(failed.status, 65, failed.stderr)
-        XCTAssertTrue(failed.stderr.contains("p0.npy") && failed.stderr.contains("row 217"), failed.stderr)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out")))
-        let skipped = try CLI.run(["cluster", "--input", dir.file("p0.npy"), "--k", "3", "--out", dir.file("out"), "--chunk-rows", "64",
-                                   "--nonfinite", "skip"])
-        XCTAssertEqual(skipped.status, 0, skipped.stderr)
-        let assignments = try Outputs.int64Column(dir.file("out/assignments.npy"))
-        XCTAssertEqual(assignments[217], -1)
-        XCTAssertEqual(assignments.filter { $0 < 0 }.count, 1)
-        XCTAssertEqual((try Outputs.report(dir.file("out"))["skipped_rows"] as! [Int]), [217])
+        // In this process and on workers (whose failure message comes back over the wire) alike.
+        for workers in ["0", "2"] {
+            let failed = try CLI.run(["cluster", "--input", dir.file("p0.npy"), "--k", "3", "--out", dir.file("out"), "--chunk-rows", "64",
+                                      "--workers", workers])
+            XCTAssertEqual(failed.status, 65, failed.stderr)
+            XCTAssertTrue(failed.stderr.contains("p0.npy") && failed.stderr.contains("row 217"), failed.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out")))
+            let skipped = try CLI.run(["cluster", "--input", dir.file("p0.npy"), "--k", "3", "--out", dir.file("out\(workers)"), "--chunk-rows", "64",
+                                       "--nonfinite", "skip", "--workers", workers])
+            XCTAssertEqual(skipped.status, 0, skipped.stderr)
+            let assignments = try Outputs.int64Column(dir.file("out\(workers)/assignments.npy"))
+            XCTAssertEqual(assignments[217], -1)
+            XCTAssertEqual(assignments.filter { $0 < 0 }.count, 1)
+            XCTAssertEqual((try Outputs.report(dir.file("out\(workers)"))["skipped_rows"] as! [Int]), [217])
+        }
+        XCTAssertEqual(Outputs.bytes(dir.file("out0/centroids.npy")), Outputs.bytes(dir.file("out2/centroids.npy")))
         let tooMany = try CLI.run(["cluster", "--input", dir.file("p0.npy"), "--k", "301", "--out", dir.file("out2")])
         XCTAssertEqual(tooMany.status, 64, tooMany.stderr)
         XCTAssertTrue(tooMany.stderr.contains("--k"), tooMany.stderr)
@@ -103,6 +134,14 @@ final class DedupCommandTests: XCTestCase {
         XCTAssertEqual(report["dropped"] as? Int, 200)
         XCTAssertEqual(try dedup("b").status, 0)
         XCTAssertEqual(Outputs.bytes(dir.file("a/dropped.csv")), Outputs.bytes(dir.file("b/dropped.csv")))
+        // The clustering on 1 or 3 worker processes, or in this one: the same rows kept and dropped.
+        for workers in ["0", "1", "3"] {
+            let r = try CLI.run(["dedup", "--input", dir.file("p0.npy"), "--threshold", "0.99", "--clusters", "8", "--out", dir.file("w\(workers)"),
+                                 "--workers", workers])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(Outputs.bytes(dir.file("a/dropped.csv")), Outputs.bytes(dir.file("w\(workers)/dropped.csv")), "\(workers) workers")
+            XCTAssertEqual(Outputs.bytes(dir.file("a/kept.npy")), Outputs.bytes(dir.file("w\(workers)/kept.npy")), "\(workers) workers")
+        }
         let bad = try CLI.run(["dedup", "--input", dir.file("p0.npy"), "--threshold", "1.5", "--out", dir.file("c")])
         XCTAssertEqual(bad.status, 64, bad.stderr)
         XCTAssertTrue(bad.stderr.contains("--threshold"), bad.stderr)

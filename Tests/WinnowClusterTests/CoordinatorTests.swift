@@ -108,7 +108,10 @@ final class CoordinatorTests: XCTestCase {
         let expected = InMemoryCluster.reference(vectors: Self.vectors, settings: settings)
         XCTAssertNotEqual(expected, InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings))
         for workers in [1, 2, 3] {
-            var cluster = InMemoryCluster(vectors: Self.vectors, settings: settings, workers: workers, orderSeed: 4)
+            // No backups: the lost worker's lease must come back by the silence rule, not be overtaken.
+            var noBackups = ClusterSettings()
+            noBackups.backups = false
+            var cluster = InMemoryCluster(vectors: Self.vectors, settings: settings, workers: workers, orderSeed: 4, cluster: noBackups)
             cluster.start()
             if workers > 1 {
                 while !cluster.running.contains(where: { $0.0 == 0 }) { XCTAssertTrue(cluster.step()) }
@@ -125,7 +128,10 @@ final class CoordinatorTests: XCTestCase {
     /// goes back to the queue, another worker runs it, and the selection does not change.
     func testSilentWorkersLeasesAreReissued() throws {
         let expected = InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings)
-        var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 2, orderSeed: 3)
+        // No backups: a backup copy would finish the silent worker's task before the silence limit.
+        var noBackups = ClusterSettings()
+        noBackups.backups = false
+        var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 2, orderSeed: 3, cluster: noBackups)
         cluster.start()
         // Run until worker 0 holds a lease, then silence it.
         while !cluster.running.contains(where: { $0.0 == 0 }) { XCTAssertTrue(cluster.step()) }
@@ -141,7 +147,7 @@ final class CoordinatorTests: XCTestCase {
 
     /// Runs a one-worker cluster to the end; the first chunk result the worker sends is handed to
     /// `tamper` instead of the coordinator, and `tamper` delivers whatever it likes in its place.
-    func runTamperingWithFirstResult(orderSeed: UInt64, _ tamper: (inout InMemoryCluster, Int, ChunkResult) -> Void) -> InMemoryCluster {
+    func runTamperingWithFirstResult(orderSeed: UInt64, _ tamper: (inout InMemoryCluster<SelectionBook>, Int, ChunkResult) -> Void) -> InMemoryCluster<SelectionBook> {
         var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 1, orderSeed: orderSeed)
         cluster.start()
         var tampered = false
@@ -326,7 +332,7 @@ final class ProgressTimeoutTests: XCTestCase {
     let vectors = CoordinatorTests.vectors
     let settings = CoordinatorTests.settings
 
-    func cluster(timeout: Duration) -> InMemoryCluster {
+    func cluster(timeout: Duration) -> InMemoryCluster<SelectionBook> {
         var c = ClusterSettings()
         c.backups = false  // only the progress rule can rescue the stuck task here
         c.progressTimeout = timeout
@@ -371,7 +377,7 @@ final class ProgressTimeoutTests: XCTestCase {
 /// `--expect-workers`: leasing never waits, but the coordinator reports who came, and a run no
 /// worker ever joins ends with 75 instead of idling to the job's time limit.
 final class ExpectedWorkersTests: XCTestCase {
-    func cluster(workers: Int, expect: Int, wait: Duration = .seconds(60)) -> InMemoryCluster {
+    func cluster(workers: Int, expect: Int, wait: Duration = .seconds(60)) -> InMemoryCluster<SelectionBook> {
         var c = ClusterSettings()
         c.expectWorkers = expect
         c.workerWait = wait

@@ -24,6 +24,12 @@ final class MutationTests: XCTestCase {
                                                                                        budget: 1, isRoot: true, rowsBeneath: 4)))), header: header),
             codec.encode(CoordinatorMessage.lease(Lease(id: 1, work: .chunk(ChunkTask(chunk: 0, ranges: [0 ..< 4], budget: 1, isRoot: true)))), header: header),
             codec.encode(WorkerMessage.statusRequest, header: header),
+            codec.encode(CoordinatorMessage.lease(Lease(id: 2, work: .assign(AssignTask(
+                pass: 1, block: 0, rows: 0 ..< 4, centroids: coreset.vectors, returnsAssignments: true, normalizesRows: false)))), header: header),
+            codec.encode(WorkerMessage.assignResult(AssignResult(
+                leaseID: 2, node: .init(level: 1, index: 0),
+                outcome: AssignOutcome(partial: KMeansPartial(sums: [1, 2, 3, 4, 5, 6], counts: [1, 2], inertia: 3, dimension: 3),
+                                       assignments: [0, 1, 1, -1], skippedRows: [3]), busySeconds: 1)), header: header),
             codec.encode(CoordinatorMessage.status(RunStatus(
                 runID: "run", state: .running, level: 1, levels: 2, levelTasksDone: 0, levelTasksTotal: 1, levelRowsDone: 0,
                 chunkRowsDone: 4, totalRows: 4, tasksDone: 1, tasksTotal: 2, tasksRunning: 1, elapsedSeconds: 1, levelSeconds: 0.5,

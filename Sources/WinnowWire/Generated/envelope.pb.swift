@@ -172,6 +172,14 @@ public nonisolated struct Winnow_V1_Envelope: @unchecked Sendable {
     set {_uniqueStorage()._body = .statusReply(newValue)}
   }
 
+  public var assignResult: Winnow_V1_AssignResult {
+    get {
+      if case .assignResult(let v)? = _storage._body {return v}
+      return Winnow_V1_AssignResult()
+    }
+    set {_uniqueStorage()._body = .assignResult(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -188,6 +196,7 @@ public nonisolated struct Winnow_V1_Envelope: @unchecked Sendable {
     case error(Winnow_V1_Error)
     case statusRequest(Winnow_V1_StatusRequest)
     case statusReply(Winnow_V1_StatusReply)
+    case assignResult(Winnow_V1_AssignResult)
 
   }
 
@@ -202,7 +211,7 @@ fileprivate nonisolated let _protobuf_package = "winnow.v1"
 
 nonisolated extension Winnow_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Envelope"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}magic\0\u{3}protocol_version\0\u{3}run_id\0\u{1}epoch\0\u{1}sender\0\u{1}sequence\0\u{2}\u{4}hello\0\u{1}welcome\0\u{1}reject\0\u{1}heartbeat\0\u{1}lease\0\u{3}chunk_result\0\u{3}merge_result\0\u{1}release\0\u{1}cancel\0\u{1}shutdown\0\u{1}error\0\u{3}status_request\0\u{3}status_reply\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}magic\0\u{3}protocol_version\0\u{3}run_id\0\u{1}epoch\0\u{1}sender\0\u{1}sequence\0\u{2}\u{4}hello\0\u{1}welcome\0\u{1}reject\0\u{1}heartbeat\0\u{1}lease\0\u{3}chunk_result\0\u{3}merge_result\0\u{1}release\0\u{1}cancel\0\u{1}shutdown\0\u{1}error\0\u{3}status_request\0\u{3}status_reply\0\u{3}assign_result\0")
 
   fileprivate class _StorageClass {
     var _magic: UInt32 = 0
@@ -422,6 +431,19 @@ nonisolated extension Winnow_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._
             _storage._body = .statusReply(v)
           }
         }()
+        case 23: try {
+          var v: Winnow_V1_AssignResult?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .assignResult(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .assignResult(v)
+          }
+        }()
         default: break
         }
       }
@@ -504,6 +526,10 @@ nonisolated extension Winnow_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._
       case .statusReply?: try {
         guard case .statusReply(let v)? = _storage._body else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 22)
+      }()
+      case .assignResult?: try {
+        guard case .assignResult(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 23)
       }()
       case nil: break
       }

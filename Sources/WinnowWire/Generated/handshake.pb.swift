@@ -139,57 +139,103 @@ public nonisolated struct Winnow_V1_Reject: Sendable {
   public init() {}
 }
 
-public nonisolated struct Winnow_V1_RunConfig: Sendable {
+public nonisolated struct Winnow_V1_RunConfig: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var files: [Winnow_V1_PoolFile] = []
+  public var files: [Winnow_V1_PoolFile] {
+    get {_storage._files}
+    set {_uniqueStorage()._files = newValue}
+  }
 
-  public var dimension: UInt32 = 0
+  public var dimension: UInt32 {
+    get {_storage._dimension}
+    set {_uniqueStorage()._dimension = newValue}
+  }
 
-  public var totalRows: UInt64 = 0
+  public var totalRows: UInt64 {
+    get {_storage._totalRows}
+    set {_uniqueStorage()._totalRows = newValue}
+  }
 
   public var settings: Winnow_V1_Settings {
-    get {_settings ?? Winnow_V1_Settings()}
-    set {_settings = newValue}
+    get {_storage._settings ?? Winnow_V1_Settings()}
+    set {_uniqueStorage()._settings = newValue}
   }
   /// Returns true if `settings` has been explicitly set.
-  public var hasSettings: Bool {self._settings != nil}
+  public var hasSettings: Bool {_storage._settings != nil}
   /// Clears the value of `settings`. Subsequent reads from it will return its default value.
-  public mutating func clearSettings() {self._settings = nil}
+  public mutating func clearSettings() {_uniqueStorage()._settings = nil}
 
   /// true: rows holding NaN/Inf are left out; false: such a row fails the run.
-  public var skipNonfinite: Bool = false
+  public var skipNonfinite: Bool {
+    get {_storage._skipNonfinite}
+    set {_uniqueStorage()._skipNonfinite = newValue}
+  }
 
   /// With Settings.quality_weight ≠ 0: the quality column (float32, one score per pool row), which
   /// workers read for their chunks' rows; unset otherwise.
   public var quality: Winnow_V1_PoolFile {
-    get {_quality ?? Winnow_V1_PoolFile()}
-    set {_quality = newValue}
+    get {_storage._quality ?? Winnow_V1_PoolFile()}
+    set {_uniqueStorage()._quality = newValue}
   }
   /// Returns true if `quality` has been explicitly set.
-  public var hasQuality: Bool {self._quality != nil}
+  public var hasQuality: Bool {_storage._quality != nil}
   /// Clears the value of `quality`. Subsequent reads from it will return its default value.
-  public mutating func clearQuality() {self._quality = nil}
+  public mutating func clearQuality() {_uniqueStorage()._quality = nil}
 
   /// With Settings.label_budget: the labels column ("<i8" or "<i4", one label per pool row).
   public var labels: Winnow_V1_PoolFile {
-    get {_labels ?? Winnow_V1_PoolFile()}
-    set {_labels = newValue}
+    get {_storage._labels ?? Winnow_V1_PoolFile()}
+    set {_uniqueStorage()._labels = newValue}
   }
   /// Returns true if `labels` has been explicitly set.
-  public var hasLabels: Bool {self._labels != nil}
+  public var hasLabels: Bool {_storage._labels != nil}
   /// Clears the value of `labels`. Subsequent reads from it will return its default value.
-  public mutating func clearLabels() {self._labels = nil}
+  public mutating func clearLabels() {_uniqueStorage()._labels = nil}
+
+  /// Set for a k-means run (`winnow cluster`, the k-means of `winnow dedup`): its tasks are Lloyd
+  /// passes over blocks of rows (AssignTask), not selections; `settings` is then left at its defaults.
+  public var clustering: Winnow_V1_Clustering {
+    get {_storage._clustering ?? Winnow_V1_Clustering()}
+    set {_uniqueStorage()._clustering = newValue}
+  }
+  /// Returns true if `clustering` has been explicitly set.
+  public var hasClustering: Bool {_storage._clustering != nil}
+  /// Clears the value of `clustering`. Subsequent reads from it will return its default value.
+  public mutating func clearClustering() {_uniqueStorage()._clustering = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _settings: Winnow_V1_Settings? = nil
-  fileprivate var _quality: Winnow_V1_PoolFile? = nil
-  fileprivate var _labels: Winnow_V1_PoolFile? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// The k-means a run computes: in the configuration (and its hash) so that a worker told to expect
+/// one run's configuration cannot join another's.
+public nonisolated struct Winnow_V1_Clustering: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var clusters: UInt32 = 0
+
+  public var iterations: UInt32 = 0
+
+  public var seed: UInt64 = 0
+
+  public var seedRowsPerCluster: UInt32 = 0
+
+  public var blockRows: UInt32 = 0
+
+  /// Rows are scaled to unit length before they are assigned (cosine geometry).
+  public var normalizeRows: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Winnow_V1_PoolFile: Sendable {
@@ -745,7 +791,126 @@ nonisolated extension Winnow_V1_Reject.Reason: SwiftProtobuf._ProtoNameProviding
 
 nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RunConfig"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}files\0\u{1}dimension\0\u{3}total_rows\0\u{1}settings\0\u{3}skip_nonfinite\0\u{1}quality\0\u{1}labels\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}files\0\u{1}dimension\0\u{3}total_rows\0\u{1}settings\0\u{3}skip_nonfinite\0\u{1}quality\0\u{1}labels\0\u{1}clustering\0")
+
+  fileprivate class _StorageClass {
+    var _files: [Winnow_V1_PoolFile] = []
+    var _dimension: UInt32 = 0
+    var _totalRows: UInt64 = 0
+    var _settings: Winnow_V1_Settings? = nil
+    var _skipNonfinite: Bool = false
+    var _quality: Winnow_V1_PoolFile? = nil
+    var _labels: Winnow_V1_PoolFile? = nil
+    var _clustering: Winnow_V1_Clustering? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _files = source._files
+      _dimension = source._dimension
+      _totalRows = source._totalRows
+      _settings = source._settings
+      _skipNonfinite = source._skipNonfinite
+      _quality = source._quality
+      _labels = source._labels
+      _clustering = source._clustering
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeRepeatedMessageField(value: &_storage._files) }()
+        case 2: try { try decoder.decodeSingularUInt32Field(value: &_storage._dimension) }()
+        case 3: try { try decoder.decodeSingularUInt64Field(value: &_storage._totalRows) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._settings) }()
+        case 5: try { try decoder.decodeSingularBoolField(value: &_storage._skipNonfinite) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._quality) }()
+        case 7: try { try decoder.decodeSingularMessageField(value: &_storage._labels) }()
+        case 8: try { try decoder.decodeSingularMessageField(value: &_storage._clustering) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._files.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._files, fieldNumber: 1)
+      }
+      if _storage._dimension != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._dimension, fieldNumber: 2)
+      }
+      if _storage._totalRows != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._totalRows, fieldNumber: 3)
+      }
+      try { if let v = _storage._settings {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+      if _storage._skipNonfinite != false {
+        try visitor.visitSingularBoolField(value: _storage._skipNonfinite, fieldNumber: 5)
+      }
+      try { if let v = _storage._quality {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
+      try { if let v = _storage._labels {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      } }()
+      try { if let v = _storage._clustering {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Winnow_V1_RunConfig, rhs: Winnow_V1_RunConfig) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._files != rhs_storage._files {return false}
+        if _storage._dimension != rhs_storage._dimension {return false}
+        if _storage._totalRows != rhs_storage._totalRows {return false}
+        if _storage._settings != rhs_storage._settings {return false}
+        if _storage._skipNonfinite != rhs_storage._skipNonfinite {return false}
+        if _storage._quality != rhs_storage._quality {return false}
+        if _storage._labels != rhs_storage._labels {return false}
+        if _storage._clustering != rhs_storage._clustering {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Winnow_V1_Clustering: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Clustering"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}clusters\0\u{1}iterations\0\u{1}seed\0\u{3}seed_rows_per_cluster\0\u{3}block_rows\0\u{3}normalize_rows\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -753,55 +918,46 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.files) }()
-      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.dimension) }()
-      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.totalRows) }()
-      case 4: try { try decoder.decodeSingularMessageField(value: &self._settings) }()
-      case 5: try { try decoder.decodeSingularBoolField(value: &self.skipNonfinite) }()
-      case 6: try { try decoder.decodeSingularMessageField(value: &self._quality) }()
-      case 7: try { try decoder.decodeSingularMessageField(value: &self._labels) }()
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.clusters) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.iterations) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.seed) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.seedRowsPerCluster) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.blockRows) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.normalizeRows) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.files.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.files, fieldNumber: 1)
+    if self.clusters != 0 {
+      try visitor.visitSingularUInt32Field(value: self.clusters, fieldNumber: 1)
     }
-    if self.dimension != 0 {
-      try visitor.visitSingularUInt32Field(value: self.dimension, fieldNumber: 2)
+    if self.iterations != 0 {
+      try visitor.visitSingularUInt32Field(value: self.iterations, fieldNumber: 2)
     }
-    if self.totalRows != 0 {
-      try visitor.visitSingularUInt64Field(value: self.totalRows, fieldNumber: 3)
+    if self.seed != 0 {
+      try visitor.visitSingularUInt64Field(value: self.seed, fieldNumber: 3)
     }
-    try { if let v = self._settings {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-    } }()
-    if self.skipNonfinite != false {
-      try visitor.visitSingularBoolField(value: self.skipNonfinite, fieldNumber: 5)
+    if self.seedRowsPerCluster != 0 {
+      try visitor.visitSingularUInt32Field(value: self.seedRowsPerCluster, fieldNumber: 4)
     }
-    try { if let v = self._quality {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
-    } }()
-    try { if let v = self._labels {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
-    } }()
+    if self.blockRows != 0 {
+      try visitor.visitSingularUInt32Field(value: self.blockRows, fieldNumber: 5)
+    }
+    if self.normalizeRows != false {
+      try visitor.visitSingularBoolField(value: self.normalizeRows, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Winnow_V1_RunConfig, rhs: Winnow_V1_RunConfig) -> Bool {
-    if lhs.files != rhs.files {return false}
-    if lhs.dimension != rhs.dimension {return false}
-    if lhs.totalRows != rhs.totalRows {return false}
-    if lhs._settings != rhs._settings {return false}
-    if lhs.skipNonfinite != rhs.skipNonfinite {return false}
-    if lhs._quality != rhs._quality {return false}
-    if lhs._labels != rhs._labels {return false}
+  public static func ==(lhs: Winnow_V1_Clustering, rhs: Winnow_V1_Clustering) -> Bool {
+    if lhs.clusters != rhs.clusters {return false}
+    if lhs.iterations != rhs.iterations {return false}
+    if lhs.seed != rhs.seed {return false}
+    if lhs.seedRowsPerCluster != rhs.seedRowsPerCluster {return false}
+    if lhs.blockRows != rhs.blockRows {return false}
+    if lhs.normalizeRows != rhs.normalizeRows {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -103,17 +103,57 @@ public nonisolated struct Winnow_V1_Lease: Sendable {
     set {work = .merge(newValue)}
   }
 
+  public var assign: Winnow_V1_AssignTask {
+    get {
+      if case .assign(let v)? = work {return v}
+      return Winnow_V1_AssignTask()
+    }
+    set {work = .assign(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Work: Equatable, Sendable {
     case chunk(Winnow_V1_ChunkTask)
     case merge(Winnow_V1_MergeTask)
+    case assign(Winnow_V1_AssignTask)
 
   }
 
   public init() {}
 
   fileprivate var _task: Winnow_V1_TaskRef? = nil
+}
+
+/// One block of one Lloyd pass (task.level = the pass, task.index = the block): assign each row of
+/// `rows` to its nearest centroid and return the block's partial sums (AssignResult).
+public nonisolated struct Winnow_V1_AssignTask: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var rows: Winnow_V1_RowRange {
+    get {_rows ?? Winnow_V1_RowRange()}
+    set {_rows = newValue}
+  }
+  /// Returns true if `rows` has been explicitly set.
+  public var hasRows: Bool {self._rows != nil}
+  /// Clears the value of `rows`. Subsequent reads from it will return its default value.
+  public mutating func clearRows() {self._rows = nil}
+
+  /// The centroids the pass started from: clusters × dimension float32 values, little-endian, row-major.
+  public var centroids: Data = Data()
+
+  public var clusters: UInt32 = 0
+
+  /// The last pass: return every row's cluster too.
+  public var returnAssignments: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _rows: Winnow_V1_RowRange? = nil
 }
 
 public nonisolated struct Winnow_V1_ChunkTask: Sendable {
@@ -346,6 +386,47 @@ public nonisolated struct Winnow_V1_MergeResult: Sendable {
   fileprivate var _coreset: Winnow_V1_CoresetData? = nil
 }
 
+/// A block's share of a Lloyd pass: per-cluster sums of its rows and row counts, the squared
+/// distances of its rows to their centroids, and (last pass only) each row's cluster.
+public nonisolated struct Winnow_V1_AssignResult: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var leaseID: UInt64 = 0
+
+  public var task: Winnow_V1_TaskRef {
+    get {_task ?? Winnow_V1_TaskRef()}
+    set {_task = newValue}
+  }
+  /// Returns true if `task` has been explicitly set.
+  public var hasTask: Bool {self._task != nil}
+  /// Clears the value of `task`. Subsequent reads from it will return its default value.
+  public mutating func clearTask() {self._task = nil}
+
+  /// clusters × dimension sums, row-major.
+  public var sums: [Double] = []
+
+  public var counts: [UInt64] = []
+
+  public var inertia: Double = 0
+
+  /// One per row of the block, −1 for a row left out as non-finite; empty unless asked for.
+  public var assignments: [Int32] = []
+
+  public var skippedRows: [Int64] = []
+
+  public var busySeconds: Double = 0
+
+  public var peakResidentBytes: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _task: Winnow_V1_TaskRef? = nil
+}
+
 /// Worker → coordinator, every heartbeat interval, and coordinator → worker likewise.
 public nonisolated struct Winnow_V1_Heartbeat: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -571,7 +652,7 @@ nonisolated extension Winnow_V1_RowRange: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Winnow_V1_Lease: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Lease"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}task\0\u{1}budget\0\u{3}is_root\0\u{1}chunk\0\u{1}merge\0\u{3}sample_rows\0\u{3}label_caps\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}task\0\u{1}budget\0\u{3}is_root\0\u{1}chunk\0\u{1}merge\0\u{3}sample_rows\0\u{3}label_caps\0\u{1}assign\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -611,6 +692,19 @@ nonisolated extension Winnow_V1_Lease: SwiftProtobuf.Message, SwiftProtobuf._Mes
       }()
       case 7: try { try decoder.decodeSingularUInt32Field(value: &self.sampleRows) }()
       case 8: try { try decoder.decodeRepeatedMessageField(value: &self.labelCaps) }()
+      case 9: try {
+        var v: Winnow_V1_AssignTask?
+        var hadOneofValue = false
+        if let current = self.work {
+          hadOneofValue = true
+          if case .assign(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.work = .assign(v)
+        }
+      }()
       default: break
       }
     }
@@ -642,7 +736,7 @@ nonisolated extension Winnow_V1_Lease: SwiftProtobuf.Message, SwiftProtobuf._Mes
       guard case .merge(let v)? = self.work else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
     }()
-    case nil: break
+    default: break
     }
     if self.sampleRows != 0 {
       try visitor.visitSingularUInt32Field(value: self.sampleRows, fieldNumber: 7)
@@ -650,6 +744,9 @@ nonisolated extension Winnow_V1_Lease: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if !self.labelCaps.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.labelCaps, fieldNumber: 8)
     }
+    try { if case .assign(let v)? = self.work {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -661,6 +758,55 @@ nonisolated extension Winnow_V1_Lease: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs.sampleRows != rhs.sampleRows {return false}
     if lhs.labelCaps != rhs.labelCaps {return false}
     if lhs.work != rhs.work {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Winnow_V1_AssignTask: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AssignTask"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}rows\0\u{1}centroids\0\u{1}clusters\0\u{3}return_assignments\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._rows) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.centroids) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.clusters) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.returnAssignments) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._rows {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.centroids.isEmpty {
+      try visitor.visitSingularBytesField(value: self.centroids, fieldNumber: 2)
+    }
+    if self.clusters != 0 {
+      try visitor.visitSingularUInt32Field(value: self.clusters, fieldNumber: 3)
+    }
+    if self.returnAssignments != false {
+      try visitor.visitSingularBoolField(value: self.returnAssignments, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Winnow_V1_AssignTask, rhs: Winnow_V1_AssignTask) -> Bool {
+    if lhs._rows != rhs._rows {return false}
+    if lhs.centroids != rhs.centroids {return false}
+    if lhs.clusters != rhs.clusters {return false}
+    if lhs.returnAssignments != rhs.returnAssignments {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1044,6 +1190,80 @@ nonisolated extension Winnow_V1_MergeResult: SwiftProtobuf.Message, SwiftProtobu
     if lhs.leaseID != rhs.leaseID {return false}
     if lhs._task != rhs._task {return false}
     if lhs._coreset != rhs._coreset {return false}
+    if lhs.busySeconds != rhs.busySeconds {return false}
+    if lhs.peakResidentBytes != rhs.peakResidentBytes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Winnow_V1_AssignResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AssignResult"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}task\0\u{1}sums\0\u{1}counts\0\u{1}inertia\0\u{1}assignments\0\u{3}skipped_rows\0\u{3}busy_seconds\0\u{3}peak_resident_bytes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.leaseID) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._task) }()
+      case 3: try { try decoder.decodeRepeatedDoubleField(value: &self.sums) }()
+      case 4: try { try decoder.decodeRepeatedUInt64Field(value: &self.counts) }()
+      case 5: try { try decoder.decodeSingularDoubleField(value: &self.inertia) }()
+      case 6: try { try decoder.decodeRepeatedSInt32Field(value: &self.assignments) }()
+      case 7: try { try decoder.decodeRepeatedInt64Field(value: &self.skippedRows) }()
+      case 8: try { try decoder.decodeSingularDoubleField(value: &self.busySeconds) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.peakResidentBytes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.leaseID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.leaseID, fieldNumber: 1)
+    }
+    try { if let v = self._task {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.sums.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.sums, fieldNumber: 3)
+    }
+    if !self.counts.isEmpty {
+      try visitor.visitPackedUInt64Field(value: self.counts, fieldNumber: 4)
+    }
+    if self.inertia.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.inertia, fieldNumber: 5)
+    }
+    if !self.assignments.isEmpty {
+      try visitor.visitPackedSInt32Field(value: self.assignments, fieldNumber: 6)
+    }
+    if !self.skippedRows.isEmpty {
+      try visitor.visitPackedInt64Field(value: self.skippedRows, fieldNumber: 7)
+    }
+    if self.busySeconds.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.busySeconds, fieldNumber: 8)
+    }
+    if self.peakResidentBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.peakResidentBytes, fieldNumber: 9)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Winnow_V1_AssignResult, rhs: Winnow_V1_AssignResult) -> Bool {
+    if lhs.leaseID != rhs.leaseID {return false}
+    if lhs._task != rhs._task {return false}
+    if lhs.sums != rhs.sums {return false}
+    if lhs.counts != rhs.counts {return false}
+    if lhs.inertia != rhs.inertia {return false}
+    if lhs.assignments != rhs.assignments {return false}
+    if lhs.skippedRows != rhs.skippedRows {return false}
     if lhs.busySeconds != rhs.busySeconds {return false}
     if lhs.peakResidentBytes != rhs.peakResidentBytes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}

@@ -1,0 +1,140 @@
+import XCTest
+import WinnowCluster
+import WinnowCore
+import WinnowTestKit
+
+/// Distributed k-means as the coordinator runs it: blocks of each Lloyd pass leased to simulated
+/// workers, results arriving in a seeded random order, faults injected. Every run must equal the
+/// plan walked directly in one thread, to the last bit.
+final class ClusteringCoordinatorTests: XCTestCase {
+    static let vectors = NpyFixtures.clustered(rows: 5000, dimension: 10, seed: 3)
+
+    static var settings: KMeansSettings {
+        var s = KMeansSettings(k: 7)
+        s.iterations = 4
+        s.chunkRows = 600
+        return s
+    }
+
+    static var seeds: VectorBlock {
+        var random = SeededRandom(seed: 5, stream: .kMeansSeed)
+        return KMeans.seed(vectors, k: settings.k, random: &random)
+    }
+
+    /// The plan walked block by block, pass by pass, in this thread.
+    static func reference(_ settings: KMeansSettings = settings) -> LloydPasses {
+        var passes = LloydPasses(totalRows: vectors.rows, settings: settings, seeds: seeds)
+        while !passes.isFinished {
+            for b in passes.blocks.indices {
+                let task = passes.task(b)
+                var block = vectors.gather(Array(task.rows))
+                if task.normalizesRows { block = block.normalized() }
+                _ = passes.record(AssignOutcome.assigning(block, rows: task.rows, kept: nil, to: task.centroids,
+                                                          returnsAssignments: task.returnsAssignments), block: b)
+            }
+        }
+        return passes
+    }
+
+    static func cluster(workers: Int, slots: Int = 1, orderSeed: UInt64, settings: KMeansSettings = settings,
+                        cluster: ClusterSettings = ClusterSettings()) -> InMemoryCluster<ClusteringBook> {
+        var config = RunConfig(files: [.init(path: "memory", rows: vectors.rows, bytes: 0, dtype: "<f4")],
+                               dimension: vectors.dimension, totalRows: vectors.rows, settings: SelectionSettings(budget: 1), skipNonfinite: false)
+        config.clustering = settings
+        let welcome = Welcome(configHash: [4, 5, 6], config: config, heartbeat: .seconds(1), liveness: 5)
+        let book = ClusteringBook(totalRows: vectors.rows, settings: settings, seeds: seeds)
+        return InMemoryCluster(coordinator: Coordinator(book: book, welcome: welcome, runID: "test", epoch: 7, settings: cluster),
+                               vectors: vectors, settings: SelectionSettings(budget: 1), workers: workers, slots: slots, orderSeed: orderSeed)
+    }
+
+    func testAnyWorkerCountAndArrivalOrderGivesTheDirectWalk() throws {
+        let expected = Self.reference()
+        XCTAssertEqual(expected.finishedPasses.count, 5)
+        XCTAssertTrue(expected.assignments.allSatisfy { (0 ..< 7).contains($0) })
+        for (workers, slots) in [(1, 1), (2, 1), (3, 1), (3, 2)] {
+            for orderSeed: UInt64 in [1, 2, 3] {
+                var cluster = Self.cluster(workers: workers, slots: slots, orderSeed: orderSeed)
+                cluster.start()
+                cluster.runToEnd()
+                let run = try XCTUnwrap(cluster.outcome, "workers \(workers) order \(orderSeed): \(cluster.log.suffix(3))")
+                XCTAssertEqual(run.passes, expected, "workers \(workers), order \(orderSeed)")
+                XCTAssertEqual(run.passSeconds.count, 5)
+                // Nine blocks a pass, five passes; only a straggler's backup adds a lease.
+                XCTAssertEqual(run.workers.reduce(0) { $0 + $1.chunkTasks }, 45)
+                XCTAssertEqual(run.counters.leasesIssued, 45 + run.counters.backupsIssued + run.counters.leasesReissued)
+                if workers > 1 { XCTAssertTrue(run.workers.allSatisfy { $0.chunkTasks > 0 }, "\(run.workers)") }
+            }
+        }
+    }
+
+    /// Unit rows (dedup's geometry) travel in the configuration and give the reference's centroids.
+    func testNormalizedRowsMatchTheDirectWalk() throws {
+        var settings = Self.settings
+        settings.normalizesRows = true
+        var cluster = Self.cluster(workers: 2, orderSeed: 4, settings: settings)
+        cluster.start()
+        cluster.runToEnd()
+        XCTAssertEqual(try XCTUnwrap(cluster.outcome).passes, Self.reference(settings))
+    }
+
+    /// A worker that falls silent mid-pass: its blocks go to the others, and the result is unchanged.
+    func testAWorkerLostMidPassChangesNothing() throws {
+        var cluster = Self.cluster(workers: 3, orderSeed: 9)
+        cluster.start()
+        // Into the second pass, then worker 1 goes quiet holding a block.
+        while cluster.coordinator.book.passes.pass < 1 || !cluster.running.contains(where: { $0.0 == 1 }) {
+            XCTAssertTrue(cluster.step() || { cluster.advance(.milliseconds(100)); return true }())
+        }
+        cluster.workers[1].silent = true
+        cluster.runToEnd()
+        let run = try XCTUnwrap(cluster.outcome, "\(cluster.log.suffix(3))")
+        XCTAssertEqual(run.passes, Self.reference())
+        XCTAssertEqual(run.counters.workersLost, 1)
+        XCTAssertTrue(run.workers.contains { $0.gone })
+    }
+
+    /// Results that do not fit their block are dropped and the block is leased again. The lone worker
+    /// then runs that copy while the good result comes in: the copy is cancelled, and its slot stays
+    /// taken until the worker lets it go (leased into at once, the worker gave the new lease back "over
+    /// credit" and was retired: this run used to wait forever).
+    func testResultsThatDoNotFitAreRefused() throws {
+        var cluster = Self.cluster(workers: 1, orderSeed: 2)
+        cluster.start()
+        while !cluster.toCoordinator.contains(where: { if case .assignResult = $0.1 { true } else { false } }) { XCTAssertTrue(cluster.step()) }
+        let index = cluster.toCoordinator.firstIndex { if case .assignResult = $0.1 { true } else { false } }!
+        guard case .assignResult(let good) = cluster.toCoordinator.remove(at: index).1 else { return XCTFail() }
+        func tampered(_ change: (inout AssignResult) -> Void) -> WorkerMessage {
+            var r = good
+            change(&r)
+            return .assignResult(r)
+        }
+        let k = Self.settings.k, d = Self.vectors.dimension
+        let bad: [(String, WorkerMessage)] = [
+            ("a cluster short", tampered { $0.outcome.partial = KMeansPartial(sums: Array(repeating: 0, count: (k - 1) * d),
+                                                                               counts: Array(repeating: 0, count: k - 1), inertia: 0, dimension: d) }),
+            ("counts not adding up", tampered {
+                var counts = $0.outcome.partial.counts
+                counts[0] += 1
+                $0.outcome.partial = KMeansPartial(sums: $0.outcome.partial.sums, counts: counts, inertia: 0, dimension: d)
+            }),
+            ("a NaN sum", tampered {
+                var sums = $0.outcome.partial.sums
+                sums[3] = .nan
+                $0.outcome.partial = KMeansPartial(sums: sums, counts: $0.outcome.partial.counts, inertia: 0, dimension: d)
+            }),
+            ("assignments in the first pass", tampered { $0.outcome.assignments = Array(repeating: 0, count: 600) }),
+            ("a later pass", tampered { $0.node = MergeTree.Node(level: 1, index: $0.node.index) }),
+        ]
+        for (what, message) in bad {
+            let invalid = cluster.coordinator.counters.invalidResults
+            cluster.deliver(message, from: 0)
+            XCTAssertEqual(cluster.coordinator.counters.invalidResults, invalid + 1, what)
+        }
+        cluster.deliver(.assignResult(good), from: 0)
+        cluster.runToEnd()
+        let run = try XCTUnwrap(cluster.outcome, "\(cluster.log.suffix(8)) \(cluster.coordinator.counters)")
+        XCTAssertEqual(run.passes, Self.reference())
+        // The good result came after its block was leased again: that copy was cancelled.
+        XCTAssertGreaterThanOrEqual(run.counters.leasesReissued, 1)
+    }
+}

@@ -1,0 +1,75 @@
+import XCTest
+import WinnowCluster
+import WinnowCore
+import WinnowWire
+
+/// The messages of a distributed k-means: a k-means configuration, a block of a Lloyd pass, its partial.
+final class KMeansWireTests: XCTestCase {
+    let header = MessageHeader(runID: "run", epoch: 42, sender: "w1", sequence: 9)
+    let centroids = VectorBlock(values: [1, 2, 3, -4, 5.5, 6], dimension: 3)
+
+    var config: RunConfig {
+        var c = RunConfig(files: [.init(path: "/p.npy", rows: 40, bytes: 608, dtype: "<f4")], dimension: 3, totalRows: 40,
+                          settings: SelectionSettings(budget: 1), skipNonfinite: true)
+        var k = KMeansSettings(k: 2)
+        k.iterations = 3
+        k.seed = 9
+        k.chunkRows = 16
+        k.normalizesRows = true
+        c.clustering = k
+        return c
+    }
+
+    var result: AssignResult {
+        let partial = KMeansPartial(sums: [1, 2, 3, 4, 5, 6.25], counts: [3, 12], inertia: 7.5, dimension: 3)
+        return AssignResult(leaseID: 4, node: .init(level: 3, index: 1),
+                            outcome: AssignOutcome(partial: partial, assignments: [0, 1, -1] + Array(repeating: 1, count: 13), skippedRows: [18]),
+                            busySeconds: 0.5, peakResidentBytes: 1 << 30)
+    }
+
+    func testEveryKMeansMessageRoundTrips() throws {
+        var codec = WireCodec(dimension: 3)
+        let (_, welcome) = try codec.decodeCoordinatorMessage(codec.encode(
+            CoordinatorMessage.welcome(Welcome(configHash: config.hash, config: config, heartbeat: .seconds(1), liveness: 4)), header: header))
+        guard case .welcome(let w) = welcome else { return XCTFail() }
+        XCTAssertEqual(w.config, config)
+        // A worker learns from the Welcome whether the run's rows are scaled to unit length.
+        codec.normalizesRows = true
+        for returns in [false, true] {
+            let lease = CoordinatorMessage.lease(Lease(id: 3, work: .assign(AssignTask(
+                pass: 2, block: 1, rows: 16 ..< 32, centroids: centroids, returnsAssignments: returns, normalizesRows: true))))
+            XCTAssertEqual(try codec.decodeCoordinatorMessage(codec.encode(lease, header: header)).1, lease)
+        }
+        var noAssignments = result
+        noAssignments.outcome.assignments = nil
+        noAssignments.outcome.skippedRows = []
+        for r in [result, noAssignments] {
+            XCTAssertEqual(try codec.decodeWorkerMessage(codec.encode(WorkerMessage.assignResult(r), header: header)).1, .assignResult(r))
+        }
+    }
+
+    /// A worker told to expect one run's configuration cannot join another k-means.
+    func testEveryKMeansSettingChangesTheConfigurationHash() {
+        var other = config
+        XCTAssertNotEqual(other.hash, { var c = config; c.clustering = nil; return c }().hash)
+        for change: (inout KMeansSettings) -> Void in [{ $0.k = 3 }, { $0.iterations = 4 }, { $0.seed = 1 }, { $0.chunkRows = 8 },
+                                                         { $0.normalizesRows = false }, { $0.seedRowsPerCluster = 2 }] {
+            other = config
+            change(&other.clustering!)
+            XCTAssertNotEqual(other.hash, config.hash)
+        }
+    }
+
+    /// Shapes are the decoder's check: sums for another d, centroids that do not fill k × d.
+    func testMisshapenKMeansMessagesAreRefused() throws {
+        let codec = WireCodec(dimension: 4)
+        XCTAssertThrowsError(try codec.decodeWorkerMessage(WireCodec(dimension: 3).encode(WorkerMessage.assignResult(result), header: header))) {
+            XCTAssertEqual(($0 as? WireError)?.code, .inconsistent)
+        }
+        let lease = CoordinatorMessage.lease(Lease(id: 3, work: .assign(AssignTask(
+            pass: 0, block: 0, rows: 0 ..< 16, centroids: centroids, returnsAssignments: false, normalizesRows: false))))
+        XCTAssertThrowsError(try codec.decodeCoordinatorMessage(WireCodec(dimension: 3).encode(lease, header: header))) {
+            XCTAssertEqual(($0 as? WireError)?.code, .inconsistent)
+        }
+    }
+}
