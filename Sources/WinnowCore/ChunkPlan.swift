@@ -1,12 +1,13 @@
-/// How the pool's global rows are cut into chunks (design §2, phase 1). Depends only on the row count
-/// and the settings — never on the number of workers — so every run with the same inputs and seed
-/// cuts the same chunks.
+/// How the pool's global rows are cut into chunks (design §2, phase 1). Depends only on the row count,
+/// the settings and (`--partition cluster`) the rows' clusters — never on the number of workers — so
+/// every run with the same inputs and seed cuts the same chunks.
 public struct ChunkPlan: Sendable, Equatable {
     public let totalRows: Int
     /// Each chunk's rows as sorted, non-overlapping, coalesced ranges of global rows.
     public let chunks: [[Range<Int>]]
 
-    public init(totalRows: Int, settings: SelectionSettings) {
+    /// - Parameter clusters: each row's cluster, for `.cluster` (−1: a row left out, ordered first).
+    public init(totalRows: Int, settings: SelectionSettings, clusters: [Int32]? = nil) {
         self.totalRows = totalRows
         guard totalRows > 0 else {
             chunks = []
@@ -14,6 +15,13 @@ public struct ChunkPlan: Sendable, Equatable {
         }
         let chunkCount = (totalRows + settings.chunkRows - 1) / settings.chunkRows
         switch settings.partition {
+        case .cluster:
+            guard let clusters, clusters.count == totalRows else { preconditionFailure("ChunkPlan: --partition cluster without every row's cluster") }
+            // Rows by (cluster, row): a stable counting sort.
+            let order = (0 ..< totalRows).sorted { (clusters[$0], $0) < (clusters[$1], $1) }
+            chunks = (0 ..< chunkCount).map { c in
+                Self.coalesced(order[c * settings.chunkRows ..< min(totalRows, (c + 1) * settings.chunkRows)].sorted().map { $0 ..< $0 + 1 })
+            }
         case .contiguous:
             chunks = (0 ..< chunkCount).map { c in
                 [c * settings.chunkRows ..< min(totalRows, (c + 1) * settings.chunkRows)]
@@ -26,18 +34,22 @@ public struct ChunkPlan: Sendable, Equatable {
             let perChunk = settings.chunkRows / b
             chunks = (0 ..< chunkCount).map { c in
                 let mine = blocks[min(blocks.count, c * perChunk) ..< min(blocks.count, (c + 1) * perChunk)].sorted()
-                var ranges: [Range<Int>] = []
-                for block in mine {
-                    let r = block * b ..< min(totalRows, (block + 1) * b)
-                    if let last = ranges.last, last.upperBound == r.lowerBound {
-                        ranges[ranges.count - 1] = last.lowerBound ..< r.upperBound
-                    } else {
-                        ranges.append(r)
-                    }
-                }
-                return ranges
+                return Self.coalesced(mine.map { $0 * b ..< min(totalRows, ($0 + 1) * b) })
             }
         }
+    }
+
+    /// Ascending, non-overlapping ranges with touching neighbours joined.
+    private static func coalesced(_ sorted: [Range<Int>]) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        for r in sorted {
+            if let last = ranges.last, last.upperBound == r.lowerBound {
+                ranges[ranges.count - 1] = last.lowerBound ..< r.upperBound
+            } else {
+                ranges.append(r)
+            }
+        }
+        return ranges
     }
 
     public func rowCount(ofChunk c: Int) -> Int { chunks[c].reduce(0) { $0 + $1.count } }

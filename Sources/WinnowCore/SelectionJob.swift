@@ -22,7 +22,9 @@ public struct SelectionJob: Sendable {
     /// - Parameters:
     ///   - exact: one chunk holding the whole pool and α = 1: a single greedy, no merges.
     ///   - labels: one label per pool row, when `settings.labelBudget` is set.
-    public init(totalRows: Int, dimension: Int, settings: SelectionSettings, exact: Bool = false, labels: [Int64]? = nil) {
+    ///   - clusters: one k-means cluster per pool row, for `--partition cluster`.
+    public init(totalRows: Int, dimension: Int, settings: SelectionSettings, exact: Bool = false, labels: [Int64]? = nil,
+                clusters: [Int32]? = nil) {
         var planSettings = settings
         if exact {
             planSettings.partition = .contiguous
@@ -31,7 +33,7 @@ public struct SelectionJob: Sendable {
         self.settings = settings
         self.totalRows = totalRows
         self.dimension = dimension
-        plan = ChunkPlan(totalRows: totalRows, settings: planSettings)
+        plan = ChunkPlan(totalRows: totalRows, settings: planSettings, clusters: clusters)
         tree = MergeTree(leaves: max(1, plan.chunks.count), fanIn: settings.fanIn)
         budgets = BudgetRule(k: settings.budget, oversample: exact ? 1 : settings.oversample, totalRows: totalRows)
         let leafIsRoot = tree.levelSizes.count == 1

@@ -185,6 +185,10 @@ public enum Partition: String, Sendable, Equatable, Hashable, CaseIterable {
     case random
     /// Contiguous row ranges.
     case contiguous
+    /// Rows ordered by their k-means cluster (one cluster per chunk's worth of rows), then by row,
+    /// cut into chunks: a chunk holds one or two clusters, so its picks cover a region of the pool
+    /// rather than a sample of all of it.
+    case cluster
 }
 
 /// How a merge node weighs its candidates.

@@ -35,7 +35,7 @@ public enum DistributedSelection {
         }
         let labels = try options.labelColumn(rows: pool.totalRows)
         var job = SelectionJob(totalRows: pool.totalRows, dimension: pool.dimension, settings: options.settings, exact: options.exact,
-                               labels: labels?.all())
+                               labels: labels?.all(), clusters: options.partitionClusters)
         log.info("plan", metadata: job.planMetadata)
         lap("plan")
         // One pass on the coordinator; a statistics phase on the workers would spare it (issue 6).

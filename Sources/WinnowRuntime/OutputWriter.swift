@@ -50,7 +50,7 @@ public enum OutputWriter {
         let s = outcome.settings
         let st = outcome.statistics
         let configuration = RunReport.Configuration(
-            objective: s.objective.name, measure: s.objective.measure.name, optimizer: s.optimizer.name,
+            objective: options.clusterBalance != nil ? "cluster-balanced" : s.objective.name, measure: s.objective.measure.name, optimizer: s.optimizer.name,
             budget: s.budget, chunkRows: s.chunkRows, blockRows: s.blockRows, partition: s.partition.rawValue,
             oversample: s.oversample, fanIn: s.fanIn, seed: s.seed, merge: s.merge.rawValue,
             nonfinite: options.nonfinite.rawValue, exact: options.exact, evalSample: options.evalSample,
@@ -58,7 +58,7 @@ public enum OutputWriter {
             qualityWeight: s.qualityWeight != 0 ? s.qualityWeight : nil, labelBudget: s.labelBudget?.name,
             labelCaps: outcome.labelCaps.map { caps in
                 Dictionary(uniqueKeysWithValues: zip(caps.labels.map(String.init), caps.caps))
-            })
+            }, clusterBalance: options.clusterBalance)
         let inputs = pool.files.map {
             RunReport.Input(path: $0.path, rows: $0.rows, dimension: pool.dimension, dtype: $0.dtype.rawValue,
                             bytes: $0.npy.fileSize, firstRow: $0.firstRow)

@@ -46,6 +46,10 @@ public struct RunOptions: Sendable {
 
     /// `--labels`: the labels column the selection reads when `settings.labelBudget` is set.
     public var labelsPath: String?
+    /// `--objective cluster-balanced`: the k-means whose clusters are the labels.
+    public var clusterBalance: ClusterBalance?
+    /// `--partition cluster`: each row's k-means cluster, which the chunks follow.
+    public var partitionClusters: [Int32]?
 
     /// The labels column, when the settings set label budgets.
     public func labelColumn(rows: Int) throws(InputError) -> LabelColumn? {

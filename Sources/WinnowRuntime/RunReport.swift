@@ -35,6 +35,8 @@ public struct RunReport: Codable, Sendable {
         public var labelBudget: String?
         /// The caps at the root, label → cap (absent without label budgets).
         public var labelCaps: [String: Int]?
+        /// `--objective cluster-balanced`: the k-means whose clusters were the labels (absent otherwise).
+        public var clusterBalance: ClusterBalance?
     }
 
     public struct Input: Codable, Sendable {

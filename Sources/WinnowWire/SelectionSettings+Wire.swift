@@ -40,6 +40,7 @@ extension SelectionSettings {
         w.chunkRows = UInt32(clamping: chunkRows)
         w.blockRows = UInt32(clamping: blockRows)
         w.contiguous = partition == .contiguous
+        w.clusterPartition = partition == .cluster
         w.oversample = oversample
         w.fanIn = UInt32(clamping: fanIn)
         w.mergeSample = UInt32(clamping: mergeSample)
@@ -93,7 +94,8 @@ extension SelectionSettings {
         seed = w.seed
         chunkRows = Int(w.chunkRows)
         blockRows = Int(w.blockRows)
-        partition = w.contiguous ? .contiguous : .random
+        guard !(w.contiguous && w.clusterPartition) else { throw WireError(.inconsistent, "settings: contiguous and cluster partitions at once") }
+        partition = w.clusterPartition ? .cluster : w.contiguous ? .contiguous : .random
         oversample = w.oversample
         fanIn = Int(w.fanIn)
         mergeSample = Int(w.mergeSample)

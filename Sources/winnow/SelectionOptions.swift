@@ -14,6 +14,7 @@ struct SelectionOptions: ParsableArguments {
         case logDet = "log-det"
         case random
         case coverageCentric = "coverage-centric"
+        case clusterBalanced = "cluster-balanced"
     }
 
     enum SimilarityName: String, ExpressibleByArgument, CaseIterable {
@@ -60,6 +61,12 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "Coverage-centric: score bins the budget is spread over.")
     var strata: Int = CoverageCentric.Default.strata
 
+    @Option(help: "Cluster-balanced: k-means clusters whose caps split the budget (default: about ten picks per cluster, 2–1,000); caps follow --label-budget (default balanced).")
+    var clusters: Int?
+
+    @Option(help: "Lloyd iterations of the k-means of --objective cluster-balanced and --partition cluster.")
+    var clusterIterations: Int = KMeansSettings.Default.iterations
+
     @Option(help: "Greedy optimizer.")
     var optimizer: OptimizerName = .lazy
 
@@ -72,7 +79,7 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "Rows per chunk.")
     var chunkRows: Int = SelectionSettings.Default.chunkRows
 
-    @Option(help: "How chunks are cut: random (seeded 64-row blocks) or contiguous.")
+    @Option(help: "How chunks are cut: random (seeded 64-row blocks), contiguous, or cluster (rows ordered by a k-means with one cluster per chunk's worth of rows).")
     var partition: Partition = SelectionSettings.Default.partition
 
     @Option(help: "α: local budget = α × the chunk's share of k.")
@@ -138,7 +145,7 @@ struct SelectionOptions: ParsableArguments {
     func options() throws -> RunOptions {
         var s = SelectionSettings(budget: budget)
         switch objective {
-        case .facilityLocation:
+        case .facilityLocation, .clusterBalanced:
             switch similarity {
             case .shiftedCosine: s.objective = .facilityLocation(.shiftedCosine)
             case .dot: s.objective = .facilityLocation(.dot)
@@ -174,11 +181,23 @@ struct SelectionOptions: ParsableArguments {
         s.qualityWeight = qualityWeight
         s.labelBudget = try labelBudget.map(Self.parseLabelBudget)
         if let problem = s.problems().first { throw ValidationError(problem) }
+        if partition == .cluster && objective == .coverageCentric {
+            throw ValidationError("--partition cluster cuts chunks for a greedy; coverage-centric selection has none (drop --partition)")
+        }
         if (objective == .coverageCentric) != (score != nil) {
             throw ValidationError(score == nil ? "--objective coverage-centric needs --score FILE (one float32 difficulty per pool row)"
                                                : "--score is read only by --objective coverage-centric")
         }
-        if labelBudget != nil && labels == nil { throw ValidationError("--label-budget needs --labels FILE (one int32/int64 label per pool row)") }
+        if objective == .clusterBalanced {
+            if labels != nil { throw ValidationError("--objective cluster-balanced makes its own labels (k-means clusters): drop --labels") }
+            if let c = clusters, c < 1 { throw ValidationError("--clusters must be at least 1 (got \(c))") }
+            if clusterIterations < 0 { throw ValidationError("--cluster-iterations must be 0 or more (got \(clusterIterations))") }
+            s.labelBudget = s.labelBudget ?? ClusterBalance.Default.budget
+            if let problem = s.problems().first { throw ValidationError(problem) }
+        } else {
+            if clusters != nil { throw ValidationError("--clusters is read only by --objective cluster-balanced") }
+            if labelBudget != nil && labels == nil { throw ValidationError("--label-budget needs --labels FILE (one int32/int64 label per pool row)") }
+        }
         if qualityWeight != 0 && quality == nil { throw ValidationError("--quality-weight needs --quality FILE (one float32 score per pool row)") }
         if evalSample < 0 { throw ValidationError("--eval-sample must be 0 (whole pool) or more") }
         if !(progressEvery > 0) { throw ValidationError("--progress-every must be more than 0 seconds (got \(progressEvery))") }
@@ -219,6 +238,20 @@ struct SelectionOptions: ParsableArguments {
         }
     }
 
+    /// The k-means of `--objective cluster-balanced`, its clusters written as the run's labels.
+    private func clusterLabels(pool: Pool, workers: Int, log: Logger) throws -> ClusterBalance {
+        var k = KMeansSettings(k: clusters ?? ClusterBalance.Default.clusters(budget: budget, rows: pool.totalRows))
+        k.iterations = clusterIterations
+        k.seed = seed
+        if let problem = k.problems(rows: pool.totalRows).first { throw ValidationError(problem.replacingOccurrences(of: "--k", with: "--clusters")) }
+        let start = ContinuousClock.now
+        let (clustering, _) = try KMeansExecution.run(pool: pool, settings: k, nonfinite: nonfinite, workers: workers, slots: 1, log: log)
+        let path = out + "/clusters.npy"
+        try NpyWriter.writeInt64(clustering.assignments.map(Int64.init), to: path)
+        log.info("cluster-balanced: \(k.k) k-means clusters (sizes \(clustering.sizes.min() ?? 0)–\(clustering.sizes.max() ?? 0)) → \(path)")
+        return ClusterBalance(clusters: k.k, inertia: clustering.final.inertia, seconds: (ContinuousClock.now - start).seconds, assignments: path)
+    }
+
     var progress: ProgressSettings {
         var p = ProgressSettings()
         p.mode = quiet ? .quiet : .automatic
@@ -228,8 +261,9 @@ struct SelectionOptions: ParsableArguments {
 
     /// Opens the pool and side columns, runs `body`, writes the outputs and prints the one-line summary.
     /// `body` offers the run's status to the monitor: the progress line and `--out/metrics.prom`.
-    func execute(_ body: (Pool, RunOptions, RunMonitor, Logger) throws -> SelectionOutcome) throws {
-        let options = try options()
+    /// - Parameter kMeansWorkers: local worker processes for the k-means of `--objective cluster-balanced`.
+    func execute(kMeansWorkers: Int = 0, _ body: (Pool, RunOptions, RunMonitor, Logger) throws -> SelectionOutcome) throws {
+        var options = try options()
         let progress = progress
         let console = ProgressConsole(style: ProgressConsole.style(for: progress.mode))
         let log = LogSetup.make(level: logLevel, console: console)
@@ -237,13 +271,26 @@ struct SelectionOptions: ParsableArguments {
         var made: String?
         try ExitStatus.reporting {
             let pool = try pool.open()
-            let columns = try SideColumns.load(ids: ids, quality: quality, labels: labels, rows: pool.totalRows)
             if !FileManager.default.fileExists(atPath: out) {
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
                 made = out
             }
             let monitor = RunMonitor(settings: progress, console: console, metricsPath: out + "/metrics.prom")
             do {
+                if objective == .clusterBalanced {
+                    options.clusterBalance = try clusterLabels(pool: pool, workers: kMeansWorkers, log: log)
+                    options.labelsPath = options.clusterBalance!.assignments
+                }
+                if partition == .cluster && !exact {
+                    var k = KMeansSettings(k: max(1, (pool.totalRows + chunkRows - 1) / chunkRows))
+                    k.iterations = clusterIterations
+                    k.seed = seed
+                    let (clustering, _) = try KMeansExecution.run(pool: pool, settings: k, nonfinite: nonfinite, workers: kMeansWorkers,
+                                                                  slots: 1, log: log)
+                    log.info("--partition cluster: \(k.k) k-means clusters (sizes \(clustering.sizes.min() ?? 0)–\(clustering.sizes.max() ?? 0))")
+                    options.partitionClusters = clustering.assignments
+                }
+                let columns = try SideColumns.load(ids: ids, quality: quality, labels: options.labelsPath, rows: pool.totalRows)
                 let outcome = try body(pool, options, monitor, log)
                 let report = try OutputWriter.write(outcome, options: options, pool: pool, columns: columns, to: out)
                 print("selected \(report.selection.count) of \(report.totalRows) rows → \(out)/selection.npy")

@@ -13,7 +13,7 @@ final class PlanTests: XCTestCase {
     func testEveryRowInExactlyOneChunk() {
         for partition in Partition.allCases {
             for n in [1, 63, 64, 1000, 5003] {
-                let plan = ChunkPlan(totalRows: n, settings: settings(partition))
+                let plan = ChunkPlan(totalRows: n, settings: settings(partition), clusters: partition == .cluster ? (0 ..< n).map { Int32($0 % 5) } : nil)
                 let rows = (0 ..< plan.chunks.count).flatMap { plan.rows(ofChunk: $0) }
                 XCTAssertEqual(rows.sorted(), (0 ..< n).map(Int64.init))
                 XCTAssertEqual(plan.chunks.count, (n + 255) / 256)
@@ -114,5 +114,29 @@ final class PlanTests: XCTestCase {
         XCTAssertTrue(problems.contains("--budget"))
         XCTAssertTrue(problems.contains("--chunk-rows"))
         XCTAssertTrue(problems.contains("--oversample"))
+    }
+}
+
+/// `--partition cluster`: rows ordered by (cluster, row) and cut into chunks; each chunk's ranges
+/// ascending and coalesced; every row in exactly one chunk.
+final class ClusterPartitionTests: XCTestCase {
+    func testChunksFollowTheClustersInRowOrder() {
+        var settings = SelectionSettings(budget: 10)
+        settings.partition = .cluster
+        settings.chunkRows = 7
+        var random = SeededRandom(seed: 4)
+        let clusters = (0 ..< 50).map { _ in Int32(random.index(below: 4)) }
+        let plan = ChunkPlan(totalRows: 50, settings: settings, clusters: clusters)
+        XCTAssertEqual(plan.chunks.count, 8)
+        let order = (0 ..< 50).sorted { (clusters[$0], $0) < (clusters[$1], $1) }
+        for c in plan.chunks.indices {
+            XCTAssertEqual(plan.rows(ofChunk: c), order[c * 7 ..< min(50, c * 7 + 7)].sorted().map(Int64.init), "chunk \(c)")
+            for (a, b) in zip(plan.chunks[c], plan.chunks[c].dropFirst()) { XCTAssertLessThan(a.upperBound, b.lowerBound) }
+        }
+        XCTAssertEqual(plan.chunks.flatMap { $0.flatMap { Array($0) } }.sorted(), Array(0 ..< 50))
+        // A row left out (cluster −1) goes first.
+        var withSkipped = clusters
+        withSkipped[33] = -1
+        XCTAssertTrue(ChunkPlan(totalRows: 50, settings: settings, clusters: withSkipped).rows(ofChunk: 0).contains(33))
     }
 }

@@ -398,6 +398,12 @@ public nonisolated struct Winnow_V1_Settings: @unchecked Sendable {
     set {_uniqueStorage()._neighbors = newValue}
   }
 
+  /// Chunks follow k-means clusters of the rows (the coordinator cuts them; `contiguous` is then false).
+  public var clusterPartition: Bool {
+    get {_storage._clusterPartition}
+    set {_uniqueStorage()._clusterPartition = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum Objective: SwiftProtobuf.Enum, Swift.CaseIterable {
@@ -1010,7 +1016,7 @@ nonisolated extension Winnow_V1_PoolFile: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Settings"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}objective\0\u{1}measure\0\u{3}rbf_gamma\0\u{1}optimizer\0\u{1}epsilon\0\u{3}lazy_batch\0\u{3}scan_batch\0\u{3}dense_limit_bytes\0\u{1}seed\0\u{1}merge\0\u{1}budget\0\u{3}chunk_rows\0\u{3}block_rows\0\u{1}contiguous\0\u{1}oversample\0\u{3}fan_in\0\u{3}merge_sample\0\u{3}logdet_ridge\0\u{3}quality_weight\0\u{3}label_budget\0\u{3}explicit_caps\0\u{3}prune_hard\0\u{1}strata\0\u{3}max_merge_picks\0\u{1}neighbors\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}objective\0\u{1}measure\0\u{3}rbf_gamma\0\u{1}optimizer\0\u{1}epsilon\0\u{3}lazy_batch\0\u{3}scan_batch\0\u{3}dense_limit_bytes\0\u{1}seed\0\u{1}merge\0\u{1}budget\0\u{3}chunk_rows\0\u{3}block_rows\0\u{1}contiguous\0\u{1}oversample\0\u{3}fan_in\0\u{3}merge_sample\0\u{3}logdet_ridge\0\u{3}quality_weight\0\u{3}label_budget\0\u{3}explicit_caps\0\u{3}prune_hard\0\u{1}strata\0\u{3}max_merge_picks\0\u{1}neighbors\0\u{3}cluster_partition\0")
 
   fileprivate class _StorageClass {
     var _objective: Winnow_V1_Settings.Objective = .unspecified
@@ -1038,6 +1044,7 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
     var _strata: UInt32 = 0
     var _maxMergePicks: UInt32 = 0
     var _neighbors: UInt32 = 0
+    var _clusterPartition: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1073,6 +1080,7 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
       _strata = source._strata
       _maxMergePicks = source._maxMergePicks
       _neighbors = source._neighbors
+      _clusterPartition = source._clusterPartition
     }
   }
 
@@ -1116,6 +1124,7 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
         case 23: try { try decoder.decodeSingularUInt32Field(value: &_storage._strata) }()
         case 24: try { try decoder.decodeSingularUInt32Field(value: &_storage._maxMergePicks) }()
         case 25: try { try decoder.decodeSingularUInt32Field(value: &_storage._neighbors) }()
+        case 26: try { try decoder.decodeSingularBoolField(value: &_storage._clusterPartition) }()
         default: break
         }
       }
@@ -1199,6 +1208,9 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
       if _storage._neighbors != 0 {
         try visitor.visitSingularUInt32Field(value: _storage._neighbors, fieldNumber: 25)
       }
+      if _storage._clusterPartition != false {
+        try visitor.visitSingularBoolField(value: _storage._clusterPartition, fieldNumber: 26)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1233,6 +1245,7 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
         if _storage._strata != rhs_storage._strata {return false}
         if _storage._maxMergePicks != rhs_storage._maxMergePicks {return false}
         if _storage._neighbors != rhs_storage._neighbors {return false}
+        if _storage._clusterPartition != rhs_storage._clusterPartition {return false}
         return true
       }
       if !storagesAreEqual {return false}
