@@ -133,7 +133,7 @@ public struct Coordinator<Book: TaskBook> {
         case .hello, .statusRequest: break
         case .heartbeat(let running, _):
             noteProgress(running, from: peer)
-        case .chunkResult, .mergeResult, .assignResult:
+        case .chunkResult, .mergeResult, .assignResult, .dedupResult:
             actions += accept(message, from: peer, epoch: header.epoch)
         case .release(let ids, let reason):
             actions.append(.log(.info, "worker gave leases back", ["peer": "\(peer)", "leases": "\(ids.count)", "reason": reason]))
@@ -501,6 +501,7 @@ extension WorkerMessage {
         case .chunkResult(let r): (r.leaseID, r.busySeconds, r.peakResidentBytes)
         case .mergeResult(let r): (r.leaseID, r.busySeconds, r.peakResidentBytes)
         case .assignResult(let r): (r.leaseID, r.busySeconds, r.peakResidentBytes)
+        case .dedupResult(let r): (r.leaseID, r.busySeconds, r.peakResidentBytes)
         default: (0, 0, 0)
         }
     }
@@ -511,6 +512,7 @@ extension WorkerMessage {
         case .chunkResult(let r): "\(MergeTree.Node(level: 0, index: r.chunk))"
         case .mergeResult(let r): "\(r.node)"
         case .assignResult(let r): "\(r.node)"
+        case .dedupResult(let r): "\(MergeTree.Node(level: 0, index: r.group))"
         default: "none"
         }
     }

@@ -49,6 +49,8 @@ public struct RunConfig: Sendable, Equatable {
     public var labels: File?
     /// Set for a k-means run: its tasks are Lloyd passes (`AssignTask`), and `settings` stays at its defaults.
     public var clustering: KMeansSettings?
+    /// Set for de-duplication's within-cluster pass (`DedupTask`): the cosine above which a row is dropped.
+    public var dedupThreshold: Float?
 
     /// Global row ranges in words a user can act on: each range's file and rows within it.
     public func describe(rows ranges: [Range<Int>]) -> String {
@@ -116,12 +118,14 @@ public struct Lease: Sendable, Equatable {
         case merge(MergeTask)
         /// A block of a Lloyd pass (k-means runs).
         case assign(AssignTask)
+        /// A group of clusters to de-duplicate.
+        case dedup(DedupTask)
 
         public var labelCaps: LabelCaps? {
             switch self {
             case .chunk(let t): t.labelCaps
             case .merge(let t): t.labelCaps
-            case .assign: nil
+            case .assign, .dedup: nil
             }
         }
 
@@ -131,6 +135,7 @@ public struct Lease: Sendable, Equatable {
             case .chunk(let t): MergeTree.Node(level: 0, index: t.chunk)
             case .merge(let t): t.node
             case .assign(let t): t.node
+            case .dedup(let t): t.node
             }
         }
     }
@@ -204,6 +209,24 @@ public struct AssignResult: Sendable, Equatable {
     }
 }
 
+/// A group's de-duplication.
+public struct DedupResult: Sendable, Equatable {
+    public var leaseID: UInt64
+    public var group: Int
+    public var finding: DedupFinding
+    public var busySeconds: Double
+    /// As in `ChunkResult`.
+    public var peakResidentBytes: Int
+
+    public init(leaseID: UInt64, group: Int, finding: DedupFinding, busySeconds: Double, peakResidentBytes: Int = 0) {
+        self.leaseID = leaseID
+        self.group = group
+        self.finding = finding
+        self.busySeconds = busySeconds
+        self.peakResidentBytes = peakResidentBytes
+    }
+}
+
 /// A task that failed for a reason another try would not fix (bad data, a pool that differs).
 public struct TaskFailure: Sendable, Equatable, Error {
     public enum Code: Sendable, Equatable {
@@ -264,6 +287,7 @@ public enum WorkerMessage: Sendable, Equatable {
     case chunkResult(ChunkResult)
     case mergeResult(MergeResult)
     case assignResult(AssignResult)
+    case dedupResult(DedupResult)
     case release(leases: [UInt64], reason: String)
     case failure(TaskFailure)
     /// From any client (`winnow status`), not only workers: asks for the run's `RunStatus`.

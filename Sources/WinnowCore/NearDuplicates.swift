@@ -10,6 +10,12 @@ public enum NearDuplicates {
         /// The kept row it is most similar to.
         public let nearestKept: Int64
         public let similarity: Float
+
+        public init(row: Int64, nearestKept: Int64, similarity: Float) {
+            self.row = row
+            self.nearestKept = nearestKept
+            self.similarity = similarity
+        }
     }
 
     public static let blockRows = 512

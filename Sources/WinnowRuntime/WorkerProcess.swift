@@ -271,6 +271,16 @@ enum WorkerTask {
                                             message: error.description, path: error.path,
                                             row: error.row.map(Int64.init), byteOffset: error.byteOffset.map(Int64.init)))
             }
+        case .dedup(let task):
+            guard task.clusters.allSatisfy({ ($0.rows.last ?? 0) < Int64(pool.totalRows) }) else {
+                return .failure(TaskFailure(leaseID: lease.id, node: lease.node, code: .invalidTask,
+                                            message: "de-duplication group \(task.group) names rows beyond the pool's \(pool.totalRows)"))
+            }
+            let finding = task.run { rows in
+                progress.add(rows.count)
+                return pool.read(rows: rows.map(Int.init))
+            }
+            return .dedupResult(DedupResult(leaseID: lease.id, group: task.group, finding: finding, busySeconds: 0))
         }
     }
 }
@@ -291,6 +301,10 @@ extension WorkerMessage {
             r.busySeconds = seconds
             r.peakResidentBytes = peakResidentBytes
             self = .assignResult(r)
+        case .dedupResult(var r):
+            r.busySeconds = seconds
+            r.peakResidentBytes = peakResidentBytes
+            self = .dedupResult(r)
         default: break
         }
     }

@@ -203,6 +203,9 @@ extension InMemoryCluster where Book == SelectionBook {
             if task.normalizesRows { block = block.normalized() }
             let outcome = AssignOutcome.assigning(block, rows: task.rows, kept: nil, to: task.centroids, returnsAssignments: task.returnsAssignments)
             return .assignResult(AssignResult(leaseID: lease.id, node: task.node, outcome: outcome, busySeconds: 0.01))
+        case .dedup(let task):
+            let finding = task.run { vectors.gather($0.map { Int($0) }) }
+            return .dedupResult(DedupResult(leaseID: lease.id, group: task.group, finding: finding, busySeconds: 0.01))
         }
     }
 

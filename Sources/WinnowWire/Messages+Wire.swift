@@ -35,6 +35,11 @@ extension RunConfig {
         w.settings = settings.wire
         w.skipNonfinite = skipNonfinite
         if let clustering { w.clustering = clustering.wire }
+        if let dedupThreshold {
+            var d = Winnow_V1_Dedup()
+            d.threshold = dedupThreshold
+            w.dedup = d
+        }
         return w
     }
 
@@ -42,7 +47,8 @@ extension RunConfig {
         // A field this build does not know may change what the run computes (`Settings.neighbors`
         // did: a worker that ignored it would pick by dense facility location, and its results would
         // pass every check). Such a worker must not guess; it refuses the run and says why.
-        guard w.unknownFields.data.isEmpty, w.settings.unknownFields.data.isEmpty, w.clustering.unknownFields.data.isEmpty else {
+        guard w.unknownFields.data.isEmpty, w.settings.unknownFields.data.isEmpty, w.clustering.unknownFields.data.isEmpty,
+              w.dedup.unknownFields.data.isEmpty else {
             throw WireError(.unknownFields, "the run's configuration has fields this build of winnow does not know"
                 + " (the coordinator runs a newer build): run the same winnow build on every host")
         }
@@ -85,6 +91,10 @@ extension RunConfig {
         let clustering = w.hasClustering ? try KMeansSettings(wire: w.clustering, limits: limits) : nil
         self.init(files: files, dimension: Int(w.dimension), totalRows: Int(w.totalRows),
                   settings: settings, skipNonfinite: w.skipNonfinite, quality: quality, labels: labels, clustering: clustering)
+        if w.hasDedup {
+            guard w.dedup.threshold.isFinite else { throw WireError(.inconsistent, "config: a non-finite de-duplication threshold") }
+            dedupThreshold = w.dedup.threshold
+        }
     }
 
     /// SHA-256 of the configuration's wire image: what a worker may be told to expect (`--expect-config`).
@@ -121,6 +131,9 @@ extension Lease {
         case .assign(let t):
             w.budget = UInt32(clamping: t.centroids.rows)
             w.assign = t.wire
+        case .dedup(let t):
+            w.budget = 1
+            w.dedup = t.wire
         }
         return w
     }
@@ -164,6 +177,8 @@ extension Lease {
         case .assign(let a):
             self.init(id: w.leaseID, work: .assign(try AssignTask(wire: a, node: node, dimension: dimension, normalizesRows: normalizesRows,
                                                                    limits: limits)))
+        case .dedup(let d):
+            self.init(id: w.leaseID, work: .dedup(try DedupTask(wire: d, group: node.index, limits: limits)))
         case nil:
             throw WireError(.noBody, "lease: no task")
         }

@@ -96,6 +96,8 @@ public struct WireCodec: Sendable {
             e.mergeResult = b
         case .assignResult(let r):
             e.assignResult = r.wire
+        case .dedupResult(let r):
+            e.dedupResult = r.wire
         case .release(let leases, let reason):
             var b = Winnow_V1_Release()
             b.leaseIds = leases
@@ -172,6 +174,8 @@ public struct WireCodec: Sendable {
                                                      peakResidentBytes: Int(clamping: b.peakResidentBytes))))
         case .assignResult(let b):
             return (header, .assignResult(try AssignResult(wire: b, dimension: try requireDimension(), limits: limits)))
+        case .dedupResult(let b):
+            return (header, .dedupResult(try DedupResult(wire: b, limits: limits)))
         case .release(let b):
             guard b.leaseIds.count <= 4096 else { throw WireError(.overLimit, "release: \(b.leaseIds.count) leases") }
             return (header, .release(leases: b.leaseIds, reason: b.reason))
@@ -211,7 +215,7 @@ public struct WireCodec: Sendable {
             return (header, .shutdown(reason: b.reason, status: Int(b.status)))
         case .statusReply(let b):
             return (header, .status(try RunStatus(wire: b, limits: limits)))
-        case .hello, .chunkResult, .mergeResult, .assignResult, .release, .error, .statusRequest:
+        case .hello, .chunkResult, .mergeResult, .assignResult, .dedupResult, .release, .error, .statusRequest:
             throw WireError(.wrongDirection, "a worker's message sent to a worker")
         case nil:
             throw WireError(.noBody, "envelope without a body")

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Logging
+import WinnowCluster
 import WinnowCore
 import WinnowIO
 import WinnowNative
@@ -20,7 +22,7 @@ struct DedupCommand: ParsableCommand {
     @Option(help: "Seed of the clustering.") var seed: UInt64 = KMeansSettings.Default.seed
     @Option(help: "Rows with NaN/Inf: fail naming the first, or leave them out (neither kept nor dropped).")
     var nonfinite: NonfinitePolicy = RunOptions.Default.nonfinite
-    @Option(help: "Local worker processes for the clustering (0: all in this process). Same result either way. Default: one per core.")
+    @Option(help: "Local worker processes for the clustering and the within-cluster pass (0: all in this process). Same result either way. Default: one per core.")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Output folder.") var out: String
     @Flag(help: "Only warnings and errors on stderr.") var quiet = false
@@ -30,6 +32,22 @@ struct DedupCommand: ParsableCommand {
             throw ValidationError("--threshold must be a cosine in (−1, 1] (got \(threshold))")
         }
         if workers < 0 { throw ValidationError("--workers must be 0 or more (got \(workers))") }
+    }
+
+    /// The within-cluster pass: groups of clusters on the local workers, or all here.
+    private func within(_ pool: Pool, clustering: ClusteringOutcome, clusterSeconds: Double, log: Logger) throws -> DedupOutcome {
+        guard workers > 0 else {
+            MemoryTuning.reuseLargeBlocks()
+            return LocalDedup.run(pool: pool, threshold: threshold, clustering: clustering, clusterSeconds: clusterSeconds, log: log)
+        }
+        let start = ContinuousClock.now
+        let plan = DedupPlan(assignments: clustering.assignments, clusters: clustering.centroids.rows, threshold: threshold)
+        let found = try EmbeddedWorkers.run(count: workers, slots: 1, logLevel: max(log.logLevel, .warning)) { bind, stop, watchdog, listening in
+            try DistributedDedup.run(pool: pool, plan: plan, skipNonfinite: nonfinite == .skip, bind: bind, cluster: ClusterSettings(),
+                                     stop: stop, log: log, watchdog: watchdog, listening: listening).0
+        }
+        return LocalDedup.outcome(found, clustering: clustering, clusterSeconds: clusterSeconds,
+                                  dedupSeconds: (ContinuousClock.now - start).seconds, log: log)
     }
 
     func run() throws {
@@ -48,8 +66,7 @@ struct DedupCommand: ParsableCommand {
             let (clustering, cluster) = try KMeansExecution.run(pool: opened, settings: settings, nonfinite: nonfinite, workers: workers,
                                                                 slots: 1, log: log)
             let clusterSeconds = (ContinuousClock.now - start).seconds
-            MemoryTuning.reuseLargeBlocks()
-            let outcome = LocalDedup.run(pool: opened, threshold: threshold, clustering: clustering, clusterSeconds: clusterSeconds, log: log)
+            let outcome = try within(opened, clustering: clustering, clusterSeconds: clusterSeconds, log: log)
             let seconds = (ContinuousClock.now - start).seconds
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             try NpyWriter.writeInt64(outcome.kept, to: out + "/kept.npy")

@@ -14,6 +14,24 @@ enum EmbeddedWorkers {
         }
     }
 
+    /// A coordinator run here with `count` local workers: `body` gets the private endpoint to bind,
+    /// the stop signals, the watchdog, and the callback that starts the workers once it listens.
+    static func run<T>(count: Int, slots: Int, logLevel: Logger.Level,
+                       _ body: (_ bind: String, _ stop: StopSignals, _ watchdog: () -> RunFailure?,
+                                _ listening: (DistributedSelection.Endpoint) throws -> Void) throws -> T) throws -> T {
+        let stop = StopSignals()
+        stop.install()
+        var local: LocalWorkers?
+        defer { local?.stop() }
+        let endpoint = try PrivateEndpoint()
+        let result = try body(endpoint.address, stop, { watchdog(local) }) { endpoint in
+            local = start(count: count, slots: slots, endpoint: endpoint, logLevel: logLevel)
+        }
+        // Workers were told to shut down; give them a moment to leave on their own.
+        _ = local?.wait(timeout: .seconds(5))
+        return result
+    }
+
     /// The run's end when every local worker left before it was done (they exit on their own only when
     /// told to, or when they cannot work here).
     static func watchdog(_ local: LocalWorkers?) -> RunFailure? {

@@ -138,3 +138,106 @@ final class ClusteringCoordinatorTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(run.counters.leasesReissued, 1)
     }
 }
+
+/// De-duplication's within-cluster pass on simulated workers: groups of clusters leased in any order
+/// to any number of workers give the plan's direct walk; results that do not fit their group are refused.
+final class DedupCoordinatorTests: XCTestCase {
+    /// Rows with planted near-copies, and a clustering of them that puts copies together.
+    static let (vectors, assignments): (VectorBlock, [Int32]) = {
+        var random = SeededRandom(seed: 8)
+        var values = (0 ..< 900 * 6).map { _ in Float(random.normal()) }
+        for _ in 0 ..< 300 {
+            let j = random.index(below: 900)
+            values += (0 ..< 6).map { values[j * 6 + $0] + Float(random.normal()) * 0.001 }
+        }
+        let block = VectorBlock(values: values, dimension: 6)
+        // Clusters by the sign pattern of the first three coordinates: copies land with their originals.
+        var clusters: [Int32] = []
+        for i in 0 ..< block.rows {
+            var c: Int32 = 0
+            for t in 0 ..< 3 where values[i * 6 + t] > 0 { c |= 1 << Int32(t) }
+            clusters.append(c)
+        }
+        return (block, clusters)
+    }()
+
+    static let plan = DedupPlan(assignments: assignments, clusters: 8, threshold: 0.99, groupRows: 200)
+
+    static func cluster(workers: Int, orderSeed: UInt64) -> InMemoryCluster<DedupBook> {
+        var config = RunConfig(files: [.init(path: "memory", rows: vectors.rows, bytes: 0, dtype: "<f4")],
+                               dimension: vectors.dimension, totalRows: vectors.rows, settings: SelectionSettings(budget: 1), skipNonfinite: false)
+        config.dedupThreshold = 0.99
+        let welcome = Welcome(configHash: [7], config: config, heartbeat: .seconds(1), liveness: 5)
+        return InMemoryCluster(coordinator: Coordinator(book: DedupBook(plan: plan, totalRows: vectors.rows), welcome: welcome, runID: "test",
+                                                        epoch: 7, settings: ClusterSettings()),
+                               vectors: vectors, settings: SelectionSettings(budget: 1), workers: workers, orderSeed: orderSeed)
+    }
+
+    func testGroupsCoverEveryClusteredRowOnceInClusterOrder() {
+        let plan = Self.plan
+        XCTAssertGreaterThan(plan.groups.count, 3)
+        let clusters = plan.groups.flatMap { $0.map(\.cluster) }
+        XCTAssertEqual(clusters, clusters.sorted())
+        XCTAssertEqual(plan.groups.flatMap { $0.flatMap(\.rows) }.sorted(), (0 ..< Int64(Self.vectors.rows)).map { $0 })
+        for g in plan.groups where g.count > 1 { XCTAssertLessThanOrEqual(g.reduce(0) { $0 + $1.rows.count }, 200) }
+        // A row left out (cluster −1) is in no group.
+        var assignments = Self.assignments
+        assignments[5] = -1
+        XCTAssertFalse(DedupPlan(assignments: assignments, clusters: 8, threshold: 0.99).groups.flatMap { $0.flatMap(\.rows) }.contains(5))
+    }
+
+    func testAnyWorkerCountGivesTheDirectWalk() throws {
+        var expected = DedupFinding(kept: [], dropped: [])
+        for g in Self.plan.groups.indices {
+            let f = Self.plan.task(g).run { Self.vectors.gather($0.map { Int($0) }) }
+            expected.kept += f.kept
+            expected.dropped += f.dropped
+        }
+        expected = expected.sorted()
+        XCTAssertGreaterThanOrEqual(expected.dropped.count, 250)
+        for workers in [1, 2, 3] {
+            var cluster = Self.cluster(workers: workers, orderSeed: UInt64(workers))
+            cluster.start()
+            cluster.runToEnd()
+            let run = try XCTUnwrap(cluster.outcome, "\(cluster.log.suffix(3))")
+            XCTAssertEqual(run.finding, expected, "\(workers) workers")
+        }
+    }
+
+    func testFindingsThatDoNotFitTheirGroupAreRefused() throws {
+        var cluster = Self.cluster(workers: 1, orderSeed: 3)
+        cluster.start()
+        while !cluster.toCoordinator.contains(where: { if case .dedupResult = $0.1 { true } else { false } }) { XCTAssertTrue(cluster.step()) }
+        let index = cluster.toCoordinator.firstIndex { if case .dedupResult = $0.1 { true } else { false } }!
+        guard case .dedupResult(let good) = cluster.toCoordinator.remove(at: index).1 else { return XCTFail() }
+        XCTAssertFalse(good.finding.dropped.isEmpty)
+        func tampered(_ change: (inout DedupFinding) -> Void) -> WorkerMessage {
+            var r = good
+            change(&r.finding)
+            return .dedupResult(r)
+        }
+        let drop = good.finding.dropped[0]
+        let bad: [(String, WorkerMessage)] = [
+            ("a row missing", tampered { $0.kept.removeLast() }),
+            ("a row twice", tampered { $0.kept[0] = $0.kept[1] }),
+            ("a dropped row kept too", tampered { $0.kept.append(drop.pair.row); $0.dropped.removeFirst(); $0.kept.removeFirst() }),
+            ("dropped for a later row", tampered {
+                $0.dropped[0] = ClusterDrop(pair: .init(row: drop.pair.row, nearestKept: drop.pair.row + 1, similarity: 1), cluster: drop.cluster)
+            }),
+            ("below the threshold", tampered {
+                $0.dropped[0] = ClusterDrop(pair: .init(row: drop.pair.row, nearestKept: drop.pair.nearestKept, similarity: 0.5), cluster: drop.cluster)
+            }),
+            ("another cluster", tampered {
+                $0.dropped[0] = ClusterDrop(pair: drop.pair, cluster: drop.cluster + 1)
+            }),
+        ]
+        for (what, message) in bad {
+            let invalid = cluster.coordinator.counters.invalidResults
+            cluster.deliver(message, from: 0)
+            XCTAssertEqual(cluster.coordinator.counters.invalidResults, invalid + 1, what)
+        }
+        cluster.deliver(.dedupResult(good), from: 0)
+        cluster.runToEnd()
+        XCTAssertNotNil(cluster.outcome, "\(cluster.log.suffix(3))")
+    }
+}

@@ -48,6 +48,28 @@ final class KMeansWireTests: XCTestCase {
         }
     }
 
+    /// De-duplication's pass: a threshold in the configuration, groups of clusters out, findings back.
+    func testEveryDedupMessageRoundTrips() throws {
+        let codec = WireCodec(dimension: 3)
+        var config = self.config
+        config.clustering = nil
+        config.dedupThreshold = 0.95
+        XCTAssertNotEqual(config.hash, { var c = config; c.dedupThreshold = 0.9; return c }().hash)
+        let welcome = CoordinatorMessage.welcome(Welcome(configHash: config.hash, config: config, heartbeat: .seconds(1), liveness: 4))
+        XCTAssertEqual(try codec.decodeCoordinatorMessage(codec.encode(welcome, header: header)).1, welcome)
+        let task = DedupTask(group: 3, clusters: [ClusterMembers(cluster: 4, rows: [1, 5, 9]), ClusterMembers(cluster: 6, rows: [0, 2])], threshold: 0.95)
+        let lease = CoordinatorMessage.lease(Lease(id: 8, work: .dedup(task)))
+        XCTAssertEqual(try codec.decodeCoordinatorMessage(codec.encode(lease, header: header)).1, lease)
+        let result = WorkerMessage.dedupResult(DedupResult(
+            leaseID: 8, group: 3, finding: DedupFinding(kept: [1, 9, 0, 2], dropped: [ClusterDrop(pair: .init(row: 5, nearestKept: 1, similarity: 0.97), cluster: 4)]),
+            busySeconds: 0.25, peakResidentBytes: 7))
+        XCTAssertEqual(try codec.decodeWorkerMessage(codec.encode(result, header: header)).1, result)
+        // Rows out of order within a cluster: the lease is refused.
+        let unsorted = CoordinatorMessage.lease(Lease(id: 8, work: .dedup(DedupTask(group: 0, clusters: [ClusterMembers(cluster: 0, rows: [5, 1])],
+                                                                                       threshold: 0.9))))
+        XCTAssertThrowsError(try codec.decodeCoordinatorMessage(codec.encode(unsorted, header: header)))
+    }
+
     /// A worker told to expect one run's configuration cannot join another k-means.
     func testEveryKMeansSettingChangesTheConfigurationHash() {
         var other = config

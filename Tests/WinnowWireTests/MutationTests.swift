@@ -30,6 +30,11 @@ final class MutationTests: XCTestCase {
                 leaseID: 2, node: .init(level: 1, index: 0),
                 outcome: AssignOutcome(partial: KMeansPartial(sums: [1, 2, 3, 4, 5, 6], counts: [1, 2], inertia: 3, dimension: 3),
                                        assignments: [0, 1, 1, -1], skippedRows: [3]), busySeconds: 1)), header: header),
+            codec.encode(CoordinatorMessage.lease(Lease(id: 3, work: .dedup(DedupTask(
+                group: 0, clusters: [ClusterMembers(cluster: 1, rows: [0, 2, 3])], threshold: 0.9)))), header: header),
+            codec.encode(WorkerMessage.dedupResult(DedupResult(
+                leaseID: 3, group: 0, finding: DedupFinding(kept: [0, 3], dropped: [ClusterDrop(pair: .init(row: 2, nearestKept: 0, similarity: 0.95),
+                                                                                                cluster: 1)]), busySeconds: 1)), header: header),
             codec.encode(CoordinatorMessage.status(RunStatus(
                 runID: "run", state: .running, level: 1, levels: 2, levelTasksDone: 0, levelTasksTotal: 1, levelRowsDone: 0,
                 chunkRowsDone: 4, totalRows: 4, tasksDone: 1, tasksTotal: 2, tasksRunning: 1, elapsedSeconds: 1, levelSeconds: 0.5,

@@ -180,6 +180,14 @@ public nonisolated struct Winnow_V1_Envelope: @unchecked Sendable {
     set {_uniqueStorage()._body = .assignResult(newValue)}
   }
 
+  public var dedupResult: Winnow_V1_DedupResult {
+    get {
+      if case .dedupResult(let v)? = _storage._body {return v}
+      return Winnow_V1_DedupResult()
+    }
+    set {_uniqueStorage()._body = .dedupResult(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -197,6 +205,7 @@ public nonisolated struct Winnow_V1_Envelope: @unchecked Sendable {
     case statusRequest(Winnow_V1_StatusRequest)
     case statusReply(Winnow_V1_StatusReply)
     case assignResult(Winnow_V1_AssignResult)
+    case dedupResult(Winnow_V1_DedupResult)
 
   }
 
@@ -211,7 +220,7 @@ fileprivate nonisolated let _protobuf_package = "winnow.v1"
 
 nonisolated extension Winnow_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Envelope"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}magic\0\u{3}protocol_version\0\u{3}run_id\0\u{1}epoch\0\u{1}sender\0\u{1}sequence\0\u{2}\u{4}hello\0\u{1}welcome\0\u{1}reject\0\u{1}heartbeat\0\u{1}lease\0\u{3}chunk_result\0\u{3}merge_result\0\u{1}release\0\u{1}cancel\0\u{1}shutdown\0\u{1}error\0\u{3}status_request\0\u{3}status_reply\0\u{3}assign_result\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}magic\0\u{3}protocol_version\0\u{3}run_id\0\u{1}epoch\0\u{1}sender\0\u{1}sequence\0\u{2}\u{4}hello\0\u{1}welcome\0\u{1}reject\0\u{1}heartbeat\0\u{1}lease\0\u{3}chunk_result\0\u{3}merge_result\0\u{1}release\0\u{1}cancel\0\u{1}shutdown\0\u{1}error\0\u{3}status_request\0\u{3}status_reply\0\u{3}assign_result\0\u{3}dedup_result\0")
 
   fileprivate class _StorageClass {
     var _magic: UInt32 = 0
@@ -444,6 +453,19 @@ nonisolated extension Winnow_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._
             _storage._body = .assignResult(v)
           }
         }()
+        case 24: try {
+          var v: Winnow_V1_DedupResult?
+          var hadOneofValue = false
+          if let current = _storage._body {
+            hadOneofValue = true
+            if case .dedupResult(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._body = .dedupResult(v)
+          }
+        }()
         default: break
         }
       }
@@ -530,6 +552,10 @@ nonisolated extension Winnow_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._
       case .assignResult?: try {
         guard case .assignResult(let v)? = _storage._body else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 23)
+      }()
+      case .dedupResult?: try {
+        guard case .dedupResult(let v)? = _storage._body else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
       }()
       case nil: break
       }

@@ -206,11 +206,34 @@ public nonisolated struct Winnow_V1_RunConfig: @unchecked Sendable {
   /// Clears the value of `clustering`. Subsequent reads from it will return its default value.
   public mutating func clearClustering() {_uniqueStorage()._clustering = nil}
 
+  /// Set for the within-cluster pass of `winnow dedup`: its tasks are groups of clusters (DedupTask).
+  public var dedup: Winnow_V1_Dedup {
+    get {_storage._dedup ?? Winnow_V1_Dedup()}
+    set {_uniqueStorage()._dedup = newValue}
+  }
+  /// Returns true if `dedup` has been explicitly set.
+  public var hasDedup: Bool {_storage._dedup != nil}
+  /// Clears the value of `dedup`. Subsequent reads from it will return its default value.
+  public mutating func clearDedup() {_uniqueStorage()._dedup = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Winnow_V1_Dedup: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// A row whose cosine similarity to an earlier kept row of its cluster exceeds this is dropped.
+  public var threshold: Float = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// The k-means a run computes: in the configuration (and its hash) so that a worker told to expect
@@ -797,7 +820,7 @@ nonisolated extension Winnow_V1_Reject.Reason: SwiftProtobuf._ProtoNameProviding
 
 nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RunConfig"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}files\0\u{1}dimension\0\u{3}total_rows\0\u{1}settings\0\u{3}skip_nonfinite\0\u{1}quality\0\u{1}labels\0\u{1}clustering\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}files\0\u{1}dimension\0\u{3}total_rows\0\u{1}settings\0\u{3}skip_nonfinite\0\u{1}quality\0\u{1}labels\0\u{1}clustering\0\u{1}dedup\0")
 
   fileprivate class _StorageClass {
     var _files: [Winnow_V1_PoolFile] = []
@@ -808,6 +831,7 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
     var _quality: Winnow_V1_PoolFile? = nil
     var _labels: Winnow_V1_PoolFile? = nil
     var _clustering: Winnow_V1_Clustering? = nil
+    var _dedup: Winnow_V1_Dedup? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -826,6 +850,7 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
       _quality = source._quality
       _labels = source._labels
       _clustering = source._clustering
+      _dedup = source._dedup
     }
   }
 
@@ -852,6 +877,7 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
         case 6: try { try decoder.decodeSingularMessageField(value: &_storage._quality) }()
         case 7: try { try decoder.decodeSingularMessageField(value: &_storage._labels) }()
         case 8: try { try decoder.decodeSingularMessageField(value: &_storage._clustering) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._dedup) }()
         default: break
         }
       }
@@ -888,6 +914,9 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
       try { if let v = _storage._clustering {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
       } }()
+      try { if let v = _storage._dedup {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -905,10 +934,41 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
         if _storage._quality != rhs_storage._quality {return false}
         if _storage._labels != rhs_storage._labels {return false}
         if _storage._clustering != rhs_storage._clustering {return false}
+        if _storage._dedup != rhs_storage._dedup {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Winnow_V1_Dedup: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Dedup"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}threshold\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularFloatField(value: &self.threshold) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.threshold.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.threshold, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Winnow_V1_Dedup, rhs: Winnow_V1_Dedup) -> Bool {
+    if lhs.threshold != rhs.threshold {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -111,18 +111,58 @@ public nonisolated struct Winnow_V1_Lease: Sendable {
     set {work = .assign(newValue)}
   }
 
+  public var dedup: Winnow_V1_DedupTask {
+    get {
+      if case .dedup(let v)? = work {return v}
+      return Winnow_V1_DedupTask()
+    }
+    set {work = .dedup(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Work: Equatable, Sendable {
     case chunk(Winnow_V1_ChunkTask)
     case merge(Winnow_V1_MergeTask)
     case assign(Winnow_V1_AssignTask)
+    case dedup(Winnow_V1_DedupTask)
 
   }
 
   public init() {}
 
   fileprivate var _task: Winnow_V1_TaskRef? = nil
+}
+
+/// A group of k-means clusters to de-duplicate (task.index = the group): each cluster's rows in row
+/// order, a row dropped when its cosine to an earlier kept row of its cluster exceeds the threshold.
+public nonisolated struct Winnow_V1_DedupTask: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var clusters: [Winnow_V1_DedupTask.Cluster] = []
+
+  public var threshold: Float = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated struct Cluster: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var cluster: UInt32 = 0
+
+    /// The cluster's global rows, ascending.
+    public var rows: [Int64] = []
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+  }
+
+  public init() {}
 }
 
 /// One block of one Lloyd pass (task.level = the pass, task.index = the block): assign each row of
@@ -427,6 +467,57 @@ public nonisolated struct Winnow_V1_AssignResult: Sendable {
   fileprivate var _task: Winnow_V1_TaskRef? = nil
 }
 
+/// A group's de-duplication: every row of its clusters either kept or dropped (with the kept row of
+/// its cluster it is nearest to, and their cosine).
+public nonisolated struct Winnow_V1_DedupResult: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var leaseID: UInt64 = 0
+
+  public var task: Winnow_V1_TaskRef {
+    get {_task ?? Winnow_V1_TaskRef()}
+    set {_task = newValue}
+  }
+  /// Returns true if `task` has been explicitly set.
+  public var hasTask: Bool {self._task != nil}
+  /// Clears the value of `task`. Subsequent reads from it will return its default value.
+  public mutating func clearTask() {self._task = nil}
+
+  public var kept: [Int64] = []
+
+  public var dropped: [Winnow_V1_DedupResult.Dropped] = []
+
+  public var busySeconds: Double = 0
+
+  public var peakResidentBytes: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated struct Dropped: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var row: Int64 = 0
+
+    public var nearestKept: Int64 = 0
+
+    public var similarity: Float = 0
+
+    public var cluster: UInt32 = 0
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+  }
+
+  public init() {}
+
+  fileprivate var _task: Winnow_V1_TaskRef? = nil
+}
+
 /// Worker → coordinator, every heartbeat interval, and coordinator → worker likewise.
 public nonisolated struct Winnow_V1_Heartbeat: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -652,7 +743,7 @@ nonisolated extension Winnow_V1_RowRange: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Winnow_V1_Lease: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Lease"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}task\0\u{1}budget\0\u{3}is_root\0\u{1}chunk\0\u{1}merge\0\u{3}sample_rows\0\u{3}label_caps\0\u{1}assign\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}task\0\u{1}budget\0\u{3}is_root\0\u{1}chunk\0\u{1}merge\0\u{3}sample_rows\0\u{3}label_caps\0\u{1}assign\0\u{1}dedup\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -705,6 +796,19 @@ nonisolated extension Winnow_V1_Lease: SwiftProtobuf.Message, SwiftProtobuf._Mes
           self.work = .assign(v)
         }
       }()
+      case 10: try {
+        var v: Winnow_V1_DedupTask?
+        var hadOneofValue = false
+        if let current = self.work {
+          hadOneofValue = true
+          if case .dedup(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.work = .dedup(v)
+        }
+      }()
       default: break
       }
     }
@@ -744,9 +848,17 @@ nonisolated extension Winnow_V1_Lease: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if !self.labelCaps.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.labelCaps, fieldNumber: 8)
     }
-    try { if case .assign(let v)? = self.work {
+    switch self.work {
+    case .assign?: try {
+      guard case .assign(let v)? = self.work else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
-    } }()
+    }()
+    case .dedup?: try {
+      guard case .dedup(let v)? = self.work else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+    }()
+    default: break
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -758,6 +870,76 @@ nonisolated extension Winnow_V1_Lease: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs.sampleRows != rhs.sampleRows {return false}
     if lhs.labelCaps != rhs.labelCaps {return false}
     if lhs.work != rhs.work {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Winnow_V1_DedupTask: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DedupTask"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}clusters\0\u{1}threshold\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.clusters) }()
+      case 2: try { try decoder.decodeSingularFloatField(value: &self.threshold) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.clusters.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.clusters, fieldNumber: 1)
+    }
+    if self.threshold.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.threshold, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Winnow_V1_DedupTask, rhs: Winnow_V1_DedupTask) -> Bool {
+    if lhs.clusters != rhs.clusters {return false}
+    if lhs.threshold != rhs.threshold {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Winnow_V1_DedupTask.Cluster: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Winnow_V1_DedupTask.protoMessageName + ".Cluster"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cluster\0\u{1}rows\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.cluster) }()
+      case 2: try { try decoder.decodeRepeatedInt64Field(value: &self.rows) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.cluster != 0 {
+      try visitor.visitSingularUInt32Field(value: self.cluster, fieldNumber: 1)
+    }
+    if !self.rows.isEmpty {
+      try visitor.visitPackedInt64Field(value: self.rows, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Winnow_V1_DedupTask.Cluster, rhs: Winnow_V1_DedupTask.Cluster) -> Bool {
+    if lhs.cluster != rhs.cluster {return false}
+    if lhs.rows != rhs.rows {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1266,6 +1448,110 @@ nonisolated extension Winnow_V1_AssignResult: SwiftProtobuf.Message, SwiftProtob
     if lhs.skippedRows != rhs.skippedRows {return false}
     if lhs.busySeconds != rhs.busySeconds {return false}
     if lhs.peakResidentBytes != rhs.peakResidentBytes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Winnow_V1_DedupResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DedupResult"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}task\0\u{1}kept\0\u{1}dropped\0\u{3}busy_seconds\0\u{3}peak_resident_bytes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.leaseID) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._task) }()
+      case 3: try { try decoder.decodeRepeatedInt64Field(value: &self.kept) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.dropped) }()
+      case 5: try { try decoder.decodeSingularDoubleField(value: &self.busySeconds) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.peakResidentBytes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.leaseID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.leaseID, fieldNumber: 1)
+    }
+    try { if let v = self._task {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.kept.isEmpty {
+      try visitor.visitPackedInt64Field(value: self.kept, fieldNumber: 3)
+    }
+    if !self.dropped.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.dropped, fieldNumber: 4)
+    }
+    if self.busySeconds.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.busySeconds, fieldNumber: 5)
+    }
+    if self.peakResidentBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.peakResidentBytes, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Winnow_V1_DedupResult, rhs: Winnow_V1_DedupResult) -> Bool {
+    if lhs.leaseID != rhs.leaseID {return false}
+    if lhs._task != rhs._task {return false}
+    if lhs.kept != rhs.kept {return false}
+    if lhs.dropped != rhs.dropped {return false}
+    if lhs.busySeconds != rhs.busySeconds {return false}
+    if lhs.peakResidentBytes != rhs.peakResidentBytes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Winnow_V1_DedupResult.Dropped: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Winnow_V1_DedupResult.protoMessageName + ".Dropped"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}row\0\u{3}nearest_kept\0\u{1}similarity\0\u{1}cluster\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.row) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.nearestKept) }()
+      case 3: try { try decoder.decodeSingularFloatField(value: &self.similarity) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.cluster) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.row != 0 {
+      try visitor.visitSingularInt64Field(value: self.row, fieldNumber: 1)
+    }
+    if self.nearestKept != 0 {
+      try visitor.visitSingularInt64Field(value: self.nearestKept, fieldNumber: 2)
+    }
+    if self.similarity.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.similarity, fieldNumber: 3)
+    }
+    if self.cluster != 0 {
+      try visitor.visitSingularUInt32Field(value: self.cluster, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Winnow_V1_DedupResult.Dropped, rhs: Winnow_V1_DedupResult.Dropped) -> Bool {
+    if lhs.row != rhs.row {return false}
+    if lhs.nearestKept != rhs.nearestKept {return false}
+    if lhs.similarity != rhs.similarity {return false}
+    if lhs.cluster != rhs.cluster {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

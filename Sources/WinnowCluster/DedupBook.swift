@@ -1,0 +1,91 @@
+import HeapModule
+import WinnowCore
+
+/// The tasks of de-duplication's within-cluster pass: the groups of `DedupPlan`, leased in group
+/// order. A result must account for every row of its group's clusters exactly once, and each dropped
+/// row must name an earlier kept row of its own cluster, above the threshold.
+public struct DedupBook: TaskBook {
+    public let plan: DedupPlan
+    private let rows: Int
+    private var pending: Heap<Int>
+    private var findings: [DedupFinding?]
+
+    public init(plan: DedupPlan, totalRows: Int) {
+        self.plan = plan
+        rows = totalRows
+        pending = Heap(plan.groups.indices)
+        findings = Array(repeating: nil, count: plan.groups.count)
+    }
+
+    public var levelSizes: [Int] { [max(1, plan.groups.count)] }
+    public var totalRows: Int { rows }
+    public var tasksLeft: Int { findings.lazy.filter { $0 == nil }.count }
+    public var isFinished: Bool { findings.allSatisfy { $0 != nil } }
+    public var root: MergeTree.Node { MergeTree.Node(level: 0, index: 0) }
+
+    public mutating func nextWork() -> Lease.Work? { pending.popMin().map { .dedup(plan.task($0)) } }
+    public func work(for node: MergeTree.Node) -> Lease.Work? { isDone(node) ? nil : .dedup(plan.task(node.index)) }
+    public mutating func requeue(_ node: MergeTree.Node) { pending.insert(node.index) }
+    public func isDone(_ node: MergeTree.Node) -> Bool { findings[node.index] != nil }
+
+    public func node(of result: WorkerMessage) -> MergeTree.Node? {
+        guard case .dedupResult(let r) = result, r.group < plan.groups.count else { return nil }
+        return MergeTree.Node(level: 0, index: r.group)
+    }
+
+    public mutating func take(_ result: WorkerMessage, node: MergeTree.Node, now: Duration,
+                              counters: inout ClusterCounters, progress: inout LevelProgress) throws(InvalidResult) -> TakenResult {
+        guard case .dedupResult(let r) = result else { throw InvalidResult(reason: "not a de-duplication result") }
+        let task = plan.task(r.group)
+        try validate(r.finding, task: task)
+        findings[r.group] = r.finding
+        progress.finished(level: 0, rows: task.rowCount)
+        return TakenResult(record: .dedupResult(DedupResult(leaseID: 0, group: r.group, finding: r.finding, busySeconds: 0)),
+                           readsPool: true, rows: task.rowCount)
+    }
+
+    public mutating func restore(_ record: WorkerMessage, counters: inout ClusterCounters, progress: inout LevelProgress) -> Bool {
+        guard let node = node(of: record), !isDone(node) else { return false }
+        return (try? take(record, node: node, now: .zero, counters: &counters, progress: &progress)) != nil
+    }
+
+    /// Never: the rows of a group left out would be neither kept nor dropped.
+    public mutating func leaveOut(_ node: MergeTree.Node, counters: inout ClusterCounters, progress: inout LevelProgress) -> Bool { false }
+
+    public func place(of node: MergeTree.Node, config: RunConfig) -> String {
+        let clusters = plan.groups[node.index].map(\.cluster)
+        return "clusters \(clusters.first ?? 0)…\(clusters.last ?? 0) (\(plan.task(node.index).rowCount) rows)"
+    }
+
+    public func outcome(workers: [WorkerTally], counters: ClusterCounters) -> DedupRun {
+        var all = DedupFinding(kept: [], dropped: [])
+        for f in findings { all.kept += f!.kept; all.dropped += f!.dropped }
+        return DedupRun(finding: all.sorted(), workers: workers, counters: counters)
+    }
+
+    private func validate(_ f: DedupFinding, task: DedupTask) throws(InvalidResult) {
+        var clusterOf: [Int64: Int32] = [:]
+        for members in task.clusters { for row in members.rows { clusterOf[row] = Int32(members.cluster) } }
+        guard f.kept.count + f.dropped.count == clusterOf.count else {
+            throw InvalidResult(reason: "\(f.kept.count) kept and \(f.dropped.count) dropped for \(clusterOf.count) rows")
+        }
+        var seen = Set<Int64>()
+        for row in f.kept + f.dropped.map(\.pair.row) where clusterOf[row] == nil || !seen.insert(row).inserted {
+            throw InvalidResult(reason: "row \(row) is not one of the group's, or comes twice")
+        }
+        let kept = Set(f.kept)
+        for d in f.dropped {
+            guard clusterOf[d.pair.row] == d.cluster, clusterOf[d.pair.nearestKept] == d.cluster, kept.contains(d.pair.nearestKept),
+                  d.pair.nearestKept < d.pair.row, d.pair.similarity.isFinite, d.pair.similarity > task.threshold else {
+                throw InvalidResult(reason: "row \(d.pair.row) dropped for row \(d.pair.nearestKept) at \(d.pair.similarity): not an earlier kept row of its cluster above the threshold")
+            }
+        }
+    }
+}
+
+/// What a distributed de-duplication hands back: every group's finding, sorted, and the workers' shares.
+public struct DedupRun: JobOutcome {
+    public var finding: DedupFinding
+    public var workers: [WorkerTally]
+    public var counters: ClusterCounters
+}
