@@ -406,7 +406,8 @@ public struct Coordinator<Book: TaskBook> {
     // MARK: results
 
     private mutating func accept(_ message: WorkerMessage, from id: PeerID, epoch: UInt64) -> [Action] {
-        let (leaseID, busy, peakResident) = message.leaseFigures
+        let result = message.taskResult
+        let leaseID = result?.leaseID ?? 0, busy = result?.busySeconds ?? 0, peakResident = result?.peakResidentBytes ?? 0
         let record = leases.removeValue(forKey: leaseID)
         peers[id]?.leases.remove(leaseID)
         if let record, record.peer != id { peers[record.peer]?.leases.remove(leaseID) }
@@ -495,17 +496,6 @@ public struct Coordinator<Book: TaskBook> {
 public enum CoordinatorLogLevel: Sendable, Equatable { case debug, info, warning, error }
 
 extension WorkerMessage {
-    /// A result's lease, busy seconds and the worker's peak memory (zeros for other messages).
-    var leaseFigures: (lease: UInt64, busy: Double, peakResident: Int) {
-        switch self {
-        case .chunkResult(let r): (r.leaseID, r.busySeconds, r.peakResidentBytes)
-        case .mergeResult(let r): (r.leaseID, r.busySeconds, r.peakResidentBytes)
-        case .assignResult(let r): (r.leaseID, r.busySeconds, r.peakResidentBytes)
-        case .dedupResult(let r): (r.leaseID, r.busySeconds, r.peakResidentBytes)
-        default: (0, 0, 0)
-        }
-    }
-
     /// The task a result names, as its sender put it (for a log line about a result that was dropped).
     var nodeText: String {
         switch self {

@@ -227,6 +227,32 @@ public struct DedupResult: Sendable, Equatable {
     }
 }
 
+/// What every task's result carries besides its finding.
+public protocol TaskResult: Sendable {
+    var leaseID: UInt64 { get }
+    var busySeconds: Double { get set }
+    /// The worker process's peak resident memory so far (0: not reported).
+    var peakResidentBytes: Int { get set }
+}
+
+extension ChunkResult: TaskResult {}
+extension MergeResult: TaskResult {}
+extension AssignResult: TaskResult {}
+extension DedupResult: TaskResult {}
+
+extension WorkerMessage {
+    /// The task result this message is, if it is one.
+    public var taskResult: (any TaskResult)? {
+        switch self {
+        case .chunkResult(let r): r
+        case .mergeResult(let r): r
+        case .assignResult(let r): r
+        case .dedupResult(let r): r
+        default: nil
+        }
+    }
+}
+
 /// A task that failed for a reason another try would not fix (bad data, a pool that differs).
 public struct TaskFailure: Sendable, Equatable, Error {
     public enum Code: Sendable, Equatable {

@@ -62,12 +62,7 @@ public enum KMeans {
             let end = min(n, start + assignRows)
             BLAS.multiplyTransposed(x, rows: start ..< end, by: c, rows: 0 ..< k, dimension: d, into: &dots)
             for i in start ..< end {
-                var best = 0, bestValue = Float.infinity
-                let base = (i - start) * k
-                for j in 0 ..< k {
-                    let v = centroidNorms[j] - 2 * dots[base + j]
-                    if v < bestValue { best = j; bestValue = v }
-                }
+                let best = Kernels.nearest(dots, offset: (i - start) * k, norms: centroidNorms)
                 assignments[i] = Int32(best)
                 // The inertia from exact differences, not from the `sgemm` shortcut, whose cancellation
                 // would cost digits where rows sit close to their centroid.

@@ -80,6 +80,46 @@ public enum Kernels {
         return total
     }
 
+    /// The `j` with the smallest `norms[j] − 2 · dots[offset + j]` over `j < norms.count` (ties: the
+    /// smaller `j`): a row's nearest centroid from its row of an `sgemm` of dot products. Eight lanes
+    /// at a time, each keeping its first smallest; the lanes then settle by value, then index — the
+    /// same answer, value for value, as the scalar scan.
+    public static func nearest(_ dots: [Float], offset: Int, norms: [Float]) -> Int {
+        let k = norms.count
+        precondition(k >= 1 && offset >= 0 && offset + k <= dots.count, "nearest: dots too short")
+        return dots.withUnsafeBufferPointer { dp in
+            norms.withUnsafeBufferPointer { np in
+                let d = dp.baseAddress! + offset, n = np.baseAddress!
+                var best = 0, bestValue = Float.infinity
+                var j = 0
+                if k >= 8 {
+                    var laneValue = SIMD8<Float>(repeating: .infinity), laneIndex = SIMD8<Int32>(repeating: 0)
+                    var index = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+                    let step = SIMD8<Int32>(repeating: 8)
+                    while j + 8 <= k {
+                        let v = UnsafeRawPointer(n + j).loadUnaligned(as: SIMD8<Float>.self)
+                            - 2 * UnsafeRawPointer(d + j).loadUnaligned(as: SIMD8<Float>.self)
+                        let better = v .< laneValue
+                        laneValue.replace(with: v, where: better)
+                        laneIndex.replace(with: index, where: better)
+                        index &+= step
+                        j += 8
+                    }
+                    for l in 0 ..< 8 where laneValue[l] < bestValue || (laneValue[l] == bestValue && Int(laneIndex[l]) < best) {
+                        bestValue = laneValue[l]
+                        best = Int(laneIndex[l])
+                    }
+                }
+                while j < k {
+                    let v = n[j] - 2 * d[j]
+                    if v < bestValue { best = j; bestValue = v }
+                    j += 1
+                }
+                return best
+            }
+        }
+    }
+
     /// `best[i] = max(best[i], values[offset + i])` (`largest`) or the min, for every `i` of `best`:
     /// an evaluation's running best value per target, one selected row's column at a time.
     public static func keepBest(_ values: [Float], offset: Int, into best: inout [Float], largest: Bool) {

@@ -288,23 +288,17 @@ enum WorkerTask {
 extension WorkerMessage {
     /// Stamps a result with how long its task ran and the process's peak memory so far.
     mutating func setBusy(_ seconds: Double, peakResidentBytes: Int) {
+        func stamped<R: TaskResult>(_ r: R) -> R {
+            var r = r
+            r.busySeconds = seconds
+            r.peakResidentBytes = peakResidentBytes
+            return r
+        }
         switch self {
-        case .chunkResult(var r):
-            r.busySeconds = seconds
-            r.peakResidentBytes = peakResidentBytes
-            self = .chunkResult(r)
-        case .mergeResult(var r):
-            r.busySeconds = seconds
-            r.peakResidentBytes = peakResidentBytes
-            self = .mergeResult(r)
-        case .assignResult(var r):
-            r.busySeconds = seconds
-            r.peakResidentBytes = peakResidentBytes
-            self = .assignResult(r)
-        case .dedupResult(var r):
-            r.busySeconds = seconds
-            r.peakResidentBytes = peakResidentBytes
-            self = .dedupResult(r)
+        case .chunkResult(let r): self = .chunkResult(stamped(r))
+        case .mergeResult(let r): self = .mergeResult(stamped(r))
+        case .assignResult(let r): self = .assignResult(stamped(r))
+        case .dedupResult(let r): self = .dedupResult(stamped(r))
         default: break
         }
     }

@@ -121,6 +121,16 @@ public struct InMemoryCluster<Book: TaskBook> {
         absorb(coordinator.receive(message, header: h, from: workers[i].peer, now: now))
     }
 
+    /// Delivers each message as worker `i`'s; returns the names of those the coordinator did not drop
+    /// as invalid results.
+    public mutating func unrefused(_ messages: [(String, WorkerMessage)], from i: Int) -> [String] {
+        messages.compactMap { what, message in
+            let invalid = coordinator.counters.invalidResults
+            deliver(message, from: i)
+            return coordinator.counters.invalidResults == invalid + 1 ? nil : what
+        }
+    }
+
     /// Advances the clock and lets both sides tick.
     public mutating func advance(_ d: Duration) {
         now += d
