@@ -49,9 +49,11 @@ final class CoordinatorTests: XCTestCase {
         }
     }
 
-    /// Log-det and the random baseline run the same tree: any worker count gives the direct walk's selection.
-    func testLogDetAndRandomAreIdenticalForWorkerCounts() throws {
-        for objective in [Objective.logDeterminant(ridge: SelectionSettings.Default.logDetRidge), .random] {
+    /// Log-det, k-center and the random baseline run the same tree: any worker count gives the direct
+    /// walk's selection.
+    func testLogDetKCenterAndRandomAreIdenticalForWorkerCounts() throws {
+        for objective in [Objective.logDeterminant(ridge: SelectionSettings.Default.logDetRidge), .kCenter(.euclidean),
+                          .kCenter(.cosineDistance), .random] {
             var settings = Self.settings
             settings.objective = objective
             _ = try outcomesMatchingTheDirectWalk(settings, objective.name)
