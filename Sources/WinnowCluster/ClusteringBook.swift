@@ -60,13 +60,6 @@ public struct ClusteringBook: TaskBook {
         return TakenResult(record: record, readsPool: true, rows: block.count)
     }
 
-    /// Journaled blocks are taken again in the order they were accepted: the passes they belong to
-    /// replay exactly, since each pass's centroids follow from the one before.
-    public mutating func restore(_ record: WorkerMessage, counters: inout ClusterCounters, progress: inout LevelProgress) -> Bool {
-        guard let node = node(of: record), !isDone(node) else { return false }
-        return (try? take(record, node: node, now: .zero, counters: &counters, progress: &progress)) != nil
-    }
-
     /// Never: a pass without one of its blocks would move every centroid.
     public mutating func leaveOut(_ node: MergeTree.Node, counters: inout ClusterCounters, progress: inout LevelProgress) -> Bool { false }
 

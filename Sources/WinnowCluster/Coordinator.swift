@@ -386,14 +386,13 @@ public struct Coordinator<Book: TaskBook> {
         let workers = deaths[node]!.sorted().joined(separator: ", ")
         let place = book.place(of: node, config: welcome.config)
         let message = "\(node.level == 0 ? "chunk \(node.index)" : "\(node)") was running on \(deaths[node]!.count) workers when they died or stalled (\(workers)): \(place)"
-        guard settings.onPoisoned == .skip, book.work(for: node).map({ if case .chunk = $0 { true } else { false } }) ?? false else {
+        guard settings.onPoisoned == .skip, book.leaveOut(node, counters: &counters, progress: &progress) else {
             let failure = TaskFailure(leaseID: 0, node: node, code: .poisoned, message: message,
                                       path: welcome.config.files.first?.path)
             return fail(failure, from: PeerID([]))
         }
         var actions: [Action] = [.log(.error, "poisoned chunk left out (--on-poisoned skip)", ["chunk": "\(node.index)", "why": message])]
         actions += cancelCopies(of: node)
-        _ = book.leaveOut(node, counters: &counters, progress: &progress)
         return actions + (book.isFinished ? finish() : [])
     }
 

@@ -44,11 +44,6 @@ public struct DedupBook: TaskBook {
                            readsPool: true, rows: task.rowCount)
     }
 
-    public mutating func restore(_ record: WorkerMessage, counters: inout ClusterCounters, progress: inout LevelProgress) -> Bool {
-        guard let node = node(of: record), !isDone(node) else { return false }
-        return (try? take(record, node: node, now: .zero, counters: &counters, progress: &progress)) != nil
-    }
-
     /// Never: the rows of a group left out would be neither kept nor dropped.
     public mutating func leaveOut(_ node: MergeTree.Node, counters: inout ClusterCounters, progress: inout LevelProgress) -> Bool { false }
 

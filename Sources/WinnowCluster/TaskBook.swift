@@ -39,6 +39,15 @@ public protocol TaskBook {
     func outcome(workers: [WorkerTally], counters: ClusterCounters) -> Outcome
 }
 
+extension TaskBook {
+    /// A journal record is taken as a result would be, in the order the records were accepted (a
+    /// k-means's passes replay exactly, each pass's centroids following from the one before).
+    public mutating func restore(_ record: WorkerMessage, counters: inout ClusterCounters, progress: inout LevelProgress) -> Bool {
+        guard let node = node(of: record), !isDone(node) else { return false }
+        return (try? take(record, node: node, now: .zero, counters: &counters, progress: &progress)) != nil
+    }
+}
+
 /// A result that does not fit its task: dropped, and the task leased again.
 public struct InvalidResult: Error {
     public var reason: String
