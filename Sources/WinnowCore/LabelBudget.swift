@@ -56,14 +56,19 @@ public struct LabelPlan: Sendable, Equatable {
     /// - Parameters:
     ///   - labels: one label per pool row.
     ///   - chunks: the chunk plan's row ranges.
-    public init(labels: [Int64], chunks: [[Range<Int>]], budget: LabelBudget, k: Int) {
-        let distinct = Array(Set(labels)).sorted()
+    ///   - leftOut: a label whose rows are known never to be candidates (k-means's −1 for a row left out
+    ///     as NaN/Inf): it gets no cap, and its rows count for no label — a cap on rows nobody can pick
+    ///     would leave the selection short of k by that cap.
+    public init(labels: [Int64], chunks: [[Range<Int>]], budget: LabelBudget, k: Int, leftOut: Int64? = nil) {
+        var present = Set(labels)
+        if let leftOut { present.remove(leftOut) }
+        let distinct = present.sorted()
         let index = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, $0) })
         var totals = [Int](repeating: 0, count: distinct.count)
-        for l in labels { totals[index[l]!] += 1 }
+        for l in labels { if let i = index[l] { totals[i] += 1 } }
         chunkCounts = chunks.map { ranges in
             var counts = [Int](repeating: 0, count: distinct.count)
-            for r in ranges { for row in r { counts[index[labels[row]]!] += 1 } }
+            for r in ranges { for row in r { if let i = index[labels[row]] { counts[i] += 1 } } }
             return counts
         }
         self.totals = totals

@@ -22,9 +22,10 @@ public struct SelectionJob: Sendable {
     /// - Parameters:
     ///   - exact: one chunk holding the whole pool and α = 1: a single greedy, no merges.
     ///   - labels: one label per pool row, when `settings.labelBudget` is set.
+    ///   - labelLeftOut: a label whose rows cannot be picked (`LabelPlan`'s `leftOut`).
     ///   - clusters: one k-means cluster per pool row, for `--partition cluster`.
     public init(totalRows: Int, dimension: Int, settings: SelectionSettings, exact: Bool = false, labels: [Int64]? = nil,
-                clusters: [Int32]? = nil) {
+                labelLeftOut: Int64? = nil, clusters: [Int32]? = nil) {
         var planSettings = settings
         if exact {
             planSettings.partition = .contiguous
@@ -46,7 +47,7 @@ public struct SelectionJob: Sendable {
             : plan.chunks.indices.map { budgets.leafBudget(rows: plan.rowCount(ofChunk: $0), isRoot: leafIsRoot) }
         if let budget = settings.labelBudget {
             guard let labels else { preconditionFailure("label budgets without the labels") }
-            self.labels = LabelPlan(labels: labels, chunks: plan.chunks, budget: budget, k: settings.budget)
+            self.labels = LabelPlan(labels: labels, chunks: plan.chunks, budget: budget, k: settings.budget, leftOut: labelLeftOut)
         } else {
             self.labels = nil
         }

@@ -10,6 +10,9 @@ public struct ClusterBalance: Sendable, Codable {
         public static let budget = LabelBudget.balanced
     }
 
+    /// The cluster `clusters.npy` gives a row the k-means left out (NaN/Inf under `--nonfinite skip`).
+    public static let leftOut: Int64 = -1
+
     public var clusters: Int
     /// The k-means's final inertia and seconds.
     public var inertia: Double

@@ -84,6 +84,9 @@ public final class CoordinatorServer<Book: TaskBook> {
     /// Set when the journal already held the whole run.
     private var restoredOutcome: (Book.Outcome, ClusterReport)?
 
+    /// Whether the journal held the whole run: `run` returns at once, and no worker is needed.
+    public var isRestoredWhole: Bool { restoredOutcome != nil }
+
     private var now: Duration { clock.now - start }
 
     /// Serves until the root is done (returns it), a task fails the run, `stop` asks, or `watchdog`

@@ -7,16 +7,17 @@ import WinnowIO
 /// (`DedupPlan`) to worker processes: each worker reads its clusters' rows from the shared pool and
 /// runs the same `DedupTask.run` as `LocalDedup`, so the rows kept and dropped are the same bytes.
 public enum DistributedDedup {
+    /// - Parameters: as `DistributedClustering.run` (the journal holds the groups' findings).
     public static func run(
         pool: Pool, plan: DedupPlan, skipNonfinite: Bool, bind: String, security: TransportSecurity = .plain, cluster: ClusterSettings,
-        stop: StopSignals?, log: Logger, watchdog: () -> RunFailure? = { nil }, listening: (DistributedSelection.Endpoint) throws -> Void
+        journal: String? = nil, stop: StopSignals?, log: Logger, watchdog: () -> RunFailure? = { nil },
+        listening: (DistributedSelection.Endpoint) throws -> Void
     ) throws -> (DedupFinding, ClusterReport) {
         var config = RunConfig(pool: pool, settings: SelectionSettings(budget: 1), skipNonfinite: skipNonfinite)
         config.dedupThreshold = plan.threshold
-        let server = try CoordinatorServer(book: DedupBook(plan: plan, totalRows: pool.totalRows), config: config, bind: bind,
-                                           cluster: cluster, journalPath: nil, security: security, log: log)
-        try listening(DistributedSelection.Endpoint(address: server.endpoint, configHash: server.configHash))
-        let (run, report) = try server.run(stop: stop, watchdog: watchdog)
+        let (run, report) = try JournaledServer.run(book: DedupBook(plan: plan, totalRows: pool.totalRows), config: config, bind: bind,
+                                                    security: security, cluster: cluster, journal: journal, stop: stop, log: log,
+                                                    watchdog: watchdog, listening: listening)
         return (run.finding, report)
     }
 }

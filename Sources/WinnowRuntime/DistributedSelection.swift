@@ -35,7 +35,7 @@ public enum DistributedSelection {
         }
         let labels = try options.labelColumn(rows: pool.totalRows)
         var job = SelectionJob(totalRows: pool.totalRows, dimension: pool.dimension, settings: options.settings, exact: options.exact,
-                               labels: labels?.all(), clusters: options.partitionClusters)
+                               labels: labels?.all(), labelLeftOut: options.labelLeftOut, clusters: options.partitionClusters)
         log.info("plan", metadata: job.planMetadata)
         lap("plan")
         // One pass on the coordinator; a statistics phase on the workers would spare it (issue 6).
@@ -46,29 +46,9 @@ public enum DistributedSelection {
         let settings = job.settings
         let config = RunConfig(pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip,
                                quality: try options.qualityColumn(rows: pool.totalRows), labels: labels)
-        let files = JournalFiles(path: journal)
-        try files.prepare()
-        let server: CoordinatorServer<SelectionBook>
-        do {
-            server = try CoordinatorServer(book: SelectionBook(job: job), config: config, bind: bind, cluster: cluster, journalPath: journal,
-                                         security: security, log: log)
-        } catch let mismatch as Journal.Mismatch {
-            // Another run's journal: not ours to touch.
-            throw RunFailure(status: 69, mismatch.description)
-        }
-        let outcome: ClusterOutcome, report: ClusterReport
-        do {
-            try listening(Endpoint(address: server.endpoint, configHash: server.configHash))
-            (outcome, report) = try server.run(stop: stop, monitor: monitor, watchdog: watchdog)
-        } catch let failure as RunFailure where failure.isInterruption {
-            // Interrupted: the journal stays, so the same command resumes where this one stopped.
-            log.notice("the journal is kept for resuming", metadata: ["journal": "\(journal ?? "")"])
-            throw failure
-        } catch {
-            files.discard()
-            throw error
-        }
-        files.discard()
+        let (outcome, report) = try JournaledServer.run(book: SelectionBook(job: job), config: config, bind: bind, security: security,
+                                                        cluster: cluster, journal: journal, stop: stop, monitor: monitor, log: log,
+                                                        watchdog: watchdog, listening: listening)
         lap("select")
         guard outcome.selection.count > 0 else {
             throw InputError(.emptyPool, path: pool.files[0].path, "every row was excluded (non-finite); nothing to select")
@@ -84,33 +64,5 @@ public enum DistributedSelection {
         result.cluster = report
         result.labelCaps = job.labels?.root
         return result
-    }
-}
-
-/// The journal's place in `--out`. It exists only while a run is unfinished: a finished run's outputs
-/// replace it, and a run that failed for good (bad data, another configuration) leaves nothing, not
-/// even the folder if the run made it.
-struct JournalFiles {
-    let path: String?
-    private let madeFolder: Bool
-
-    init(path: String?) {
-        self.path = path
-        let folder = path.map { ($0 as NSString).deletingLastPathComponent }
-        madeFolder = folder.map { !FileManager.default.fileExists(atPath: $0) } ?? false
-    }
-
-    func prepare() throws {
-        guard let path else { return }
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    }
-
-    func discard() {
-        guard let path else { return }
-        try? FileManager.default.removeItem(atPath: path)
-        let folder = (path as NSString).deletingLastPathComponent
-        if madeFolder, (try? FileManager.default.contentsOfDirectory(atPath: folder))?.isEmpty == true {
-            try? FileManager.default.removeItem(atPath: folder)
-        }
     }
 }

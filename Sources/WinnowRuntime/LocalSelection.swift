@@ -83,7 +83,7 @@ public enum LocalSelection {
         let n = pool.totalRows
         let labels = try options.labelColumn(rows: n)
         var job = SelectionJob(totalRows: n, dimension: pool.dimension, settings: options.settings, exact: options.exact,
-                               labels: labels?.all(), clusters: options.partitionClusters)
+                               labels: labels?.all(), labelLeftOut: options.labelLeftOut, clusters: options.partitionClusters)
         log.info("plan", metadata: job.planMetadata)
         lap("plan")
         if let derived = derivingRBFGamma(job, pool: pool, options: options, log: log) {

@@ -51,6 +51,11 @@ public struct RunOptions: Sendable {
     /// `--partition cluster`: each row's k-means cluster, which the chunks follow.
     public var partitionClusters: [Int32]?
 
+    /// The label no pick can have: the clusters of `cluster-balanced` give −1 to a row the k-means
+    /// left out as NaN/Inf (`--nonfinite skip`), and the selection skips that row too. A user's own
+    /// `--labels` may use any value, so none is set aside there.
+    public var labelLeftOut: Int64? { clusterBalance != nil ? ClusterBalance.leftOut : nil }
+
     /// The labels column, when the settings set label budgets.
     public func labelColumn(rows: Int) throws(InputError) -> LabelColumn? {
         guard settings.labelBudget != nil, let labelsPath else { return nil }

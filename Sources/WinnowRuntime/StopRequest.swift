@@ -34,6 +34,16 @@ public final class StopSignals: @unchecked Sendable {
 
     public init() {}
 
+    /// The process's one set of handlers, installed on first use. A command that serves several runs
+    /// in turn (a k-means, then the selection) must not install a second set: on Linux a signal goes to
+    /// one Dispatch source only, which may be the finished run's, and the request would be lost. One
+    /// shared flag also keeps a signal that comes between two runs: the next one stops at once.
+    public static let process: StopSignals = {
+        let signals = StopSignals()
+        signals.install()
+        return signals
+    }()
+
     public func install() {
         for s in [StopRequest.interrupt, .terminate, .user1] {
             signal(s.rawValue, SIG_IGN)

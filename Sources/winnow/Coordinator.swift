@@ -29,8 +29,7 @@ struct CoordinatorCommand: ParsableCommand {
             throw ValidationError("coverage-centric selection reads scores, not vectors: run it with winnow select (no workers needed)")
         }
         try selection.execute { pool, options, monitor, log in
-            let stop = StopSignals()
-            stop.install()
+            let stop = StopSignals.process
             return try DistributedSelection.run(pool: pool, options: options, bind: bind, security: transport, cluster: cluster,
                                                 journal: selection.out + "/journal.wnj", stop: stop, monitor: monitor, log: log) { endpoint in
                 let hash = endpoint.configHash.hexString

@@ -44,7 +44,7 @@ struct DedupCommand: ParsableCommand {
         let plan = DedupPlan(assignments: clustering.assignments, clusters: clustering.centroids.rows, threshold: threshold)
         let found = try EmbeddedWorkers.run(count: workers, slots: 1, logLevel: max(log.logLevel, .warning)) { bind, stop, watchdog, listening in
             try DistributedDedup.run(pool: pool, plan: plan, skipNonfinite: nonfinite == .skip, bind: bind, cluster: ClusterSettings(),
-                                     stop: stop, log: log, watchdog: watchdog, listening: listening).0
+                                     journal: out + "/journal.wnj", stop: stop, log: log, watchdog: watchdog, listening: listening).0
         }
         return LocalDedup.outcome(found, clustering: clustering, clusterSeconds: clusterSeconds,
                                   dedupSeconds: (ContinuousClock.now - start).seconds, log: log)
@@ -61,24 +61,39 @@ struct DedupCommand: ParsableCommand {
         }
         let log = LogSetup.make(level: quiet ? .warning : .info)
         BLAS.useSingleThread() // one thread per process, as for select (design §2): same sums, fair timings
+        // The k-means's journal outlives it: interrupted in the within-cluster pass, the same command
+        // finds the k-means whole there. Gone when the command ends, whichever way but an interruption.
+        let kMeansJournal = JournalFiles(path: workers > 0 ? KMeansExecution.Purpose.dedup.journal(in: out) : nil)
         try ExitStatus.reporting {
-            let start = ContinuousClock.now
-            let (clustering, cluster) = try KMeansExecution.run(pool: opened, settings: settings, nonfinite: nonfinite, workers: workers,
-                                                                slots: 1, log: log)
-            let clusterSeconds = (ContinuousClock.now - start).seconds
-            let outcome = try within(opened, clustering: clustering, clusterSeconds: clusterSeconds, log: log)
-            let seconds = (ContinuousClock.now - start).seconds
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            try NpyWriter.writeInt64(outcome.kept, to: out + "/kept.npy")
-            var csv = "row,nearest_kept,similarity,cluster\n"
-            for d in outcome.dropped { csv += "\(d.pair.row),\(d.pair.nearestKept),\(d.pair.similarity),\(d.cluster)\n" }
-            try AtomicFile.write(Data(csv.utf8), to: out + "/dropped.csv")
-            let report = DedupReport(threshold: threshold, clustering: ClusteringReport(settings: settings, pool: opened, outcome: outcome.clustering,
-                                                                                        seconds: outcome.clusterSeconds, workers: workers,
-                                                                                        cluster: cluster),
-                                     outcome: outcome, rows: opened.totalRows, seconds: seconds)
-            try AtomicFile.write(try ReportJSON.encode(report), to: out + "/report.json")
-            print("kept \(outcome.kept.count) of \(opened.totalRows) rows (dropped \(outcome.dropped.count) above cosine \(threshold)) → \(out)/kept.npy; \(Int(report.rowsPerSecond)) rows/s")
+            do {
+                try deduplicate(opened, settings: settings, kMeansJournal: kMeansJournal, log: log)
+            } catch let failure as RunFailure where failure.isInterruption {
+                throw failure
+            } catch {
+                kMeansJournal.discard()
+                throw error
+            }
+            kMeansJournal.discard()
         }
+    }
+
+    private func deduplicate(_ opened: Pool, settings: KMeansSettings, kMeansJournal: JournalFiles, log: Logger) throws {
+        let start = ContinuousClock.now
+        let (clustering, cluster) = try KMeansExecution.run(pool: opened, settings: settings, nonfinite: nonfinite, workers: workers,
+                                                            slots: 1, journal: kMeansJournal.path, keepJournal: true, log: log)
+        let clusterSeconds = (ContinuousClock.now - start).seconds
+        let outcome = try within(opened, clustering: clustering, clusterSeconds: clusterSeconds, log: log)
+        let seconds = (ContinuousClock.now - start).seconds
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try NpyWriter.writeInt64(outcome.kept, to: out + "/kept.npy")
+        var csv = "row,nearest_kept,similarity,cluster\n"
+        for d in outcome.dropped { csv += "\(d.pair.row),\(d.pair.nearestKept),\(d.pair.similarity),\(d.cluster)\n" }
+        try AtomicFile.write(Data(csv.utf8), to: out + "/dropped.csv")
+        let report = DedupReport(threshold: threshold, clustering: ClusteringReport(settings: settings, pool: opened, outcome: outcome.clustering,
+                                                                                    seconds: outcome.clusterSeconds, workers: workers,
+                                                                                    cluster: cluster),
+                                 outcome: outcome, rows: opened.totalRows, seconds: seconds)
+        try AtomicFile.write(try ReportJSON.encode(report), to: out + "/report.json")
+        print("kept \(outcome.kept.count) of \(opened.totalRows) rows (dropped \(outcome.dropped.count) above cosine \(threshold)) → \(out)/kept.npy; \(Int(report.rowsPerSecond)) rows/s")
     }
 }

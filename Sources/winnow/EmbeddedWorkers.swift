@@ -19,8 +19,7 @@ enum EmbeddedWorkers {
     static func run<T>(count: Int, slots: Int, logLevel: Logger.Level,
                        _ body: (_ bind: String, _ stop: StopSignals, _ watchdog: () -> RunFailure?,
                                 _ listening: (DistributedSelection.Endpoint) throws -> Void) throws -> T) throws -> T {
-        let stop = StopSignals()
-        stop.install()
+        let stop = StopSignals.process
         var local: LocalWorkers?
         defer { local?.stop() }
         let endpoint = try PrivateEndpoint()

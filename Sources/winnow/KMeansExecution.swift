@@ -8,17 +8,32 @@ import WinnowRuntime
 
 /// The k-means of `cluster`, `dedup` and the clustered selections: in this process (`--workers 0`),
 /// or with a coordinator here and local worker processes each running blocks of every Lloyd pass.
-/// Both give the same bytes.
+/// Both give the same bytes. With workers the passes are journaled (`journal`, in `--out`), so the
+/// same command resumes an interrupted k-means; `keepJournal` leaves it for a command that goes on.
 enum KMeansExecution {
+    /// What a k-means runs for before a command's own work, which names its journal (a selection may
+    /// run two, with different k, and each must find its own).
+    enum Purpose: String, CaseIterable {
+        /// `dedup`'s clusters.
+        case dedup = "kmeans.wnj"
+        /// `select --objective cluster-balanced`'s labels.
+        case labels = "clusters.wnj"
+        /// `select --partition cluster`'s chunks.
+        case partition = "partition.wnj"
+
+        func journal(in out: String) -> String { out + "/" + rawValue }
+    }
+
     static func run(pool: Pool, settings: KMeansSettings, nonfinite: NonfinitePolicy, workers: Int, slots: Int,
-                    log: Logger) throws -> (ClusteringOutcome, ClusterReport?) {
+                    journal: String?, keepJournal: Bool = false, log: Logger) throws -> (ClusteringOutcome, ClusterReport?) {
         guard workers > 0 else {
             MemoryTuning.reuseLargeBlocks()
             return (try LocalClustering.run(pool: pool, settings: settings, nonfinite: nonfinite, log: log), nil)
         }
         return try EmbeddedWorkers.run(count: workers, slots: slots, logLevel: max(log.logLevel, .warning)) { bind, stop, watchdog, listening in
             let (outcome, report) = try DistributedClustering.run(pool: pool, settings: settings, nonfinite: nonfinite, bind: bind,
-                                                                  cluster: ClusterSettings(), stop: stop, log: log, watchdog: watchdog,
+                                                                  cluster: ClusterSettings(), journal: journal, keepJournal: keepJournal,
+                                                                  stop: stop, log: log, watchdog: watchdog,
                                                                   listening: listening)
             return (outcome, report)
         }

@@ -42,8 +42,7 @@ struct Select: ParsableCommand {
                 MemoryTuning.reuseLargeBlocks()
                 return try LocalSelection.run(pool: pool, options: options, monitor: monitor, log: log)
             }
-            let stop = StopSignals()
-            stop.install()
+            let stop = StopSignals.process
             var local: LocalWorkers?
             defer { local?.stop() }
             let endpoint = try PrivateEndpoint()

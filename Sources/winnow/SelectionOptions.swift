@@ -245,7 +245,8 @@ struct SelectionOptions: ParsableArguments {
         k.seed = seed
         if let problem = k.problems(rows: pool.totalRows).first { throw ValidationError(problem.replacingOccurrences(of: "--k", with: "--clusters")) }
         let start = ContinuousClock.now
-        let (clustering, _) = try KMeansExecution.run(pool: pool, settings: k, nonfinite: nonfinite, workers: workers, slots: 1, log: log)
+        let (clustering, _) = try KMeansExecution.run(pool: pool, settings: k, nonfinite: nonfinite, workers: workers, slots: 1,
+                                                      journal: KMeansExecution.Purpose.labels.journal(in: out), keepJournal: true, log: log)
         let path = out + "/clusters.npy"
         try NpyWriter.writeInt64(clustering.assignments.map(Int64.init), to: path)
         log.info("cluster-balanced: \(k.k) k-means clusters (sizes \(clustering.sizes.min() ?? 0)–\(clustering.sizes.max() ?? 0)) → \(path)")
@@ -276,6 +277,7 @@ struct SelectionOptions: ParsableArguments {
                 made = out
             }
             let monitor = RunMonitor(settings: progress, console: console, metricsPath: out + "/metrics.prom")
+            let kMeansJournals = [KMeansExecution.Purpose.labels, .partition].map { JournalFiles(path: $0.journal(in: out)) }
             do {
                 if objective == .clusterBalanced {
                     options.clusterBalance = try clusterLabels(pool: pool, workers: kMeansWorkers, log: log)
@@ -286,20 +288,24 @@ struct SelectionOptions: ParsableArguments {
                     k.iterations = clusterIterations
                     k.seed = seed
                     let (clustering, _) = try KMeansExecution.run(pool: pool, settings: k, nonfinite: nonfinite, workers: kMeansWorkers,
-                                                                  slots: 1, log: log)
+                                                                  slots: 1, journal: KMeansExecution.Purpose.partition.journal(in: out), keepJournal: true,
+                                                                  log: log)
                     log.info("--partition cluster: \(k.k) k-means clusters (sizes \(clustering.sizes.min() ?? 0)–\(clustering.sizes.max() ?? 0))")
                     options.partitionClusters = clustering.assignments
                 }
                 let columns = try SideColumns.load(ids: ids, quality: quality, labels: options.labelsPath, rows: pool.totalRows)
                 let outcome = try body(pool, options, monitor, log)
                 let report = try OutputWriter.write(outcome, options: options, pool: pool, columns: columns, to: out)
+                // The k-means journals (cluster-balanced, partition cluster) stayed for a resumed selection.
+                kMeansJournals.forEach { $0.discard() }
                 print("selected \(report.selection.count) of \(report.totalRows) rows → \(out)/selection.npy")
                 if let q = report.quality { print(q.summary) }
             } catch let failure as RunFailure where failure.isInterruption {
-                throw failure  // the journal and the metrics stay: the same command resumes
+                throw failure  // the journals and the metrics stay: the same command resumes
             } catch {
                 // A run that failed for good leaves nothing behind, not even the folder it made.
                 monitor.metrics?.remove()
+                kMeansJournals.forEach { $0.discard() }
                 if let made, (try? FileManager.default.contentsOfDirectory(atPath: made))?.isEmpty == true {
                     try? FileManager.default.removeItem(atPath: made)
                 }

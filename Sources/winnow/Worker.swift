@@ -65,8 +65,7 @@ struct WorkerCommand: ParsableCommand {
         do { options.security = try security.security(connect: connect) } catch { throw ExitStatus.report(error) }
         options.cluster.connectTimeout = .milliseconds(Int(connectTimeout * 1000))
         options.cluster.coordinatorLostTimeout = .milliseconds(Int(coordinatorLostTimeout * 1000))
-        let stop = StopSignals()
-        stop.install()
+        let stop = StopSignals.process
         let status: Int32
         do {
             status = try WorkerProcess(options: options, log: log).run(stop: stop)

@@ -67,6 +67,38 @@ final class ClusterCommandTests: XCTestCase {
         }
     }
 
+    /// SIGTERM (Slurm's preemption) mid-k-means: exit 75, the journal of accepted pass results stays in
+    /// --out, and the same command again replays it and finishes with the bytes of an uninterrupted run.
+    func testTerminatedClusterRunResumesFromItsJournal() throws {
+        let dir = TemporaryDirectory()
+        XCTAssertEqual(try CLI.run(["generate", "--rows", "300000", "--dim", "64", "--clusters", "32", "--out", dir.file("pool")]).status, 0)
+        let flags = ["cluster", "--input", dir.file("pool/pool-*.npy"), "--k", "512", "--iterations", "15"]
+        let reference = try CLI.run(flags + ["--workers", "0", "--out", dir.file("ref")])
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+        let command = flags + ["--workers", "2", "--out", dir.file("out")]
+        let first = try CLI.start(command, log: dir.file("first.log"))
+        let journal = dir.file("out/journal.wnj")
+        func journalBytes() -> Int { ((try? FileManager.default.attributesOfItem(atPath: journal))?[.size] as? Int) ?? 0 }
+        // Past the first pass (10 blocks of 32,768 rows, ~260 KB of sums each), well before the fifteenth.
+        let deadline = Date().addingTimeInterval(60)
+        while journalBytes() < 4_000_000 && Date() < deadline && first.isRunning { Thread.sleep(forTimeInterval: 0.02) }
+        XCTAssertTrue(first.isRunning, "the k-means ended before SIGTERM; make it longer")
+        first.terminate()
+        XCTAssertEqual(CLI.wait(first, seconds: 30), 75, (try? String(contentsOfFile: dir.file("first.log"), encoding: .utf8)) ?? "")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: journal))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out/assignments.npy")))
+        let second = try CLI.run(command)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stderr.contains("resuming from the journal"), second.stderr)
+        for file in ["centroids.npy", "assignments.npy"] {
+            XCTAssertEqual(Outputs.bytes(dir.file("out/" + file)), Outputs.bytes(dir.file("ref/" + file)), file)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: journal), "a finished run removes its journal")
+        let cluster = try XCTUnwrap(try Outputs.report(dir.file("out"))["cluster"] as? [String: Any])
+        let counters = try XCTUnwrap(cluster["counters"] as? [String: Any])
+        XCTAssertGreaterThanOrEqual(counters["reused_from_journal"] as? Int ?? 0, 10, "\(counters)")
+    }
+
     /// A NaN row fails the run naming file and row, with no output; `--nonfinite skip` leaves it
     /// out (assignment −1); k beyond the rows is a usage error.
     func testBadInputs() throws {
@@ -141,6 +173,9 @@ final class DedupCommandTests: XCTestCase {
             XCTAssertEqual(r.status, 0, r.stderr)
             XCTAssertEqual(Outputs.bytes(dir.file("a/dropped.csv")), Outputs.bytes(dir.file("w\(workers)/dropped.csv")), "\(workers) workers")
             XCTAssertEqual(Outputs.bytes(dir.file("a/kept.npy")), Outputs.bytes(dir.file("w\(workers)/kept.npy")), "\(workers) workers")
+            // The k-means's journal and the within-cluster pass's both go with a finished run.
+            let left = try FileManager.default.contentsOfDirectory(atPath: dir.file("w\(workers)")).filter { $0.hasSuffix(".wnj") }
+            XCTAssertEqual(left, [], "\(workers) workers")
         }
         let bad = try CLI.run(["dedup", "--input", dir.file("p0.npy"), "--threshold", "1.5", "--out", dir.file("c")])
         XCTAssertEqual(bad.status, 64, bad.stderr)

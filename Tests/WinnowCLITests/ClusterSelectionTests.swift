@@ -52,6 +52,64 @@ final class ClusterSelectionTests: XCTestCase {
         XCTAssertTrue(stray.stderr.contains("--clusters"), stray.stderr)
     }
 
+    /// `--nonfinite skip`: the k-means gives a NaN row cluster −1 and the selection skips it; −1 gets no
+    /// cap, so the other clusters' caps still add up to k and the selection is k rows long.
+    func testClusterBalancedSkippingNaNRowsStillSelectsK() throws {
+        let dir = TemporaryDirectory()
+        var values = NpyFixtures.uniform(rows: 3000, dimension: 8, seed: 3).values
+        let poisoned = stride(from: 7, to: 3000, by: 75).map { $0 }  // 40 rows: more than an even share of k
+        for row in poisoned { values[8 * row + 5] = .nan }
+        NpyFixtures.write(NpyFixtures.pool(VectorBlock(values: values, dimension: 8)), to: dir.file("p0.npy"))
+        let flags = ["select", "--input", dir.file("p0.npy"), "--chunk-rows", "512", "--no-eval", "--quiet", "--budget", "120",
+                     "--objective", "cluster-balanced", "--clusters", "6", "--nonfinite", "skip"]
+        var selections: Set<Data> = []
+        for workers in [0, 2] {
+            let out = dir.file("s\(workers)")
+            let r = try CLI.run(flags + ["--workers", "\(workers)", "--out", out])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let selection = try Outputs.selection(out)
+            XCTAssertEqual(selection.count, 120, "\(workers) workers")
+            XCTAssertTrue(Set(selection).isDisjoint(with: poisoned.map(Int64.init)))
+            let clusters = try Outputs.int64Column(out + "/clusters.npy")
+            XCTAssertEqual(clusters.indices.filter { clusters[$0] < 0 }, poisoned)
+            let configuration = try XCTUnwrap(try Outputs.report(out)["configuration"] as? [String: Any])
+            let caps = try XCTUnwrap(configuration["label_caps"] as? [String: Int])
+            XCTAssertNil(caps["-1"], "the rows left out got a cap")
+            XCTAssertEqual(caps.values.reduce(0, +), 120)
+            selections.insert(Outputs.bytes(out + "/selection.npy"))
+        }
+        XCTAssertEqual(selections.count, 1, "worker counts changed the selection")
+    }
+
+    /// SIGTERM during the selection that follows the k-means: exit 75 with both journals kept (the
+    /// k-means's whole, the selection's begun); the same command replays the k-means without a worker
+    /// task, resumes the selection, writes the uninterrupted run's bytes and removes both journals.
+    func testClusterBalancedRunInterruptedAfterItsKMeansResumes() throws {
+        let dir = TemporaryDirectory()
+        let g = try CLI.run(["generate", "--rows", "200000", "--dim", "32", "--files", "2", "--out", dir.file("pool")])
+        XCTAssertEqual(g.status, 0, g.stderr)
+        let flags = ["select", "--input", dir.file("pool/pool-*.npy"), "--budget", "400", "--chunk-rows", "4096", "--no-eval",
+                     "--objective", "cluster-balanced"]
+        XCTAssertEqual(try CLI.run(flags + ["--workers", "0", "--out", dir.file("ref")]).status, 0)
+        let command = flags + ["--workers", "2", "--out", dir.file("out")]
+        let first = try CLI.start(command, log: dir.file("first.log"))
+        func size(_ file: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: dir.file("out/" + file)))?[.size] as? Int) ?? 0 }
+        let deadline = Date().addingTimeInterval(60)
+        while size("journal.wnj") < 2000 && Date() < deadline && first.isRunning { Thread.sleep(forTimeInterval: 0.02) }
+        XCTAssertTrue(first.isRunning, "the run ended before SIGTERM; make the pool bigger")
+        first.terminate()
+        XCTAssertEqual(CLI.wait(first, seconds: 30), 75, (try? String(contentsOfFile: dir.file("first.log"), encoding: .utf8)) ?? "")
+        XCTAssertGreaterThan(size("clusters.wnj"), 0, "the k-means's journal went with its end")
+        XCTAssertGreaterThan(size("journal.wnj"), 0)
+        let second = try CLI.run(command)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertEqual(Outputs.bytes(dir.file("out/selection.npy")), Outputs.bytes(dir.file("ref/selection.npy")))
+        XCTAssertEqual(Outputs.bytes(dir.file("out/clusters.npy")), Outputs.bytes(dir.file("ref/clusters.npy")))
+        for journal in ["clusters.wnj", "journal.wnj"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out/" + journal)), "\(journal) outlived a finished run")
+        }
+    }
+
     /// Chunks cut along clusters: every worker count selects the same rows, the report says so, and the
     /// selection is not the random partition's.
     func testClusterPartitionIsIdenticalForAnyWorkerCount() throws {

@@ -20,6 +20,23 @@ final class LabelBudgetTests: XCTestCase {
         XCTAssertEqual(LabelPlan(labels: labels, chunks: chunks, budget: .explicit([3: 9, 1: 4]), k: 10).root.caps, [0, 4, 0, 5])
     }
 
+    /// A label set aside as never pickable gets no cap and its rows count for no label: the caps
+    /// are those of the pool without them, and still add up to k.
+    func testLeftOutLabelGetsNoCap() {
+        let labels: [Int64] = Array(repeating: 0, count: 50) + Array(repeating: -1, count: 30) + Array(repeating: 2, count: 20)
+        let chunks = [[0 ..< 60], [60 ..< 100]]
+        XCTAssertEqual(LabelPlan(labels: labels, chunks: chunks, budget: .balanced, k: 30).root.caps, [10, 10, 10])
+        for budget in [LabelBudget.balanced, .proportional] {
+            let plan = LabelPlan(labels: labels, chunks: chunks, budget: budget, k: 30, leftOut: -1)
+            XCTAssertEqual(plan.root.labels, [0, 2])
+            XCTAssertEqual(plan.root.total, 30)
+            XCTAssertEqual(plan.totals, [50, 20])
+            XCTAssertEqual(plan.chunkCounts, [[50, 0], [0, 20]])
+        }
+        XCTAssertEqual(LabelPlan(labels: labels, chunks: chunks, budget: .balanced, k: 30, leftOut: -1).root.caps, [15, 15])
+        XCTAssertEqual(LabelPlan(labels: labels, chunks: chunks, budget: .proportional, k: 30, leftOut: -1).root.caps, [21, 9])
+    }
+
     /// Greedy under caps by its definition: each step, the allowed candidate with the largest gain.
     func referenceGreedy(_ block: VectorBlock, labels: [Int64], caps: LabelCaps, k: Int) -> [Int] {
         Reference.greedy(block, k: k, .shiftedCosine) { j, picks in

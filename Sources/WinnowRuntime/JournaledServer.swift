@@ -1,0 +1,79 @@
+import Foundation
+import Logging
+import WinnowCluster
+import WinnowCore
+import WinnowIO
+
+/// A coordinator run that journals every result it accepts (design §4, failure handling): the same
+/// command after an interruption (Slurm's preemption, a requeue, Ctrl-C) reuses them instead of
+/// running those tasks again. Selections, k-means passes and de-duplication groups all serve through
+/// here, so all of them resume the same way.
+enum JournaledServer {
+    /// - Parameters:
+    ///   - journal: the journal's path (in `--out`); nil: none.
+    ///   - keepWhenDone: leave the journal after a finished run, for a caller whose command goes on
+    ///     (the k-means before a selection): if the command is interrupted later, the same command
+    ///     then finds the k-means whole in its journal. That caller discards it (`JournalFiles`) at its end.
+    ///   - others: as `DistributedSelection.run`.
+    static func run<Book: TaskBook>(
+        book: Book, config: RunConfig, bind: String, security: TransportSecurity, cluster: ClusterSettings, journal: String?,
+        keepWhenDone: Bool = false, stop: StopSignals?, monitor: RunMonitor? = nil, log: Logger, watchdog: () -> RunFailure?,
+        listening: (DistributedSelection.Endpoint) throws -> Void
+    ) throws -> (Book.Outcome, ClusterReport) {
+        let files = JournalFiles(path: journal)
+        try files.prepare()
+        let server: CoordinatorServer<Book>
+        do {
+            server = try CoordinatorServer(book: book, config: config, bind: bind, cluster: cluster, journalPath: journal,
+                                           security: security, log: log)
+        } catch let mismatch as Journal.Mismatch {
+            // Another run's journal: not ours to touch.
+            throw RunFailure(status: 69, mismatch.description)
+        }
+        let result: (Book.Outcome, ClusterReport)
+        do {
+            // A run the journal holds whole needs no workers (a k-means finished before its selection was interrupted).
+            if !server.isRestoredWhole {
+                try listening(DistributedSelection.Endpoint(address: server.endpoint, configHash: server.configHash))
+            }
+            result = try server.run(stop: stop, monitor: monitor, watchdog: watchdog)
+        } catch let failure as RunFailure where failure.isInterruption {
+            // Interrupted: the journal stays, so the same command resumes where this one stopped.
+            log.notice("the journal is kept for resuming", metadata: ["journal": "\(journal ?? "")"])
+            throw failure
+        } catch {
+            files.discard()
+            throw error
+        }
+        if !keepWhenDone { files.discard() }
+        return result
+    }
+}
+
+/// The journal's place in `--out`. It exists only while a run is unfinished: a finished run's outputs
+/// replace it, and a run that failed for good (bad data, another configuration) leaves nothing, not
+/// even the folder if the run made it.
+public struct JournalFiles {
+    public let path: String?
+    private let madeFolder: Bool
+
+    public init(path: String?) {
+        self.path = path
+        let folder = path.map { ($0 as NSString).deletingLastPathComponent }
+        madeFolder = folder.map { !FileManager.default.fileExists(atPath: $0) } ?? false
+    }
+
+    public func prepare() throws {
+        guard let path else { return }
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    }
+
+    public func discard() {
+        guard let path else { return }
+        try? FileManager.default.removeItem(atPath: path)
+        let folder = (path as NSString).deletingLastPathComponent
+        if madeFolder, (try? FileManager.default.contentsOfDirectory(atPath: folder))?.isEmpty == true {
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+    }
+}
