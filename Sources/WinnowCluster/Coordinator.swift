@@ -78,6 +78,10 @@ public struct Coordinator<Book: TaskBook> {
         progress = LevelProgress(levelSizes: book.levelSizes, totalRows: book.totalRows)
     }
 
+    /// Whether the command serves another run at this endpoint after this one (a clustered selection's
+    /// k-means, then its selection): a finished run then sends its workers there instead of home.
+    public var nextRunFollows = false
+
     public var isRunning: Bool { phase == .running }
     public var connectedWorkers: Int { peers.count }
     public var tasksLeft: Int { book.tasksLeft }
@@ -186,6 +190,7 @@ public struct Coordinator<Book: TaskBook> {
         if !hello.expectedConfigHash.isEmpty && hello.expectedConfigHash != welcome.configHash {
             return reject(.configHash, "the worker expects configuration \(hello.expectedConfigHash.hexString); this run is \(welcome.configHash.hexString)")
         }
+        if phase == .finished && nextRunFollows { return [.send(id, .nextRun(reason: "this run is done; the next is starting"))] }
         guard phase == .running else { return reject(.shuttingDown, "the run is over") }
         guard (1 ... 1024).contains(hello.slots) else { return reject(.invalid, "slots must be 1...1024 (got \(hello.slots))") }
         if peers[id] != nil {
@@ -470,7 +475,8 @@ public struct Coordinator<Book: TaskBook> {
             finalize(&peers[id]!)
             workers.append(peers[id]!.tally)
         }
-        var actions: [Action] = peers.keys.sorted().map { .send($0, .shutdown(reason: "the run is done", status: 0)) }
+        let farewell: CoordinatorMessage = nextRunFollows ? .nextRun(reason: "the run is done") : .shutdown(reason: "the run is done", status: 0)
+        var actions: [Action] = peers.keys.sorted().map { .send($0, farewell) }
         actions.append(.finished(book.outcome(workers: workers, counters: counters)))
         return actions
     }

@@ -328,6 +328,9 @@ public enum CoordinatorMessage: Sendable, Equatable {
     case lease(Lease)
     case cancel(leaseID: UInt64)
     case shutdown(reason: String, status: Int)
+    /// This run is done and the command's next run follows at the same endpoint (a clustered
+    /// selection's k-means, then its selection): Hello again instead of exiting.
+    case nextRun(reason: String)
     /// The answer to a `statusRequest`.
     case status(RunStatus)
 }

@@ -20,7 +20,7 @@ public struct WorkerSession {
         case stopped
     }
 
-    public let hello: Hello
+    public private(set) var hello: Hello
     public let settings: ClusterSettings
     private var phase = Phase.greeting
     private var started: Duration
@@ -82,6 +82,11 @@ public struct WorkerSession {
         case .shutdown(let reason, _):
             phase = .stopped
             return [.exit(status: 0, reason: "coordinator: \(reason)")]
+        case .nextRun:
+            // The same coordinator's next run, another configuration: the hash this worker was told to
+            // expect named the run just done, which it has served.
+            hello.expectedConfigHash = []
+            return joinAgain(now: now)
         }
     }
 
@@ -137,6 +142,11 @@ public struct WorkerSession {
     /// say Hello again and carry on with the new one.
     public mutating func coordinatorRestarted(now: Duration) -> [Action] {
         guard phase != .stopped else { return [] }
+        return joinAgain(now: now)
+    }
+
+    /// Hello from scratch: whatever runs now belongs to a run that is over (its results would be dropped).
+    private mutating func joinAgain(now: Duration) -> [Action] {
         phase = .greeting
         started = now
         lastHeard = now

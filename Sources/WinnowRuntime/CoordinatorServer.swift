@@ -26,8 +26,11 @@ public final class CoordinatorServer<Book: TaskBook> {
     /// Binds `bind` (e.g. `tcp://*:7700`, or `tcp://127.0.0.1:*` for any free port).
     ///   - journalPath: where accepted results are journaled; results already there are reused.
     ///   - security: `.curveServer` admits only its allowed worker keys (checked before any message).
+    ///   - nextRunFollows: another run of the command binds `bind` after this one: the workers are sent
+    ///     there when this one is done (`Coordinator.nextRunFollows`).
     public init(book: Book, config: RunConfig, bind: String, cluster: ClusterSettings,
-                limits: WireLimits = WireLimits(), journalPath: String?, security: TransportSecurity = .plain, log: Logger) throws {
+                limits: WireLimits = WireLimits(), journalPath: String?, security: TransportSecurity = .plain,
+                nextRunFollows: Bool = false, log: Logger) throws {
         context = try Context()
         socket = try Socket(context, kind: .router)
         try socket.setMaximumMessageSize(Int64(limits.messageBytes))
@@ -50,6 +53,7 @@ public final class CoordinatorServer<Book: TaskBook> {
         // The run id names the run across coordinator restarts; the epoch names this incarnation.
         let runID = configHash.prefix(8).hexString
         machine = Coordinator(book: book, welcome: welcome, runID: runID, epoch: random.next() | 1, settings: cluster)
+        machine.nextRunFollows = nextRunFollows
         self.log = log
         start = clock.now
         if let journalPath {

@@ -12,10 +12,12 @@ public enum DistributedClustering {
     ///   - journal: where accepted pass results are journaled (`--out`); the same command after an
     ///     interruption replays them in order, each pass's centroids following from the one before.
     ///   - keepJournal: leave the journal when done (a k-means before a selection: `JournaledServer`).
+    ///   - nextRunFollows: the selection binds `bind` next; the workers are sent to it when this is done.
     ///   - others: as `DistributedSelection.run`.
     public static func run(
         pool: Pool, settings: KMeansSettings, nonfinite: NonfinitePolicy, bind: String, security: TransportSecurity = .plain,
-        cluster: ClusterSettings, journal: String? = nil, keepJournal: Bool = false, stop: StopSignals?, log: Logger,
+        cluster: ClusterSettings, journal: String? = nil, keepJournal: Bool = false, nextRunFollows: Bool = false,
+        stop: StopSignals?, log: Logger,
         watchdog: () -> RunFailure? = { nil }, listening: (DistributedSelection.Endpoint) throws -> Void
     ) throws -> (ClusteringOutcome, ClusterReport) {
         let clock = ContinuousClock(), start = clock.now
@@ -25,7 +27,8 @@ public enum DistributedClustering {
         config.clustering = settings
         let (run, report) = try JournaledServer.run(
             book: ClusteringBook(totalRows: pool.totalRows, settings: settings, seeds: seeds), config: config, bind: bind,
-            security: security, cluster: cluster, journal: journal, keepWhenDone: keepJournal, stop: stop, log: log,
+            security: security, cluster: cluster, journal: journal, keepWhenDone: keepJournal, nextRunFollows: nextRunFollows,
+            stop: stop, log: log,
             watchdog: watchdog, listening: listening)
         for (i, pass) in run.passes.finishedPasses.dropLast().enumerated() { log.info("iteration \(i + 1): inertia \(pass.inertia)") }
         return (ClusteringOutcome(run.passes, seconds: run.passSeconds, seedSeconds: seedSeconds), report)

@@ -14,10 +14,11 @@ enum JournaledServer {
     ///   - keepWhenDone: leave the journal after a finished run, for a caller whose command goes on
     ///     (the k-means before a selection): if the command is interrupted later, the same command
     ///     then finds the k-means whole in its journal. That caller discards it (`JournalFiles`) at its end.
+    ///   - nextRunFollows: the command serves another run at `bind` next; its workers are sent there.
     ///   - others: as `DistributedSelection.run`.
     static func run<Book: TaskBook>(
         book: Book, config: RunConfig, bind: String, security: TransportSecurity, cluster: ClusterSettings, journal: String?,
-        keepWhenDone: Bool = false, stop: StopSignals?, monitor: RunMonitor? = nil, log: Logger, watchdog: () -> RunFailure?,
+        keepWhenDone: Bool = false, nextRunFollows: Bool = false, stop: StopSignals?, monitor: RunMonitor? = nil, log: Logger, watchdog: () -> RunFailure?,
         listening: (DistributedSelection.Endpoint) throws -> Void
     ) throws -> (Book.Outcome, ClusterReport) {
         let files = JournalFiles(path: journal)
@@ -25,7 +26,7 @@ enum JournaledServer {
         let server: CoordinatorServer<Book>
         do {
             server = try CoordinatorServer(book: book, config: config, bind: bind, cluster: cluster, journalPath: journal,
-                                           security: security, log: log)
+                                           security: security, nextRunFollows: nextRunFollows, log: log)
         } catch let mismatch as Journal.Mismatch {
             // Another run's journal: not ours to touch.
             throw RunFailure(status: 69, mismatch.description)

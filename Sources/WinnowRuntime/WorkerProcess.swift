@@ -47,6 +47,9 @@ public final class WorkerProcess {
     private var epoch: UInt64 = 0
     private var sequence: UInt64 = 0
     private let inbox: Inbox
+    /// Counts the runs this process has joined (a restarted coordinator, a next run): a task started
+    /// for an earlier one may finish after the new run has leased the same lease id, and must not answer it.
+    private var generation: UInt64 = 0
     /// Progress of the tasks running now, shared with their threads.
     private var meters: [UInt64: ProgressMeter] = [:]
     private var stalledOnce = false
@@ -94,7 +97,7 @@ public final class WorkerProcess {
             while let frames = try socket.receive() {
                 if let status = try handle(frames) { return status }
             }
-            for (id, message) in inbox.take() {
+            for (id, started, message) in inbox.take() where started == generation {
                 meters[id] = nil
                 if let status = try perform(session.finished(id, result: message, now: now)) { return status }
             }
@@ -132,10 +135,15 @@ public final class WorkerProcess {
             } else if runID != "", header.runID == runID, header.epoch != epoch {
                 log.notice("the coordinator was restarted; joining it again", metadata: ["run": "\(runID)"])
                 epoch = header.epoch
+                forgetRunningTasks()
                 return try perform(session.coordinatorRestarted(now: now))
             } else if runID != "", header.runID != runID {
                 log.warning("message from another run's coordinator dropped", metadata: ["run": "\(header.runID)"])
                 return nil
+            }
+            if case .nextRun(let reason) = message {
+                log.info("the run is done and another follows; joining it", metadata: ["reason": "\(reason)"])
+                forgetRunningTasks()
             }
             return try perform(session.receive(message, now: now))
         } catch let error as WireError where error.code == .unknownFields {
@@ -145,6 +153,12 @@ public final class WorkerProcess {
             log.warning("invalid message from the coordinator dropped", metadata: ["reason": "\(error)"])
             return nil
         }
+    }
+
+    /// Tasks still running belong to a run that is over: their results are dropped when they finish.
+    private func forgetRunningTasks() {
+        generation += 1
+        meters.removeAll()
     }
 
     private func perform(_ actions: [WorkerSession.Action]) throws -> Int32? {
@@ -184,7 +198,7 @@ public final class WorkerProcess {
               let skip = session.welcome?.config.skipNonfinite else { return }
         let throttle = options.throttle
         let quality = quality, labels = labels
-        let inbox = inbox
+        let inbox = inbox, generation = generation
         let meter = ProgressMeter()
         meters[lease.id] = meter
         let stall = options.stallFirstTask && !stalledOnce
@@ -200,7 +214,7 @@ public final class WorkerProcess {
                 busy *= throttle
             }
             message.setBusy(busy, peakResidentBytes: ResourceUsage.peakResidentBytes())
-            inbox.deliver(lease.id, message)
+            inbox.deliver(lease.id, generation, message)
         }
         thread.stackSize = 8 << 20
         thread.start()
@@ -209,17 +223,18 @@ public final class WorkerProcess {
 
 /// Hands a finished task's message back to the event loop.
 private final class Inbox: Sendable {
-    private let queue = Mutex<[(UInt64, WorkerMessage)]>([])
+    private let queue = Mutex<[(UInt64, UInt64, WorkerMessage)]>([])
     let wakeup: WakeupPipe
 
     init(wakeup: WakeupPipe) { self.wakeup = wakeup }
 
-    func deliver(_ id: UInt64, _ message: WorkerMessage) {
-        queue.withLock { $0.append((id, message)) }
+    /// - Parameter generation: the run the task was started for (`WorkerProcess.generation`).
+    func deliver(_ id: UInt64, _ generation: UInt64, _ message: WorkerMessage) {
+        queue.withLock { $0.append((id, generation, message)) }
         wakeup.signal()
     }
 
-    func take() -> [(UInt64, WorkerMessage)] {
+    func take() -> [(UInt64, UInt64, WorkerMessage)] {
         queue.withLock { q in
             defer { q.removeAll() }
             return q

@@ -52,6 +52,11 @@ public struct WireCodec: Sendable {
             b.reason = String(reason.prefix(limits.stringBytes / 4))
             b.status = UInt32(clamping: status)
             e.shutdown = b
+        case .nextRun(let reason):
+            var b = Winnow_V1_Shutdown()
+            b.reason = String(reason.prefix(limits.stringBytes / 4))
+            b.nextRun = true
+            e.shutdown = b
         case .status(let s):
             e.statusReply = s.wire
         }
@@ -211,6 +216,9 @@ public struct WireCodec: Sendable {
             return (header, .lease(try Lease(wire: b, dimension: try requireDimension(), normalizesRows: normalizesRows, limits: limits)))
         case .cancel(let b):
             return (header, .cancel(leaseID: b.leaseID))
+        case .shutdown(let b) where b.nextRun:
+            guard b.status == 0 else { throw WireError(.inconsistent, "shutdown: a next run after a failed one (status \(b.status))") }
+            return (header, .nextRun(reason: b.reason))
         case .shutdown(let b):
             return (header, .shutdown(reason: b.reason, status: Int(b.status)))
         case .statusReply(let b):

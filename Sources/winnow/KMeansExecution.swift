@@ -24,8 +24,35 @@ enum KMeansExecution {
         func journal(in out: String) -> String { out + "/" + rawValue }
     }
 
+    /// Where the passes run.
+    enum Place {
+        /// `workers` local worker processes started for it (0: this process).
+        case local(workers: Int)
+        /// The workers that connect to this coordinator at `bind` (`winnow coordinator`); when it is done
+        /// they are sent on to the run that binds there next (the selection). `announce` tells how to join.
+        case served(bind: String, security: TransportSecurity, cluster: ClusterSettings,
+                    announce: (DistributedSelection.Endpoint, Logger) -> Void)
+    }
+
     static func run(pool: Pool, settings: KMeansSettings, nonfinite: NonfinitePolicy, workers: Int, slots: Int,
                     journal: String?, keepJournal: Bool = false, log: Logger) throws -> (ClusteringOutcome, ClusterReport?) {
+        try run(pool: pool, settings: settings, nonfinite: nonfinite, on: .local(workers: workers), slots: slots, journal: journal,
+                keepJournal: keepJournal, log: log)
+    }
+
+    static func run(pool: Pool, settings: KMeansSettings, nonfinite: NonfinitePolicy, on place: Place, slots: Int,
+                    journal: String?, keepJournal: Bool = false, log: Logger) throws -> (ClusteringOutcome, ClusterReport?) {
+        let workers: Int
+        switch place {
+        case .served(let bind, let security, let cluster, let announce):
+            let (outcome, report) = try DistributedClustering.run(
+                pool: pool, settings: settings, nonfinite: nonfinite, bind: bind, security: security, cluster: cluster, journal: journal,
+                keepJournal: keepJournal, nextRunFollows: true, stop: StopSignals.process, log: log,
+                listening: { announce($0, log) })
+            return (outcome, report)
+        case .local(let count):
+            workers = count
+        }
         guard workers > 0 else {
             MemoryTuning.reuseLargeBlocks()
             return (try LocalClustering.run(pool: pool, settings: settings, nonfinite: nonfinite, log: log), nil)

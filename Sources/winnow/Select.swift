@@ -32,7 +32,7 @@ struct Select: ParsableCommand {
     }
 
     func run() throws {
-        try selection.execute(kMeansWorkers: workers) { pool, options, monitor, log in
+        try selection.execute(kMeans: .local(workers: workers)) { pool, options, monitor, log in
             if case .coverageCentric = options.settings.objective {
                 if workers > 0 { log.info("coverage-centric selection reads scores, not vectors: it runs in this process") }
                 MemoryTuning.reuseLargeBlocks()

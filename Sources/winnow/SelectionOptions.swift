@@ -239,13 +239,13 @@ struct SelectionOptions: ParsableArguments {
     }
 
     /// The k-means of `--objective cluster-balanced`, its clusters written as the run's labels.
-    private func clusterLabels(pool: Pool, workers: Int, log: Logger) throws -> ClusterBalance {
+    private func clusterLabels(pool: Pool, place: KMeansExecution.Place, log: Logger) throws -> ClusterBalance {
         var k = KMeansSettings(k: clusters ?? ClusterBalance.Default.clusters(budget: budget, rows: pool.totalRows))
         k.iterations = clusterIterations
         k.seed = seed
         if let problem = k.problems(rows: pool.totalRows).first { throw ValidationError(problem.replacingOccurrences(of: "--k", with: "--clusters")) }
         let start = ContinuousClock.now
-        let (clustering, _) = try KMeansExecution.run(pool: pool, settings: k, nonfinite: nonfinite, workers: workers, slots: 1,
+        let (clustering, _) = try KMeansExecution.run(pool: pool, settings: k, nonfinite: nonfinite, on: place, slots: 1,
                                                       journal: KMeansExecution.Purpose.labels.journal(in: out), keepJournal: true, log: log)
         let path = out + "/clusters.npy"
         try NpyWriter.writeInt64(clustering.assignments.map(Int64.init), to: path)
@@ -262,8 +262,8 @@ struct SelectionOptions: ParsableArguments {
 
     /// Opens the pool and side columns, runs `body`, writes the outputs and prints the one-line summary.
     /// `body` offers the run's status to the monitor: the progress line and `--out/metrics.prom`.
-    /// - Parameter kMeansWorkers: local worker processes for the k-means of `--objective cluster-balanced`.
-    func execute(kMeansWorkers: Int = 0, _ body: (Pool, RunOptions, RunMonitor, Logger) throws -> SelectionOutcome) throws {
+    /// - Parameter kMeans: where the k-means of `--objective cluster-balanced` and `--partition cluster` runs.
+    func execute(kMeans: KMeansExecution.Place = .local(workers: 0), _ body: (Pool, RunOptions, RunMonitor, Logger) throws -> SelectionOutcome) throws {
         var options = try options()
         let progress = progress
         let console = ProgressConsole(style: ProgressConsole.style(for: progress.mode))
@@ -280,14 +280,14 @@ struct SelectionOptions: ParsableArguments {
             let kMeansJournals = [KMeansExecution.Purpose.labels, .partition].map { JournalFiles(path: $0.journal(in: out)) }
             do {
                 if objective == .clusterBalanced {
-                    options.clusterBalance = try clusterLabels(pool: pool, workers: kMeansWorkers, log: log)
+                    options.clusterBalance = try clusterLabels(pool: pool, place: kMeans, log: log)
                     options.labelsPath = options.clusterBalance!.assignments
                 }
                 if partition == .cluster && !exact {
                     var k = KMeansSettings(k: max(1, (pool.totalRows + chunkRows - 1) / chunkRows))
                     k.iterations = clusterIterations
                     k.seed = seed
-                    let (clustering, _) = try KMeansExecution.run(pool: pool, settings: k, nonfinite: nonfinite, workers: kMeansWorkers,
+                    let (clustering, _) = try KMeansExecution.run(pool: pool, settings: k, nonfinite: nonfinite, on: kMeans,
                                                                   slots: 1, journal: KMeansExecution.Purpose.partition.journal(in: out), keepJournal: true,
                                                                   log: log)
                     log.info("--partition cluster: \(k.k) k-means clusters (sizes \(clustering.sizes.min() ?? 0)–\(clustering.sizes.max() ?? 0))")

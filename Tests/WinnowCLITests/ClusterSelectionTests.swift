@@ -110,6 +110,34 @@ final class ClusterSelectionTests: XCTestCase {
         }
     }
 
+    /// `winnow coordinator` with workers that join over TCP: the k-means of cluster-balanced and that
+    /// of partition cluster run on those workers, which the coordinator then sends on to the next run
+    /// (k-means, k-means, selection); the outputs are `select --workers 0`'s and the workers exit 0.
+    func testCoordinatorRunsItsKMeansOnTheWorkersThatJoin() throws {
+        let dir = TemporaryDirectory()
+        let flags = try pool(dir).dropFirst() + ["--budget", "120", "--objective", "cluster-balanced", "--clusters", "6", "--partition", "cluster"]
+        let reference = try CLI.run(["select", "--workers", "0", "--out", dir.file("ref")] + flags)
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+        let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
+        let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--out", dir.file("out")] + flags.filter { $0 != "--quiet" },
+                                        log: dir.file("coordinator.log"))
+        let workers = try (0 ..< 2).map { i in
+            try CLI.start(["worker", "--connect", endpoint, "--name", "w\(i)"], log: dir.file("worker\(i).log"))
+        }
+        let said = { (file: String) in (try? String(contentsOfFile: dir.file(file), encoding: .utf8)) ?? "" }
+        XCTAssertEqual(CLI.wait(coordinator, seconds: 120), 0, said("coordinator.log"))
+        for (i, w) in workers.enumerated() {
+            XCTAssertEqual(CLI.wait(w, seconds: 20), 0, said("worker\(i).log"))
+            XCTAssertEqual(said("worker\(i).log").components(separatedBy: "another follows").count - 1, 2, said("worker\(i).log"))
+        }
+        for file in ["selection.npy", "clusters.npy"] {
+            XCTAssertEqual(Outputs.bytes(dir.file("out/" + file)), Outputs.bytes(dir.file("ref/" + file)), file)
+        }
+        XCTAssertEqual(said("coordinator.log").components(separatedBy: "coordinator listening").count - 1, 3, said("coordinator.log"))
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.file("out")).filter { $0.hasSuffix(".wnj") }
+        XCTAssertEqual(left, [])
+    }
+
     /// Chunks cut along clusters: every worker count selects the same rows, the report says so, and the
     /// selection is not the random partition's.
     func testClusterPartitionIsIdenticalForAnyWorkerCount() throws {

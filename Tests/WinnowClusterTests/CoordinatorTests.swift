@@ -219,6 +219,23 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertEqual(cluster.coordinator.counters.invalidMessages, 1)
     }
 
+    /// A run followed by another at the same endpoint (the k-means before a clustered selection): the
+    /// same selection, and its workers, and one saying Hello after the end, are sent to the next run
+    /// instead of home.
+    func testFinishedRunSendsItsWorkersToTheNextRun() {
+        var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 2, orderSeed: 3)
+        cluster.coordinator.nextRunFollows = true
+        cluster.runToEnd()
+        XCTAssertEqual(cluster.outcome?.selection, InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings))
+        let farewells = cluster.toWorkers.filter { if case .nextRun = $0.1 { true } else { false } }.map(\.0)
+        XCTAssertEqual(farewells.sorted(), [0, 1])
+        XCTAssertFalse(cluster.toWorkers.contains { if case .shutdown = $0.1 { true } else { false } })
+        let late = cluster.coordinator.receive(.hello(Hello(productVersion: "t", slots: 1, host: "h", pid: 9)),
+                                               header: MessageHeader(runID: "", epoch: 0, sender: "late", sequence: 1),
+                                               from: PeerID(Array("late".utf8)), now: cluster.now)
+        XCTAssertTrue(late.contains { if case .send(_, .nextRun) = $0 { true } else { false } }, "\(late)")
+    }
+
     func testBadDataFailureFailsTheRunAndStopsWorkers() {
         var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 2, orderSeed: 8)
         cluster.start()

@@ -60,6 +60,28 @@ final class WorkerSessionTests: XCTestCase {
         XCTAssertEqual(s.receive(.lease(lease), now: .seconds(10)), [.run(lease)])
     }
 
+    /// The run is done and the coordinator's next one follows: the worker does not exit but says Hello
+    /// again, without the configuration it was told to expect (that was the run it served), drops
+    /// what still runs for the old run, and works for the new one once welcomed.
+    func testNextRunIsJoinedInsteadOfExiting() {
+        let expecting = Hello(productVersion: "t", slots: 1, host: "h", pid: 1, expectedConfigHash: [1])
+        var s = WorkerSession(hello: expecting, settings: ClusterSettings(), now: .zero)
+        _ = s.start(now: .zero)
+        _ = s.receive(.welcome(welcome()), now: .zero)
+        let old = Lease(id: 1, work: .chunk(ChunkTask(chunk: 0, ranges: [0 ..< 5], budget: 1, isRoot: false)))
+        XCTAssertEqual(s.receive(.lease(old), now: .zero), [.run(old)])
+        var next = expecting
+        next.expectedConfigHash = []
+        XCTAssertEqual(s.receive(.nextRun(reason: "done"), now: .seconds(1)), [.send(.hello(next))])
+        XCTAssertEqual(s.runningLeases, [])
+        XCTAssertEqual(s.tick(now: .milliseconds(2100)), [.send(.hello(next))], "Hello repeats until the next run answers")
+        XCTAssertEqual(s.finished(1, result: .heartbeat(leases: [], tasksDone: 0), now: .seconds(2)), [], "the old run's result goes nowhere")
+        XCTAssertEqual(s.receive(.welcome(welcome()), now: .seconds(3)), [.prepare(welcome().config)])
+        let new = Lease(id: 1, work: .chunk(ChunkTask(chunk: 0, ranges: [0 ..< 5], budget: 1, isRoot: false)))
+        XCTAssertEqual(s.receive(.lease(new), now: .seconds(3)), [.run(new)])
+        XCTAssertEqual(s.receive(.shutdown(reason: "done", status: 0), now: .seconds(4)), [.exit(status: 0, reason: "coordinator: done")])
+    }
+
     func testLeasesBeyondCreditAreGivenBackAndRejectionExits69() {
         var s = WorkerSession(hello: hello, settings: ClusterSettings(), now: .zero)
         _ = s.start(now: .zero)

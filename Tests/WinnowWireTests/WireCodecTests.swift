@@ -147,6 +147,7 @@ final class WireCodecTests: XCTestCase {
                                                        budget: 3, isRoot: false, rowsBeneath: 32, sampleRows: 2)))),
             .cancel(leaseID: 8),
             .shutdown(reason: "done", status: 65),
+            .nextRun(reason: "k-means done"),
             .status(status),
             .status(RunStatus(runID: "", state: .finished, level: 0, levels: 1, levelTasksDone: 1, levelTasksTotal: 1, levelRowsDone: 9,
                               chunkRowsDone: 9, totalRows: 9, tasksDone: 1, tasksTotal: 1, tasksRunning: 0, elapsedSeconds: 0,

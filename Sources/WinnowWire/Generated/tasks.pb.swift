@@ -567,7 +567,7 @@ public nonisolated struct Winnow_V1_Cancel: Sendable {
   public init() {}
 }
 
-/// Coordinator → worker: the run is over; exit.
+/// Coordinator → worker: the run is over; exit (or, with next_run, join the run that follows).
 public nonisolated struct Winnow_V1_Shutdown: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -577,6 +577,10 @@ public nonisolated struct Winnow_V1_Shutdown: Sendable {
 
   /// The exit status the run ends with (0 done, 65 bad data, ...).
   public var status: UInt32 = 0
+
+  /// Another run of the same command follows at this endpoint (the k-means before a clustered
+  /// selection): the worker says Hello again instead of exiting. Only with status 0.
+  public var nextRun: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1664,7 +1668,7 @@ nonisolated extension Winnow_V1_Cancel: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Winnow_V1_Shutdown: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Shutdown"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}reason\0\u{1}status\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}reason\0\u{1}status\0\u{3}next_run\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1674,6 +1678,7 @@ nonisolated extension Winnow_V1_Shutdown: SwiftProtobuf.Message, SwiftProtobuf._
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.reason) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.status) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.nextRun) }()
       default: break
       }
     }
@@ -1686,12 +1691,16 @@ nonisolated extension Winnow_V1_Shutdown: SwiftProtobuf.Message, SwiftProtobuf._
     if self.status != 0 {
       try visitor.visitSingularUInt32Field(value: self.status, fieldNumber: 2)
     }
+    if self.nextRun != false {
+      try visitor.visitSingularBoolField(value: self.nextRun, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Winnow_V1_Shutdown, rhs: Winnow_V1_Shutdown) -> Bool {
     if lhs.reason != rhs.reason {return false}
     if lhs.status != rhs.status {return false}
+    if lhs.nextRun != rhs.nextRun {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
