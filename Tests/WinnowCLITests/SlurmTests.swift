@@ -27,8 +27,8 @@ final class SlurmTests: XCTestCase {
     }
 
     /// Submits the job script unchanged (knobs through the environment); returns the job id.
-    func submit(_ dir: TemporaryDirectory, pool: String, flags: String) throws -> String {
-        let env = "POOL='\(pool)' BUDGET=60 OUT='\(dir.file("out"))' SELECT_FLAGS='\(flags)' WINNOW='\(CLI.binary)'"
+    func submit(_ dir: TemporaryDirectory, pool: String, flags: String, objective: String = "facility-location") throws -> String {
+        let env = "POOL='\(pool)' BUDGET=60 OBJECTIVE=\(objective) OUT='\(dir.file("out"))' SELECT_FLAGS='\(flags)' WINNOW='\(CLI.binary)'"
         let r = CLI.shell("\(env) sbatch --parsable --chdir='\(dir.path)' --output='\(dir.file("job.out"))' \(Self.repo)/cluster/slurm/winnow.sbatch")
         XCTAssertEqual(r.status, 0, r.output)
         return r.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").first.map(String.init) ?? ""
@@ -63,6 +63,22 @@ final class SlurmTests: XCTestCase {
         let secrets = try FileManager.default.contentsOfDirectory(atPath: dir.file("out/keys")).filter { $0.hasSuffix(".secret") }
             .map { try String(contentsOfFile: dir.file("out/keys/\($0)"), encoding: .utf8).split(separator: "\n").last.map(String.init) ?? "" }
         for s in secrets { XCTAssertFalse(output.contains(s), "a secret key is in the job output") }
+    }
+
+    /// `OBJECTIVE=cluster-balanced`: the k-means runs on the job's worker ranks, which the coordinator then
+    /// sends on to the selection; the job writes what `select --workers 0` writes.
+    func testClusterBalancedBatchJobRunsItsKMeansOnTheRanks() throws {
+        let dir = TemporaryDirectory()
+        XCTAssertEqual(try CLI.run(["generate", "--rows", "100000", "--dim", "24", "--clusters", "16", "--out", dir.file("pool")]).status, 0)
+        let flags = ["--chunk-rows", "2048", "--no-eval", "--clusters", "6"]
+        let expected = try reference(dir, pool: dir.file("pool/pool-*.npy"), flags: flags + ["--objective", "cluster-balanced"])
+        let job = try submit(dir, pool: dir.file("pool/pool-*.npy"), flags: flags.joined(separator: " "), objective: "cluster-balanced")
+        XCTAssertTrue(waitForJob(job, seconds: 180), "job \(job) did not finish")
+        let output = (try? String(contentsOfFile: dir.file("job.out"), encoding: .utf8)) ?? ""
+        XCTAssertEqual(Outputs.bytes(dir.file("out/selection.npy")), expected, output + slurmLogs(job: job))
+        XCTAssertEqual(Outputs.bytes(dir.file("out/clusters.npy")), Outputs.bytes(dir.file("ref/clusters.npy")))
+        XCTAssertTrue(output.contains("step ended with status 0"), output)
+        XCTAssertEqual(output.components(separatedBy: "another follows").count - 1, 2, "both worker ranks went on from the k-means: \(output)")
     }
 
     /// `scontrol requeue` mid-run: the job is killed, restarts, resumes from the journal (the job
