@@ -82,6 +82,12 @@ public struct Coordinator<Book: TaskBook> {
     /// k-means, then its selection): a finished run then sends its workers there instead of home.
     public var nextRunFollows = false
 
+    /// Workers that said Hello after the run was done, each answered (sent home, or on to the next run).
+    private var latecomers: Set<PeerID> = []
+
+    /// Workers this run has dealt with: joined (still here or gone) or answered after the end.
+    public var workersSeen: Int { peers.count + departed.count + latecomers.subtracting(peers.keys).count }
+
     public var isRunning: Bool { phase == .running }
     public var connectedWorkers: Int { peers.count }
     public var tasksLeft: Int { book.tasksLeft }
@@ -190,7 +196,11 @@ public struct Coordinator<Book: TaskBook> {
         if !hello.expectedConfigHash.isEmpty && hello.expectedConfigHash != welcome.configHash {
             return reject(.configHash, "the worker expects configuration \(hello.expectedConfigHash.hexString); this run is \(welcome.configHash.hexString)")
         }
-        if phase == .finished && nextRunFollows { return [.send(id, .nextRun(reason: "this run is done; the next is starting"))] }
+        if phase == .finished {
+            latecomers.insert(id)
+            if nextRunFollows { return [.send(id, .nextRun(reason: "this run is done; the next is starting"))] }
+            return reject(.shuttingDown, "the run is over")
+        }
         guard phase == .running else { return reject(.shuttingDown, "the run is over") }
         guard (1 ... 1024).contains(hello.slots) else { return reject(.invalid, "slots must be 1...1024 (got \(hello.slots))") }
         if peers[id] != nil {

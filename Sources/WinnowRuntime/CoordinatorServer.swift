@@ -28,9 +28,12 @@ public final class CoordinatorServer<Book: TaskBook> {
     ///   - security: `.curveServer` admits only its allowed worker keys (checked before any message).
     ///   - nextRunFollows: another run of the command binds `bind` after this one: the workers are sent
     ///     there when this one is done (`Coordinator.nextRunFollows`).
+    ///   - followsRun: an earlier run of the command sent its workers here (`answerLateHellos`).
     public init(book: Book, config: RunConfig, bind: String, cluster: ClusterSettings,
                 limits: WireLimits = WireLimits(), journalPath: String?, security: TransportSecurity = .plain,
-                nextRunFollows: Bool = false, log: Logger) throws {
+                nextRunFollows: Bool = false, followsRun: Bool = false, log: Logger) throws {
+        self.cluster = cluster
+        self.followsRun = followsRun
         context = try Context()
         socket = try Socket(context, kind: .router)
         try socket.setMaximumMessageSize(Int64(limits.messageBytes))
@@ -85,6 +88,9 @@ public final class CoordinatorServer<Book: TaskBook> {
         monitor.close()
         authenticator?.stop()
     }
+    private let cluster: ClusterSettings
+    private let followsRun: Bool
+
     /// Set when the journal already held the whole run.
     private var restoredOutcome: (Book.Outcome, ClusterReport)?
 
@@ -101,7 +107,25 @@ public final class CoordinatorServer<Book: TaskBook> {
         // Finished, restored from the journal, failed or stopped: the summary line and last metrics.
         defer { monitor?.finish(status()) }
         if let restoredOutcome { return restoredOutcome }
-        return try serve(stop: stop, runMonitor: monitor, watchdog: watchdog)
+        let outcome = try serve(stop: stop, runMonitor: monitor, watchdog: watchdog)
+        try answerLateHellos()
+        return outcome
+    }
+
+    /// The last run of a command whose earlier run sent its workers on (`followsRun`): a worker may
+    /// say Hello only once this run is done (it was short, or the worker's first Hello went to the
+    /// closing socket of the run before). Answered now, it exits 0; after this process is gone it
+    /// would wait for a coordinator until its `--connect-timeout`, holding its Slurm step open. Ends
+    /// once `--expect-workers` workers have been seen, or after heartbeat × liveness.
+    private func answerLateHellos() throws {
+        guard followsRun, !machine.nextRunFollows else { return }
+        let deadline = now + cluster.heartbeat * cluster.liveness
+        let poller = Poller()
+        while now < deadline && (cluster.expectWorkers == 0 || machine.workersSeen < cluster.expectWorkers) {
+            if try poller.wait(sockets: [socket], timeoutMillis: 50).sockets[0] {
+                while let frames = try socket.receive() { _ = try handle(frames) }
+            }
+        }
     }
 
     /// The run's status now, the transport's dropped messages included.

@@ -22,9 +22,11 @@ public enum DistributedSelection {
     ///     restarted coordinator with the same configuration reuses them.
     ///   - monitor: shows the run's progress (line and metrics).
     ///   - watchdog: asked while serving; a failure it returns ends the run (local workers all gone).
+    ///   - followsRun: the command's k-means before it sent its workers here (`winnow coordinator`).
     public static func run(
         pool: Pool, options: RunOptions, bind: String, security: TransportSecurity = .plain, cluster: ClusterSettings,
-        journal: String?, stop: StopSignals?, monitor: RunMonitor? = nil, log: Logger, watchdog: () -> RunFailure? = { nil }, listening: (Endpoint) throws -> Void
+        journal: String?, followsRun: Bool = false, stop: StopSignals?, monitor: RunMonitor? = nil, log: Logger,
+        watchdog: () -> RunFailure? = { nil }, listening: (Endpoint) throws -> Void
     ) throws -> SelectionOutcome {
         var phases: [(String, Double)] = []
         let clock = ContinuousClock()
@@ -47,7 +49,8 @@ public enum DistributedSelection {
         let config = RunConfig(pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip,
                                quality: try options.qualityColumn(rows: pool.totalRows), labels: labels)
         let (outcome, report) = try JournaledServer.run(book: SelectionBook(job: job), config: config, bind: bind, security: security,
-                                                        cluster: cluster, journal: journal, stop: stop, monitor: monitor, log: log,
+                                                        cluster: cluster, journal: journal, followsRun: followsRun, stop: stop,
+                                                        monitor: monitor, log: log,
                                                         watchdog: watchdog, listening: listening)
         lap("select")
         guard outcome.selection.count > 0 else {

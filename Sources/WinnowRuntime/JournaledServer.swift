@@ -15,10 +15,11 @@ enum JournaledServer {
     ///     (the k-means before a selection): if the command is interrupted later, the same command
     ///     then finds the k-means whole in its journal. That caller discards it (`JournalFiles`) at its end.
     ///   - nextRunFollows: the command serves another run at `bind` next; its workers are sent there.
+    ///   - followsRun: the command's run before this one sent its workers here.
     ///   - others: as `DistributedSelection.run`.
     static func run<Book: TaskBook>(
         book: Book, config: RunConfig, bind: String, security: TransportSecurity, cluster: ClusterSettings, journal: String?,
-        keepWhenDone: Bool = false, nextRunFollows: Bool = false, stop: StopSignals?, monitor: RunMonitor? = nil, log: Logger, watchdog: () -> RunFailure?,
+        keepWhenDone: Bool = false, nextRunFollows: Bool = false, followsRun: Bool = false, stop: StopSignals?, monitor: RunMonitor? = nil, log: Logger, watchdog: () -> RunFailure?,
         listening: (DistributedSelection.Endpoint) throws -> Void
     ) throws -> (Book.Outcome, ClusterReport) {
         let files = JournalFiles(path: journal)
@@ -26,7 +27,7 @@ enum JournaledServer {
         let server: CoordinatorServer<Book>
         do {
             server = try CoordinatorServer(book: book, config: config, bind: bind, cluster: cluster, journalPath: journal,
-                                           security: security, nextRunFollows: nextRunFollows, log: log)
+                                           security: security, nextRunFollows: nextRunFollows, followsRun: followsRun, log: log)
         } catch let mismatch as Journal.Mismatch {
             // Another run's journal: not ours to touch.
             throw RunFailure(status: 69, mismatch.description)

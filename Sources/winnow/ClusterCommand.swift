@@ -22,13 +22,15 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "Rows with NaN/Inf: fail naming the first, or leave them out (assignment −1).")
     var nonfinite: NonfinitePolicy = RunOptions.Default.nonfinite
     @Option(help: "Local worker processes, each running blocks of every Lloyd pass (0: all in this process). Same result either way. Default: one per core.")
-    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    var workers: Int?
     @Option(help: "Tasks each local worker runs at once.") var slots: Int = ClusterSettings.Default.slots
     @Option(help: "Output folder.") var out: String
     @Flag(help: "Only warnings and errors on stderr.") var quiet = false
+    @OptionGroup var serving: ServeOptions
 
     func validate() throws {
-        if workers < 0 { throw ValidationError("--workers must be 0 or more (got \(workers))") }
+        try serving.validate(localWorkers: workers)
+        if let workers, workers < 0 { throw ValidationError("--workers must be 0 or more (got \(workers))") }
         if slots < 1 { throw ValidationError("--slots must be at least 1 (got \(slots))") }
     }
 
@@ -42,9 +44,10 @@ struct ClusterCommand: ParsableCommand {
         if let problem = settings.problems(rows: opened.totalRows).first { throw ValidationError(problem) }
         let log = LogSetup.make(level: quiet ? .warning : .info)
         BLAS.useSingleThread() // one thread per process, as for select (design §2): same sums, fair timings
+        let place = try serving.place(nextRunFollows: false) ?? .local(workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
         try ExitStatus.reporting {
             let start = ContinuousClock.now
-            let (outcome, cluster) = try KMeansExecution.run(pool: opened, settings: settings, nonfinite: nonfinite, workers: workers,
+            let (outcome, cluster) = try KMeansExecution.run(pool: opened, settings: settings, nonfinite: nonfinite, on: place,
                                                              slots: slots, journal: out + "/journal.wnj", log: log)
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             try NpyWriter.stream(to: out + "/centroids.npy", dtype: .float32, rows: k, dimension: opened.dimension) { r in
@@ -52,7 +55,7 @@ struct ClusterCommand: ParsableCommand {
             }
             try NpyWriter.writeInt32(outcome.assignments, to: out + "/assignments.npy")
             let report = ClusteringReport(settings: settings, pool: opened, outcome: outcome,
-                                          seconds: (ContinuousClock.now - start).seconds, workers: workers, cluster: cluster)
+                                          seconds: (ContinuousClock.now - start).seconds, workers: place.workers(cluster), cluster: cluster)
             try AtomicFile.write(try ReportJSON.encode(report), to: out + "/report.json")
             print("\(k) clusters of \(opened.totalRows) rows → \(out)/assignments.npy; inertia \(outcome.final.inertia) after \(iterations) iterations; sizes \(outcome.sizes.min() ?? 0)–\(outcome.sizes.max() ?? 0)")
         }

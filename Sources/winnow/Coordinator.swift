@@ -1,5 +1,4 @@
 import ArgumentParser
-import Logging
 import WinnowCluster
 import WinnowCore
 import WinnowRuntime
@@ -31,20 +30,17 @@ struct CoordinatorCommand: ParsableCommand {
         }
         // The k-means of cluster-balanced and partition cluster runs on the same workers, which then go
         // on to the selection at the same endpoint.
-        let kMeans = KMeansExecution.Place.served(bind: bind, security: transport, cluster: cluster, announce: announce)
+        let security = security
+        let kMeans = KMeansExecution.Place.served(bind: bind, security: transport, cluster: cluster, nextRunFollows: true,
+                                                  announce: { security.announce($0, log: $1) })
         try selection.execute(kMeans: kMeans) { pool, options, monitor, log in
-            try DistributedSelection.run(pool: pool, options: options, bind: bind, security: transport, cluster: cluster,
-                                         journal: selection.out + "/journal.wnj", stop: StopSignals.process, monitor: monitor, log: log) {
-                announce($0, log: log)
+            // After a k-means on these workers (cluster-balanced, partition cluster) the selection is their next run.
+            let followsRun = options.clusterBalance != nil || options.partitionClusters != nil
+            return try DistributedSelection.run(pool: pool, options: options, bind: bind, security: transport, cluster: cluster,
+                                                journal: selection.out + "/journal.wnj", followsRun: followsRun, stop: StopSignals.process,
+                                                monitor: monitor, log: log) {
+                security.announce($0, log: log)
             }
         }
-    }
-
-    /// How a worker joins the run being served. `--expect-config` names the command's first run: a
-    /// worker that joined it follows the coordinator on to the next ones.
-    private func announce(_ endpoint: DistributedSelection.Endpoint, log: Logger) {
-        let hash = endpoint.configHash.hexString
-        let key = security.keys.map { " --key \($0)/worker-N.secret" } ?? ""
-        log.info("workers join with: winnow worker --connect \(endpoint.address.replacingOccurrences(of: "0.0.0.0", with: "HOST"))\(key) --expect-config \(hash)")
     }
 }

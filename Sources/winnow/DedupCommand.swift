@@ -23,28 +23,43 @@ struct DedupCommand: ParsableCommand {
     @Option(help: "Rows with NaN/Inf: fail naming the first, or leave them out (neither kept nor dropped).")
     var nonfinite: NonfinitePolicy = RunOptions.Default.nonfinite
     @Option(help: "Local worker processes for the clustering and the within-cluster pass (0: all in this process). Same result either way. Default: one per core.")
-    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    var workers: Int?
     @Option(help: "Output folder.") var out: String
     @Flag(help: "Only warnings and errors on stderr.") var quiet = false
+    @OptionGroup var serving: ServeOptions
+
+    private var localWorkers: Int { workers ?? ProcessInfo.processInfo.activeProcessorCount }
 
     func validate() throws {
         guard threshold.isFinite, threshold > -1, threshold <= 1 else {
             throw ValidationError("--threshold must be a cosine in (−1, 1] (got \(threshold))")
         }
-        if workers < 0 { throw ValidationError("--workers must be 0 or more (got \(workers))") }
+        try serving.validate(localWorkers: workers)
+        if let workers, workers < 0 { throw ValidationError("--workers must be 0 or more (got \(workers))") }
     }
 
-    /// The within-cluster pass: groups of clusters on the local workers, or all here.
+    /// The within-cluster pass: groups of clusters on the workers that join (`--serve`), on local
+    /// workers, or all here.
     private func within(_ pool: Pool, clustering: ClusteringOutcome, clusterSeconds: Double, log: Logger) throws -> DedupOutcome {
-        guard workers > 0 else {
+        let served = try serving.served()
+        guard served != nil || localWorkers > 0 else {
             MemoryTuning.reuseLargeBlocks()
             return LocalDedup.run(pool: pool, threshold: threshold, clustering: clustering, clusterSeconds: clusterSeconds, log: log)
         }
         let start = ContinuousClock.now
         let plan = DedupPlan(assignments: clustering.assignments, clusters: clustering.centroids.rows, threshold: threshold)
-        let found = try EmbeddedWorkers.run(count: workers, slots: 1, logLevel: max(log.logLevel, .warning)) { bind, stop, watchdog, listening in
-            try DistributedDedup.run(pool: pool, plan: plan, skipNonfinite: nonfinite == .skip, bind: bind, cluster: ClusterSettings(),
-                                     journal: out + "/journal.wnj", stop: stop, log: log, watchdog: watchdog, listening: listening).0
+        let journal = out + "/journal.wnj", skip = nonfinite == .skip
+        let found: DedupFinding
+        if let served {
+            let security = serving.security
+            found = try DistributedDedup.run(pool: pool, plan: plan, skipNonfinite: skip, bind: served.bind, security: served.security,
+                                             cluster: served.cluster, journal: journal, followsRun: true, stop: StopSignals.process, log: log,
+                                             listening: { security.announce($0, log: log) }).0
+        } else {
+            found = try EmbeddedWorkers.run(count: localWorkers, slots: 1, logLevel: max(log.logLevel, .warning)) { bind, stop, watchdog, listening in
+                try DistributedDedup.run(pool: pool, plan: plan, skipNonfinite: skip, bind: bind, cluster: ClusterSettings(),
+                                         journal: journal, stop: stop, log: log, watchdog: watchdog, listening: listening).0
+            }
         }
         return LocalDedup.outcome(found, clustering: clustering, clusterSeconds: clusterSeconds,
                                   dedupSeconds: (ContinuousClock.now - start).seconds, log: log)
@@ -63,10 +78,11 @@ struct DedupCommand: ParsableCommand {
         BLAS.useSingleThread() // one thread per process, as for select (design §2): same sums, fair timings
         // The k-means's journal outlives it: interrupted in the within-cluster pass, the same command
         // finds the k-means whole there. Gone when the command ends, whichever way but an interruption.
-        let kMeansJournal = JournalFiles(path: workers > 0 ? KMeansExecution.Purpose.dedup.journal(in: out) : nil)
+        let place = try serving.place(nextRunFollows: true) ?? .local(workers: localWorkers)
+        let kMeansJournal = JournalFiles(path: place.usesWorkers ? KMeansExecution.Purpose.dedup.journal(in: out) : nil)
         try ExitStatus.reporting {
             do {
-                try deduplicate(opened, settings: settings, kMeansJournal: kMeansJournal, log: log)
+                try deduplicate(opened, settings: settings, place: place, kMeansJournal: kMeansJournal, log: log)
             } catch let failure as RunFailure where failure.isInterruption {
                 throw failure
             } catch {
@@ -77,9 +93,10 @@ struct DedupCommand: ParsableCommand {
         }
     }
 
-    private func deduplicate(_ opened: Pool, settings: KMeansSettings, kMeansJournal: JournalFiles, log: Logger) throws {
+    private func deduplicate(_ opened: Pool, settings: KMeansSettings, place: KMeansExecution.Place, kMeansJournal: JournalFiles,
+                             log: Logger) throws {
         let start = ContinuousClock.now
-        let (clustering, cluster) = try KMeansExecution.run(pool: opened, settings: settings, nonfinite: nonfinite, workers: workers,
+        let (clustering, cluster) = try KMeansExecution.run(pool: opened, settings: settings, nonfinite: nonfinite, on: place,
                                                             slots: 1, journal: kMeansJournal.path, keepJournal: true, log: log)
         let clusterSeconds = (ContinuousClock.now - start).seconds
         let outcome = try within(opened, clustering: clustering, clusterSeconds: clusterSeconds, log: log)
@@ -90,7 +107,7 @@ struct DedupCommand: ParsableCommand {
         for d in outcome.dropped { csv += "\(d.pair.row),\(d.pair.nearestKept),\(d.pair.similarity),\(d.cluster)\n" }
         try AtomicFile.write(Data(csv.utf8), to: out + "/dropped.csv")
         let report = DedupReport(threshold: threshold, clustering: ClusteringReport(settings: settings, pool: opened, outcome: outcome.clustering,
-                                                                                    seconds: outcome.clusterSeconds, workers: workers,
+                                                                                    seconds: outcome.clusterSeconds, workers: place.workers(cluster),
                                                                                     cluster: cluster),
                                  outcome: outcome, rows: opened.totalRows, seconds: seconds)
         try AtomicFile.write(try ReportJSON.encode(report), to: out + "/report.json")

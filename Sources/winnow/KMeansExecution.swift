@@ -28,10 +28,27 @@ enum KMeansExecution {
     enum Place {
         /// `workers` local worker processes started for it (0: this process).
         case local(workers: Int)
-        /// The workers that connect to this coordinator at `bind` (`winnow coordinator`); when it is done
-        /// they are sent on to the run that binds there next (the selection). `announce` tells how to join.
-        case served(bind: String, security: TransportSecurity, cluster: ClusterSettings,
+        /// The workers that connect to this coordinator at `bind` (`winnow coordinator`, `--serve`); with
+        /// `nextRunFollows` they are sent on, when it is done, to the run that binds there next (the
+        /// selection, dedup's within-cluster pass). `announce` tells how to join.
+        case served(bind: String, security: TransportSecurity, cluster: ClusterSettings, nextRunFollows: Bool,
                     announce: (DistributedSelection.Endpoint, Logger) -> Void)
+
+        /// Whether the passes run on worker processes (and so are journaled).
+        var usesWorkers: Bool {
+            switch self {
+            case .local(let count): count > 0
+            case .served: true
+            }
+        }
+
+        /// Workers a report names: the local ones started, or those that joined.
+        func workers(_ report: ClusterReport?) -> Int {
+            switch self {
+            case .local(let count): count
+            case .served: report?.workers.count ?? 0
+            }
+        }
     }
 
     static func run(pool: Pool, settings: KMeansSettings, nonfinite: NonfinitePolicy, workers: Int, slots: Int,
@@ -44,10 +61,10 @@ enum KMeansExecution {
                     journal: String?, keepJournal: Bool = false, log: Logger) throws -> (ClusteringOutcome, ClusterReport?) {
         let workers: Int
         switch place {
-        case .served(let bind, let security, let cluster, let announce):
+        case .served(let bind, let security, let cluster, let nextRunFollows, let announce):
             let (outcome, report) = try DistributedClustering.run(
                 pool: pool, settings: settings, nonfinite: nonfinite, bind: bind, security: security, cluster: cluster, journal: journal,
-                keepJournal: keepJournal, nextRunFollows: true, stop: StopSignals.process, log: log,
+                keepJournal: keepJournal, nextRunFollows: nextRunFollows, stop: StopSignals.process, log: log,
                 listening: { announce($0, log) })
             return (outcome, report)
         case .local(let count):

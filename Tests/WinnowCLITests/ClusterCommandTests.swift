@@ -67,6 +67,45 @@ final class ClusterCommandTests: XCTestCase {
         }
     }
 
+    /// `cluster --serve` and `dedup --serve`: the passes (and dedup's within-cluster pass, the next run
+    /// at the same endpoint) go to `winnow worker` processes that join over TCP; the outputs are the
+    /// single-process run's and every worker exits 0. Local and served workers do not mix (64).
+    func testServedToWorkersThatJoinWritesTheSameBytes() throws {
+        let dir = TemporaryDirectory()
+        XCTAssertEqual(try CLI.run(["generate", "--rows", "40000", "--dim", "16", "--clusters", "12", "--out", dir.file("pool")]).status, 0)
+        let said = { (file: String) in (try? String(contentsOfFile: dir.file(file), encoding: .utf8)) ?? "" }
+        let commands: [(String, [String], [String])] = [
+            ("cluster", ["--k", "40", "--iterations", "6", "--chunk-rows", "4096"], ["centroids.npy", "assignments.npy"]),
+            ("dedup", ["--threshold", "0.98", "--clusters", "20", "--iterations", "4"], ["kept.npy", "dropped.csv"]),
+        ]
+        for (command, flags, outputs) in commands {
+            let base = [command, "--input", dir.file("pool/pool-*.npy")] + flags
+            XCTAssertEqual(try CLI.run(base + ["--workers", "0", "--out", dir.file("\(command)-ref")]).status, 0)
+            let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
+            // Workers first (they call until a coordinator answers): a run this short could otherwise be
+            // over before the second one joins, which would then wait for a coordinator that is gone.
+            let workers = try (0 ..< 2).map { i in
+                try CLI.start(["worker", "--connect", endpoint, "--name", "w\(i)"], log: dir.file("\(command)-w\(i).log"))
+            }
+            let coordinator = try CLI.start(base + ["--serve", endpoint, "--out", dir.file("\(command)-out")], log: dir.file("\(command).log"))
+            XCTAssertEqual(CLI.wait(coordinator, seconds: 120), 0, said("\(command).log"))
+            for (i, w) in workers.enumerated() {
+                XCTAssertEqual(CLI.wait(w, seconds: 20), 0, said("\(command)-w\(i).log"))
+                // dedup's k-means sends its workers on to the within-cluster pass.
+                XCTAssertEqual(said("\(command)-w\(i).log").contains("another follows"), command == "dedup", said("\(command)-w\(i).log"))
+            }
+            for file in outputs {
+                XCTAssertEqual(Outputs.bytes(dir.file("\(command)-out/" + file)), Outputs.bytes(dir.file("\(command)-ref/" + file)), "\(command) \(file)")
+            }
+            let report = try Outputs.report(dir.file("\(command)-out"))
+            let clustering = command == "dedup" ? try XCTUnwrap(report["clustering"] as? [String: Any]) : report
+            XCTAssertEqual(clustering["workers"] as? Int, 2, "\(command): \(clustering)")
+            let mixed = try CLI.run(base + ["--serve", endpoint, "--workers", "2", "--out", dir.file("mixed")])
+            XCTAssertEqual(mixed.status, 64, mixed.stderr)
+            XCTAssertTrue(mixed.stderr.contains("--serve"), mixed.stderr)
+        }
+    }
+
     /// SIGTERM (Slurm's preemption) mid-k-means: exit 75, the journal of accepted pass results stays in
     /// --out, and the same command again replays it and finishes with the bytes of an uninterrupted run.
     func testTerminatedClusterRunResumesFromItsJournal() throws {

@@ -119,11 +119,12 @@ final class ClusterSelectionTests: XCTestCase {
         let reference = try CLI.run(["select", "--workers", "0", "--out", dir.file("ref")] + flags)
         XCTAssertEqual(reference.status, 0, reference.stderr)
         let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
-        let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--out", dir.file("out")] + flags.filter { $0 != "--quiet" },
-                                        log: dir.file("coordinator.log"))
+        // Workers first (they call until a coordinator answers), so both are in from the first run on.
         let workers = try (0 ..< 2).map { i in
             try CLI.start(["worker", "--connect", endpoint, "--name", "w\(i)"], log: dir.file("worker\(i).log"))
         }
+        let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--out", dir.file("out")] + flags.filter { $0 != "--quiet" },
+                                        log: dir.file("coordinator.log"))
         let said = { (file: String) in (try? String(contentsOfFile: dir.file(file), encoding: .utf8)) ?? "" }
         XCTAssertEqual(CLI.wait(coordinator, seconds: 120), 0, said("coordinator.log"))
         for (i, w) in workers.enumerated() {

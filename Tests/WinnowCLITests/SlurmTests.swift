@@ -27,8 +27,9 @@ final class SlurmTests: XCTestCase {
     }
 
     /// Submits the job script unchanged (knobs through the environment); returns the job id.
-    func submit(_ dir: TemporaryDirectory, pool: String, flags: String, objective: String = "facility-location") throws -> String {
-        let env = "POOL='\(pool)' BUDGET=60 OBJECTIVE=\(objective) OUT='\(dir.file("out"))' SELECT_FLAGS='\(flags)' WINNOW='\(CLI.binary)'"
+    func submit(_ dir: TemporaryDirectory, pool: String, flags: String, objective: String = "facility-location",
+                command: String = "select") throws -> String {
+        let env = "COMMAND=\(command) POOL='\(pool)' BUDGET=60 OBJECTIVE=\(objective) OUT='\(dir.file("out"))' FLAGS='\(flags)' WINNOW='\(CLI.binary)'"
         let r = CLI.shell("\(env) sbatch --parsable --chdir='\(dir.path)' --output='\(dir.file("job.out"))' \(Self.repo)/cluster/slurm/winnow.sbatch")
         XCTAssertEqual(r.status, 0, r.output)
         return r.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").first.map(String.init) ?? ""
@@ -81,6 +82,24 @@ final class SlurmTests: XCTestCase {
         XCTAssertEqual(output.components(separatedBy: "another follows").count - 1, 2, "both worker ranks went on from the k-means: \(output)")
     }
 
+    /// `COMMAND=dedup`: `winnow dedup --serve` on rank 0; its k-means and then its within-cluster pass
+    /// run on the worker ranks; the job keeps and drops what `dedup --workers 0` does.
+    func testDedupBatchJobRunsOnTheRanks() throws {
+        let dir = TemporaryDirectory()
+        XCTAssertEqual(try CLI.run(["generate", "--rows", "60000", "--dim", "16", "--clusters", "12", "--out", dir.file("pool")]).status, 0)
+        let flags = ["--threshold", "0.98", "--clusters", "20", "--iterations", "4"]
+        let reference = try CLI.run(["dedup", "--input", dir.file("pool/pool-*.npy"), "--workers", "0", "--out", dir.file("ref")] + flags)
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+        let job = try submit(dir, pool: dir.file("pool/pool-*.npy"), flags: flags.joined(separator: " "), command: "dedup")
+        XCTAssertTrue(waitForJob(job, seconds: 180), "job \(job) did not finish")
+        let output = (try? String(contentsOfFile: dir.file("job.out"), encoding: .utf8)) ?? ""
+        for file in ["kept.npy", "dropped.csv"] {
+            XCTAssertEqual(Outputs.bytes(dir.file("out/" + file)), Outputs.bytes(dir.file("ref/" + file)), file + output + slurmLogs(job: job))
+        }
+        XCTAssertTrue(output.contains("step ended with status 0"), output)
+        XCTAssertEqual(output.components(separatedBy: "another follows").count - 1, 2, "both worker ranks went on from the k-means: \(output)")
+    }
+
     /// `scontrol requeue` mid-run: the job is killed, restarts, resumes from the journal (the job
     /// output says so) and ends with the same selection.
     func testRequeuedJobResumesFromTheJournal() throws {
@@ -107,6 +126,9 @@ final class SlurmTests: XCTestCase {
             if state.contains("JobState=PENDING") && !state.contains("Restarts=0") { break }
             Thread.sleep(forTimeInterval: 0.2)
         }
+        // Not at once: started within a moment of its requeue, slurmd may still hold the killed
+        // incarnation's revoked credential and fail the job ("Job credential revoked", exit 1).
+        Thread.sleep(forTimeInterval: 3)
         _ = CLI.shell("scontrol update JobId=\(job) StartTime=now")
         XCTAssertTrue(waitForJob(job, seconds: 240), "job \(job) did not finish")
         let output = (try? String(contentsOfFile: dir.file("job.out"), encoding: .utf8)) ?? ""

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Logging
+import WinnowCluster
+import WinnowRuntime
+
+/// `--serve ENDPOINT` of `cluster` and `dedup`: the several-machine form, as `winnow coordinator` is
+/// for `select`. This process coordinates; the workers are whoever joins (`winnow worker --connect`,
+/// the Slurm script's ranks) instead of local processes it starts.
+struct ServeOptions: ParsableArguments {
+    @Option(help: "Serve the tasks at this ZeroMQ endpoint (e.g. tcp://*:7700) to workers that join (winnow worker --connect) instead of starting local ones.")
+    var serve: String?
+
+    @OptionGroup var security: CoordinatorSecurityOptions
+
+    @OptionGroup var cluster: ClusterOptions
+
+    /// Local workers and served ones do not mix: this process either starts its workers or waits for them.
+    func validate(localWorkers: Int?) throws {
+        if serve != nil, localWorkers != nil {
+            throw ValidationError("--workers starts local workers; with --serve the workers are those that join (winnow worker --connect): drop one of the two")
+        }
+    }
+
+    /// The endpoint, its security and the cluster settings, when serving (nil: local workers). Keys
+    /// are checked here, before the pool is read: a key problem is found in a second.
+    func served() throws -> (bind: String, security: TransportSecurity, cluster: ClusterSettings)? {
+        guard let serve else { return nil }
+        do { return (serve, try security.security(bind: serve), cluster.settings) } catch { throw ExitStatus.report(error) }
+    }
+
+    /// Where the k-means runs when served; nil for local workers. `nextRunFollows`: the command serves
+    /// another run at the same endpoint afterwards (dedup's within-cluster pass).
+    func place(nextRunFollows: Bool) throws -> KMeansExecution.Place? {
+        guard let (bind, transport, settings) = try served() else { return nil }
+        let security = security
+        return .served(bind: bind, security: transport, cluster: settings, nextRunFollows: nextRunFollows,
+                       announce: { security.announce($0, log: $1) })
+    }
+}
+
+extension CoordinatorSecurityOptions {
+    /// How a worker joins the run being served. `--expect-config` names the command's first run: a
+    /// worker that joined it follows the coordinator on to the next ones.
+    func announce(_ endpoint: DistributedSelection.Endpoint, log: Logger) {
+        let hash = endpoint.configHash.hexString
+        let key = keys.map { " --key \($0)/worker-N.secret" } ?? ""
+        log.info("workers join with: winnow worker --connect \(endpoint.address.replacingOccurrences(of: "0.0.0.0", with: "HOST"))\(key) --expect-config \(hash)")
+    }
+}
