@@ -144,6 +144,9 @@ public final class WorkerProcess {
             if case .nextRun(let reason) = message {
                 log.info("the run is done and another follows; joining it", metadata: ["reason": "\(reason)"])
                 forgetRunningTasks()
+                // The next run has another id: its Welcome, or its Reject if it is over before this
+                // worker's Hello gets there, must not be dropped as another run's.
+                runID = ""
             }
             return try perform(session.receive(message, now: now))
         } catch let error as WireError where error.code == .unknownFields {
