@@ -112,13 +112,14 @@ public final class CoordinatorServer<Book: TaskBook> {
         return outcome
     }
 
-    /// The last run of a command whose earlier run sent its workers on (`followsRun`): a worker may
-    /// say Hello only once this run is done (it was short, or the worker's first Hello went to the
-    /// closing socket of the run before). Answered now, it exits 0; after this process is gone it
-    /// would wait for a coordinator until its `--connect-timeout`, holding its Slurm step open. Ends
-    /// once `--expect-workers` workers have been seen, or after heartbeat × liveness.
+    /// The last run of a command whose earlier run sent its workers on (`followsRun`), or one told how
+    /// many workers to expect: a worker may say Hello only once this run is done (it was short, or
+    /// the worker's first Hello went to the closing socket of the run before). Answered now, it exits
+    /// 0; after this process is gone it would wait for a coordinator until its `--connect-timeout`,
+    /// holding its Slurm step open. Ends once `--expect-workers` workers have been seen (at once when
+    /// all joined), or after heartbeat × liveness.
     private func answerLateHellos() throws {
-        guard followsRun, !machine.nextRunFollows else { return }
+        guard followsRun || cluster.expectWorkers > 0, !machine.nextRunFollows else { return }
         let deadline = now + cluster.heartbeat * cluster.liveness
         let poller = Poller()
         while now < deadline && (cluster.expectWorkers == 0 || machine.workersSeen < cluster.expectWorkers) {
