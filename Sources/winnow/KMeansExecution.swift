@@ -13,7 +13,7 @@ import WinnowRuntime
 enum KMeansExecution {
     /// What a k-means runs for before a command's own work, which names its journal (a selection may
     /// run two, with different k, and each must find its own).
-    enum Purpose: String, CaseIterable {
+    enum Purpose: String {
         /// `dedup`'s clusters.
         case dedup = "kmeans.wnj"
         /// `select --objective cluster-balanced`'s labels.
@@ -49,12 +49,6 @@ enum KMeansExecution {
             case .served: report?.workers.count ?? 0
             }
         }
-    }
-
-    static func run(pool: Pool, settings: KMeansSettings, nonfinite: NonfinitePolicy, workers: Int, slots: Int,
-                    journal: String?, keepJournal: Bool = false, log: Logger) throws -> (ClusteringOutcome, ClusterReport?) {
-        try run(pool: pool, settings: settings, nonfinite: nonfinite, on: .local(workers: workers), slots: slots, journal: journal,
-                keepJournal: keepJournal, log: log)
     }
 
     static func run(pool: Pool, settings: KMeansSettings, nonfinite: NonfinitePolicy, on place: Place, slots: Int,
