@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import WinnowNative
 
 /// Facility location: `f(S) = Σ_i w_i · max_{s ∈ S} sim(i, s)` over the target rows `i`.
@@ -25,14 +27,21 @@ public struct FacilityLocation: GreedyObjective {
     private var columns: [Float] = []
     private var scratch: [Float] = []
     private var cachedBatch: [Int: Int] = [:]
+    /// Every candidate's gain kept current once lazy greedy asks for tracked bounds: for a symmetric
+    /// block computed on the fly (`--exact`, a chunk too large to hold). A held block's lazy
+    /// evaluations are Float reads, cheaper than the Double bookkeeping tracking would add (measured on
+    /// the default pipeline's 8,192-row chunks: no faster, and 1.7× the memory).
+    private var tracker: TrackedGains?
+    private let tuning: OptimizerTuning
 
     /// - Parameters:
     ///   - kernel: similarities between the targets and the candidates.
     ///   - candidateRows: global row number of each candidate.
     ///   - targetWeights: how many rows each target stands for (nil: 1 each).
-    ///   - denseLimitBytes: precompute the whole similarity block when it takes at most this much.
+    ///   - tuning: `denseLimitBytes`: precompute the whole similarity block when it takes at most this
+    ///     much, and keep at most this much of tracked live pairs; `threads`: for tracking gains.
     public init(kernel: PairwiseKernel, candidateRows: [Int64], targetWeights: [Double]? = nil,
-                denseLimitBytes: Int = OptimizerTuning.Default.denseLimitBytes) {
+                tuning: OptimizerTuning = .init()) {
         precondition(candidateRows.count == kernel.candidateCount, "FacilityLocation: candidate rows")
         if let targetWeights { precondition(targetWeights.count == kernel.targetCount, "FacilityLocation: weights") }
         self.kernel = kernel
@@ -42,8 +51,9 @@ public struct FacilityLocation: GreedyObjective {
         cover = [Float](repeating: 0, count: kernel.targetCount)
         nearest = [Int](repeating: -1, count: kernel.targetCount)
         nearestValue = [Float](repeating: -.infinity, count: kernel.targetCount)
+        self.tuning = tuning
         let bytes = kernel.candidateCount.multipliedReportingOverflow(by: kernel.targetCount * 4)
-        dense = !bytes.overflow && bytes.partialValue <= denseLimitBytes ? kernel.allValues() : []
+        dense = !bytes.overflow && bytes.partialValue <= tuning.denseLimitBytes ? kernel.allValues() : []
     }
 
     /// Whether the similarity block is held whole.
@@ -95,7 +105,7 @@ public struct FacilityLocation: GreedyObjective {
         if isDense {
             return batch.map { Kernels.facilityGain(dense, offset: $0 * nt, cover: cover, weights: weights) }
         }
-        kernel.values(for: batch, into: &columns, scratch: &scratch)
+        computeColumns(batch)
         cachedBatch.removeAll(keepingCapacity: true)
         var out: [Double] = []
         out.reserveCapacity(batch.count)
@@ -104,6 +114,38 @@ public struct FacilityLocation: GreedyObjective {
             out.append(Kernels.facilityGain(columns, offset: b * nt, cover: cover, weights: weights))
         }
         return out
+    }
+
+    public mutating func trackedBounds() -> [Double]? {
+        guard !isDense, kernel.isSymmetric, candidateCount > 1 else { return nil }
+        if tracker == nil {
+            tracker = TrackedGains(kernel: kernel, weights: weights, cover: cover,
+                                   pairLimit: tuning.denseLimitBytes / MemoryLayout<TrackedGains.LivePair>.stride,
+                                   threads: tuning.threads)
+        }
+        return tracker?.bounds()
+    }
+
+    /// The batch's columns into `columns`, the targets split between `tuning.threads` threads (each
+    /// value has the same bits whatever the split).
+    private mutating func computeColumns(_ batch: [Int]) {
+        let nt = kernel.targetCount
+        let ranges = TrackedGains.split(0 ..< nt, into: tuning.threads)
+        guard ranges.count > 1 else { return kernel.values(for: batch, into: &columns, scratch: &scratch) }
+        let kernel = kernel
+        let pieces = Mutex([[Float]](repeating: [], count: ranges.count))
+        DispatchQueue.concurrentPerform(iterations: ranges.count) { p in
+            var out: [Float] = [], scratch: [Float] = []
+            kernel.values(for: batch, targets: ranges[p], into: &out, scratch: &scratch)
+            pieces.withLock { $0[p] = out }
+        }
+        if columns.count < batch.count * nt { columns = [Float](repeating: 0, count: batch.count * nt) }
+        for (range, piece) in zip(ranges, pieces.withLock { $0 }) {
+            let w = range.count
+            for b in batch.indices {
+                columns.replaceSubrange(b * nt + range.lowerBound ..< b * nt + range.upperBound, with: piece[b * w ..< (b + 1) * w])
+            }
+        }
     }
 
     public mutating func commit(_ candidate: Int) {
@@ -116,7 +158,7 @@ public struct FacilityLocation: GreedyObjective {
         if let cached = cachedBatch[candidate] {
             b = cached
         } else {
-            kernel.values(for: [candidate], into: &columns, scratch: &scratch)
+            computeColumns([candidate])
             cachedBatch = [candidate: 0]
             b = 0
         }
@@ -125,14 +167,24 @@ public struct FacilityLocation: GreedyObjective {
 
     private mutating func update(with values: [Float], base: Int, candidate: Int) {
         let row = candidateRows[candidate]
+        let tracking = tracker != nil
+        var raised: [Int] = [], old: [Float] = [], new: [Float] = []
         for i in 0 ..< kernel.targetCount {
             let v = values[base + i]
             if v > nearestValue[i] || (v == nearestValue[i] && row < candidateRows[nearest[i]]) {
                 nearestValue[i] = v
                 nearest[i] = candidate
             }
-            if v > cover[i] { cover[i] = v }
+            if v > cover[i] {
+                if tracking {
+                    raised.append(i)
+                    old.append(cover[i])
+                    new.append(v)
+                }
+                cover[i] = v
+            }
         }
+        if tracking { tracker?.raise(raised, from: old, to: new) }
     }
 
     public func representedWeights(of selection: [Int]) -> [Double] {

@@ -18,8 +18,13 @@ public protocol GreedyObjective {
     /// `sgemm` for a batch of columns). When it is not (a held similarity block: every gain is a read),
     /// lazy greedy re-evaluates one stale candidate at a time, the fewest evaluations lazy greedy can make.
     var evaluatesInBatches: Bool { get }
+    /// Upper bounds on every candidate's gain given the current selection, tight enough that lazy
+    /// greedy need evaluate only the candidates that can still win a step; nil when the objective
+    /// keeps no such bounds. Asked after each commit; the first answer may cost a pass over the block.
+    mutating func trackedBounds() -> [Double]?
 }
 
 extension GreedyObjective {
     public var evaluatesInBatches: Bool { true }
+    public mutating func trackedBounds() -> [Double]? { nil }
 }

@@ -28,6 +28,7 @@ public struct OptimizerTuning: Sendable, Equatable {
         public static let lazyBatch = 32
         public static let scanBatch = 64
         public static let denseLimitBytes = 512 << 20
+        public static let threads = 1
     }
 
     /// Stale candidates re-evaluated together by lazy greedy when similarities are computed on the
@@ -38,13 +39,19 @@ public struct OptimizerTuning: Sendable, Equatable {
     public var scanBatch: Int = Default.scanBatch
     /// A candidate × target similarity block up to this size (bytes) is computed once, whole; larger
     /// ones are computed a batch of columns at a time. 512 MiB holds an 8,192-row chunk's block twice.
+    /// It also caps the live pairs facility location keeps while tracking gains (`TrackedGains`).
     public var denseLimitBytes: Int = Default.denseLimitBytes
+    /// Threads one greedy may use for tracking facility-location gains. 1 where the parallelism is
+    /// worker processes (one per core); `--exact`, a single greedy over the pool, uses every core. The
+    /// selection is the same for any count.
+    public var threads: Int = Default.threads
 
     public init(lazyBatch: Int = Default.lazyBatch, scanBatch: Int = Default.scanBatch,
-                denseLimitBytes: Int = Default.denseLimitBytes) {
+                denseLimitBytes: Int = Default.denseLimitBytes, threads: Int = Default.threads) {
         self.lazyBatch = lazyBatch
         self.scanBatch = scanBatch
         self.denseLimitBytes = denseLimitBytes
+        self.threads = threads
     }
 }
 
@@ -159,6 +166,10 @@ public enum Greedy {
                 gains.append(top.bound)
                 width = batched ? min(max(batch, evaluatedThisStep / 2), 16 * batch) : 1
                 evaluatedThisStep = 0
+                if picks.count < k, let bounds = objective.trackedBounds() {
+                    tracked(&objective, bounds: bounds, k: k, limits: &limits, picks: &picks, gains: &gains)
+                    return
+                }
                 continue
             }
             stale.removeAll(keepingCapacity: true)
@@ -175,6 +186,72 @@ public enum Greedy {
                 heap.insert(Entry(bound: g, row: entry.row, candidate: entry.candidate, freshAt: step))
             }
         }
+    }
+
+    /// Lazy greedy once the objective keeps every bound tight (`trackedBounds`, asked after each
+    /// commit): candidates are visited from the largest bound down, a few at a time, and evaluated
+    /// fresh until no bound left can beat the best fresh gain — lazy greedy's own stopping rule, so
+    /// the picks are the same; only the heap of stale bounds is gone.
+    private static func tracked<O: GreedyObjective>(
+        _ objective: inout O, bounds first: [Double], k: Int, limits: inout GroupLimits?,
+        picks: inout [Int], gains: inout [Double]
+    ) {
+        let rows = objective.candidateRows
+        var taken = [Bool](repeating: false, count: objective.candidateCount)
+        for p in picks { taken[p] = true }
+        var bounds = first
+        while picks.count < k {
+            let eligible = { (j: Int) in !taken[j] && (limits?.allows(j) ?? true) }
+            guard let (candidate, gain) = bestFresh(&objective, bounds: bounds, rows: rows, eligible: eligible) else { break }
+            objective.commit(candidate)
+            limits?.take(candidate)
+            taken[candidate] = true
+            picks.append(candidate)
+            gains.append(gain)
+            guard picks.count < k else { break }
+            guard let next = objective.trackedBounds() else { preconditionFailure("tracked bounds stopped") }
+            bounds = next
+        }
+    }
+
+    /// The eligible candidate with the largest fresh gain (ties: smaller row), evaluating only those
+    /// whose bound could still beat the best found.
+    private static func bestFresh<O: GreedyObjective>(
+        _ objective: inout O, bounds: [Double], rows: [Int64], eligible: (Int) -> Bool
+    ) -> (Int, Double)? {
+        let width = 2
+        var best: (candidate: Int, gain: Double)?
+        var below: (bound: Double, row: Int64)?
+        while true {
+            let next = largest(width + 1, of: bounds, rows: rows, below: below, eligible: eligible)
+            guard let head = next.first else { break }
+            if let b = best, !better(bounds[head], rows[head], than: b.gain, rows[b.candidate]) { break }
+            let batch = Array(next.prefix(width))
+            for (j, g) in zip(batch, objective.gains(of: batch)) {
+                if best.map({ better(g, rows[j], than: $0.gain, rows[$0.candidate]) }) ?? true { best = (j, g) }
+            }
+            guard next.count > width, let last = batch.last else { break }
+            below = (bounds[last], rows[last])
+        }
+        return best.map { ($0.candidate, $0.gain) }
+    }
+
+    /// The `count` eligible candidates with the largest (bound, then smaller row) strictly after
+    /// `below` in that order, largest first: one scan with a short insertion list.
+    private static func largest(_ count: Int, of bounds: [Double], rows: [Int64], below: (bound: Double, row: Int64)?,
+                                eligible: (Int) -> Bool) -> [Int] {
+        var top: [Int] = []
+        top.reserveCapacity(count + 1)
+        for j in bounds.indices {
+            if let below, !better(below.bound, below.row, than: bounds[j], rows[j]) { continue }
+            if top.count == count, let last = top.last, !better(bounds[j], rows[j], than: bounds[last], rows[last]) { continue }
+            guard eligible(j) else { continue }
+            var at = top.count
+            while at > 0, better(bounds[j], rows[j], than: bounds[top[at - 1]], rows[top[at - 1]]) { at -= 1 }
+            top.insert(j, at: at)
+            if top.count > count { top.removeLast() }
+        }
+        return top
     }
 
     private static func stochastic<O: GreedyObjective>(

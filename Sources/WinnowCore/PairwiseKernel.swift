@@ -48,17 +48,24 @@ public struct PairwiseKernel: Sendable {
     /// Fills `out[b · targetCount ..< (b+1) · targetCount]` with candidate `batch[b]` against every
     /// target. `out` grows as needed and is reused between calls to avoid per-step allocation.
     public func values(for batch: [Int], into out: inout [Float], scratch: inout [Float]) {
-        let nt = targetCount, d = dimension
+        values(for: batch, targets: 0 ..< targetCount, into: &out, scratch: &scratch)
+    }
+
+    /// The same against the targets `targetRange` only (`batch.count × targetRange.count`): a part
+    /// of each column, for callers that split the targets between threads. Each value has the bits
+    /// it has in the whole column (`sgemm` sums every dot product in the same order).
+    public func values(for batch: [Int], targets targetRange: Range<Int>, into out: inout [Float], scratch: inout [Float]) {
+        let nt = targetRange.count, d = dimension
         guard !batch.isEmpty, nt > 0 else { return }
         // Contiguous batches multiply straight out of the candidate matrix (a tile of every target);
         // others are gathered.
         let contiguous = batch.count == 1 || zip(batch, batch.dropFirst()).allSatisfy { $1 == $0 + 1 }
-        if contiguous { return values(candidates: batch[0] ..< batch[0] + batch.count, targets: 0 ..< nt, into: &out) }
+        if contiguous { return values(candidates: batch[0] ..< batch[0] + batch.count, targets: targetRange, into: &out) }
         if out.count < batch.count * nt { out = [Float](repeating: 0, count: batch.count * nt) }
         scratch.removeAll(keepingCapacity: true)
         for j in batch { scratch.append(contentsOf: candidates.values[j * d ..< (j + 1) * d]) }
-        BLAS.multiplyTransposed(scratch, rows: 0 ..< batch.count, by: targets.values, rows: 0 ..< nt, dimension: d, into: &out)
-        transform(&out, batch: batch)
+        BLAS.multiplyTransposed(scratch, rows: 0 ..< batch.count, by: targets.values, rows: targetRange, dimension: d, into: &out)
+        transform(&out, batch: batch, targets: targetRange)
     }
 
     /// Every candidate against every target, candidate-major (`candidateCount × targetCount`), in one

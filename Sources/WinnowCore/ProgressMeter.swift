@@ -44,4 +44,6 @@ struct MeteredObjective<Base: GreedyObjective>: GreedyObjective {
     func representedWeights(of selection: [Int]) -> [Double] { base.representedWeights(of: selection) }
 
     var evaluatesInBatches: Bool { base.evaluatesInBatches }
+
+    mutating func trackedBounds() -> [Double]? { base.trackedBounds() }
 }

@@ -25,4 +25,10 @@ struct QualityTerm<Base: GreedyObjective>: GreedyObjective {
     func representedWeights(of selection: [Int]) -> [Double] { base.representedWeights(of: selection) }
 
     var evaluatesInBatches: Bool { base.evaluatesInBatches }
+
+    mutating func trackedBounds() -> [Double]? {
+        guard let bounds = base.trackedBounds() else { return nil }
+        guard let bonus else { return bounds }
+        return zip(bounds, bonus).map { $0 + $1 }
+    }
 }

@@ -70,7 +70,7 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "Greedy optimizer.")
     var optimizer: OptimizerName = .lazy
 
-    @Option(help: "MiB up to which a candidate × target similarity block is computed once and held whole (with --exact, n² × 4 bytes: raise it where memory allows).")
+    @Option(help: "MiB up to which a chunk's similarity block is computed once and held whole; also the most an --exact run keeps of live similarity pairs.")
     var denseLimitMib: Int = OptimizerTuning.Default.denseLimitBytes >> 20
 
     @Option(help: "ε of stochastic greedy: each step samples (n/k)·ln(1/ε) candidates.")
@@ -204,6 +204,8 @@ struct SelectionOptions: ParsableArguments {
         if let r = referenceObjective, !r.isFinite || noEval {
             throw ValidationError(noEval ? "--reference-objective needs the evaluation (drop --no-eval)" : "--reference-objective must be finite")
         }
+        // One greedy in this process and nothing else running: it may use every core.
+        if exact { s.tuning.threads = ProcessInfo.processInfo.activeProcessorCount }
         var o = RunOptions(settings: s)
         o.nonfinite = nonfinite
         o.exact = exact

@@ -5,7 +5,7 @@ import WinnowTestKit
 final class GreedyTests: XCTestCase {
     func fl(_ block: VectorBlock, _ measure: Measure = .shiftedCosine, weights: [Double]? = nil, dense: Bool = true) -> FacilityLocation {
         FacilityLocation(kernel: PairwiseKernel(measure: measure, targets: block), candidateRows: (0 ..< block.rows).map(Int64.init),
-                         targetWeights: weights, denseLimitBytes: dense ? 1 << 30 : 0)
+                         targetWeights: weights, tuning: OptimizerTuning(denseLimitBytes: dense ? 1 << 30 : 0))
     }
 
     func run(_ objective: FacilityLocation, k: Int, _ optimizer: Optimizer, seed: UInt64 = 1) -> GreedySelection {
