@@ -33,6 +33,7 @@ public struct FacilityLocation: GreedyObjective {
     /// the default pipeline's 8,192-row chunks: no faster, and 1.7× the memory).
     private var tracker: TrackedGains?
     private let tuning: OptimizerTuning
+    private let meter: ProgressMeter?
 
     /// - Parameters:
     ///   - kernel: similarities between the targets and the candidates.
@@ -40,8 +41,10 @@ public struct FacilityLocation: GreedyObjective {
     ///   - targetWeights: how many rows each target stands for (nil: 1 each).
     ///   - tuning: `denseLimitBytes`: precompute the whole similarity block when it takes at most this
     ///     much, and keep at most this much of tracked live pairs; `threads`: for tracking gains.
+    ///   - meter: moved while tracked gains are set up and kept (lazy evaluations are counted by
+    ///     `MeteredObjective`).
     public init(kernel: PairwiseKernel, candidateRows: [Int64], targetWeights: [Double]? = nil,
-                tuning: OptimizerTuning = .init()) {
+                tuning: OptimizerTuning = .init(), meter: ProgressMeter? = nil) {
         precondition(candidateRows.count == kernel.candidateCount, "FacilityLocation: candidate rows")
         if let targetWeights { precondition(targetWeights.count == kernel.targetCount, "FacilityLocation: weights") }
         self.kernel = kernel
@@ -52,6 +55,7 @@ public struct FacilityLocation: GreedyObjective {
         nearest = [Int](repeating: -1, count: kernel.targetCount)
         nearestValue = [Float](repeating: -.infinity, count: kernel.targetCount)
         self.tuning = tuning
+        self.meter = meter
         let bytes = kernel.candidateCount.multipliedReportingOverflow(by: kernel.targetCount * 4)
         dense = !bytes.overflow && bytes.partialValue <= tuning.denseLimitBytes ? kernel.allValues() : []
     }
@@ -121,7 +125,7 @@ public struct FacilityLocation: GreedyObjective {
         if tracker == nil {
             tracker = TrackedGains(kernel: kernel, weights: weights, cover: cover,
                                    pairLimit: tuning.denseLimitBytes / MemoryLayout<TrackedGains.LivePair>.stride,
-                                   threads: tuning.threads)
+                                   threads: tuning.threads, meter: meter)
         }
         return tracker?.bounds()
     }

@@ -130,7 +130,8 @@ public enum SelectionTasks {
         case .facilityLocation where settings.neighbors > 0:
             return run(SparseFacilityLocation(kernel: kernel(), candidateRows: rows, neighbors: settings.neighbors, targetWeights: weights))
         case .facilityLocation:
-            return run(FacilityLocation(kernel: kernel(), candidateRows: rows, targetWeights: weights, tuning: settings.tuning))
+            return run(FacilityLocation(kernel: kernel(), candidateRows: rows, targetWeights: weights, tuning: settings.tuning,
+                                        meter: progress))
         case .kCenter:
             precondition(targets == nil, "k-center covers its candidates")
             return KCenter.select(kernel: kernel(), rows: rows, budget: budget, represented: weights, limits: limits, progress: progress)

@@ -31,6 +31,9 @@ struct TrackedGains {
     private let kernel: PairwiseKernel
     private let weights: [Float]?
     private let threads: Int
+    /// Moved as rows are computed: a worker's heartbeats carry it, and the pass after the first pick
+    /// is one long call (hours for an `--exact` of a million rows) that must not look stuck.
+    private let meter: ProgressMeter?
     /// `sums[j] ≈ Σ_i w_i · max(0, s_ij − c_i)`, added in Double from the Float terms the gain kernel adds.
     private(set) var sums: [Double]
     /// A target's pairs still live (`s_ij > c_i`), once they are few enough to keep.
@@ -45,16 +48,17 @@ struct TrackedGains {
     ///   - cover: the current cover (one pick made): the sums start from it in one pass over the block.
     ///   - pairLimit: live pairs kept in all (8 bytes each).
     ///   - threads: threads for the pass and for each commit's rows (the sums are the same for any count).
-    init(kernel: PairwiseKernel, weights: [Float]?, cover: [Float], pairLimit: Int, threads: Int) {
+    init(kernel: PairwiseKernel, weights: [Float]?, cover: [Float], pairLimit: Int, threads: Int, meter: ProgressMeter? = nil) {
         precondition(kernel.isSymmetric, "TrackedGains: the candidates must be the targets")
         self.kernel = kernel
+        self.meter = meter
         self.weights = weights
         self.threads = max(1, threads)
         self.pairLimit = pairLimit
         let n = kernel.candidateCount
         storeAtMost = max(64, n / 16)
         lists = [[LivePair]?](repeating: nil, count: n)
-        sums = Self.initialSums(kernel: kernel, weights: weights, cover: cover, threads: self.threads)
+        sums = Self.initialSums(kernel: kernel, weights: weights, cover: cover, threads: self.threads, meter: meter)
         slack = (sums.max() ?? 0) * 0x1p-30
     }
 
@@ -82,7 +86,7 @@ struct TrackedGains {
         let ranges = Self.split(0 ..< n, into: unstored.count >= 8 ? threads : 1)
         let partLimit = storeAtMost / ranges.count
         let results = Mutex([(delta: [Double], found: [[LivePair]?])?](repeating: nil, count: ranges.count))
-        let kernel = kernel, weights = weights
+        let kernel = kernel, weights = weights, meter = meter
         DispatchQueue.concurrentPerform(iterations: ranges.count) { p in
             let range = ranges[p], width = range.count
             var delta = [Double](repeating: 0, count: width)
@@ -102,6 +106,7 @@ struct TrackedGains {
                         found[start + r] = hits.map { LivePair(candidate: Int32(range.lowerBound + $0), value: rows[r * width + $0]) }
                     }
                 }
+                meter?.add(batch.count)
                 start += Self.rowBatch
             }
             results.withLock { $0[p] = (delta, found) }
@@ -155,7 +160,8 @@ struct TrackedGains {
     /// gives both `j`'s terms over `I` and, read the other way, `i`'s terms over `J`. Each thread keeps
     /// sums of its own (tiles dealt round-robin) and they are added in thread order: the same sums for
     /// any timing.
-    private static func initialSums(kernel: PairwiseKernel, weights: [Float]?, cover: [Float], threads: Int) -> [Double] {
+    private static func initialSums(kernel: PairwiseKernel, weights: [Float]?, cover: [Float], threads: Int,
+                                    meter: ProgressMeter?) -> [Double] {
         let n = kernel.candidateCount
         let starts = Array(stride(from: 0, to: n, by: tile))
         let tiles = starts.indices.flatMap { a in (a ..< starts.count).map { (a, $0) } }
@@ -178,6 +184,7 @@ struct TrackedGains {
                                          weight: weights?[j] ?? 1, into: &sums, at: targets.lowerBound)
                     }
                 }
+                meter?.add(candidates.count)
             }
             results.withLock { $0[p] = sums }
         }

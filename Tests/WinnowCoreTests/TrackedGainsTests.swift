@@ -107,4 +107,23 @@ final class TrackedGainsTests: XCTestCase {
         }
         XCTAssertEqual(s.picks.count, 80)
     }
+
+    /// The pass that sets the gains up moves the task's progress meter tile by tile (a worker's
+    /// heartbeats carry it; a long pass must not look like a stuck task), and so does each raise.
+    func testSettingUpAndKeepingGainsMovesTheMeter() {
+        let block = NpyFixtures.clustered(rows: 2500, dimension: 8, seed: 8)
+        let meter = ProgressMeter()
+        var o = FacilityLocation(kernel: PairwiseKernel(measure: .shiftedCosine, targets: block),
+                                 candidateRows: (0 ..< 2500).map(Int64.init),
+                                 tuning: OptimizerTuning(denseLimitBytes: 0, threads: 2), meter: meter)
+        _ = o.gains(of: [0])
+        o.commit(0)
+        XCTAssertEqual(meter.rowsDone, 0)
+        XCTAssertNotNil(o.trackedBounds())
+        // 3 × 3 tiles of 1,024 rows, upper triangle: (1024 + 1024 + 452) + (1024 + 452) + 452 rows.
+        XCTAssertEqual(meter.rowsDone, 4428)
+        _ = o.gains(of: [1])
+        o.commit(1)
+        XCTAssertGreaterThan(meter.rowsDone, 4428)
+    }
 }
