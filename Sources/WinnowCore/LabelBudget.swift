@@ -56,9 +56,9 @@ public struct LabelPlan: Sendable, Equatable {
     /// - Parameters:
     ///   - labels: one label per pool row.
     ///   - chunks: the chunk plan's row ranges.
-    ///   - leftOut: a label whose rows are known never to be candidates (k-means's −1 for a row left out
-    ///     as NaN/Inf): it gets no cap, and its rows count for no label — a cap on rows nobody can pick
-    ///     would leave the selection short of k by that cap.
+    ///   - leftOut: a label whose rows are known never to be candidates (a row left out as NaN/Inf:
+    ///     `RunOptions.plannedLabels`): it gets no cap, and its rows count for no label — a cap on rows
+    ///     nobody can pick would leave the selection short of k by that cap.
     public init(labels: [Int64], chunks: [[Range<Int>]], budget: LabelBudget, k: Int, leftOut: Int64? = nil) {
         var present = Set(labels)
         if let leftOut { present.remove(leftOut) }

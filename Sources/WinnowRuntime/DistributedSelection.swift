@@ -36,8 +36,9 @@ public enum DistributedSelection {
             mark = clock.now
         }
         let labels = try options.labelColumn(rows: pool.totalRows)
+        let planned = options.plannedLabels(labels, pool: pool)
         var job = SelectionJob(totalRows: pool.totalRows, dimension: pool.dimension, settings: options.settings, exact: options.exact,
-                               labels: labels?.all(), labelLeftOut: options.labelLeftOut, clusters: options.partitionClusters)
+                               labels: planned?.labels, labelLeftOut: planned?.leftOut, clusters: options.partitionClusters)
         log.info("plan", metadata: job.planMetadata)
         lap("plan")
         // One pass on the coordinator; a statistics phase on the workers would spare it (issue 6).

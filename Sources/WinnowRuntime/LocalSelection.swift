@@ -82,8 +82,9 @@ public enum LocalSelection {
 
         let n = pool.totalRows
         let labels = try options.labelColumn(rows: n)
+        let planned = options.plannedLabels(labels, pool: pool)
         var job = SelectionJob(totalRows: n, dimension: pool.dimension, settings: options.settings, exact: options.exact,
-                               labels: labels?.all(), labelLeftOut: options.labelLeftOut, clusters: options.partitionClusters)
+                               labels: planned?.labels, labelLeftOut: planned?.leftOut, clusters: options.partitionClusters)
         log.info("plan", metadata: job.planMetadata)
         lap("plan")
         if let derived = derivingRBFGamma(job, pool: pool, options: options, log: log) {

@@ -51,15 +51,39 @@ public struct RunOptions: Sendable {
     /// `--partition cluster`: each row's k-means cluster, which the chunks follow.
     public var partitionClusters: [Int32]?
 
-    /// The label no pick can have: the clusters of `cluster-balanced` give −1 to a row the k-means
-    /// left out as NaN/Inf (`--nonfinite skip`), and the selection skips that row too. A user's own
-    /// `--labels` may use any value, so none is set aside there.
-    public var labelLeftOut: Int64? { clusterBalance != nil ? ClusterBalance.leftOut : nil }
-
     /// The labels column, when the settings set label budgets.
     public func labelColumn(rows: Int) throws(InputError) -> LabelColumn? {
         guard settings.labelBudget != nil, let labelsPath else { return nil }
         return try LabelColumn.open(labelsPath, rows: rows)
+    }
+
+    /// The labels a run's caps are planned from (`column`'s, one per pool row), and the label no pick
+    /// can have. Under `--nonfinite skip` a row holding NaN/Inf is never a candidate, so it must count
+    /// for no label: a cap sized for rows nobody can pick leaves the selection short of k (a label
+    /// whose rows are mostly NaN would keep its whole share). The clusters of `cluster-balanced`
+    /// already give such a row −1; a user's own labels may use any value, so the pool is read once
+    /// to find those rows, and they get a label of their own that no row has.
+    public func plannedLabels(_ column: LabelColumn?, pool: Pool) -> (labels: [Int64], leftOut: Int64?)? {
+        guard let column else { return nil }
+        var labels = column.all()
+        if clusterBalance != nil { return (labels, ClusterBalance.leftOut) }
+        guard nonfinite == .skip else { return (labels, nil) }
+        let bad = Self.nonfiniteRows(of: pool)
+        guard !bad.isEmpty else { return (labels, nil) }
+        let present = Set(labels)
+        var leftOut = Int64.min
+        while present.contains(leftOut) { leftOut += 1 }
+        for row in bad { labels[row] = leftOut }
+        return (labels, leftOut)
+    }
+
+    /// Every row of the pool holding NaN/Inf, a block of rows at a time.
+    static func nonfiniteRows(of pool: Pool) -> [Int] {
+        let block = 65_536
+        return stride(from: 0, to: pool.totalRows, by: block).flatMap { start in
+            let end = min(pool.totalRows, start + block)
+            return Pool.nonfiniteRows(pool.read([start ..< end]), rows: (start ..< end).map(Int64.init)).map(Int.init)
+        }
     }
 
     /// The quality column, opened and checked against the pool, when the settings weigh quality.

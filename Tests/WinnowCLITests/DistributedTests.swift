@@ -351,6 +351,39 @@ final class DistributedTests: XCTestCase {
         XCTAssertEqual(bad.status, 64, bad.stderr)
     }
 
+    /// Under `--nonfinite skip` a row holding NaN is never a candidate, so it counts for no label: a
+    /// label whose rows are mostly NaN gets a cap of what it has left, and the others share the rest,
+    /// so the selection still holds k rows (it held 70 of 90 when the caps counted the NaN rows).
+    func testRowsSkippedAsNaNCountForNoLabel() throws {
+        let dir = TemporaryDirectory()
+        let n = 3000
+        var values = NpyFixtures.clustered(rows: n, dimension: 16, seed: 11).values
+        for i in 0 ..< 990 * 16 { values[i] = .nan }  // label 0 (rows 0..<1000) keeps 10 finite rows
+        NpyFixtures.write(NpyFixtures.header("{'descr': '<f4', 'fortran_order': False, 'shape': (\(n), 16), }")
+                          + NpyFixtures.float32Bytes(values), to: dir.file("pool.npy"))
+        let labels = (0 ..< n).map { Int64($0 / 1000) }
+        NpyFixtures.write(NpyFixtures.header("{'descr': '<i8', 'fortran_order': False, 'shape': (\(n),), }")
+                          + labels.flatMap { withUnsafeBytes(of: $0.littleEndian) { Array($0) } }, to: dir.file("labels.npy"))
+        for (budget, expected) in [("balanced", [0: 10, 1: 40, 2: 40]), ("proportional", [1: 45, 2: 45])] {
+            var digests: Set<Data> = []
+            for workers in [0, 2] {
+                let out = dir.file("\(budget)-\(workers)")
+                let r = try CLI.run(["select", "--input", dir.file("pool.npy"), "--labels", dir.file("labels.npy"),
+                                     "--label-budget", budget, "--nonfinite", "skip", "--budget", "90", "--chunk-rows", "1024",
+                                     "--no-eval", "--quiet", "--workers", "\(workers)", "--out", out])
+                XCTAssertEqual(r.status, 0, r.stderr)
+                var counts: [Int: Int] = [:]
+                for row in try Outputs.selection(out) {
+                    XCTAssertGreaterThanOrEqual(row, 990, "a NaN row was picked")
+                    counts[Int(labels[Int(row)]), default: 0] += 1
+                }
+                XCTAssertEqual(counts, expected, "\(budget), \(workers) workers")
+                digests.insert(Outputs.bytes(out + "/selection.npy"))
+            }
+            XCTAssertEqual(digests.count, 1, "\(budget): worker counts changed the selection")
+        }
+    }
+
     /// Coverage-centric selection reads scores, so `select` runs it in its own process whatever
     /// `--workers` says; `coordinator` refuses it; `--score` belongs to it alone.
     func testCoverageCentricSelectsByScores() throws {
