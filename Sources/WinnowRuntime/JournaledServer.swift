@@ -70,6 +70,21 @@ public struct JournalFiles {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     }
 
+    /// Runs `body`, then discards `journals` whichever way it ended but an interruption: a command
+    /// stopped from outside (`RunFailure.isInterruption`) keeps them, and run again resumes from them.
+    public static func discarded<T>(after journals: [JournalFiles], _ body: () throws -> T) throws -> T {
+        do {
+            let result = try body()
+            journals.forEach { $0.discard() }
+            return result
+        } catch let failure as RunFailure where failure.isInterruption {
+            throw failure
+        } catch {
+            journals.forEach { $0.discard() }
+            throw error
+        }
+    }
+
     public func discard() {
         guard let path else { return }
         try? FileManager.default.removeItem(atPath: path)

@@ -32,7 +32,8 @@ public final class StopSignals: @unchecked Sendable {
     private let requested = Mutex<StopRequest?>(nil)
     private var sources: [any DispatchSourceSignal] = []
 
-    public init() {}
+    /// Only `process` makes one: a second set of handlers would take signals from the first.
+    private init() {}
 
     /// The process's one set of handlers, installed on first use. A command that serves several runs
     /// in turn (a k-means, then the selection) must not install a second set: on Linux a signal goes to
@@ -44,7 +45,7 @@ public final class StopSignals: @unchecked Sendable {
         return signals
     }()
 
-    public func install() {
+    private func install() {
         for s in [StopRequest.interrupt, .terminate, .user1] {
             signal(s.rawValue, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: s.rawValue, queue: .global())

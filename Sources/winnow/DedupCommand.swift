@@ -81,15 +81,9 @@ struct DedupCommand: ParsableCommand {
         let place = try serving.place(nextRunFollows: true) ?? .local(workers: localWorkers)
         let kMeansJournal = JournalFiles(path: place.usesWorkers ? KMeansExecution.Purpose.dedup.journal(in: out) : nil)
         try ExitStatus.reporting {
-            do {
+            try JournalFiles.discarded(after: [kMeansJournal]) {
                 try deduplicate(opened, settings: settings, place: place, kMeansJournal: kMeansJournal, log: log)
-            } catch let failure as RunFailure where failure.isInterruption {
-                throw failure
-            } catch {
-                kMeansJournal.discard()
-                throw error
             }
-            kMeansJournal.discard()
         }
     }
 

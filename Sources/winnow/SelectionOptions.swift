@@ -281,25 +281,26 @@ struct SelectionOptions: ParsableArguments {
             let monitor = RunMonitor(settings: progress, console: console, metricsPath: out + "/metrics.prom")
             let kMeansJournals = [KMeansExecution.Purpose.labels, .partition].map { JournalFiles(path: $0.journal(in: out)) }
             do {
-                if objective == .clusterBalanced {
-                    options.clusterBalance = try clusterLabels(pool: pool, place: kMeans, log: log)
-                    options.labelsPath = options.clusterBalance!.assignments
+                let report = try JournalFiles.discarded(after: kMeansJournals) {
+                    if objective == .clusterBalanced {
+                        options.clusterBalance = try clusterLabels(pool: pool, place: kMeans, log: log)
+                        options.labelsPath = options.clusterBalance!.assignments
+                    }
+                    if partition == .cluster && !exact {
+                        var k = KMeansSettings(k: max(1, (pool.totalRows + chunkRows - 1) / chunkRows))
+                        k.iterations = clusterIterations
+                        k.seed = seed
+                        let (clustering, _) = try KMeansExecution.run(pool: pool, settings: k, nonfinite: nonfinite, on: kMeans,
+                                                                      slots: 1, journal: KMeansExecution.Purpose.partition.journal(in: out), keepJournal: true,
+                                                                      log: log)
+                        log.info("--partition cluster: \(k.k) k-means clusters (sizes \(clustering.sizes.min() ?? 0)–\(clustering.sizes.max() ?? 0))")
+                        options.partitionClusters = clustering.assignments
+                    }
+                    let columns = try SideColumns.load(ids: ids, quality: quality, labels: options.labelsPath, rows: pool.totalRows)
+                    let outcome = try body(pool, options, monitor, log)
+                    // The k-means journals (cluster-balanced, partition cluster) stayed for a resumed selection.
+                    return try OutputWriter.write(outcome, options: options, pool: pool, columns: columns, to: out)
                 }
-                if partition == .cluster && !exact {
-                    var k = KMeansSettings(k: max(1, (pool.totalRows + chunkRows - 1) / chunkRows))
-                    k.iterations = clusterIterations
-                    k.seed = seed
-                    let (clustering, _) = try KMeansExecution.run(pool: pool, settings: k, nonfinite: nonfinite, on: kMeans,
-                                                                  slots: 1, journal: KMeansExecution.Purpose.partition.journal(in: out), keepJournal: true,
-                                                                  log: log)
-                    log.info("--partition cluster: \(k.k) k-means clusters (sizes \(clustering.sizes.min() ?? 0)–\(clustering.sizes.max() ?? 0))")
-                    options.partitionClusters = clustering.assignments
-                }
-                let columns = try SideColumns.load(ids: ids, quality: quality, labels: options.labelsPath, rows: pool.totalRows)
-                let outcome = try body(pool, options, monitor, log)
-                let report = try OutputWriter.write(outcome, options: options, pool: pool, columns: columns, to: out)
-                // The k-means journals (cluster-balanced, partition cluster) stayed for a resumed selection.
-                kMeansJournals.forEach { $0.discard() }
                 print("selected \(report.selection.count) of \(report.totalRows) rows → \(out)/selection.npy")
                 if let q = report.quality { print(q.summary) }
             } catch let failure as RunFailure where failure.isInterruption {
@@ -307,7 +308,6 @@ struct SelectionOptions: ParsableArguments {
             } catch {
                 // A run that failed for good leaves nothing behind, not even the folder it made.
                 monitor.metrics?.remove()
-                kMeansJournals.forEach { $0.discard() }
                 if let made, (try? FileManager.default.contentsOfDirectory(atPath: made))?.isEmpty == true {
                     try? FileManager.default.removeItem(atPath: made)
                 }
