@@ -14,10 +14,22 @@ struct ServeOptions: ParsableArguments {
 
     @OptionGroup var cluster: ClusterOptions
 
-    /// Local workers and served ones do not mix: this process either starts its workers or waits for them.
+    /// Local workers and served ones do not mix: this process either starts its workers or waits for
+    /// them. The endpoint's keys and the coordinator's settings are for workers that join: local ones
+    /// run with the defaults, so such a flag without `--serve` would silently do nothing.
     func validate(localWorkers: Int?) throws {
         if serve != nil, localWorkers != nil {
             throw ValidationError("--workers starts local workers; with --serve the workers are those that join (winnow worker --connect): drop one of the two")
+        }
+        guard serve == nil else { return }
+        var given: [String] = []
+        if security.keys != nil { given.append("--keys") }
+        if security.insecure { given.append("--insecure") }
+        if cluster.settings != ClusterSettings() {
+            given.append("the coordinator settings (--heartbeat-ms, --liveness, --progress-timeout, --on-poisoned, --expect-workers, --worker-wait, --no-backups)")
+        }
+        if !given.isEmpty {
+            throw ValidationError("\(given.joined(separator: " and ")) apply to workers that join --serve ENDPOINT; local workers run with the defaults: add --serve or drop them")
         }
     }
 

@@ -167,6 +167,15 @@ final class ClusterCommandTests: XCTestCase {
         let tooMany = try CLI.run(["cluster", "--input", dir.file("p0.npy"), "--k", "301", "--out", dir.file("out2")])
         XCTAssertEqual(tooMany.status, 64, tooMany.stderr)
         XCTAssertTrue(tooMany.stderr.contains("--k"), tooMany.stderr)
+        // Keys and coordinator settings are for workers that join --serve: without it they would do nothing.
+        for (command, flags) in [("cluster", ["--keys", dir.file("keys")]), ("cluster", ["--expect-workers", "3"]),
+                                 ("dedup", ["--insecure"]), ("dedup", ["--heartbeat-ms", "500"])] {
+            let r = try CLI.run([command, "--input", dir.file("p0.npy"), "--out", dir.file("u")] + (command == "cluster" ? ["--k", "3"] : ["--threshold", "0.99"])
+                                + flags)
+            XCTAssertEqual(r.status, 64, "\(command) \(flags): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("--serve"), r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("u")))
+        }
     }
 }
 
