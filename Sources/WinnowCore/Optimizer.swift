@@ -41,7 +41,8 @@ public struct OptimizerTuning: Sendable, Equatable {
     /// ones are computed a batch of columns at a time. 512 MiB holds an 8,192-row chunk's block twice.
     /// It also caps the live pairs facility location keeps while tracking gains (`TrackedGains`).
     public var denseLimitBytes: Int = Default.denseLimitBytes
-    /// Threads one greedy may use for tracking facility-location gains. 1 where the parallelism is
+    /// Threads one greedy may use for facility location's similarity columns and tracked gains
+    /// (`TrackedGains`). 1 where the parallelism is
     /// worker processes (one per core); `--exact`, a single greedy over the pool, uses every core. The
     /// selection is the same for any count.
     public var threads: Int = Default.threads
@@ -219,6 +220,8 @@ public enum Greedy {
     private static func bestFresh<O: GreedyObjective>(
         _ objective: inout O, bounds: [Double], rows: [Int64], eligible: (Int) -> Bool
     ) -> (Int, Double)? {
+        // Two at a time: a call costs about one pass over the targets whatever its width, and with
+        // tight bounds the runner-up's fresh gain usually settles the step.
         let width = 2
         var best: (candidate: Int, gain: Double)?
         var below: (bound: Double, row: Int64)?
