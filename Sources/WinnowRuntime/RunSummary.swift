@@ -7,7 +7,6 @@ import WinnowIO
 public enum RunSummary {
     public static func describe(folder: String) throws -> String {
         let report = (folder as NSString).appendingPathComponent("report.json")
-        let journal = (folder as NSString).appendingPathComponent("journal.wnj")
         if FileManager.default.fileExists(atPath: report) {
             let decoder = JSONDecoder()
             decoder.keyDecodingStrategy = .convertFromSnakeCase
@@ -17,10 +16,14 @@ public enum RunSummary {
             }
             return finished(r, folder: folder)
         }
-        if let j = Journal.summary(path: journal) {
-            return interrupted(j, path: journal)
+        // A command that runs a k-means first (cluster-balanced, partition cluster, dedup) may have been
+        // stopped in it: its journal is then the only trace of the run.
+        let kept = RunJournal.allCases.compactMap { journal in
+            Journal.summary(path: journal.path(in: folder)).map { (journal, $0) }
         }
-        throw InputError(.unreadable, path: folder, "holds neither report.json nor journal.wnj: not the --out folder of a winnow run")
+        if !kept.isEmpty { return interrupted(kept, folder: folder) }
+        throw InputError(.unreadable, path: folder,
+                         "holds neither report.json nor a journal (\(RunJournal.allCases.map(\.rawValue).joined(separator: ", "))): not the --out folder of a winnow run")
     }
 
     static func finished(_ r: RunReport, folder: String) -> String {
@@ -65,14 +68,15 @@ public enum RunSummary {
         return lines.joined(separator: "\n")
     }
 
-    static func interrupted(_ j: Journal.Summary, path: String) -> String {
-        [
-            "interrupted run: \(path) holds \(j.records) accepted result\(j.records == 1 ? "" : "s")"
-                + " of configuration \(j.configHash.prefix(6).hexString)…"
-                + (j.tornBytes > 0 ? " (\(j.tornBytes) bytes of a torn last record will be cut off)" : ""),
-            "  no outputs yet. Rerun the same command with the same --out to resume: accepted results are not computed again;",
-            "  another configuration is refused (exit 69).",
-        ].joined(separator: "\n")
+    static func interrupted(_ kept: [(RunJournal, Journal.Summary)], folder: String) -> String {
+        (["interrupted run in \(folder): no outputs yet; it kept"]
+            + kept.map { journal, j in
+                "  \(journal.rawValue): \(j.records) accepted result\(j.records == 1 ? "" : "s") (\(journal.contents))"
+                    + " of configuration \(j.configHash.prefix(6).hexString)…"
+                    + (j.tornBytes > 0 ? " (\(j.tornBytes) bytes of a torn last record will be cut off)" : "")
+            }
+            + ["  Rerun the same command with the same --out to resume: accepted results are not computed again;",
+               "  another configuration is refused (exit 69)."]).joined(separator: "\n")
     }
 
     private static func format(_ x: Double) -> String { String(format: x < 10 ? "%.2f" : "%.1f", x) }

@@ -48,7 +48,7 @@ struct ClusterCommand: ParsableCommand {
         try ExitStatus.reporting {
             let start = ContinuousClock.now
             let (outcome, cluster) = try KMeansExecution.run(pool: opened, settings: settings, nonfinite: nonfinite, on: place,
-                                                             slots: slots, journal: out + "/journal.wnj", log: log)
+                                                             slots: slots, journal: RunJournal.run.path(in: out), log: log)
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             try NpyWriter.stream(to: out + "/centroids.npy", dtype: .float32, rows: k, dimension: opened.dimension) { r in
                 Array(outcome.centroids.values[r.lowerBound * opened.dimension ..< r.upperBound * opened.dimension])

@@ -37,7 +37,7 @@ struct CoordinatorCommand: ParsableCommand {
             // After a k-means on these workers (cluster-balanced, partition cluster) the selection is their next run.
             let followsRun = options.clusterBalance != nil || options.partitionClusters != nil
             return try DistributedSelection.run(pool: pool, options: options, bind: bind, security: transport, cluster: cluster,
-                                                journal: selection.out + "/journal.wnj", followsRun: followsRun, stop: StopSignals.process,
+                                                journal: RunJournal.run.path(in: selection.out), followsRun: followsRun, stop: StopSignals.process,
                                                 monitor: monitor, log: log) {
                 security.announce($0, log: log)
             }

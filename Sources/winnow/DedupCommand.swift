@@ -48,7 +48,7 @@ struct DedupCommand: ParsableCommand {
         }
         let start = ContinuousClock.now
         let plan = DedupPlan(assignments: clustering.assignments, clusters: clustering.centroids.rows, threshold: threshold)
-        let journal = out + "/journal.wnj", skip = nonfinite == .skip
+        let journal = RunJournal.run.path(in: out), skip = nonfinite == .skip
         let found: DedupFinding
         if let served {
             let security = serving.security

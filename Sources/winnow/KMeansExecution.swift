@@ -13,15 +13,21 @@ import WinnowRuntime
 enum KMeansExecution {
     /// What a k-means runs for before a command's own work, which names its journal (a selection may
     /// run two, with different k, and each must find its own).
-    enum Purpose: String {
+    enum Purpose {
         /// `dedup`'s clusters.
-        case dedup = "kmeans.wnj"
+        case dedup
         /// `select --objective cluster-balanced`'s labels.
-        case labels = "clusters.wnj"
+        case labels
         /// `select --partition cluster`'s chunks.
-        case partition = "partition.wnj"
+        case partition
 
-        func journal(in out: String) -> String { out + "/" + rawValue }
+        func journal(in out: String) -> String {
+            switch self {
+            case .dedup: RunJournal.dedupKMeans.path(in: out)
+            case .labels: RunJournal.clusterLabels.path(in: out)
+            case .partition: RunJournal.partition.path(in: out)
+            }
+        }
     }
 
     /// Where the passes run.

@@ -48,7 +48,7 @@ struct Select: ParsableCommand {
             let endpoint = try PrivateEndpoint()
             let outcome = try DistributedSelection.run(
                 pool: pool, options: options, bind: endpoint.address, cluster: cluster.settings,
-                journal: selection.out + "/journal.wnj", stop: stop, monitor: monitor, log: log,
+                journal: RunJournal.run.path(in: selection.out), stop: stop, monitor: monitor, log: log,
                 watchdog: { EmbeddedWorkers.watchdog(local) }
             ) { endpoint in
                 // Local workers share this terminal: under a live progress line their routine info

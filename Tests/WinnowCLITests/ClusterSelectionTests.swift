@@ -101,6 +101,12 @@ final class ClusterSelectionTests: XCTestCase {
         XCTAssertEqual(CLI.wait(first, seconds: 30), 75, (try? String(contentsOfFile: dir.file("first.log"), encoding: .utf8)) ?? "")
         XCTAssertGreaterThan(size("clusters.wnj"), 0, "the k-means's journal went with its end")
         XCTAssertGreaterThan(size("journal.wnj"), 0)
+        // `winnow report` names both journals and what each holds.
+        let said = try CLI.run(["report", dir.file("out")])
+        XCTAssertEqual(said.status, 0, said.stderr)
+        for part in ["interrupted run", "clusters.wnj", "cluster-balanced", "journal.wnj", "resume"] {
+            XCTAssertTrue(said.stdout.contains(part), "\(part) missing from:\n\(said.stdout)")
+        }
         let second = try CLI.run(command)
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertEqual(Outputs.bytes(dir.file("out/selection.npy")), Outputs.bytes(dir.file("ref/selection.npy")))
