@@ -134,7 +134,7 @@ public struct FacilityLocation: GreedyObjective {
     /// value has the same bits whatever the split).
     private mutating func computeColumns(_ batch: [Int]) {
         let nt = kernel.targetCount
-        let ranges = TrackedGains.split(0 ..< nt, into: tuning.threads)
+        let ranges = (0 ..< nt).split(into: tuning.threads)
         guard ranges.count > 1 else { return kernel.values(for: batch, into: &columns, scratch: &scratch) }
         let kernel = kernel
         let pieces = Mutex([[Float]](repeating: [], count: ranges.count))

@@ -42,9 +42,8 @@ public struct OptimizerTuning: Sendable, Equatable {
     /// It also caps the live pairs facility location keeps while tracking gains (`TrackedGains`).
     public var denseLimitBytes: Int = Default.denseLimitBytes
     /// Threads one greedy may use for facility location's similarity columns and tracked gains
-    /// (`TrackedGains`). 1 where the parallelism is
-    /// worker processes (one per core); `--exact`, a single greedy over the pool, uses every core. The
-    /// selection is the same for any count.
+    /// (`TrackedGains`). 1 where the parallelism is worker processes (one per core); `--exact`, a
+    /// single greedy over the pool, uses every core. The selection is the same for any count.
     public var threads: Int = Default.threads
 
     public init(lazyBatch: Int = Default.lazyBatch, scanBatch: Int = Default.scanBatch,

@@ -70,20 +70,15 @@ struct TrackedGains {
 
     /// The cover of `targets[t]` rose from `old[t]` to `new[t]`.
     mutating func raise(_ targets: [Int], from old: [Float], to new: [Float]) {
-        var pending: [Int] = []
-        for t in targets.indices {
-            if lists[targets[t]] != nil {
-                lowerStored(targets[t], from: old[t], to: new[t])
-            } else {
-                pending.append(t)
-            }
+        let unstored = targets.indices.filter { lists[targets[$0]] == nil }
+        for t in targets.indices where lists[targets[t]] != nil {
+            lowerStored(targets[t], from: old[t], to: new[t])
         }
-        let unstored = pending
         guard !unstored.isEmpty else { return }
         // The candidates are split between the threads (each computes every row's part in its range
         // and moves only its own sums): even a commit that raises a handful of targets uses them all.
         let n = kernel.candidateCount
-        let ranges = Self.split(0 ..< n, into: unstored.count >= 8 ? threads : 1)
+        let ranges = (0 ..< n).split(into: unstored.count >= 8 ? threads : 1)
         let partLimit = storeAtMost / ranges.count
         let results = Mutex([(delta: [Double], found: [[LivePair]?])?](repeating: nil, count: ranges.count))
         let kernel = kernel, weights = weights, meter = meter
@@ -118,22 +113,12 @@ struct TrackedGains {
         }
         // A target's pairs are kept when every part found few enough, in candidate order.
         for (u, t) in unstored.enumerated() {
-            var pairs: [LivePair] = []
-            for part in parts {
-                guard let some = part.found[u] else { pairs = []; break }
-                pairs += some
-            }
-            guard parts.allSatisfy({ $0.found[u] != nil }), storedPairs + pairs.count <= pairLimit else { continue }
+            let pieces = parts.compactMap { $0.found[u] }
+            guard pieces.count == parts.count else { continue }
+            let pairs = Array(pieces.joined())
+            guard storedPairs + pairs.count <= pairLimit else { continue }
             lists[targets[t]] = pairs
             storedPairs += pairs.count
-        }
-    }
-
-    /// `range` cut into `parts` consecutive pieces of nearly equal size (none empty unless `range` is).
-    static func split(_ range: Range<Int>, into parts: Int) -> [Range<Int>] {
-        let parts = max(1, min(parts, range.count))
-        return (0 ..< parts).map { p in
-            range.lowerBound + range.count * p / parts ..< range.lowerBound + range.count * (p + 1) / parts
         }
     }
 

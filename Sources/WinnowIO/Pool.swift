@@ -113,6 +113,14 @@ public final class Pool: Sendable {
         return (f, file.npy.header.dataOffset + local * dimension * file.dtype.size)
     }
 
+    /// Every row of the pool holding NaN/Inf (ascending), read `blockRows` rows at a time.
+    public func nonfiniteRows(blockRows: Int = 65_536) -> [Int] {
+        stride(from: 0, to: totalRows, by: blockRows).flatMap { start in
+            let end = min(totalRows, start + blockRows)
+            return Self.nonfiniteRows(read([start ..< end]), rows: (start ..< end).map(Int64.init)).map(Int.init)
+        }
+    }
+
     /// Every non-finite row among `rows` (global, ascending) whose vectors are `block`.
     public static func nonfiniteRows(_ block: VectorBlock, rows: [Int64]) -> [Int64] {
         (0 ..< block.rows).compactMap { i in

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The journals a run's `--out` folder may hold: where each command writes its accepted results, and
-/// what `winnow report` reads of a run that was interrupted before its outputs were written.
+/// what `winnow report` reads of a run that was interrupted before its outputs were written. Each
+/// k-means a command runs first has its own (a selection may run two, with different k).
 public enum RunJournal: String, CaseIterable, Sendable {
     /// The run's own tasks: a selection, `cluster`'s k-means, `dedup`'s within-cluster pass.
     case run = "journal.wnj"

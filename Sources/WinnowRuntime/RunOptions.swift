@@ -68,22 +68,13 @@ public struct RunOptions: Sendable {
         var labels = column.all()
         if clusterBalance != nil { return (labels, ClusterBalance.leftOut) }
         guard nonfinite == .skip else { return (labels, nil) }
-        let bad = Self.nonfiniteRows(of: pool)
+        let bad = pool.nonfiniteRows()
         guard !bad.isEmpty else { return (labels, nil) }
         let present = Set(labels)
         var leftOut = Int64.min
         while present.contains(leftOut) { leftOut += 1 }
         for row in bad { labels[row] = leftOut }
         return (labels, leftOut)
-    }
-
-    /// Every row of the pool holding NaN/Inf, a block of rows at a time.
-    static func nonfiniteRows(of pool: Pool) -> [Int] {
-        let block = 65_536
-        return stride(from: 0, to: pool.totalRows, by: block).flatMap { start in
-            let end = min(pool.totalRows, start + block)
-            return Pool.nonfiniteRows(pool.read([start ..< end]), rows: (start ..< end).map(Int64.init)).map(Int.init)
-        }
     }
 
     /// The quality column, opened and checked against the pool, when the settings weigh quality.

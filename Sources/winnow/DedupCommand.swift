@@ -79,7 +79,7 @@ struct DedupCommand: ParsableCommand {
         // The k-means's journal outlives it: interrupted in the within-cluster pass, the same command
         // finds the k-means whole there. Gone when the command ends, whichever way but an interruption.
         let place = try serving.place(nextRunFollows: true) ?? .local(workers: localWorkers)
-        let kMeansJournal = JournalFiles(path: place.usesWorkers ? KMeansExecution.Purpose.dedup.journal(in: out) : nil)
+        let kMeansJournal = JournalFiles(path: place.usesWorkers ? RunJournal.dedupKMeans.path(in: out) : nil)
         try ExitStatus.reporting {
             try JournalFiles.discarded(after: [kMeansJournal]) {
                 try deduplicate(opened, settings: settings, place: place, kMeansJournal: kMeansJournal, log: log)

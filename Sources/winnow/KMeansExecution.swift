@@ -11,25 +11,6 @@ import WinnowRuntime
 /// Both give the same bytes. With workers the passes are journaled (`journal`, in `--out`), so the
 /// same command resumes an interrupted k-means; `keepJournal` leaves it for a command that goes on.
 enum KMeansExecution {
-    /// What a k-means runs for before a command's own work, which names its journal (a selection may
-    /// run two, with different k, and each must find its own).
-    enum Purpose {
-        /// `dedup`'s clusters.
-        case dedup
-        /// `select --objective cluster-balanced`'s labels.
-        case labels
-        /// `select --partition cluster`'s chunks.
-        case partition
-
-        func journal(in out: String) -> String {
-            switch self {
-            case .dedup: RunJournal.dedupKMeans.path(in: out)
-            case .labels: RunJournal.clusterLabels.path(in: out)
-            case .partition: RunJournal.partition.path(in: out)
-            }
-        }
-    }
-
     /// Where the passes run.
     enum Place {
         /// `workers` local worker processes started for it (0: this process).

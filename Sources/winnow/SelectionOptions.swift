@@ -248,7 +248,7 @@ struct SelectionOptions: ParsableArguments {
         if let problem = k.problems(rows: pool.totalRows).first { throw ValidationError(problem.replacingOccurrences(of: "--k", with: "--clusters")) }
         let start = ContinuousClock.now
         let (clustering, _) = try KMeansExecution.run(pool: pool, settings: k, nonfinite: nonfinite, on: place, slots: 1,
-                                                      journal: KMeansExecution.Purpose.labels.journal(in: out), keepJournal: true, log: log)
+                                                      journal: RunJournal.clusterLabels.path(in: out), keepJournal: true, log: log)
         let path = out + "/clusters.npy"
         try NpyWriter.writeInt64(clustering.assignments.map(Int64.init), to: path)
         log.info("cluster-balanced: \(k.k) k-means clusters (sizes \(clustering.sizes.min() ?? 0)–\(clustering.sizes.max() ?? 0)) → \(path)")
@@ -279,7 +279,7 @@ struct SelectionOptions: ParsableArguments {
                 made = out
             }
             let monitor = RunMonitor(settings: progress, console: console, metricsPath: out + "/metrics.prom")
-            let kMeansJournals = [KMeansExecution.Purpose.labels, .partition].map { JournalFiles(path: $0.journal(in: out)) }
+            let kMeansJournals = [RunJournal.clusterLabels, .partition].map { JournalFiles(path: $0.path(in: out)) }
             do {
                 let report = try JournalFiles.discarded(after: kMeansJournals) {
                     if objective == .clusterBalanced {
@@ -291,7 +291,7 @@ struct SelectionOptions: ParsableArguments {
                         k.iterations = clusterIterations
                         k.seed = seed
                         let (clustering, _) = try KMeansExecution.run(pool: pool, settings: k, nonfinite: nonfinite, on: kMeans,
-                                                                      slots: 1, journal: KMeansExecution.Purpose.partition.journal(in: out), keepJournal: true,
+                                                                      slots: 1, journal: RunJournal.partition.path(in: out), keepJournal: true,
                                                                       log: log)
                         log.info("--partition cluster: \(k.k) k-means clusters (sizes \(clustering.sizes.min() ?? 0)–\(clustering.sizes.max() ?? 0))")
                         options.partitionClusters = clustering.assignments
