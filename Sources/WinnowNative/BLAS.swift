@@ -46,16 +46,28 @@ public enum BLAS {
         }
     }
 
-    /// Two to this many rows of `a` against at least `manyRows` of `b` are multiplied the other way round.
+    /// Up to this many rows of `a` against at least `manyRows` of `b` are multiplied the other way round.
     static let fewRows = 4, manyRows = 64
 
     /// `c = a · bᵀ` (`m × n`, row-major). Why the other order for a few rows against many: `sgemm`
     /// packs both operands on every call, so lazy greedy's fresh evaluation of two candidates packs
     /// every target; as `b · aᵀ`, transposed after, that costs ~30 % less (measured: 11.2 → 8.0 ns a
     /// value for 2 × 10,000 × 64), and each value is the same dot product summed in the same order
-    /// (`PairwiseKernelTests`). Not one row: OpenBLAS hands a product with one column to `sgemv`.
+    /// (`PairwiseKernelTests`). A single row goes in as two copies of itself: OpenBLAS hands a
+    /// product with one column to `sgemv`, whose sums run in another order, and a candidate evaluated
+    /// alone must get the gain it gets in a batch.
     private static func product(_ a: UnsafePointer<Float>, _ m: Int, _ b: UnsafePointer<Float>, _ n: Int, _ d: Int,
                                 into c: UnsafeMutablePointer<Float>) {
+        if m == 1 && n >= manyRows {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * d + 2 * n) { t in
+                let pair = t.baseAddress!, both = pair + 2 * d
+                pair.update(from: a, count: d)
+                (pair + d).update(from: a, count: d)
+                product(pair, 2, b, n, d, into: both)
+                c.update(from: both, count: n)
+            }
+            return
+        }
         guard (2 ... fewRows).contains(m) && n >= manyRows else {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(d),
                         1.0, a, Int32(d), b, Int32(d), 0.0, c, Int32(n))
