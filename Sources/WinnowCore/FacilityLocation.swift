@@ -131,10 +131,10 @@ public struct FacilityLocation: GreedyObjective {
     }
 
     /// The batch's columns into `columns`, the targets split between `tuning.threads` threads (each
-    /// value has the same bits whatever the split).
+    /// value has the same bits whatever the split: no piece is smaller than `minimumSplit`).
     private mutating func computeColumns(_ batch: [Int]) {
         let nt = kernel.targetCount
-        let ranges = (0 ..< nt).split(into: tuning.threads)
+        let ranges = (0 ..< nt).split(into: tuning.threads, minimum: PairwiseKernel.minimumSplit)
         guard ranges.count > 1 else { return kernel.values(for: batch, into: &columns, scratch: &scratch) }
         let kernel = kernel
         let pieces = Mutex([[Float]](repeating: [], count: ranges.count))

@@ -23,6 +23,13 @@ public struct PairwiseKernel: Sendable {
     /// - Parameters:
     ///   - targets: the rows whose coverage is measured.
     ///   - candidates: the rows that may be selected; `nil` means the targets themselves.
+    /// The fewest targets a caller cuts a column into, whatever its thread count. Why: OpenBLAS sums
+    /// a small product (a few candidates against a few hundred targets, at d ≥ 64) in another order
+    /// than a large one, so a column cut in pieces that small has other bits than the whole column,
+    /// and a selection would depend on the machine's core count (measured: pieces of 500 targets
+    /// differ, 1,500 and more do not).
+    public static let minimumSplit = 4096
+
     public init(measure: Measure, targets: VectorBlock, candidates: VectorBlock? = nil) {
         let t = PreparedRows(targets, for: measure)
         self.init(targets: t, candidates: candidates.map { PreparedRows($0, for: measure) }, same: candidates == nil)
@@ -53,7 +60,7 @@ public struct PairwiseKernel: Sendable {
 
     /// The same against the targets `targetRange` only (`batch.count × targetRange.count`): a part
     /// of each column, for callers that split the targets between threads. Each value has the bits
-    /// it has in the whole column (`sgemm` sums every dot product in the same order).
+    /// it has in the whole column when the part holds at least `minimumSplit` targets.
     public func values(for batch: [Int], targets targetRange: Range<Int>, into out: inout [Float], scratch: inout [Float]) {
         let nt = targetRange.count, d = dimension
         guard !batch.isEmpty, nt > 0 else { return }

@@ -78,7 +78,7 @@ struct TrackedGains {
         // The candidates are split between the threads (each computes every row's part in its range
         // and moves only its own sums): even a commit that raises a handful of targets uses them all.
         let n = kernel.candidateCount
-        let ranges = (0 ..< n).split(into: unstored.count >= 8 ? threads : 1)
+        let ranges = (0 ..< n).split(into: unstored.count >= 8 ? threads : 1, minimum: PairwiseKernel.minimumSplit)
         let partLimit = storeAtMost / ranges.count
         let results = Mutex([(delta: [Double], found: [[LivePair]?])?](repeating: nil, count: ranges.count))
         let kernel = kernel, weights = weights, meter = meter

@@ -72,6 +72,20 @@ final class TrackedGainsTests: XCTestCase {
         }
     }
 
+    /// The same picks and gains for any thread count, on a machine with many cores too: OpenBLAS sums
+    /// a product of few targets (a few hundred, at d ≥ 64) in another order than a whole column, so
+    /// the columns and rows are never cut into pieces that small (`PairwiseKernel.minimumSplit`).
+    /// 9,000 rows: two threads cut them in two, sixteen no finer.
+    func testManyThreadsGiveTheBitsOfOne() {
+        let block = NpyFixtures.clustered(rows: 9000, dimension: 64, seed: 8)
+        let one = run(fl(block, threads: 1), k: 60)
+        for threads in [2, 16] {
+            let many = run(fl(block, threads: threads), k: 60)
+            XCTAssertEqual(many.picks, one.picks, "threads=\(threads)")
+            XCTAssertEqual(many.gains, one.gains, "threads=\(threads)")
+        }
+    }
+
     /// Weighted targets and label caps: still the plain greedy's picks.
     func testWeightsAndLabelCapsWhileTracking() {
         let n = 1500
