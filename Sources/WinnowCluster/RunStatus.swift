@@ -35,6 +35,9 @@ public struct RunStatus: Sendable, Equatable {
     public var workers: [WorkerStatus]
     /// Run by `select --workers 0`: no workers, no leases.
     public var inProcess = false
+    /// The one running task of an in-process level that has only one (`--exact`, the root merge),
+    /// read from its meter while it runs; nil otherwise. Not sent by the coordinator.
+    public var task: TaskProgress?
 
     public init(runID: String, state: State, level: Int, levels: Int, levelTasksDone: Int, levelTasksTotal: Int,
                 levelRowsDone: Int, chunkRowsDone: Int, totalRows: Int, tasksDone: Int, tasksTotal: Int, tasksRunning: Int,

@@ -55,7 +55,8 @@ public enum KCenter {
                     nearest[i] = next
                 }
             }
-            progress?.add(n)
+            progress?.add(n - 1)
+            progress?.picked()
             if picks.count == k { break }
             var best = -1, bestValue = -Double.infinity
             for i in 0 ..< n where !selected[i] && limits?.allows(i) ?? true {

@@ -155,6 +155,7 @@ struct TrackedGains {
         let starts = Array(stride(from: 0, to: n, by: tile))
         let tiles = starts.indices.flatMap { a in (a ..< starts.count).map { (a, $0) } }
         let parts = max(1, min(threads, tiles.count))
+        meter?.beginPass(tiles: tiles.count)
         let results = Mutex([[Double]](repeating: [], count: parts))
         DispatchQueue.concurrentPerform(iterations: parts) { p in
             var sums = [Double](repeating: 0, count: n)
@@ -173,7 +174,7 @@ struct TrackedGains {
                                          weight: weights?[j] ?? 1, into: &sums, at: targets.lowerBound)
                     }
                 }
-                meter?.add(candidates.count)
+                meter?.tileDone(rows: candidates.count)
             }
             results.withLock { $0[p] = sums }
         }

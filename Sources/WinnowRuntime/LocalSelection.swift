@@ -107,12 +107,26 @@ public enum LocalSelection {
             s.inProcess = true
             return s
         }
+        // A level of one task is watched while it runs (`TaskWatch`); its status is the level's as it
+        // was when the task began, with the task's own picks and pass.
+        func watching(level: Int) -> (monitor: RunMonitor?, status: @Sendable (TaskProgress) -> RunStatus) {
+            let snapshot = progress, begun = start
+            return (job.tree.levelSizes[level] == 1 ? monitor : nil, { task in
+                var s = snapshot.status(runID: runID, state: .running, now: clock.now - begun, tasksRunning: 1, workersAlive: 0)
+                s.inProcess = true
+                s.task = task
+                return s
+            })
+        }
         for c in 0 ..< job.chunkCount {
             let output: ChunkRunner.Output
             progress.began(level: 0, at: clock.now - start)
             do {
-                output = try ChunkRunner.run(job.chunkTask(c), pool: pool, quality: quality, labels: labels, settings: settings,
-                                             skipNonfinite: options.nonfinite == .skip)
+                let task = job.chunkTask(c), meter = ProgressMeter(), watch = watching(level: 0)
+                output = try TaskWatch.run(monitor: watch.monitor, meter: meter, budget: task.budget, status: watch.status) { () throws(InputError) in
+                    try ChunkRunner.run(task, pool: pool, quality: quality, labels: labels, settings: settings,
+                                        skipNonfinite: options.nonfinite == .skip, progress: meter)
+                }
             } catch {
                 monitor?.finish(status(.failed))
                 throw error
@@ -128,7 +142,11 @@ public enum LocalSelection {
                 progress.began(level: parent.level, at: clock.now - start)
                 switch job.mergeStep(parent, children: children) {
                 case .done(let c): result = c
-                case .greedy(let task): result = task.run(settings: settings)
+                case .greedy(let task):
+                    let meter = ProgressMeter(), watch = watching(level: parent.level)
+                    result = TaskWatch.run(monitor: watch.monitor, meter: meter, budget: task.budget, status: watch.status) {
+                        task.run(settings: settings, progress: meter)
+                    }
                 }
                 current = parent
                 progress.finished(level: current.level, rows: result.rowsBeneath)

@@ -75,8 +75,15 @@ public final class ProgressConsole: Sendable {
 
     // MARK: text
 
-    /// "chunks  120/245 tasks · 1.23M/2.00M rows · 45.1k rows/s · ETA 18 s · 2 workers · 0 retries"
+    /// "chunks  120/245 tasks · 1.23M/2.00M rows · 45.1k rows/s · ETA 18 s · 2 workers · 0 retries";
+    /// while a level's one task runs: "chunks  0/1 tasks · 100k rows · similarity pass 42 % · 1 min 05 s".
     public static func describe(_ s: RunStatus, distributed: Bool) -> String {
+        if let task = s.task {
+            let step = task.inPass ? "similarity pass \(task.passTilesDone * 100 / task.passTiles) %"
+                : "pick \(grouped(task.picks))/\(grouped(task.budget))"
+            return ["\(padded(s.phase)) \(s.levelTasksDone)/\(s.levelTasksTotal) tasks", "\(count(s.totalRows)) rows", step,
+                    clock(s.levelSeconds)].joined(separator: " · ")
+        }
         var parts = ["\(padded(s.phase)) \(s.levelTasksDone)/\(s.levelTasksTotal) tasks",
                      "\(count(s.levelRowsDone))/\(count(s.totalRows)) rows",
                      "\(count(Int(s.rowsPerSecond.rounded()))) rows/s",
@@ -125,6 +132,15 @@ public final class ProgressConsole: Sendable {
         case ..<1_000_000: return String(format: x < 10_000 ? "%.2fk" : "%.1fk", x / 1_000)
         default: return String(format: x < 10_000_000 ? "%.2fM" : "%.1fM", x / 1_000_000)
         }
+    }
+
+    /// 1,000: a count that must read exactly (a pick number against the budget).
+    static func grouped(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        let groups = stride(from: digits.count, to: 0, by: -3).reversed().map {
+            String(digits[digits.index(digits.startIndex, offsetBy: max(0, $0 - 3)) ..< digits.index(digits.startIndex, offsetBy: $0)])
+        }
+        return (n < 0 ? "-" : "") + groups.joined(separator: ",")
     }
 
     /// 42 s, 3 min 05 s, 1 h 02 min.

@@ -70,6 +70,31 @@ final class ProgressTests: XCTestCase {
         XCTAssertEqual(Outputs.bytes(dir.file("quiet/selection.npy")), Outputs.bytes(dir.file("plain/selection.npy")))
     }
 
+    /// `--exact` is one task: no task finishes until the end, so its line reads the greedy itself —
+    /// the similarity pass, then the picks — and the watching changes nothing in the selection.
+    func testAnExactRunShowsItsPassAndPicksWhileItRuns() throws {
+        let dir = TemporaryDirectory()
+        let g = try CLI.run(["generate", "--rows", "30000", "--dim", "32", "--out", dir.file("pool")])
+        XCTAssertEqual(g.status, 0, g.stderr)
+        let flags = ["--input", dir.file("pool/pool-*.npy"), "--budget", "400", "--exact", "--no-eval"]
+        let r = try CLI.run(["select", "--progress-every", "0.05", "--out", dir.file("plain")] + flags)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stderr.components(separatedBy: "\n").filter { $0.hasPrefix("progress: chunks       0/1 tasks · 30.0k rows · ") }
+        let picks = lines.compactMap { line -> Int? in
+            guard let range = line.range(of: "pick ") else { return nil }
+            return Int(line[range.upperBound...].prefix { $0 != "/" })
+        }
+        XCTAssertTrue(lines.contains { $0.contains("similarity pass ") } || picks.contains { $0 > 0 }, r.stderr)
+        XCTAssertGreaterThanOrEqual(picks.count, 2, r.stderr)
+        XCTAssertEqual(picks, picks.sorted(), "picks never go back: \(lines)")
+        XCTAssertTrue(lines.allSatisfy { $0.contains("/400 · ") || $0.contains("similarity pass ") }, "\(lines)")
+        XCTAssertTrue(r.stderr.contains("1 of 1 tasks over 30.0k rows"), r.stderr)
+
+        let quiet = try CLI.run(["select", "--quiet", "--out", dir.file("quiet")] + flags)
+        XCTAssertEqual(quiet.status, 0, quiet.stderr)
+        XCTAssertEqual(Outputs.bytes(dir.file("quiet/selection.npy")), Outputs.bytes(dir.file("plain/selection.npy")))
+    }
+
     /// `metrics.prom` parsed by prometheus-client's text-format parser; returns "name{labels}" → value
     /// (labels sorted, run_id left out; NaN samples left out).
     func parseMetrics(_ path: String) throws -> [String: Double] {

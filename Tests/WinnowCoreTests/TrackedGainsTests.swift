@@ -133,11 +133,38 @@ final class TrackedGainsTests: XCTestCase {
         _ = o.gains(of: [0])
         o.commit(0)
         XCTAssertEqual(meter.rowsDone, 0)
+        XCTAssertEqual(meter.task(budget: 10), TaskProgress(picks: 0, budget: 10))
         XCTAssertNotNil(o.trackedBounds())
         // 3 × 3 tiles of 1,024 rows, upper triangle: (1024 + 1024 + 452) + (1024 + 452) + 452 rows.
         XCTAssertEqual(meter.rowsDone, 4428)
+        XCTAssertEqual(meter.task(budget: 10), TaskProgress(picks: 0, budget: 10, passTilesDone: 6, passTiles: 6))
+        XCTAssertFalse(meter.task(budget: 10).inPass)
         _ = o.gains(of: [1])
         o.commit(1)
         XCTAssertGreaterThan(meter.rowsDone, 4428)
+    }
+
+    /// What the progress line reads while one long greedy runs (`TaskProgress`): every pick of the
+    /// optimizer counted once, for facility location (lazy, tracked) and k-center alike.
+    func testTheMeterCountsEveryPick() {
+        let block = NpyFixtures.clustered(rows: 3000, dimension: 8, seed: 9)
+        var settings = SelectionSettings(budget: 40)
+        settings.tuning = OptimizerTuning(denseLimitBytes: 0, threads: 2)
+        for objective in [Objective.facilityLocation(.shiftedCosine), .kCenter(.euclidean)] {
+            settings.objective = objective
+            let meter = ProgressMeter()
+            var random = SeededRandom(seed: 3)
+            let s = SelectionTasks.greedy(settings: settings, candidates: block, rows: (0 ..< 3000).map(Int64.init), weights: nil,
+                                          budget: 40, random: &random, progress: meter)
+            XCTAssertEqual(s.picks.count, 40)
+            let task = meter.task(budget: 40)
+            XCTAssertEqual(task.picks, 40, "\(objective)")
+            if case .facilityLocation = objective {
+                XCTAssertEqual(task.passTiles, 6)
+                XCTAssertEqual(task.passTilesDone, 6)
+            } else {
+                XCTAssertEqual(task.passTiles, 0)
+            }
+        }
     }
 }
