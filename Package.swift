@@ -76,7 +76,7 @@ let package = Package(
         .target(
             name: "WinnowRuntime",
             dependencies: [
-                "WinnowCore", "WinnowIO", "WinnowCluster", "WinnowWire", "WinnowTransport",
+                "WinnowCore", "WinnowIO", "WinnowCluster", "WinnowWire", "WinnowTransport", "WinnowNative",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

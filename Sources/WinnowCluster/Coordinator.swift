@@ -196,6 +196,13 @@ public struct Coordinator<Book: TaskBook> {
         if !hello.expectedConfigHash.isEmpty && hello.expectedConfigHash != welcome.configHash {
             return reject(.configHash, "the worker expects configuration \(hello.expectedConfigHash.hexString); this run is \(welcome.configHash.hexString)")
         }
+        let kernel = welcome.config.blasKernel
+        if !kernel.isEmpty && hello.blasKernel != kernel {
+            let theirs = hello.blasKernel.isEmpty ? "an unnamed BLAS kernel" : hello.blasKernel
+            return reject(.blasKernel, "this worker (host \(hello.host)) computes with \(theirs); the run's similarities come from \(kernel), "
+                + "the coordinator's. Another kernel sums dot products in another order and could change the selection: "
+                + "give every rank the same OPENBLAS_CORETYPE (for example OPENBLAS_CORETYPE=Haswell)")
+        }
         if phase == .finished {
             latecomers.insert(id)
             if nextRunFollows { return [.send(id, .nextRun(reason: "this run is done; the next is starting"))] }

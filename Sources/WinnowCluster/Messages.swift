@@ -11,13 +11,16 @@ public struct Hello: Sendable, Equatable {
     public var pid: Int
     /// The configuration hash the worker was told to join; empty: any.
     public var expectedConfigHash: [UInt8]
+    /// The BLAS build and kernel the worker computes with (`BLAS.kernel`); it must be the run's.
+    public var blasKernel: String
 
-    public init(productVersion: String, slots: Int, host: String, pid: Int, expectedConfigHash: [UInt8] = []) {
+    public init(productVersion: String, slots: Int, host: String, pid: Int, expectedConfigHash: [UInt8] = [], blasKernel: String = "") {
         self.productVersion = productVersion
         self.slots = slots
         self.host = host
         self.pid = pid
         self.expectedConfigHash = expectedConfigHash
+        self.blasKernel = blasKernel
     }
 }
 
@@ -51,6 +54,10 @@ public struct RunConfig: Sendable, Equatable {
     public var clustering: KMeansSettings?
     /// Set for de-duplication's within-cluster pass (`DedupTask`): the cosine above which a row is dropped.
     public var dedupThreshold: Float?
+    /// The BLAS build and kernel the run's similarities come from (the coordinator's `BLAS.kernel`):
+    /// a worker computing with another is refused, since other kernels give other float bits and
+    /// could change the selection. Empty: not checked.
+    public var blasKernel = ""
 
     /// Global row ranges in words a user can act on: each range's file and rows within it.
     public func describe(rows ranges: [Range<Int>]) -> String {
@@ -99,7 +106,7 @@ public struct Welcome: Sendable, Equatable {
 
 public struct Rejection: Sendable, Equatable, Error {
     public enum Reason: Sendable, Equatable {
-        case protocolVersion, configHash, shuttingDown, invalid
+        case protocolVersion, configHash, shuttingDown, invalid, blasKernel
     }
 
     public var reason: Reason

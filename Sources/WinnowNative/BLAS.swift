@@ -9,6 +9,16 @@ public enum BLAS {
         openblas_set_num_threads(1)
     }
 
+    /// The BLAS build and the CPU kernel it picked, e.g. "OpenBLAS 0.3.21 Cooperlake". OpenBLAS
+    /// chooses its kernels by CPU at load time (or as `OPENBLAS_CORETYPE` says), and kernels sum a
+    /// dot product in different orders (measured: Haswell's and Cooperlake's `sgemm` differ in 3 % of
+    /// the values at d = 64), so the selection's bytes hold for one kernel; a run's workers must share it.
+    public static let kernel: String = {
+        let config = String(cString: openblas_get_config())
+        let version = config.split(separator: " ").prefix(2).joined(separator: " ")
+        return "\(version) \(String(cString: openblas_get_corename()))"
+    }()
+
     /// `y −= fᵀ · f[:, column]` for a row-major `rows × columns` matrix `f` of Doubles: for every
     /// column `i`, `y[i] −= Σ_t f[t][column] · f[t][i]` (log-det's Cholesky update, one `dgemv`).
     public static func subtractColumnProducts(_ f: [Double], rows: Int, columns: Int, column: Int, from y: inout [Double]) {

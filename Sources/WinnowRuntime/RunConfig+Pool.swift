@@ -1,9 +1,11 @@
 import WinnowCluster
 import WinnowCore
 import WinnowIO
+import WinnowNative
 
 extension RunConfig {
-    /// The configuration a coordinator sends: the pool's files as it sees them, and the settings.
+    /// The configuration a coordinator sends: the pool's files as it sees them, the settings, and the
+    /// BLAS kernel this process computes with (the run's: workers must have the same).
     public init(pool: Pool, settings: SelectionSettings, skipNonfinite: Bool, quality: QualityColumn? = nil, labels: LabelColumn? = nil) {
         func file(_ column: some SideColumnFile) -> File {
             File(path: column.path, rows: column.rows, bytes: column.npy.fileSize, dtype: column.npy.header.dtype.rawValue)
@@ -11,6 +13,7 @@ extension RunConfig {
         self.init(files: pool.files.map { File(path: $0.path, rows: $0.rows, bytes: $0.npy.fileSize, dtype: $0.dtype.rawValue) },
                   dimension: pool.dimension, totalRows: pool.totalRows, settings: settings, skipNonfinite: skipNonfinite,
                   quality: quality.map(file), labels: labels.map(file))
+        blasKernel = BLAS.kernel
     }
 
     /// The quality column on this host, when the run weighs quality.

@@ -1,5 +1,6 @@
 import WinnowCore
 import WinnowIO
+import WinnowNative
 
 /// `report.json`: everything needed to trust and reuse a selection (design §1). Documented field by
 /// field in the README; keys are snake_case.
@@ -7,6 +8,8 @@ public struct RunReport: Codable, Sendable {
     public struct Tool: Codable, Sendable {
         public var name = "winnow"
         public var version = WinnowVersion.product
+        /// The BLAS build and CPU kernel the similarities came from: the selection's bytes hold for it.
+        public var blas = BLAS.kernel
     }
 
     public struct Configuration: Codable, Sendable {

@@ -4,6 +4,7 @@ import Synchronization
 import WinnowCluster
 import WinnowCore
 import WinnowIO
+import WinnowNative
 import WinnowTransport
 import WinnowWire
 
@@ -72,7 +73,7 @@ public final class WorkerProcess {
         codec = WireCodec(limits: options.limits)
         let hello = Hello(productVersion: WinnowVersion.product, slots: options.slots,
                           host: ProcessInfo.processInfo.hostName, pid: Int(ProcessInfo.processInfo.processIdentifier),
-                          expectedConfigHash: options.expectedConfigHash)
+                          expectedConfigHash: options.expectedConfigHash, blasKernel: BLAS.kernel)
         start = clock.now
         session = WorkerSession(hello: hello, settings: options.cluster, now: .zero)
     }

@@ -40,6 +40,7 @@ extension RunConfig {
             d.threshold = dedupThreshold
             w.dedup = d
         }
+        w.blasKernel = blasKernel
         return w
     }
 
@@ -95,6 +96,8 @@ extension RunConfig {
             guard w.dedup.threshold.isFinite else { throw WireError(.inconsistent, "config: a non-finite de-duplication threshold") }
             dedupThreshold = w.dedup.threshold
         }
+        guard w.blasKernel.utf8.count <= 128 else { throw WireError(.overLimit, "config: BLAS kernel name too long") }
+        blasKernel = w.blasKernel
     }
 
     /// SHA-256 of the configuration's wire image: what a worker may be told to expect (`--expect-config`).
@@ -214,6 +217,7 @@ extension Rejection.Reason {
         case .configHash: .configHash
         case .shuttingDown: .shuttingDown
         case .invalid: .invalid
+        case .blasKernel: .blasKernel
         }
     }
 
@@ -222,6 +226,7 @@ extension Rejection.Reason {
         case .protocolVersion: self = .protocolVersion
         case .configHash: self = .configHash
         case .shuttingDown: self = .shuttingDown
+        case .blasKernel: self = .blasKernel
         default: self = .invalid
         }
     }

@@ -73,6 +73,7 @@ public struct WireCodec: Sendable {
             b.host = h.host
             b.pid = UInt32(clamping: h.pid)
             b.expectedConfigHash = Data(h.expectedConfigHash)
+            b.blasKernel = h.blasKernel
             e.hello = b
         case .heartbeat(let leases, let done):
             var b = Winnow_V1_Heartbeat()
@@ -147,11 +148,13 @@ public struct WireCodec: Sendable {
         let (header, e) = try open(bytes)
         switch e.body {
         case .hello(let b):
-            guard b.productVersion.utf8.count <= 64, b.host.utf8.count <= limits.stringBytes, b.expectedConfigHash.count <= 64 else {
+            guard b.productVersion.utf8.count <= 64, b.host.utf8.count <= limits.stringBytes, b.expectedConfigHash.count <= 64,
+                  b.blasKernel.utf8.count <= 128 else {
                 throw WireError(.overLimit, "hello: field too long")
             }
             return (header, .hello(Hello(productVersion: b.productVersion, slots: Int(b.slots), host: b.host,
-                                         pid: Int(b.pid), expectedConfigHash: [UInt8](b.expectedConfigHash))))
+                                         pid: Int(b.pid), expectedConfigHash: [UInt8](b.expectedConfigHash),
+                                         blasKernel: b.blasKernel)))
         case .heartbeat(let b):
             guard b.leaseIds.count <= 4096 else { throw WireError(.overLimit, "heartbeat: \(b.leaseIds.count) leases") }
             guard b.rowsDone.isEmpty || b.rowsDone.count == b.leaseIds.count else {

@@ -422,6 +422,32 @@ final class DistributedTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("expects configuration 00ff"), r.stderr)
     }
 
+    /// A worker whose OpenBLAS runs another kernel (`OPENBLAS_CORETYPE=Prescott`, a kernel no machine
+    /// that runs these tests picks for itself) would give other float bits: it is refused with 69 and
+    /// both kernels named, and the run goes on with a worker of the coordinator's kernel, which the
+    /// report names.
+    func testWorkerWithAnotherBLASKernelIsRejectedWith69() throws {
+        let dir = TemporaryDirectory()
+        try makePool(dir)
+        let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
+        let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--input", dir.file("pool/pool-*.npy"),
+                                         "--out", dir.file("out")] + selectionFlags, log: dir.file("coordinator.log"))
+        defer { _ = CLI.wait(coordinator, seconds: 0) }
+        let other = CLI.shell("OPENBLAS_CORETYPE=Prescott '\(CLI.binary)' worker --connect \(endpoint) --connect-timeout 20")
+        XCTAssertEqual(other.status, 69, other.output)
+        XCTAssertTrue(other.output.contains("computes with OpenBLAS") && other.output.contains(" Prescott; the run's similarities come from OpenBLAS"),
+                      other.output)
+        XCTAssertTrue(other.output.contains("OPENBLAS_CORETYPE"), other.output)
+        let same = try CLI.run(["worker", "--connect", endpoint, "--connect-timeout", "20"])
+        XCTAssertEqual(same.status, 0, same.stderr)
+        XCTAssertEqual(CLI.wait(coordinator, seconds: 30), 0)
+        let tool = try XCTUnwrap(try report(dir.file("out/report.json"))["tool"] as? [String: Any])
+        let kernel = try XCTUnwrap(tool["blas"] as? String)
+        XCTAssertTrue(kernel.hasPrefix("OpenBLAS ") && !kernel.hasSuffix(" Prescott"), kernel)
+        let log = try String(contentsOfFile: dir.file("coordinator.log"), encoding: .utf8)
+        XCTAssertTrue(log.contains("worker rejected") && log.contains("the run's similarities come from \(kernel)"), log)
+    }
+
     /// A coordinator of a newer build (its configuration carries a field this worker does not know):
     /// the worker leaves with 69 and says to run one build everywhere, instead of computing a run it
     /// cannot read whole. The coordinator here is the test itself, on a ROUTER socket.

@@ -219,6 +219,41 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertEqual(cluster.coordinator.counters.invalidMessages, 1)
     }
 
+    /// A worker computing with another BLAS kernel than the run's would give other float bits, and
+    /// the selection would depend on which worker ran which task: it is refused by name, and one with
+    /// the run's kernel joins. A run that names no kernel checks nothing.
+    func testHelloWithAnotherBLASKernelIsRejected() {
+        let job = SelectionJob(totalRows: Self.vectors.rows, dimension: Self.vectors.dimension, settings: Self.settings)
+        var config = RunConfig(files: [.init(path: "memory", rows: Self.vectors.rows, bytes: 0, dtype: "<f4")],
+                               dimension: Self.vectors.dimension, totalRows: Self.vectors.rows, settings: Self.settings, skipNonfinite: false)
+        config.blasKernel = "OpenBLAS 0.3.21 Cooperlake"
+        var coordinator = Coordinator(job: job, welcome: Welcome(configHash: [1], config: config, heartbeat: .seconds(1), liveness: 5),
+                                      runID: "test", epoch: 7, settings: ClusterSettings())
+        let header = MessageHeader(runID: "", epoch: 0, sender: "x", sequence: 1)
+        for (i, kernel) in ["OpenBLAS 0.3.21 Haswell", ""].enumerated() {
+            let actions = coordinator.receive(.hello(Hello(productVersion: "t", slots: 1, host: "node-\(i)", pid: 1, blasKernel: kernel)),
+                                              header: header, from: PeerID(Array("x\(i)".utf8)), now: .zero)
+            let rejection = actions.compactMap { if case .send(_, .reject(let r)) = $0 { r } else { nil } }.first
+            XCTAssertEqual(rejection?.reason, .blasKernel, "\(actions)")
+            XCTAssertTrue(rejection?.detail.contains("node-\(i)") ?? false, rejection?.detail ?? "")
+            XCTAssertTrue(rejection?.detail.contains("OpenBLAS 0.3.21 Cooperlake") ?? false, rejection?.detail ?? "")
+            XCTAssertTrue(rejection?.detail.contains(kernel.isEmpty ? "an unnamed BLAS kernel" : kernel) ?? false, rejection?.detail ?? "")
+            XCTAssertTrue(rejection?.detail.contains("OPENBLAS_CORETYPE") ?? false, rejection?.detail ?? "")
+        }
+        XCTAssertEqual(coordinator.counters.rejectedHellos, 2)
+        XCTAssertEqual(coordinator.connectedWorkers, 0)
+        let same = coordinator.receive(.hello(Hello(productVersion: "t", slots: 1, host: "h", pid: 1, blasKernel: "OpenBLAS 0.3.21 Cooperlake")),
+                                       header: header, from: PeerID(Array("y".utf8)), now: .zero)
+        XCTAssertTrue(same.contains { if case .send(_, .welcome) = $0 { true } else { false } }, "\(same)")
+        XCTAssertEqual(coordinator.connectedWorkers, 1)
+
+        // No kernel in the configuration (an older coordinator's): anything joins.
+        var open = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 1, orderSeed: 7)
+        let any = open.coordinator.receive(.hello(Hello(productVersion: "t", slots: 1, host: "h", pid: 1, blasKernel: "OpenBLAS 0.3.21 Haswell")),
+                                           header: header, from: PeerID(Array("z".utf8)), now: .zero)
+        XCTAssertTrue(any.contains { if case .send(_, .welcome) = $0 { true } else { false } }, "\(any)")
+    }
+
     /// A run followed by another at the same endpoint (the k-means before a clustered selection): the
     /// same selection, and its workers, and one saying Hello after the end, are sent to the next run
     /// instead of home.

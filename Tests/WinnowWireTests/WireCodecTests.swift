@@ -42,9 +42,11 @@ final class WireCodecTests: XCTestCase {
         s.mergeSample = 4096
         s.maxMergePicks = 5
         s.neighbors = 12
-        return RunConfig(files: [.init(path: "/data/a.npy", rows: 10, bytes: 248, dtype: "<f2"),
-                                 .init(path: "/data/b.npy", rows: 6, bytes: 200, dtype: "<f2")],
-                         dimension: 3, totalRows: 16, settings: s, skipNonfinite: true)
+        var config = RunConfig(files: [.init(path: "/data/a.npy", rows: 10, bytes: 248, dtype: "<f2"),
+                                       .init(path: "/data/b.npy", rows: 6, bytes: 200, dtype: "<f2")],
+                               dimension: 3, totalRows: 16, settings: s, skipNonfinite: true)
+        config.blasKernel = "OpenBLAS 0.3.21 Cooperlake"
+        return config
     }
 
     /// A status as the wire carries it: retries as one count (reissued), the counters it names.
@@ -164,6 +166,7 @@ final class WireCodecTests: XCTestCase {
         let stats = EmbeddingStatistics.of(coreset.vectors)
         let messages: [WorkerMessage] = [
             .hello(Hello(productVersion: "0.1.0", slots: 2, host: "node7", pid: 123, expectedConfigHash: [1, 2])),
+            .hello(Hello(productVersion: "0.1.0", slots: 1, host: "node8", pid: 9, blasKernel: "OpenBLAS 0.3.21 Haswell")),
             .heartbeat(leases: [LeaseProgress(id: 1, rowsDone: 0), LeaseProgress(id: 5, rowsDone: 1 << 40)], tasksDone: 12),
             .heartbeat(leases: [LeaseProgress(id: 2)], tasksDone: 0),
             .chunkResult(ChunkResult(leaseID: 3, chunk: 4, coreset: sampledCoreset, statistics: stats, skippedRows: [7], busySeconds: 1.5)),
@@ -199,6 +202,10 @@ final class WireCodecTests: XCTestCase {
         XCTAssertEqual(Set([config.hash, other.hash, ridge.hash, random.hash]).count, 4)
         XCTAssertEqual(config.hash, config.hash)
         XCTAssertEqual(config.hash.count, 32)
+        // A journal written with one BLAS kernel is not resumed with another.
+        var kernel = config
+        kernel.blasKernel = "OpenBLAS 0.3.21 Haswell"
+        XCTAssertNotEqual(kernel.hash, config.hash)
     }
 
     // MARK: hostile input: each is refused with its own code, never a crash

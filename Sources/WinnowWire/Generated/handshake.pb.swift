@@ -45,6 +45,10 @@ public nonisolated struct Winnow_V1_Hello: Sendable {
   /// SHA-256 of the run configuration the worker was told to join; empty: join whatever runs.
   public var expectedConfigHash: Data = Data()
 
+  /// The BLAS build and CPU kernel this worker computes with ("OpenBLAS 0.3.21 Cooperlake"); it must
+  /// be the run's (RunConfig.blas_kernel).
+  public var blasKernel: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -97,6 +101,9 @@ public nonisolated struct Winnow_V1_Reject: Sendable {
     case configHash // = 2
     case shuttingDown // = 3
     case invalid // = 4
+
+    /// The worker's BLAS kernel is not the run's (Hello.blas_kernel, RunConfig.blas_kernel).
+    case blasKernel // = 5
     case UNRECOGNIZED(Int)
 
     public init() {
@@ -110,6 +117,7 @@ public nonisolated struct Winnow_V1_Reject: Sendable {
       case 2: self = .configHash
       case 3: self = .shuttingDown
       case 4: self = .invalid
+      case 5: self = .blasKernel
       default: self = .UNRECOGNIZED(rawValue)
       }
     }
@@ -121,6 +129,7 @@ public nonisolated struct Winnow_V1_Reject: Sendable {
       case .configHash: return 2
       case .shuttingDown: return 3
       case .invalid: return 4
+      case .blasKernel: return 5
       case .UNRECOGNIZED(let i): return i
       }
     }
@@ -132,6 +141,7 @@ public nonisolated struct Winnow_V1_Reject: Sendable {
       .configHash,
       .shuttingDown,
       .invalid,
+      .blasKernel,
     ]
 
   }
@@ -215,6 +225,16 @@ public nonisolated struct Winnow_V1_RunConfig: @unchecked Sendable {
   public var hasDedup: Bool {_storage._dedup != nil}
   /// Clears the value of `dedup`. Subsequent reads from it will return its default value.
   public mutating func clearDedup() {_uniqueStorage()._dedup = nil}
+
+  /// The BLAS build and CPU kernel the run's similarities come from: the coordinator's ("OpenBLAS
+  /// 0.3.21 Cooperlake"). OpenBLAS picks its kernel by CPU, and kernels sum a dot product in other
+  /// orders, so a worker on another kind of CPU would give other float bits and could change the
+  /// selection; such a worker is refused (Reject.BLAS_KERNEL). In the hash: a journal written with
+  /// one kernel is not resumed with another. Empty: not checked.
+  public var blasKernel: String {
+    get {_storage._blasKernel}
+    set {_uniqueStorage()._blasKernel = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -682,7 +702,7 @@ fileprivate nonisolated let _protobuf_package = "winnow.v1"
 
 nonisolated extension Winnow_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Hello"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}product_version\0\u{1}slots\0\u{1}host\0\u{1}pid\0\u{3}expected_config_hash\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}product_version\0\u{1}slots\0\u{1}host\0\u{1}pid\0\u{3}expected_config_hash\0\u{3}blas_kernel\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -695,6 +715,7 @@ nonisolated extension Winnow_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Mes
       case 3: try { try decoder.decodeSingularStringField(value: &self.host) }()
       case 4: try { try decoder.decodeSingularUInt32Field(value: &self.pid) }()
       case 5: try { try decoder.decodeSingularBytesField(value: &self.expectedConfigHash) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.blasKernel) }()
       default: break
       }
     }
@@ -716,6 +737,9 @@ nonisolated extension Winnow_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if !self.expectedConfigHash.isEmpty {
       try visitor.visitSingularBytesField(value: self.expectedConfigHash, fieldNumber: 5)
     }
+    if !self.blasKernel.isEmpty {
+      try visitor.visitSingularStringField(value: self.blasKernel, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -725,6 +749,7 @@ nonisolated extension Winnow_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs.host != rhs.host {return false}
     if lhs.pid != rhs.pid {return false}
     if lhs.expectedConfigHash != rhs.expectedConfigHash {return false}
+    if lhs.blasKernel != rhs.blasKernel {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -815,12 +840,12 @@ nonisolated extension Winnow_V1_Reject: SwiftProtobuf.Message, SwiftProtobuf._Me
 }
 
 nonisolated extension Winnow_V1_Reject.Reason: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REASON_UNSPECIFIED\0\u{1}PROTOCOL_VERSION\0\u{1}CONFIG_HASH\0\u{1}SHUTTING_DOWN\0\u{1}INVALID\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REASON_UNSPECIFIED\0\u{1}PROTOCOL_VERSION\0\u{1}CONFIG_HASH\0\u{1}SHUTTING_DOWN\0\u{1}INVALID\0\u{1}BLAS_KERNEL\0")
 }
 
 nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RunConfig"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}files\0\u{1}dimension\0\u{3}total_rows\0\u{1}settings\0\u{3}skip_nonfinite\0\u{1}quality\0\u{1}labels\0\u{1}clustering\0\u{1}dedup\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}files\0\u{1}dimension\0\u{3}total_rows\0\u{1}settings\0\u{3}skip_nonfinite\0\u{1}quality\0\u{1}labels\0\u{1}clustering\0\u{1}dedup\0\u{3}blas_kernel\0")
 
   fileprivate class _StorageClass {
     var _files: [Winnow_V1_PoolFile] = []
@@ -832,6 +857,7 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
     var _labels: Winnow_V1_PoolFile? = nil
     var _clustering: Winnow_V1_Clustering? = nil
     var _dedup: Winnow_V1_Dedup? = nil
+    var _blasKernel: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -851,6 +877,7 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
       _labels = source._labels
       _clustering = source._clustering
       _dedup = source._dedup
+      _blasKernel = source._blasKernel
     }
   }
 
@@ -878,6 +905,7 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
         case 7: try { try decoder.decodeSingularMessageField(value: &_storage._labels) }()
         case 8: try { try decoder.decodeSingularMessageField(value: &_storage._clustering) }()
         case 9: try { try decoder.decodeSingularMessageField(value: &_storage._dedup) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._blasKernel) }()
         default: break
         }
       }
@@ -917,6 +945,9 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
       try { if let v = _storage._dedup {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
       } }()
+      if !_storage._blasKernel.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._blasKernel, fieldNumber: 10)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -935,6 +966,7 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
         if _storage._labels != rhs_storage._labels {return false}
         if _storage._clustering != rhs_storage._clustering {return false}
         if _storage._dedup != rhs_storage._dedup {return false}
+        if _storage._blasKernel != rhs_storage._blasKernel {return false}
         return true
       }
       if !storagesAreEqual {return false}
