@@ -27,6 +27,15 @@ final class DistributedTests: XCTestCase {
 
     var selectionFlags: [String] { ["--budget", "60", "--chunk-rows", "1024", "--fan-in", "4", "--no-eval"] }
 
+    /// A coordinator of the selection on `dir`'s pool, writing to `dir/out` and logging to
+    /// `dir/coordinator.log`; its endpoint.
+    func startCoordinator(_ dir: TemporaryDirectory) throws -> (Process, String) {
+        let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
+        let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--input", dir.file("pool/pool-*.npy"),
+                                         "--out", dir.file("out")] + selectionFlags, log: dir.file("coordinator.log"))
+        return (coordinator, endpoint)
+    }
+
     func report(_ path: String) throws -> [String: Any] {
         try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
     }
@@ -74,9 +83,7 @@ final class DistributedTests: XCTestCase {
         let dir = TemporaryDirectory()
         try makePool(dir, rows: 200_000)
         _ = try CLI.run(["select", "--input", dir.file("pool/pool-*.npy"), "--workers", "0", "--out", dir.file("ref")] + selectionFlags)
-        let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
-        let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--input", dir.file("pool/pool-*.npy"),
-                                         "--out", dir.file("out")] + selectionFlags, log: dir.file("coordinator.log"))
+        let (coordinator, endpoint) = try startCoordinator(dir)
         let context = try Context()
         let hostile = try Socket(context, kind: .dealer)
         try hostile.connect(endpoint)
@@ -413,9 +420,7 @@ final class DistributedTests: XCTestCase {
     func testWorkerForAnotherConfigurationIsRejectedWith69() throws {
         let dir = TemporaryDirectory()
         try makePool(dir)
-        let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
-        let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--input", dir.file("pool/pool-*.npy"),
-                                         "--out", dir.file("out")] + selectionFlags, log: dir.file("coordinator.log"))
+        let (coordinator, endpoint) = try startCoordinator(dir)
         defer { _ = CLI.wait(coordinator, seconds: 0) }
         let r = try CLI.run(["worker", "--connect", endpoint, "--expect-config", "00ff", "--connect-timeout", "20"])
         XCTAssertEqual(r.status, 69, r.stderr)
@@ -429,9 +434,7 @@ final class DistributedTests: XCTestCase {
     func testWorkerWithAnotherBLASKernelIsRejectedWith69() throws {
         let dir = TemporaryDirectory()
         try makePool(dir)
-        let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
-        let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--input", dir.file("pool/pool-*.npy"),
-                                         "--out", dir.file("out")] + selectionFlags, log: dir.file("coordinator.log"))
+        let (coordinator, endpoint) = try startCoordinator(dir)
         defer { _ = CLI.wait(coordinator, seconds: 0) }
         let other = CLI.shell("OPENBLAS_CORETYPE=Prescott '\(CLI.binary)' worker --connect \(endpoint) --connect-timeout 20")
         XCTAssertEqual(other.status, 69, other.output)
