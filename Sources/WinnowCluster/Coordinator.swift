@@ -82,6 +82,11 @@ public struct Coordinator<Book: TaskBook> {
     /// k-means, then its selection): a finished run then sends its workers there instead of home.
     public var nextRunFollows = false
 
+    /// Configuration hashes of the command's earlier runs at this endpoint (a clustered selection's
+    /// k-means). The command tells workers to expect its first run; one that starts late, after that
+    /// run is over, lands here and belongs here.
+    public var earlierRuns: [[UInt8]] = []
+
     /// Workers that said Hello after the run was done, each answered (sent home, or on to the next run).
     private var latecomers: Set<PeerID> = []
 
@@ -193,7 +198,8 @@ public struct Coordinator<Book: TaskBook> {
         if header.protocolVersion != MessageHeader.protocolVersion {
             return reject(.protocolVersion, "protocol version \(header.protocolVersion) is not supported; this coordinator speaks \(MessageHeader.protocolVersion)")
         }
-        if !hello.expectedConfigHash.isEmpty && hello.expectedConfigHash != welcome.configHash {
+        if !hello.expectedConfigHash.isEmpty && hello.expectedConfigHash != welcome.configHash
+            && !earlierRuns.contains(hello.expectedConfigHash) {
             return reject(.configHash, "the worker expects configuration \(hello.expectedConfigHash.hexString); this run is \(welcome.configHash.hexString)")
         }
         let kernel = welcome.config.blasKernel

@@ -29,9 +29,11 @@ public final class CoordinatorServer<Book: TaskBook> {
     ///   - nextRunFollows: another run of the command binds `bind` after this one: the workers are sent
     ///     there when this one is done (`Coordinator.nextRunFollows`).
     ///   - followsRun: an earlier run of the command sent its workers here (`answerLateHellos`).
+    ///   - earlierRuns: the configuration hashes of the command's earlier runs here, which a late
+    ///     worker may have been told to expect (`Coordinator.earlierRuns`).
     public init(book: Book, config: RunConfig, bind: String, cluster: ClusterSettings,
                 limits: WireLimits = WireLimits(), journalPath: String?, security: TransportSecurity = .plain,
-                nextRunFollows: Bool = false, followsRun: Bool = false, log: Logger) throws {
+                nextRunFollows: Bool = false, followsRun: Bool = false, earlierRuns: [[UInt8]] = [], log: Logger) throws {
         self.cluster = cluster
         self.followsRun = followsRun
         context = try Context()
@@ -57,6 +59,7 @@ public final class CoordinatorServer<Book: TaskBook> {
         let runID = configHash.prefix(8).hexString
         machine = Coordinator(book: book, welcome: welcome, runID: runID, epoch: random.next() | 1, settings: cluster)
         machine.nextRunFollows = nextRunFollows
+        machine.earlierRuns = earlierRuns
         self.log = log
         start = clock.now
         if let journalPath {

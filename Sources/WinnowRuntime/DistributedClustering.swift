@@ -17,7 +17,7 @@ public enum DistributedClustering {
     public static func run(
         pool: Pool, settings: KMeansSettings, nonfinite: NonfinitePolicy, bind: String, security: TransportSecurity = .plain,
         cluster: ClusterSettings, journal: String? = nil, keepJournal: Bool = false, nextRunFollows: Bool = false,
-        stop: StopSignals?, log: Logger,
+        earlierRuns: [[UInt8]] = [], stop: StopSignals?, log: Logger,
         watchdog: () -> RunFailure? = { nil }, listening: (DistributedSelection.Endpoint) throws -> Void
     ) throws -> (ClusteringOutcome, ClusterReport) {
         let clock = ContinuousClock(), start = clock.now
@@ -28,7 +28,7 @@ public enum DistributedClustering {
         let (run, report) = try JournaledServer.run(
             book: ClusteringBook(totalRows: pool.totalRows, settings: settings, seeds: seeds), config: config, bind: bind,
             security: security, cluster: cluster, journal: journal, keepWhenDone: keepJournal, nextRunFollows: nextRunFollows,
-            stop: stop, log: log,
+            earlierRuns: earlierRuns, stop: stop, log: log,
             watchdog: watchdog, listening: listening)
         for (i, pass) in run.passes.finishedPasses.dropLast().enumerated() { log.info("iteration \(i + 1): inertia \(pass.inertia)") }
         return (ClusteringOutcome(run.passes, seconds: run.passSeconds, seedSeconds: seedSeconds), report)

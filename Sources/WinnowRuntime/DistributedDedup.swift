@@ -10,13 +10,13 @@ public enum DistributedDedup {
     /// - Parameters: as `DistributedClustering.run` (the journal holds the groups' findings).
     public static func run(
         pool: Pool, plan: DedupPlan, skipNonfinite: Bool, bind: String, security: TransportSecurity = .plain, cluster: ClusterSettings,
-        journal: String? = nil, followsRun: Bool = false, stop: StopSignals?, log: Logger, watchdog: () -> RunFailure? = { nil },
+        journal: String? = nil, followsRun: Bool = false, earlierRuns: [[UInt8]] = [], stop: StopSignals?, log: Logger, watchdog: () -> RunFailure? = { nil },
         listening: (DistributedSelection.Endpoint) throws -> Void
     ) throws -> (DedupFinding, ClusterReport) {
         var config = RunConfig(pool: pool, settings: SelectionSettings(budget: 1), skipNonfinite: skipNonfinite)
         config.dedupThreshold = plan.threshold
         let (run, report) = try JournaledServer.run(book: DedupBook(plan: plan, totalRows: pool.totalRows), config: config, bind: bind,
-                                                    security: security, cluster: cluster, journal: journal, followsRun: followsRun,
+                                                    security: security, cluster: cluster, journal: journal, followsRun: followsRun, earlierRuns: earlierRuns,
                                                     stop: stop, log: log,
                                                     watchdog: watchdog, listening: listening)
         return (run.finding, report)

@@ -22,10 +22,11 @@ public enum DistributedSelection {
     ///     restarted coordinator with the same configuration reuses them.
     ///   - monitor: shows the run's progress (line and metrics).
     ///   - watchdog: asked while serving; a failure it returns ends the run (local workers all gone).
-    ///   - followsRun: the command's k-means before it sent its workers here (`winnow coordinator`).
+    ///   - followsRun: the command's k-means before it sent its workers here (`winnow coordinator`);
+    ///     `earlierRuns`: its configuration hash, when known.
     public static func run(
         pool: Pool, options: RunOptions, bind: String, security: TransportSecurity = .plain, cluster: ClusterSettings,
-        journal: String?, followsRun: Bool = false, stop: StopSignals?, monitor: RunMonitor? = nil, log: Logger,
+        journal: String?, followsRun: Bool = false, earlierRuns: [[UInt8]] = [], stop: StopSignals?, monitor: RunMonitor? = nil, log: Logger,
         watchdog: () -> RunFailure? = { nil }, listening: (Endpoint) throws -> Void
     ) throws -> SelectionOutcome {
         var phases: [(String, Double)] = []
@@ -50,7 +51,8 @@ public enum DistributedSelection {
         let config = RunConfig(pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip,
                                quality: try options.qualityColumn(rows: pool.totalRows), labels: labels)
         let (outcome, report) = try JournaledServer.run(book: SelectionBook(job: job), config: config, bind: bind, security: security,
-                                                        cluster: cluster, journal: journal, followsRun: followsRun, stop: stop,
+                                                        cluster: cluster, journal: journal, followsRun: followsRun,
+                                                        earlierRuns: earlierRuns, stop: stop,
                                                         monitor: monitor, log: log,
                                                         watchdog: watchdog, listening: listening)
         lap("select")

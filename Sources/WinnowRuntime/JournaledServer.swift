@@ -16,10 +16,11 @@ enum JournaledServer {
     ///     then finds the k-means whole in its journal. That caller discards it (`JournalFiles`) at its end.
     ///   - nextRunFollows: the command serves another run at `bind` next; its workers are sent there.
     ///   - followsRun: the command's run before this one sent its workers here.
+    ///   - earlierRuns: those runs' configuration hashes, when known (a late worker may expect one).
     ///   - others: as `DistributedSelection.run`.
     static func run<Book: TaskBook>(
         book: Book, config: RunConfig, bind: String, security: TransportSecurity, cluster: ClusterSettings, journal: String?,
-        keepWhenDone: Bool = false, nextRunFollows: Bool = false, followsRun: Bool = false, stop: StopSignals?, monitor: RunMonitor? = nil, log: Logger, watchdog: () -> RunFailure?,
+        keepWhenDone: Bool = false, nextRunFollows: Bool = false, followsRun: Bool = false, earlierRuns: [[UInt8]] = [], stop: StopSignals?, monitor: RunMonitor? = nil, log: Logger, watchdog: () -> RunFailure?,
         listening: (DistributedSelection.Endpoint) throws -> Void
     ) throws -> (Book.Outcome, ClusterReport) {
         let files = JournalFiles(path: journal)
@@ -27,7 +28,8 @@ enum JournaledServer {
         let server: CoordinatorServer<Book>
         do {
             server = try CoordinatorServer(book: book, config: config, bind: bind, cluster: cluster, journalPath: journal,
-                                           security: security, nextRunFollows: nextRunFollows, followsRun: followsRun, log: log)
+                                           security: security, nextRunFollows: nextRunFollows, followsRun: followsRun,
+                                           earlierRuns: earlierRuns, log: log)
         } catch let mismatch as Journal.Mismatch {
             // Another run's journal: not ours to touch.
             throw RunFailure(status: 69, mismatch.description)

@@ -30,14 +30,15 @@ struct CoordinatorCommand: ParsableCommand {
         }
         // The k-means of cluster-balanced and partition cluster runs on the same workers, which then go
         // on to the selection at the same endpoint.
-        let security = security
+        let security = security, announced = AnnouncedRuns()
         let kMeans = KMeansExecution.Place.served(bind: bind, security: transport, cluster: cluster, nextRunFollows: true,
-                                                  announce: { security.announce($0, log: $1) })
+                                                  announced: announced, announce: { security.announce($0, log: $1) })
         try selection.execute(kMeans: kMeans) { pool, options, monitor, log in
             // After a k-means on these workers (cluster-balanced, partition cluster) the selection is their next run.
             let followsRun = options.clusterBalance != nil || options.partitionClusters != nil
             return try DistributedSelection.run(pool: pool, options: options, bind: bind, security: transport, cluster: cluster,
-                                                journal: RunJournal.run.path(in: selection.out), followsRun: followsRun, stop: StopSignals.process,
+                                                journal: RunJournal.run.path(in: selection.out), followsRun: followsRun,
+                                                earlierRuns: announced.hashes, stop: StopSignals.process,
                                                 monitor: monitor, log: log) {
                 security.announce($0, log: log)
             }

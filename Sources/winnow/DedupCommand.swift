@@ -40,7 +40,8 @@ struct DedupCommand: ParsableCommand {
 
     /// The within-cluster pass: groups of clusters on the workers that join (`--serve`), on local
     /// workers, or all here.
-    private func within(_ pool: Pool, clustering: ClusteringOutcome, clusterSeconds: Double, log: Logger) throws -> DedupOutcome {
+    private func within(_ pool: Pool, clustering: ClusteringOutcome, clusterSeconds: Double, earlierRuns: [[UInt8]],
+                        log: Logger) throws -> DedupOutcome {
         let served = try serving.served()
         guard served != nil || localWorkers > 0 else {
             MemoryTuning.reuseLargeBlocks()
@@ -53,7 +54,8 @@ struct DedupCommand: ParsableCommand {
         if let served {
             let security = serving.security
             found = try DistributedDedup.run(pool: pool, plan: plan, skipNonfinite: skip, bind: served.bind, security: served.security,
-                                             cluster: served.cluster, journal: journal, followsRun: true, stop: StopSignals.process, log: log,
+                                             cluster: served.cluster, journal: journal, followsRun: true, earlierRuns: earlierRuns,
+                                             stop: StopSignals.process, log: log,
                                              listening: { security.announce($0, log: log) }).0
         } else {
             found = try EmbeddedWorkers.run(count: localWorkers, slots: 1, logLevel: max(log.logLevel, .warning)) { bind, stop, watchdog, listening in
@@ -78,22 +80,23 @@ struct DedupCommand: ParsableCommand {
         BLAS.useSingleThread() // one thread per process, as for select (design §2): same sums, fair timings
         // The k-means's journal outlives it: interrupted in the within-cluster pass, the same command
         // finds the k-means whole there. Gone when the command ends, whichever way but an interruption.
-        let place = try serving.place(nextRunFollows: true) ?? .local(workers: localWorkers)
+        let announced = AnnouncedRuns()
+        let place = try serving.place(nextRunFollows: true, announced: announced) ?? .local(workers: localWorkers)
         let kMeansJournal = JournalFiles(path: place.usesWorkers ? RunJournal.dedupKMeans.path(in: out) : nil)
         try ExitStatus.reporting {
             try JournalFiles.discarded(after: [kMeansJournal]) {
-                try deduplicate(opened, settings: settings, place: place, kMeansJournal: kMeansJournal, log: log)
+                try deduplicate(opened, settings: settings, place: place, kMeansJournal: kMeansJournal, announced: announced, log: log)
             }
         }
     }
 
     private func deduplicate(_ opened: Pool, settings: KMeansSettings, place: KMeansExecution.Place, kMeansJournal: JournalFiles,
-                             log: Logger) throws {
+                             announced: AnnouncedRuns, log: Logger) throws {
         let start = ContinuousClock.now
         let (clustering, cluster) = try KMeansExecution.run(pool: opened, settings: settings, nonfinite: nonfinite, on: place,
                                                             slots: 1, journal: kMeansJournal.path, keepJournal: true, log: log)
         let clusterSeconds = (ContinuousClock.now - start).seconds
-        let outcome = try within(opened, clustering: clustering, clusterSeconds: clusterSeconds, log: log)
+        let outcome = try within(opened, clustering: clustering, clusterSeconds: clusterSeconds, earlierRuns: announced.hashes, log: log)
         let seconds = (ContinuousClock.now - start).seconds
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         try NpyWriter.writeInt64(outcome.kept, to: out + "/kept.npy")

@@ -17,9 +17,11 @@ enum KMeansExecution {
         case local(workers: Int)
         /// The workers that connect to this coordinator at `bind` (`winnow coordinator`, `--serve`); with
         /// `nextRunFollows` they are sent on, when it is done, to the run that binds there next (the
-        /// selection, dedup's within-cluster pass). `announce` tells how to join.
+        /// selection, dedup's within-cluster pass). `announce` tells how to join; `announced` collects the
+        /// configurations of the command's runs there, each of which accepts a worker told to expect an
+        /// earlier one.
         case served(bind: String, security: TransportSecurity, cluster: ClusterSettings, nextRunFollows: Bool,
-                    announce: (DistributedSelection.Endpoint, Logger) -> Void)
+                    announced: AnnouncedRuns, announce: (DistributedSelection.Endpoint, Logger) -> Void)
 
         /// Whether the passes run on worker processes (and so are journaled).
         var usesWorkers: Bool {
@@ -42,11 +44,14 @@ enum KMeansExecution {
                     journal: String?, keepJournal: Bool = false, log: Logger) throws -> (ClusteringOutcome, ClusterReport?) {
         let workers: Int
         switch place {
-        case .served(let bind, let security, let cluster, let nextRunFollows, let announce):
+        case .served(let bind, let security, let cluster, let nextRunFollows, let announced, let announce):
             let (outcome, report) = try DistributedClustering.run(
                 pool: pool, settings: settings, nonfinite: nonfinite, bind: bind, security: security, cluster: cluster, journal: journal,
-                keepJournal: keepJournal, nextRunFollows: nextRunFollows, stop: StopSignals.process, log: log,
-                listening: { announce($0, log) })
+                keepJournal: keepJournal, nextRunFollows: nextRunFollows, earlierRuns: announced.hashes, stop: StopSignals.process, log: log,
+                listening: { endpoint in
+                    announced.add(endpoint.configHash)
+                    announce(endpoint, log)
+                })
             return (outcome, report)
         case .local(let count):
             workers = count

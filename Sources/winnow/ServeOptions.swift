@@ -41,11 +41,12 @@ struct ServeOptions: ParsableArguments {
     }
 
     /// Where the k-means runs when served; nil for local workers. `nextRunFollows`: the command serves
-    /// another run at the same endpoint afterwards (dedup's within-cluster pass).
-    func place(nextRunFollows: Bool) throws -> KMeansExecution.Place? {
+    /// another run at the same endpoint afterwards (dedup's within-cluster pass); the k-means's
+    /// configuration goes into `announced` for it.
+    func place(nextRunFollows: Bool, announced: AnnouncedRuns = AnnouncedRuns()) throws -> KMeansExecution.Place? {
         guard let (bind, transport, settings) = try served() else { return nil }
         let security = security
-        return .served(bind: bind, security: transport, cluster: settings, nextRunFollows: nextRunFollows,
+        return .served(bind: bind, security: transport, cluster: settings, nextRunFollows: nextRunFollows, announced: announced,
                        announce: { security.announce($0, log: $1) })
     }
 }

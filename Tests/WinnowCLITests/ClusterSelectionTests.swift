@@ -149,6 +149,37 @@ final class ClusterSelectionTests: XCTestCase {
         XCTAssertEqual(left, [])
     }
 
+    /// The command announces its first run (`--expect-config` of the k-means); a worker started with
+    /// that hash once the k-means is over meets the selection run (or its close), which takes it for a
+    /// worker of the same command: it exits 0, where it used to be refused with 69.
+    func testALateWorkerExpectingTheCommandsFirstRunIsNotRefused() throws {
+        let dir = TemporaryDirectory()
+        let flags = try pool(dir).dropFirst() + ["--budget", "120", "--objective", "cluster-balanced", "--clusters", "6"]
+        let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
+        let first = try CLI.start(["worker", "--connect", endpoint, "--name", "early"], log: dir.file("early.log"))
+        let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--out", dir.file("out")] + flags.filter { $0 != "--quiet" },
+                                        log: dir.file("coordinator.log"))
+        let said = { (file: String) in (try? String(contentsOfFile: dir.file(file), encoding: .utf8)) ?? "" }
+        // The k-means's announcement, then the selection's socket: the first run is over.
+        var announced: String?
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let log = said("coordinator.log")
+            if log.components(separatedBy: "coordinator listening").count - 1 >= 2,
+               let range = log.range(of: "--expect-config ") {
+                announced = String(log[range.upperBound...].prefix { $0.isHexDigit })
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        let hash = try XCTUnwrap(announced, said("coordinator.log"))
+        let late = try CLI.run(["worker", "--connect", endpoint, "--name", "late", "--expect-config", hash, "--connect-timeout", "20"])
+        XCTAssertEqual(late.status, 0, late.stderr)
+        XCTAssertFalse(late.stderr.contains("expects configuration"), late.stderr)
+        XCTAssertEqual(CLI.wait(coordinator, seconds: 60), 0, said("coordinator.log"))
+        XCTAssertEqual(CLI.wait(first, seconds: 20), 0, said("early.log"))
+    }
+
     /// Chunks cut along clusters: every worker count selects the same rows, the report says so, and the
     /// selection is not the random partition's.
     func testClusterPartitionIsIdenticalForAnyWorkerCount() throws {

@@ -219,6 +219,21 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertEqual(cluster.coordinator.counters.invalidMessages, 1)
     }
 
+    /// A command of several runs at one endpoint tells its workers to expect the first: a worker that
+    /// starts late meets a later run, which accepts it for that; any other expectation is refused.
+    func testHelloExpectingAnEarlierRunOfTheCommandIsWelcomed() {
+        var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 1, orderSeed: 7)
+        cluster.coordinator.earlierRuns = [[7, 7], [8, 8]]
+        let header = MessageHeader(runID: "", epoch: 0, sender: "x", sequence: 1)
+        for (i, expected) in ([[7, 7], [8, 8], [1, 2, 3], [9, 9]] as [[UInt8]]).enumerated() {
+            let hello = Hello(productVersion: "t", slots: 1, host: "h", pid: i, expectedConfigHash: expected)
+            let actions = cluster.coordinator.receive(.hello(hello), header: header, from: PeerID(Array("p\(i)".utf8)), now: .zero)
+            let welcomed = actions.contains { if case .send(_, .welcome) = $0 { true } else { false } }
+            XCTAssertEqual(welcomed, expected != [9, 9], "expecting \(expected): \(actions)")
+        }
+        XCTAssertEqual(cluster.coordinator.counters.rejectedHellos, 1)
+    }
+
     /// A worker computing with another BLAS kernel than the run's would give other float bits, and
     /// the selection would depend on which worker ran which task: it is refused by name, and one with
     /// the run's kernel joins. A run that names no kernel checks nothing.
