@@ -44,7 +44,7 @@ struct ClusterCommand: ParsableCommand {
         if let problem = settings.problems(rows: opened.totalRows).first { throw ValidationError(problem) }
         let log = LogSetup.make(level: quiet ? .warning : .info)
         BLAS.useSingleThread() // one thread per process, as for select (design §2): same sums, fair timings
-        let place = try serving.place(nextRunFollows: false) ?? .local(workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
+        let place = serving.place(try serving.served(), nextRunFollows: false) ?? .local(workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
         try ExitStatus.reporting {
             let start = ContinuousClock.now
             let (outcome, cluster) = try KMeansExecution.run(pool: opened, settings: settings, nonfinite: nonfinite, on: place,

@@ -40,9 +40,8 @@ struct DedupCommand: ParsableCommand {
 
     /// The within-cluster pass: groups of clusters on the workers that join (`--serve`), on local
     /// workers, or all here.
-    private func within(_ pool: Pool, clustering: ClusteringOutcome, clusterSeconds: Double, earlierRuns: [[UInt8]],
-                        log: Logger) throws -> DedupOutcome {
-        let served = try serving.served()
+    private func within(_ pool: Pool, clustering: ClusteringOutcome, clusterSeconds: Double, served: ServeOptions.Served?,
+                        earlierRuns: [[UInt8]], log: Logger) throws -> DedupOutcome {
         guard served != nil || localWorkers > 0 else {
             MemoryTuning.reuseLargeBlocks()
             return LocalDedup.run(pool: pool, threshold: threshold, clustering: clustering, clusterSeconds: clusterSeconds, log: log)
@@ -80,23 +79,25 @@ struct DedupCommand: ParsableCommand {
         BLAS.useSingleThread() // one thread per process, as for select (design §2): same sums, fair timings
         // The k-means's journal outlives it: interrupted in the within-cluster pass, the same command
         // finds the k-means whole there. Gone when the command ends, whichever way but an interruption.
-        let announced = AnnouncedRuns()
-        let place = try serving.place(nextRunFollows: true, announced: announced) ?? .local(workers: localWorkers)
+        let announced = AnnouncedRuns(), served = try serving.served()
+        let place = serving.place(served, nextRunFollows: true, announced: announced) ?? .local(workers: localWorkers)
         let kMeansJournal = JournalFiles(path: place.usesWorkers ? RunJournal.dedupKMeans.path(in: out) : nil)
         try ExitStatus.reporting {
             try JournalFiles.discarded(after: [kMeansJournal]) {
-                try deduplicate(opened, settings: settings, place: place, kMeansJournal: kMeansJournal, announced: announced, log: log)
+                try deduplicate(opened, settings: settings, place: place, served: served, kMeansJournal: kMeansJournal,
+                                announced: announced, log: log)
             }
         }
     }
 
-    private func deduplicate(_ opened: Pool, settings: KMeansSettings, place: KMeansExecution.Place, kMeansJournal: JournalFiles,
-                             announced: AnnouncedRuns, log: Logger) throws {
+    private func deduplicate(_ opened: Pool, settings: KMeansSettings, place: KMeansExecution.Place, served: ServeOptions.Served?,
+                             kMeansJournal: JournalFiles, announced: AnnouncedRuns, log: Logger) throws {
         let start = ContinuousClock.now
         let (clustering, cluster) = try KMeansExecution.run(pool: opened, settings: settings, nonfinite: nonfinite, on: place,
                                                             slots: 1, journal: kMeansJournal.path, keepJournal: true, log: log)
         let clusterSeconds = (ContinuousClock.now - start).seconds
-        let outcome = try within(opened, clustering: clustering, clusterSeconds: clusterSeconds, earlierRuns: announced.hashes, log: log)
+        let outcome = try within(opened, clustering: clustering, clusterSeconds: clusterSeconds, served: served,
+                                 earlierRuns: announced.hashes, log: log)
         let seconds = (ContinuousClock.now - start).seconds
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         try NpyWriter.writeInt64(outcome.kept, to: out + "/kept.npy")

@@ -33,9 +33,13 @@ struct ServeOptions: ParsableArguments {
         }
     }
 
+    /// Where and how a command serves its workers.
+    typealias Served = (bind: String, security: TransportSecurity, cluster: ClusterSettings)
+
     /// The endpoint, its security and the cluster settings, when serving (nil: local workers). Keys
-    /// are checked here, before the pool is read: a key problem is found in a second.
-    func served() throws -> (bind: String, security: TransportSecurity, cluster: ClusterSettings)? {
+    /// are read and checked here, once per command, before the pool is read: a key problem is found
+    /// in a second.
+    func served() throws -> Served? {
         guard let serve else { return nil }
         do { return (serve, try security.security(bind: serve), cluster.settings) } catch { throw ExitStatus.report(error) }
     }
@@ -43,8 +47,8 @@ struct ServeOptions: ParsableArguments {
     /// Where the k-means runs when served; nil for local workers. `nextRunFollows`: the command serves
     /// another run at the same endpoint afterwards (dedup's within-cluster pass); the k-means's
     /// configuration goes into `announced` for it.
-    func place(nextRunFollows: Bool, announced: AnnouncedRuns = AnnouncedRuns()) throws -> KMeansExecution.Place? {
-        guard let (bind, transport, settings) = try served() else { return nil }
+    func place(_ served: Served?, nextRunFollows: Bool, announced: AnnouncedRuns = AnnouncedRuns()) -> KMeansExecution.Place? {
+        guard let (bind, transport, settings) = served else { return nil }
         let security = security
         return .served(bind: bind, security: transport, cluster: settings, nextRunFollows: nextRunFollows, announced: announced,
                        announce: { security.announce($0, log: $1) })
