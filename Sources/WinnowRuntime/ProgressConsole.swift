@@ -78,13 +78,13 @@ public final class ProgressConsole: Sendable {
     /// "chunks  120/245 tasks · 1.23M/2.00M rows · 45.1k rows/s · ETA 18 s · 2 workers · 0 retries";
     /// while a level's one task runs: "chunks  0/1 tasks · 100k rows · similarity pass 42 % · 1 min 05 s".
     public static func describe(_ s: RunStatus, distributed: Bool) -> String {
+        let tasks = "\(padded(s.phase)) \(s.levelTasksDone)/\(s.levelTasksTotal) tasks"
         if let task = s.task {
             let step = task.inPass ? "similarity pass \(task.passTilesDone * 100 / task.passTiles) %"
                 : "pick \(grouped(task.picks))/\(grouped(task.budget))"
-            return ["\(padded(s.phase)) \(s.levelTasksDone)/\(s.levelTasksTotal) tasks", "\(count(s.totalRows)) rows", step,
-                    clock(s.levelSeconds)].joined(separator: " · ")
+            return [tasks, "\(count(s.totalRows)) rows", step, clock(s.levelSeconds)].joined(separator: " · ")
         }
-        var parts = ["\(padded(s.phase)) \(s.levelTasksDone)/\(s.levelTasksTotal) tasks",
+        var parts = [tasks,
                      "\(count(s.levelRowsDone))/\(count(s.totalRows)) rows",
                      "\(count(Int(s.rowsPerSecond.rounded()))) rows/s",
                      "ETA \(s.etaSeconds.map(clock) ?? "?")"]
@@ -136,11 +136,13 @@ public final class ProgressConsole: Sendable {
 
     /// 1,000: a count that must read exactly (a pick number against the budget).
     static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        let groups = stride(from: digits.count, to: 0, by: -3).reversed().map {
-            String(digits[digits.index(digits.startIndex, offsetBy: max(0, $0 - 3)) ..< digits.index(digits.startIndex, offsetBy: $0)])
+        let digits = Array(String(n.magnitude))
+        var text = n < 0 ? "-" : ""
+        for (i, digit) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { text.append(",") }
+            text.append(digit)
         }
-        return (n < 0 ? "-" : "") + groups.joined(separator: ",")
+        return text
     }
 
     /// 42 s, 3 min 05 s, 1 h 02 min.

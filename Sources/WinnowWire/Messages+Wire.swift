@@ -96,7 +96,7 @@ extension RunConfig {
             guard w.dedup.threshold.isFinite else { throw WireError(.inconsistent, "config: a non-finite de-duplication threshold") }
             dedupThreshold = w.dedup.threshold
         }
-        guard w.blasKernel.utf8.count <= 128 else { throw WireError(.overLimit, "config: BLAS kernel name too long") }
+        guard w.blasKernel.utf8.count <= WireCodec.blasKernelBytes else { throw WireError(.overLimit, "config: BLAS kernel name too long") }
         blasKernel = w.blasKernel
     }
 

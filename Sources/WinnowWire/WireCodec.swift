@@ -8,6 +8,9 @@ import WinnowCore
 /// well-formedness, magic, a body, the body's direction, then every field against `limits`. A message
 /// that fails any check throws `WireError` and is never partially used.
 public struct WireCodec: Sendable {
+    /// The longest BLAS kernel name a Hello or a configuration may carry ("OpenBLAS 0.3.21 Cooperlake" is 26).
+    static let blasKernelBytes = 128
+
     /// "WNOW" read as a little-endian UInt32.
     public static let magic: UInt32 = 0x574F_4E57
 
@@ -149,7 +152,7 @@ public struct WireCodec: Sendable {
         switch e.body {
         case .hello(let b):
             guard b.productVersion.utf8.count <= 64, b.host.utf8.count <= limits.stringBytes, b.expectedConfigHash.count <= 64,
-                  b.blasKernel.utf8.count <= 128 else {
+                  b.blasKernel.utf8.count <= Self.blasKernelBytes else {
                 throw WireError(.overLimit, "hello: field too long")
             }
             return (header, .hello(Hello(productVersion: b.productVersion, slots: Int(b.slots), host: b.host,
