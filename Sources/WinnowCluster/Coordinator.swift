@@ -23,6 +23,8 @@ public struct Coordinator<Book: TaskBook> {
     struct Peer {
         var name: String
         var slots: Int
+        /// The attempt to join that the worker was welcomed for (`Hello.join`).
+        var join: UInt64
         var leases: Set<UInt64> = []
         /// Leases taken back for lack of progress that the worker still runs: they hold its slots
         /// until a heartbeat no longer lists them.
@@ -90,6 +92,17 @@ public struct Coordinator<Book: TaskBook> {
     /// Workers that said Hello after the run was done, each answered (sent home, or on to the next run).
     private var latecomers: Set<PeerID> = []
 
+    /// What the workers were told when the run ended (done, failed or stopped): said again to any of
+    /// them that speaks afterwards, so a worker whose copy was lost, or that this run had declared
+    /// gone after a silence, still learns that the run is over instead of waiting for a coordinator.
+    private var farewell: CoordinatorMessage?
+    /// Workers declared gone after a silence, by host and process: alive behind a broken link, they
+    /// may still be told. One that joins again (on a new connection: another peer id) is no longer.
+    private var silenced: [PeerID: String] = [:]
+    /// Workers told that the run is over that have not acknowledged it yet (a Release after it).
+    /// The server keeps answering until this is empty or heartbeat × liveness has passed.
+    public private(set) var awaitingFarewell: Set<PeerID> = []
+
     /// Workers this run has dealt with: joined (still here or gone) or answered after the end.
     public var workersSeen: Int { peers.count + departed.count + latecomers.subtracting(peers.keys).count }
 
@@ -131,12 +144,26 @@ public struct Coordinator<Book: TaskBook> {
             }
             return [.send(peer, .status(status(now: now)))]
         }
+        if let farewell {
+            // The run is over: whatever a worker of it says, it is told so again; its Release acknowledges.
+            guard header.runID == runID else { return [] }
+            if case .release = message {
+                awaitingFarewell.remove(peer)
+                return []
+            }
+            return [.send(peer, farewell)]
+        }
         guard peers[peer] != nil else {
-            counters.invalidMessages += 1
-            // A worker of this run's previous coordinator (restarted): our heartbeat carries the new
-            // epoch, on which the worker says Hello again.
-            let reply: [Action] = header.runID == runID ? [.send(peer, .heartbeat)] : []
-            return reply + [.log(.debug, "message from a peer that has not said Hello; dropped", ["peer": "\(peer)"])]
+            guard header.runID == runID else {
+                counters.invalidMessages += 1
+                return [.log(.debug, "message from a peer that has not said Hello; dropped", ["peer": "\(peer)"])]
+            }
+            // A worker this run declared gone after a silence (a link that came back), or one of a
+            // previous coordinator of this run (a restart; the reply's epoch tells it so too): it is
+            // told to join again. Answering with a heartbeat would keep it waiting for leases for ever.
+            return [.send(peer, .reject(Rejection(.unknownPeer, "this coordinator does not count the worker among the run's; say Hello again"))),
+                    .log(.info, "message from a worker the run does not count; told to join again",
+                         ["peer": "\(peer)", "sender": header.sender])]
         }
         peers[peer]!.lastSeen = now
         guard header.protocolVersion == MessageHeader.protocolVersion, header.runID == runID else {
@@ -166,6 +193,7 @@ public struct Coordinator<Book: TaskBook> {
         var actions: [Action] = []
         for (id, peer) in peers.sorted(by: { $0.key < $1.key }) where now - peer.lastSeen > settings.silenceLimit {
             counters.workersLost += 1
+            silenced[id] = "\(peer.tally.host)/\(peer.tally.pid)"
             actions.append(.log(.warning, "worker silent; declared gone, its leases go back to the queue",
                                 ["peer": peer.name, "leases": "\(peer.leases.count)"]))
             actions += retire(id, lost: true)
@@ -184,7 +212,15 @@ public struct Coordinator<Book: TaskBook> {
     public mutating func abort(reason: String, status: Int) -> [Action] {
         guard phase == .running else { return [] }
         phase = .failed
-        return peers.keys.sorted().map { .send($0, .shutdown(reason: reason, status: status)) }
+        return sayFarewell(.shutdown(reason: reason, status: status))
+    }
+
+    /// Tells every worker of the run that it is over, and remembers what it said for those that speak later.
+    private mutating func sayFarewell(_ message: CoordinatorMessage) -> [Action] {
+        farewell = message
+        // Workers sent on to a next run say Hello there instead of acknowledging.
+        if case .shutdown = message { awaitingFarewell = Set(peers.keys).union(silenced.keys) }
+        return peers.keys.sorted().map { .send($0, message) }
     }
 
     // MARK: handshake
@@ -211,21 +247,27 @@ public struct Coordinator<Book: TaskBook> {
         }
         if phase == .finished {
             latecomers.insert(id)
+            awaitingFarewell.remove(id)
             if nextRunFollows { return [.send(id, .nextRun(reason: "this run is done; the next is starting"))] }
             return reject(.shuttingDown, "the run is over")
         }
         guard phase == .running else { return reject(.shuttingDown, "the run is over") }
         guard (1 ... 1024).contains(hello.slots) else { return reject(.invalid, "slots must be 1...1024 (got \(hello.slots))") }
         if peers[id] != nil {
-            // A worker says Hello only while it holds nothing (first contact, or reconnecting after it
-            // lost us): whatever we think it holds goes back to the queue. If the Hello merely crossed
-            // our Welcome, a result may still come for those leases; the first valid one wins.
             peers[id]!.lastSeen = now
+            // A retry of the attempt already welcomed (Hellos queued behind a broken link arrive
+            // together): the worker holds what it was leased since; only the Welcome is said again.
+            guard hello.join != peers[id]!.join else { return [.send(id, .welcome(welcome))] }
+            // A new attempt: the worker holds nothing (it lost us), so whatever we think it holds goes
+            // back to the queue. A result may still come for those leases; the first valid one wins.
+            peers[id]!.join = hello.join
             for l in peers[id]!.leases.sorted() { requeue(l) }
             return [.send(id, .welcome(welcome))]
         }
         let name = header.sender.isEmpty ? "\(id)" : header.sender
-        peers[id] = Peer(name: name, slots: hello.slots, lastSeen: now, joined: now,
+        let process = "\(hello.host)/\(hello.pid)"
+        silenced = silenced.filter { $0.value != process }
+        peers[id] = Peer(name: name, slots: hello.slots, join: hello.join, lastSeen: now, joined: now,
                          tally: WorkerTally(name: name, host: hello.host, pid: hello.pid, slots: hello.slots))
         return [.send(id, .welcome(welcome)),
                 .log(.info, "worker joined", ["peer": name, "host": hello.host, "pid": "\(hello.pid)", "slots": "\(hello.slots)"])]
@@ -498,8 +540,7 @@ public struct Coordinator<Book: TaskBook> {
             finalize(&peers[id]!)
             workers.append(peers[id]!.tally)
         }
-        let farewell: CoordinatorMessage = nextRunFollows ? .nextRun(reason: "the run is done") : .shutdown(reason: "the run is done", status: 0)
-        var actions: [Action] = peers.keys.sorted().map { .send($0, farewell) }
+        var actions = sayFarewell(nextRunFollows ? .nextRun(reason: "the run is done") : .shutdown(reason: "the run is done", status: 0))
         actions.append(.finished(book.outcome(workers: workers, counters: counters)))
         return actions
     }
@@ -514,7 +555,7 @@ public struct Coordinator<Book: TaskBook> {
         }
         guard phase == .running else { return [] }
         phase = .failed
-        var actions: [Action] = peers.keys.sorted().map { .send($0, .shutdown(reason: failure.message, status: Int(failure.exitStatus))) }
+        var actions = sayFarewell(.shutdown(reason: failure.message, status: Int(failure.exitStatus)))
         actions.append(.failed(failure))
         return actions
     }

@@ -13,6 +13,9 @@ public struct Hello: Sendable, Equatable {
     public var expectedConfigHash: [UInt8]
     /// The BLAS build and kernel the worker computes with (`BLAS.kernel`); it must be the run's.
     public var blasKernel: String
+    /// Which of this process's attempts to join: repeated by a retry, counted on by a new attempt.
+    /// The coordinator answers a repeat with its Welcome again and keeps the leases it has given since.
+    public var join: UInt64 = 0
 
     public init(productVersion: String, slots: Int, host: String, pid: Int, expectedConfigHash: [UInt8] = [], blasKernel: String = "") {
         self.productVersion = productVersion
@@ -107,6 +110,9 @@ public struct Welcome: Sendable, Equatable {
 public struct Rejection: Sendable, Equatable, Error {
     public enum Reason: Sendable, Equatable {
         case protocolVersion, configHash, shuttingDown, invalid, blasKernel
+        /// The coordinator does not count the worker among the run's (declared gone after a silence):
+        /// it says Hello again instead of exiting.
+        case unknownPeer
     }
 
     public var reason: Reason

@@ -9,6 +9,8 @@ public struct WorkerSession {
         case run(Lease)
         /// The coordinator no longer wants this lease's result.
         case cancel(UInt64)
+        /// Every task running now belongs to a run or a membership that is over: drop their results.
+        case abandonTasks
         case exit(status: Int32, reason: String)
     }
 
@@ -35,6 +37,7 @@ public struct WorkerSession {
 
     public init(hello: Hello, settings: ClusterSettings, now: Duration) {
         self.hello = hello
+        self.hello.join = 1
         self.settings = settings
         started = now
         lastHeard = now
@@ -62,6 +65,10 @@ public struct WorkerSession {
             heartbeat = w.heartbeat
             silenceLimit = w.heartbeat * w.liveness
             return [.prepare(w.config)]
+        case .reject(let r) where r.reason == .unknownPeer:
+            // Declared gone while we were cut off: join again. While greeting we already are.
+            guard phase == .working else { return [] }
+            return joinAgain(now: now)
         case .reject(let r):
             phase = .stopped
             if r.reason == .shuttingDown { return [.exit(status: 0, reason: "the run is already over")] }
@@ -81,7 +88,9 @@ public struct WorkerSession {
             return [.cancel(id)]
         case .shutdown(let reason, _):
             phase = .stopped
-            return [.exit(status: 0, reason: "coordinator: \(reason)")]
+            // The acknowledgement lets the coordinator stop repeating its Shutdown and exit.
+            return [.send(.release(leases: running.sorted(), reason: "shutdown received")),
+                    .exit(status: 0, reason: "coordinator: \(reason)")]
         case .nextRun:
             // The same coordinator's next run, another configuration: the hash this worker was told to
             // expect named the run just done, which it has served.
@@ -127,9 +136,10 @@ public struct WorkerSession {
                 running.removeAll()
                 cancelled.removeAll()
                 welcome = nil
+                hello.join += 1
                 phase = .reconnecting(since: now, backoff: ClusterSettings.Default.reconnectBackoffFirst)
                 lastSent = now
-                return [.send(.hello(hello))]
+                return [.abandonTasks, .send(.hello(hello))]
             }
             guard now - lastSent >= heartbeat else { return [] }
             lastSent = now
@@ -154,7 +164,8 @@ public struct WorkerSession {
         running.removeAll()
         cancelled.removeAll()
         welcome = nil
-        return [.send(.hello(hello))]
+        hello.join += 1
+        return [.abandonTasks, .send(.hello(hello))]
     }
 
     /// The pool the Welcome named cannot be read here: tell the coordinator, then leave.

@@ -40,6 +40,7 @@ public final class CoordinatorServer<Book: TaskBook> {
         socket = try Socket(context, kind: .router)
         try socket.setMaximumMessageSize(Int64(limits.messageBytes))
         try socket.setHighWaterMarks(send: 10_000, receive: 10_000)
+        try socket.setLiveness(interval: cluster.heartbeat, timeout: cluster.silenceLimit, connectTimeout: cluster.heartbeat * 2)
         if case .curveServer(let secret, let allowed) = security {
             authenticator = try Authenticator(context: context, allowing: allowed)
             try socket.enableCurveServer(secretKey: secret, zapDomain: "winnow")
@@ -110,25 +111,39 @@ public final class CoordinatorServer<Book: TaskBook> {
         // Finished, restored from the journal, failed or stopped: the summary line and last metrics.
         defer { monitor?.finish(status()) }
         if let restoredOutcome { return restoredOutcome }
-        let outcome = try serve(stop: stop, runMonitor: monitor, watchdog: watchdog)
-        try answerLateHellos()
+        let outcome: (Book.Outcome, ClusterReport)
+        do {
+            outcome = try serve(stop: stop, runMonitor: monitor, watchdog: watchdog)
+        } catch {
+            try? seeOffWorkers()
+            throw error
+        }
+        try seeOffWorkers()
         return outcome
     }
 
-    /// The last run of a command whose earlier run sent its workers on (`followsRun`), or one told how
-    /// many workers to expect: a worker may say Hello only once this run is done (it was short, or
-    /// the worker's first Hello went to the closing socket of the run before). Answered now, it exits
-    /// 0; after this process is gone it would wait for a coordinator until its `--connect-timeout`,
-    /// holding its Slurm step open. Ends once `--expect-workers` workers have been seen (at once when
-    /// all joined), or after heartbeat × liveness.
-    private func answerLateHellos() throws {
-        guard followsRun || cluster.expectWorkers > 0, !machine.nextRunFollows else { return }
-        let deadline = now + cluster.heartbeat * cluster.liveness
+    /// After the end (done, failed or stopped), answers for at most heartbeat × liveness, so that no
+    /// worker of the run outlives it waiting for a coordinator (and holding its Slurm step open):
+    /// - until every worker told that the run is over has acknowledged it; one whose Shutdown was
+    ///   lost, or that the run declared gone behind a broken link, is told again when it next speaks;
+    /// - for the last run of a command whose earlier run sent its workers on (`followsRun`), or one
+    ///   told how many workers to expect, until `--expect-workers` workers have been seen (when 0,
+    ///   the whole time): a worker may say Hello only once this run is done (it was short, or its
+    ///   first Hello went to the closing socket of the run before), and is told the run is over.
+    private func seeOffWorkers() throws {
+        guard !machine.nextRunFollows else { return }
+        let lateHellos = followsRun || cluster.expectWorkers > 0
+        let deadline = now + cluster.silenceLimit
         let poller = Poller()
-        while now < deadline && (cluster.expectWorkers == 0 || machine.workersSeen < cluster.expectWorkers) {
+        while now < deadline {
+            let awaitingHellos = lateHellos && (cluster.expectWorkers == 0 || machine.workersSeen < cluster.expectWorkers)
+            guard awaitingHellos || !machine.awaitingFarewell.isEmpty else { return }
             if try poller.wait(sockets: [socket], timeoutMillis: 50).sockets[0] {
                 while let frames = try socket.receive() { _ = try handle(frames) }
             }
+        }
+        if !machine.awaitingFarewell.isEmpty {
+            log.notice("workers that did not acknowledge the end of the run", metadata: ["workers": "\(machine.awaitingFarewell.count)"])
         }
     }
 

@@ -66,6 +66,8 @@ public final class WorkerProcess {
         if case .curveClient(let secret, let serverKey) = options.security {
             try socket.enableCurveClient(secretKey: secret, serverKey: serverKey)
         }
+        try socket.setLiveness(interval: options.cluster.heartbeat, timeout: options.cluster.silenceLimit,
+                               connectTimeout: options.cluster.heartbeat * 2)
         monitor = try HandshakeMonitor(context, watching: socket)
         try socket.connect(options.connect)
         wakeup = try WakeupPipe()
@@ -136,15 +138,16 @@ public final class WorkerProcess {
             } else if runID != "", header.runID == runID, header.epoch != epoch {
                 log.notice("the coordinator was restarted; joining it again", metadata: ["run": "\(runID)"])
                 epoch = header.epoch
-                forgetRunningTasks()
                 return try perform(session.coordinatorRestarted(now: now))
             } else if runID != "", header.runID != runID {
                 log.warning("message from another run's coordinator dropped", metadata: ["run": "\(header.runID)"])
                 return nil
             }
+            if case .reject(let r) = message, r.reason == .unknownPeer {
+                log.notice("the coordinator no longer counts this worker (it went silent there); joining again")
+            }
             if case .nextRun(let reason) = message {
                 log.info("the run is done and another follows; joining it", metadata: ["reason": "\(reason)"])
-                forgetRunningTasks()
                 // The next run has another id: its Welcome, or its Reject if it is over before this
                 // worker's Hello gets there, must not be dropped as another run's.
                 runID = ""
@@ -186,6 +189,8 @@ public final class WorkerProcess {
                 }
             case .run(let lease):
                 startTask(lease)
+            case .abandonTasks:
+                forgetRunningTasks()
             case .cancel(let id):
                 log.debug("lease cancelled; its result will be dropped", metadata: ["lease": "\(id)"])
             case .exit(let status, let reason):

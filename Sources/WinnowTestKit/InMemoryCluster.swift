@@ -16,6 +16,9 @@ public struct InMemoryCluster<Book: TaskBook> {
         /// Whether its heartbeats show its tasks' rows-done counts moving (very slow) or standing
         /// still (stuck). Workers that finish tasks always show progress.
         public var progressFrozen = false
+        /// A cut-off worker's link holds messages both ways, in order, until it comes back (a link that
+        /// is down: the transport keeps them); the worker and the coordinator run on.
+        public var cutOff = false
         public var exitStatus: Int32?
     }
 
@@ -80,8 +83,8 @@ public struct InMemoryCluster<Book: TaskBook> {
     public mutating func step() -> Bool {
         guard outcome == nil, failure == nil else { return false }
         // Each link is FIFO, as a ZeroMQ connection is; only the interleaving across links is random.
-        let upLinks = Set(toCoordinator.map(\.0)).sorted()
-        let downLinks = Set(toWorkers.map(\.0)).sorted()
+        let upLinks = Set(toCoordinator.map(\.0)).filter { !workers[$0].cutOff }.sorted()
+        let downLinks = Set(toWorkers.map(\.0)).filter { !workers[$0].cutOff }.sorted()
         let choices = upLinks.count + downLinks.count + running.count
         guard choices > 0 else { return false }
         var pick = Int(random.next() % UInt64(choices))
@@ -112,6 +115,20 @@ public struct InMemoryCluster<Book: TaskBook> {
         while !running.contains(where: { $0.0 == i }), step() {}
         workers[i].stalled = true
         workers[i].progressFrozen = progressFrozen
+    }
+
+    /// Delivers every message in flight on links that are up, also after the run has ended (the
+    /// farewells and their acknowledgements).
+    public mutating func deliverInFlight() {
+        while let index = toWorkers.firstIndex(where: { !workers[$0.0].cutOff }) ?? toCoordinator.firstIndex(where: { !workers[$0.0].cutOff }).map({ $0 + toWorkers.count }) {
+            if index < toWorkers.count {
+                let (i, message) = toWorkers.remove(at: index)
+                if workers[i].exitStatus == nil { apply(workers[i].session.receive(message, now: now), worker: i) }
+            } else {
+                let (i, message) = toCoordinator.remove(at: index - toWorkers.count)
+                deliver(message, from: i)
+            }
+        }
     }
 
     /// Delivers a worker's message to the coordinator (tests also call it to inject duplicates).
@@ -175,6 +192,7 @@ public struct InMemoryCluster<Book: TaskBook> {
                 if case .chunk(let t) = lease.work, t.chunk == deadlyChunk { workers[i].silent = true }
                 running.append((i, lease))
             case .cancel: break
+            case .abandonTasks: running.removeAll { $0.0 == i }
             case .exit(let status, _): workers[i].exitStatus = status
             }
         }

@@ -84,6 +84,18 @@ public final class Socket {
         try setOption(ZMQ_MAXMSGSIZE, bytes)
     }
 
+    /// ZMTP heartbeats on every connection: a connection that answers no ping for `timeout` is closed,
+    /// and a connecting socket opens a new one. Without them a connection whose link went down stays
+    /// open, and after the link comes back TCP's retransmission backoff can hold its bytes for tens of
+    /// seconds more; a new connection is made within `connectTimeout` of the link's return.
+    public func setLiveness(interval: Duration, timeout: Duration, connectTimeout: Duration) throws(TransportError) {
+        func millis(_ d: Duration) -> Int32 { Int32(clamping: d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) }
+        try setOption(ZMQ_HEARTBEAT_IVL, millis(interval))
+        try setOption(ZMQ_HEARTBEAT_TIMEOUT, millis(timeout))
+        try setOption(ZMQ_HEARTBEAT_TTL, millis(timeout))
+        try setOption(ZMQ_CONNECT_TIMEOUT, millis(connectTimeout))
+    }
+
     /// The routing id a DEALER presents to a ROUTER.
     public func setIdentity(_ id: [UInt8]) throws(TransportError) {
         try setOption(ZMQ_ROUTING_ID, bytes: id)

@@ -218,6 +218,7 @@ extension Rejection.Reason {
         case .shuttingDown: .shuttingDown
         case .invalid: .invalid
         case .blasKernel: .blasKernel
+        case .unknownPeer: .unknownPeer
         }
     }
 
@@ -227,6 +228,7 @@ extension Rejection.Reason {
         case .configHash: self = .configHash
         case .shuttingDown: self = .shuttingDown
         case .blasKernel: self = .blasKernel
+        case .unknownPeer: self = .unknownPeer
         default: self = .invalid
         }
     }

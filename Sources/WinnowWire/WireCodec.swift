@@ -77,6 +77,7 @@ public struct WireCodec: Sendable {
             b.pid = UInt32(clamping: h.pid)
             b.expectedConfigHash = Data(h.expectedConfigHash)
             b.blasKernel = h.blasKernel
+            b.join = h.join
             e.hello = b
         case .heartbeat(let leases, let done):
             var b = Winnow_V1_Heartbeat()
@@ -155,9 +156,10 @@ public struct WireCodec: Sendable {
                   b.blasKernel.utf8.count <= Self.blasKernelBytes else {
                 throw WireError(.overLimit, "hello: field too long")
             }
-            return (header, .hello(Hello(productVersion: b.productVersion, slots: Int(b.slots), host: b.host,
-                                         pid: Int(b.pid), expectedConfigHash: [UInt8](b.expectedConfigHash),
-                                         blasKernel: b.blasKernel)))
+            var hello = Hello(productVersion: b.productVersion, slots: Int(b.slots), host: b.host,
+                              pid: Int(b.pid), expectedConfigHash: [UInt8](b.expectedConfigHash), blasKernel: b.blasKernel)
+            hello.join = b.join
+            return (header, .hello(hello))
         case .heartbeat(let b):
             guard b.leaseIds.count <= 4096 else { throw WireError(.overLimit, "heartbeat: \(b.leaseIds.count) leases") }
             guard b.rowsDone.isEmpty || b.rowsDone.count == b.leaseIds.count else {

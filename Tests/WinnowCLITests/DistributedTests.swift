@@ -500,32 +500,12 @@ final class DistributedTests: XCTestCase {
     /// Coordinator and two workers in separate network namespaces joined by a veth pair: the
     /// traffic crosses a real interface, so CURVE is required (and used).
     func testAcrossNetworkNamespaces() throws {
-        let tag = "\(getpid() % 10000)"
-        let (c, w) = ("wnc\(tag)", "wnw\(tag)")
-        func ip(_ args: String) -> Int32 { CLI.shell("ip \(args)").status }
-        defer {
-            _ = ip("netns del \(c)")
-            _ = ip("netns del \(w)")
-        }
-        let setup = ["netns add \(c)", "netns add \(w)", "link add \(c) type veth peer name \(w)",
-                     "link set \(c) netns \(c)", "link set \(w) netns \(w)",
-                     "-n \(c) addr add 10.231.7.1/24 dev \(c)", "-n \(w) addr add 10.231.7.2/24 dev \(w)",
-                     "-n \(c) link set \(c) up", "-n \(w) link set \(w) up", "-n \(c) link set lo up", "-n \(w) link set lo up"]
-        for step in setup where ip(step) != 0 {
-            throw XCTSkip("network namespaces unavailable here (`ip \(step)` failed: needs root and iproute2); not run")
-        }
+        let hosts = try TwoHosts()
+        defer { hosts.remove() }
         let dir = TemporaryDirectory()
         try makePool(dir, rows: 200_000)
         _ = try CLI.run(["select", "--input", dir.file("pool/pool-*.npy"), "--workers", "0", "--out", dir.file("ref")] + selectionFlags)
-        XCTAssertEqual(try CLI.run(["keygen", "--out", dir.file("keys"), "--workers", "2"]).status, 0)
-        let coordinator = try CLI.start(["coordinator", "--bind", "tcp://10.231.7.1:7700", "--input", dir.file("pool/pool-*.npy"),
-                                         "--keys", dir.file("keys"), "--out", dir.file("out")] + selectionFlags,
-                                        log: dir.file("coordinator.log"), prefix: ["/usr/sbin/ip", "netns", "exec", c])
-        let workers = try (0 ..< 2).map { i in
-            try CLI.start(["worker", "--connect", "tcp://10.231.7.1:7700", "--name", "remote\(i)",
-                           "--key", dir.file("keys/worker-\(i + 1).secret")], log: dir.file("w\(i).log"),
-                          prefix: ["/usr/sbin/ip", "netns", "exec", w])
-        }
+        let (coordinator, workers) = try hosts.startRun(dir, flags: selectionFlags)
         XCTAssertEqual(CLI.wait(coordinator, seconds: 120), 0, (try? String(contentsOfFile: dir.file("coordinator.log"), encoding: .utf8)) ?? "")
         for p in workers { XCTAssertEqual(CLI.wait(p, seconds: 20), 0) }
         XCTAssertEqual(Outputs.bytes(dir.file("out/selection.npy")), Outputs.bytes(dir.file("ref/selection.npy")))
@@ -533,5 +513,88 @@ final class DistributedTests: XCTestCase {
         let names = (cluster["workers"] as? [[String: Any]])?.compactMap { $0["name"] as? String }.sorted()
         XCTAssertEqual(names, ["remote0", "remote1"])
         XCTAssertEqual((cluster["security"] as? [String: Any])?["mechanism"] as? String, "curve")
+    }
+
+    /// The link between the workers' host and the coordinator's goes down mid-run for twice heartbeat ×
+    /// liveness, then comes back: both sides have declared each other gone, the workers join again, and
+    /// the run ends with the bytes of `--workers 0`; no worker outlives the coordinator by 5 s. Before,
+    /// the coordinator dropped everything the rejoined workers sent, and the run waited for ever.
+    func testLinkOutageLongerThanTheSilenceLimitIsSurvived() throws {
+        let hosts = try TwoHosts()
+        defer { hosts.remove() }
+        let dir = TemporaryDirectory()
+        try makePool(dir, rows: 200_000)
+        let flags = ["--budget", "100", "--chunk-rows", "4096", "--fan-in", "8", "--no-eval"]
+        _ = try CLI.run(["select", "--input", dir.file("pool/pool-*.npy"), "--workers", "0", "--out", dir.file("ref")] + flags)
+        // Throttled: the run lasts well past the outage's start.
+        let (coordinator, workers) = try hosts.startRun(dir, flags: flags, workerFlags: ["--throttle", "6"])
+        let journal = dir.file("out/journal.wnj")
+        let deadline = Date().addingTimeInterval(60)
+        while ((try? FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) ?? 0) < 2000 && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        XCTAssertTrue(coordinator.isRunning, "the run must still be going when the link goes down")
+        XCTAssertEqual(hosts.setWorkerLink(up: false), 0)
+        Thread.sleep(forTimeInterval: 10)  // 2 × heartbeat (1 s) × liveness (5)
+        XCTAssertEqual(hosts.setWorkerLink(up: true), 0)
+        let log = { (try? String(contentsOfFile: dir.file("coordinator.log"), encoding: .utf8)) ?? "" }
+        XCTAssertEqual(CLI.wait(coordinator, seconds: 120), 0, log())
+        let ended = Date()
+        for (i, p) in workers.enumerated() {
+            XCTAssertEqual(CLI.wait(p, seconds: 5), 0, "worker \(i) still alive 5 s after the coordinator exited")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(ended), 5.5)
+        XCTAssertEqual(Outputs.bytes(dir.file("out/selection.npy")), Outputs.bytes(dir.file("ref/selection.npy")))
+        XCTAssertEqual(log().components(separatedBy: "worker silent; declared gone").count - 1, 2, "both workers were cut off for longer than the silence limit: \(log())")
+        XCTAssertEqual(log().components(separatedBy: "worker joined").count - 1, 4, log())
+        let cluster = try XCTUnwrap(try report(dir.file("out/report.json"))["cluster"] as? [String: Any])
+        let counters = try XCTUnwrap(cluster["counters"] as? [String: Any])
+        XCTAssertEqual(counters["workers_lost"] as? Int, 2, "\(counters)")
+    }
+}
+
+/// Two hosts for real-network tests: network namespaces joined by a veth pair, the coordinator's at
+/// 10.231.7.1 and the workers' at 10.231.7.2. Made by the test (root and iproute2), removed after it.
+struct TwoHosts {
+    let coordinatorHost: String, workerHost: String
+    static let coordinatorAddress = "10.231.7.1"
+
+    init() throws {
+        let tag = "\(getpid() % 10000)"
+        (coordinatorHost, workerHost) = ("wnc\(tag)", "wnw\(tag)")
+        let (c, w) = (coordinatorHost, workerHost)
+        let setup = ["netns add \(c)", "netns add \(w)", "link add \(c) type veth peer name \(w)",
+                     "link set \(c) netns \(c)", "link set \(w) netns \(w)",
+                     "-n \(c) addr add \(Self.coordinatorAddress)/24 dev \(c)", "-n \(w) addr add 10.231.7.2/24 dev \(w)",
+                     "-n \(c) link set \(c) up", "-n \(w) link set \(w) up", "-n \(c) link set lo up", "-n \(w) link set lo up"]
+        for step in setup where Self.ip(step) != 0 {
+            remove()
+            throw XCTSkip("network namespaces unavailable here (`ip \(step)` failed: needs root and iproute2); not run")
+        }
+    }
+
+    static func ip(_ args: String) -> Int32 { CLI.shell("ip \(args)").status }
+
+    func remove() {
+        _ = Self.ip("netns del \(coordinatorHost)")
+        _ = Self.ip("netns del \(workerHost)")
+    }
+
+    /// Takes the workers' end of the link down (every packet lost both ways) or brings it back.
+    func setWorkerLink(up: Bool) -> Int32 { Self.ip("-n \(workerHost) link set \(workerHost) \(up ? "up" : "down")") }
+
+    /// A coordinator of `dir`'s pool on its host with CURVE keys, and two workers on theirs.
+    func startRun(_ dir: TemporaryDirectory, flags: [String], workerFlags: [String] = []) throws -> (Process, [Process]) {
+        XCTAssertEqual(try CLI.run(["keygen", "--out", dir.file("keys"), "--workers", "2"]).status, 0)
+        let endpoint = "tcp://\(Self.coordinatorAddress):7700"
+        let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--input", dir.file("pool/pool-*.npy"),
+                                         "--keys", dir.file("keys"), "--out", dir.file("out")] + flags,
+                                        log: dir.file("coordinator.log"), prefix: ["/usr/sbin/ip", "netns", "exec", coordinatorHost])
+        let workers = try (0 ..< 2).map { i in
+            try CLI.start(["worker", "--connect", endpoint, "--name", "remote\(i)",
+                           "--key", dir.file("keys/worker-\(i + 1).secret")] + workerFlags, log: dir.file("w\(i).log"),
+                          prefix: ["/usr/sbin/ip", "netns", "exec", workerHost])
+        }
+        return (coordinator, workers)
     }
 }

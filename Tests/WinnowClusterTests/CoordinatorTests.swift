@@ -214,8 +214,8 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertTrue(actions.contains { if case .send(_, .reject(let r)) = $0 { r.reason == .configHash } else { false } })
         XCTAssertEqual(cluster.coordinator.counters.rejectedHellos, 2)
         XCTAssertEqual(cluster.coordinator.connectedWorkers, 0)
-        // A message from a peer that never said Hello is dropped.
-        actions = cluster.coordinator.receive(.heartbeat(leases: [], tasksDone: 0), header: MessageHeader(runID: "test", epoch: 7, sender: "x", sequence: 2), from: peer, now: .zero)
+        // A message for another run from a peer that never said Hello is dropped.
+        actions = cluster.coordinator.receive(.heartbeat(leases: [], tasksDone: 0), header: MessageHeader(runID: "other", epoch: 7, sender: "x", sequence: 2), from: peer, now: .zero)
         XCTAssertEqual(cluster.coordinator.counters.invalidMessages, 1)
     }
 

@@ -5,6 +5,13 @@ import WinnowCore
 final class WorkerSessionTests: XCTestCase {
     let hello = Hello(productVersion: "t", slots: 1, host: "h", pid: 1)
 
+    /// The Hello of the worker's `join`-th attempt to join (retries repeat it).
+    func hello(join: UInt64) -> Hello {
+        var h = hello
+        h.join = join
+        return h
+    }
+
     func welcome() -> Welcome {
         let config = RunConfig(files: [.init(path: "p.npy", rows: 10, bytes: 100, dtype: "<f4")], dimension: 2, totalRows: 10,
                                settings: SelectionSettings(budget: 2), skipNonfinite: false)
@@ -15,8 +22,8 @@ final class WorkerSessionTests: XCTestCase {
         var settings = ClusterSettings()
         settings.connectTimeout = .seconds(3)
         var s = WorkerSession(hello: hello, settings: settings, now: .zero)
-        XCTAssertEqual(s.start(now: .zero), [.send(.hello(hello))])
-        XCTAssertEqual(s.tick(now: .milliseconds(1500)), [.send(.hello(hello))])
+        XCTAssertEqual(s.start(now: .zero), [.send(.hello(hello(join: 1)))])
+        XCTAssertEqual(s.tick(now: .milliseconds(1500)), [.send(.hello(hello(join: 1)))], "a retry of the same attempt")
         XCTAssertEqual(s.tick(now: .milliseconds(1600)), [])
         XCTAssertEqual(s.tick(now: .seconds(4)), [.exit(status: 75, reason: "no coordinator answered within 3.0 seconds")])
     }
@@ -33,12 +40,12 @@ final class WorkerSessionTests: XCTestCase {
         let lease = Lease(id: 1, work: .chunk(ChunkTask(chunk: 0, ranges: [0 ..< 5], budget: 1, isRoot: false)))
         XCTAssertEqual(s.receive(.lease(lease), now: .zero), [.run(lease)])
         XCTAssertEqual(s.tick(now: .seconds(1), progress: [1: 42]), [.send(.heartbeat(leases: [LeaseProgress(id: 1, rowsDone: 42)], tasksDone: 0))])
-        XCTAssertEqual(s.tick(now: .milliseconds(3100)), [.send(.hello(hello))], "silent for liveness × heartbeat")
+        XCTAssertEqual(s.tick(now: .milliseconds(3100)), [.abandonTasks, .send(.hello(hello(join: 2)))], "silent for liveness × heartbeat")
         XCTAssertEqual(s.runningLeases, [])
         var hellos: [Int] = []
         for t in stride(from: 3200, through: 110_000, by: 100) {
             let actions = s.tick(now: .milliseconds(t))
-            if actions == [.send(.hello(hello))] { hellos.append(t) }
+            if actions == [.send(.hello(hello(join: 2)))] { hellos.append(t) }
             if case .exit(75, _)? = actions.first {
                 XCTAssertGreaterThan(t, 103_000)
                 break
@@ -54,7 +61,7 @@ final class WorkerSessionTests: XCTestCase {
         var s = WorkerSession(hello: hello, settings: ClusterSettings(), now: .zero)
         _ = s.start(now: .zero)
         _ = s.receive(.welcome(welcome()), now: .zero)
-        XCTAssertEqual(s.tick(now: .milliseconds(3100)), [.send(.hello(hello))])
+        XCTAssertEqual(s.tick(now: .milliseconds(3100)), [.abandonTasks, .send(.hello(hello(join: 2)))])
         XCTAssertEqual(s.receive(.welcome(welcome()), now: .seconds(10)), [.prepare(welcome().config)])
         let lease = Lease(id: 7, work: .chunk(ChunkTask(chunk: 0, ranges: [0 ..< 5], budget: 1, isRoot: false)))
         XCTAssertEqual(s.receive(.lease(lease), now: .seconds(10)), [.run(lease)])
@@ -70,16 +77,32 @@ final class WorkerSessionTests: XCTestCase {
         _ = s.receive(.welcome(welcome()), now: .zero)
         let old = Lease(id: 1, work: .chunk(ChunkTask(chunk: 0, ranges: [0 ..< 5], budget: 1, isRoot: false)))
         XCTAssertEqual(s.receive(.lease(old), now: .zero), [.run(old)])
-        var next = expecting
-        next.expectedConfigHash = []
-        XCTAssertEqual(s.receive(.nextRun(reason: "done"), now: .seconds(1)), [.send(.hello(next))])
+        let next = hello(join: 2)
+        XCTAssertEqual(s.receive(.nextRun(reason: "done"), now: .seconds(1)), [.abandonTasks, .send(.hello(next))])
         XCTAssertEqual(s.runningLeases, [])
         XCTAssertEqual(s.tick(now: .milliseconds(2100)), [.send(.hello(next))], "Hello repeats until the next run answers")
         XCTAssertEqual(s.finished(1, result: .heartbeat(leases: [], tasksDone: 0), now: .seconds(2)), [], "the old run's result goes nowhere")
         XCTAssertEqual(s.receive(.welcome(welcome()), now: .seconds(3)), [.prepare(welcome().config)])
         let new = Lease(id: 1, work: .chunk(ChunkTask(chunk: 0, ranges: [0 ..< 5], budget: 1, isRoot: false)))
         XCTAssertEqual(s.receive(.lease(new), now: .seconds(3)), [.run(new)])
-        XCTAssertEqual(s.receive(.shutdown(reason: "done", status: 0), now: .seconds(4)), [.exit(status: 0, reason: "coordinator: done")])
+        XCTAssertEqual(s.receive(.shutdown(reason: "done", status: 0), now: .seconds(4)),
+                       [.send(.release(leases: [1], reason: "shutdown received")), .exit(status: 0, reason: "coordinator: done")],
+                       "the Shutdown is acknowledged, so the coordinator can stop repeating it")
+    }
+
+    /// Declared gone by the coordinator during an outage and told so: the worker drops its tasks and
+    /// joins again (a new attempt). While it is saying Hello anyway, the same news changes nothing.
+    func testUnknownToTheCoordinatorJoinsAgain() {
+        var s = WorkerSession(hello: hello, settings: ClusterSettings(), now: .zero)
+        _ = s.start(now: .zero)
+        XCTAssertEqual(s.receive(.reject(Rejection(.unknownPeer, "say Hello")), now: .zero), [], "still greeting")
+        _ = s.receive(.welcome(welcome()), now: .zero)
+        let lease = Lease(id: 4, work: .chunk(ChunkTask(chunk: 0, ranges: [0 ..< 5], budget: 1, isRoot: false)))
+        XCTAssertEqual(s.receive(.lease(lease), now: .zero), [.run(lease)])
+        XCTAssertEqual(s.receive(.reject(Rejection(.unknownPeer, "say Hello")), now: .seconds(1)), [.abandonTasks, .send(.hello(hello(join: 2)))])
+        XCTAssertEqual(s.runningLeases, [])
+        XCTAssertEqual(s.receive(.reject(Rejection(.unknownPeer, "say Hello")), now: .seconds(1)), [], "a second copy while greeting")
+        XCTAssertEqual(s.receive(.welcome(welcome()), now: .seconds(2)), [.prepare(welcome().config)])
     }
 
     func testLeasesBeyondCreditAreGivenBackAndRejectionExits69() {

@@ -49,6 +49,12 @@ public nonisolated struct Winnow_V1_Hello: Sendable {
   /// be the run's (RunConfig.blas_kernel).
   public var blasKernel: String = String()
 
+  /// Which of this worker process's attempts to join the Hello belongs to: retries of one attempt repeat
+  /// it, a new attempt (after losing the coordinator, or being told it is unknown) counts on. The
+  /// coordinator answers a repeat with its Welcome again and keeps the leases it gave since; queued
+  /// Hellos flushed by a reconnect must not take back work the worker already holds.
+  public var join: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -104,6 +110,10 @@ public nonisolated struct Winnow_V1_Reject: Sendable {
 
     /// The worker's BLAS kernel is not the run's (Hello.blas_kernel, RunConfig.blas_kernel).
     case blasKernel // = 5
+
+    /// The coordinator does not count this worker among the run's (it declared it gone after a
+    /// silence): the worker forgets its tasks and says Hello again.
+    case unknownPeer // = 6
     case UNRECOGNIZED(Int)
 
     public init() {
@@ -118,6 +128,7 @@ public nonisolated struct Winnow_V1_Reject: Sendable {
       case 3: self = .shuttingDown
       case 4: self = .invalid
       case 5: self = .blasKernel
+      case 6: self = .unknownPeer
       default: self = .UNRECOGNIZED(rawValue)
       }
     }
@@ -130,6 +141,7 @@ public nonisolated struct Winnow_V1_Reject: Sendable {
       case .shuttingDown: return 3
       case .invalid: return 4
       case .blasKernel: return 5
+      case .unknownPeer: return 6
       case .UNRECOGNIZED(let i): return i
       }
     }
@@ -142,6 +154,7 @@ public nonisolated struct Winnow_V1_Reject: Sendable {
       .shuttingDown,
       .invalid,
       .blasKernel,
+      .unknownPeer,
     ]
 
   }
@@ -702,7 +715,7 @@ fileprivate nonisolated let _protobuf_package = "winnow.v1"
 
 nonisolated extension Winnow_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Hello"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}product_version\0\u{1}slots\0\u{1}host\0\u{1}pid\0\u{3}expected_config_hash\0\u{3}blas_kernel\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}product_version\0\u{1}slots\0\u{1}host\0\u{1}pid\0\u{3}expected_config_hash\0\u{3}blas_kernel\0\u{1}join\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -716,6 +729,7 @@ nonisolated extension Winnow_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Mes
       case 4: try { try decoder.decodeSingularUInt32Field(value: &self.pid) }()
       case 5: try { try decoder.decodeSingularBytesField(value: &self.expectedConfigHash) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.blasKernel) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.join) }()
       default: break
       }
     }
@@ -740,6 +754,9 @@ nonisolated extension Winnow_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if !self.blasKernel.isEmpty {
       try visitor.visitSingularStringField(value: self.blasKernel, fieldNumber: 6)
     }
+    if self.join != 0 {
+      try visitor.visitSingularUInt64Field(value: self.join, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -750,6 +767,7 @@ nonisolated extension Winnow_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs.pid != rhs.pid {return false}
     if lhs.expectedConfigHash != rhs.expectedConfigHash {return false}
     if lhs.blasKernel != rhs.blasKernel {return false}
+    if lhs.join != rhs.join {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -840,7 +858,7 @@ nonisolated extension Winnow_V1_Reject: SwiftProtobuf.Message, SwiftProtobuf._Me
 }
 
 nonisolated extension Winnow_V1_Reject.Reason: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REASON_UNSPECIFIED\0\u{1}PROTOCOL_VERSION\0\u{1}CONFIG_HASH\0\u{1}SHUTTING_DOWN\0\u{1}INVALID\0\u{1}BLAS_KERNEL\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REASON_UNSPECIFIED\0\u{1}PROTOCOL_VERSION\0\u{1}CONFIG_HASH\0\u{1}SHUTTING_DOWN\0\u{1}INVALID\0\u{1}BLAS_KERNEL\0\u{1}UNKNOWN_PEER\0")
 }
 
 nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
