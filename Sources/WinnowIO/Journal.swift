@@ -4,44 +4,82 @@ import Glibc
 #endif
 
 /// An append-only log of accepted results in `--out` (design §4): after a header naming the run's
-/// configuration hash, records of `[UInt32 length][UInt32 CRC-32C][payload]`, little-endian, each
-/// fsynced before the coordinator acts on it. Opening an existing journal returns its valid records
-/// and cuts a torn or corrupt tail off, so a crash at any byte loses at most the record being written.
+/// configuration hash and the fingerprint of the data it reads, records of
+/// `[UInt32 length][UInt32 CRC-32C][payload]`, little-endian, each fsynced before the coordinator acts
+/// on it. Opening an existing journal returns its valid records and cuts a torn or corrupt tail off,
+/// so a crash at any byte loses at most the record being written.
 public final class Journal {
-    public struct Mismatch: Error, CustomStringConvertible, Sendable {
+    /// Why an existing journal cannot be resumed. The journal is left as it is: it may be another
+    /// run's, or the user may put the data back.
+    public struct Refusal: Error, CustomStringConvertible, Sendable {
+        public enum Reason: Sendable, Equatable {
+            /// Its run had another configuration (settings, files, shapes).
+            case anotherConfiguration
+            /// An input file is not the one its results were computed from.
+            case dataChanged(file: String, what: String)
+            /// Its header fails its checksum, or is not a journal header this build writes.
+            case damaged(String)
+        }
+
         public let path: String
+        public let reason: Reason
+
         public var description: String {
-            "\(path) belongs to a run with another configuration; use another --out, or delete the journal to start over"
+            switch reason {
+            case .anotherConfiguration:
+                "\(path) belongs to a run with another configuration; use another --out, or delete the journal to start over"
+            case .dataChanged(let file, let what):
+                "\(file) changed since \(path) was written: \(what). Its journaled results were computed from the old data and are not reused; "
+                    + "put the file back as it was to resume, or delete the journal to start over"
+            case .damaged(let why):
+                "\(path) is damaged (\(why)); nothing in it can be trusted: delete it to start over"
+            }
         }
     }
 
-    static let magic: [UInt8] = Array("WNJ1".utf8)
+    static let magic: [UInt8] = Array("WNJ2".utf8)
+    /// The header of journals before data fingerprints: magic and configuration hash only.
+    static let olderMagic: [UInt8] = Array("WNJ1".utf8)
+    static let hashBytes = 32
     public let path: String
     private let handle: FileHandle
-    /// Bytes cut off the end when the journal was opened (a torn last write).
+    /// Bytes cut off the end when the journal was opened (a torn last write, or damage).
     public let truncatedBytes: Int
+    /// Intact records found beyond damage in the middle of the journal, cut off with it (their tasks
+    /// run again). 0 for a torn last write.
+    public let recordsLost: Int
 
-    /// Opens (or creates) the journal for a run; returns it and the payloads already in it.
-    public static func open(path: String, configHash: [UInt8]) throws -> (Journal, [[UInt8]]) {
-        let headerBytes = header(configHash: configHash)
+    /// Opens (or creates) the journal for a run over `data`; returns it and the payloads already in it.
+    public static func open(path: String, configHash: [UInt8], data: DataFingerprint) throws -> (Journal, [[UInt8]]) {
+        let headerBytes = header(configHash: configHash, data: data)
         if !FileManager.default.fileExists(atPath: path) {
             try AtomicFile.write(headerBytes, to: path)
         }
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        guard bytes.count >= headerBytes.count else {
+        let recordsStart: Int
+        switch readHeader(bytes) {
+        case .torn:
             // A header torn before any record: nothing was accepted yet.
             try AtomicFile.write(headerBytes, to: path)
-            return try open(path: path, configHash: configHash)
+            return try open(path: path, configHash: configHash, data: data)
+        case .damaged(let why):
+            throw Refusal(path: path, reason: .damaged(why))
+        case .valid(let hash, let recorded, let end):
+            guard hash == configHash else { throw Refusal(path: path, reason: .anotherConfiguration) }
+            if let change = data.change(since: recorded) {
+                throw Refusal(path: path, reason: .dataChanged(file: change.path, what: change.what))
+            }
+            recordsStart = end
         }
-        guard Array(bytes.prefix(headerBytes.count)) == headerBytes else { throw Mismatch(path: path) }
-        let (records, validEnd) = scan(bytes, from: headerBytes.count)
+        let (records, validEnd) = scan(bytes, from: recordsStart)
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
         if validEnd < bytes.count {
             try handle.truncate(atOffset: UInt64(validEnd))
             try handle.synchronize()
         }
         try handle.seekToEnd()
-        return (Journal(path: path, handle: handle, truncatedBytes: bytes.count - validEnd), records)
+        let lost = validEnd < bytes.count ? intactRecords(in: bytes, after: validEnd) : 0
+        return (Journal(path: path, handle: handle, truncatedBytes: bytes.count - validEnd, recordsLost: lost), records)
     }
 
     /// What a journal holds, read without changing it (`winnow report`).
@@ -52,22 +90,63 @@ public final class Journal {
         public let tornBytes: Int
     }
 
-    /// nil when there is no journal at `path` or its header is not a journal's.
+    /// nil when there is no journal at `path` or its header is not a valid journal header.
     public static func summary(path: String) -> Summary? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        let bytes = [UInt8](data), hashBytes = 32
-        guard bytes.count >= magic.count + hashBytes else { return nil }
-        let configHash = Array(bytes[magic.count ..< magic.count + hashBytes])
-        let expected = header(configHash: configHash)
-        guard Array(bytes.prefix(expected.count)) == expected else { return nil }
-        let (records, end) = scan(bytes, from: expected.count)
+        let bytes = [UInt8](data)
+        guard case .valid(let configHash, _, let start) = readHeader(bytes) else { return nil }
+        let (records, end) = scan(bytes, from: start)
         return Summary(configHash: configHash, records: records.count, tornBytes: bytes.count - end)
     }
 
-    /// The bytes a journal starts with: magic, the run's configuration hash, their CRC-32C.
-    static func header(configHash: [UInt8]) -> [UInt8] {
-        let header = magic + configHash
+    /// The bytes a journal starts with: magic, the run's configuration hash, the data's fingerprint
+    /// (its length first), and the CRC-32C of all of them.
+    static func header(configHash: [UInt8], data: DataFingerprint) -> [UInt8] {
+        let fingerprint = data.encoded
+        let header = magic + configHash + le(UInt32(fingerprint.count)) + fingerprint
         return header + le(CRC32C.checksum(header))
+    }
+
+    enum HeaderRead {
+        case valid(configHash: [UInt8], data: DataFingerprint, end: Int)
+        /// Too short to hold a header's fixed part: a write cut before the header was whole.
+        case torn
+        case damaged(String)
+    }
+
+    static func readHeader(_ bytes: [UInt8]) -> HeaderRead {
+        let fixed = magic.count + hashBytes + 4
+        guard bytes.count >= fixed else { return .torn }
+        let head = Array(bytes.prefix(magic.count))
+        guard head == magic else {
+            return .damaged(head == olderMagic ? "written by an earlier Winnow, which did not record its data's fingerprint"
+                                               : "it does not start as a Winnow journal")
+        }
+        let length = Int(readLE(bytes, magic.count + hashBytes))
+        guard length <= bytes.count - fixed - 4 else { return .damaged("its header runs past the end of the file") }
+        let end = fixed + length
+        guard CRC32C.checksum(bytes[0 ..< end]) == readLE(bytes, end) else { return .damaged("its header fails its checksum") }
+        guard let data = DataFingerprint(encoded: Array(bytes[fixed ..< end])) else { return .damaged("its data fingerprint is malformed") }
+        return .valid(configHash: Array(bytes[magic.count ..< magic.count + hashBytes]), data: data, end: end + 4)
+    }
+
+    /// How many whole records follow damage at `start`: the longest chain of records found at the
+    /// first offset past it where one checks out. The search stops after checksumming 64 MiB, so a
+    /// large damaged journal opens in bounded time (the count is then a lower bound).
+    static func intactRecords(in bytes: [UInt8], after start: Int) -> Int {
+        var budget = 64 << 20
+        var at = start + 1
+        while at + 8 <= bytes.count && budget > 0 {
+            let length = Int(readLE(bytes, at))
+            if length > 0 && length <= bytes.count - at - 8 {
+                budget -= length
+                if CRC32C.checksum(bytes[at + 8 ..< at + 8 + length]) == readLE(bytes, at + 4) {
+                    return scan(bytes, from: at).0.count
+                }
+            }
+            at += 1
+        }
+        return 0
     }
 
     /// The valid records from `start`, and where the valid prefix ends.
@@ -85,10 +164,11 @@ public final class Journal {
         return (records, at)
     }
 
-    private init(path: String, handle: FileHandle, truncatedBytes: Int) {
+    private init(path: String, handle: FileHandle, truncatedBytes: Int, recordsLost: Int) {
         self.path = path
         self.handle = handle
         self.truncatedBytes = truncatedBytes
+        self.recordsLost = recordsLost
     }
 
     deinit { try? handle.close() }

@@ -64,7 +64,10 @@ public final class CoordinatorServer<Book: TaskBook> {
         self.log = log
         start = clock.now
         if let journalPath {
-            let (journal, records) = try Journal.open(path: journalPath, configHash: configHash)
+            let t0 = clock.now
+            let data = try DataFingerprint.of(paths: config.inputPaths)
+            let (journal, records) = try Journal.open(path: journalPath, configHash: configHash, data: data)
+            let checkSeconds = (clock.now - t0).seconds
             self.journal = journal
             var results: [WorkerMessage] = []
             for record in records {
@@ -72,9 +75,14 @@ public final class CoordinatorServer<Book: TaskBook> {
                 results.append(message)
             }
             let (reused, actions) = machine.restore(results)
+            if journal.recordsLost > 0 {
+                log.warning("the journal was damaged in the middle; what followed the damage is cut off and runs again", metadata: [
+                    "journal": "\(journalPath)", "records_lost": "\(journal.recordsLost)", "bytes_cut": "\(journal.truncatedBytes)"])
+            }
             if reused > 0 || journal.truncatedBytes > 0 {
                 log.notice("resuming from the journal", metadata: [
-                    "journal": "\(journalPath)", "tasks_reused": "\(reused)", "torn_tail_bytes": "\(journal.truncatedBytes)"])
+                    "journal": "\(journalPath)", "tasks_reused": "\(reused)", "torn_tail_bytes": "\(journal.truncatedBytes)",
+                    "data_check_seconds": "\(String(format: "%.3f", checkSeconds))"])
             }
             restoredOutcome = try perform(actions)
         }

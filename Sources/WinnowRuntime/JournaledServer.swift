@@ -30,9 +30,10 @@ enum JournaledServer {
             server = try CoordinatorServer(book: book, config: config, bind: bind, cluster: cluster, journalPath: journal,
                                            security: security, nextRunFollows: nextRunFollows, followsRun: followsRun,
                                            earlierRuns: earlierRuns, log: log)
-        } catch let mismatch as Journal.Mismatch {
-            // Another run's journal: not ours to touch.
-            throw RunFailure(status: 69, mismatch.description)
+        } catch let refusal as Journal.Refusal {
+            // Another run's journal, one of other data, or a damaged one: not ours to touch.
+            if case .damaged = refusal.reason { throw RunFailure(status: 65, refusal.description) }
+            throw RunFailure(status: 69, refusal.description)
         }
         let result: (Book.Outcome, ClusterReport)
         do {

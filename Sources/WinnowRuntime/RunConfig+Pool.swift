@@ -16,6 +16,9 @@ extension RunConfig {
         blasKernel = BLAS.kernel
     }
 
+    /// Every file the run's results are computed from: the pool's, then its side columns.
+    public var inputPaths: [String] { files.map(\.path) + [quality, labels].compactMap { $0?.path } }
+
     /// The quality column on this host, when the run weighs quality.
     public func openQuality() throws(RunFailure) -> QualityColumn? { try open(quality, what: "quality") }
 

@@ -205,18 +205,7 @@ final class DistributedTests: XCTestCase {
         let dir = TemporaryDirectory()
         let flags = try makeInterruptiblePool(dir)
         let command = ["select", "--workers", "2", "--out", dir.file("out")] + flags
-        let first = try CLI.start(command, log: dir.file("first.log"))
-        // Wait until a few results are journaled.
-        func journalBytes() -> Int {
-            ((try? FileManager.default.attributesOfItem(atPath: dir.file("out/journal.wnj")))?[.size] as? Int) ?? 0
-        }
-        let deadline = Date().addingTimeInterval(60)
-        while journalBytes() < 2000 && Date() < deadline && first.isRunning { Thread.sleep(forTimeInterval: 0.05) }
-        XCTAssertTrue(first.isRunning, "the run ended before SIGTERM; make the pool bigger")
-        first.terminate()
-        XCTAssertEqual(CLI.wait(first, seconds: 30), 75, (try? String(contentsOfFile: dir.file("first.log"), encoding: .utf8)) ?? "")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.file("out/journal.wnj")))
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out/selection.npy")))
+        try terminateOnceJournaled(command, dir)
         // `winnow report` reads what the interrupted run left, without touching it.
         let journal = Outputs.bytes(dir.file("out/journal.wnj"))
         let said = try CLI.run(["report", dir.file("out")])
@@ -234,6 +223,53 @@ final class DistributedTests: XCTestCase {
         XCTAssertEqual(finished.status, 0, finished.stderr)
         XCTAssertTrue(finished.stdout.contains("finished run") && finished.stdout.contains("cluster: 2 workers"), finished.stdout)
         XCTAssertTrue(finished.stdout.contains("results reused from a journal"), finished.stdout)
+    }
+
+    /// Starts `command`, sends it SIGTERM once results are journaled in `dir/out`, and checks that it
+    /// exits 75 with the journal kept and no outputs.
+    func terminateOnceJournaled(_ command: [String], _ dir: TemporaryDirectory) throws {
+        let first = try CLI.start(command, log: dir.file("first.log"))
+        func journalBytes() -> Int {
+            ((try? FileManager.default.attributesOfItem(atPath: dir.file("out/journal.wnj")))?[.size] as? Int) ?? 0
+        }
+        let deadline = Date().addingTimeInterval(60)
+        while journalBytes() < 2000 && Date() < deadline && first.isRunning { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertTrue(first.isRunning, "the run ended before SIGTERM; make the pool bigger")
+        first.terminate()
+        XCTAssertEqual(CLI.wait(first, seconds: 30), 75, (try? String(contentsOfFile: dir.file("first.log"), encoding: .utf8)) ?? "")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.file("out/journal.wnj")))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out/selection.npy")))
+    }
+
+    /// A pool file changed between the interruption and the resume, with the same shape (so the
+    /// configuration is the same): rewritten in place, or another file renamed over it. The resume
+    /// refuses with 69 naming the file and says why, and keeps the journal; it never reuses results
+    /// computed from the old data. Before, it reused them and exited 0 with a selection of neither pool.
+    func testResumeAfterThePoolChangedIsRefused() throws {
+        for change in ["rewritten in place", "renamed over"] {
+            let dir = TemporaryDirectory()
+            let flags = try makeInterruptiblePool(dir)
+            XCTAssertEqual(try CLI.run(["generate", "--rows", "400000", "--dim", "32", "--files", "2", "--seed", "9", "--out", dir.file("other")]).status, 0)
+            let command = ["select", "--workers", "2", "--out", dir.file("out")] + flags
+            try terminateOnceJournaled(command, dir)
+            let journal = Outputs.bytes(dir.file("out/journal.wnj"))
+            let (target, replacement) = (dir.file("pool/pool-001.npy"), dir.file("other/pool-001.npy"))
+            if change == "rewritten in place" {
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: replacement))
+                let handle = try XCTUnwrap(FileHandle(forWritingAtPath: target))
+                try handle.write(contentsOf: bytes)
+                try handle.close()
+            } else {
+                try FileManager.default.copyItem(atPath: replacement, toPath: dir.file("pool/incoming"))
+                XCTAssertEqual(rename(dir.file("pool/incoming"), target), 0)
+            }
+            let second = try CLI.run(command)
+            XCTAssertEqual(second.status, 69, "\(change): \(second.stderr)")
+            XCTAssertTrue(second.stderr.contains("pool-001.npy changed since") && second.stderr.contains("not reused"), "\(change): \(second.stderr)")
+            XCTAssertTrue(second.stderr.contains(change == "renamed over" ? "another file now" : "modified"), "\(change): \(second.stderr)")
+            XCTAssertEqual(Outputs.bytes(dir.file("out/journal.wnj")), journal, "\(change): the journal is left as it was")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out/selection.npy")))
+        }
     }
 
     /// A worker whose first task hangs while its heartbeats go on (a stuck read): with

@@ -5,26 +5,27 @@ import WinnowTestKit
 
 final class JournalTests: XCTestCase {
     let hash = [UInt8](repeating: 7, count: 32)
+    let data = DataFingerprint(files: [.init(path: "pool.npy", size: 4096, modified: 1_700_000_000_123_456_789, inode: 42, sample: 7)])
 
     func testRecordsSurviveReopening() throws {
         let dir = TemporaryDirectory()
         let path = dir.file("journal.wnj")
         do {
-            let (journal, existing) = try Journal.open(path: path, configHash: hash)
+            let (journal, existing) = try Journal.open(path: path, configHash: hash, data: data)
             XCTAssertEqual(existing, [])
             try journal.append([1, 2, 3])
             try journal.append([])
             try journal.append(Array(repeating: 9, count: 1000))
         }
-        let (_, records) = try Journal.open(path: path, configHash: hash)
+        let (_, records) = try Journal.open(path: path, configHash: hash, data: data)
         XCTAssertEqual(records, [[1, 2, 3], [], Array(repeating: 9, count: 1000)])
     }
 
     func testAnotherConfigurationIsRefused() throws {
         let dir = TemporaryDirectory()
-        _ = try Journal.open(path: dir.file("j"), configHash: hash)
-        XCTAssertThrowsError(try Journal.open(path: dir.file("j"), configHash: [UInt8](repeating: 8, count: 32))) {
-            XCTAssertTrue($0 is Journal.Mismatch)
+        _ = try Journal.open(path: dir.file("j"), configHash: hash, data: data)
+        XCTAssertThrowsError(try Journal.open(path: dir.file("j"), configHash: [UInt8](repeating: 8, count: 32), data: data)) {
+            XCTAssertEqual(($0 as? Journal.Refusal)?.reason, .anotherConfiguration)
         }
     }
 
@@ -34,7 +35,7 @@ final class JournalTests: XCTestCase {
         let dir = TemporaryDirectory()
         let full = dir.file("full")
         do {
-            let (journal, _) = try Journal.open(path: full, configHash: hash)
+            let (journal, _) = try Journal.open(path: full, configHash: hash, data: data)
             try journal.append([10, 11])
             try journal.append(Array(0 ..< 40))
         }
@@ -43,16 +44,112 @@ final class JournalTests: XCTestCase {
         for cut in lastRecordStart ..< bytes.count {
             let path = dir.file("cut-\(cut)")
             try bytes.prefix(cut).write(to: URL(fileURLWithPath: path))
-            let (journal, records) = try Journal.open(path: path, configHash: hash)
+            let (journal, records) = try Journal.open(path: path, configHash: hash, data: data)
             XCTAssertEqual(records, [[10, 11]], "cut at \(cut)")
             XCTAssertEqual(journal.truncatedBytes, cut - lastRecordStart)
             try journal.append([5])
-            XCTAssertEqual(try Journal.open(path: path, configHash: hash).1, [[10, 11], [5]])
+            XCTAssertEqual(try Journal.open(path: path, configHash: hash, data: data).1, [[10, 11], [5]])
         }
         // A flipped bit in the last record is corruption, not data.
         var corrupt = bytes
         corrupt[corrupt.count - 1] ^= 1
         try corrupt.write(to: URL(fileURLWithPath: dir.file("corrupt")))
-        XCTAssertEqual(try Journal.open(path: dir.file("corrupt"), configHash: hash).1, [[10, 11]])
+        XCTAssertEqual(try Journal.open(path: dir.file("corrupt"), configHash: hash, data: data).1, [[10, 11]])
+    }
+
+    /// A journal of the same configuration over other data is refused, naming the file and how it
+    /// changed; its bytes are left as they were.
+    func testOtherDataIsRefusedNamingTheFile() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("j")
+        do { try Journal.open(path: path, configHash: hash, data: data).0.append([1]) }
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        var cases: [(DataFingerprint.File, String)] = []
+        var f = data.files[0]
+        f.inode = 43
+        cases.append((f, "another file now"))
+        f = data.files[0]
+        f.modified += 1
+        cases.append((f, "it was modified (2023-11-14T22:13:20.123456789Z then, 2023-11-14T22:13:20.123456790Z now)"))
+        f = data.files[0]
+        f.size += 2
+        cases.append((f, "its size changed (4096 bytes then, 4098 now)"))
+        f = data.files[0]
+        f.sample += 1
+        cases.append((f, "content differs in the blocks sampled"))
+        for (file, said) in cases {
+            XCTAssertThrowsError(try Journal.open(path: path, configHash: hash, data: DataFingerprint(files: [file]))) { error in
+                let refusal = error as? Journal.Refusal
+                guard case .dataChanged(let name, let what)? = refusal?.reason else { return XCTFail("\(error)") }
+                XCTAssertEqual(name, "pool.npy")
+                XCTAssertTrue(what.contains(said), what)
+                XCTAssertTrue(refusal!.description.contains("pool.npy changed since \(path)"), refusal!.description)
+            }
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before)
+        XCTAssertEqual(try Journal.open(path: path, configHash: hash, data: data).1, [[1]])
+    }
+
+    /// A header whose bytes were damaged is said to be damaged, not another run's; so is a journal of
+    /// an earlier build, which recorded no fingerprint.
+    func testDamagedHeaderIsSaidToBeDamaged() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("j")
+        do { try Journal.open(path: path, configHash: hash, data: data).0.append([1]) }
+        let good = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        for (at, said) in [(10, "fails its checksum"), (0, "does not start as a Winnow journal"), (-1, "earlier Winnow")] {
+            var bad = good
+            if at >= 0 { bad[at] ^= 0x10 } else { bad.replaceSubrange(0 ..< 4, with: Array("WNJ1".utf8)) }
+            try Data(bad).write(to: URL(fileURLWithPath: path))
+            XCTAssertThrowsError(try Journal.open(path: path, configHash: hash, data: data)) { error in
+                guard case .damaged(let why)? = (error as? Journal.Refusal)?.reason else { return XCTFail("\(error)") }
+                XCTAssertTrue(why.contains(said), why)
+            }
+            XCTAssertNil(Journal.summary(path: path))
+        }
+    }
+
+    /// Damage in the middle cuts off what follows it; the records found intact after it are counted.
+    func testDamageInTheMiddleCountsTheRecordsLost() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("j")
+        do {
+            let (journal, _) = try Journal.open(path: path, configHash: hash, data: data)
+            for i in 0 ..< 6 { try journal.append(Array(repeating: UInt8(i + 1), count: 100)) }
+        }
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let firstRecord = bytes.count - 6 * 108
+        bytes[firstRecord + 2 * 108 + 50] ^= 1  // inside the third record
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let (journal, records) = try Journal.open(path: path, configHash: hash, data: data)
+        XCTAssertEqual(records.count, 2)
+        XCTAssertEqual(journal.recordsLost, 3)
+        XCTAssertEqual(journal.truncatedBytes, 4 * 108)
+    }
+
+    /// The fingerprint of real files: the same twice; another after a rewrite in place (even one of the
+    /// same size at the same time) or a rename over the file.
+    func testFingerprintSeesRewritesAndRenames() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("pool.npy")
+        try Data(repeating: 1, count: 200_000).write(to: URL(fileURLWithPath: path))
+        let first = try DataFingerprint.of(paths: [path])
+        XCTAssertEqual(try DataFingerprint.of(paths: [path]), first)
+        XCTAssertEqual(DataFingerprint(encoded: first.encoded), first)
+        // Same size, the modification time put back, a changed byte in a sampled block.
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: path))
+        try handle.seek(toOffset: UInt64((200_000 - DataFingerprint.blockBytes) * 7 / (DataFingerprint.sampleBlocks - 1)))
+        try handle.write(contentsOf: Data([2]))
+        try handle.close()
+        let then = first.files[0].modified
+        var times = Array(repeating: timespec(tv_sec: Int(then / 1_000_000_000), tv_nsec: Int(then % 1_000_000_000)), count: 2)
+        XCTAssertEqual(utimensat(AT_FDCWD, path, &times, 0), 0)
+        let rewritten = try DataFingerprint.of(paths: [path])
+        XCTAssertEqual(rewritten.files[0].modified, then)
+        XCTAssertNotEqual(rewritten.files[0].sample, first.files[0].sample)
+        try Data(repeating: 1, count: 200_000).write(to: URL(fileURLWithPath: dir.file("new")))
+        XCTAssertEqual(rename(dir.file("new"), path), 0)
+        let renamed = try DataFingerprint.of(paths: [path])
+        XCTAssertNotEqual(renamed.files[0].inode, first.files[0].inode)
     }
 }
