@@ -13,9 +13,19 @@ public enum NpyWriter {
         try AtomicFile.write(int64Image(values), to: path)
     }
 
+    /// The bytes of a 1-D int32 `.npy` file.
+    public static func int32Image(_ values: [Int32]) -> [UInt8] {
+        NpyHeader.encode(dtype: .int32, shape: [values.count]) + ByteEncoding.int32(values)
+    }
+
+    /// The bytes of a 2-D float32 `.npy` file of `values.count / dimension` rows.
+    public static func float32Image(_ values: [Float], dimension: Int) -> [UInt8] {
+        NpyHeader.encode(dtype: .float32, shape: [values.count / max(1, dimension), dimension]) + ByteEncoding.float32(values)
+    }
+
     /// A 1-D int32 array, atomically.
     public static func writeInt32(_ values: [Int32], to path: String) throws {
-        try AtomicFile.write(NpyHeader.encode(dtype: .int32, shape: [values.count]) + ByteEncoding.int32(values), to: path)
+        try AtomicFile.write(int32Image(values), to: path)
     }
 
     /// A 1-D float32 array, atomically.

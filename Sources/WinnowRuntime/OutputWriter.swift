@@ -3,8 +3,9 @@ import Foundation
 import WinnowCore
 import WinnowIO
 
-/// Writes a run's `selection.npy`, `selection.csv` and `report.json` into `--out`, each atomically.
-/// Nothing is created before the selection is complete, so a failed run leaves no output files.
+/// Writes a run's `selection.npy`, `selection.csv` and `report.json` into `--out`, all together or
+/// none (`AtomicFile.writeAll`). Nothing is created before the selection is complete, so a failed
+/// run, a full disk included, leaves no output files.
 public enum OutputWriter {
     public static func write(
         _ outcome: SelectionOutcome, options: RunOptions, pool: Pool, columns: SideColumns, to dir: String
@@ -14,9 +15,7 @@ public enum OutputWriter {
         let npy = NpyWriter.int64Image(selection.rows)
         let clock = ContinuousClock()
         let start = clock.now
-        try AtomicFile.write(npy, to: dir + "/selection.npy")
-        try AtomicFile.write(Data(csv(selection, pool: pool, columns: columns).utf8), to: dir + "/selection.csv")
-
+        let table = Data(csv(selection, pool: pool, columns: columns).utf8)
         let digest = SHA256.hash(data: npy).hexString
         var phases = outcome.phases
         phases.append(("write", (clock.now - start).seconds))
@@ -24,7 +23,8 @@ public enum OutputWriter {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(encoder.encode(report), to: dir + "/report.json")
+        try AtomicFile.writeAll([(dir + "/selection.npy", Data(npy)), (dir + "/selection.csv", table),
+                                 (dir + "/report.json", try encoder.encode(report))])
         return report
     }
 

@@ -46,18 +46,21 @@ struct ClusterCommand: ParsableCommand {
         BLAS.useSingleThread() // one thread per process, as for select (design §2): same sums, fair timings
         let place = serving.place(try serving.served(), nextRunFollows: false) ?? .local(workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
         try ExitStatus.reporting {
-            let start = ContinuousClock.now
-            let (outcome, cluster) = try KMeansExecution.run(pool: opened, settings: settings, nonfinite: nonfinite, on: place,
-                                                             slots: slots, journal: RunJournal.run.path(in: out), log: log)
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            try NpyWriter.stream(to: out + "/centroids.npy", dtype: .float32, rows: k, dimension: opened.dimension) { r in
-                Array(outcome.centroids.values[r.lowerBound * opened.dimension ..< r.upperBound * opened.dimension])
+            let folder = try OutputFolder.claim(out)
+            defer { withExtendedLifetime(folder) {} }
+            try OutputFolder.removedIfFailed(folder) {
+                let start = ContinuousClock.now
+                let (outcome, cluster) = try KMeansExecution.run(pool: opened, settings: settings, nonfinite: nonfinite, on: place,
+                                                                 slots: slots, journal: RunJournal.run.path(in: out), log: log)
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                let report = ClusteringReport(settings: settings, pool: opened, outcome: outcome,
+                                              seconds: (ContinuousClock.now - start).seconds, workers: place.workers(cluster), cluster: cluster)
+                try AtomicFile.writeAll([
+                    (out + "/centroids.npy", Data(NpyWriter.float32Image(Array(outcome.centroids.values.prefix(k * opened.dimension)), dimension: opened.dimension))),
+                    (out + "/assignments.npy", Data(NpyWriter.int32Image(outcome.assignments))),
+                    (out + "/report.json", try ReportJSON.encode(report))])
+                print("\(k) clusters of \(opened.totalRows) rows → \(out)/assignments.npy; inertia \(outcome.final.inertia) after \(iterations) iterations; sizes \(outcome.sizes.min() ?? 0)–\(outcome.sizes.max() ?? 0)")
             }
-            try NpyWriter.writeInt32(outcome.assignments, to: out + "/assignments.npy")
-            let report = ClusteringReport(settings: settings, pool: opened, outcome: outcome,
-                                          seconds: (ContinuousClock.now - start).seconds, workers: place.workers(cluster), cluster: cluster)
-            try AtomicFile.write(try ReportJSON.encode(report), to: out + "/report.json")
-            print("\(k) clusters of \(opened.totalRows) rows → \(out)/assignments.npy; inertia \(outcome.final.inertia) after \(iterations) iterations; sizes \(outcome.sizes.min() ?? 0)–\(outcome.sizes.max() ?? 0)")
         }
     }
 }

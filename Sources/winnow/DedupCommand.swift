@@ -83,9 +83,13 @@ struct DedupCommand: ParsableCommand {
         let place = serving.place(served, nextRunFollows: true, announced: announced) ?? .local(workers: localWorkers)
         let kMeansJournal = JournalFiles(path: place.usesWorkers ? RunJournal.dedupKMeans.path(in: out) : nil)
         try ExitStatus.reporting {
-            try JournalFiles.discarded(after: [kMeansJournal]) {
-                try deduplicate(opened, settings: settings, place: place, served: served, kMeansJournal: kMeansJournal,
-                                announced: announced, log: log)
+            let folder = try OutputFolder.claim(out)
+            defer { withExtendedLifetime(folder) {} }
+            try OutputFolder.removedIfFailed(folder) {
+                try JournalFiles.discarded(after: [kMeansJournal]) {
+                    try deduplicate(opened, settings: settings, place: place, served: served, kMeansJournal: kMeansJournal,
+                                    announced: announced, log: log)
+                }
             }
         }
     }
@@ -100,15 +104,14 @@ struct DedupCommand: ParsableCommand {
                                  earlierRuns: announced.hashes, log: log)
         let seconds = (ContinuousClock.now - start).seconds
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        try NpyWriter.writeInt64(outcome.kept, to: out + "/kept.npy")
         var csv = "row,nearest_kept,similarity,cluster\n"
         for d in outcome.dropped { csv += "\(d.pair.row),\(d.pair.nearestKept),\(d.pair.similarity),\(d.cluster)\n" }
-        try AtomicFile.write(Data(csv.utf8), to: out + "/dropped.csv")
         let report = DedupReport(threshold: threshold, clustering: ClusteringReport(settings: settings, pool: opened, outcome: outcome.clustering,
                                                                                     seconds: outcome.clusterSeconds, workers: place.workers(cluster),
                                                                                     cluster: cluster),
                                  outcome: outcome, rows: opened.totalRows, seconds: seconds)
-        try AtomicFile.write(try ReportJSON.encode(report), to: out + "/report.json")
+        try AtomicFile.writeAll([(out + "/kept.npy", Data(NpyWriter.int64Image(outcome.kept))), (out + "/dropped.csv", Data(csv.utf8)),
+                                 (out + "/report.json", try ReportJSON.encode(report))])
         print("kept \(outcome.kept.count) of \(opened.totalRows) rows (dropped \(outcome.dropped.count) above cosine \(threshold)) → \(out)/kept.npy; \(Int(report.rowsPerSecond)) rows/s")
     }
 }

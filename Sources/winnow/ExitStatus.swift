@@ -27,6 +27,9 @@ enum ExitStatus {
         case let e as AtomicFile.WriteError:
             printError("error: \(e.description)")
             return cannotWrite
+        case let e as OutputFolder.Unusable:
+            printError("error: \(e.description)")
+            return cannotWrite
         default:
             printError("error: \(error)")
             return software

@@ -271,13 +271,10 @@ struct SelectionOptions: ParsableArguments {
         let console = ProgressConsole(style: ProgressConsole.style(for: progress.mode))
         let log = LogSetup.make(level: logLevel, console: console)
         BLAS.useSingleThread()
-        var made: String?
         try ExitStatus.reporting {
             let pool = try pool.open()
-            if !FileManager.default.fileExists(atPath: out) {
-                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                made = out
-            }
+            let folder = try OutputFolder.claim(out)
+            defer { withExtendedLifetime(folder) {} }
             let monitor = RunMonitor(settings: progress, console: console, metricsPath: out + "/metrics.prom")
             let kMeansJournals = [RunJournal.clusterLabels, .partition].map { JournalFiles(path: $0.path(in: out)) }
             do {
@@ -308,9 +305,7 @@ struct SelectionOptions: ParsableArguments {
             } catch {
                 // A run that failed for good leaves nothing behind, not even the folder it made.
                 monitor.metrics?.remove()
-                if let made, (try? FileManager.default.contentsOfDirectory(atPath: made))?.isEmpty == true {
-                    try? FileManager.default.removeItem(atPath: made)
-                }
+                folder.removeIfMadeAndEmpty()
                 throw error
             }
         }
