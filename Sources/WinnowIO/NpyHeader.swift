@@ -75,8 +75,10 @@ public struct NpyHeader: Sendable, Equatable {
             throw fail(.badHeader, start, "header has no 'descr' string")
         }
         guard let dtype = DType(rawValue: descrText) ?? DType(rawValue: descrText.replacingOccurrences(of: "=", with: "<")) else {
+            let convert = descrText.contains("f8") || descrText.contains("f4") || descrText.contains("f2")
+                ? "; convert it once with np.save(path, x.astype(np.float32)) (or np.float16 to halve the size)" : ""
             throw fail(.unsupportedDtype, start + (dict["descr"]?.offset ?? 0),
-                       "dtype '\(descrText)' is not supported (pools: '<f4' float32 or '<f2' float16; columns: '<i8', '<i4', '<f4')")
+                       "dtype '\(descrText)' is not supported (pools: '<f4' float32 or '<f2' float16; columns: '<i8', '<i4', '<f4')\(convert)")
         }
         guard let order = dict["fortran_order"], case .bool(let fortran) = order.value else {
             throw fail(.badHeader, start, "header has no 'fortran_order' True/False")

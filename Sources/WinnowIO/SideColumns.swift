@@ -14,6 +14,18 @@ public struct SideColumns: Sendable {
         self.labels = labels
     }
 
+    /// The first id that stands on more than one row, with the rows (at most ten) it stands on.
+    public static func firstRepeated(_ ids: [String]) -> (id: String, rows: [Int])? {
+        var first: [String: Int] = [:]
+        for (row, id) in ids.enumerated() {
+            if let earlier = first[id] {
+                return (id, [earlier] + ids.indices.filter { $0 > earlier && ids[$0] == id }.prefix(9))
+            }
+            first[id] = row
+        }
+        return nil
+    }
+
     public static func load(ids: String?, quality: String?, labels: String?, rows: Int) throws(InputError) -> SideColumns {
         var out = SideColumns()
         if let ids {

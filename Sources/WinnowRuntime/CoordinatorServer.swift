@@ -275,13 +275,17 @@ public final class CoordinatorServer<Book: TaskBook> {
     }
 
     private func report(_ outcome: Book.Outcome) -> ClusterReport {
+        // One count of invalid messages in both places: those the transport could not decode and
+        // those the state machine dropped.
+        var counters = outcome.counters
+        counters.invalidMessages += traffic.invalidMessages
         var traffic = traffic
-        traffic.invalidMessages += outcome.counters.invalidMessages
+        traffic.invalidMessages = counters.invalidMessages
         let wall = now.seconds
         let rows = max(1, machine.book.totalRows)
         try? noteHandshakes()
         return ClusterReport(endpoint: endpoint, security: security, workers: outcome.workers,
-                             counters: outcome.counters, wire: traffic, wallSeconds: wall,
+                             counters: counters, wire: traffic, wallSeconds: wall,
                              wireBytesPerRow: Double(traffic.bytesIn + traffic.bytesOut) / Double(rows),
                              messagingShare: wall > 0 ? traffic.messagingSeconds / wall : 0)
     }

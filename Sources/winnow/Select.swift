@@ -15,7 +15,7 @@ struct Select: ParsableCommand {
 
     @OptionGroup var selection: SelectionOptions
 
-    @Option(help: "Local worker processes (0: select in this process, no sockets). Default: one per core.")
+    @Option(parsing: .unconditional, help: "Local worker processes (0: select in this process, no sockets). Default: one per core.")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @OptionGroup var cluster: ClusterOptions

@@ -31,7 +31,8 @@ struct SelectionOptions: ParsableArguments {
 
     @OptionGroup var pool: PoolOptions
 
-    @Option(help: "k: rows to select.")
+    // Unconditional: "--budget -3" is refused by validate() for being negative, not read as a missing value.
+    @Option(parsing: .unconditional, help: "k: rows to select.")
     var budget: Int
 
     @Option(help: "Output folder.")
@@ -275,6 +276,10 @@ struct SelectionOptions: ParsableArguments {
             let pool = try pool.open()
             let folder = try OutputFolder.claim(out)
             defer { withExtendedLifetime(folder) {} }
+            if budget > pool.totalRows {
+                log.warning("--budget is larger than the pool: the selection holds at most every row", metadata: [
+                    "budget": "\(budget)", "rows": "\(pool.totalRows)"])
+            }
             let monitor = RunMonitor(settings: progress, console: console, metricsPath: out + "/metrics.prom")
             let kMeansJournals = [RunJournal.clusterLabels, .partition].map { JournalFiles(path: $0.path(in: out)) }
             do {
@@ -294,9 +299,21 @@ struct SelectionOptions: ParsableArguments {
                         options.partitionClusters = clustering.assignments
                     }
                     let columns = try SideColumns.load(ids: ids, quality: quality, labels: options.labelsPath, rows: pool.totalRows)
+                    if let ids = columns.ids, let repeated = SideColumns.firstRepeated(ids) {
+                        log.warning("--ids names a row id more than once: selection.csv cannot tell those rows apart by id", metadata: [
+                            "id": "\(repeated.id)", "rows": "\(repeated.rows.map(String.init).joined(separator: ","))"])
+                    }
                     let outcome = try body(pool, options, monitor, log)
                     // The k-means journals (cluster-balanced, partition cluster) stayed for a resumed selection.
                     return try OutputWriter.write(outcome, options: options, pool: pool, columns: columns, to: out)
+                }
+                let st = report.statistics
+                if st.zeroRows > 0 {
+                    log.warning("rows of all zeros have no direction: their cosine similarity to every row is taken as 0; drop them, or check how they were made",
+                                metadata: ["zero_rows": "\(st.zeroRows)"])
+                }
+                if st.finiteRows > 1 && st.totalVariance == 0 {
+                    log.warning("every row is the same vector: any selection covers the pool as well as any other")
                 }
                 print("selected \(report.selection.count) of \(report.totalRows) rows → \(out)/selection.npy")
                 if let q = report.quality { print(q.summary) }

@@ -47,7 +47,7 @@ final class BadInputTests: XCTestCase {
         try assertRefused(["p0.npy": NpyFixtures.header("{'descr': '<i4', 'fortran_order': False, 'shape': (300, 4), }") + NpyFixtures.float32Bytes(good.values)],
                           mentions: ["p0.npy", "<i4"])
         try assertRefused(["p0.npy": NpyFixtures.header("{'descr': '<f8', 'fortran_order': False, 'shape': (150, 4), }") + NpyFixtures.float32Bytes(good.values)],
-                          mentions: ["p0.npy", "<f8"])
+                          mentions: ["p0.npy", "<f8", "x.astype(np.float32)"])
     }
 
     func testOneAndThreeDimensionalArrays() throws {
@@ -103,9 +103,34 @@ final class BadInputTests: XCTestCase {
             let r = try CLI.run(["select", "--input", dir.file("p0.npy"), "--out", dir.file("out")] + args)
             XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
         }
+        // A negative number is a value that is refused, not a missing one.
+        for (args, said) in [(["--budget", "-3"], "--budget must be at least 1 (got -3)"), (["--budget", "5", "--workers", "-1"], "--workers must be 0 or more (got -1)")] {
+            let r = try CLI.run(["select", "--input", dir.file("p0.npy"), "--out", dir.file("out")] + args)
+            XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(said), r.stderr)
+        }
         let r = try CLI.run(["select", "--input", dir.file("missing-*.npy"), "--budget", "5", "--out", dir.file("out")])
         XCTAssertEqual(r.status, 64)
         XCTAssertTrue(r.stderr.contains("matches no file"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out")))
+    }
+
+    /// Pools that run but deserve a word: a budget past the pool's rows, rows of all zeros, a row id
+    /// given twice, every row the same. Each is warned about; the run goes on.
+    func testDoubtfulPoolsAreWarnedAbout() throws {
+        let dir = TemporaryDirectory()
+        var values = good.values
+        for i in 0 ..< 12 { values[i] = 0 }  // rows 0-2
+        NpyFixtures.write(NpyFixtures.pool(VectorBlock(values: values, dimension: 4)), to: dir.file("p0.npy"))
+        try (["a", "b", "a"] + (3 ..< 300).map(String.init)).joined(separator: "\n").write(toFile: dir.file("ids.txt"), atomically: true, encoding: .utf8)
+        let r = try CLI.run(["select", "--input", dir.file("p0.npy"), "--budget", "400", "--workers", "0", "--ids", dir.file("ids.txt"), "--out", dir.file("out")])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for said in ["--budget is larger than the pool", "rows=300", "id=a rows=0,2", "zero_rows=3"] {
+            XCTAssertTrue(r.stderr.contains(said), "\(said): \(r.stderr)")
+        }
+        NpyFixtures.write(NpyFixtures.pool(VectorBlock(values: Array(repeating: 1, count: 400), dimension: 4)), to: dir.file("same.npy"))
+        let same = try CLI.run(["select", "--input", dir.file("same.npy"), "--budget", "5", "--workers", "0", "--out", dir.file("same")])
+        XCTAssertEqual(same.status, 0, same.stderr)
+        XCTAssertTrue(same.stderr.contains("every row is the same vector"), same.stderr)
     }
 }
