@@ -94,7 +94,7 @@ let package = Package(
             name: "WinnowTestKit",
             dependencies: ["WinnowCore", "WinnowIO", "WinnowCluster"]
         ),
-        .testTarget(name: "WinnowCoreTests", dependencies: ["WinnowCore", "WinnowTestKit"]),
+        .testTarget(name: "WinnowCoreTests", dependencies: ["WinnowCore", "WinnowNative", "WinnowTestKit"]),
         .testTarget(name: "WinnowIOTests", dependencies: ["WinnowIO", "WinnowCore", "WinnowTestKit"]),
         .testTarget(name: "WinnowClusterTests", dependencies: ["WinnowCluster", "WinnowCore", "WinnowTestKit"]),
         .testTarget(name: "WinnowWireTests", dependencies: [

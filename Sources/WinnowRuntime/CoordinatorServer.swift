@@ -31,9 +31,13 @@ public final class CoordinatorServer<Book: TaskBook> {
     ///   - followsRun: an earlier run of the command sent its workers here (`answerLateHellos`).
     ///   - earlierRuns: the configuration hashes of the command's earlier runs here, which a late
     ///     worker may have been told to expect (`Coordinator.earlierRuns`).
+    ///   - derivedInputs: input files the command made itself from journaled work (the labels a
+    ///     cluster-balanced selection's k-means wrote): written again on a resume, they are left out
+    ///     of the journal's data fingerprint, which covers the files they were made from.
     public init(book: Book, config: RunConfig, bind: String, cluster: ClusterSettings,
                 limits: WireLimits = WireLimits(), journalPath: String?, security: TransportSecurity = .plain,
-                nextRunFollows: Bool = false, followsRun: Bool = false, earlierRuns: [[UInt8]] = [], log: Logger) throws {
+                nextRunFollows: Bool = false, followsRun: Bool = false, earlierRuns: [[UInt8]] = [], derivedInputs: Set<String> = [],
+                log: Logger) throws {
         self.cluster = cluster
         self.followsRun = followsRun
         context = try Context()
@@ -65,7 +69,7 @@ public final class CoordinatorServer<Book: TaskBook> {
         start = clock.now
         if let journalPath {
             let t0 = clock.now
-            let data = try DataFingerprint.of(paths: config.inputPaths)
+            let data = try DataFingerprint.of(paths: config.inputPaths.filter { !derivedInputs.contains($0) })
             let (journal, records) = try Journal.open(path: journalPath, configHash: configHash, data: data)
             let checkSeconds = (clock.now - t0).seconds
             self.journal = journal

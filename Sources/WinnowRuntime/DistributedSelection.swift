@@ -52,7 +52,8 @@ public enum DistributedSelection {
                                quality: try options.qualityColumn(rows: pool.totalRows), labels: labels)
         let (outcome, report) = try JournaledServer.run(book: SelectionBook(job: job), config: config, bind: bind, security: security,
                                                         cluster: cluster, journal: journal, followsRun: followsRun,
-                                                        earlierRuns: earlierRuns, stop: stop,
+                                                        earlierRuns: earlierRuns,
+                                                        derivedInputs: Set(options.clusterBalance.map { [$0.assignments] } ?? []), stop: stop,
                                                         monitor: monitor, log: log,
                                                         watchdog: watchdog, listening: listening)
         lap("select")

@@ -17,10 +17,12 @@ enum JournaledServer {
     ///   - nextRunFollows: the command serves another run at `bind` next; its workers are sent there.
     ///   - followsRun: the command's run before this one sent its workers here.
     ///   - earlierRuns: those runs' configuration hashes, when known (a late worker may expect one).
+    ///   - derivedInputs: as `CoordinatorServer`'s.
     ///   - others: as `DistributedSelection.run`.
     static func run<Book: TaskBook>(
         book: Book, config: RunConfig, bind: String, security: TransportSecurity, cluster: ClusterSettings, journal: String?,
-        keepWhenDone: Bool = false, nextRunFollows: Bool = false, followsRun: Bool = false, earlierRuns: [[UInt8]] = [], stop: StopSignals?, monitor: RunMonitor? = nil, log: Logger, watchdog: () -> RunFailure?,
+        keepWhenDone: Bool = false, nextRunFollows: Bool = false, followsRun: Bool = false, earlierRuns: [[UInt8]] = [],
+        derivedInputs: Set<String> = [], stop: StopSignals?, monitor: RunMonitor? = nil, log: Logger, watchdog: () -> RunFailure?,
         listening: (DistributedSelection.Endpoint) throws -> Void
     ) throws -> (Book.Outcome, ClusterReport) {
         let files = JournalFiles(path: journal)
@@ -29,7 +31,7 @@ enum JournaledServer {
         do {
             server = try CoordinatorServer(book: book, config: config, bind: bind, cluster: cluster, journalPath: journal,
                                            security: security, nextRunFollows: nextRunFollows, followsRun: followsRun,
-                                           earlierRuns: earlierRuns, log: log)
+                                           earlierRuns: earlierRuns, derivedInputs: derivedInputs, log: log)
         } catch let refusal as Journal.Refusal {
             // Another run's journal, one of other data, or a damaged one: not ours to touch.
             if case .damaged = refusal.reason { throw RunFailure(status: 65, refusal.description) }

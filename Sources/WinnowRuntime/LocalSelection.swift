@@ -4,6 +4,7 @@ import Synchronization
 import WinnowCluster
 import WinnowCore
 import WinnowIO
+import WinnowNative
 
 /// What a finished selection produced, before it is written out.
 public struct SelectionOutcome: Sendable {
@@ -69,6 +70,9 @@ public struct EvaluationResult: Sendable, Codable {
 /// evaluation. It runs the same pure task functions the workers run, so its result is the reference
 /// the distributed runtime must match byte for byte.
 public enum LocalSelection {
+    static let kernelCaveat = "this BLAS kernel sums a dot product in an order that depends on the product's shape: --exact's picks are "
+        + "the naive greedy's up to rounding, and near-ties (within about 1e-7) may fall another way with another thread count"
+
     public static func run(pool: Pool, options: RunOptions, monitor: RunMonitor? = nil, log: Logger) throws(InputError) -> SelectionOutcome {
         var phases: [(String, Double)] = []
         let clock = ContinuousClock()
@@ -86,6 +90,10 @@ public enum LocalSelection {
         var job = SelectionJob(totalRows: n, dimension: pool.dimension, settings: options.settings, exact: options.exact,
                                labels: planned?.labels, labelLeftOut: planned?.leftOut, clusters: options.partitionClusters)
         log.info("plan", metadata: job.planMetadata)
+        if options.exact && !BLAS.sumsInOneOrder {
+            log.notice("\(Self.kernelCaveat)",
+                       metadata: ["blas": "\(BLAS.kernel)", "values_off_in_probe": "\(BLAS.shapeMismatches)"])
+        }
         lap("plan")
         if let derived = derivingRBFGamma(job, pool: pool, options: options, log: log) {
             job = derived
