@@ -27,8 +27,8 @@ public struct FacilityLocation: GreedyObjective {
     private var columns: [Float] = []
     private var scratch: [Float] = []
     private var cachedBatch: [Int: Int] = [:]
-    /// Every candidate's gain kept current once lazy greedy asks for tracked bounds: for a symmetric
-    /// block computed on the fly (`--exact`, a chunk too large to hold). A held block's lazy
+    /// Every candidate's gain kept current once lazy greedy asks for tracked bounds: for a block
+    /// computed on the fly (`--exact`, a chunk too large to hold, a merge over a large sample). A held block's lazy
     /// evaluations are Float reads, cheaper than the Double bookkeeping tracking would add (measured on
     /// the default pipeline's 8,192-row chunks: no faster, and 1.7× the memory).
     private var tracker: TrackedGains?
@@ -121,7 +121,7 @@ public struct FacilityLocation: GreedyObjective {
     }
 
     public mutating func trackedBounds() -> [Double]? {
-        guard !isDense, kernel.isSymmetric, candidateCount > 1 else { return nil }
+        guard !isDense, candidateCount > 1 else { return nil }
         if tracker == nil {
             tracker = TrackedGains(kernel: kernel, weights: weights, cover: cover,
                                    pairLimit: tuning.denseLimitBytes / MemoryLayout<TrackedGains.LivePair>.stride,

@@ -40,6 +40,24 @@ public struct PairwiseKernel: Sendable {
         self.init(targets: PreparedRows(targets, for: candidates.measure), candidates: candidates, same: false)
     }
 
+    private init(measure: Measure, targets: VectorBlock, candidates: VectorBlock, targetNorms: [Float], candidateNorms: [Float],
+                 same: Bool) {
+        self.measure = measure
+        self.targets = targets
+        self.candidates = candidates
+        self.targetNorms = targetNorms
+        self.candidateNorms = candidateNorms
+        candidatesAreTargets = same
+    }
+
+    /// The same rows with the roles swapped: row `i` of the block is target `i` against every
+    /// candidate. The values agree with this kernel's to Float rounding, not always bit for bit
+    /// (another product shape may sum in another order).
+    public var transposed: PairwiseKernel {
+        PairwiseKernel(measure: measure, targets: candidates, candidates: targets, targetNorms: candidateNorms,
+                       candidateNorms: targetNorms, same: candidatesAreTargets)
+    }
+
     private init(targets: PreparedRows, candidates: PreparedRows?, same: Bool) {
         let candidates = candidates ?? targets
         precondition(candidates.block.dimension == targets.block.dimension, "PairwiseKernel: dimension mismatch")

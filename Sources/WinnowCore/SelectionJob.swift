@@ -106,25 +106,42 @@ public struct SelectionJob: Sendable {
         tree.leaves(of: node).reduce(0) { $0 + plan.rowCount(ofChunk: $1) }
     }
 
-    /// Whether a merge node covers a row sample of about `mergeSample` rows: only when that sample
-    /// holds `mergeSampleRowsPerPick` rows for each pick the node may make (k at the root, at most
-    /// min(k, ⌈α · k · rows / N⌉) below it). A parent that covers one has children that can: their
-    /// bounds are no larger. Large budgets (k = 100,000 at 10M rows) thus fall back to the weighted
-    /// merge near the root, where a sample of that size would cover too few rows per pick.
-    public func coversSample(_ node: MergeTree.Node) -> Bool {
-        guard settings.coversRowSample, node.level > 0, node.level <= topLevel else { return false }
-        let picks = node == tree.root ? settings.budget
+    /// The picks a merge node may make: k at the root, its share at `topLevel`, else at most
+    /// min(k, ⌈α · k · rows / N⌉).
+    private func pickBound(_ node: MergeTree.Node) -> Int {
+        node == tree.root ? settings.budget
             : node.level == topLevel ? topShares[node.index] : budgets.mergeBudgetBound(rows: plannedRows(beneath: node))
-        return Double(settings.mergeSample) >= SelectionSettings.Default.mergeSampleRowsPerPick * Double(picks)
     }
 
-    /// How many sample rows a node hands its parent when the parent covers a sample: its share of
-    /// the parent's S by rows, ⌈S · rows(node) / rows(parent)⌉, so that a parent covers about S rows
-    /// whatever its fan-in. 0 at the root, and when the parent covers no sample.
+    /// The rows a merge node's greedy covers (0: none, it merges as `settings.merge` says): about S
+    /// rows sampled from beneath it (`mergeSample`), and at the nodes that make the final picks
+    /// (`topLevel`) at least R per pick (`sampleRowsPerPick`); at most every row there and
+    /// `mergeSampleLimit`. A sample that still holds fewer than `thinSampleRowsPerPick` rows per pick,
+    /// and is not every row beneath the node, is not covered. Why R only at the top: there the picks
+    /// are final; below, a node only prunes candidates, and covering R rows a pick at every level
+    /// cost 2.4 times the whole selection at 1M rows, k = 10,000 (BENCHMARKS.md § Issue 26).
+    public func sampleSize(_ node: MergeTree.Node) -> Int {
+        guard settings.coversRowSample, node.level > 0, node.level <= topLevel else { return 0 }
+        let picks = Double(pickBound(node)), rows = plannedRows(beneath: node)
+        let perPick = node.level == topLevel ? settings.sampleRowsPerPick : 0
+        let wanted = max(Double(settings.mergeSample), (perPick * picks).rounded(.up))
+        let size = min(rows, SelectionSettings.mergeSampleLimit, Int(wanted))
+        let thin = Double(size) < SelectionSettings.Default.thinSampleRowsPerPick * picks
+        return thin && size < rows ? 0 : size
+    }
+
+    /// Whether a merge node covers a row sample (`sampleSize`).
+    public func coversSample(_ node: MergeTree.Node) -> Bool { sampleSize(node) > 0 }
+
+    /// How many sample rows a node hands its parent: its share by rows of what the parent needs from
+    /// beneath it, ⌈need · rows(node) / rows(parent)⌉, where the parent needs its own sample or its
+    /// share of its parent's, whichever is larger. 0 at the root and where no node above covers one.
     public func sampleShare(of node: MergeTree.Node) -> Int {
-        guard let parent = tree.parent(of: node), coversSample(parent) else { return 0 }
+        guard let parent = tree.parent(of: node) else { return 0 }
+        let need = max(sampleSize(parent), sampleShare(of: parent))
+        guard need > 0 else { return 0 }
         let rows = Double(plannedRows(beneath: node)), parentRows = Double(max(1, plannedRows(beneath: parent)))
-        return Int((Double(settings.mergeSample) * rows / parentRows).rounded(.up))
+        return Int((Double(need) * rows / parentRows).rounded(.up))
     }
 
     /// What happens at a merge node once all its children are in: either the result is already

@@ -13,6 +13,9 @@ public struct SelectionSettings: Sendable, Equatable {
         public static let blockRows = 64
         public static let partition = Partition.random
         /// α: local budgets are α times a chunk's proportional share of k (design §2, phase 3).
+        /// With merges covering most of the pool α = 8 closes more of the gap at k = 1 % (MiniLM words:
+        /// 0.95 against 0.93) and less at 5 % (0.93 against 0.95), and doubles the chunks' time
+        /// (BENCHMARKS.md § Issue 26).
         public static let oversample = 4.0
         /// Children per merge node.
         public static let fanIn = 8
@@ -22,11 +25,26 @@ public struct SelectionSettings: Sendable, Equatable {
         /// 16,384 closed 0.915 of the random-to-exact gap on Fashion-MNIST pixels and 0.98 on MiniLM
         /// text at k = 1% where the weighted merge closed 0.84 and 0.89 (BENCHMARKS.md § Issue 10).
         public static let mergeSample = 16_384
-        /// A merge node covers its row sample only when the sample holds at least this many rows per
-        /// pick it may make; a thinner sample covers worse than the weighted candidates do (on MiniLM
-        /// text at k = 5%: 5 rows per pick closed 0.49 of the gap where the weighted merge closed 0.68,
-        /// 11 rows per pick 0.84 against 0.83; BENCHMARKS.md § Issue 10). Not a flag: a property of the method.
-        public static let mergeSampleRowsPerPick = 8.0
+        /// A merge node's sample grows with its budget: it covers at least this many rows per pick it
+        /// makes (`SelectionJob.sampleSize`), so a large k no longer leaves the merges with a sample
+        /// too thin to cover.
+        /// 16: at k = 5 % of 100,000 MiniLM-embedded words the merges then cover 80,000 rows and close
+        /// 0.95 of the gap (0.77 with the fixed 16,384-row sample) in the same time. More closes more at
+        /// k = 1 % (64 rows a pick: 0.93 against 0.84) but a root covering 64 rows a pick of a 1M pool
+        /// costs several times the whole selection (BENCHMARKS.md § Issue 26).
+        public static let sampleRowsPerPick = 16.0
+        /// A sample thinner than this many rows per pick (and short of every row beneath the node)
+        /// covers worse than the weighted candidates do (on MiniLM text at k = 5%: 5 rows per pick
+        /// closed 0.49 of the gap where the weighted merge closed 0.68, 11 rows per pick 0.84 against
+        /// 0.83; BENCHMARKS.md § Issue 10): the node merges weighted instead. Not a flag: a property
+        /// of the method.
+        public static let thinSampleRowsPerPick = 8.0
+        /// K of a merge node's facility location when its candidates × sample block is too large to
+        /// hold (`OptimizerTuning.denseLimitBytes`): each sample row keeps its K most similar
+        /// candidates. A merge picks a large share of its candidates (a third to a half), so a row's
+        /// K nearest nearly always hold a pick and the sparse cover is the dense one; it costs one
+        /// pass over the block instead of one per commit.
+        public static let mergeNeighbors = 64
         public static let stochasticEpsilon = 0.01
         /// The most picks one merge task makes. A node choosing more would hold a candidate set too
         /// large to merge in minutes (k = 100,000 at 10M rows: ~100,000 candidates at the root, no
@@ -60,11 +78,17 @@ public struct SelectionSettings: Sendable, Equatable {
     public var fanIn: Int = Default.fanIn
     public var seed: UInt64 = Default.seed
     public var merge: MergeMode = Default.merge
-    /// S > 0: a merge node of a facility-location run covers a seeded uniform sample of about S of the
-    /// rows beneath it (each standing for rows / S rows) instead of its candidates, when S holds
-    /// `Default.mergeSampleRowsPerPick` rows per pick it may make (`SelectionJob.coversSample`); the
-    /// other nodes merge as `merge` says. Tasks hand their parent their share of its sample.
+    /// S > 0: a merge node of a facility-location run covers a seeded uniform sample of at least S of
+    /// the rows beneath it (each standing for rows / sample rows) instead of its candidates
+    /// (`SelectionJob.sampleSize`); a node whose sample would be too thin merges as `merge` says.
+    /// Tasks hand their parent their share of its sample.
     public var mergeSample: Int = Default.mergeSample
+    /// R: a merge node covers max(S, R × its picks) sample rows, at most every row beneath it and
+    /// `mergeSampleLimit` (its vectors are held: 1.5 GiB at the limit and d = 384). 0: S rows only.
+    public var sampleRowsPerPick: Double = Default.sampleRowsPerPick
+    /// K of a merge node's sparse facility location over a sample block too large to hold; 0 keeps
+    /// every similarity (exact, tracked gains: several passes over the block).
+    public var mergeNeighbors: Int = Default.mergeNeighbors
     /// The most picks one merge task makes. When k is larger, the tree stops at the highest level
     /// whose nodes' shares of k fit: each of those nodes picks exactly its share (k apportioned by
     /// rows) and the selection is their union — GreeDi's guarantee per partition, without a global
@@ -107,6 +131,12 @@ public struct SelectionSettings: Sendable, Equatable {
         if !(oversample >= 1) || !oversample.isFinite { out.append("--oversample must be at least 1 (got \(oversample))") }
         if mergeSample < 0 || mergeSample > Self.mergeSampleLimit {
             out.append("--merge-sample must be between 0 and \(Self.mergeSampleLimit) (got \(mergeSample))")
+        }
+        if !(sampleRowsPerPick >= 0) || !sampleRowsPerPick.isFinite {
+            out.append("--sample-rows-per-pick must be a number at least 0 (got \(sampleRowsPerPick))")
+        }
+        if mergeNeighbors < 0 || mergeNeighbors > Self.neighborLimit {
+            out.append("--merge-neighbors must be between 0 and \(Self.neighborLimit) (got \(mergeNeighbors))")
         }
         if fanIn < 2 { out.append("--fan-in must be at least 2 (got \(fanIn))") }
         if neighbors < 0 || neighbors > Self.neighborLimit {

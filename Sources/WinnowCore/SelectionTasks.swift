@@ -67,7 +67,8 @@ public enum SelectionTasks {
             var selection: GreedySelection
             if let covered, covered.count > 0 {
                 precondition(covered.carriesVectors, "merge \(node): the children's sample rows were not read from the pool")
-                selection = greedy(settings: settings, candidates: vectors, rows: rows, weights: covered.weights,
+                selection = greedy(settings: coverSettings(settings, candidates: rows.count, targets: covered.count),
+                                   candidates: vectors, rows: rows, weights: covered.weights,
                                    budget: budget, random: &random, targets: covered.vectors, quality: quality, limits: limits,
                                    progress: progress)
             } else {
@@ -144,6 +145,17 @@ public enum SelectionTasks {
             precondition(targets == nil, "random selects among its candidates")
             return run(RandomKeys(candidates: candidates, candidateRows: rows, seed: settings.seed, represented: weights), optimizer: .lazy)
         }
+    }
+
+    /// A merge's settings for covering `targets` sample rows: sparse facility location with
+    /// `mergeNeighbors` when the block is too large to hold, unless the run asked for a K of its own.
+    static func coverSettings(_ settings: SelectionSettings, candidates: Int, targets: Int) -> SelectionSettings {
+        let bytes = candidates.multipliedReportingOverflow(by: targets * MemoryLayout<Float>.stride)
+        let held = !bytes.overflow && bytes.partialValue <= settings.tuning.denseLimitBytes
+        guard settings.neighbors == 0, settings.mergeNeighbors > 0, !held else { return settings }
+        var sparse = settings
+        sparse.neighbors = settings.mergeNeighbors
+        return sparse
     }
 
     private static func reassign(

@@ -2,8 +2,9 @@ import Foundation
 import Synchronization
 import WinnowNative
 
-/// Every candidate's facility-location gain kept current as the cover rises, for a symmetric kernel
-/// (the candidates are the targets, as in `--exact` and in a chunk's greedy).
+/// Every candidate's facility-location gain kept current as the cover rises, whenever the block is
+/// computed on the fly: the candidates as targets (`--exact`, a chunk too large to hold) or a merge
+/// node's candidates against a row sample too large to hold with them.
 ///
 /// Why: lazy greedy on the flat shifted-cosine landscape re-evaluates thousands of candidates per
 /// pick in the early steps (every stale bound stays above the falling best gain), and each
@@ -33,6 +34,8 @@ struct TrackedGains {
     static let rowBatch = 512
 
     private let kernel: PairwiseKernel
+    /// Each target's row over the candidates: the kernel itself when symmetric, else its transpose.
+    private let targetRows: PairwiseKernel
     private let weights: [Float]?
     private let threads: Int
     /// Moved as rows are computed: a worker's heartbeats carry it, and the pass after the first pick
@@ -53,15 +56,15 @@ struct TrackedGains {
     ///   - pairLimit: live pairs kept in all (8 bytes each).
     ///   - threads: threads for the pass and for each commit's rows (the sums are the same for any count).
     init(kernel: PairwiseKernel, weights: [Float]?, cover: [Float], pairLimit: Int, threads: Int, meter: ProgressMeter? = nil) {
-        precondition(kernel.isSymmetric, "TrackedGains: the candidates must be the targets")
         self.kernel = kernel
+        targetRows = kernel.isSymmetric ? kernel : kernel.transposed
         self.meter = meter
         self.weights = weights
         self.threads = max(1, threads)
         self.pairLimit = pairLimit
         let n = kernel.candidateCount
         storeAtMost = max(64, n / 16)
-        lists = [[LivePair]?](repeating: nil, count: n)
+        lists = [[LivePair]?](repeating: nil, count: kernel.targetCount)
         sums = Self.initialSums(kernel: kernel, weights: weights, cover: cover, threads: self.threads, meter: meter)
         slack = (sums.max() ?? 0) * 0x1p-30
     }
@@ -85,7 +88,7 @@ struct TrackedGains {
         let ranges = (0 ..< n).split(into: unstored.count >= 8 ? threads : 1, minimum: PairwiseKernel.minimumSplit)
         let partLimit = storeAtMost / ranges.count
         let results = Mutex([(delta: [Double], found: [[LivePair]?])?](repeating: nil, count: ranges.count))
-        let kernel = kernel, weights = weights, meter = meter
+        let targetRows = targetRows, weights = weights, meter = meter
         DispatchQueue.concurrentPerform(iterations: ranges.count) { p in
             let range = ranges[p], width = range.count
             var delta = [Double](repeating: 0, count: width)
@@ -94,8 +97,7 @@ struct TrackedGains {
             var start = 0
             while start < unstored.count {
                 let batch = Array(unstored[start ..< min(unstored.count, start + Self.rowBatch)])
-                // Symmetric: target i's row over the candidates `range` is candidate i's column there.
-                kernel.values(for: batch.map { targets[$0] }, targets: range, into: &rows, scratch: &scratch)
+                targetRows.values(for: batch.map { targets[$0] }, targets: range, into: &rows, scratch: &scratch)
                 for (r, t) in batch.enumerated() {
                     let i = targets[t]
                     let live = Kernels.lowerTerms(rows, offset: r * width, from: old[t], to: new[t],
@@ -151,6 +153,9 @@ struct TrackedGains {
     /// any timing.
     private static func initialSums(kernel: PairwiseKernel, weights: [Float]?, cover: [Float], threads: Int,
                                     meter: ProgressMeter?) -> [Double] {
+        guard kernel.isSymmetric else {
+            return initialSums(candidatesOf: kernel, weights: weights, cover: cover, threads: threads, meter: meter)
+        }
         let n = kernel.candidateCount
         let starts = Array(stride(from: 0, to: n, by: tile))
         let tiles = starts.indices.flatMap { a in (a ..< starts.count).map { (a, $0) } }
@@ -184,5 +189,36 @@ struct TrackedGains {
             for j in 0 ..< n { total[j] += part[j] }
         }
         return total
+    }
+
+    /// One pass over a block whose candidates are not its targets: each thread takes whole tiles of
+    /// candidates and walks every target tile in order, so each sum is added in one order whatever the
+    /// thread count.
+    private static func initialSums(candidatesOf kernel: PairwiseKernel, weights: [Float]?, cover: [Float], threads: Int,
+                                    meter: ProgressMeter?) -> [Double] {
+        let n = kernel.candidateCount, nt = kernel.targetCount
+        let candidateStarts = Array(stride(from: 0, to: n, by: tile))
+        let targetStarts = Array(stride(from: 0, to: nt, by: tile))
+        let parts = max(1, min(threads, candidateStarts.count))
+        meter?.beginPass(tiles: candidateStarts.count * targetStarts.count)
+        let results = Mutex([[Double]](repeating: [], count: candidateStarts.count))
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            var block: [Float] = []
+            for c in stride(from: p, to: candidateStarts.count, by: parts) {
+                let candidates = candidateStarts[c] ..< min(n, candidateStarts[c] + tile)
+                var sums = [Double](repeating: 0, count: candidates.count)
+                for start in targetStarts {
+                    let targets = start ..< min(nt, start + tile)
+                    kernel.values(candidates: candidates, targets: targets, into: &block)
+                    for r in candidates.indices.map({ $0 - candidates.lowerBound }) {
+                        sums[r] += Kernels.termSum(block, offset: r * targets.count, count: targets.count, cover: cover,
+                                                   coverOffset: targets.lowerBound, weights: weights)
+                    }
+                    meter?.tileDone(rows: candidates.count)
+                }
+                results.withLock { $0[c] = sums }
+            }
+        }
+        return results.withLock { $0 }.flatMap { $0 }
     }
 }

@@ -54,7 +54,7 @@ public enum OutputWriter {
             budget: s.budget, chunkRows: s.chunkRows, blockRows: s.blockRows, partition: s.partition.rawValue,
             oversample: s.oversample, fanIn: s.fanIn, seed: s.seed, merge: s.merge.rawValue,
             nonfinite: options.nonfinite.rawValue, exact: options.exact, evalSample: options.evalSample,
-            mergeSample: s.mergeSample, neighbors: s.neighbors > 0 ? s.neighbors : nil, logdetRidge: { if case .logDeterminant(let r) = s.objective { r } else { nil } }(),
+            mergeSample: s.mergeSample, sampleRowsPerPick: s.sampleRowsPerPick, mergeNeighbors: s.mergeNeighbors, neighbors: s.neighbors > 0 ? s.neighbors : nil, logdetRidge: { if case .logDeterminant(let r) = s.objective { r } else { nil } }(),
             qualityWeight: s.qualityWeight != 0 ? s.qualityWeight : nil, labelBudget: s.labelBudget?.name,
             labelCaps: outcome.labelCaps.map { caps in
                 Dictionary(uniqueKeysWithValues: zip(caps.labels.map(String.init), caps.caps))

@@ -28,6 +28,8 @@ public struct RunReport: Codable, Sendable {
         public var exact: Bool
         public var evalSample: Int?
         public var mergeSample: Int
+        public var sampleRowsPerPick: Double
+        public var mergeNeighbors: Int
         /// K of sparse facility location (absent when 0: dense).
         public var neighbors: Int?
         /// Log-det's ridge (absent for the other objectives).

@@ -44,6 +44,8 @@ extension SelectionSettings {
         w.oversample = oversample
         w.fanIn = UInt32(clamping: fanIn)
         w.mergeSample = UInt32(clamping: mergeSample)
+        w.sampleRowsPerPick = sampleRowsPerPick
+        w.mergeNeighbors = UInt32(clamping: mergeNeighbors)
         w.maxMergePicks = UInt32(clamping: maxMergePicks)
         w.neighbors = UInt32(clamping: neighbors)
         w.qualityWeight = qualityWeight
@@ -99,6 +101,11 @@ extension SelectionSettings {
         oversample = w.oversample
         fanIn = Int(w.fanIn)
         mergeSample = Int(w.mergeSample)
+        sampleRowsPerPick = w.sampleRowsPerPick
+        guard w.mergeNeighbors <= UInt32(SelectionSettings.neighborLimit) else {
+            throw WireError(.overLimit, "settings: merge neighbors \(w.mergeNeighbors) > \(SelectionSettings.neighborLimit)")
+        }
+        mergeNeighbors = Int(w.mergeNeighbors)
         maxMergePicks = Int(w.maxMergePicks)
         guard w.neighbors <= UInt32(SelectionSettings.neighborLimit) else {
             throw WireError(.overLimit, "settings: neighbors \(w.neighbors) > \(SelectionSettings.neighborLimit)")

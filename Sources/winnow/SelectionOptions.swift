@@ -95,6 +95,12 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "Rows a merge node covers (facility location): about this many rows sampled from beneath it; 0 covers only the children's picks.")
     var mergeSample: Int = SelectionSettings.Default.mergeSample
 
+    @Option(help: "R: a merge node covers at least R sample rows per pick it makes (at most every row beneath it, and 1,048,576); 0 covers --merge-sample rows only.")
+    var sampleRowsPerPick: Double = SelectionSettings.Default.sampleRowsPerPick
+
+    @Option(help: "K of a merge node's sparse facility location when its candidates × sample block is too large to hold (each sample row keeps its K most similar candidates); 0 keeps every similarity.")
+    var mergeNeighbors: Int = SelectionSettings.Default.mergeNeighbors
+
     @Option(help: "The most picks one merge task makes; with a larger k the tree stops at the highest level whose nodes' shares of k fit, and the selection is the union of their picks.")
     var maxMergePicks: Int = SelectionSettings.Default.maxMergePicks
 
@@ -176,6 +182,8 @@ struct SelectionOptions: ParsableArguments {
         s.fanIn = fanIn
         s.merge = merge
         s.mergeSample = mergeSample
+        s.sampleRowsPerPick = sampleRowsPerPick
+        s.mergeNeighbors = mergeNeighbors
         s.maxMergePicks = maxMergePicks
         s.neighbors = neighbors
         s.seed = seed

@@ -6,11 +6,13 @@ import WinnowTestKit
 final class RowSampleTests: XCTestCase {
     static let vectors = NpyFixtures.clustered(rows: 6000, dimension: 12, seed: 21)
 
-    static func job(sample: Int) -> SelectionJob {
-        var s = SelectionSettings(budget: 40)
+    /// `perPick` 0: every covering node covers S rows, whatever its budget.
+    static func job(sample: Int, budget: Int = 40, perPick: Double = 0) -> SelectionJob {
+        var s = SelectionSettings(budget: budget)
         s.chunkRows = 512
         s.fanIn = 3
         s.mergeSample = sample
+        s.sampleRowsPerPick = perPick
         return SelectionJob(totalRows: vectors.rows, dimension: vectors.dimension, settings: s)
     }
 
@@ -89,7 +91,7 @@ final class RowSampleTests: XCTestCase {
         XCTAssertNotEqual(a[job.tree.root]!.rows, Self.walk(Self.job(sample: 0))[job.tree.root]!.rows)
     }
 
-    /// A node whose sample would hold fewer than `mergeSampleRowsPerPick` rows per pick covers its
+    /// A node whose sample would hold fewer than `thinSampleRowsPerPick` rows per pick covers its
     /// weighted candidates instead, and its children ship no sample; nodes below it still cover theirs.
     func testThinSampleFallsBackToTheWeightedMerge() throws {
         var s = Self.job(sample: 300).settings
@@ -111,6 +113,33 @@ final class RowSampleTests: XCTestCase {
         weighted.mergeSample = 0
         let plain = SelectionTasks.merge(children: children, budget: s.budget, isRoot: true, settings: weighted, node: root)
         XCTAssertEqual(results[root]!.rows, plain.rows)
+    }
+
+    /// With R rows per pick the node that makes the final picks covers at least R × k rows (or every
+    /// row beneath it), whatever S: the budget no longer thins its sample. Nodes below hand up their
+    /// share of it (covering none of their own when S is thin for them). A budget past what the pool
+    /// holds at R rows a pick has the root cover every row the chunks did not pick.
+    func testSamplesGrowWithTheBudget() throws {
+        let job = Self.job(sample: 100, budget: 40, perPick: 16)
+        let root = job.tree.root
+        XCTAssertEqual(job.sampleSize(root), 640)
+        let results = Self.walk(job)
+        let covered = job.tree.children(of: root).reduce(0) { $0 + results[$1]!.sample!.count }
+        XCTAssertTrue((640 ... 640 + job.settings.fanIn).contains(covered), "the root covers \(covered)")
+        for node in job.tree.mergeNodes where node != root {
+            XCTAssertFalse(job.coversSample(node), "\(node): 100 rows are thin for its picks")
+            XCTAssertEqual(results[node]!.sample!.count, job.sampleShare(of: node), "\(node)")
+        }
+        XCTAssertEqual(results[root]!.count, 40)
+
+        let large = Self.job(sample: 100, budget: 600, perPick: 16)
+        XCTAssertEqual(large.sampleSize(large.tree.root), Self.vectors.rows, "9,600 wanted, 6,000 there")
+        let all = Self.walk(large)
+        let leafPicks = (0 ..< large.chunkCount).reduce(0) { $0 + all[MergeTree.Node(level: 0, index: $1)]!.count }
+        let coveredAtTop = large.tree.children(of: large.tree.root).reduce(0) { $0 + all[$1]!.sample!.count }
+        XCTAssertEqual(coveredAtTop, Self.vectors.rows - leafPicks, "every row but the chunks' picks")
+        XCTAssertEqual(all[large.tree.root]!.count, 600)
+        XCTAssertNotEqual(all[large.tree.root]!.rows, Self.walk(Self.job(sample: 100, budget: 600))[large.tree.root]!.rows)
     }
 
     /// k-center covers every row, so it ignores the option.

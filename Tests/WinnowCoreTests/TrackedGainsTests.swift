@@ -74,6 +74,34 @@ final class TrackedGainsTests: XCTestCase {
         }
     }
 
+    /// A merge node's candidates against a row sample too large to hold with them (the targets are
+    /// not the candidates): tracked lazy greedy still makes naive greedy's picks, gains and weights,
+    /// for weighted targets, 1–2 threads and no or ample room for live pairs.
+    func testTrackedGainsOverTargetsThatAreNotTheCandidates() throws {
+        try requireSumsInOneOrder()
+        for (measure, seed) in [(Measure.shiftedCosine, UInt64(11)), (.rbf(gamma: 0.5), 12)] {
+            let candidates = NpyFixtures.clustered(rows: 700, dimension: 12, seed: seed)
+            let targets = NpyFixtures.clustered(rows: 2600, dimension: 12, seed: seed + 100)
+            var r = SeededRandom(seed: seed)
+            let weights = (0 ..< targets.rows).map { _ in Double(1 + r.index(below: 7)) / 3 }
+            func objective(_ limit: Int, threads: Int = 1) -> FacilityLocation {
+                FacilityLocation(kernel: PairwiseKernel(measure: measure, targets: targets, candidates: candidates),
+                                 candidateRows: (0 ..< candidates.rows).map { Int64(5 * $0) }, targetWeights: weights,
+                                 tuning: OptimizerTuning(denseLimitBytes: limit, threads: threads))
+            }
+            let naive = run(objective(0), k: 120, .naive)
+            XCTAssertEqual(run(objective(1 << 30), k: 120), naive, "\(measure) dense")
+            for (pairBytes, threads) in [(0, 1), (1 << 16, 2), (4 << 20, 1)] {
+                var o = objective(pairBytes, threads: threads)
+                XCTAssertFalse(o.isDense)
+                _ = o.gains(of: [0])
+                o.commit(0)
+                XCTAssertNotNil(o.trackedBounds(), "\(measure): tracked bounds over a sample")
+                XCTAssertEqual(run(objective(pairBytes, threads: threads), k: 120), naive, "\(measure) pairs=\(pairBytes) threads=\(threads)")
+            }
+        }
+    }
+
     /// The same picks and gains for any thread count, on a machine with many cores too: OpenBLAS sums
     /// a product of few targets (a few hundred, at d ≥ 64) in another order than a whole column, so
     /// the columns and rows are never cut into pieces that small (`PairwiseKernel.minimumSplit`).

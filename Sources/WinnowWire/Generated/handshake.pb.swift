@@ -460,6 +460,18 @@ public nonisolated struct Winnow_V1_Settings: @unchecked Sendable {
     set {_uniqueStorage()._clusterPartition = newValue}
   }
 
+  /// A merge node covers at least this many sample rows per pick it makes (0: merge_sample rows only).
+  public var sampleRowsPerPick: Double {
+    get {_storage._sampleRowsPerPick}
+    set {_uniqueStorage()._sampleRowsPerPick = newValue}
+  }
+
+  /// K of the sparse facility location a merge node runs when its sample block is too large to hold.
+  public var mergeNeighbors: UInt32 {
+    get {_storage._mergeNeighbors}
+    set {_uniqueStorage()._mergeNeighbors = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum Objective: SwiftProtobuf.Enum, Swift.CaseIterable {
@@ -1126,7 +1138,7 @@ nonisolated extension Winnow_V1_PoolFile: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Settings"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}objective\0\u{1}measure\0\u{3}rbf_gamma\0\u{1}optimizer\0\u{1}epsilon\0\u{3}lazy_batch\0\u{3}scan_batch\0\u{3}dense_limit_bytes\0\u{1}seed\0\u{1}merge\0\u{1}budget\0\u{3}chunk_rows\0\u{3}block_rows\0\u{1}contiguous\0\u{1}oversample\0\u{3}fan_in\0\u{3}merge_sample\0\u{3}logdet_ridge\0\u{3}quality_weight\0\u{3}label_budget\0\u{3}explicit_caps\0\u{3}prune_hard\0\u{1}strata\0\u{3}max_merge_picks\0\u{1}neighbors\0\u{3}cluster_partition\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}objective\0\u{1}measure\0\u{3}rbf_gamma\0\u{1}optimizer\0\u{1}epsilon\0\u{3}lazy_batch\0\u{3}scan_batch\0\u{3}dense_limit_bytes\0\u{1}seed\0\u{1}merge\0\u{1}budget\0\u{3}chunk_rows\0\u{3}block_rows\0\u{1}contiguous\0\u{1}oversample\0\u{3}fan_in\0\u{3}merge_sample\0\u{3}logdet_ridge\0\u{3}quality_weight\0\u{3}label_budget\0\u{3}explicit_caps\0\u{3}prune_hard\0\u{1}strata\0\u{3}max_merge_picks\0\u{1}neighbors\0\u{3}cluster_partition\0\u{3}sample_rows_per_pick\0\u{3}merge_neighbors\0")
 
   fileprivate class _StorageClass {
     var _objective: Winnow_V1_Settings.Objective = .unspecified
@@ -1155,6 +1167,8 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
     var _maxMergePicks: UInt32 = 0
     var _neighbors: UInt32 = 0
     var _clusterPartition: Bool = false
+    var _sampleRowsPerPick: Double = 0
+    var _mergeNeighbors: UInt32 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1191,6 +1205,8 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
       _maxMergePicks = source._maxMergePicks
       _neighbors = source._neighbors
       _clusterPartition = source._clusterPartition
+      _sampleRowsPerPick = source._sampleRowsPerPick
+      _mergeNeighbors = source._mergeNeighbors
     }
   }
 
@@ -1235,6 +1251,8 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
         case 24: try { try decoder.decodeSingularUInt32Field(value: &_storage._maxMergePicks) }()
         case 25: try { try decoder.decodeSingularUInt32Field(value: &_storage._neighbors) }()
         case 26: try { try decoder.decodeSingularBoolField(value: &_storage._clusterPartition) }()
+        case 27: try { try decoder.decodeSingularDoubleField(value: &_storage._sampleRowsPerPick) }()
+        case 28: try { try decoder.decodeSingularUInt32Field(value: &_storage._mergeNeighbors) }()
         default: break
         }
       }
@@ -1321,6 +1339,12 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
       if _storage._clusterPartition != false {
         try visitor.visitSingularBoolField(value: _storage._clusterPartition, fieldNumber: 26)
       }
+      if _storage._sampleRowsPerPick.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._sampleRowsPerPick, fieldNumber: 27)
+      }
+      if _storage._mergeNeighbors != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._mergeNeighbors, fieldNumber: 28)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1356,6 +1380,8 @@ nonisolated extension Winnow_V1_Settings: SwiftProtobuf.Message, SwiftProtobuf._
         if _storage._maxMergePicks != rhs_storage._maxMergePicks {return false}
         if _storage._neighbors != rhs_storage._neighbors {return false}
         if _storage._clusterPartition != rhs_storage._clusterPartition {return false}
+        if _storage._sampleRowsPerPick != rhs_storage._sampleRowsPerPick {return false}
+        if _storage._mergeNeighbors != rhs_storage._mergeNeighbors {return false}
         return true
       }
       if !storagesAreEqual {return false}
