@@ -67,9 +67,18 @@ public enum SelectionTasks {
             var selection: GreedySelection
             if let covered, covered.count > 0 {
                 precondition(covered.carriesVectors, "merge \(node): the children's sample rows were not read from the pool")
-                selection = greedy(settings: coverSettings(settings, candidates: rows.count, targets: covered.count),
-                                   candidates: vectors, rows: rows, weights: covered.weights,
-                                   budget: budget, random: &random, targets: covered.vectors, quality: quality, limits: limits,
+                // The sample is drawn from rows the chunks did not pick, so the candidates cover
+                // themselves too, each once (its own row, weight 1: no bonus from being sampled), and
+                // the sample stands for the rest of the rows beneath. Without them a large sample
+                // left a fifth of the pool uncovered at k = 5 % and lost to the weighted merge
+                // (Fashion-MNIST; BENCHMARKS.md § Merges whose sample grows).
+                let mass = covered.totalWeight, own = Double(rows.count)
+                let scale = mass > own ? (mass - own) / mass : 1
+                let targets = VectorBlock.concatenate([vectors, covered.vectors], dimension: dimension)
+                let targetWeights = [Double](repeating: 1, count: rows.count) + covered.weights.map { $0 * scale }
+                selection = greedy(settings: coverSettings(settings, candidates: rows.count, targets: targets.rows),
+                                   candidates: vectors, rows: rows, weights: targetWeights,
+                                   budget: budget, random: &random, targets: targets, quality: quality, limits: limits,
                                    progress: progress)
             } else {
                 selection = greedy(settings: settings, candidates: vectors, rows: rows,

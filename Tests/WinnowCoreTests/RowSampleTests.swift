@@ -51,7 +51,8 @@ final class RowSampleTests: XCTestCase {
     }
 
     /// A merge node's greedy is the plain greedy of weighted facility location with the children's
-    /// picks as candidates and the union of their samples as targets (naive Double reference).
+    /// picks as candidates, and as targets the candidates themselves (weight 1 each) and the union of
+    /// the children's samples standing for the rest of the rows (naive Double reference).
     func testMergeIsTheGreedyOverTheSample() throws {
         let job = Self.job(sample: 600)
         let results = Self.walk(job)
@@ -59,7 +60,11 @@ final class RowSampleTests: XCTestCase {
         let children = job.tree.children(of: root).map { results[$0]! }
         let candidates = VectorBlock.concatenate(children.map(\.vectors), dimension: 12)
         let rows = children.flatMap(\.rows)
-        let targets = RowSample.union(children.map { $0.sample! }, dimension: 12)
+        let sample = RowSample.union(children.map { $0.sample! }, dimension: 12)
+        let scale = (sample.totalWeight - Double(rows.count)) / sample.totalWeight
+        let targets = RowSample(rows: rows + sample.rows,
+                                vectors: VectorBlock.concatenate([candidates, sample.vectors], dimension: 12),
+                                weights: rows.map { _ in 1.0 } + sample.weights.map { $0 * scale })
         var cover = [Double](repeating: 0, count: targets.count)
         var expected: [Int64] = []
         for _ in 0 ..< job.settings.budget {
