@@ -56,8 +56,14 @@ public struct FacilityLocation: GreedyObjective {
         nearestValue = [Float](repeating: -.infinity, count: kernel.targetCount)
         self.tuning = tuning
         self.meter = meter
-        let bytes = kernel.candidateCount.multipliedReportingOverflow(by: kernel.targetCount * 4)
-        dense = !bytes.overflow && bytes.partialValue <= tuning.denseLimitBytes ? kernel.allValues() : []
+        dense = Self.holdsBlock(candidates: kernel.candidateCount, targets: kernel.targetCount, tuning: tuning)
+            ? kernel.allValues() : []
+    }
+
+    /// Whether a candidates × targets similarity block is computed once and held (`denseLimitBytes`).
+    public static func holdsBlock(candidates: Int, targets: Int, tuning: OptimizerTuning) -> Bool {
+        let bytes = candidates.multipliedReportingOverflow(by: targets * MemoryLayout<Float>.stride)
+        return !bytes.overflow && bytes.partialValue <= tuning.denseLimitBytes
     }
 
     /// Whether the similarity block is held whole.

@@ -119,7 +119,7 @@ public struct SelectionJob: Sendable {
     /// `mergeSampleLimit`. A sample that still holds fewer than `thinSampleRowsPerPick` rows per pick,
     /// and is not every row beneath the node, is not covered. Why R only at the top: there the picks
     /// are final; below, a node only prunes candidates, and covering R rows a pick at every level
-    /// cost 2.4 times the whole selection at 1M rows, k = 10,000 (BENCHMARKS.md § Issue 26).
+    /// cost 2.4 times the whole selection at 1M rows, k = 10,000 (BENCHMARKS.md § Merges whose sample grows).
     public func sampleSize(_ node: MergeTree.Node) -> Int {
         guard settings.coversRowSample, node.level > 0, node.level <= topLevel else { return 0 }
         let picks = Double(pickBound(node)), rows = plannedRows(beneath: node)

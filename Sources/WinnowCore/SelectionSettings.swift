@@ -15,7 +15,7 @@ public struct SelectionSettings: Sendable, Equatable {
         /// α: local budgets are α times a chunk's proportional share of k (design §2, phase 3).
         /// With merges covering most of the pool α = 8 closes more of the gap at k = 1 % (MiniLM words:
         /// 0.95 against 0.93) and less at 5 % (0.93 against 0.95), and doubles the chunks' time
-        /// (BENCHMARKS.md § Issue 26).
+        /// (BENCHMARKS.md § Merges whose sample grows).
         public static let oversample = 4.0
         /// Children per merge node.
         public static let fanIn = 8
@@ -25,13 +25,13 @@ public struct SelectionSettings: Sendable, Equatable {
         /// 16,384 closed 0.915 of the random-to-exact gap on Fashion-MNIST pixels and 0.98 on MiniLM
         /// text at k = 1% where the weighted merge closed 0.84 and 0.89 (BENCHMARKS.md § Issue 10).
         public static let mergeSample = 16_384
-        /// A merge node's sample grows with its budget: it covers at least this many rows per pick it
-        /// makes (`SelectionJob.sampleSize`), so a large k no longer leaves the merges with a sample
-        /// too thin to cover.
+        /// The sample of the node that makes the final picks grows with its budget: it covers at least
+        /// this many rows per pick (`SelectionJob.sampleSize`), so a large k no longer leaves it with a
+        /// sample too thin to cover.
         /// 16: at k = 5 % of 100,000 MiniLM-embedded words the merges then cover 80,000 rows and close
         /// 0.95 of the gap (0.77 with the fixed 16,384-row sample) in the same time. More closes more at
         /// k = 1 % (64 rows a pick: 0.93 against 0.84) but a root covering 64 rows a pick of a 1M pool
-        /// costs several times the whole selection (BENCHMARKS.md § Issue 26).
+        /// costs several times the whole selection (BENCHMARKS.md § Merges whose sample grows).
         public static let sampleRowsPerPick = 16.0
         /// A sample thinner than this many rows per pick (and short of every row beneath the node)
         /// covers worse than the weighted candidates do (on MiniLM text at k = 5%: 5 rows per pick
@@ -83,7 +83,8 @@ public struct SelectionSettings: Sendable, Equatable {
     /// (`SelectionJob.sampleSize`); a node whose sample would be too thin merges as `merge` says.
     /// Tasks hand their parent their share of its sample.
     public var mergeSample: Int = Default.mergeSample
-    /// R: a merge node covers max(S, R × its picks) sample rows, at most every row beneath it and
+    /// R: the merge node that makes the final picks (root or `topLevel`) covers max(S, R × its picks)
+    /// sample rows, at most every row beneath it and
     /// `mergeSampleLimit` (its vectors are held: 1.5 GiB at the limit and d = 384). 0: S rows only.
     public var sampleRowsPerPick: Double = Default.sampleRowsPerPick
     /// K of a merge node's sparse facility location over a sample block too large to hold; 0 keeps

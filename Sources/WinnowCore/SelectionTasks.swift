@@ -159,8 +159,7 @@ public enum SelectionTasks {
     /// A merge's settings for covering `targets` sample rows: sparse facility location with
     /// `mergeNeighbors` when the block is too large to hold, unless the run asked for a K of its own.
     static func coverSettings(_ settings: SelectionSettings, candidates: Int, targets: Int) -> SelectionSettings {
-        let bytes = candidates.multipliedReportingOverflow(by: targets * MemoryLayout<Float>.stride)
-        let held = !bytes.overflow && bytes.partialValue <= settings.tuning.denseLimitBytes
+        let held = FacilityLocation.holdsBlock(candidates: candidates, targets: targets, tuning: settings.tuning)
         guard settings.neighbors == 0, settings.mergeNeighbors > 0, !held else { return settings }
         var sparse = settings
         sparse.neighbors = settings.mergeNeighbors

@@ -210,7 +210,7 @@ struct TrackedGains {
                 for start in targetStarts {
                     let targets = start ..< min(nt, start + tile)
                     kernel.values(candidates: candidates, targets: targets, into: &block)
-                    for r in candidates.indices.map({ $0 - candidates.lowerBound }) {
+                    for r in 0 ..< candidates.count {
                         sums[r] += Kernels.termSum(block, offset: r * targets.count, count: targets.count, cover: cover,
                                                    coverOffset: targets.lowerBound, weights: weights)
                     }

@@ -95,7 +95,7 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "Rows a merge node covers (facility location): about this many rows sampled from beneath it; 0 covers only the children's picks.")
     var mergeSample: Int = SelectionSettings.Default.mergeSample
 
-    @Option(help: "R: a merge node covers at least R sample rows per pick it makes (at most every row beneath it, and 1,048,576); 0 covers --merge-sample rows only.")
+    @Option(help: "R: the merge node that makes the final picks covers at least R sample rows per pick (at most every row beneath it, and 1,048,576); 0 covers --merge-sample rows only.")
     var sampleRowsPerPick: Double = SelectionSettings.Default.sampleRowsPerPick
 
     @Option(help: "K of a merge node's sparse facility location when its candidates × sample block is too large to hold (each sample row keeps its K most similar candidates); 0 keeps every similarity.")

@@ -460,7 +460,8 @@ public nonisolated struct Winnow_V1_Settings: @unchecked Sendable {
     set {_uniqueStorage()._clusterPartition = newValue}
   }
 
-  /// A merge node covers at least this many sample rows per pick it makes (0: merge_sample rows only).
+  /// The merge node that makes the final picks covers at least this many sample rows per pick
+  /// (0: merge_sample rows only).
   public var sampleRowsPerPick: Double {
     get {_storage._sampleRowsPerPick}
     set {_uniqueStorage()._sampleRowsPerPick = newValue}
