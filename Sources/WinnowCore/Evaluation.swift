@@ -15,6 +15,13 @@ public enum Evaluation {
         scan(targets: targets, selected: selected, selectedRows: selectedRows, objective: objective).1
     }
 
+    /// Both from one scan: every target's best value over `selected` and the position of the pick
+    /// holding it (ties: smaller row).
+    public static func bestAndNearest(targets: VectorBlock, selected: VectorBlock, selectedRows: [Int64],
+                                      objective: Objective) -> (best: [Float], nearest: [Int]) {
+        scan(targets: targets, selected: selected, selectedRows: selectedRows, objective: objective)
+    }
+
     /// How many rows each pick stands for: every candidate's weight (1 when nil) goes to the pick it is
     /// most similar to (by `objective`'s measure; ties: smaller row). For objectives whose greedy does
     /// not track coverage itself.

@@ -40,6 +40,11 @@ public struct PairwiseKernel: Sendable {
         self.init(targets: PreparedRows(targets, for: candidates.measure), candidates: candidates, same: false)
     }
 
+    /// Targets and candidates both prepared already (rows another kernel holds).
+    init(targets: PreparedRows, candidates: PreparedRows) {
+        self.init(targets: targets, candidates: candidates, same: false)
+    }
+
     private init(measure: Measure, targets: VectorBlock, candidates: VectorBlock, targetNorms: [Float], candidateNorms: [Float],
                  same: Bool) {
         self.measure = measure
@@ -127,6 +132,11 @@ public struct PairwiseKernel: Sendable {
                                 dimension: dimension, into: &out)
         transform(&out, batch: Array(candidateRange), targets: targetRange)
     }
+
+    /// The targets and the candidates as this kernel holds them (prepared for its measure), for
+    /// kernels over the same rows that must not prepare them again.
+    var preparedTargets: PreparedRows { PreparedRows(prepared: targets, norms: targetNorms, measure: measure) }
+    var preparedCandidates: PreparedRows { PreparedRows(prepared: candidates, norms: candidateNorms, measure: measure) }
 
     /// Turns raw dot products into the measure's values, in place: row `b` of `out` is candidate
     /// `batch[b]` against the targets `targets` (all of them unless a tile says otherwise).

@@ -16,5 +16,17 @@ public struct PreparedRows: Sendable {
         norms = measure.needsNorms ? block.squaredNorms() : []
     }
 
+    /// Rows already prepared for `measure`, with their norms as the measure needs them.
+    init(prepared block: VectorBlock, norms: [Float], measure: Measure) {
+        self.measure = measure
+        self.block = block
+        self.norms = norms
+    }
+
     public var count: Int { block.rows }
+
+    /// The rows at `indices`, in that order, still prepared.
+    func gather(_ indices: [Int]) -> PreparedRows {
+        PreparedRows(prepared: block.gather(indices), norms: norms.isEmpty ? [] : indices.map { norms[$0] }, measure: measure)
+    }
 }

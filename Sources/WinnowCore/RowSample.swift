@@ -1,5 +1,6 @@
 /// Rows a merge node covers besides its candidates (design §2b, `SelectionSettings.mergeSample`): a
-/// seeded uniform sample of the rows beneath a node, each standing for `weights[i]` pool rows. A
+/// seeded sample of the rows beneath a node (drawn by sensitivity in the chunks, uniformly above),
+/// each standing for `weights[i]` pool rows. A
 /// node's greedy then measures how well its picks cover the rows themselves, not only each other.
 ///
 /// On the wire a sample is its rows and weights only: rows of the shared pool, which whoever runs the
@@ -57,8 +58,15 @@ public struct RowSample: Sendable, Equatable {
     }
 
     /// What this node hands its parent: `count` of its rows drawn uniformly, standing for the same
-    /// number of pool rows in total.
+    /// number of pool rows in total. Each keeps its weight relative to the others: a row drawn with
+    /// a higher probability below (by sensitivity) still stands for fewer rows than one drawn
+    /// with a lower, so a uniform draw of the union is still a draw by sensitivity.
     public func subsample(_ count: Int, random: inout SeededRandom) -> RowSample {
-        RowSample.draw(count, of: rows, vectors: vectors, standsFor: totalWeight, random: &random)
+        guard count < self.count else { return self }
+        let picks = random.sample(count, of: self.count)
+        let kept = picks.reduce(0.0) { $0 + weights[$1] }
+        let scale = kept > 0 ? totalWeight / kept : 0
+        return RowSample(rows: picks.map { rows[$0] }, vectors: carriesVectors ? vectors.gather(picks) : vectors,
+                         weights: picks.map { weights[$0] * scale })
     }
 }

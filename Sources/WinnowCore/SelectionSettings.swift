@@ -78,8 +78,9 @@ public struct SelectionSettings: Sendable, Equatable {
     public var fanIn: Int = Default.fanIn
     public var seed: UInt64 = Default.seed
     public var merge: MergeMode = Default.merge
-    /// S > 0: a merge node of a facility-location run covers a seeded uniform sample of at least S of
-    /// the rows beneath it (each standing for rows / sample rows) instead of its candidates
+    /// S > 0: a merge node of a facility-location run covers a seeded sample of at least S of the rows
+    /// beneath it (drawn by sensitivity to the chunks' picks, each standing for the inverse of its
+    /// probability: `RowSample.draw(_:of:vectors:sensitivity:standsFor:random:)`) instead of its candidates
     /// (`SelectionJob.sampleSize`); a node whose sample would be too thin merges as `merge` says.
     /// Tasks hand their parent their share of its sample.
     public var mergeSample: Int = Default.mergeSample

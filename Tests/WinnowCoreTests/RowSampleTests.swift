@@ -85,6 +85,71 @@ final class RowSampleTests: XCTestCase {
         XCTAssertEqual(results[root]!.rows, expected)
     }
 
+    /// A draw by sensitivity takes exactly `count` distinct rows in the order given, every row whose
+    /// probability reaches 1 among them, each standing for the inverse of its probability (scaled to
+    /// the rows the sample stands for).
+    func testSensitivityDrawTakesCountRowsAndEveryCertainOne() {
+        var random = SeededRandom(seed: 3)
+        let n = 500
+        let rows = (0 ..< n).map { Int64(1000 + 2 * $0) }
+        var sensitivity = (0 ..< n).map { _ in 0.1 + random.unit() }
+        for i in [7, 99, 400] { sensitivity[i] = 1000 }
+        for count in [1, 3, 40, 250, 499] {
+            let sample = RowSample.draw(count, of: rows, vectors: VectorBlock(values: [], dimension: 4), sensitivity: sensitivity,
+                                        standsFor: 1234, random: &random)
+            XCTAssertEqual(sample.count, count)
+            XCTAssertEqual(sample.rows, sample.rows.sorted(), "in the order given")
+            XCTAssertEqual(Set(sample.rows).count, count, "without replacement")
+            XCTAssertEqual(sample.totalWeight, 1234, accuracy: 1e-9)
+            if count >= 40 { XCTAssertTrue(Set([7, 99, 400].map { rows[$0] }).isSubset(of: sample.rows), "count \(count)") }
+        }
+        let all = RowSample.draw(n, of: rows, vectors: VectorBlock(values: [], dimension: 4), sensitivity: sensitivity,
+                                 standsFor: Double(n), random: &random)
+        XCTAssertEqual(all.rows, rows)
+        XCTAssertEqual(all.weights, [Double](repeating: 1, count: n))
+    }
+
+    /// Drawn by sensitivity, a sample estimates a sum over the rows with little bias (the weights are
+    /// scaled to a fixed total: a ratio estimator), and with less error than a uniform draw of as
+    /// many rows when the sum is of what the sensitivities bound (the regrets, a few large): 4,000
+    /// seeded draws of 50 of 2,000 rows. A numpy simulation of the same design gives errors 58 and 91.
+    func testSensitivityDrawEstimatesSumsWithLessErrorThanUniform() {
+        var random = SeededRandom(seed: 8)
+        let n = 2000
+        let rows = (0 ..< n).map(Int64.init)
+        let regret = (0 ..< n).map { i in i % 20 == 0 ? 1 + random.unit() : 0.01 * random.unit() }
+        let cluster = (0 ..< n).map { $0 % 10 }
+        let sensitivity = RowSample.sensitivities(regret: regret, cluster: cluster, clusters: 10)
+        XCTAssertEqual(sensitivity.reduce(0, +), 1 + 10, accuracy: 1e-9, "Σ regret share + one per cluster")
+        let truth = regret.reduce(0, +)
+        var sums = (sensitivity: [Double](), uniform: [Double]())
+        let empty = VectorBlock(values: [], dimension: 1)
+        for _ in 0 ..< 4000 {
+            let s = RowSample.draw(50, of: rows, vectors: empty, sensitivity: sensitivity, standsFor: Double(n), random: &random)
+            sums.sensitivity.append(zip(s.rows, s.weights).reduce(0) { $0 + regret[Int($1.0)] * $1.1 })
+            let u = RowSample.draw(50, of: rows, vectors: empty, standsFor: Double(n), random: &random)
+            sums.uniform.append(zip(u.rows, u.weights).reduce(0) { $0 + regret[Int($1.0)] * $1.1 })
+        }
+        func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(v.count) }
+        func error(_ v: [Double]) -> Double { (v.reduce(0) { $0 + ($1 - truth) * ($1 - truth) } / Double(v.count)).squareRoot() }
+        XCTAssertEqual(mean(sums.sensitivity), truth, accuracy: 0.03 * truth)
+        XCTAssertEqual(mean(sums.uniform), truth, accuracy: 0.03 * truth)
+        XCTAssertLessThan(error(sums.sensitivity), 0.75 * error(sums.uniform))
+    }
+
+    /// A uniform subsample of a sample whose rows stand for different numbers of rows keeps their
+    /// ratios (a row drawn as likely stands for fewer rows) and the total.
+    func testSubsampleKeepsTheWeightsRatios() {
+        var random = SeededRandom(seed: 5)
+        let sample = RowSample(rows: (0 ..< 300).map(Int64.init), vectors: VectorBlock(values: [], dimension: 2),
+                               weights: (0 ..< 300).map { 1 + Double($0 % 7) })
+        let sub = sample.subsample(40, random: &random)
+        XCTAssertEqual(sub.count, 40)
+        XCTAssertEqual(sub.totalWeight, sample.totalWeight, accuracy: 1e-9)
+        let ratio = sub.weights[0] / sample.weights[Int(sub.rows[0])]
+        for (row, w) in zip(sub.rows, sub.weights) { XCTAssertEqual(w / sample.weights[Int(row)], ratio, accuracy: 1e-12) }
+    }
+
     /// A task draws the same sample however often it runs (retries, backups), other chunks draw
     /// other rows, and the option changes the selection.
     func testSampleIsTheSameOnEveryRun() {

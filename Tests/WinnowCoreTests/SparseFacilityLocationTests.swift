@@ -171,6 +171,29 @@ final class SparseFacilityLocationTests: XCTestCase {
         for (x, y) in zip(selection.weights, expected) { XCTAssertEqual(x, y, accuracy: 1e-9) }
     }
 
+    /// Weights read off the lists are the full scan's, ties included: small-integer vectors give dot
+    /// products that are exact in any summation order, and many equal values; K = 1 leaves most
+    /// targets with no listed pick, and with larger K many best listed picks tie the list's last value.
+    func testWeightsFromTheListsAreTheFullScans() {
+        var random = SeededRandom(seed: 4)
+        func block(_ n: Int) -> VectorBlock {
+            VectorBlock(values: (0 ..< n * 6).map { _ in Float(random.index(below: 4)) }, dimension: 6)
+        }
+        let targets = block(900), candidates = block(300)
+        for kernel in [PairwiseKernel(measure: .dot, targets: targets, candidates: candidates), PairwiseKernel(measure: .dot, targets: targets)] {
+            let n = kernel.candidateCount
+            let rows = (0 ..< n).map { Int64(7 * $0 % n) }
+            let weights = (0 ..< kernel.targetCount).map { 1 + Double($0 % 3) }
+            var picks = random.sample(25, of: n)
+            random.shuffle(&picks)
+            for k in [1, 4, 40] {
+                let objective = SparseFacilityLocation(kernel: kernel, candidateRows: rows, neighbors: k, targetWeights: weights)
+                XCTAssertEqual(objective.representedWeights(of: picks),
+                               Evaluation.shares(of: picks, in: kernel, candidateRows: rows, weights: weights), "K = \(k), \(n) candidates")
+            }
+        }
+    }
+
     func testSettingsRefuseWhatCannotBeMeant() {
         var s = SelectionSettings(budget: 10)
         s.neighbors = -1
