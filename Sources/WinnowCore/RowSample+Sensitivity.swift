@@ -56,8 +56,6 @@ extension RowSample {
         picks.sort()
         let inverse = picks.map { 1 / probability[$0] }
         let scale = total / inverse.reduce(0, +)
-        let carried = vectors.rows == rows.count
-        return RowSample(rows: picks.map { rows[$0] }, vectors: carried ? vectors.gather(picks) : vectors,
-                         weights: inverse.map { $0 * scale })
+        return kept(picks, of: rows, vectors: vectors, weights: inverse.map { $0 * scale })
     }
 }

@@ -42,9 +42,14 @@ public struct RowSample: Sendable, Equatable {
                             standsFor total: Double, random: inout SeededRandom) -> RowSample {
         let picks = random.sample(count, of: rows.count)
         let each = picks.isEmpty ? 0 : total / Double(picks.count)
-        let carried = vectors.rows == rows.count
-        return RowSample(rows: picks.map { rows[$0] }, vectors: carried ? vectors.gather(picks) : vectors,
-                         weights: [Double](repeating: each, count: picks.count))
+        return kept(picks, of: rows, vectors: vectors, weights: [Double](repeating: each, count: picks.count))
+    }
+
+    /// The rows at `picks` of `rows`, with their vectors when `vectors` holds one per row (rows read
+    /// later otherwise), each standing for its weight.
+    static func kept(_ picks: [Int], of rows: [Int64], vectors: VectorBlock, weights: [Double]) -> RowSample {
+        RowSample(rows: picks.map { rows[$0] }, vectors: vectors.rows == rows.count ? vectors.gather(picks) : vectors,
+                  weights: weights)
     }
 
     /// A node's children's samples, in child order: the rows its greedy covers (without vectors
@@ -66,7 +71,6 @@ public struct RowSample: Sendable, Equatable {
         let picks = random.sample(count, of: self.count)
         let kept = picks.reduce(0.0) { $0 + weights[$1] }
         let scale = kept > 0 ? totalWeight / kept : 0
-        return RowSample(rows: picks.map { rows[$0] }, vectors: carriesVectors ? vectors.gather(picks) : vectors,
-                         weights: picks.map { weights[$0] * scale })
+        return RowSample.kept(picks, of: rows, vectors: vectors, weights: picks.map { weights[$0] * scale })
     }
 }
