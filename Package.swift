@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
@@ -64,7 +65,7 @@ let package = Package(
         .target(
             name: "WinnowWire",
             dependencies: [
-                "WinnowCore", "WinnowCluster",
+                "WinnowCore", "WinnowCluster", "WinnowNative",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -79,13 +80,15 @@ let package = Package(
                 "WinnowCore", "WinnowIO", "WinnowCluster", "WinnowWire", "WinnowTransport", "WinnowNative",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
             name: "winnow",
             dependencies: [
-                "WinnowRuntime", "WinnowIO", "WinnowCore", "WinnowCluster", "WinnowTransport",
+                "WinnowRuntime", "WinnowIO", "WinnowCore", "WinnowCluster", "WinnowTransport", "WinnowNative",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

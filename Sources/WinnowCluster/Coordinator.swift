@@ -209,10 +209,10 @@ public struct Coordinator<Book: TaskBook> {
     }
 
     /// Stops the run from outside (a signal): every worker is told to exit.
-    public mutating func abort(reason: String, status: Int) -> [Action] {
+    public mutating func abort(reason: String, status: StatusCode) -> [Action] {
         guard phase == .running else { return [] }
         phase = .failed
-        return sayFarewell(.shutdown(reason: reason, status: status))
+        return sayFarewell(.shutdown(reason: reason, status: Int(status.rawValue)))
     }
 
     /// Tells every worker of the run that it is over, and remembers what it said for those that speak later.
@@ -555,7 +555,7 @@ public struct Coordinator<Book: TaskBook> {
         }
         guard phase == .running else { return [] }
         phase = .failed
-        var actions = sayFarewell(.shutdown(reason: failure.message, status: Int(failure.exitStatus)))
+        var actions = sayFarewell(.shutdown(reason: failure.message, status: Int(failure.statusCode.rawValue)))
         actions.append(.failed(failure))
         return actions
     }

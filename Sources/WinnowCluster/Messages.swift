@@ -284,13 +284,13 @@ public struct TaskFailure: Sendable, Equatable, Error {
     public var row: Int64?
     public var byteOffset: Int64?
 
-    /// The run's exit status when this failure ends it: 65 when the data is at fault (a bad or
-    /// non-finite row, a chunk that kills workers), 70 otherwise.
-    public var exitStatus: Int32 {
+    /// How the run exits when this failure ends it: bad data when the data is at fault (a bad or
+    /// non-finite row, a chunk that kills workers), an internal error otherwise.
+    public var statusCode: StatusCode {
         switch code {
-        case .badData, .nonfinite, .poisoned: 65
-        case .poolMismatch, .invalidTask, .internalError: 70
-        case .noWorkers: 75
+        case .badData, .nonfinite, .poisoned: .badData
+        case .poolMismatch, .invalidTask, .internalError: .internalError
+        case .noWorkers: .temporary
         }
     }
 

@@ -11,7 +11,7 @@ public struct WorkerSession {
         case cancel(UInt64)
         /// Every task running now belongs to a run or a membership that is over: drop their results.
         case abandonTasks
-        case exit(status: Int32, reason: String)
+        case exit(StatusCode, reason: String)
     }
 
     enum Phase: Equatable {
@@ -71,8 +71,8 @@ public struct WorkerSession {
             return joinAgain(now: now)
         case .reject(let r):
             phase = .stopped
-            if r.reason == .shuttingDown { return [.exit(status: 0, reason: "the run is already over")] }
-            return [.exit(status: 69, reason: "coordinator refused this worker: \(r.detail)")]
+            if r.reason == .shuttingDown { return [.exit(.done, reason: "the run is already over")] }
+            return [.exit(.incompatible, reason: "coordinator refused this worker: \(r.detail)")]
         case .heartbeat, .status:
             return []
         case .lease(let lease):
@@ -90,7 +90,7 @@ public struct WorkerSession {
             phase = .stopped
             // The acknowledgement lets the coordinator stop repeating its Shutdown and exit.
             return [.send(.release(leases: running.sorted(), reason: "shutdown received")),
-                    .exit(status: 0, reason: "coordinator: \(reason)")]
+                    .exit(.done, reason: "coordinator: \(reason)")]
         case .nextRun:
             // The same coordinator's next run, another configuration: the hash this worker was told to
             // expect named the run just done, which it has served.
@@ -116,7 +116,7 @@ public struct WorkerSession {
         case .greeting:
             if now - started > settings.connectTimeout {
                 phase = .stopped
-                return [.exit(status: 75, reason: "no coordinator answered within \(settings.connectTimeout)")]
+                return [.exit(.temporary, reason: "no coordinator answered within \(settings.connectTimeout)")]
             }
             guard now - lastSent >= settings.heartbeat else { return [] }
             lastSent = now
@@ -124,7 +124,7 @@ public struct WorkerSession {
         case .reconnecting(let since, let backoff):
             if now - since > settings.coordinatorLostTimeout {
                 phase = .stopped
-                return [.exit(status: 75, reason: "the coordinator has been gone for \(now - since); giving up")]
+                return [.exit(.temporary, reason: "the coordinator has been gone for \(now - since); giving up")]
             }
             guard now - lastSent >= backoff else { return [] }
             lastSent = now
@@ -172,6 +172,6 @@ public struct WorkerSession {
     public mutating func cannotPrepare(_ reason: String) -> [Action] {
         phase = .stopped
         return [.send(.failure(TaskFailure(leaseID: 0, node: .init(level: 0, index: 0), code: .poolMismatch, message: reason))),
-                .exit(status: 69, reason: reason)]
+                .exit(.incompatible, reason: reason)]
     }
 }

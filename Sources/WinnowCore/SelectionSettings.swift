@@ -23,7 +23,7 @@ public struct SelectionSettings: Sendable, Equatable {
         public static let merge = MergeMode.weighted
         /// Rows a merge node covers (facility location); 0 covers only the children's weighted picks.
         /// 16,384 closed 0.915 of the random-to-exact gap on Fashion-MNIST pixels and 0.98 on MiniLM
-        /// text at k = 1% where the weighted merge closed 0.84 and 0.89 (BENCHMARKS.md § Issue 10).
+        /// text at k = 1% where the weighted merge closed 0.84 and 0.89 (BENCHMARKS.md § merge quality on real embeddings).
         public static let mergeSample = 16_384
         /// The sample of the node that makes the final picks grows with its budget: it covers at least
         /// this many rows per pick (`SelectionJob.sampleSize`), so a large k no longer leaves it with a
@@ -36,7 +36,7 @@ public struct SelectionSettings: Sendable, Equatable {
         /// A sample thinner than this many rows per pick (and short of every row beneath the node)
         /// covers worse than the weighted candidates do (on MiniLM text at k = 5%: 5 rows per pick
         /// closed 0.49 of the gap where the weighted merge closed 0.68, 11 rows per pick 0.84 against
-        /// 0.83; BENCHMARKS.md § Issue 10): the node merges weighted instead. Not a flag: a property
+        /// 0.83; BENCHMARKS.md § merge quality on real embeddings): the node merges weighted instead. Not a flag: a property
         /// of the method.
         public static let thinSampleRowsPerPick = 8.0
         /// K of a merge node's facility location when its candidates × sample block is too large to

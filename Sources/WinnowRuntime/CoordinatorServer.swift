@@ -170,12 +170,12 @@ public final class CoordinatorServer<Book: TaskBook> {
         let poller = Poller()
         while true {
             if let request = stop?.request {
-                try perform(machine.abort(reason: "coordinator stopped by \(request.name)", status: Int(request.exitStatus)))
+                try perform(machine.abort(reason: "coordinator stopped by \(request.name)", status: request.statusCode))
                 linger()
                 throw RunFailure.interrupted(request)
             }
             if let failure = watchdog() {
-                try perform(machine.abort(reason: failure.message, status: Int(failure.status)))
+                try perform(machine.abort(reason: failure.message, status: failure.code))
                 linger()
                 throw failure
             }
@@ -267,7 +267,7 @@ public final class CoordinatorServer<Book: TaskBook> {
             case .failed(let failure):
                 linger()
                 // A worker's message already names the file and row (it is the InputError's text).
-                throw RunFailure(status: failure.exitStatus, failure.message)
+                throw RunFailure(failure.statusCode, failure.message)
             }
         }
         return nil

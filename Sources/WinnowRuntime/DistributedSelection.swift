@@ -42,7 +42,7 @@ public enum DistributedSelection {
                                labels: planned?.labels, labelLeftOut: planned?.leftOut, clusters: options.partitionClusters)
         log.info("plan", metadata: job.planMetadata)
         lap("plan")
-        // One pass on the coordinator; a statistics phase on the workers would spare it (issue 6).
+        // One pass on the coordinator; a statistics phase on the workers would spare it.
         if let derived = LocalSelection.derivingRBFGamma(job, pool: pool, options: options, log: log) {
             job = derived
             lap("statistics")

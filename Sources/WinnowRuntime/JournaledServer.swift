@@ -34,8 +34,8 @@ enum JournaledServer {
                                            earlierRuns: earlierRuns, derivedInputs: derivedInputs, log: log)
         } catch let refusal as Journal.Refusal {
             // Another run's journal, one of other data, or a damaged one: not ours to touch.
-            if case .damaged = refusal.reason { throw RunFailure(status: 65, refusal.description) }
-            throw RunFailure(status: 69, refusal.description)
+            if case .damaged = refusal.reason { throw RunFailure(.badData, refusal.description) }
+            throw RunFailure(.incompatible, refusal.description)
         }
         let result: (Book.Outcome, ClusterReport)
         do {

@@ -92,5 +92,5 @@ public enum KeyDirectory {
         }
     }
 
-    private static func failure(_ message: String) -> RunFailure { RunFailure(status: 64, message) }
+    private static func failure(_ message: String) -> RunFailure { RunFailure(.usage, message) }
 }

@@ -19,7 +19,7 @@ public final class PrivateEndpoint {
         Self.removeAbandoned(in: base)
         var template = Array("\(base)/winnow-\(getpid())-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
-            throw RunFailure(status: 73, "\(base): cannot create a private folder for the workers' socket: \(String(cString: strerror(errno)))")
+            throw RunFailure(.cannotWrite, "\(base): cannot create a private folder for the workers' socket: \(String(cString: strerror(errno)))")
         }
         directory = String(cString: made)
         address = "ipc://\(directory)/coordinator"

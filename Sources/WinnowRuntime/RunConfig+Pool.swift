@@ -33,10 +33,10 @@ extension RunConfig {
         do {
             column = try Column.open(file.path, rows: totalRows)
         } catch {
-            throw RunFailure(status: 69, "cannot open the run's \(what) column here: \(error)")
+            throw RunFailure(.incompatible, "cannot open the run's \(what) column here: \(error)")
         }
         guard column.npy.fileSize == file.bytes else {
-            throw RunFailure(status: 69, "\(file.path) differs here (\(column.npy.fileSize) bytes) from the coordinator's (\(file.bytes) bytes)")
+            throw RunFailure(.incompatible, "\(file.path) differs here (\(column.npy.fileSize) bytes) from the coordinator's (\(file.bytes) bytes)")
         }
         return column
     }
@@ -48,14 +48,14 @@ extension RunConfig {
         do {
             pool = try Pool.open(paths: files.map(\.path))
         } catch {
-            throw RunFailure(status: 69, "cannot open the run's pool here: \(error)")
+            throw RunFailure(.incompatible, "cannot open the run's pool here: \(error)")
         }
         guard pool.dimension == dimension else {
-            throw RunFailure(status: 69, "the pool here has d = \(pool.dimension); the coordinator's has \(dimension)")
+            throw RunFailure(.incompatible, "the pool here has d = \(pool.dimension); the coordinator's has \(dimension)")
         }
         for (mine, theirs) in zip(pool.files, files) {
             guard mine.rows == theirs.rows, mine.npy.fileSize == theirs.bytes, mine.dtype.rawValue == theirs.dtype else {
-                throw RunFailure(status: 69, "\(theirs.path) differs here (\(mine.rows) rows, \(mine.npy.fileSize) bytes, \(mine.dtype.rawValue)) from the coordinator's (\(theirs.rows) rows, \(theirs.bytes) bytes, \(theirs.dtype))")
+                throw RunFailure(.incompatible, "\(theirs.path) differs here (\(mine.rows) rows, \(mine.npy.fileSize) bytes, \(mine.dtype.rawValue)) from the coordinator's (\(theirs.rows) rows, \(theirs.bytes) bytes, \(theirs.dtype))")
             }
         }
         return pool

@@ -37,7 +37,7 @@ public enum StatusClient {
                 for event in try monitor.events() {
                     switch event {
                     case .succeeded: break
-                    case .refused: throw RunFailure(status: 69, "\(endpoint): \(event.explanation)")
+                    case .refused: throw RunFailure(.incompatible, "\(endpoint): \(event.explanation)")
                     case .failed, .cutOff: handshakeTrouble = event.explanation
                     }
                 }
@@ -46,12 +46,12 @@ public enum StatusClient {
                 guard frames.count == 1, let (_, message) = try? codec.decodeCoordinatorMessage(frames[0]) else { continue }
                 switch message {
                 case .status(let status): return status
-                case .reject(let r): throw RunFailure(status: 69, "\(endpoint) refused the request: \(r.detail)")
+                case .reject(let r): throw RunFailure(.incompatible, "\(endpoint) refused the request: \(r.detail)")
                 default: continue
                 }
             }
         }
         let why = handshakeTrouble.map { " (\($0))" } ?? " (no coordinator there, or its run is over)"
-        throw RunFailure(status: 75, "no answer from \(endpoint) within \(timeout.seconds) s\(why)")
+        throw RunFailure(.temporary, "no answer from \(endpoint) within \(timeout.seconds) s\(why)")
     }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import WinnowCluster
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +22,7 @@ public enum StopRequest: Int32, Sendable {
     }
 
     /// 130 for Ctrl-C (the shell's convention); 75 (temporary: requeue me) for a scheduler's signal.
-    public var exitStatus: Int32 { self == .interrupt ? 130 : 75 }
+    public var statusCode: StatusCode { self == .interrupt ? .interrupted : .temporary }
 }
 
 /// Turns SIGINT/SIGTERM/SIGUSR1 into a flag an event loop polls between waits (signal handlers

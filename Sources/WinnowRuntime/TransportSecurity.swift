@@ -12,13 +12,13 @@ public enum TransportSecurity: Sendable {
     /// (`--insecure` says so explicitly and is refused anywhere else).
     public static func choose(endpoint: String, keysGiven: Bool, insecure: Bool, keys: () throws -> TransportSecurity) throws -> TransportSecurity {
         if keysGiven {
-            if insecure { throw RunFailure(status: 64, "--insecure and keys exclude each other") }
-            guard Curve.isAvailable else { throw RunFailure(status: 69, "this libzmq was built without CURVE (libsodium); keys cannot be used") }
+            if insecure { throw RunFailure(.usage, "--insecure and keys exclude each other") }
+            guard Curve.isAvailable else { throw RunFailure(.incompatible, "this libzmq was built without CURVE (libsodium); keys cannot be used") }
             return try keys()
         }
         guard isLoopback(endpoint) else {
             let refused = insecure ? "--insecure is refused there; " : ""
-            throw RunFailure(status: 64, "\(endpoint) is reachable from other hosts and plain TCP would let anyone join: \(refused)"
+            throw RunFailure(.usage, "\(endpoint) is reachable from other hosts and plain TCP would let anyone join: \(refused)"
                 + "give keys (make them with: winnow keygen --out KEYS)")
         }
         return .plain

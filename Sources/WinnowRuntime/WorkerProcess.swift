@@ -83,7 +83,7 @@ public final class WorkerProcess {
     private var now: Duration { clock.now - start }
 
     /// Runs until the coordinator says Shutdown or Reject, or goes silent; returns the exit status.
-    public func run(stop: StopSignals?) throws -> Int32 {
+    public func run(stop: StopSignals?) throws -> StatusCode {
         log.info("worker connecting", metadata: ["endpoint": "\(options.connect)", "slots": "\(options.slots)"])
         if let status = try perform(session.start(now: now)) { return status }
         let poller = Poller()
@@ -92,7 +92,7 @@ public final class WorkerProcess {
                 let leases = session.runningLeases
                 if !leases.isEmpty { _ = try perform([.send(.release(leases: leases, reason: "worker stopped by \(request.name)"))]) }
                 try? socket.setLinger(milliseconds: 1000)
-                return request.exitStatus
+                return request.statusCode
             }
             let ready = try poller.wait(sockets: [socket, monitor.pollable], descriptors: [wakeup.readDescriptor], timeoutMillis: 100)
             if ready.descriptors[0] { wakeup.drain() }
@@ -110,13 +110,13 @@ public final class WorkerProcess {
 
     /// A refused key will stay refused: leave at once (69) instead of knocking until the timeout.
     /// Other failed handshakes may be a coordinator still starting: warn once and keep trying.
-    private func handshakeEvents() throws -> Int32? {
+    private func handshakeEvents() throws -> StatusCode? {
         for event in try monitor.events() {
             switch event {
             case .succeeded:
                 break
             case .refused:
-                return try perform([.exit(status: 69, reason: event.explanation)])
+                return try perform([.exit(.incompatible, reason: event.explanation)])
             case .failed, .cutOff:
                 log.log(level: warnedHandshake ? .debug : .warning, "\(event.explanation)")
                 warnedHandshake = true
@@ -125,7 +125,7 @@ public final class WorkerProcess {
         return nil
     }
 
-    private func handle(_ frames: [[UInt8]]) throws -> Int32? {
+    private func handle(_ frames: [[UInt8]]) throws -> StatusCode? {
         guard frames.count == 1 else {
             log.warning("invalid message from the coordinator dropped", metadata: ["reason": "\(frames.count) frames"])
             return nil
@@ -155,7 +155,7 @@ public final class WorkerProcess {
             return try perform(session.receive(message, now: now))
         } catch let error as WireError where error.code == .unknownFields {
             // Not noise to drop: every Welcome of this run will say the same.
-            return try perform([.exit(status: 69, reason: error.detail)])
+            return try perform([.exit(.incompatible, reason: error.detail)])
         } catch let error as WireError {
             log.warning("invalid message from the coordinator dropped", metadata: ["reason": "\(error)"])
             return nil
@@ -168,7 +168,7 @@ public final class WorkerProcess {
         meters.removeAll()
     }
 
-    private func perform(_ actions: [WorkerSession.Action]) throws -> Int32? {
+    private func perform(_ actions: [WorkerSession.Action]) throws -> StatusCode? {
         for action in actions {
             switch action {
             case .send(let message):
@@ -194,7 +194,7 @@ public final class WorkerProcess {
             case .cancel(let id):
                 log.debug("lease cancelled; its result will be dropped", metadata: ["lease": "\(id)"])
             case .exit(let status, let reason):
-                log.log(level: status == 0 ? .info : .error, "worker exits", metadata: ["status": "\(status)", "reason": "\(reason)"])
+                log.log(level: status == .done ? .info : .error, "worker exits", metadata: ["status": "\(status.rawValue)", "reason": "\(reason)"])
                 try? socket.setLinger(milliseconds: 1000)
                 return status
             }

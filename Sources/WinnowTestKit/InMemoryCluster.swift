@@ -19,7 +19,7 @@ public struct InMemoryCluster<Book: TaskBook> {
         /// A cut-off worker's link holds messages both ways, in order, until it comes back (a link that
         /// is down: the transport keeps them); the worker and the coordinator run on.
         public var cutOff = false
-        public var exitStatus: Int32?
+        public var exitCode: StatusCode?
     }
 
     public var coordinator: Coordinator<Book>
@@ -96,14 +96,14 @@ public struct InMemoryCluster<Book: TaskBook> {
         pick -= upLinks.count
         if pick < downLinks.count {
             let (i, message) = toWorkers.remove(at: toWorkers.firstIndex { $0.0 == downLinks[pick] }!)
-            guard workers[i].exitStatus == nil else { return true }
+            guard workers[i].exitCode == nil else { return true }
             apply(workers[i].session.receive(message, now: now), worker: i)
             return true
         }
         pick -= downLinks.count
         guard !workers[running[pick].0].stalled else { return true }
         let (i, lease) = running.remove(at: pick)
-        guard !workers[i].silent, workers[i].exitStatus == nil else { return true }
+        guard !workers[i].silent, workers[i].exitCode == nil else { return true }
         apply(workers[i].session.finished(lease.id, result: InMemoryCluster<SelectionBook>.execute(lease, vectors: vectors, settings: settings, quality: quality,
                                                                              labels: labels), now: now), worker: i)
         return true
@@ -123,7 +123,7 @@ public struct InMemoryCluster<Book: TaskBook> {
         while let index = toWorkers.firstIndex(where: { !workers[$0.0].cutOff }) ?? toCoordinator.firstIndex(where: { !workers[$0.0].cutOff }).map({ $0 + toWorkers.count }) {
             if index < toWorkers.count {
                 let (i, message) = toWorkers.remove(at: index)
-                if workers[i].exitStatus == nil { apply(workers[i].session.receive(message, now: now), worker: i) }
+                if workers[i].exitCode == nil { apply(workers[i].session.receive(message, now: now), worker: i) }
             } else {
                 let (i, message) = toCoordinator.remove(at: index - toWorkers.count)
                 deliver(message, from: i)
@@ -152,7 +152,7 @@ public struct InMemoryCluster<Book: TaskBook> {
     public mutating func advance(_ d: Duration) {
         now += d
         absorb(coordinator.tick(now: now))
-        for i in workers.indices where !workers[i].silent && workers[i].exitStatus == nil {
+        for i in workers.indices where !workers[i].silent && workers[i].exitCode == nil {
             let rowsDone = workers[i].progressFrozen ? 1 : UInt64(now.components.seconds * 1000 + now.components.attoseconds / 1_000_000_000_000_000)
             let progress = Dictionary(running.filter { $0.0 == i }.map { ($0.1.id, rowsDone) }, uniquingKeysWith: max)
             apply(workers[i].session.tick(now: now, progress: progress), worker: i)
@@ -193,7 +193,7 @@ public struct InMemoryCluster<Book: TaskBook> {
                 running.append((i, lease))
             case .cancel: break
             case .abandonTasks: running.removeAll { $0.0 == i }
-            case .exit(let status, _): workers[i].exitStatus = status
+            case .exit(let code, _): workers[i].exitCode = code
             }
         }
     }

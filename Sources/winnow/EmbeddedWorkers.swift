@@ -35,6 +35,6 @@ enum EmbeddedWorkers {
     /// told to, or when they cannot work here).
     static func watchdog(_ local: LocalWorkers?) -> RunFailure? {
         guard let local, local.allExited else { return nil }
-        return RunFailure(status: 70, "every local worker exited before the run was done (see their messages above)")
+        return RunFailure(.internalError, "every local worker exited before the run was done (see their messages above)")
     }
 }

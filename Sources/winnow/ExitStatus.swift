@@ -1,39 +1,26 @@
 import ArgumentParser
 import Foundation
+import WinnowCluster
 import WinnowIO
 import WinnowRuntime
 import WinnowTransport
 
-/// The documented exit codes (README "Exit codes"), after BSD sysexits.
+/// The process status of each documented exit code (README "Exit codes", `StatusCode`).
 enum ExitStatus {
-    static let usage = ExitCode(64)
-    static let badData = ExitCode(65)
-    static let software = ExitCode(70)
-    static let cannotWrite = ExitCode(73)
-    static let temporary = ExitCode(75)
+    static func code(_ status: StatusCode) -> ExitCode { ExitCode(status.rawValue) }
 
     /// Prints an error the way every command does and returns the code to exit with.
     static func report(_ error: Error) -> ExitCode {
-        switch error {
-        case let e as InputError:
-            printError("error: \(e.description)")
-            return badData
-        case let e as RunFailure:
-            printError("error: \(e.message)")
-            return ExitCode(e.status)
-        case let e as TransportError:
-            printError("error: ZeroMQ \(e.description)")
-            return temporary
-        case let e as AtomicFile.WriteError:
-            printError("error: \(e.description)")
-            return cannotWrite
-        case let e as OutputFolder.Unusable:
-            printError("error: \(e.description)")
-            return cannotWrite
-        default:
-            printError("error: \(error)")
-            return software
+        let (status, message): (StatusCode, String) = switch error {
+        case let e as InputError: (.badData, e.description)
+        case let e as RunFailure: (e.code, e.message)
+        case let e as TransportError: (.temporary, "ZeroMQ \(e.description)")
+        case let e as AtomicFile.WriteError: (.cannotWrite, e.description)
+        case let e as OutputFolder.Unusable: (.cannotWrite, e.description)
+        default: (.internalError, "\(error)")
         }
+        printError("error: \(message)")
+        return code(status)
     }
 
     /// Runs `body`; a usage error passes through to ArgumentParser (64, with the usage text), any

@@ -66,7 +66,7 @@ struct WorkerCommand: ParsableCommand {
         options.cluster.connectTimeout = .milliseconds(Int(connectTimeout * 1000))
         options.cluster.coordinatorLostTimeout = .milliseconds(Int(coordinatorLostTimeout * 1000))
         let stop = StopSignals.process
-        let status: Int32
+        let status: StatusCode
         do {
             status = try WorkerProcess(options: options, log: log).run(stop: stop)
         } catch {
@@ -76,7 +76,7 @@ struct WorkerCommand: ParsableCommand {
         // still be inside BLAS (a stop mid-task, a cancelled or stuck task): exit()'s destructors,
         // OpenBLAS's among them, would free memory under it (seen as a SIGSEGV when Slurm sent USR1).
         fflush(nil)
-        _exit(status)
+        _exit(status.rawValue)
     }
 }
 

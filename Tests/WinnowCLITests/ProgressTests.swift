@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 import WinnowTestKit
 
-/// What a user watching a run sees (issue 8): the live line on a terminal, plain lines in a job log,
+/// What a user watching a run sees: the live line on a terminal, plain lines in a job log,
 /// `metrics.prom` read by Prometheus' own parser, and `winnow status` / the Python client asking a
 /// live coordinator. Real processes throughout; the terminal is a pseudo-terminal from `script`.
 final class ProgressTests: XCTestCase {

@@ -336,7 +336,7 @@ final class FaultTests: XCTestCase {
         cluster.runToEnd()
         let failure = try XCTUnwrap(cluster.failure)
         XCTAssertEqual(failure.code, .poisoned)
-        XCTAssertEqual(failure.exitStatus, 65, "the process exits 65, as the README documents")
+        XCTAssertEqual(failure.statusCode, .badData, "the process exits 65, as the README documents")
         XCTAssertTrue(failure.message.contains("chunk 3") && failure.message.contains("memory rows"), failure.message)
         XCTAssertEqual(cluster.workers.filter(\.silent).count, 3)
     }
@@ -460,7 +460,7 @@ final class ExpectedWorkersTests: XCTestCase {
         cluster.advance(.seconds(2))
         let failure = try XCTUnwrap(cluster.failure)
         XCTAssertEqual(failure.code, .noWorkers)
-        XCTAssertEqual(failure.exitStatus, 75)
+        XCTAssertEqual(failure.statusCode, .temporary)
         XCTAssertTrue(failure.message.contains("no worker joined within 60 s"), failure.message)
     }
 

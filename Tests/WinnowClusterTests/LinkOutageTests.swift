@@ -35,7 +35,7 @@ final class LinkOutageTests: XCTestCase {
             XCTAssertLessThan(cluster.now - cut, .seconds(20), "back to work soon after the link returned")
             // Every worker is told the run is over and acknowledges it: none outlives the run.
             cluster.deliverInFlight()
-            XCTAssertEqual(cluster.workers.map(\.exitStatus), [0, 0])
+            XCTAssertEqual(cluster.workers.map(\.exitCode), [.done, .done])
             cluster.deliverInFlight()
             XCTAssertTrue(cluster.coordinator.awaitingFarewell.isEmpty, "\(cluster.coordinator.awaitingFarewell)")
         }

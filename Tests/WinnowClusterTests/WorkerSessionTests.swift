@@ -25,7 +25,7 @@ final class WorkerSessionTests: XCTestCase {
         XCTAssertEqual(s.start(now: .zero), [.send(.hello(hello(join: 1)))])
         XCTAssertEqual(s.tick(now: .milliseconds(1500)), [.send(.hello(hello(join: 1)))], "a retry of the same attempt")
         XCTAssertEqual(s.tick(now: .milliseconds(1600)), [])
-        XCTAssertEqual(s.tick(now: .seconds(4)), [.exit(status: 75, reason: "no coordinator answered within 3.0 seconds")])
+        XCTAssertEqual(s.tick(now: .seconds(4)), [.exit(.temporary, reason: "no coordinator answered within 3.0 seconds")])
     }
 
     /// A silent coordinator: the worker drops what it ran for it, says Hello again at 1, 2, 4, … 32 s
@@ -46,7 +46,7 @@ final class WorkerSessionTests: XCTestCase {
         for t in stride(from: 3200, through: 110_000, by: 100) {
             let actions = s.tick(now: .milliseconds(t))
             if actions == [.send(.hello(hello(join: 2)))] { hellos.append(t) }
-            if case .exit(75, _)? = actions.first {
+            if case .exit(.temporary, _)? = actions.first {
                 XCTAssertGreaterThan(t, 103_000)
                 break
             }
@@ -86,7 +86,7 @@ final class WorkerSessionTests: XCTestCase {
         let new = Lease(id: 1, work: .chunk(ChunkTask(chunk: 0, ranges: [0 ..< 5], budget: 1, isRoot: false)))
         XCTAssertEqual(s.receive(.lease(new), now: .seconds(3)), [.run(new)])
         XCTAssertEqual(s.receive(.shutdown(reason: "done", status: 0), now: .seconds(4)),
-                       [.send(.release(leases: [1], reason: "shutdown received")), .exit(status: 0, reason: "coordinator: done")],
+                       [.send(.release(leases: [1], reason: "shutdown received")), .exit(.done, reason: "coordinator: done")],
                        "the Shutdown is acknowledged, so the coordinator can stop repeating it")
     }
 
@@ -117,6 +117,6 @@ final class WorkerSessionTests: XCTestCase {
         XCTAssertEqual(s.receive(.cancel(leaseID: 1), now: .zero), [.cancel(1)])
         XCTAssertEqual(s.finished(1, result: .heartbeat(leases: [], tasksDone: 0), now: .zero), [])
         var r = WorkerSession(hello: hello, settings: ClusterSettings(), now: .zero)
-        guard case .exit(69, _)? = r.receive(.reject(Rejection(.configHash, "no")), now: .zero).first else { return XCTFail() }
+        guard case .exit(.incompatible, _)? = r.receive(.reject(Rejection(.configHash, "no")), now: .zero).first else { return XCTFail() }
     }
 }
