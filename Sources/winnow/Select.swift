@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import WinnowCluster
 import WinnowCore
-import WinnowNative
 import WinnowRuntime
 
 /// `winnow select`: the embedded default — a coordinator in this process and `--workers` local
@@ -32,35 +31,7 @@ struct Select: ParsableCommand {
     }
 
     func run() throws {
-        try selection.execute(kMeans: .local(workers: workers)) { pool, options, monitor, log in
-            if case .coverageCentric = options.settings.objective {
-                if workers > 0 { log.info("coverage-centric selection reads scores, not vectors: it runs in this process") }
-                MemoryTuning.reuseLargeBlocks()
-                return try CoverageSelection.run(pool: pool, options: options, monitor: monitor, log: log)
-            }
-            if workers == 0 || options.exact {
-                MemoryTuning.reuseLargeBlocks()
-                return try LocalSelection.run(pool: pool, options: options, monitor: monitor, log: log)
-            }
-            let stop = StopSignals.process
-            var local: LocalWorkers?
-            defer { local?.stop() }
-            let endpoint = try PrivateEndpoint()
-            let outcome = try DistributedSelection.run(
-                pool: pool, options: options, bind: endpoint.address, cluster: cluster.settings,
-                journal: RunJournal.run.path(in: selection.out), stop: stop, monitor: monitor, log: log,
-                watchdog: { EmbeddedWorkers.watchdog(local) }
-            ) { endpoint in
-                // Local workers share this terminal: under a live progress line their routine info
-                // lines would tear it, so they say only what goes wrong unless debugging was asked for.
-                let quietWorkers = monitor.console.style == .live && selection.logLevel > .debug
-                local = EmbeddedWorkers.start(count: workers, slots: slots, endpoint: endpoint,
-                                              logLevel: quietWorkers ? max(selection.logLevel, .warning) : selection.logLevel)
-            }
-            // Workers were told to shut down; give them a moment to leave on their own.
-            _ = local?.wait(timeout: .seconds(5))
-            return outcome
-        }
+        try selection.run(on: .local(workers: workers, slots: slots, cluster: cluster.settings))
         if plot { print(SelectionPlot.draw(out: selection.out, labels: selection.labels)) }
     }
 }

@@ -1,10 +1,9 @@
 import Logging
-import WinnowRuntime
 
 /// The local worker processes of an embedded run (`select`, `cluster`, `dedup` with `--workers N`):
 /// this binary's `worker` command, pointed at the run's private endpoint and bound to its configuration.
-enum EmbeddedWorkers {
-    static func start(count: Int, slots: Int, endpoint: DistributedSelection.Endpoint, logLevel: Logger.Level) -> LocalWorkers {
+public enum EmbeddedWorkers {
+    public static func start(count: Int, slots: Int, endpoint: DistributedSelection.Endpoint, logLevel: Logger.Level) -> LocalWorkers {
         let hash = endpoint.configHash.hexString
         return LocalWorkers(count: count, executable: LocalWorkers.currentExecutable) { i in
             ["worker", "--connect", endpoint.address, "--name", "local-\(i)", "--slots", "\(slots)",
@@ -16,7 +15,7 @@ enum EmbeddedWorkers {
 
     /// A coordinator run here with `count` local workers: `body` gets the private endpoint to bind,
     /// the stop signals, the watchdog, and the callback that starts the workers once it listens.
-    static func run<T>(count: Int, slots: Int, logLevel: Logger.Level,
+    public static func run<T>(count: Int, slots: Int, logLevel: Logger.Level,
                        _ body: (_ bind: String, _ stop: StopSignals, _ watchdog: () -> RunFailure?,
                                 _ listening: (DistributedSelection.Endpoint) throws -> Void) throws -> T) throws -> T {
         let stop = StopSignals.process
@@ -33,7 +32,7 @@ enum EmbeddedWorkers {
 
     /// The run's end when every local worker left before it was done (they exit on their own only when
     /// told to, or when they cannot work here).
-    static func watchdog(_ local: LocalWorkers?) -> RunFailure? {
+    public static func watchdog(_ local: LocalWorkers?) -> RunFailure? {
         guard let local, local.allExited else { return nil }
         return RunFailure(.internalError, "every local worker exited before the run was done (see their messages above)")
     }

@@ -4,15 +4,14 @@ import WinnowCluster
 import WinnowCore
 import WinnowIO
 import WinnowNative
-import WinnowRuntime
 
 /// The k-means of `cluster`, `dedup` and the clustered selections: in this process (`--workers 0`),
 /// or with a coordinator here and local worker processes each running blocks of every Lloyd pass.
 /// Both give the same bytes. With workers the passes are journaled (`journal`, in `--out`), so the
 /// same command resumes an interrupted k-means; `keepJournal` leaves it for a command that goes on.
-enum KMeansExecution {
+public enum KMeansExecution {
     /// Where the passes run.
-    enum Place {
+    public enum Place {
         /// `workers` local worker processes started for it (0: this process).
         case local(workers: Int)
         /// The workers that connect to this coordinator at `bind` (`winnow coordinator`, `--serve`); with
@@ -24,7 +23,7 @@ enum KMeansExecution {
                     announced: AnnouncedRuns, announce: (DistributedSelection.Endpoint, Logger) -> Void)
 
         /// Whether the passes run on worker processes (and so are journaled).
-        var usesWorkers: Bool {
+        public var usesWorkers: Bool {
             switch self {
             case .local(let count): count > 0
             case .served: true
@@ -32,7 +31,7 @@ enum KMeansExecution {
         }
 
         /// Workers a report names: the local ones started, or those that joined.
-        func workers(_ report: ClusterReport?) -> Int {
+        public func workers(_ report: ClusterReport?) -> Int {
             switch self {
             case .local(let count): count
             case .served: report?.workers.count ?? 0
@@ -40,7 +39,7 @@ enum KMeansExecution {
         }
     }
 
-    static func run(pool: Pool, settings: KMeansSettings, nonfinite: NonfinitePolicy, on place: Place, slots: Int,
+    public static func run(pool: Pool, settings: KMeansSettings, nonfinite: NonfinitePolicy, on place: Place, slots: Int,
                     journal: String?, keepJournal: Bool = false, log: Logger) throws -> (ClusteringOutcome, ClusterReport?) {
         let workers: Int
         switch place {
