@@ -1,10 +1,8 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-// Dependencies point one way, downwards (design §5):
-//   winnow (CLI) → WinnowRuntime → WinnowTransport → CZeroMQ
-//                               → WinnowWire → WinnowCluster → WinnowCore → WinnowNative → CBLAS
-//                               → WinnowIO → WinnowCore
+// Dependencies point one way, downwards; docs/ARCHITECTURE.md draws them (Scripts/check-architecture
+// keeps the two in step).
 // WinnowNative and WinnowTransport are the only targets that touch unsafe pointers (BLAS calls, mmap,
 // SIMD kernels; ZeroMQ messages and pipes).
 let package = Package(
@@ -56,7 +54,7 @@ let package = Package(
             ]
         ),
         .target(
-            name: "WinnowCluster",
+            name: "WinnowCoordination",
             dependencies: [
                 "WinnowCore",
                 .product(name: "HeapModule", package: "swift-collections"),
@@ -65,7 +63,7 @@ let package = Package(
         .target(
             name: "WinnowWire",
             dependencies: [
-                "WinnowCore", "WinnowCluster", "WinnowNative",
+                "WinnowCore", "WinnowCoordination", "WinnowNative",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -77,7 +75,7 @@ let package = Package(
         .target(
             name: "WinnowRuntime",
             dependencies: [
-                "WinnowCore", "WinnowIO", "WinnowCluster", "WinnowWire", "WinnowTransport", "WinnowNative",
+                "WinnowCore", "WinnowIO", "WinnowCoordination", "WinnowWire", "WinnowTransport", "WinnowNative",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -88,22 +86,27 @@ let package = Package(
         .executableTarget(
             name: "winnow",
             dependencies: [
-                "WinnowRuntime", "WinnowIO", "WinnowCore", "WinnowCluster", "WinnowTransport", "WinnowNative",
+                "WinnowRuntime", "WinnowIO", "WinnowCore", "WinnowCoordination", "WinnowTransport", "WinnowNative",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "WinnowTestKit",
-            dependencies: ["WinnowCore", "WinnowIO", "WinnowCluster"]
+            dependencies: ["WinnowCore", "WinnowIO", "WinnowCoordination"]
         ),
         .testTarget(name: "WinnowCoreTests", dependencies: ["WinnowCore", "WinnowNative", "WinnowTestKit"]),
         .testTarget(name: "WinnowIOTests", dependencies: ["WinnowIO", "WinnowCore", "WinnowTestKit"]),
-        .testTarget(name: "WinnowClusterTests", dependencies: ["WinnowCluster", "WinnowCore", "WinnowTestKit"]),
+        .testTarget(name: "WinnowCoordinationTests", dependencies: ["WinnowCoordination", "WinnowCore", "WinnowTestKit"]),
         .testTarget(name: "WinnowWireTests", dependencies: [
-            "WinnowWire", "WinnowCluster", "WinnowCore", "WinnowTransport", "WinnowTestKit",
+            "WinnowWire", "WinnowCoordination", "WinnowCore", "WinnowTestKit",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
-        .testTarget(name: "WinnowCLITests", dependencies: ["winnow", "WinnowCluster", "WinnowCore", "WinnowIO", "WinnowRuntime", "WinnowTestKit", "WinnowTransport", "WinnowWire"]),
+        .testTarget(name: "WinnowTransportTests", dependencies: ["WinnowTransport"]),
+        .testTarget(name: "WinnowRuntimeTests", dependencies: [
+            "WinnowRuntime", "WinnowCoordination", "WinnowCore", "WinnowIO", "WinnowTestKit",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "WinnowCLITests", dependencies: ["winnow", "WinnowCoordination", "WinnowCore", "WinnowIO", "WinnowRuntime", "WinnowTestKit", "WinnowTransport", "WinnowWire"]),
     ]
 )

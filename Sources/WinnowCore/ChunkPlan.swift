@@ -18,23 +18,23 @@ public struct ChunkPlan: Sendable, Equatable {
         case .cluster:
             guard let clusters, clusters.count == totalRows else { preconditionFailure("ChunkPlan: --partition cluster without every row's cluster") }
             // Rows by (cluster, row): a stable counting sort.
-            let order = (0 ..< totalRows).sorted { (clusters[$0], $0) < (clusters[$1], $1) }
-            chunks = (0 ..< chunkCount).map { c in
-                Self.coalesced(order[c * settings.chunkRows ..< min(totalRows, (c + 1) * settings.chunkRows)].sorted().map { $0 ..< $0 + 1 })
+            let order = (0..<totalRows).sorted { (clusters[$0], $0) < (clusters[$1], $1) }
+            chunks = (0..<chunkCount).map { c in
+                Self.coalesced(order[c * settings.chunkRows..<min(totalRows, (c + 1) * settings.chunkRows)].sorted().map { $0..<$0 + 1 })
             }
         case .contiguous:
-            chunks = (0 ..< chunkCount).map { c in
-                [c * settings.chunkRows ..< min(totalRows, (c + 1) * settings.chunkRows)]
+            chunks = (0..<chunkCount).map { c in
+                [c * settings.chunkRows..<min(totalRows, (c + 1) * settings.chunkRows)]
             }
         case .random:
             let b = settings.blockRows
-            var blocks = Array(0 ..< (totalRows + b - 1) / b)
+            var blocks = Array(0..<(totalRows + b - 1) / b)
             var random = SeededRandom(seed: settings.seed, stream: .partition)
             random.shuffle(&blocks)
             let perChunk = settings.chunkRows / b
-            chunks = (0 ..< chunkCount).map { c in
-                let mine = blocks[min(blocks.count, c * perChunk) ..< min(blocks.count, (c + 1) * perChunk)].sorted()
-                return Self.coalesced(mine.map { $0 * b ..< min(totalRows, ($0 + 1) * b) })
+            chunks = (0..<chunkCount).map { c in
+                let mine = blocks[min(blocks.count, c * perChunk)..<min(blocks.count, (c + 1) * perChunk)].sorted()
+                return Self.coalesced(mine.map { $0 * b..<min(totalRows, ($0 + 1) * b) })
             }
         }
     }
@@ -44,7 +44,7 @@ public struct ChunkPlan: Sendable, Equatable {
         var ranges: [Range<Int>] = []
         for r in sorted {
             if let last = ranges.last, last.upperBound == r.lowerBound {
-                ranges[ranges.count - 1] = last.lowerBound ..< r.upperBound
+                ranges[ranges.count - 1] = last.lowerBound..<r.upperBound
             } else {
                 ranges.append(r)
             }

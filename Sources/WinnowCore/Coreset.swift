@@ -16,10 +16,13 @@ public struct Coreset: Sendable, Equatable {
     /// With label budgets: each pick's label, so a merge can keep to its caps without a side column.
     public var labels: [Int64]?
 
-    public init(rows: [Int64], vectors: VectorBlock, gains: [Double], weights: [Double], rowsBeneath: Int,
-                sample: RowSample? = nil) {
-        precondition(rows.count == vectors.rows && rows.count == gains.count && rows.count == weights.count,
-                     "Coreset: column lengths differ")
+    public init(
+        rows: [Int64], vectors: VectorBlock, gains: [Double], weights: [Double], rowsBeneath: Int,
+        sample: RowSample? = nil
+    ) {
+        precondition(
+            rows.count == vectors.rows && rows.count == gains.count && rows.count == weights.count,
+            "Coreset: column lengths differ")
         self.rows = rows
         self.vectors = vectors
         self.gains = gains

@@ -19,9 +19,11 @@ public enum CoverageCentric {
     ///   - budget: rows to select.
     /// - Returns: indices into `rows`, bin by bin from the easiest, each bin's draw in row order, and
     ///   for each pick the rows its bin holds per pick (what it stands for).
-    public static func select(scores: [Float], rows: [Int64], budget: Int, pruneHard: Double, strata: Int,
-                              seed: UInt64) -> (picks: [Int], weights: [Double]) {
-        precondition(scores.count == rows.count && strata >= 1 && (0 ..< 1).contains(pruneHard))
+    public static func select(
+        scores: [Float], rows: [Int64], budget: Int, pruneHard: Double, strata: Int,
+        seed: UInt64
+    ) -> (picks: [Int], weights: [Double]) {
+        precondition(scores.count == rows.count && strata >= 1 && (0..<1).contains(pruneHard))
         let order = scores.indices.sorted { (scores[$0], rows[$0]) < (scores[$1], rows[$1]) }
         let kept = Array(order.prefix(order.count - Int((Double(order.count) * pruneHard).rounded(.down))))
         guard let lo = kept.first.map({ scores[$0] }), let hi = kept.last.map({ scores[$0] }) else { return ([], []) }

@@ -34,8 +34,10 @@ public struct EmbeddingStatistics: Sendable, Equatable, Codable {
     }
 
     /// Rebuilds statistics from their parts, as a worker sent them.
-    public init(dimension: Int, count: Int, mean: [Double], m2: [Double], normMin: Double, normMax: Double,
-                normSum: Double, zeroRows: Int, nonfiniteRows: Int, duplicateRows: Int) {
+    public init(
+        dimension: Int, count: Int, mean: [Double], m2: [Double], normMin: Double, normMax: Double,
+        normSum: Double, zeroRows: Int, nonfiniteRows: Int, duplicateRows: Int
+    ) {
         self.dimension = dimension
         self.count = count
         self.mean = mean
@@ -56,7 +58,7 @@ public struct EmbeddingStatistics: Sendable, Equatable, Codable {
 
     /// Whether a row (given as `dimension` values starting at `offset`) is all finite.
     public static func isFinite(_ values: [Float], offset: Int, dimension: Int) -> Bool {
-        for k in 0 ..< dimension where !values[offset + k].isFinite { return false }
+        for k in 0..<dimension where !values[offset + k].isFinite { return false }
         return true
     }
 
@@ -69,7 +71,7 @@ public struct EmbeddingStatistics: Sendable, Equatable, Codable {
         count += 1
         let n = Double(count)
         var ss = 0.0
-        for k in 0 ..< dimension {
+        for k in 0..<dimension {
             let x = Double(values[offset + k])
             ss += x * x
             let delta = x - mean[k]
@@ -85,7 +87,7 @@ public struct EmbeddingStatistics: Sendable, Equatable, Codable {
 
     /// Adds every row of a block.
     public mutating func add(_ block: VectorBlock) {
-        for r in 0 ..< block.rows { add(block.values, offset: r * block.dimension) }
+        for r in 0..<block.rows { add(block.values, offset: r * block.dimension) }
     }
 
     /// Chan et al.'s pairwise combination: the statistics of the union of two disjoint row sets.
@@ -103,7 +105,7 @@ public struct EmbeddingStatistics: Sendable, Equatable, Codable {
             return
         }
         let na = Double(count), nb = Double(other.count), n = na + nb
-        for k in 0 ..< dimension {
+        for k in 0..<dimension {
             let delta = other.mean[k] - mean[k]
             mean[k] += delta * nb / n
             m2[k] += other.m2[k] + delta * delta * na * nb / n
@@ -130,12 +132,12 @@ public enum DuplicateFinder {
         var seen: [Int: [Int]] = [:]
         var out: [Int] = []
         let d = block.dimension
-        for r in 0 ..< block.rows {
-            let row = block.values[r * d ..< (r + 1) * d]
+        for r in 0..<block.rows {
+            let row = block.values[r * d..<(r + 1) * d]
             var hasher = Hasher()
             for v in row { hasher.combine(v.bitPattern) }
             let h = hasher.finalize()
-            if let earlier = seen[h], earlier.contains(where: { block.values[$0 * d ..< ($0 + 1) * d].elementsEqual(row) { $0.bitPattern == $1.bitPattern } }) {
+            if let earlier = seen[h], earlier.contains(where: { block.values[$0 * d..<($0 + 1) * d].elementsEqual(row) { $0.bitPattern == $1.bitPattern } }) {
                 out.append(r)
             } else {
                 seen[h, default: []].append(r)

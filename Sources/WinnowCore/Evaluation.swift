@@ -17,26 +17,33 @@ public enum Evaluation {
 
     /// Both from one scan: every target's best value over `selected` and the position of the pick
     /// holding it (ties: smaller row).
-    public static func bestAndNearest(targets: VectorBlock, selected: VectorBlock, selectedRows: [Int64],
-                                      objective: Objective) -> (best: [Float], nearest: [Int]) {
+    public static func bestAndNearest(
+        targets: VectorBlock, selected: VectorBlock, selectedRows: [Int64],
+        objective: Objective
+    ) -> (best: [Float], nearest: [Int]) {
         scan(targets: targets, selected: selected, selectedRows: selectedRows, objective: objective)
     }
 
     /// How many rows each pick stands for: every candidate's weight (1 when nil) goes to the pick it is
     /// most similar to (by `objective`'s measure; ties: smaller row). For objectives whose greedy does
     /// not track coverage itself.
-    public static func shares(of selection: [Int], among candidates: VectorBlock, rows: [Int64], weights: [Double]?,
-                              objective: Objective = .facilityLocation(.shiftedCosine)) -> [Double] {
+    public static func shares(
+        of selection: [Int], among candidates: VectorBlock, rows: [Int64], weights: [Double]?,
+        objective: Objective = .facilityLocation(.shiftedCosine)
+    ) -> [Double] {
         guard !selection.isEmpty else { return [] }
         let kernel = PairwiseKernel(targets: candidates, candidates: PreparedRows(candidates.gather(selection), for: objective.measure))
-        return shares(of: Array(selection.indices), in: kernel, candidateRows: selection.map { rows[$0] }, weights: weights,
-                      maximise: maximises(objective))
+        return shares(
+            of: Array(selection.indices), in: kernel, candidateRows: selection.map { rows[$0] }, weights: weights,
+            maximise: maximises(objective))
     }
 
     /// The same over a kernel already built: every target's weight goes to its best candidate among
     /// `picks` (indices of the kernel's candidates, whose rows are `candidateRows`; ties: smaller row).
-    public static func shares(of picks: [Int], in kernel: PairwiseKernel, candidateRows: [Int64], weights: [Double]?,
-                              maximise: Bool = true) -> [Double] {
+    public static func shares(
+        of picks: [Int], in kernel: PairwiseKernel, candidateRows: [Int64], weights: [Double]?,
+        maximise: Bool = true
+    ) -> [Double] {
         let owner = scan(kernel, picks: picks, pickRows: picks.map { candidateRows[$0] }, maximise: maximise).1
         var totals = [Double](repeating: 0, count: picks.count)
         for (i, s) in owner.enumerated() where s >= 0 { totals[s] += weights?[i] ?? 1 }
@@ -48,8 +55,9 @@ public enum Evaluation {
     }
 
     private static func scan(targets: VectorBlock, selected prepared: PreparedRows, selectedRows: [Int64]?, objective: Objective) -> ([Float], [Int]) {
-        scan(PairwiseKernel(targets: targets, candidates: prepared), picks: Array(0 ..< prepared.count), pickRows: selectedRows,
-             maximise: maximises(objective))
+        scan(
+            PairwiseKernel(targets: targets, candidates: prepared), picks: Array(0..<prepared.count), pickRows: selectedRows,
+            maximise: maximises(objective))
     }
 
     /// Facility location and its baselines maximise a similarity; k-center minimises a distance.
@@ -69,7 +77,7 @@ public enum Evaluation {
         var out: [Float] = [], scratch: [Float] = []
         var start = 0
         while start < picks.count {
-            let ids = Array(start ..< min(picks.count, start + batch))
+            let ids = Array(start..<min(picks.count, start + batch))
             kernel.values(for: ids.map { picks[$0] }, into: &out, scratch: &scratch)
             guard let pickRows else {
                 // Values alone (no owner to tell apart on ties): one vectorised pass per column.
@@ -79,7 +87,7 @@ public enum Evaluation {
             }
             for (b, j) in ids.enumerated() {
                 let base = b * nt
-                for i in 0 ..< nt {
+                for i in 0..<nt {
                     let v = out[base + i]
                     let wins = maximise ? v > best[i] : v < best[i]
                     let ties = v == best[i] && arg[i] >= 0 && pickRows[j] < pickRows[arg[i]]

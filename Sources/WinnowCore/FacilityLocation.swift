@@ -43,8 +43,10 @@ public struct FacilityLocation: GreedyObjective {
     ///     much, and keep at most this much of tracked live pairs; `threads`: for tracking gains.
     ///   - meter: moved while tracked gains are set up and kept (lazy evaluations are counted by
     ///     `MeteredObjective`).
-    public init(kernel: PairwiseKernel, candidateRows: [Int64], targetWeights: [Double]? = nil,
-                tuning: OptimizerTuning = .init(), meter: ProgressMeter? = nil) {
+    public init(
+        kernel: PairwiseKernel, candidateRows: [Int64], targetWeights: [Double]? = nil,
+        tuning: OptimizerTuning = .init(), meter: ProgressMeter? = nil
+    ) {
         precondition(candidateRows.count == kernel.candidateCount, "FacilityLocation: candidate rows")
         if let targetWeights { precondition(targetWeights.count == kernel.targetCount, "FacilityLocation: weights") }
         self.kernel = kernel
@@ -56,7 +58,8 @@ public struct FacilityLocation: GreedyObjective {
         nearestValue = [Float](repeating: -.infinity, count: kernel.targetCount)
         self.tuning = tuning
         self.meter = meter
-        dense = Self.holdsBlock(candidates: kernel.candidateCount, targets: kernel.targetCount, tuning: tuning)
+        dense =
+            Self.holdsBlock(candidates: kernel.candidateCount, targets: kernel.targetCount, tuning: tuning)
             ? kernel.allValues() : []
     }
 
@@ -83,7 +86,7 @@ public struct FacilityLocation: GreedyObjective {
         let batch = 64
         var start = 0
         while start < candidateCount {
-            bounds += gains(of: Array(start ..< min(candidateCount, start + batch)))
+            bounds += gains(of: Array(start..<min(candidateCount, start + batch)))
             start += batch
         }
         return bounds
@@ -97,14 +100,14 @@ public struct FacilityLocation: GreedyObjective {
         let d = kernel.dimension, t = kernel.targets.values, c = kernel.candidates.values
         var u = [Double](repeating: 0, count: d)
         var total = 0.0
-        for i in 0 ..< kernel.targetCount {
+        for i in 0..<kernel.targetCount {
             let w = Double(weights?[i] ?? 1)
             total += w
-            for k in 0 ..< d { u[k] += w * Double(t[i * d + k]) }
+            for k in 0..<d { u[k] += w * Double(t[i * d + k]) }
         }
-        return (0 ..< candidateCount).map { j in
+        return (0..<candidateCount).map { j in
             var dot = 0.0
-            for k in 0 ..< d { dot += Double(c[j * d + k]) * u[k] }
+            for k in 0..<d { dot += Double(c[j * d + k]) * u[k] }
             let g = max(0, (total + dot) / 2)
             return g * (1 + 1e-4) + 1e-3 + 1e-6 * total
         }
@@ -129,9 +132,10 @@ public struct FacilityLocation: GreedyObjective {
     public mutating func trackedBounds() -> [Double]? {
         guard !isDense, candidateCount > 1 else { return nil }
         if tracker == nil {
-            tracker = TrackedGains(kernel: kernel, weights: weights, cover: cover,
-                                   pairLimit: tuning.denseLimitBytes / MemoryLayout<TrackedGains.LivePair>.stride,
-                                   threads: tuning.threads, meter: meter)
+            tracker = TrackedGains(
+                kernel: kernel, weights: weights, cover: cover,
+                pairLimit: tuning.denseLimitBytes / MemoryLayout<TrackedGains.LivePair>.stride,
+                threads: tuning.threads, meter: meter)
         }
         return tracker?.bounds()
     }
@@ -140,7 +144,7 @@ public struct FacilityLocation: GreedyObjective {
     /// value has the same bits whatever the split: no piece is smaller than `minimumSplit`).
     private mutating func computeColumns(_ batch: [Int]) {
         let nt = kernel.targetCount
-        let ranges = (0 ..< nt).split(into: tuning.threads, minimum: PairwiseKernel.minimumSplit)
+        let ranges = (0..<nt).split(into: tuning.threads, minimum: PairwiseKernel.minimumSplit)
         guard ranges.count > 1 else { return kernel.values(for: batch, into: &columns, scratch: &scratch) }
         let kernel = kernel
         let pieces = Mutex([[Float]](repeating: [], count: ranges.count))
@@ -153,7 +157,7 @@ public struct FacilityLocation: GreedyObjective {
         for (range, piece) in zip(ranges, pieces.withLock { $0 }) {
             let w = range.count
             for b in batch.indices {
-                columns.replaceSubrange(b * nt + range.lowerBound ..< b * nt + range.upperBound, with: piece[b * w ..< (b + 1) * w])
+                columns.replaceSubrange(b * nt + range.lowerBound..<b * nt + range.upperBound, with: piece[b * w..<(b + 1) * w])
             }
         }
     }
@@ -179,7 +183,7 @@ public struct FacilityLocation: GreedyObjective {
         let row = candidateRows[candidate]
         let tracking = tracker != nil
         var raised: [Int] = [], old: [Float] = [], new: [Float] = []
-        for i in 0 ..< kernel.targetCount {
+        for i in 0..<kernel.targetCount {
             let v = values[base + i]
             if v > nearestValue[i] || (v == nearestValue[i] && row < candidateRows[nearest[i]]) {
                 nearestValue[i] = v
@@ -199,7 +203,7 @@ public struct FacilityLocation: GreedyObjective {
 
     public func representedWeights(of selection: [Int]) -> [Double] {
         var totals: [Int: Double] = [:]
-        for i in 0 ..< kernel.targetCount where nearest[i] >= 0 {
+        for i in 0..<kernel.targetCount where nearest[i] >= 0 {
             totals[nearest[i], default: 0] += reportedWeights?[i] ?? 1
         }
         return selection.map { totals[$0] ?? 0 }

@@ -36,7 +36,7 @@ public enum KCenter {
         let toCentroid = PairwiseKernel(measure: kernel.measure, targets: kernel.candidates, candidates: centroid)
         toCentroid.values(for: [0], into: &column, scratch: &scratch)
         var first = -1
-        for i in 0 ..< n where limits?.allows(i) ?? true {
+        for i in 0..<n where limits?.allows(i) ?? true {
             if first < 0 || column[i] < column[first] || (column[i] == column[first] && rows[i] < rows[first]) { first = i }
         }
         guard first >= 0 else { return GreedySelection(picks: [], gains: [], weights: []) }
@@ -48,7 +48,7 @@ public enum KCenter {
             picks.append(next)
             gains.append(nextGain)
             kernel.values(for: [next], into: &column, scratch: &scratch)
-            for i in 0 ..< n {
+            for i in 0..<n {
                 let v = selected[i] && i != next ? distance[i] : (i == next ? 0 : column[i])
                 if v < distance[i] || (v == distance[i] && nearest[i] >= 0 && rows[next] < rows[nearest[i]]) {
                     distance[i] = v
@@ -59,7 +59,7 @@ public enum KCenter {
             progress?.picked()
             if picks.count == k { break }
             var best = -1, bestValue = -Double.infinity
-            for i in 0 ..< n where !selected[i] && limits?.allows(i) ?? true {
+            for i in 0..<n where !selected[i] && limits?.allows(i) ?? true {
                 let v = w[i] * Double(distance[i])
                 if Greedy.better(v, rows[i], than: bestValue, best >= 0 ? rows[best] : .max) {
                     best = i
@@ -72,7 +72,7 @@ public enum KCenter {
         }
 
         var totals = [Double](repeating: 0, count: n)
-        for i in 0 ..< n { totals[nearest[i]] += rep[i] }
+        for i in 0..<n { totals[nearest[i]] += rep[i] }
         return GreedySelection(picks: picks, gains: gains, weights: picks.map { totals[$0] })
     }
 
@@ -80,9 +80,9 @@ public enum KCenter {
         let d = block.dimension
         var sum = [Double](repeating: 0, count: d)
         var total = 0.0
-        for r in 0 ..< block.rows {
+        for r in 0..<block.rows {
             total += weights[r]
-            for k in 0 ..< d { sum[k] += weights[r] * Double(block.values[r * d + k]) }
+            for k in 0..<d { sum[k] += weights[r] * Double(block.values[r * d + k]) }
         }
         return VectorBlock(values: sum.map { Float($0 / max(total, .leastNonzeroMagnitude)) }, dimension: d)
     }

@@ -18,9 +18,9 @@ public enum KMeans {
             // Distances to the newest centroid from one matrix–vector product: D² sampling needs
             // no more precision than `‖x‖² + ‖c‖² − 2 x·c` gives.
             let c = chosen[chosen.count - 1]
-            BLAS.multiplyTransposed(sample.values, rows: 0 ..< n, by: sample.values, rows: c ..< c + 1, dimension: d, into: &dots)
+            BLAS.multiplyTransposed(sample.values, rows: 0..<n, by: sample.values, rows: c..<c + 1, dimension: d, into: &dots)
             var total = 0.0
-            for i in 0 ..< n {
+            for i in 0..<n {
                 // A chosen row is at distance 0 from itself, whatever the rounding says.
                 nearest[i] = i == c ? 0 : min(nearest[i], Double(max(0, norms[i] + norms[c] - 2 * dots[i])))
                 total += nearest[i]
@@ -28,12 +28,12 @@ public enum KMeans {
             // All remaining rows coincide with a centroid: any row not yet chosen will do.
             guard total > 0 else {
                 let taken = Set(chosen)
-                chosen.append((0 ..< n).first { !taken.contains($0) } ?? chosen[0])
+                chosen.append((0..<n).first { !taken.contains($0) } ?? chosen[0])
                 continue
             }
             var target = random.unit() * total, pick = -1
-            for i in 0 ..< n where nearest[i] > 0 {
-                pick = i // rounding may leave `target` just above 0 after the last row: that row, then
+            for i in 0..<n where nearest[i] > 0 {
+                pick = i  // rounding may leave `target` just above 0 after the last row: that row, then
                 target -= nearest[i]
                 if target < 0 { break }
             }
@@ -60,15 +60,15 @@ public enum KMeans {
         var dots = [Float](repeating: 0, count: min(n, assignRows) * k)
         for start in stride(from: 0, to: n, by: assignRows) {
             let end = min(n, start + assignRows)
-            BLAS.multiplyTransposed(x, rows: start ..< end, by: c, rows: 0 ..< k, dimension: d, into: &dots)
-            for i in start ..< end {
+            BLAS.multiplyTransposed(x, rows: start..<end, by: c, rows: 0..<k, dimension: d, into: &dots)
+            for i in start..<end {
                 let best = Kernels.nearest(dots, offset: (i - start) * k, norms: centroidNorms)
                 assignments[i] = Int32(best)
                 // The inertia from exact differences, not from the `sgemm` shortcut, whose cancellation
                 // would cost digits where rows sit close to their centroid.
                 var distance = 0.0
                 let row = i * d, centre = best * d
-                for t in 0 ..< d {
+                for t in 0..<d {
                     let v = Double(x[row + t])
                     partial.sums[centre + t] += v
                     let diff = v - Double(c[centre + t])
@@ -85,9 +85,9 @@ public enum KMeans {
     public static func update(_ centroids: VectorBlock, with partial: KMeansPartial) -> VectorBlock {
         let k = centroids.rows, d = centroids.dimension
         var values = centroids.values
-        for c in 0 ..< k where partial.counts[c] > 0 {
+        for c in 0..<k where partial.counts[c] > 0 {
             let n = Double(partial.counts[c])
-            for j in 0 ..< d { values[c * d + j] = Float(partial.sums[c * d + j] / n) }
+            for j in 0..<d { values[c * d + j] = Float(partial.sums[c * d + j] / n) }
         }
         return VectorBlock(values: values, dimension: d)
     }

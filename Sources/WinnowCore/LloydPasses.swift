@@ -20,7 +20,7 @@ public struct LloydPasses: Sendable, Equatable {
 
     public init(totalRows: Int, settings: KMeansSettings, seeds: VectorBlock) {
         precondition(seeds.rows == settings.k, "LloydPasses: one seed per cluster")
-        blocks = stride(from: 0, to: totalRows, by: settings.chunkRows).map { $0 ..< min(totalRows, $0 + settings.chunkRows) }
+        blocks = stride(from: 0, to: totalRows, by: settings.chunkRows).map { $0..<min(totalRows, $0 + settings.chunkRows) }
         iterations = settings.iterations
         clusters = settings.k
         normalizesRows = settings.normalizesRows
@@ -36,8 +36,9 @@ public struct LloydPasses: Sendable, Equatable {
 
     /// What block `b` of the current pass asks of whoever runs it.
     public func task(_ b: Int) -> AssignTask {
-        AssignTask(pass: pass, block: b, rows: blocks[b], centroids: centroids, returnsAssignments: isLastPass,
-                   normalizesRows: normalizesRows)
+        AssignTask(
+            pass: pass, block: b, rows: blocks[b], centroids: centroids, returnsAssignments: isLastPass,
+            normalizesRows: normalizesRows)
     }
 
     public func hasResult(pass: Int, block: Int) -> Bool {
@@ -101,8 +102,10 @@ public struct AssignOutcome: Sendable, Equatable {
     }
 
     /// The assignment of `block` (rows `rows`, of which `kept` — block offsets, ascending — take part).
-    public static func assigning(_ block: VectorBlock, rows: Range<Int>, kept: [Int]?, to centroids: VectorBlock,
-                                 returnsAssignments: Bool) -> AssignOutcome {
+    public static func assigning(
+        _ block: VectorBlock, rows: Range<Int>, kept: [Int]?, to centroids: VectorBlock,
+        returnsAssignments: Bool
+    ) -> AssignOutcome {
         let (assigned, partial) = KMeans.assign(block, to: centroids)
         var all: [Int32]?
         if returnsAssignments {
@@ -111,7 +114,7 @@ public struct AssignOutcome: Sendable, Equatable {
             all = out
         }
         let keptSet = kept.map(Set.init)
-        let skipped = keptSet.map { k in (0 ..< rows.count).filter { !k.contains($0) }.map { Int64(rows.lowerBound + $0) } } ?? []
+        let skipped = keptSet.map { k in (0..<rows.count).filter { !k.contains($0) }.map { Int64(rows.lowerBound + $0) } } ?? []
         return AssignOutcome(partial: partial, assignments: all, skippedRows: skipped)
     }
 }

@@ -40,8 +40,8 @@ public struct LogDeterminant: GreedyObjective {
         self.ridge = ridge
         self.represented = represented
         let d = candidates.dimension
-        residual = (0 ..< candidates.rows).map { r in
-            let isZero = candidates.values[r * d ..< (r + 1) * d].allSatisfy { $0 == 0 }
+        residual = (0..<candidates.rows).map { r in
+            let isZero = candidates.values[r * d..<(r + 1) * d].allSatisfy { $0 == 0 }
             return (isZero ? 0 : 1) + ridge
         }
         picked = [Bool](repeating: false, count: candidates.rows)
@@ -61,7 +61,7 @@ public struct LogDeterminant: GreedyObjective {
         // matrix-vector product over the earlier picks' rows.
         var e = column.map { 2 * Double($0) - 1 }
         BLAS.subtractColumnProducts(factor, rows: picks, columns: n, column: j, from: &e)
-        for i in 0 ..< n {
+        for i in 0..<n {
             if picked[i] || i == j { e[i] = 0; continue }
             e[i] /= dj
             residual[i] = max(residual[i] - e[i] * e[i], .leastNormalMagnitude)
@@ -84,24 +84,25 @@ public struct LogDeterminant: GreedyObjective {
         let all = PairwiseKernel(measure: .shiftedCosine, targets: rows).allValues()
         let d = rows.dimension
         var l = [Double](repeating: 0, count: n * n)
-        for a in 0 ..< n {
-            for b in 0 ..< n {
-                l[a * n + b] = a == b
-                    ? (rows.values[a * d ..< (a + 1) * d].allSatisfy { $0 == 0 } ? 0 : 1) + ridge
+        for a in 0..<n {
+            for b in 0..<n {
+                l[a * n + b] =
+                    a == b
+                    ? (rows.values[a * d..<(a + 1) * d].allSatisfy { $0 == 0 } ? 0 : 1) + ridge
                     : 2 * Double(all[a * n + b]) - 1
             }
         }
         // In place: the lower triangle becomes the factor.
         var logDet = 0.0
-        for j in 0 ..< n {
+        for j in 0..<n {
             var s = l[j * n + j]
-            for t in 0 ..< j { s -= l[j * n + t] * l[j * n + t] }
+            for t in 0..<j { s -= l[j * n + t] * l[j * n + t] }
             let djj = max(s, .leastNormalMagnitude).squareRoot()
             l[j * n + j] = djj
             logDet += 2 * log(djj)
-            for i in j + 1 ..< n {
+            for i in j + 1..<n {
                 var v = l[i * n + j]
-                for t in 0 ..< j { v -= l[i * n + t] * l[j * n + t] }
+                for t in 0..<j { v -= l[i * n + t] * l[j * n + t] }
                 l[i * n + j] = v / djj
             }
         }

@@ -30,7 +30,7 @@ public struct MergeTree: Sendable, Equatable {
     public func children(of node: Node) -> [Node] {
         guard node.level > 0 else { return [] }
         let below = levelSizes[node.level - 1]
-        return (node.index * fanIn ..< min(below, (node.index + 1) * fanIn)).map { Node(level: node.level - 1, index: $0) }
+        return (node.index * fanIn..<min(below, (node.index + 1) * fanIn)).map { Node(level: node.level - 1, index: $0) }
     }
 
     public func parent(of node: Node) -> Node? {
@@ -40,16 +40,16 @@ public struct MergeTree: Sendable, Equatable {
     /// The chunks beneath a node.
     public func leaves(of node: Node) -> Range<Int> {
         var lower = node.index, upper = node.index + 1
-        for _ in 0 ..< node.level {
+        for _ in 0..<node.level {
             lower *= fanIn
             upper *= fanIn
         }
-        return lower ..< min(upper, levelSizes[0])
+        return lower..<min(upper, levelSizes[0])
     }
 
     /// Every merge node (level ≥ 1), bottom level first, in index order.
     public var mergeNodes: [Node] {
-        levelSizes.indices.dropFirst().flatMap { l in (0 ..< levelSizes[l]).map { Node(level: l, index: $0) } }
+        levelSizes.indices.dropFirst().flatMap { l in (0..<levelSizes[l]).map { Node(level: l, index: $0) } }
     }
 }
 

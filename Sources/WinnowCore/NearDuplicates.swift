@@ -39,20 +39,20 @@ public enum NearDuplicates {
         var sims: [Float] = [], inner: [Float] = []
         var start = 0
         while start < rows.count {
-            let block = start ..< min(rows.count, start + blockRows)
+            let block = start..<min(rows.count, start + blockRows)
             let earlier = keptIndices.count
             // Against rows kept before this block: one product. Within the block: one more, read
             // only where the earlier row turned out kept.
             if earlier > 0 {
                 if sims.count < block.count * earlier { sims = [Float](repeating: 0, count: block.count * earlier) }
-                BLAS.multiplyTransposed(unit.values, rows: block, by: keptValues, rows: 0 ..< earlier, dimension: d, into: &sims)
+                BLAS.multiplyTransposed(unit.values, rows: block, by: keptValues, rows: 0..<earlier, dimension: d, into: &sims)
             }
             if inner.count < block.count * block.count { inner = [Float](repeating: 0, count: block.count * block.count) }
             BLAS.multiplyTransposed(unit.values, rows: block, by: unit.values, rows: block, dimension: d, into: &inner)
             var keptInBlock: [Int] = []
             for (b, i) in block.enumerated() {
                 var best = -Float.infinity, bestIndex = -1
-                for t in 0 ..< earlier where sims[b * earlier + t] > best {
+                for t in 0..<earlier where sims[b * earlier + t] > best {
                     best = sims[b * earlier + t]
                     bestIndex = keptIndices[t]
                 }

@@ -30,20 +30,21 @@ public struct NeighborLists: Sendable {
         var out: [Float] = [], hits: [Int] = []
         if kernel.isSymmetric {
             for a in stride(from: 0, to: nt, by: tile) {
-                let rows = a ..< min(nt, a + tile)
+                let rows = a..<min(nt, a + tile)
                 for b in stride(from: a, to: nt, by: tile) {
-                    let columns = b ..< min(nt, b + tile)
+                    let columns = b..<min(nt, b + tile)
                     kernel.values(candidates: rows, targets: columns, into: &out)
                     let width = columns.count
                     // Row r is candidate `rows[r]` for the targets `columns`…
-                    for r in 0 ..< rows.count {
-                        Kernels.indicesReaching(out, offset: r * width, count: width, thresholds: heaps.threshold,
-                                                thresholdOffset: b, into: &hits)
+                    for r in 0..<rows.count {
+                        Kernels.indicesReaching(
+                            out, offset: r * width, count: width, thresholds: heaps.threshold,
+                            thresholdOffset: b, into: &hits)
                         for c in hits { heaps.offer(out[r * width + c], candidate: Int32(a + r), to: b + c) }
                     }
                     // …and, off the diagonal, target `rows[r]`'s values for the candidates `columns`.
                     guard b != a else { continue }
-                    for r in 0 ..< rows.count {
+                    for r in 0..<rows.count {
                         Kernels.indicesReaching(out, offset: r * width, count: width, threshold: heaps.threshold[a + r], into: &hits)
                         for c in hits { heaps.offer(out[r * width + c], candidate: Int32(b + c), to: a + r) }
                     }
@@ -52,7 +53,7 @@ public struct NeighborLists: Sendable {
         } else {
             var scratch: [Float] = []
             for first in stride(from: 0, to: nc, by: batch) {
-                let ids = Array(first ..< min(nc, first + batch))
+                let ids = Array(first..<min(nc, first + batch))
                 kernel.values(for: ids, into: &out, scratch: &scratch)
                 for (b, j) in ids.enumerated() {
                     Kernels.indicesReaching(out, offset: b * nt, count: nt, thresholds: heaps.threshold, thresholdOffset: 0, into: &hits)
@@ -63,12 +64,12 @@ public struct NeighborLists: Sendable {
         // Turned around: count each candidate's entries, then fill in target order.
         var start = [Int](repeating: 0, count: nc + 1)
         for j in heaps.candidate where j >= 0 { start[Int(j) + 1] += 1 }
-        for j in 0 ..< nc { start[j + 1] += start[j] }
+        for j in 0..<nc { start[j + 1] += start[j] }
         var next = Array(start.dropLast())
         var targets = [Int32](repeating: 0, count: start[nc])
         var values = [Float](repeating: 0, count: start[nc])
-        for i in 0 ..< nt {
-            for slot in i * k ..< (i + 1) * k {
+        for i in 0..<nt {
+            for slot in i * k..<(i + 1) * k {
                 let j = Int(heaps.candidate[slot])
                 guard j >= 0 else { continue }
                 targets[next[j]] = Int32(i)

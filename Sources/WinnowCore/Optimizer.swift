@@ -46,8 +46,10 @@ public struct OptimizerTuning: Sendable, Equatable {
     /// single greedy over the pool, uses every core. The selection is the same for any count.
     public var threads: Int = Default.threads
 
-    public init(lazyBatch: Int = Default.lazyBatch, scanBatch: Int = Default.scanBatch,
-                denseLimitBytes: Int = Default.denseLimitBytes, threads: Int = Default.threads) {
+    public init(
+        lazyBatch: Int = Default.lazyBatch, scanBatch: Int = Default.scanBatch,
+        denseLimitBytes: Int = Default.denseLimitBytes, threads: Int = Default.threads
+    ) {
         self.lazyBatch = lazyBatch
         self.scanBatch = scanBatch
         self.denseLimitBytes = denseLimitBytes
@@ -74,8 +76,9 @@ public enum Greedy {
         case .lazy:
             lazy(&objective, k: k, batch: tuning.lazyBatch, limits: &limits, picks: &picks, gains: &gains)
         case .stochastic(let epsilon):
-            stochastic(&objective, k: k, epsilon: epsilon, batch: tuning.scanBatch,
-                       random: &random, limits: &limits, picks: &picks, gains: &gains)
+            stochastic(
+                &objective, k: k, epsilon: epsilon, batch: tuning.scanBatch,
+                random: &random, limits: &limits, picks: &picks, gains: &gains)
         }
         return GreedySelection(picks: picks, gains: gains, weights: objective.representedWeights(of: picks))
     }
@@ -89,9 +92,9 @@ public enum Greedy {
     private static func naive<O: GreedyObjective>(
         _ objective: inout O, k: Int, batch: Int, limits: inout GroupLimits?, picks: inout [Int], gains: inout [Double]
     ) {
-        var remaining = Array(0 ..< objective.candidateCount)
+        var remaining = Array(0..<objective.candidateCount)
         let rows = objective.candidateRows
-        for _ in 0 ..< k {
+        for _ in 0..<k {
             if let l = limits { remaining.removeAll { !l.allows($0) } }
             guard !remaining.isEmpty else { break }
             let (index, gain) = best(of: remaining, in: &objective, batch: batch, rows: rows)
@@ -110,7 +113,7 @@ public enum Greedy {
         var bestIndex = -1, bestGain = -Double.infinity, bestRow = Int64.max
         var start = 0
         while start < pool.count {
-            let slice = Array(pool[start ..< min(pool.count, start + batch)])
+            let slice = Array(pool[start..<min(pool.count, start + batch)])
             for (offset, g) in objective.gains(of: slice).enumerated() {
                 let j = slice[offset]
                 if better(g, rows[j], than: bestGain, bestRow) {
@@ -240,8 +243,10 @@ public enum Greedy {
 
     /// The `count` eligible candidates with the largest (bound, then smaller row) strictly after
     /// `below` in that order, largest first: one scan with a short insertion list.
-    private static func largest(_ count: Int, of bounds: [Double], rows: [Int64], below: (bound: Double, row: Int64)?,
-                                eligible: (Int) -> Bool) -> [Int] {
+    private static func largest(
+        _ count: Int, of bounds: [Double], rows: [Int64], below: (bound: Double, row: Int64)?,
+        eligible: (Int) -> Bool
+    ) -> [Int] {
         var top: [Int] = []
         top.reserveCapacity(count + 1)
         for j in bounds.indices {
@@ -263,14 +268,14 @@ public enum Greedy {
         let n = objective.candidateCount
         let rows = objective.candidateRows
         let size = max(1, Int((Double(n) / Double(k) * log(1 / epsilon)).rounded(.up)))
-        var remaining = Array(0 ..< n)
-        for _ in 0 ..< k {
+        var remaining = Array(0..<n)
+        for _ in 0..<k {
             if let l = limits { remaining.removeAll { !l.allows($0) } }
             guard !remaining.isEmpty else { break }
             // Partial Fisher–Yates: the sample is the first `s` slots of `remaining`.
             let s = min(size, remaining.count)
-            for i in 0 ..< s { remaining.swapAt(i, i + random.index(below: remaining.count - i)) }
-            let sample = Array(remaining[0 ..< s])
+            for i in 0..<s { remaining.swapAt(i, i + random.index(below: remaining.count - i)) }
+            let sample = Array(remaining[0..<s])
             let (index, gain) = best(of: sample, in: &objective, batch: batch, rows: rows)
             objective.commit(sample[index])
             limits?.take(sample[index])

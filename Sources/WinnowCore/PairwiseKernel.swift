@@ -45,8 +45,10 @@ public struct PairwiseKernel: Sendable {
         self.init(targets: targets, candidates: candidates, same: false)
     }
 
-    private init(measure: Measure, targets: VectorBlock, candidates: VectorBlock, targetNorms: [Float], candidateNorms: [Float],
-                 same: Bool) {
+    private init(
+        measure: Measure, targets: VectorBlock, candidates: VectorBlock, targetNorms: [Float], candidateNorms: [Float],
+        same: Bool
+    ) {
         self.measure = measure
         self.targets = targets
         self.candidates = candidates
@@ -59,8 +61,9 @@ public struct PairwiseKernel: Sendable {
     /// candidate. The values agree with this kernel's to Float rounding, not always bit for bit
     /// (another product shape may sum in another order).
     public var transposed: PairwiseKernel {
-        PairwiseKernel(measure: measure, targets: candidates, candidates: targets, targetNorms: candidateNorms,
-                       candidateNorms: targetNorms, same: candidatesAreTargets)
+        PairwiseKernel(
+            measure: measure, targets: candidates, candidates: targets, targetNorms: candidateNorms,
+            candidateNorms: targetNorms, same: candidatesAreTargets)
     }
 
     private init(targets: PreparedRows, candidates: PreparedRows?, same: Bool) {
@@ -78,7 +81,7 @@ public struct PairwiseKernel: Sendable {
     /// Fills `out[b · targetCount ..< (b+1) · targetCount]` with candidate `batch[b]` against every
     /// target. `out` grows as needed and is reused between calls to avoid per-step allocation.
     public func values(for batch: [Int], into out: inout [Float], scratch: inout [Float]) {
-        values(for: batch, targets: 0 ..< targetCount, into: &out, scratch: &scratch)
+        values(for: batch, targets: 0..<targetCount, into: &out, scratch: &scratch)
     }
 
     /// The same against the targets `targetRange` only (`batch.count × targetRange.count`): a part
@@ -90,11 +93,11 @@ public struct PairwiseKernel: Sendable {
         // Contiguous batches multiply straight out of the candidate matrix (a tile of every target);
         // others are gathered.
         let contiguous = batch.count == 1 || zip(batch, batch.dropFirst()).allSatisfy { $1 == $0 + 1 }
-        if contiguous { return values(candidates: batch[0] ..< batch[0] + batch.count, targets: targetRange, into: &out) }
+        if contiguous { return values(candidates: batch[0]..<batch[0] + batch.count, targets: targetRange, into: &out) }
         if out.count < batch.count * nt { out = [Float](repeating: 0, count: batch.count * nt) }
         scratch.removeAll(keepingCapacity: true)
-        for j in batch { scratch.append(contentsOf: candidates.values[j * d ..< (j + 1) * d]) }
-        BLAS.multiplyTransposed(scratch, rows: 0 ..< batch.count, by: targets.values, rows: targetRange, dimension: d, into: &out)
+        for j in batch { scratch.append(contentsOf: candidates.values[j * d..<(j + 1) * d]) }
+        BLAS.multiplyTransposed(scratch, rows: 0..<batch.count, by: targets.values, rows: targetRange, dimension: d, into: &out)
         transform(&out, batch: batch, targets: targetRange)
     }
 
@@ -105,16 +108,18 @@ public struct PairwiseKernel: Sendable {
         var out = [Float](repeating: 0, count: candidateCount * targetCount)
         guard candidateCount > 0, targetCount > 0 else { return out }
         guard candidatesAreTargets else {
-            BLAS.multiplyTransposed(candidates.values, rows: 0 ..< candidateCount,
-                                    by: targets.values, rows: 0 ..< targetCount, dimension: dimension, into: &out)
-            transform(&out, batch: Array(0 ..< candidateCount))
+            BLAS.multiplyTransposed(
+                candidates.values, rows: 0..<candidateCount,
+                by: targets.values, rows: 0..<targetCount, dimension: dimension, into: &out)
+            transform(&out, batch: Array(0..<candidateCount))
             return out
         }
         // Symmetric: half a product; a measure of the dot product alone is applied while mirroring.
-        BLAS.multiplySelfTransposed(targets.values, rows: targetCount, dimension: dimension, into: &out,
-                                    map: measure.elementMap ?? .identity)
+        BLAS.multiplySelfTransposed(
+            targets.values, rows: targetCount, dimension: dimension, into: &out,
+            map: measure.elementMap ?? .identity)
         if measure.elementMap != nil { return out }
-        transform(&out, batch: Array(0 ..< candidateCount))
+        transform(&out, batch: Array(0..<candidateCount))
         return out
     }
 
@@ -128,8 +133,9 @@ public struct PairwiseKernel: Sendable {
         let m = candidateRange.count, n = targetRange.count
         guard m > 0, n > 0 else { return }
         if out.count < m * n { out = [Float](repeating: 0, count: m * n) }
-        BLAS.multiplyTransposed(candidates.values, rows: candidateRange, by: targets.values, rows: targetRange,
-                                dimension: dimension, into: &out)
+        BLAS.multiplyTransposed(
+            candidates.values, rows: candidateRange, by: targets.values, rows: targetRange,
+            dimension: dimension, into: &out)
         transform(&out, batch: Array(candidateRange), targets: targetRange)
     }
 
@@ -141,9 +147,9 @@ public struct PairwiseKernel: Sendable {
     /// Turns raw dot products into the measure's values, in place: row `b` of `out` is candidate
     /// `batch[b]` against the targets `targets` (all of them unless a tile says otherwise).
     private func transform(_ out: inout [Float], batch: [Int], targets: Range<Int>? = nil) {
-        let targets = targets ?? 0 ..< targetCount
+        let targets = targets ?? 0..<targetCount
         let nt = targets.count
-        let range = 0 ..< batch.count * nt
+        let range = 0..<batch.count * nt
         switch measure {
         case .shiftedCosine, .dot, .cosineDistance:
             Kernels.map(&out, range: range, measure.elementMap ?? .identity)

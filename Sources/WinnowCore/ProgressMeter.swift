@@ -41,8 +41,9 @@ public final class ProgressMeter: Sendable {
 
     /// The task's picks and pass so far, for a task of `budget` picks.
     public func task(budget: Int) -> TaskProgress {
-        TaskProgress(picks: picks.load(ordering: .relaxed), budget: budget,
-                     passTilesDone: passTilesDone.load(ordering: .relaxed), passTiles: passTiles.load(ordering: .relaxed))
+        TaskProgress(
+            picks: picks.load(ordering: .relaxed), budget: budget,
+            passTilesDone: passTilesDone.load(ordering: .relaxed), passTiles: passTiles.load(ordering: .relaxed))
     }
 }
 

@@ -4,8 +4,8 @@ extension Range where Bound == Int {
     /// columns are dealt to threads.
     func split(into parts: Int, minimum: Int = 1) -> [Range<Int>] {
         let parts = Swift.max(1, Swift.min(parts, count / Swift.max(1, minimum)))
-        return (0 ..< parts).map { p in
-            lowerBound + count * p / parts ..< lowerBound + count * (p + 1) / parts
+        return (0..<parts).map { p in
+            lowerBound + count * p / parts..<lowerBound + count * (p + 1) / parts
         }
     }
 }

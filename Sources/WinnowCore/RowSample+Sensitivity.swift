@@ -22,8 +22,10 @@ extension RowSample {
     /// order given, a pattern in the rows that repeats with the sampling step would be hit or missed
     /// whole); each stands for `1 / probability` rows, scaled so that the sample stands for
     /// `standsFor` rows in all. The rows come back in the order given.
-    public static func draw(_ count: Int, of rows: [Int64], vectors: VectorBlock, sensitivity: [Double],
-                            standsFor total: Double, random: inout SeededRandom) -> RowSample {
+    public static func draw(
+        _ count: Int, of rows: [Int64], vectors: VectorBlock, sensitivity: [Double],
+        standsFor total: Double, random: inout SeededRandom
+    ) -> RowSample {
         precondition(sensitivity.count == rows.count && sensitivity.allSatisfy { $0 > 0 && $0.isFinite }, "draw: sensitivities")
         let n = rows.count
         guard count < n else { return draw(count, of: rows, vectors: vectors, standsFor: total, random: &random) }
@@ -32,7 +34,7 @@ extension RowSample {
         var probability = [Double](repeating: 1, count: n)
         var certain = [Bool](repeating: false, count: n)
         while true {
-            let open = (0 ..< n).filter { !certain[$0] }
+            let open = (0..<n).filter { !certain[$0] }
             let room = Double(count - (n - open.count))
             let mass = open.reduce(0.0) { $0 + sensitivity[$1] }
             var capped = false
@@ -44,7 +46,7 @@ extension RowSample {
         }
         var picks: [Int] = []
         picks.reserveCapacity(count)
-        var order = Array(0 ..< n)
+        var order = Array(0..<n)
         random.shuffle(&order)
         var reach = random.unit()
         for i in order {

@@ -12,8 +12,9 @@ public struct RowSample: Sendable, Equatable {
     public var weights: [Double]
 
     public init(rows: [Int64], vectors: VectorBlock, weights: [Double]) {
-        precondition(rows.count == weights.count && (rows.count == vectors.rows || vectors.values.isEmpty),
-                     "RowSample: column lengths differ")
+        precondition(
+            rows.count == weights.count && (rows.count == vectors.rows || vectors.values.isEmpty),
+            "RowSample: column lengths differ")
         self.rows = rows
         self.vectors = vectors
         self.weights = weights
@@ -38,8 +39,10 @@ public struct RowSample: Sendable, Equatable {
 
     /// `count` of the given rows drawn uniformly without replacement (all of them when there are no
     /// more), in the order given, each standing for an equal share of `standsFor` rows.
-    public static func draw(_ count: Int, of rows: [Int64], vectors: VectorBlock,
-                            standsFor total: Double, random: inout SeededRandom) -> RowSample {
+    public static func draw(
+        _ count: Int, of rows: [Int64], vectors: VectorBlock,
+        standsFor total: Double, random: inout SeededRandom
+    ) -> RowSample {
         let picks = random.sample(count, of: rows.count)
         let each = picks.isEmpty ? 0 : total / Double(picks.count)
         return kept(picks, of: rows, vectors: vectors, weights: [Double](repeating: each, count: picks.count))
@@ -48,18 +51,21 @@ public struct RowSample: Sendable, Equatable {
     /// The rows at `picks` of `rows`, with their vectors when `vectors` holds one per row (rows read
     /// later otherwise), each standing for its weight.
     static func kept(_ picks: [Int], of rows: [Int64], vectors: VectorBlock, weights: [Double]) -> RowSample {
-        RowSample(rows: picks.map { rows[$0] }, vectors: vectors.rows == rows.count ? vectors.gather(picks) : vectors,
-                  weights: weights)
+        RowSample(
+            rows: picks.map { rows[$0] }, vectors: vectors.rows == rows.count ? vectors.gather(picks) : vectors,
+            weights: weights)
     }
 
     /// A node's children's samples, in child order: the rows its greedy covers (without vectors
     /// unless every child carries them).
     public static func union(_ samples: [RowSample], dimension: Int) -> RowSample {
         let carried = samples.allSatisfy(\.carriesVectors)
-        return RowSample(rows: samples.flatMap(\.rows),
-                         vectors: carried ? VectorBlock.concatenate(samples.map(\.vectors), dimension: dimension)
-                                          : VectorBlock(values: [], dimension: dimension),
-                         weights: samples.flatMap(\.weights))
+        return RowSample(
+            rows: samples.flatMap(\.rows),
+            vectors: carried
+                ? VectorBlock.concatenate(samples.map(\.vectors), dimension: dimension)
+                : VectorBlock(values: [], dimension: dimension),
+            weights: samples.flatMap(\.weights))
     }
 
     /// What this node hands its parent: `count` of its rows drawn uniformly, standing for the same

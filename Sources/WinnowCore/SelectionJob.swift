@@ -24,8 +24,10 @@ public struct SelectionJob: Sendable {
     ///   - labels: one label per pool row, when `settings.labelBudget` is set.
     ///   - labelLeftOut: a label whose rows cannot be picked (`LabelPlan`'s `leftOut`).
     ///   - clusters: one k-means cluster per pool row, for `--partition cluster`.
-    public init(totalRows: Int, dimension: Int, settings: SelectionSettings, exact: Bool = false, labels: [Int64]? = nil,
-                labelLeftOut: Int64? = nil, clusters: [Int32]? = nil) {
+    public init(
+        totalRows: Int, dimension: Int, settings: SelectionSettings, exact: Bool = false, labels: [Int64]? = nil,
+        labelLeftOut: Int64? = nil, clusters: [Int32]? = nil
+    ) {
         var planSettings = settings
         if exact {
             planSettings.partition = .contiguous
@@ -39,11 +41,15 @@ public struct SelectionJob: Sendable {
         budgets = BudgetRule(k: settings.budget, oversample: exact ? 1 : settings.oversample, totalRows: totalRows)
         let leafIsRoot = tree.levelSizes.count == 1
         let plan = plan, budgets = budgets, tree = tree
-        (topLevel, topShares) = Self.top(of: tree, k: settings.budget, limit: settings.maxMergePicks,
-                                         fixed: settings.labelBudget != nil || exact) { node in
+        (topLevel, topShares) = Self.top(
+            of: tree, k: settings.budget, limit: settings.maxMergePicks,
+            fixed: settings.labelBudget != nil || exact
+        ) { node in
             tree.leaves(of: node).reduce(0) { $0 + plan.rowCount(ofChunk: $1) }
         }
-        leafBudgets = topLevel == 0 && !leafIsRoot ? topShares
+        leafBudgets =
+            topLevel == 0 && !leafIsRoot
+            ? topShares
             : plan.chunks.indices.map { budgets.leafBudget(rows: plan.rowCount(ofChunk: $0), isRoot: leafIsRoot) }
         if let budget = settings.labelBudget {
             guard let labels else { preconditionFailure("label budgets without the labels") }
@@ -55,15 +61,17 @@ public struct SelectionJob: Sendable {
 
     /// The highest level whose nodes' shares of k are all within `limit` (the root's when k is),
     /// with those shares; level 0 when not even the chunks' are.
-    private static func top(of tree: MergeTree, k: Int, limit: Int, fixed: Bool,
-                            rows: (MergeTree.Node) -> Int) -> (Int, [Int]) {
+    private static func top(
+        of tree: MergeTree, k: Int, limit: Int, fixed: Bool,
+        rows: (MergeTree.Node) -> Int
+    ) -> (Int, [Int]) {
         let rootLevel = tree.levelSizes.count - 1
         if fixed || k <= limit { return (rootLevel, []) }
         for level in stride(from: rootLevel - 1, to: 0, by: -1) {
-            let shares = BudgetRule.apportion(k, over: (0 ..< tree.levelSizes[level]).map { rows(MergeTree.Node(level: level, index: $0)) })
+            let shares = BudgetRule.apportion(k, over: (0..<tree.levelSizes[level]).map { rows(MergeTree.Node(level: level, index: $0)) })
             if shares.max()! <= limit { return (level, shares) }
         }
-        return (0, BudgetRule.apportion(k, over: (0 ..< tree.levelSizes[0]).map { rows(MergeTree.Node(level: 0, index: $0)) }))
+        return (0, BudgetRule.apportion(k, over: (0..<tree.levelSizes[0]).map { rows(MergeTree.Node(level: 0, index: $0)) }))
     }
 
     /// Whether the tree stops below its root (`topLevel`).
@@ -97,8 +105,9 @@ public struct SelectionJob: Sendable {
     public func chunkTask(_ c: Int) -> ChunkTask {
         let leaf = MergeTree.Node(level: 0, index: c)
         let caps = labelCaps(leaf)
-        return ChunkTask(chunk: c, ranges: plan.chunks[c], budget: caps.map { Self.budget(under: $0) } ?? leafBudgets[c],
-                         isRoot: tree.levelSizes.count == 1, sampleRows: sampleShare(of: leaf), labelCaps: caps)
+        return ChunkTask(
+            chunk: c, ranges: plan.chunks[c], budget: caps.map { Self.budget(under: $0) } ?? leafBudgets[c],
+            isRoot: tree.levelSizes.count == 1, sampleRows: sampleShare(of: leaf), labelCaps: caps)
     }
 
     /// Planned pool rows beneath a node of the tree.
@@ -109,7 +118,8 @@ public struct SelectionJob: Sendable {
     /// The picks a merge node may make: k at the root, its share at `topLevel`, else at most
     /// min(k, ⌈α · k · rows / N⌉).
     private func pickBound(_ node: MergeTree.Node) -> Int {
-        node == tree.root ? settings.budget
+        node == tree.root
+            ? settings.budget
             : node.level == topLevel ? topShares[node.index] : budgets.mergeBudgetBound(rows: plannedRows(beneath: node))
     }
 
@@ -160,13 +170,16 @@ public struct SelectionJob: Sendable {
         guard !live.isEmpty else { return .done(Coreset.empty(dimension: dimension, rowsBeneath: beneath)) }
         if node.level > topLevel { return .done(SelectionTasks.union(of: live, rowsBeneath: beneath)) }
         let caps = labelCaps(node)
-        let budget = caps.map { Self.budget(under: $0) }
+        let budget =
+            caps.map { Self.budget(under: $0) }
             ?? (node.level == topLevel && !isRoot ? topShares[node.index] : nil)
             ?? budgets.mergeBudget(rows: beneath, candidates: live.reduce(0) { $0 + $1.count }, isRoot: isRoot)
-        let task = MergeTask(node: node, children: live, budget: budget, isRoot: isRoot, rowsBeneath: beneath,
-                             sampleRows: sampleShare(of: node), labelCaps: caps)
-        let passes = SelectionTasks.passesThrough(isRoot: isRoot, candidates: task.candidateCount, budget: budget,
-                                                  labels: caps == nil ? nil : live.flatMap { $0.labels ?? [] }, caps: caps)
+        let task = MergeTask(
+            node: node, children: live, budget: budget, isRoot: isRoot, rowsBeneath: beneath,
+            sampleRows: sampleShare(of: node), labelCaps: caps)
+        let passes = SelectionTasks.passesThrough(
+            isRoot: isRoot, candidates: task.candidateCount, budget: budget,
+            labels: caps == nil ? nil : live.flatMap { $0.labels ?? [] }, caps: caps)
         if passes { return .done(task.run(settings: settings)) }
         return .greedy(task)
     }
@@ -209,8 +222,10 @@ public struct MergeTask: Sendable, Equatable {
     /// With label budgets: the most picks each label may have here.
     public var labelCaps: LabelCaps?
 
-    public init(node: MergeTree.Node, children: [Coreset], budget: Int, isRoot: Bool, rowsBeneath: Int, sampleRows: Int = 0,
-                labelCaps: LabelCaps? = nil) {
+    public init(
+        node: MergeTree.Node, children: [Coreset], budget: Int, isRoot: Bool, rowsBeneath: Int, sampleRows: Int = 0,
+        labelCaps: LabelCaps? = nil
+    ) {
         self.node = node
         self.children = children
         self.budget = budget
@@ -223,8 +238,9 @@ public struct MergeTask: Sendable, Equatable {
     public var candidateCount: Int { children.reduce(0) { $0 + $1.count } }
 
     public func run(settings: SelectionSettings, progress: ProgressMeter? = nil) -> Coreset {
-        var result = SelectionTasks.merge(children: children, budget: budget, isRoot: isRoot, settings: settings, node: node,
-                                          sampleRows: sampleRows, labelCaps: labelCaps, progress: progress)
+        var result = SelectionTasks.merge(
+            children: children, budget: budget, isRoot: isRoot, settings: settings, node: node,
+            sampleRows: sampleRows, labelCaps: labelCaps, progress: progress)
         result.rowsBeneath = rowsBeneath
         return result
     }

@@ -19,8 +19,9 @@ public enum SelectionTasks {
         labels: [Int64]? = nil, labelCaps: LabelCaps? = nil, progress: ProgressMeter? = nil
     ) -> Coreset {
         var random = SeededRandom(seed: settings.seed, stream: .task, 0, chunk)
-        let selection = greedy(settings: settings, candidates: vectors, rows: rows, weights: nil,
-                               budget: budget, random: &random, quality: quality, limits: limits(labels, labelCaps), progress: progress)
+        let selection = greedy(
+            settings: settings, candidates: vectors, rows: rows, weights: nil,
+            budget: budget, random: &random, quality: quality, limits: limits(labels, labelCaps), progress: progress)
         var result = coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: plannedRows, quality: quality, labels: labels)
         if sampleRows > 0 {
             // Drawn from the rows the chunk did not pick: every candidate above is a leaf pick, and a
@@ -31,9 +32,10 @@ public enum SelectionTasks {
             let picked = Set(selection.picks)
             let others = rows.indices.filter { !picked.contains($0) }
             var sampling = SeededRandom(seed: settings.seed, stream: .rowSample, 0, chunk)
-            result.sample = sample(sampleRows, of: others.map { rows[$0] }, vectors: vectors.gather(others),
-                                   picks: result.rows, pickVectors: result.vectors,
-                                   standsFor: Double(rows.count), objective: settings.objective, random: &sampling)
+            result.sample = sample(
+                sampleRows, of: others.map { rows[$0] }, vectors: vectors.gather(others),
+                picks: result.rows, pickVectors: result.vectors,
+                standsFor: Double(rows.count), objective: settings.objective, random: &sampling)
         }
         return result
     }
@@ -55,7 +57,8 @@ public enum SelectionTasks {
         precondition(labels.map { $0.count == rows.count } ?? true, "merge \(node): a child came without its picks' labels")
         let limits = limits(labels, labelCaps)
         let beneath = children.reduce(0) { $0 + $1.rowsBeneath }
-        let covered = children.allSatisfy { $0.sample != nil }
+        let covered =
+            children.allSatisfy { $0.sample != nil }
             ? RowSample.union(children.compactMap(\.sample), dimension: dimension) : nil
         var result: Coreset
         if passesThrough(isRoot: isRoot, candidates: rows.count, budget: budget, labels: labels, caps: labelCaps) {
@@ -77,14 +80,16 @@ public enum SelectionTasks {
                 let scale = mass > own ? (mass - own) / mass : 1
                 let targets = VectorBlock.concatenate([vectors, covered.vectors], dimension: dimension)
                 let targetWeights = [Double](repeating: 1, count: rows.count) + covered.weights.map { $0 * scale }
-                selection = greedy(settings: coverSettings(settings, candidates: rows.count, targets: targets.rows),
-                                   candidates: vectors, rows: rows, weights: targetWeights,
-                                   budget: budget, random: &random, targets: targets, quality: quality, limits: limits,
-                                   progress: progress)
+                selection = greedy(
+                    settings: coverSettings(settings, candidates: rows.count, targets: targets.rows),
+                    candidates: vectors, rows: rows, weights: targetWeights,
+                    budget: budget, random: &random, targets: targets, quality: quality, limits: limits,
+                    progress: progress)
             } else {
-                selection = greedy(settings: settings, candidates: vectors, rows: rows,
-                                   weights: settings.merge == .weighted ? weights : nil,
-                                   budget: budget, random: &random, quality: quality, limits: limits, progress: progress)
+                selection = greedy(
+                    settings: settings, candidates: vectors, rows: rows,
+                    weights: settings.merge == .weighted ? weights : nil,
+                    budget: budget, random: &random, quality: quality, limits: limits, progress: progress)
                 if settings.merge == .unweighted {
                     // Report what each pick represents in pool rows even when the greedy ignored it.
                     selection.weights = reassign(weights, of: selection, settings: settings, vectors: vectors, rows: rows)
@@ -104,26 +109,30 @@ public enum SelectionTasks {
     /// similarity (1; the squared norm for the dot product) less its best similarity to a pick.
     /// Fashion-MNIST at k = 1 %: 0.925 of the gap closed against 0.916 drawn uniformly (mean of four
     /// seeds, better in each); MiniLM words: 0.841 against 0.840 (BENCHMARKS.md § Where the gap at 1 % goes).
-    static func sample(_ count: Int, of rows: [Int64], vectors: VectorBlock, picks: [Int64], pickVectors: VectorBlock,
-                       standsFor total: Double, objective: Objective, random: inout SeededRandom) -> RowSample {
+    static func sample(
+        _ count: Int, of rows: [Int64], vectors: VectorBlock, picks: [Int64], pickVectors: VectorBlock,
+        standsFor total: Double, objective: Objective, random: inout SeededRandom
+    ) -> RowSample {
         guard !picks.isEmpty, count < rows.count else {
             return RowSample.draw(count, of: rows, vectors: vectors, standsFor: total, random: &random)
         }
         let (best, nearest) = Evaluation.bestAndNearest(targets: vectors, selected: pickVectors, selectedRows: picks, objective: objective)
         let own: [Float] = objective.measure == .dot ? vectors.squaredNorms() : []
         let regret = best.indices.map { Double(max(0, (own.isEmpty ? 1 : own[$0]) - best[$0])) }
-        return RowSample.draw(count, of: rows, vectors: vectors,
-                              sensitivity: RowSample.sensitivities(regret: regret, cluster: nearest, clusters: picks.count),
-                              standsFor: total, random: &random)
+        return RowSample.draw(
+            count, of: rows, vectors: vectors,
+            sensitivity: RowSample.sensitivities(regret: regret, cluster: nearest, clusters: picks.count),
+            standsFor: total, random: &random)
     }
 
     /// Every pick of `children`, in child order, with their gains, weights, scores and labels: what
     /// a node keeps when its candidates fit its budget, and what a node above `SelectionJob.topLevel` is.
     public static func union(of children: [Coreset], rowsBeneath: Int) -> Coreset {
         let dimension = children[0].vectors.dimension
-        var result = Coreset(rows: children.flatMap(\.rows),
-                             vectors: VectorBlock.concatenate(children.map(\.vectors), dimension: dimension),
-                             gains: children.flatMap(\.gains), weights: children.flatMap(\.weights), rowsBeneath: rowsBeneath)
+        var result = Coreset(
+            rows: children.flatMap(\.rows),
+            vectors: VectorBlock.concatenate(children.map(\.vectors), dimension: dimension),
+            gains: children.flatMap(\.gains), weights: children.flatMap(\.weights), rowsBeneath: rowsBeneath)
         // No picks, no scores or labels: nil, as the wire carries them.
         guard result.count > 0 else { return result }
         if children.allSatisfy({ $0.count == 0 || $0.quality != nil }) {
@@ -143,10 +152,13 @@ public enum SelectionTasks {
         budget: Int, random: inout SeededRandom, targets: VectorBlock? = nil, quality: [Float]? = nil,
         limits: GroupLimits? = nil, progress: ProgressMeter? = nil
     ) -> GreedySelection {
-        let bonus: [Double]? = settings.qualityWeight == 0 ? nil : {
-            guard let quality else { preconditionFailure("a quality term without the candidates' scores") }
-            return quality.map { settings.qualityWeight * Double($0) }
-        }()
+        let bonus: [Double]? =
+            settings.qualityWeight == 0
+            ? nil
+            : {
+                guard let quality else { preconditionFailure("a quality term without the candidates' scores") }
+                return quality.map { settings.qualityWeight * Double($0) }
+            }()
         func run<O: GreedyObjective>(_ base: O, optimizer: Optimizer = settings.optimizer) -> GreedySelection {
             var objective = MeteredObjective(base: QualityTerm(base: base, bonus: bonus), meter: progress)
             return Greedy.select(&objective, budget: budget, optimizer: optimizer, tuning: settings.tuning, random: &random, limits: limits)
@@ -159,8 +171,10 @@ public enum SelectionTasks {
         case .facilityLocation where settings.neighbors > 0:
             return run(SparseFacilityLocation(kernel: kernel(), candidateRows: rows, neighbors: settings.neighbors, targetWeights: weights))
         case .facilityLocation:
-            return run(FacilityLocation(kernel: kernel(), candidateRows: rows, targetWeights: weights, tuning: settings.tuning,
-                                        meter: progress))
+            return run(
+                FacilityLocation(
+                    kernel: kernel(), candidateRows: rows, targetWeights: weights, tuning: settings.tuning,
+                    meter: progress))
         case .kCenter:
             precondition(targets == nil, "k-center covers its candidates")
             return KCenter.select(kernel: kernel(), rows: rows, budget: budget, represented: weights, limits: limits, progress: progress)
@@ -192,10 +206,13 @@ public enum SelectionTasks {
         Evaluation.shares(of: selection.picks, among: vectors, rows: rows, weights: weights, objective: settings.objective)
     }
 
-    private static func coreset(from selection: GreedySelection, rows: [Int64], vectors: VectorBlock, rowsBeneath: Int,
-                                quality: [Float]?, labels: [Int64]?) -> Coreset {
-        var result = Coreset(rows: selection.picks.map { rows[$0] }, vectors: vectors.gather(selection.picks),
-                             gains: selection.gains, weights: selection.weights, rowsBeneath: rowsBeneath)
+    private static func coreset(
+        from selection: GreedySelection, rows: [Int64], vectors: VectorBlock, rowsBeneath: Int,
+        quality: [Float]?, labels: [Int64]?
+    ) -> Coreset {
+        var result = Coreset(
+            rows: selection.picks.map { rows[$0] }, vectors: vectors.gather(selection.picks),
+            gains: selection.gains, weights: selection.weights, rowsBeneath: rowsBeneath)
         // No picks, no scores or labels: nil, as the wire carries them.
         result.quality = selection.picks.isEmpty ? nil : quality.map { q in selection.picks.map { q[$0] } }
         result.labels = selection.picks.isEmpty ? nil : labels.map { l in selection.picks.map { l[$0] } }

@@ -31,13 +31,13 @@ public struct SparseFacilityLocation: GreedyObjective {
 
     /// With nothing selected, the gains themselves: exact bounds, one pass over the lists.
     public mutating func initialBounds() -> [Double] {
-        gains(of: Array(0 ..< candidateCount))
+        gains(of: Array(0..<candidateCount))
     }
 
     public mutating func gains(of batch: [Int]) -> [Double] {
         batch.map { j in
             var total = 0.0
-            for e in lists.start[j] ..< lists.start[j + 1] {
+            for e in lists.start[j]..<lists.start[j + 1] {
                 let i = Int(lists.targets[e])
                 let d = lists.values[e] - cover[i]
                 if d > 0 { total += (weights?[i] ?? 1) * Double(d) }
@@ -47,7 +47,7 @@ public struct SparseFacilityLocation: GreedyObjective {
     }
 
     public mutating func commit(_ candidate: Int) {
-        for e in lists.start[candidate] ..< lists.start[candidate + 1] {
+        for e in lists.start[candidate]..<lists.start[candidate + 1] {
             let i = Int(lists.targets[e])
             if lists.values[e] > cover[i] { cover[i] = lists.values[e] }
         }
@@ -70,8 +70,8 @@ public struct SparseFacilityLocation: GreedyObjective {
         var last = [Float](repeating: .infinity, count: nt)
         var best = [Float](repeating: -.infinity, count: nt)
         var owner = [Int](repeating: -1, count: nt)
-        for j in 0 ..< candidateCount {
-            for e in lists.start[j] ..< lists.start[j + 1] {
+        for j in 0..<candidateCount {
+            for e in lists.start[j]..<lists.start[j + 1] {
                 let i = Int(lists.targets[e]), v = lists.values[e]
                 listed[i] += 1
                 last[i] = min(last[i], v)
@@ -85,7 +85,7 @@ public struct SparseFacilityLocation: GreedyObjective {
         }
         var totals = [Double](repeating: 0, count: selection.count)
         var unsettled: [Int] = []
-        for i in 0 ..< nt {
+        for i in 0..<nt {
             if owner[i] < 0 || (listed[i] == k && best[i] == last[i]) {
                 unsettled.append(i)
             } else {

@@ -19,7 +19,7 @@ public struct SyntheticPool: Sendable {
         self.spread = spread
         self.seed = seed
         var random = SeededRandom(seed: seed, stream: .synthetic, -1)
-        centres = (0 ..< clusters * dimension).map { _ in Float(random.normal()) }
+        centres = (0..<clusters * dimension).map { _ in Float(random.normal()) }
     }
 
     /// The cluster of every row in `range`, and the rows' values (row-major).
@@ -31,11 +31,11 @@ public struct SyntheticPool: Sendable {
         while block * Self.blockRows < range.upperBound {
             var random = SeededRandom(seed: seed, stream: .synthetic, block)
             let start = block * Self.blockRows
-            for row in start ..< min(rows, start + Self.blockRows) {
+            for row in start..<min(rows, start + Self.blockRows) {
                 let c = random.index(below: clusters)
                 let keep = range.contains(row)
                 if keep { labels.append(Int32(c)) }
-                for k in 0 ..< dimension {
+                for k in 0..<dimension {
                     let v = centres[c * dimension + k] + Float(spread * random.normal())
                     if keep { values.append(v) }
                 }

@@ -85,7 +85,7 @@ struct TrackedGains {
         // The candidates are split between the threads (each computes every row's part in its range
         // and moves only its own sums): even a commit that raises a handful of targets uses them all.
         let n = kernel.candidateCount
-        let ranges = (0 ..< n).split(into: unstored.count >= 8 ? threads : 1, minimum: PairwiseKernel.minimumSplit)
+        let ranges = (0..<n).split(into: unstored.count >= 8 ? threads : 1, minimum: PairwiseKernel.minimumSplit)
         let partLimit = storeAtMost / ranges.count
         let results = Mutex([(delta: [Double], found: [[LivePair]?])?](repeating: nil, count: ranges.count))
         let targetRows = targetRows, weights = weights, meter = meter
@@ -96,12 +96,13 @@ struct TrackedGains {
             var rows: [Float] = [], scratch: [Float] = [], hits: [Int] = []
             var start = 0
             while start < unstored.count {
-                let batch = Array(unstored[start ..< min(unstored.count, start + Self.rowBatch)])
+                let batch = Array(unstored[start..<min(unstored.count, start + Self.rowBatch)])
                 targetRows.values(for: batch.map { targets[$0] }, targets: range, into: &rows, scratch: &scratch)
                 for (r, t) in batch.enumerated() {
                     let i = targets[t]
-                    let live = Kernels.lowerTerms(rows, offset: r * width, from: old[t], to: new[t],
-                                                  weight: weights?[i] ?? 1, into: &delta)
+                    let live = Kernels.lowerTerms(
+                        rows, offset: r * width, from: old[t], to: new[t],
+                        weight: weights?[i] ?? 1, into: &delta)
                     if live <= partLimit {
                         Kernels.indicesReaching(rows, offset: r * width, count: width, threshold: new[t].nextUp, into: &hits)
                         found[start + r] = hits.map { LivePair(candidate: Int32(range.lowerBound + $0), value: rows[r * width + $0]) }
@@ -151,14 +152,16 @@ struct TrackedGains {
     /// gives both `j`'s terms over `I` and, read the other way, `i`'s terms over `J`. Each thread keeps
     /// sums of its own (tiles dealt round-robin) and they are added in thread order: the same sums for
     /// any timing.
-    private static func initialSums(kernel: PairwiseKernel, weights: [Float]?, cover: [Float], threads: Int,
-                                    meter: ProgressMeter?) -> [Double] {
+    private static func initialSums(
+        kernel: PairwiseKernel, weights: [Float]?, cover: [Float], threads: Int,
+        meter: ProgressMeter?
+    ) -> [Double] {
         guard kernel.isSymmetric else {
             return initialSums(candidatesOf: kernel, weights: weights, cover: cover, threads: threads, meter: meter)
         }
         let n = kernel.candidateCount
         let starts = Array(stride(from: 0, to: n, by: tile))
-        let tiles = starts.indices.flatMap { a in (a ..< starts.count).map { (a, $0) } }
+        let tiles = starts.indices.flatMap { a in (a..<starts.count).map { (a, $0) } }
         let parts = max(1, min(threads, tiles.count))
         meter?.beginPass(tiles: tiles.count)
         let results = Mutex([[Double]](repeating: [], count: parts))
@@ -167,16 +170,18 @@ struct TrackedGains {
             var block: [Float] = []
             for index in stride(from: p, to: tiles.count, by: parts) {
                 let (a, b) = tiles[index]
-                let targets = starts[a] ..< min(n, starts[a] + tile)
-                let candidates = starts[b] ..< min(n, starts[b] + tile)
+                let targets = starts[a]..<min(n, starts[a] + tile)
+                let candidates = starts[b]..<min(n, starts[b] + tile)
                 kernel.values(candidates: candidates, targets: targets, into: &block)
                 let width = targets.count
                 for (r, j) in candidates.enumerated() {
-                    sums[j] += Kernels.termSum(block, offset: r * width, count: width, cover: cover,
-                                               coverOffset: targets.lowerBound, weights: weights)
+                    sums[j] += Kernels.termSum(
+                        block, offset: r * width, count: width, cover: cover,
+                        coverOffset: targets.lowerBound, weights: weights)
                     if a != b {
-                        Kernels.addTerms(block, offset: r * width, count: width, cover: cover[j],
-                                         weight: weights?[j] ?? 1, into: &sums, at: targets.lowerBound)
+                        Kernels.addTerms(
+                            block, offset: r * width, count: width, cover: cover[j],
+                            weight: weights?[j] ?? 1, into: &sums, at: targets.lowerBound)
                     }
                 }
                 meter?.tileDone(rows: candidates.count)
@@ -186,7 +191,7 @@ struct TrackedGains {
         let all = results.withLock { $0 }
         var total = all[0]
         for part in all.dropFirst() {
-            for j in 0 ..< n { total[j] += part[j] }
+            for j in 0..<n { total[j] += part[j] }
         }
         return total
     }
@@ -194,8 +199,10 @@ struct TrackedGains {
     /// One pass over a block whose candidates are not its targets: each thread takes whole tiles of
     /// candidates and walks every target tile in order, so each sum is added in one order whatever the
     /// thread count.
-    private static func initialSums(candidatesOf kernel: PairwiseKernel, weights: [Float]?, cover: [Float], threads: Int,
-                                    meter: ProgressMeter?) -> [Double] {
+    private static func initialSums(
+        candidatesOf kernel: PairwiseKernel, weights: [Float]?, cover: [Float], threads: Int,
+        meter: ProgressMeter?
+    ) -> [Double] {
         let n = kernel.candidateCount, nt = kernel.targetCount
         let candidateStarts = Array(stride(from: 0, to: n, by: tile))
         let targetStarts = Array(stride(from: 0, to: nt, by: tile))
@@ -205,14 +212,15 @@ struct TrackedGains {
         DispatchQueue.concurrentPerform(iterations: parts) { p in
             var block: [Float] = []
             for c in stride(from: p, to: candidateStarts.count, by: parts) {
-                let candidates = candidateStarts[c] ..< min(n, candidateStarts[c] + tile)
+                let candidates = candidateStarts[c]..<min(n, candidateStarts[c] + tile)
                 var sums = [Double](repeating: 0, count: candidates.count)
                 for start in targetStarts {
-                    let targets = start ..< min(nt, start + tile)
+                    let targets = start..<min(nt, start + tile)
                     kernel.values(candidates: candidates, targets: targets, into: &block)
-                    for r in 0 ..< candidates.count {
-                        sums[r] += Kernels.termSum(block, offset: r * targets.count, count: targets.count, cover: cover,
-                                                   coverOffset: targets.lowerBound, weights: weights)
+                    for r in 0..<candidates.count {
+                        sums[r] += Kernels.termSum(
+                            block, offset: r * targets.count, count: targets.count, cover: cover,
+                            coverOffset: targets.lowerBound, weights: weights)
                     }
                     meter?.tileDone(rows: candidates.count)
                 }

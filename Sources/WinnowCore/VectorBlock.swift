@@ -17,7 +17,7 @@ public struct VectorBlock: Sendable, Equatable {
 
     public var rows: Int { values.count / dimension }
 
-    public func row(_ i: Int) -> ArraySlice<Float> { values[i * dimension ..< (i + 1) * dimension] }
+    public func row(_ i: Int) -> ArraySlice<Float> { values[i * dimension..<(i + 1) * dimension] }
 
     /// The rows at `indices`, in that order.
     public func gather(_ indices: [Int]) -> VectorBlock {

@@ -1,8 +1,8 @@
 /// CRC-32C (Castagnoli), the checksum of journal records: detects torn and corrupt writes.
 public enum CRC32C {
-    private static let table: [UInt32] = (0 ..< 256).map { i in
+    private static let table: [UInt32] = (0..<256).map { i in
         var c = UInt32(i)
-        for _ in 0 ..< 8 { c = c & 1 != 0 ? 0x82F6_3B78 ^ (c >> 1) : c >> 1 }
+        for _ in 0..<8 { c = c & 1 != 0 ? 0x82F6_3B78 ^ (c >> 1) : c >> 1 }
         return c
     }
 

@@ -58,7 +58,7 @@ public struct DataFingerprint: Sendable, Equatable {
         defer { try? handle.close() }
         var bytes: [UInt8] = []
         let block = UInt64(blockBytes), last = size > block ? size - block : 0
-        var offsets = (0 ..< sampleBlocks).map { last * UInt64($0) / UInt64(sampleBlocks - 1) }
+        var offsets = (0..<sampleBlocks).map { last * UInt64($0) / UInt64(sampleBlocks - 1) }
         offsets = offsets.enumerated().filter { $0.offset == 0 || $0.element != offsets[$0.offset - 1] }.map(\.element)
         do {
             for offset in offsets {
@@ -116,13 +116,13 @@ public struct DataFingerprint: Sendable, Equatable {
         func next() -> UInt64? {
             guard at + 8 <= bytes.count else { return nil }
             defer { at += 8 }
-            return (0 ..< 8).reduce(UInt64(0)) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) }
+            return (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) }
         }
         guard let count = next(), count <= UInt64(bytes.count) else { return nil }
         var files: [File] = []
-        for _ in 0 ..< count {
+        for _ in 0..<count {
             guard let length = next(), length <= UInt64(bytes.count - at) else { return nil }
-            let path = String(decoding: bytes[at ..< at + Int(length)], as: UTF8.self)
+            let path = String(decoding: bytes[at..<at + Int(length)], as: UTF8.self)
             at += Int(length)
             guard let size = next(), let modified = next(), let inode = next(), let sample = next(), sample <= UInt64(UInt32.max) else { return nil }
             files.append(File(path: path, size: size, modified: Int64(bitPattern: modified), inode: inode, sample: UInt32(sample)))
@@ -131,5 +131,5 @@ public struct DataFingerprint: Sendable, Equatable {
         self.files = files
     }
 
-    private func le(_ v: UInt64) -> [UInt8] { (0 ..< 8).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+    private func le(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
 }

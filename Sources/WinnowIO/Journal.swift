@@ -119,15 +119,17 @@ public final class Journal {
         guard bytes.count >= fixed else { return .torn }
         let head = Array(bytes.prefix(magic.count))
         guard head == magic else {
-            return .damaged(head == olderMagic ? "written by an earlier Winnow, which did not record its data's fingerprint"
-                                               : "it does not start as a Winnow journal")
+            return .damaged(
+                head == olderMagic
+                    ? "written by an earlier Winnow, which did not record its data's fingerprint"
+                    : "it does not start as a Winnow journal")
         }
         let length = Int(readLE(bytes, magic.count + hashBytes))
         guard length <= bytes.count - fixed - 4 else { return .damaged("its header runs past the end of the file") }
         let end = fixed + length
-        guard CRC32C.checksum(bytes[0 ..< end]) == readLE(bytes, end) else { return .damaged("its header fails its checksum") }
-        guard let data = DataFingerprint(encoded: Array(bytes[fixed ..< end])) else { return .damaged("its data fingerprint is malformed") }
-        return .valid(configHash: Array(bytes[magic.count ..< magic.count + hashBytes]), data: data, end: end + 4)
+        guard CRC32C.checksum(bytes[0..<end]) == readLE(bytes, end) else { return .damaged("its header fails its checksum") }
+        guard let data = DataFingerprint(encoded: Array(bytes[fixed..<end])) else { return .damaged("its data fingerprint is malformed") }
+        return .valid(configHash: Array(bytes[magic.count..<magic.count + hashBytes]), data: data, end: end + 4)
     }
 
     /// How many whole records follow damage at `start`: the longest chain of records found at the
@@ -140,7 +142,7 @@ public final class Journal {
             let length = Int(readLE(bytes, at))
             if length > 0 && length <= bytes.count - at - 8 {
                 budget -= length
-                if CRC32C.checksum(bytes[at + 8 ..< at + 8 + length]) == readLE(bytes, at + 4) {
+                if CRC32C.checksum(bytes[at + 8..<at + 8 + length]) == readLE(bytes, at + 4) {
                     return scan(bytes, from: at).0.count
                 }
             }
@@ -156,7 +158,7 @@ public final class Journal {
         while at + 8 <= bytes.count {
             let length = Int(readLE(bytes, at)), crc = readLE(bytes, at + 4)
             guard length <= bytes.count - at - 8 else { break }
-            let payload = Array(bytes[at + 8 ..< at + 8 + length])
+            let payload = Array(bytes[at + 8..<at + 8 + length])
             guard CRC32C.checksum(payload) == crc else { break }
             records.append(payload)
             at += 8 + length

@@ -79,7 +79,7 @@ struct LiteralParser {
             i += 1
         }
         guard i < bytes.count else { throw fail("unterminated string") }
-        let text = String(decoding: bytes[start ..< i], as: UTF8.self)
+        let text = String(decoding: bytes[start..<i], as: UTF8.self)
         i += 1
         guard text.utf8.count <= 64 else { throw fail("string longer than 64 bytes") }
         return text

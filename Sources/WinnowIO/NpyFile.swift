@@ -23,12 +23,15 @@ public struct NpyFile: Sendable {
         }
         let available = map.size - header.dataOffset
         if available < length {
-            throw InputError(.truncated, path: path, byteOffset: map.size,
-                             "file is truncated: shape \(header.shape) of \(header.dtype.rawValue) needs \(length) data bytes from byte \(header.dataOffset), the file has \(available)")
+            throw InputError(
+                .truncated, path: path, byteOffset: map.size,
+                "file is truncated: shape \(header.shape) of \(header.dtype.rawValue) needs \(length) data bytes from byte \(header.dataOffset), the file has \(available)"
+            )
         }
         if available > length {
-            throw InputError(.trailingBytes, path: path, byteOffset: header.dataOffset + length,
-                             "\(available - length) unexpected bytes after the data the header declares (shape \(header.shape))")
+            throw InputError(
+                .trailingBytes, path: path, byteOffset: header.dataOffset + length,
+                "\(available - length) unexpected bytes after the data the header declares (shape \(header.shape))")
         }
         return NpyFile(path: path, header: header, map: map)
     }

@@ -46,7 +46,7 @@ public struct NpyHeader: Sendable, Equatable {
         guard bytes.count >= 6 else {
             throw fail(.truncated, bytes.count, "file ends inside the .npy magic (\(bytes.count) bytes)")
         }
-        guard Array(bytes[0 ..< 6]) == magic else {
+        guard Array(bytes[0..<6]) == magic else {
             throw fail(.badMagic, 0, "not a .npy file (the magic string \\x93NUMPY is missing)")
         }
         guard bytes.count >= 8 else { throw fail(.truncated, bytes.count, "file ends inside the .npy version") }
@@ -59,7 +59,7 @@ public struct NpyHeader: Sendable, Equatable {
         }
         guard bytes.count >= 8 + lengthSize else { throw fail(.truncated, bytes.count, "file ends inside the header length") }
         var headerLength = 0
-        for i in 0 ..< lengthSize { headerLength |= Int(bytes[8 + i]) << (8 * i) }
+        for i in 0..<lengthSize { headerLength |= Int(bytes[8 + i]) << (8 * i) }
         guard headerLength <= maximumHeaderLength else {
             throw fail(.badHeader, 8, "header length \(headerLength) is over the \(maximumHeaderLength)-byte limit")
         }
@@ -67,7 +67,7 @@ public struct NpyHeader: Sendable, Equatable {
         guard bytes.count >= start + headerLength else {
             throw fail(.truncated, bytes.count, "file ends inside the header (\(headerLength) bytes declared at byte 8)")
         }
-        let text = Array(bytes[start ..< start + headerLength])
+        let text = Array(bytes[start..<start + headerLength])
         var parser = LiteralParser(bytes: text, base: start, path: path, allowUTF8: major == 3)
         let dict = try parser.parseHeaderDictionary()
 
@@ -75,10 +75,12 @@ public struct NpyHeader: Sendable, Equatable {
             throw fail(.badHeader, start, "header has no 'descr' string")
         }
         guard let dtype = DType(rawValue: descrText) ?? DType(rawValue: descrText.replacingOccurrences(of: "=", with: "<")) else {
-            let convert = descrText.contains("f8") || descrText.contains("f4") || descrText.contains("f2")
+            let convert =
+                descrText.contains("f8") || descrText.contains("f4") || descrText.contains("f2")
                 ? "; convert it once with np.save(path, x.astype(np.float32)) (or np.float16 to halve the size)" : ""
-            throw fail(.unsupportedDtype, start + (dict["descr"]?.offset ?? 0),
-                       "dtype '\(descrText)' is not supported (pools: '<f4' float32 or '<f2' float16; columns: '<i8', '<i4', '<f4')\(convert)")
+            throw fail(
+                .unsupportedDtype, start + (dict["descr"]?.offset ?? 0),
+                "dtype '\(descrText)' is not supported (pools: '<f4' float32 or '<f2' float16; columns: '<i8', '<i4', '<f4')\(convert)")
         }
         guard let order = dict["fortran_order"], case .bool(let fortran) = order.value else {
             throw fail(.badHeader, start, "header has no 'fortran_order' True/False")
@@ -90,8 +92,9 @@ public struct NpyHeader: Sendable, Equatable {
             let extra = dict.keys.filter { !["descr", "fortran_order", "shape"].contains($0) }.sorted()
             throw fail(.badHeader, start, "header has unexpected keys \(extra)")
         }
-        return NpyHeader(version: (major, minor), dtype: dtype, fortranOrder: fortran, shape: shape,
-                         dataOffset: start + headerLength)
+        return NpyHeader(
+            version: (major, minor), dtype: dtype, fortranOrder: fortran, shape: shape,
+            dataOffset: start + headerLength)
     }
 
     /// Bytes of data the shape declares, or nil if that overflows.
@@ -115,8 +118,10 @@ public struct NpyHeader: Sendable, Equatable {
         dict += String(repeating: " ", count: total - prefix - dict.utf8.count - 1) + "\n"
         let length = dict.utf8.count
         var out = magic + (v1 ? [1, 0] : [2, 0])
-        out += v1 ? [UInt8(length & 0xFF), UInt8(length >> 8)]
-                  : [UInt8(length & 0xFF), UInt8((length >> 8) & 0xFF), UInt8((length >> 16) & 0xFF), UInt8(length >> 24)]
+        out +=
+            v1
+            ? [UInt8(length & 0xFF), UInt8(length >> 8)]
+            : [UInt8(length & 0xFF), UInt8((length >> 8) & 0xFF), UInt8((length >> 16) & 0xFF), UInt8(length >> 24)]
         return out + Array(dict.utf8)
     }
 }

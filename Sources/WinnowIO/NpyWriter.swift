@@ -48,7 +48,7 @@ public enum NpyWriter {
         try handle.write(contentsOf: NpyHeader.encode(dtype: dtype, shape: [rows, dimension]))
         var start = 0
         while start < rows {
-            let range = start ..< min(rows, start + blockRows)
+            let range = start..<min(rows, start + blockRows)
             let values = produce(range)
             precondition(values.count == range.count * dimension)
             try handle.write(contentsOf: dtype == .float32 ? ByteEncoding.float32(values) : ByteEncoding.float16(values))

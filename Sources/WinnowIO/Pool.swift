@@ -27,23 +27,27 @@ public final class Pool: Sendable {
             let npy = try NpyFile.open(path)
             let h = npy.header
             guard h.dtype == .float32 || h.dtype == .float16 else {
-                throw InputError(.unsupportedDtype, path: path, byteOffset: 0,
-                                 "dtype '\(h.dtype.rawValue)' is not a pool dtype: vectors must be '<f4' (float32) or '<f2' (float16)")
+                throw InputError(
+                    .unsupportedDtype, path: path, byteOffset: 0,
+                    "dtype '\(h.dtype.rawValue)' is not a pool dtype: vectors must be '<f4' (float32) or '<f2' (float16)")
             }
             guard h.shape.count == 2 else {
-                throw InputError(.badShape, path: path, byteOffset: 0,
-                                 "shape \(h.shape) is \(h.shape.count)-D: a pool file must be 2-D (rows, d)")
+                throw InputError(
+                    .badShape, path: path, byteOffset: 0,
+                    "shape \(h.shape) is \(h.shape.count)-D: a pool file must be 2-D (rows, d)")
             }
             guard !h.fortranOrder || h.shape[0] <= 1 || h.shape[1] <= 1 else {
-                throw InputError(.fortranOrder, path: path, byteOffset: 0,
-                                 "array is in Fortran order; save it in C order (numpy.ascontiguousarray)")
+                throw InputError(
+                    .fortranOrder, path: path, byteOffset: 0,
+                    "array is in Fortran order; save it in C order (numpy.ascontiguousarray)")
             }
             guard h.shape[1] >= 1 else {
                 throw InputError(.badShape, path: path, byteOffset: 0, "vectors have d = 0")
             }
             if let d = dimension, d != h.shape[1] {
-                throw InputError(.dimensionMismatch, path: path, byteOffset: 0,
-                                 "d = \(h.shape[1]) differs from d = \(d) of \(files[0].path)")
+                throw InputError(
+                    .dimensionMismatch, path: path, byteOffset: 0,
+                    "d = \(h.shape[1]) differs from d = \(d) of \(files[0].path)")
             }
             dimension = h.shape[1]
             files.append(File(npy: npy, rows: h.shape[0], firstRow: next))
@@ -82,9 +86,9 @@ public final class Pool: Sendable {
         var ranges: [Range<Int>] = []
         for r in rows {
             if let last = ranges.last, last.upperBound == r {
-                ranges[ranges.count - 1] = last.lowerBound ..< r + 1
+                ranges[ranges.count - 1] = last.lowerBound..<r + 1
             } else {
-                ranges.append(r ..< r + 1)
+                ranges.append(r..<r + 1)
             }
         }
         return read(ranges)
@@ -117,13 +121,13 @@ public final class Pool: Sendable {
     public func nonfiniteRows(blockRows: Int = 65_536) -> [Int] {
         stride(from: 0, to: totalRows, by: blockRows).flatMap { start in
             let end = min(totalRows, start + blockRows)
-            return Self.nonfiniteRows(read([start ..< end]), rows: (start ..< end).map(Int64.init)).map(Int.init)
+            return Self.nonfiniteRows(read([start..<end]), rows: (start..<end).map(Int64.init)).map(Int.init)
         }
     }
 
     /// Every non-finite row among `rows` (global, ascending) whose vectors are `block`.
     public static func nonfiniteRows(_ block: VectorBlock, rows: [Int64]) -> [Int64] {
-        (0 ..< block.rows).compactMap { i in
+        (0..<block.rows).compactMap { i in
             EmbeddingStatistics.isFinite(block.values, offset: i * block.dimension, dimension: block.dimension) ? nil : rows[i]
         }
     }
@@ -132,7 +136,8 @@ public final class Pool: Sendable {
     public func nonfiniteError(row: Int64, count: Int) -> InputError {
         let (f, local) = locate(Int(row))
         let more = count > 1 ? " (and \(count - 1) more in the same chunk)" : ""
-        return InputError(.nonfinite, path: files[f].path, row: local,
-                          "row \(local) (global row \(row)) has a NaN or Inf value\(more); rerun with --nonfinite skip to exclude such rows")
+        return InputError(
+            .nonfinite, path: files[f].path, row: local,
+            "row \(local) (global row \(row)) has a NaN or Inf value\(more); rerun with --nonfinite skip to exclude such rows")
     }
 }

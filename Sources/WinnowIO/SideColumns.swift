@@ -59,15 +59,17 @@ public struct SideColumns: Sendable {
         let file = try NpyFile.open(path)
         let h = file.header
         guard allowed.contains(h.dtype) else {
-            throw InputError(.unsupportedDtype, path: path, byteOffset: 0,
-                             "\(what) dtype '\(h.dtype.rawValue)' is not one of \(allowed.map(\.rawValue))")
+            throw InputError(
+                .unsupportedDtype, path: path, byteOffset: 0,
+                "\(what) dtype '\(h.dtype.rawValue)' is not one of \(allowed.map(\.rawValue))")
         }
         guard h.shape.count == 1 || (h.shape.count == 2 && h.shape[1] == 1) else {
             throw InputError(.badShape, path: path, byteOffset: 0, "\(what) must be 1-D (one value per pool row), shape is \(h.shape)")
         }
         guard h.shape[0] == rows else {
-            throw InputError(.lengthMismatch, path: path, byteOffset: 0,
-                             "\(what) has \(h.shape[0]) entries but the pool has \(rows) rows")
+            throw InputError(
+                .lengthMismatch, path: path, byteOffset: 0,
+                "\(what) has \(h.shape[0]) entries but the pool has \(rows) rows")
         }
         return file
     }

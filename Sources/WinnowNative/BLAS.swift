@@ -31,27 +31,28 @@ public enum BLAS {
     public static let shapeMismatches: Int = {
         let d = 64, rows = 700
         var state: UInt32 = 12345
-        let values: [Float] = (0 ..< rows * d).map { _ in
+        let values: [Float] = (0..<rows * d).map { _ in
             state = state &* 1_664_525 &+ 1_013_904_223
             return Float(Int32(bitPattern: state) >> 8) / Float(1 << 23)
         }
-        let targets = 37 ..< 650, n = targets.count
+        let targets = 37..<650, n = targets.count
         var large = [Float](repeating: 0, count: 40 * n)
-        multiplyTransposed(values, rows: 0 ..< 40, by: values, rows: targets, dimension: d, into: &large)
+        multiplyTransposed(values, rows: 0..<40, by: values, rows: targets, dimension: d, into: &large)
         var mismatches = 0
-        for batch in [0 ..< 1, 5 ..< 7, 30 ..< 34, 3 ..< 11] {
+        for batch in [0..<1, 5..<7, 30..<34, 3..<11] {
             var few = [Float](repeating: 0, count: batch.count * n)
             multiplyTransposed(values, rows: batch, by: values, rows: targets, dimension: d, into: &few)
             for (b, j) in batch.enumerated() {
-                mismatches += (0 ..< n).filter { few[b * n + $0].bitPattern != large[j * n + $0].bitPattern }.count
+                mismatches += (0..<n).filter { few[b * n + $0].bitPattern != large[j * n + $0].bitPattern }.count
             }
         }
-        let slice = 100 ..< 400
+        let slice = 100..<400
         var part = [Float](repeating: 0, count: 40 * slice.count)
-        multiplyTransposed(values, rows: 0 ..< 40, by: values, rows: targets.lowerBound + slice.lowerBound ..< targets.lowerBound + slice.upperBound,
-                           dimension: d, into: &part)
-        for j in 0 ..< 40 {
-            mismatches += (0 ..< slice.count).filter { part[j * slice.count + $0].bitPattern != large[j * n + slice.lowerBound + $0].bitPattern }.count
+        multiplyTransposed(
+            values, rows: 0..<40, by: values, rows: targets.lowerBound + slice.lowerBound..<targets.lowerBound + slice.upperBound,
+            dimension: d, into: &part)
+        for j in 0..<40 {
+            mismatches += (0..<slice.count).filter { part[j * slice.count + $0].bitPattern != large[j * n + slice.lowerBound + $0].bitPattern }.count
         }
         return mismatches
     }()
@@ -63,8 +64,9 @@ public enum BLAS {
         precondition(f.count >= rows * columns && column < columns && y.count >= columns, "BLAS: shapes")
         f.withUnsafeBufferPointer { fp in
             y.withUnsafeMutableBufferPointer { yp in
-                cblas_dgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(columns), -1.0, fp.baseAddress!, Int32(columns),
-                            fp.baseAddress! + column, Int32(columns), 1.0, yp.baseAddress!, 1)
+                cblas_dgemv(
+                    CblasRowMajor, CblasTrans, Int32(rows), Int32(columns), -1.0, fp.baseAddress!, Int32(columns),
+                    fp.baseAddress! + column, Int32(columns), 1.0, yp.baseAddress!, 1)
             }
         }
     }
@@ -86,8 +88,9 @@ public enum BLAS {
         a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
                 c.withUnsafeMutableBufferPointer { cp in
-                    product(ap.baseAddress! + rowsA.lowerBound * d, m, bp.baseAddress! + rowsB.lowerBound * d, n, d,
-                            into: cp.baseAddress!)
+                    product(
+                        ap.baseAddress! + rowsA.lowerBound * d, m, bp.baseAddress! + rowsB.lowerBound * d, n, d,
+                        into: cp.baseAddress!)
                 }
             }
         }
@@ -103,8 +106,10 @@ public enum BLAS {
     /// (`PairwiseKernelTests`). A single row goes in as two copies of itself: OpenBLAS hands a
     /// product with one column to `sgemv`, whose sums run in another order, and a candidate evaluated
     /// alone must get the gain it gets in a batch.
-    private static func product(_ a: UnsafePointer<Float>, _ m: Int, _ b: UnsafePointer<Float>, _ n: Int, _ d: Int,
-                                into c: UnsafeMutablePointer<Float>) {
+    private static func product(
+        _ a: UnsafePointer<Float>, _ m: Int, _ b: UnsafePointer<Float>, _ n: Int, _ d: Int,
+        into c: UnsafeMutablePointer<Float>
+    ) {
         if m == 1 && n >= manyRows {
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * d + 2 * n) { t in
                 let pair = t.baseAddress!, both = pair + 2 * d
@@ -115,16 +120,18 @@ public enum BLAS {
             }
             return
         }
-        guard (2 ... fewRows).contains(m) && n >= manyRows else {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(d),
-                        1.0, a, Int32(d), b, Int32(d), 0.0, c, Int32(n))
+        guard (2...fewRows).contains(m) && n >= manyRows else {
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(d),
+                1.0, a, Int32(d), b, Int32(d), 0.0, c, Int32(n))
             return
         }
         withUnsafeTemporaryAllocation(of: Float.self, capacity: m * n) { t in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(m), Int32(d),
-                        1.0, b, Int32(d), a, Int32(d), 0.0, t.baseAddress!, Int32(m))
-            for j in 0 ..< n {
-                for i in 0 ..< m { c[i &* n &+ j] = t[j &* m &+ i] }
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(m), Int32(d),
+                1.0, b, Int32(d), a, Int32(d), 0.0, t.baseAddress!, Int32(m))
+            for j in 0..<n {
+                for i in 0..<m { c[i &* n &+ j] = t[j &* m &+ i] }
             }
         }
     }
@@ -133,17 +140,20 @@ public enum BLAS {
     /// against themselves. `ssyrk` computes the upper triangle (half of `sgemm`'s work); the map is
     /// applied to it row by row and the triangle mirrored onto the lower one, so `c` is exactly
     /// symmetric. `c` must hold at least `n·n` values.
-    public static func multiplySelfTransposed(_ a: [Float], rows n: Int, dimension: Int, into c: inout [Float],
-                                              map: Kernels.ElementMap = .identity) {
+    public static func multiplySelfTransposed(
+        _ a: [Float], rows n: Int, dimension: Int, into c: inout [Float],
+        map: Kernels.ElementMap = .identity
+    ) {
         guard n > 0 else { return }
         precondition(n * dimension <= a.count, "BLAS: a is too short")
         precondition(c.count >= n * n, "BLAS: c is too short")
         a.withUnsafeBufferPointer { ap in
             c.withUnsafeMutableBufferPointer { cp in
-                cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(dimension),
-                            1.0, ap.baseAddress!, Int32(dimension), 0.0, cp.baseAddress!, Int32(n))
+                cblas_ssyrk(
+                    CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(dimension),
+                    1.0, ap.baseAddress!, Int32(dimension), 0.0, cp.baseAddress!, Int32(n))
                 let c = cp.baseAddress!
-                for i in 0 ..< n { map.apply(c + (i &* n &+ i), count: n - i) }
+                for i in 0..<n { map.apply(c + (i &* n &+ i), count: n - i) }
                 mirrorUpper(c, n: n)
             }
         }
@@ -160,19 +170,19 @@ public enum BLAS {
                 let height = min(tile, n - top)
                 // The diagonal tile: its own lower half.
                 let corner = c + (top &* n &+ top)
-                for r in 1 ..< max(1, height) {
+                for r in 1..<max(1, height) {
                     let lower = corner + r &* n
-                    for q in 0 ..< r { lower[q] = corner[q &* n &+ r] }
+                    for q in 0..<r { lower[q] = corner[q &* n &+ r] }
                 }
                 for left in stride(from: top + tile, to: n, by: tile) {
                     let width = min(tile, n - left)
-                    for r in 0 ..< height {
+                    for r in 0..<height {
                         let source = c + ((top &+ r) &* n &+ left)
                         (b + r &* tile).update(from: source, count: width)
                     }
-                    for q in 0 ..< width {
+                    for q in 0..<width {
                         let target: UnsafeMutablePointer<Float> = c + ((left &+ q) &* n &+ top)
-                        for r in 0 ..< height { target[r] = b[r &* tile &+ q] }
+                        for r in 0..<height { target[r] = b[r &* tile &+ q] }
                     }
                 }
             }

@@ -5,8 +5,10 @@
 extension Kernels {
     /// `Σ_i w_i · max(0, values[offset + i] − cover[coverOffset + i])` over `i < count`, added in
     /// Double; `weights` (nil: all 1) are read from `coverOffset` like the cover.
-    public static func termSum(_ values: [Float], offset: Int, count: Int, cover: [Float], coverOffset: Int,
-                               weights: [Float]?) -> Double {
+    public static func termSum(
+        _ values: [Float], offset: Int, count: Int, cover: [Float], coverOffset: Int,
+        weights: [Float]?
+    ) -> Double {
         precondition(offset >= 0 && offset + count <= values.count, "termSum: values too short")
         precondition(coverOffset >= 0 && coverOffset + count <= cover.count, "termSum: cover too short")
         if let weights { precondition(weights.count == cover.count, "termSum: weights length") }
@@ -18,7 +20,8 @@ extension Kernels {
                     var acc = SIMD8<Double>(repeating: 0)
                     var i = 0
                     while i + 8 <= count {
-                        var d = v.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                        var d =
+                            v.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
                             - c.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
                         d.replace(with: 0, where: d .< 0)
                         acc += SIMD8<Double>(d * (w?.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) ?? one))
@@ -40,8 +43,10 @@ extension Kernels {
 
     /// `sums[at + i] += w · max(0, values[offset + i] − c)` for `i < count`, in Double: one target's
     /// term (cover `c`, weight `w`) in each of `count` candidates' sums.
-    public static func addTerms(_ values: [Float], offset: Int, count: Int, cover c: Float, weight w: Float,
-                                into sums: inout [Double], at: Int) {
+    public static func addTerms(
+        _ values: [Float], offset: Int, count: Int, cover c: Float, weight w: Float,
+        into sums: inout [Double], at: Int
+    ) {
         precondition(offset >= 0 && offset + count <= values.count, "addTerms: values too short")
         precondition(at >= 0 && at + count <= sums.count, "addTerms: sums too short")
         values.withUnsafeBufferPointer { vp in
@@ -69,8 +74,10 @@ extension Kernels {
     /// target's cover rises from `from` to `to`. Returns how many `v_j` stay above `to` (the target's
     /// pairs still live).
     @discardableResult
-    public static func lowerTerms(_ values: [Float], offset: Int, from a: Float, to b: Float, weight w: Float,
-                                  into delta: inout [Double]) -> Int {
+    public static func lowerTerms(
+        _ values: [Float], offset: Int, from a: Float, to b: Float, weight w: Float,
+        into delta: inout [Double]
+    ) -> Int {
         let count = delta.count
         precondition(offset >= 0 && offset + count <= values.count, "lowerTerms: values too short")
         return values.withUnsafeBufferPointer { vp in
@@ -86,8 +93,9 @@ extension Kernels {
                     new.replace(with: 0, where: new .< 0)
                     live &+= SIMD8<Int32>(repeating: 1).replacing(with: 0, where: x .<= bv)
                     let p = UnsafeMutableRawPointer(s + i)
-                    p.storeBytes(of: p.loadUnaligned(as: SIMD8<Double>.self)
-                                    + (SIMD8<Double>(old * wv) - SIMD8<Double>(new * wv)), as: SIMD8<Double>.self)
+                    p.storeBytes(
+                        of: p.loadUnaligned(as: SIMD8<Double>.self)
+                            + (SIMD8<Double>(old * wv) - SIMD8<Double>(new * wv)), as: SIMD8<Double>.self)
                     i += 8
                 }
                 var total = Int(live.wrappedSum())

@@ -17,7 +17,8 @@ public enum Kernels {
                 let c = UnsafeRawPointer(cp.baseAddress!)
                 guard let weights else {
                     return reduce(n) { i in
-                        let d = s.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                        let d =
+                            s.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
                             - c.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
                         return d.replacing(with: 0, where: d .< 0)
                     } scalar: { i in
@@ -27,7 +28,8 @@ public enum Kernels {
                 return weights.withUnsafeBufferPointer { wp in
                     let w = UnsafeRawPointer(wp.baseAddress!)
                     return reduce(n) { i in
-                        let d = s.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                        let d =
+                            s.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
                             - c.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
                         return d.replacing(with: 0, where: d .< 0)
                             * w.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
@@ -45,15 +47,20 @@ public enum Kernels {
         return values.withUnsafeBufferPointer { vp in
             let v = UnsafeRawPointer(vp.baseAddress! + offset)
             guard let weights else {
-                return reduce(n) { i in v.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) }
-                    scalar: { i in vp[offset + i] }
+                return reduce(n) { i in
+                    v.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                } scalar: { i in
+                    vp[offset + i]
+                }
             }
             return weights.withUnsafeBufferPointer { wp in
                 let w = UnsafeRawPointer(wp.baseAddress!)
                 return reduce(n) { i in
                     v.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
                         * w.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                } scalar: { i in vp[offset + i] * wp[i] }
+                } scalar: { i in
+                    vp[offset + i] * wp[i]
+                }
             }
         }
     }
@@ -97,7 +104,8 @@ public enum Kernels {
                     var index = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
                     let step = SIMD8<Int32>(repeating: 8)
                     while j + 8 <= k {
-                        let v = UnsafeRawPointer(n + j).loadUnaligned(as: SIMD8<Float>.self)
+                        let v =
+                            UnsafeRawPointer(n + j).loadUnaligned(as: SIMD8<Float>.self)
                             - 2 * UnsafeRawPointer(d + j).loadUnaligned(as: SIMD8<Float>.self)
                         let better = v .< laneValue
                         laneValue.replace(with: v, where: better)
@@ -105,7 +113,7 @@ public enum Kernels {
                         index &+= step
                         j += 8
                     }
-                    for l in 0 ..< 8 where laneValue[l] < bestValue || (laneValue[l] == bestValue && Int(laneIndex[l]) < best) {
+                    for l in 0..<8 where laneValue[l] < bestValue || (laneValue[l] == bestValue && Int(laneIndex[l]) < best) {
                         bestValue = laneValue[l]
                         best = Int(laneIndex[l])
                     }
@@ -129,9 +137,9 @@ public enum Kernels {
             best.withUnsafeMutableBufferPointer { bp in
                 let v = vp.baseAddress! + offset, b = bp.baseAddress!
                 if largest {
-                    for i in 0 ..< n where v[i] > b[i] { b[i] = v[i] }
+                    for i in 0..<n where v[i] > b[i] { b[i] = v[i] }
                 } else {
-                    for i in 0 ..< n where v[i] < b[i] { b[i] = v[i] }
+                    for i in 0..<n where v[i] < b[i] { b[i] = v[i] }
                 }
             }
         }
@@ -141,8 +149,10 @@ public enum Kernels {
     /// increasing order, into `hits` (emptied first): a top-K scan's candidates for each target's
     /// list (equal values pass: the list itself settles ties). Eight lanes are compared at a time;
     /// after the first few columns hardly any value passes, so the scan is a compare.
-    public static func indicesReaching(_ values: [Float], offset: Int, count: Int, thresholds: [Float], thresholdOffset: Int,
-                                       into hits: inout [Int]) {
+    public static func indicesReaching(
+        _ values: [Float], offset: Int, count: Int, thresholds: [Float], thresholdOffset: Int,
+        into hits: inout [Int]
+    ) {
         precondition(offset >= 0 && offset + count <= values.count, "indicesReaching: values too short")
         precondition(thresholdOffset >= 0 && thresholdOffset + count <= thresholds.count, "indicesReaching: thresholds too short")
         hits.removeAll(keepingCapacity: true)
@@ -151,10 +161,11 @@ public enum Kernels {
                 let v = UnsafeRawPointer(vp.baseAddress! + offset), t = UnsafeRawPointer(tp.baseAddress! + thresholdOffset)
                 var i = 0
                 while i + 8 <= count {
-                    let reach = v.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                    let reach =
+                        v.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
                         .>= t.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
                     if any(reach) {
-                        for lane in 0 ..< 8 where reach[lane] { hits.append(i + lane) }
+                        for lane in 0..<8 where reach[lane] { hits.append(i + lane) }
                     }
                     i += 8
                 }
@@ -176,7 +187,7 @@ public enum Kernels {
             while i + 8 <= count {
                 let reach = v.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) .>= t
                 if any(reach) {
-                    for lane in 0 ..< 8 where reach[lane] { hits.append(i + lane) }
+                    for lane in 0..<8 where reach[lane] { hits.append(i + lane) }
                 }
                 i += 8
             }
@@ -203,9 +214,9 @@ public enum Kernels {
         func apply(_ p: UnsafeMutablePointer<Float>, count: Int) {
             switch self {
             case .identity: return
-            case .shiftCosine: for i in 0 ..< count { p[i] = min(1, max(0, (1 + p[i]) * 0.5)) }
-            case .clampNegative: for i in 0 ..< count where p[i] < 0 { p[i] = 0 }
-            case .cosineDistance: for i in 0 ..< count { p[i] = min(2, max(0, 1 - p[i])) }
+            case .shiftCosine: for i in 0..<count { p[i] = min(1, max(0, (1 + p[i]) * 0.5)) }
+            case .clampNegative: for i in 0..<count where p[i] < 0 { p[i] = 0 }
+            case .cosineDistance: for i in 0..<count { p[i] = min(2, max(0, 1 - p[i])) }
             }
         }
     }

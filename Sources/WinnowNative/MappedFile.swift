@@ -53,8 +53,9 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     private func check(_ offset: Int, _ count: Int) {
-        precondition(offset >= 0 && count >= 0 && offset <= size && count <= size - offset,
-                     "MappedFile \(path): read of \(count) bytes at \(offset) is outside \(size) bytes")
+        precondition(
+            offset >= 0 && count >= 0 && offset <= size && count <= size - offset,
+            "MappedFile \(path): read of \(count) bytes at \(offset) is outside \(size) bytes")
     }
 
     /// Copies `count` bytes starting at `offset` (clipped to the end of the file).

@@ -13,7 +13,7 @@ public enum AssignRunner {
         if !bad.isEmpty {
             guard skipNonfinite else { throw pool.nonfiniteError(row: bad[0], count: bad.count) }
             let out = Set(bad.map { Int($0) - task.rows.lowerBound })
-            kept = (0 ..< task.rows.count).filter { !out.contains($0) }
+            kept = (0..<task.rows.count).filter { !out.contains($0) }
             block = block.gather(kept!)
         }
         if task.normalizesRows { block = block.normalized() }

@@ -13,8 +13,10 @@ public enum ChunkRunner {
 
     /// - Parameter quality: the run's quality column, read for the chunk's rows when the settings weigh it.
     ///   The labels column is read for them when the task carries label caps.
-    public static func run(_ task: ChunkTask, pool: Pool, quality: QualityColumn? = nil, labels: LabelColumn? = nil,
-                           settings: SelectionSettings, skipNonfinite: Bool, progress: ProgressMeter? = nil) throws(InputError) -> Output {
+    public static func run(
+        _ task: ChunkTask, pool: Pool, quality: QualityColumn? = nil, labels: LabelColumn? = nil,
+        settings: SelectionSettings, skipNonfinite: Bool, progress: ProgressMeter? = nil
+    ) throws(InputError) -> Output {
         var rows = task.rows
         var vectors = pool.read(task.ranges)
         progress?.add(rows.count)
@@ -37,11 +39,13 @@ public enum ChunkRunner {
             guard let labels else { preconditionFailure("label caps without a labels column") }
             rowLabels = labels.values(of: rows)
         }
-        let coreset = rows.isEmpty
+        let coreset =
+            rows.isEmpty
             ? Coreset.empty(dimension: pool.dimension, rowsBeneath: task.plannedRows)
-            : SelectionTasks.chunk(rows: rows, vectors: vectors, plannedRows: task.plannedRows, budget: task.budget,
-                                   settings: settings, chunk: task.chunk, sampleRows: task.sampleRows, quality: scores,
-                                   labels: rowLabels, labelCaps: task.labelCaps, progress: progress)
+            : SelectionTasks.chunk(
+                rows: rows, vectors: vectors, plannedRows: task.plannedRows, budget: task.budget,
+                settings: settings, chunk: task.chunk, sampleRows: task.sampleRows, quality: scores,
+                labels: rowLabels, labelCaps: task.labelCaps, progress: progress)
         return Output(coreset: coreset, statistics: statistics, skipped: bad)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowIO
 import WinnowTransport
@@ -34,17 +34,19 @@ public final class CoordinatorServer<Book: TaskBook> {
     ///   - derivedInputs: input files the command made itself from journaled work (the labels a
     ///     cluster-balanced selection's k-means wrote): written again on a resume, they are left out
     ///     of the journal's data fingerprint, which covers the files they were made from.
-    public init(book: Book, config: RunConfig, bind: String, cluster: ClusterSettings,
-                limits: WireLimits = WireLimits(), journalPath: String?, security: TransportSecurity = .plain,
-                nextRunFollows: Bool = false, followsRun: Bool = false, earlierRuns: [[UInt8]] = [], derivedInputs: Set<String> = [],
-                log: Logger) throws {
-        self.cluster = cluster
+    public init(
+        book: Book, config: RunConfig, bind: String, coordination: CoordinationSettings,
+        limits: WireLimits = WireLimits(), journalPath: String?, security: TransportSecurity = .plain,
+        nextRunFollows: Bool = false, followsRun: Bool = false, earlierRuns: [[UInt8]] = [], derivedInputs: Set<String> = [],
+        log: Logger
+    ) throws {
+        self.coordination = coordination
         self.followsRun = followsRun
         context = try Context()
         socket = try Socket(context, kind: .router)
         try socket.setMaximumMessageSize(Int64(limits.messageBytes))
         try socket.setHighWaterMarks(send: 10_000, receive: 10_000)
-        try socket.setLiveness(interval: cluster.heartbeat, timeout: cluster.silenceLimit, connectTimeout: cluster.heartbeat * 2)
+        try socket.setLiveness(interval: coordination.heartbeat, timeout: coordination.silenceLimit, connectTimeout: coordination.heartbeat * 2)
         if case .curveServer(let secret, let allowed) = security {
             authenticator = try Authenticator(context: context, allowing: allowed)
             try socket.enableCurveServer(secretKey: secret, zapDomain: "winnow")
@@ -58,11 +60,11 @@ public final class CoordinatorServer<Book: TaskBook> {
         codec.normalizesRows = config.clustering?.normalizesRows ?? false
         self.codec = codec
         configHash = config.hash
-        let welcome = Welcome(configHash: configHash, config: config, heartbeat: cluster.heartbeat, liveness: cluster.liveness)
+        let welcome = Welcome(configHash: configHash, config: config, heartbeat: coordination.heartbeat, liveness: coordination.liveness)
         var random = SystemRandomNumberGenerator()
         // The run id names the run across coordinator restarts; the epoch names this incarnation.
         let runID = configHash.prefix(8).hexString
-        machine = Coordinator(book: book, welcome: welcome, runID: runID, epoch: random.next() | 1, settings: cluster)
+        machine = Coordinator(book: book, welcome: welcome, runID: runID, epoch: random.next() | 1, settings: coordination)
         machine.nextRunFollows = nextRunFollows
         machine.earlierRuns = earlierRuns
         self.log = log
@@ -80,13 +82,19 @@ public final class CoordinatorServer<Book: TaskBook> {
             }
             let (reused, actions) = machine.restore(results)
             if journal.recordsLost > 0 {
-                log.warning("the journal was damaged in the middle; what followed the damage is cut off and runs again", metadata: [
-                    "journal": "\(journalPath)", "records_lost": "\(journal.recordsLost)", "bytes_cut": "\(journal.truncatedBytes)"])
+                log.warning(
+                    "the journal was damaged in the middle; what followed the damage is cut off and runs again",
+                    metadata: [
+                        "journal": "\(journalPath)", "records_lost": "\(journal.recordsLost)", "bytes_cut": "\(journal.truncatedBytes)",
+                    ])
             }
             if reused > 0 || journal.truncatedBytes > 0 {
-                log.notice("resuming from the journal", metadata: [
-                    "journal": "\(journalPath)", "tasks_reused": "\(reused)", "torn_tail_bytes": "\(journal.truncatedBytes)",
-                    "data_check_seconds": "\(String(format: "%.3f", checkSeconds))"])
+                log.notice(
+                    "resuming from the journal",
+                    metadata: [
+                        "journal": "\(journalPath)", "tasks_reused": "\(reused)", "torn_tail_bytes": "\(journal.truncatedBytes)",
+                        "data_check_seconds": "\(String(format: "%.3f", checkSeconds))",
+                    ])
             }
             restoredOutcome = try perform(actions)
         }
@@ -104,11 +112,11 @@ public final class CoordinatorServer<Book: TaskBook> {
         monitor.close()
         authenticator?.stop()
     }
-    private let cluster: ClusterSettings
+    private let coordination: CoordinationSettings
     private let followsRun: Bool
 
     /// Set when the journal already held the whole run.
-    private var restoredOutcome: (Book.Outcome, ClusterReport)?
+    private var restoredOutcome: (Book.Outcome, CoordinationReport)?
 
     /// Whether the journal held the whole run: `run` returns at once, and no worker is needed.
     public var isRestoredWhole: Bool { restoredOutcome != nil }
@@ -117,13 +125,17 @@ public final class CoordinatorServer<Book: TaskBook> {
 
     /// Serves until the root is done (returns it), a task fails the run, `stop` asks, or `watchdog`
     /// (asked every loop) names a reason to give up. `monitor` is offered the run's status every loop.
-    public func run(stop: StopSignals?, monitor: RunMonitor? = nil, watchdog: () -> RunFailure? = { nil }) throws -> (Book.Outcome, ClusterReport) {
-        log.info("coordinator listening", metadata: ["endpoint": "\(endpoint)", "tasks": "\(machine.tasksLeft)",
-                                                     "config": "\(configHash.prefix(6).hexString)"])
+    public func run(stop: StopSignals?, monitor: RunMonitor? = nil, watchdog: () -> RunFailure? = { nil }) throws -> (Book.Outcome, CoordinationReport) {
+        log.info(
+            "coordinator listening",
+            metadata: [
+                "endpoint": "\(endpoint)", "tasks": "\(machine.tasksLeft)",
+                "config": "\(configHash.prefix(6).hexString)",
+            ])
         // Finished, restored from the journal, failed or stopped: the summary line and last metrics.
         defer { monitor?.finish(status()) }
         if let restoredOutcome { return restoredOutcome }
-        let outcome: (Book.Outcome, ClusterReport)
+        let outcome: (Book.Outcome, CoordinationReport)
         do {
             outcome = try serve(stop: stop, runMonitor: monitor, watchdog: watchdog)
         } catch {
@@ -144,11 +156,11 @@ public final class CoordinatorServer<Book: TaskBook> {
     ///   first Hello went to the closing socket of the run before), and is told the run is over.
     private func seeOffWorkers() throws {
         guard !machine.nextRunFollows else { return }
-        let lateHellos = followsRun || cluster.expectWorkers > 0
-        let deadline = now + cluster.silenceLimit
+        let lateHellos = followsRun || coordination.expectWorkers > 0
+        let deadline = now + coordination.silenceLimit
         let poller = Poller()
         while now < deadline {
-            let awaitingHellos = lateHellos && (cluster.expectWorkers == 0 || machine.workersSeen < cluster.expectWorkers)
+            let awaitingHellos = lateHellos && (coordination.expectWorkers == 0 || machine.workersSeen < coordination.expectWorkers)
             guard awaitingHellos || !machine.awaitingFarewell.isEmpty else { return }
             if try poller.wait(sockets: [socket], timeoutMillis: 50).sockets[0] {
                 while let frames = try socket.receive() { _ = try handle(frames) }
@@ -166,7 +178,7 @@ public final class CoordinatorServer<Book: TaskBook> {
         return status
     }
 
-    private func serve(stop: StopSignals?, runMonitor: RunMonitor?, watchdog: () -> RunFailure?) throws -> (Book.Outcome, ClusterReport) {
+    private func serve(stop: StopSignals?, runMonitor: RunMonitor?, watchdog: () -> RunFailure?) throws -> (Book.Outcome, CoordinationReport) {
         let poller = Poller()
         while true {
             if let request = stop?.request {
@@ -183,7 +195,7 @@ public final class CoordinatorServer<Book: TaskBook> {
             if ready.sockets[1] { try noteHandshakes() }
             if ready.sockets[0] {
                 // Drain what is queued, bounded so ticks still run under a flood.
-                for _ in 0 ..< 1000 {
+                for _ in 0..<1000 {
                     let t0 = clock.now
                     guard let frames = try socket.receive() else { break }
                     let outcome = try handle(frames)
@@ -196,7 +208,7 @@ public final class CoordinatorServer<Book: TaskBook> {
         }
     }
 
-    private func handle(_ frames: [[UInt8]]) throws -> (Book.Outcome, ClusterReport)? {
+    private func handle(_ frames: [[UInt8]]) throws -> (Book.Outcome, CoordinationReport)? {
         guard frames.count == 2, !frames[0].isEmpty else {
             invalid(PeerID(frames.first ?? []), WireError(.badFrames, "\(frames.count) frames; a worker sends exactly one"))
             return nil
@@ -220,15 +232,20 @@ public final class CoordinatorServer<Book: TaskBook> {
             switch event {
             case .succeeded: security.handshakes += 1
             case .refused: break  // the authenticator's refusals below say more
-            case .failed, .cutOff: security.failedHandshakes += 1
-                log.log(level: security.failedHandshakes == 1 ? .warning : .debug, "handshake failed",
-                        metadata: ["reason": "\(event.explanation)", "count": "\(security.failedHandshakes)"])
+            case .failed, .cutOff:
+                security.failedHandshakes += 1
+                log.log(
+                    level: security.failedHandshakes == 1 ? .warning : .debug, "handshake failed",
+                    metadata: ["reason": "\(event.explanation)", "count": "\(security.failedHandshakes)"])
             }
         }
         for refusal in authenticator?.takeRefusals() ?? [] {
             let first = warnedAddresses.insert(refusal.address).inserted
-            log.log(level: first ? .warning : .debug, "peer refused: its key is not one of this run's worker keys", metadata: [
-                "address": "\(refusal.address)", "key": "\(refusal.key.map(\.z85) ?? "none (\(refusal.mechanism))")"])
+            log.log(
+                level: first ? .warning : .debug, "peer refused: its key is not one of this run's worker keys",
+                metadata: [
+                    "address": "\(refusal.address)", "key": "\(refusal.key.map(\.z85) ?? "none (\(refusal.mechanism))")",
+                ])
         }
         security.refusedKeys = authenticator?.counts.refused ?? 0
     }
@@ -236,12 +253,13 @@ public final class CoordinatorServer<Book: TaskBook> {
     private func invalid(_ peer: PeerID, _ error: WireError) {
         traffic.invalidMessages += 1
         let first = warnedPeers.insert(peer).inserted
-        log.log(level: first ? .warning : .debug, "invalid message dropped",
-                metadata: ["peer": "\(peer)", "reason": "\(error)", "count": "\(traffic.invalidMessages)"])
+        log.log(
+            level: first ? .warning : .debug, "invalid message dropped",
+            metadata: ["peer": "\(peer)", "reason": "\(error)", "count": "\(traffic.invalidMessages)"])
     }
 
     @discardableResult
-    private func perform(_ actions: [Coordinator<Book>.Action]) throws -> (Book.Outcome, ClusterReport)? {
+    private func perform(_ actions: [Coordinator<Book>.Action]) throws -> (Book.Outcome, CoordinationReport)? {
         for action in actions {
             switch action {
             case .send(let peer, var message):
@@ -278,7 +296,7 @@ public final class CoordinatorServer<Book: TaskBook> {
         try? socket.setLinger(milliseconds: 2000)
     }
 
-    private func report(_ outcome: Book.Outcome) -> ClusterReport {
+    private func report(_ outcome: Book.Outcome) -> CoordinationReport {
         // One count of invalid messages in both places: those the transport could not decode and
         // those the state machine dropped.
         var counters = outcome.counters
@@ -288,10 +306,11 @@ public final class CoordinatorServer<Book: TaskBook> {
         let wall = now.seconds
         let rows = max(1, machine.book.totalRows)
         try? noteHandshakes()
-        return ClusterReport(endpoint: endpoint, security: security, workers: outcome.workers,
-                             counters: counters, wire: traffic, wallSeconds: wall,
-                             wireBytesPerRow: Double(traffic.bytesIn + traffic.bytesOut) / Double(rows),
-                             messagingShare: wall > 0 ? traffic.messagingSeconds / wall : 0)
+        return CoordinationReport(
+            endpoint: endpoint, security: security, workers: outcome.workers,
+            counters: counters, wire: traffic, wallSeconds: wall,
+            wireBytesPerRow: Double(traffic.bytesIn + traffic.bytesOut) / Double(rows),
+            messagingShare: wall > 0 ? traffic.messagingSeconds / wall : 0)
     }
 }
 

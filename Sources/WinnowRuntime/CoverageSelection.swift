@@ -1,5 +1,5 @@
 import Logging
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowIO
 
@@ -38,7 +38,7 @@ public enum CoverageSelection {
         progress.began(level: 0, at: clock.now - start)
         var statistics = EmbeddingStatistics(dimension: pool.dimension)
         var skipped: [Int64] = []
-        for c in 0 ..< job.chunkCount {
+        for c in 0..<job.chunkCount {
             let task = job.chunkTask(c)
             let vectors = pool.read(task.ranges)
             statistics.merge(EmbeddingStatistics.of(vectors))
@@ -56,15 +56,21 @@ public enum CoverageSelection {
         monitor?.finish(status(.finished))
         lap("statistics")
         let excluded = Set(skipped)
-        let rows = (0 ..< Int64(n)).filter { !excluded.contains($0) }
+        let rows = (0..<Int64(n)).filter { !excluded.contains($0) }
         let scores = try scoresColumn.values(of: rows)
-        let (picks, weights) = CoverageCentric.select(scores: scores, rows: rows, budget: options.settings.budget,
-                                                      pruneHard: beta, strata: strata, seed: options.settings.seed)
+        let (picks, weights) = CoverageCentric.select(
+            scores: scores, rows: rows, budget: options.settings.budget,
+            pruneHard: beta, strata: strata, seed: options.settings.seed)
         let selected = picks.map { rows[$0] }
-        log.info("coverage-centric", metadata: ["pruned_hardest": "\(Int(Double(rows.count) * beta))", "strata": "\(strata)",
-                                                "selected": "\(selected.count)"])
-        let selection = Coreset(rows: selected, vectors: pool.read(rows: selected.map { Int($0) }),
-                                gains: picks.map { Double(scores[$0]) }, weights: weights, rowsBeneath: n)
+        log.info(
+            "coverage-centric",
+            metadata: [
+                "pruned_hardest": "\(Int(Double(rows.count) * beta))", "strata": "\(strata)",
+                "selected": "\(selected.count)",
+            ])
+        let selection = Coreset(
+            rows: selected, vectors: pool.read(rows: selected.map { Int($0) }),
+            gains: picks.map { Double(scores[$0]) }, weights: weights, rowsBeneath: n)
         lap("select")
         guard selection.count > 0 else {
             throw InputError(.emptyPool, path: pool.files[0].path, "no row left to select (all excluded or pruned)")
@@ -74,7 +80,8 @@ public enum CoverageSelection {
             evaluation = LocalSelection.evaluate(pool: pool, selection: selection, sample: sample, skipped: excluded, settings: options.settings)
             lap("evaluate")
         }
-        return SelectionOutcome(selection: selection, statistics: statistics, plan: .init(job), skippedRows: skipped,
-                                evaluation: evaluation, phases: phases, settings: options.settings)
+        return SelectionOutcome(
+            selection: selection, statistics: statistics, plan: .init(job), skippedRows: skipped,
+            evaluation: evaluation, phases: phases, settings: options.settings)
     }
 }

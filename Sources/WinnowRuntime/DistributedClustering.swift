@@ -1,5 +1,5 @@
 import Logging
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowIO
 
@@ -16,10 +16,10 @@ public enum DistributedClustering {
     ///   - others: as `DistributedSelection.run`.
     public static func run(
         pool: Pool, settings: KMeansSettings, nonfinite: NonfinitePolicy, bind: String, security: TransportSecurity = .plain,
-        cluster: ClusterSettings, journal: String? = nil, keepJournal: Bool = false, nextRunFollows: Bool = false,
+        coordination: CoordinationSettings, journal: String? = nil, keepJournal: Bool = false, nextRunFollows: Bool = false,
         earlierRuns: [[UInt8]] = [], stop: StopSignals?, log: Logger,
         watchdog: () -> RunFailure? = { nil }, listening: (DistributedSelection.Endpoint) throws -> Void
-    ) throws -> (ClusteringOutcome, ClusterReport) {
+    ) throws -> (ClusteringOutcome, CoordinationReport) {
         let clock = ContinuousClock(), start = clock.now
         let seeds = try LocalClustering.seed(pool: pool, settings: settings, nonfinite: nonfinite, log: log)
         let seedSeconds = (clock.now - start).seconds
@@ -27,7 +27,7 @@ public enum DistributedClustering {
         config.clustering = settings
         let (run, report) = try JournaledServer.run(
             book: ClusteringBook(totalRows: pool.totalRows, settings: settings, seeds: seeds), config: config, bind: bind,
-            security: security, cluster: cluster, journal: journal, keepWhenDone: keepJournal, nextRunFollows: nextRunFollows,
+            security: security, coordination: coordination, journal: journal, keepWhenDone: keepJournal, nextRunFollows: nextRunFollows,
             earlierRuns: earlierRuns, stop: stop, log: log,
             watchdog: watchdog, listening: listening)
         for (i, pass) in run.passes.finishedPasses.dropLast().enumerated() { log.info("iteration \(i + 1): inertia \(pass.inertia)") }

@@ -1,5 +1,5 @@
 import Logging
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowIO
 
@@ -9,16 +9,17 @@ import WinnowIO
 public enum DistributedDedup {
     /// - Parameters: as `DistributedClustering.run` (the journal holds the groups' findings).
     public static func run(
-        pool: Pool, plan: DedupPlan, skipNonfinite: Bool, bind: String, security: TransportSecurity = .plain, cluster: ClusterSettings,
+        pool: Pool, plan: DedupPlan, skipNonfinite: Bool, bind: String, security: TransportSecurity = .plain, coordination: CoordinationSettings,
         journal: String? = nil, followsRun: Bool = false, earlierRuns: [[UInt8]] = [], stop: StopSignals?, log: Logger, watchdog: () -> RunFailure? = { nil },
         listening: (DistributedSelection.Endpoint) throws -> Void
-    ) throws -> (DedupFinding, ClusterReport) {
+    ) throws -> (DedupFinding, CoordinationReport) {
         var config = RunConfig(pool: pool, settings: SelectionSettings(budget: 1), skipNonfinite: skipNonfinite)
         config.dedupThreshold = plan.threshold
-        let (run, report) = try JournaledServer.run(book: DedupBook(plan: plan, totalRows: pool.totalRows), config: config, bind: bind,
-                                                    security: security, cluster: cluster, journal: journal, followsRun: followsRun, earlierRuns: earlierRuns,
-                                                    stop: stop, log: log,
-                                                    watchdog: watchdog, listening: listening)
+        let (run, report) = try JournaledServer.run(
+            book: DedupBook(plan: plan, totalRows: pool.totalRows), config: config, bind: bind,
+            security: security, coordination: coordination, journal: journal, followsRun: followsRun, earlierRuns: earlierRuns,
+            stop: stop, log: log,
+            watchdog: watchdog, listening: listening)
         return (run.finding, report)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowIO
 
@@ -25,7 +25,7 @@ public enum DistributedSelection {
     ///   - followsRun: the command's k-means before it sent its workers here (`winnow coordinator`);
     ///     `earlierRuns`: its configuration hash, when known.
     public static func run(
-        pool: Pool, options: RunOptions, bind: String, security: TransportSecurity = .plain, cluster: ClusterSettings,
+        pool: Pool, options: RunOptions, bind: String, security: TransportSecurity = .plain, coordination: CoordinationSettings,
         journal: String?, followsRun: Bool = false, earlierRuns: [[UInt8]] = [], stop: StopSignals?, monitor: RunMonitor? = nil, log: Logger,
         watchdog: () -> RunFailure? = { nil }, listening: (Endpoint) throws -> Void
     ) throws -> SelectionOutcome {
@@ -38,8 +38,9 @@ public enum DistributedSelection {
         }
         let labels = try options.labelColumn(rows: pool.totalRows)
         let planned = options.plannedLabels(labels, pool: pool)
-        var job = SelectionJob(totalRows: pool.totalRows, dimension: pool.dimension, settings: options.settings, exact: options.exact,
-                               labels: planned?.labels, labelLeftOut: planned?.leftOut, clusters: options.partitionClusters)
+        var job = SelectionJob(
+            totalRows: pool.totalRows, dimension: pool.dimension, settings: options.settings, exact: options.exact,
+            labels: planned?.labels, labelLeftOut: planned?.leftOut, clusters: options.partitionClusters)
         log.info("plan", metadata: job.planMetadata)
         lap("plan")
         // One pass on the coordinator; a statistics phase on the workers would spare it.
@@ -48,26 +49,30 @@ public enum DistributedSelection {
             lap("statistics")
         }
         let settings = job.settings
-        let config = RunConfig(pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip,
-                               quality: try options.qualityColumn(rows: pool.totalRows), labels: labels)
-        let (outcome, report) = try JournaledServer.run(book: SelectionBook(job: job), config: config, bind: bind, security: security,
-                                                        cluster: cluster, journal: journal, followsRun: followsRun,
-                                                        earlierRuns: earlierRuns,
-                                                        derivedInputs: Set(options.clusterBalance.map { [$0.assignments] } ?? []), stop: stop,
-                                                        monitor: monitor, log: log,
-                                                        watchdog: watchdog, listening: listening)
+        let config = RunConfig(
+            pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip,
+            quality: try options.qualityColumn(rows: pool.totalRows), labels: labels)
+        let (outcome, report) = try JournaledServer.run(
+            book: SelectionBook(job: job), config: config, bind: bind, security: security,
+            coordination: coordination, journal: journal, followsRun: followsRun,
+            earlierRuns: earlierRuns,
+            derivedInputs: Set(options.clusterBalance.map { [$0.assignments] } ?? []), stop: stop,
+            monitor: monitor, log: log,
+            watchdog: watchdog, listening: listening)
         lap("select")
         guard outcome.selection.count > 0 else {
             throw InputError(.emptyPool, path: pool.files[0].path, "every row was excluded (non-finite); nothing to select")
         }
         var evaluation: EvaluationResult?
         if let sample = options.evalSample {
-            evaluation = LocalSelection.evaluate(pool: pool, selection: outcome.selection, sample: sample,
-                                                 skipped: Set(outcome.skippedRows), settings: settings)
+            evaluation = LocalSelection.evaluate(
+                pool: pool, selection: outcome.selection, sample: sample,
+                skipped: Set(outcome.skippedRows), settings: settings)
             lap("evaluate")
         }
-        var result = SelectionOutcome(selection: outcome.selection, statistics: outcome.statistics, plan: .init(job),
-                                      skippedRows: outcome.skippedRows, evaluation: evaluation, phases: phases, settings: settings)
+        var result = SelectionOutcome(
+            selection: outcome.selection, statistics: outcome.statistics, plan: .init(job),
+            skippedRows: outcome.skippedRows, evaluation: evaluation, phases: phases, settings: settings)
         result.cluster = report
         result.labelCaps = job.labels?.root
         return result

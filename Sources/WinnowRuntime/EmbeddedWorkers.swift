@@ -6,18 +6,24 @@ public enum EmbeddedWorkers {
     public static func start(count: Int, slots: Int, endpoint: DistributedSelection.Endpoint, logLevel: Logger.Level) -> LocalWorkers {
         let hash = endpoint.configHash.hexString
         return LocalWorkers(count: count, executable: LocalWorkers.currentExecutable) { i in
-            ["worker", "--connect", endpoint.address, "--name", "local-\(i)", "--slots", "\(slots)",
-             "--expect-config", hash, "--log-level", logLevel.rawValue,
-             // Local workers are of no use without this process: don't wait for it to come back.
-             "--coordinator-lost-timeout", "0"]
+            [
+                "worker", "--connect", endpoint.address, "--name", "local-\(i)", "--slots", "\(slots)",
+                "--expect-config", hash, "--log-level", logLevel.rawValue,
+                // Local workers are of no use without this process: don't wait for it to come back.
+                "--coordinator-lost-timeout", "0",
+            ]
         }
     }
 
     /// A coordinator run here with `count` local workers: `body` gets the private endpoint to bind,
     /// the stop signals, the watchdog, and the callback that starts the workers once it listens.
-    public static func run<T>(count: Int, slots: Int, logLevel: Logger.Level,
-                       _ body: (_ bind: String, _ stop: StopSignals, _ watchdog: () -> RunFailure?,
-                                _ listening: (DistributedSelection.Endpoint) throws -> Void) throws -> T) throws -> T {
+    public static func run<T>(
+        count: Int, slots: Int, logLevel: Logger.Level,
+        _ body: (
+            _ bind: String, _ stop: StopSignals, _ watchdog: () -> RunFailure?,
+            _ listening: (DistributedSelection.Endpoint) throws -> Void
+        ) throws -> T
+    ) throws -> T {
         let stop = StopSignals.process
         var local: LocalWorkers?
         defer { local?.stop() }

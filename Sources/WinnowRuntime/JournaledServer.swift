@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowIO
 
@@ -20,24 +20,25 @@ enum JournaledServer {
     ///   - derivedInputs: as `CoordinatorServer`'s.
     ///   - others: as `DistributedSelection.run`.
     static func run<Book: TaskBook>(
-        book: Book, config: RunConfig, bind: String, security: TransportSecurity, cluster: ClusterSettings, journal: String?,
+        book: Book, config: RunConfig, bind: String, security: TransportSecurity, coordination: CoordinationSettings, journal: String?,
         keepWhenDone: Bool = false, nextRunFollows: Bool = false, followsRun: Bool = false, earlierRuns: [[UInt8]] = [],
         derivedInputs: Set<String> = [], stop: StopSignals?, monitor: RunMonitor? = nil, log: Logger, watchdog: () -> RunFailure?,
         listening: (DistributedSelection.Endpoint) throws -> Void
-    ) throws -> (Book.Outcome, ClusterReport) {
+    ) throws -> (Book.Outcome, CoordinationReport) {
         let files = JournalFiles(path: journal)
         try files.prepare()
         let server: CoordinatorServer<Book>
         do {
-            server = try CoordinatorServer(book: book, config: config, bind: bind, cluster: cluster, journalPath: journal,
-                                           security: security, nextRunFollows: nextRunFollows, followsRun: followsRun,
-                                           earlierRuns: earlierRuns, derivedInputs: derivedInputs, log: log)
+            server = try CoordinatorServer(
+                book: book, config: config, bind: bind, coordination: coordination, journalPath: journal,
+                security: security, nextRunFollows: nextRunFollows, followsRun: followsRun,
+                earlierRuns: earlierRuns, derivedInputs: derivedInputs, log: log)
         } catch let refusal as Journal.Refusal {
             // Another run's journal, one of other data, or a damaged one: not ours to touch.
             if case .damaged = refusal.reason { throw RunFailure(.badData, refusal.description) }
             throw RunFailure(.incompatible, refusal.description)
         }
-        let result: (Book.Outcome, ClusterReport)
+        let result: (Book.Outcome, CoordinationReport)
         do {
             // A run the journal holds whole needs no workers (a k-means finished before its selection was interrupted).
             if !server.isRestoredWhole {

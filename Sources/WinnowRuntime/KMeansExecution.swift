@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowIO
 import WinnowNative
@@ -19,8 +19,9 @@ public enum KMeansExecution {
         /// selection, dedup's within-cluster pass). `announce` tells how to join; `announced` collects the
         /// configurations of the command's runs there, each of which accepts a worker told to expect an
         /// earlier one.
-        case served(bind: String, security: TransportSecurity, cluster: ClusterSettings, nextRunFollows: Bool,
-                    announced: AnnouncedRuns, announce: (DistributedSelection.Endpoint, Logger) -> Void)
+        case served(
+            bind: String, security: TransportSecurity, coordination: CoordinationSettings, nextRunFollows: Bool,
+            announced: AnnouncedRuns, announce: (DistributedSelection.Endpoint, Logger) -> Void)
 
         /// Whether the passes run on worker processes (and so are journaled).
         public var usesWorkers: Bool {
@@ -31,7 +32,7 @@ public enum KMeansExecution {
         }
 
         /// Workers a report names: the local ones started, or those that joined.
-        public func workers(_ report: ClusterReport?) -> Int {
+        public func workers(_ report: CoordinationReport?) -> Int {
             switch self {
             case .local(let count): count
             case .served: report?.workers.count ?? 0
@@ -39,13 +40,15 @@ public enum KMeansExecution {
         }
     }
 
-    public static func run(pool: Pool, settings: KMeansSettings, nonfinite: NonfinitePolicy, on place: Place, slots: Int,
-                    journal: String?, keepJournal: Bool = false, log: Logger) throws -> (ClusteringOutcome, ClusterReport?) {
+    public static func run(
+        pool: Pool, settings: KMeansSettings, nonfinite: NonfinitePolicy, on place: Place, slots: Int,
+        journal: String?, keepJournal: Bool = false, log: Logger
+    ) throws -> (ClusteringOutcome, CoordinationReport?) {
         let workers: Int
         switch place {
-        case .served(let bind, let security, let cluster, let nextRunFollows, let announced, let announce):
+        case .served(let bind, let security, let coordination, let nextRunFollows, let announced, let announce):
             let (outcome, report) = try DistributedClustering.run(
-                pool: pool, settings: settings, nonfinite: nonfinite, bind: bind, security: security, cluster: cluster, journal: journal,
+                pool: pool, settings: settings, nonfinite: nonfinite, bind: bind, security: security, coordination: coordination, journal: journal,
                 keepJournal: keepJournal, nextRunFollows: nextRunFollows, earlierRuns: announced.hashes, stop: StopSignals.process, log: log,
                 listening: { endpoint in
                     announced.add(endpoint.configHash)
@@ -60,10 +63,11 @@ public enum KMeansExecution {
             return (try LocalClustering.run(pool: pool, settings: settings, nonfinite: nonfinite, log: log), nil)
         }
         return try EmbeddedWorkers.run(count: workers, slots: slots, logLevel: max(log.logLevel, .warning)) { bind, stop, watchdog, listening in
-            let (outcome, report) = try DistributedClustering.run(pool: pool, settings: settings, nonfinite: nonfinite, bind: bind,
-                                                                  cluster: ClusterSettings(), journal: journal, keepJournal: keepJournal,
-                                                                  stop: stop, log: log, watchdog: watchdog,
-                                                                  listening: listening)
+            let (outcome, report) = try DistributedClustering.run(
+                pool: pool, settings: settings, nonfinite: nonfinite, bind: bind,
+                coordination: CoordinationSettings(), journal: journal, keepJournal: keepJournal,
+                stop: stop, log: log, watchdog: watchdog,
+                listening: listening)
             return (outcome, report)
         }
     }

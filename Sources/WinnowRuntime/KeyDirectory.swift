@@ -32,11 +32,12 @@ public enum KeyDirectory {
                 throw failure("\(directory): cannot create folder: \(String(cString: strerror(errno)))")
             }
         }
-        for name in [coordinatorName] + (1 ... max(workers, 1)).map({ "worker-\($0)" }) {
+        for name in [coordinatorName] + (1...max(workers, 1)).map({ "worker-\($0)" }) {
             let pair = try Curve.generateKeyPair()
             let secretPath = "\(directory)/\(name).secret"
-            try write("# Winnow CURVE secret key (\(name)). Keep it private: mode 0600, never copy it into logs.\n\(pair.secret.z85)\n",
-                      to: secretPath, mode: 0o600)
+            try write(
+                "# Winnow CURVE secret key (\(name)). Keep it private: mode 0600, never copy it into logs.\n\(pair.secret.z85)\n",
+                to: secretPath, mode: 0o600)
             try write("# Winnow CURVE public key (\(name)).\n\(pair.public.z85)\n", to: "\(directory)/\(name).public", mode: 0o644)
         }
     }

@@ -70,8 +70,9 @@ public enum LocalClustering {
         if let first = badSampled.min(), nonfinite == .fail { throw pool.nonfiniteError(row: first, count: badSampled.count) }
         let usable = sampleRows.indices.filter { !badSampled.contains(Int64(sampleRows[$0])) }
         guard usable.count >= settings.k else {
-            throw InputError(.nonfinite, path: pool.files[0].path,
-                             "only \(usable.count) finite rows were sampled for \(settings.k) clusters; lower --k")
+            throw InputError(
+                .nonfinite, path: pool.files[0].path,
+                "only \(usable.count) finite rows were sampled for \(settings.k) clusters; lower --k")
         }
         let seeds = sample.gather(usable)
         let centroids = KMeans.seed(settings.normalizesRows ? seeds.normalized() : seeds, k: settings.k, random: &random)

@@ -29,11 +29,14 @@ public enum LocalDedup {
         return outcome(all, clustering: clustering, clusterSeconds: clusterSeconds, dedupSeconds: (clock.now - start).seconds, log: log)
     }
 
-    public static func outcome(_ found: DedupFinding, clustering: ClusteringOutcome, clusterSeconds: Double, dedupSeconds: Double,
-                        log: Logger) -> DedupOutcome {
+    public static func outcome(
+        _ found: DedupFinding, clustering: ClusteringOutcome, clusterSeconds: Double, dedupSeconds: Double,
+        log: Logger
+    ) -> DedupOutcome {
         let sorted = found.sorted()
         log.info("kept \(sorted.kept.count) rows, dropped \(sorted.dropped.count) near-duplicates")
-        return DedupOutcome(kept: sorted.kept, dropped: sorted.dropped, clustering: clustering, clusterSeconds: clusterSeconds,
-                            dedupSeconds: dedupSeconds)
+        return DedupOutcome(
+            kept: sorted.kept, dropped: sorted.dropped, clustering: clustering, clusterSeconds: clusterSeconds,
+            dedupSeconds: dedupSeconds)
     }
 }

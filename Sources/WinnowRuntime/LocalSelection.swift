@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowIO
 import WinnowNative
@@ -19,12 +19,14 @@ public struct SelectionOutcome: Sendable {
     /// The settings the run actually used (γ filled in when derived from the data).
     public var settings: SelectionSettings
     /// Workers, counters and wire traffic, when the run was distributed.
-    public var cluster: ClusterReport?
+    public var cluster: CoordinationReport?
     /// With label budgets: the root's caps.
     public var labelCaps: LabelCaps?
 
-    public init(selection: Coreset, statistics: EmbeddingStatistics, plan: PlanSummary, skippedRows: [Int64],
-                evaluation: EvaluationResult?, phases: [(name: String, seconds: Double)], settings: SelectionSettings) {
+    public init(
+        selection: Coreset, statistics: EmbeddingStatistics, plan: PlanSummary, skippedRows: [Int64],
+        evaluation: EvaluationResult?, phases: [(name: String, seconds: Double)], settings: SelectionSettings
+    ) {
         self.selection = selection
         self.statistics = statistics
         self.plan = plan
@@ -70,7 +72,8 @@ public struct EvaluationResult: Sendable, Codable {
 /// evaluation. It runs the same pure task functions the workers run, so its result is the reference
 /// the distributed runtime must match byte for byte.
 public enum LocalSelection {
-    static let kernelCaveat = "this BLAS kernel sums a dot product in an order that depends on the product's shape: --exact's picks are "
+    static let kernelCaveat =
+        "this BLAS kernel sums a dot product in an order that depends on the product's shape: --exact's picks are "
         + "the naive greedy's up to rounding, and near-ties (within about 1e-7) may fall another way with another thread count"
 
     public static func run(pool: Pool, options: RunOptions, monitor: RunMonitor? = nil, log: Logger) throws(InputError) -> SelectionOutcome {
@@ -87,12 +90,14 @@ public enum LocalSelection {
         let n = pool.totalRows
         let labels = try options.labelColumn(rows: n)
         let planned = options.plannedLabels(labels, pool: pool)
-        var job = SelectionJob(totalRows: n, dimension: pool.dimension, settings: options.settings, exact: options.exact,
-                               labels: planned?.labels, labelLeftOut: planned?.leftOut, clusters: options.partitionClusters)
+        var job = SelectionJob(
+            totalRows: n, dimension: pool.dimension, settings: options.settings, exact: options.exact,
+            labels: planned?.labels, labelLeftOut: planned?.leftOut, clusters: options.partitionClusters)
         log.info("plan", metadata: job.planMetadata)
         if options.exact && !BLAS.sumsInOneOrder {
-            log.notice("\(Self.kernelCaveat)",
-                       metadata: ["blas": "\(BLAS.kernel)", "values_off_in_probe": "\(BLAS.shapeMismatches)"])
+            log.notice(
+                "\(Self.kernelCaveat)",
+                metadata: ["blas": "\(BLAS.kernel)", "values_off_in_probe": "\(BLAS.shapeMismatches)"])
         }
         lap("plan")
         if let derived = derivingRBFGamma(job, pool: pool, options: options, log: log) {
@@ -119,21 +124,25 @@ public enum LocalSelection {
         // was when the task began, with the task's own picks and pass.
         func watching(level: Int) -> (monitor: RunMonitor?, status: @Sendable (TaskProgress) -> RunStatus) {
             let snapshot = progress, begun = start
-            return (job.tree.levelSizes[level] == 1 ? monitor : nil, { task in
-                var s = snapshot.status(runID: runID, state: .running, now: clock.now - begun, tasksRunning: 1, workersAlive: 0)
-                s.inProcess = true
-                s.task = task
-                return s
-            })
+            return (
+                job.tree.levelSizes[level] == 1 ? monitor : nil,
+                { task in
+                    var s = snapshot.status(runID: runID, state: .running, now: clock.now - begun, tasksRunning: 1, workersAlive: 0)
+                    s.inProcess = true
+                    s.task = task
+                    return s
+                }
+            )
         }
-        for c in 0 ..< job.chunkCount {
+        for c in 0..<job.chunkCount {
             let output: ChunkRunner.Output
             progress.began(level: 0, at: clock.now - start)
             do {
                 let task = job.chunkTask(c), meter = ProgressMeter(), watch = watching(level: 0)
                 output = try TaskWatch.run(monitor: watch.monitor, meter: meter, budget: task.budget, status: watch.status) { () throws(InputError) in
-                    try ChunkRunner.run(task, pool: pool, quality: quality, labels: labels, settings: settings,
-                                        skipNonfinite: options.nonfinite == .skip, progress: meter)
+                    try ChunkRunner.run(
+                        task, pool: pool, quality: quality, labels: labels, settings: settings,
+                        skipNonfinite: options.nonfinite == .skip, progress: meter)
                 }
             } catch {
                 monitor?.finish(status(.failed))
@@ -174,8 +183,9 @@ public enum LocalSelection {
             evaluation = evaluate(pool: pool, selection: selection, sample: sample, skipped: Set(skipped), settings: settings)
             lap("evaluate")
         }
-        var outcome = SelectionOutcome(selection: selection, statistics: statistics, plan: .init(job), skippedRows: skipped,
-                                       evaluation: evaluation, phases: phases, settings: settings)
+        var outcome = SelectionOutcome(
+            selection: selection, statistics: statistics, plan: .init(job), skippedRows: skipped,
+            evaluation: evaluation, phases: phases, settings: settings)
         outcome.labelCaps = job.labels?.root
         return outcome
     }
@@ -202,18 +212,19 @@ public enum LocalSelection {
         if skipped.isEmpty {
             randomRows = baseRandom.sample(selection.count, of: n)
         } else {
-            let eligible = (0 ..< n).filter { !skipped.contains(Int64($0)) }
+            let eligible = (0..<n).filter { !skipped.contains(Int64($0)) }
             randomRows = baseRandom.sample(selection.count, of: eligible.count).map { eligible[$0] }
         }
         if case .logDeterminant(let ridge) = settings.objective {
             guard selection.count <= Default.logDetEvaluationLimit else { return nil }
-            return EvaluationResult(on: "selection", rows: selection.count,
-                                    objective: LogDeterminant.value(of: selection.vectors, ridge: ridge),
-                                    randomObjective: LogDeterminant.value(of: pool.read(rows: randomRows), ridge: ridge))
+            return EvaluationResult(
+                on: "selection", rows: selection.count,
+                objective: LogDeterminant.value(of: selection.vectors, ridge: ridge),
+                randomObjective: LogDeterminant.value(of: pool.read(rows: randomRows), ridge: ridge))
         }
         let whole = sample <= 0 || n <= sample
         var evalRandom = SeededRandom(seed: settings.seed, stream: .evaluation)
-        let rows = (whole ? Array(0 ..< n) : evalRandom.sample(sample, of: n)).filter { !skipped.contains(Int64($0)) }
+        let rows = (whole ? Array(0..<n) : evalRandom.sample(sample, of: n)).filter { !skipped.contains(Int64($0)) }
         // Each side on a pass of its own over the targets, read a block at a time: with k = 100,000
         // the selection and the random subset are 154 MB each (d = 384) and so is each one's unit
         // copy, so holding one side's pair at a time, and 100,000 targets never whole, is what keeps
@@ -231,7 +242,7 @@ public enum LocalSelection {
         let starts = Array(stride(from: 0, to: rows.count, by: Default.evaluationBlockRows))
         let parts = Mutex([Double?](repeating: nil, count: starts.count))
         DispatchQueue.concurrentPerform(iterations: starts.count) { b in
-            let block = rows[starts[b] ..< min(rows.count, starts[b] + Default.evaluationBlockRows)]
+            let block = rows[starts[b]..<min(rows.count, starts[b] + Default.evaluationBlockRows)]
             let value = Evaluation.objective(targets: pool.read(rows: Array(block)), selected: prepared, objective: objective)
             parts.withLock { $0[b] = value }
         }

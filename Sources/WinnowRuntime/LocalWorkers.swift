@@ -22,7 +22,7 @@ public final class LocalWorkers: Sendable {
         let platformOptions = options
         task = Task {
             await withTaskGroup(of: (Int, Int32?).self) { group in
-                for i in 0 ..< count {
+                for i in 0..<count {
                     group.addTask {
                         do {
                             let result = try await Subprocess.run(

@@ -1,6 +1,6 @@
 import Foundation
 import Prometheus
-import WinnowCluster
+import WinnowCoordination
 import WinnowIO
 
 /// `DIR/metrics.prom`: the run's state in Prometheus' text format, rewritten atomically during the

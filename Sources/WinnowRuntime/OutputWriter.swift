@@ -23,14 +23,16 @@ public enum OutputWriter {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.writeAll([(dir + "/selection.npy", Data(npy)), (dir + "/selection.csv", table),
-                                 (dir + "/report.json", try encoder.encode(report))])
+        try AtomicFile.writeAll([
+            (dir + "/selection.npy", Data(npy)), (dir + "/selection.csv", table),
+            (dir + "/report.json", try encoder.encode(report)),
+        ])
         return report
     }
 
     static func csv(_ selection: Coreset, pool: Pool, columns: SideColumns) -> String {
         var out = "rank,row,file,row_in_file,id,gain,weight\n"
-        for i in 0 ..< selection.count {
+        for i in 0..<selection.count {
             let row = Int(selection.rows[i])
             let (f, local) = pool.locate(row)
             let id = columns.ids?[row] ?? ""
@@ -54,14 +56,16 @@ public enum OutputWriter {
             budget: s.budget, chunkRows: s.chunkRows, blockRows: s.blockRows, partition: s.partition.rawValue,
             oversample: s.oversample, fanIn: s.fanIn, seed: s.seed, merge: s.merge.rawValue,
             nonfinite: options.nonfinite.rawValue, exact: options.exact, evalSample: options.evalSample,
-            mergeSample: s.mergeSample, sampleRowsPerPick: s.sampleRowsPerPick, mergeNeighbors: s.mergeNeighbors, neighbors: s.neighbors > 0 ? s.neighbors : nil, logdetRidge: { if case .logDeterminant(let r) = s.objective { r } else { nil } }(),
+            mergeSample: s.mergeSample, sampleRowsPerPick: s.sampleRowsPerPick, mergeNeighbors: s.mergeNeighbors,
+            neighbors: s.neighbors > 0 ? s.neighbors : nil, logdetRidge: { if case .logDeterminant(let r) = s.objective { r } else { nil } }(),
             qualityWeight: s.qualityWeight != 0 ? s.qualityWeight : nil, labelBudget: s.labelBudget?.name,
             labelCaps: outcome.labelCaps.map { caps in
                 Dictionary(uniqueKeysWithValues: zip(caps.labels.map(String.init), caps.caps))
             }, clusterBalance: options.clusterBalance)
         let inputs = pool.files.map {
-            RunReport.Input(path: $0.path, rows: $0.rows, dimension: pool.dimension, dtype: $0.dtype.rawValue,
-                            bytes: $0.npy.fileSize, firstRow: $0.firstRow)
+            RunReport.Input(
+                path: $0.path, rows: $0.rows, dimension: pool.dimension, dtype: $0.dtype.rawValue,
+                bytes: $0.npy.fileSize, firstRow: $0.firstRow)
         }
         let statistics = RunReport.Statistics(
             rows: pool.totalRows, finiteRows: st.count, nonfiniteRows: st.nonfiniteRows,

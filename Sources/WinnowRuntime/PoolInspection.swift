@@ -25,12 +25,12 @@ public struct PoolInspection: Codable, Sendable {
             var stats = EmbeddingStatistics(dimension: pool.dimension)
             var start = 0
             while start < file.rows {
-                let range = file.firstRow + start ..< file.firstRow + min(file.rows, start + blockRows)
+                let range = file.firstRow + start..<file.firstRow + min(file.rows, start + blockRows)
                 stats.add(pool.read([range]))
                 start += blockRows
             }
             let rowBytes = pool.dimension * file.dtype.size
-            for local in 0 ..< file.rows {
+            for local in 0..<file.rows {
                 let row = file.firstRow + local
                 let offset = file.npy.header.dataOffset + local * rowBytes
                 let h = file.npy.map.hash(at: offset, count: rowBytes) ^ UInt64(file.dtype.size)
@@ -58,16 +58,21 @@ public struct PoolInspection: Codable, Sendable {
         for e in files + [total] {
             let s = e.statistics
             let name = e.path.count > 40 ? "…" + e.path.suffix(39) : e.path
-            out.append(line([name, "\(e.rows)", "\(e.dimension)", e.dtype,
-                             String(format: "%.4g", s.count > 0 ? s.normMin : 0), String(format: "%.4g", s.normMean),
-                             String(format: "%.4g", s.normMax), "\(s.zeroRows)", "\(s.nonfiniteRows)", "\(s.duplicateRows)"]))
+            out.append(
+                line([
+                    name, "\(e.rows)", "\(e.dimension)", e.dtype,
+                    String(format: "%.4g", s.count > 0 ? s.normMin : 0), String(format: "%.4g", s.normMean),
+                    String(format: "%.4g", s.normMax), "\(s.zeroRows)", "\(s.nonfiniteRows)", "\(s.duplicateRows)",
+                ]))
         }
         let s = total.statistics
         let v = s.variance
         if !v.isEmpty {
             out.append("")
-            out.append(String(format: "per-dimension mean: min %.4g, max %.4g; variance: min %.4g, max %.4g, total %.4g",
-                              s.mean.min()!, s.mean.max()!, v.min()!, v.max()!, s.totalVariance))
+            out.append(
+                String(
+                    format: "per-dimension mean: min %.4g, max %.4g; variance: min %.4g, max %.4g, total %.4g",
+                    s.mean.min()!, s.mean.max()!, v.min()!, v.max()!, s.totalVariance))
         }
         return out.joined(separator: "\n")
     }

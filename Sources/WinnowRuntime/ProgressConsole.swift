@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import WinnowCluster
+import WinnowCoordination
 
 /// stderr as the progress line and the log share it. On a terminal the line is redrawn in place
 /// (one line per phase; a finished phase's line stays), and a log line is written above it; off a
@@ -80,14 +80,18 @@ public final class ProgressConsole: Sendable {
     public static func describe(_ s: RunStatus, distributed: Bool) -> String {
         let tasks = "\(padded(s.phase)) \(s.levelTasksDone)/\(s.levelTasksTotal) tasks"
         if let task = s.task {
-            let step = task.inPass ? "similarity pass \(task.passTilesDone * 100 / task.passTiles) %"
+            let step =
+                task.inPass
+                ? "similarity pass \(task.passTilesDone * 100 / task.passTiles) %"
                 : "pick \(grouped(task.picks))/\(grouped(task.budget))"
             return [tasks, "\(count(s.totalRows)) rows", step, clock(s.levelSeconds)].joined(separator: " · ")
         }
-        var parts = [tasks,
-                     "\(count(s.levelRowsDone))/\(count(s.totalRows)) rows",
-                     "\(count(Int(s.rowsPerSecond.rounded()))) rows/s",
-                     "ETA \(s.etaSeconds.map(clock) ?? "?")"]
+        var parts = [
+            tasks,
+            "\(count(s.levelRowsDone))/\(count(s.totalRows)) rows",
+            "\(count(Int(s.rowsPerSecond.rounded()))) rows/s",
+            "ETA \(s.etaSeconds.map(clock) ?? "?")",
+        ]
         if distributed {
             parts.append("\(s.workersAlive) worker\(s.workersAlive == 1 ? "" : "s")")
             parts.append("\(s.retries) retr\(s.retries == 1 ? "y" : "ies")")
@@ -98,14 +102,18 @@ public final class ProgressConsole: Sendable {
     /// The line a phase leaves behind once it is over (`now` is a later status): its totals and
     /// how long it took.
     static func describe(finished last: RunStatus, at now: RunStatus) -> String {
-        let seconds = last.level == now.level ? now.levelSeconds
+        let seconds =
+            last.level == now.level
+            ? now.levelSeconds
             : max(0, (now.elapsedSeconds - now.levelSeconds) - (last.elapsedSeconds - last.levelSeconds))
         // Rows this process finished in the phase (not those reused from a journal).
         let fresh = last.rowsPerSecond * last.levelSeconds + Double(last.totalRows - last.levelRowsDone)
         let rate = seconds > 0 ? fresh / seconds : 0
-        return ["\(padded(last.phase)) \(last.levelTasksTotal)/\(last.levelTasksTotal) tasks",
-                "\(count(last.totalRows)) rows", "\(count(Int(rate.rounded()))) rows/s", "done in \(clock(seconds))"]
-            .joined(separator: " · ")
+        return [
+            "\(padded(last.phase)) \(last.levelTasksTotal)/\(last.levelTasksTotal) tasks",
+            "\(count(last.totalRows)) rows", "\(count(Int(rate.rounded()))) rows/s", "done in \(clock(seconds))",
+        ]
+        .joined(separator: " · ")
     }
 
     private static func padded(_ phase: String) -> String {

@@ -26,7 +26,9 @@ public struct QualityReport: Codable, Sendable {
         rows = e.rows
         objective = e.objective
         randomObjective = e.randomObjective
-        vsRandom = e.on == "selection" ? exp(e.objective - e.randomObjective)
+        vsRandom =
+            e.on == "selection"
+            ? exp(e.objective - e.randomObjective)
             : e.randomObjective != 0 ? e.objective / e.randomObjective : nil
         referenceObjective = reference
         ratioToReference = reference.flatMap { $0 != 0 ? e.objective / $0 : nil }
@@ -36,7 +38,8 @@ public struct QualityReport: Codable, Sendable {
     /// One line for the end of a run.
     public var summary: String {
         let ratio = vsRandom.map { String(format: on == "selection" ? "volume ×%.4g" : "×%.4f", $0) } ?? "no ratio: the random subset scores 0"
-        var line = on == "selection"
+        var line =
+            on == "selection"
             ? String(format: "quality: log det %.7g, random subset %.7g (%@)", objective, randomObjective, ratio)
             : String(format: "quality on %d %@ rows: objective %.7g, random subset %.7g (%@)", rows, on, objective, randomObjective, ratio)
         if let r = referenceObjective, let q = ratioToReference {

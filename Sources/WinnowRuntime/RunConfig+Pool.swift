@@ -1,4 +1,4 @@
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowIO
 import WinnowNative
@@ -10,9 +10,10 @@ extension RunConfig {
         func file(_ column: some SideColumnFile) -> File {
             File(path: column.path, rows: column.rows, bytes: column.npy.fileSize, dtype: column.npy.header.dtype.rawValue)
         }
-        self.init(files: pool.files.map { File(path: $0.path, rows: $0.rows, bytes: $0.npy.fileSize, dtype: $0.dtype.rawValue) },
-                  dimension: pool.dimension, totalRows: pool.totalRows, settings: settings, skipNonfinite: skipNonfinite,
-                  quality: quality.map(file), labels: labels.map(file))
+        self.init(
+            files: pool.files.map { File(path: $0.path, rows: $0.rows, bytes: $0.npy.fileSize, dtype: $0.dtype.rawValue) },
+            dimension: pool.dimension, totalRows: pool.totalRows, settings: settings, skipNonfinite: skipNonfinite,
+            quality: quality.map(file), labels: labels.map(file))
         blasKernel = BLAS.kernel
     }
 
@@ -55,7 +56,10 @@ extension RunConfig {
         }
         for (mine, theirs) in zip(pool.files, files) {
             guard mine.rows == theirs.rows, mine.npy.fileSize == theirs.bytes, mine.dtype.rawValue == theirs.dtype else {
-                throw RunFailure(.incompatible, "\(theirs.path) differs here (\(mine.rows) rows, \(mine.npy.fileSize) bytes, \(mine.dtype.rawValue)) from the coordinator's (\(theirs.rows) rows, \(theirs.bytes) bytes, \(theirs.dtype))")
+                throw RunFailure(
+                    .incompatible,
+                    "\(theirs.path) differs here (\(mine.rows) rows, \(mine.npy.fileSize) bytes, \(mine.dtype.rawValue)) from the coordinator's (\(theirs.rows) rows, \(theirs.bytes) bytes, \(theirs.dtype))"
+                )
             }
         }
         return pool

@@ -1,4 +1,4 @@
-import WinnowCluster
+import WinnowCoordination
 
 /// A distributed run that ended without a selection: the exit status it maps to (README "Exit
 /// codes") and words that name the file, row or peer at fault.

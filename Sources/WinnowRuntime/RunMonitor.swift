@@ -1,5 +1,5 @@
 import Foundation
-import WinnowCluster
+import WinnowCoordination
 
 /// Shows a running selection: the progress line on stderr and `DIR/metrics.prom`. Whoever runs the
 /// tree (the coordinator's loop, or the single-process run) offers it statuses as often as it likes;

@@ -88,7 +88,7 @@ public struct RunReport: Codable, Sendable {
     public var phaseOrder: [String]
     public var peakRssBytes: Int
     /// Present when the run was distributed: per-worker tasks, rows, busy and idle time; counters; wire.
-    public var cluster: ClusterReport?
+    public var cluster: CoordinationReport?
 }
 
 public enum WinnowVersion {

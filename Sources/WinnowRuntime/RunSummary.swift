@@ -22,8 +22,9 @@ public enum RunSummary {
             Journal.summary(path: journal.path(in: folder)).map { (journal, $0) }
         }
         if !kept.isEmpty { return interrupted(kept, folder: folder) }
-        throw InputError(.unreadable, path: folder,
-                         "holds neither report.json nor a journal (\(RunJournal.allCases.map(\.rawValue).joined(separator: ", "))): not the --out folder of a winnow run")
+        throw InputError(
+            .unreadable, path: folder,
+            "holds neither report.json nor a journal (\(RunJournal.allCases.map(\.rawValue).joined(separator: ", "))): not the --out folder of a winnow run")
     }
 
     static func finished(_ r: RunReport, folder: String) -> String {
@@ -34,7 +35,8 @@ public enum RunSummary {
             "  selected \(r.selection.count) of \(r.totalRows) rows (d \(r.dimension), \(r.inputs.count) file\(r.inputs.count == 1 ? "" : "s"))"
                 + " → selection.npy, selection.csv, report.json",
             "  \(c.objective) (\(c.measure)), optimizer \(c.optimizer), k \(c.budget), seed \(c.seed)"
-                + (c.exact ? ", exact: one greedy over the whole pool"
+                + (c.exact
+                    ? ", exact: one greedy over the whole pool"
                     : ", chunk rows \(c.chunkRows), α \(String(format: "%g", c.oversample)), fan-in \(c.fanIn), merge \(c.merge), merge sample \(c.mergeSample)")
                 + (c.neighbors.map { ", \($0) neighbors per row" } ?? ""),
             "  plan: \(r.plan.chunks) chunks, tree levels \(r.plan.levels.map(String.init).joined(separator: " → ")), \(r.plan.mergeTasks) merge tasks",
@@ -53,10 +55,11 @@ public enum RunSummary {
         lines.append(r.quality.map { "  " + $0.summary } ?? "  quality: not evaluated (--no-eval)")
         if let cluster = r.cluster {
             let k = cluster.counters
-            lines.append("  cluster: \(cluster.workers.count) workers at \(cluster.endpoint); leases \(k.leasesIssued) issued, "
-                + "\(k.leasesReissued) reissued, \(k.leasesRevoked) revoked; \(k.workersLost) workers lost; "
-                + "\(k.invalidResults) invalid results, \(k.invalidMessages) invalid messages; "
-                + "\(k.backupsIssued) backups (\(k.backupsWon) won); \(k.reusedFromJournal) results reused from a journal")
+            lines.append(
+                "  cluster: \(cluster.workers.count) workers at \(cluster.endpoint); leases \(k.leasesIssued) issued, "
+                    + "\(k.leasesReissued) reissued, \(k.leasesRevoked) revoked; \(k.workersLost) workers lost; "
+                    + "\(k.invalidResults) invalid results, \(k.invalidMessages) invalid messages; "
+                    + "\(k.backupsIssued) backups (\(k.backupsWon) won); \(k.reusedFromJournal) results reused from a journal")
             let peaks = cluster.workers.filter { $0.peakResidentBytes > 0 }.map(\.peakResidentBytes)
             if let most = peaks.max(), let least = peaks.min() {
                 lines.append("  worker peak RSS: \(least >> 20)–\(most >> 20) MiB over \(peaks.count) workers (this process: \(r.peakRssBytes >> 20) MiB)")
@@ -75,8 +78,10 @@ public enum RunSummary {
                     + " of configuration \(j.configHash.prefix(6).hexString)…"
                     + (j.tornBytes > 0 ? " (\(j.tornBytes) bytes of a torn last record will be cut off)" : "")
             }
-            + ["  Rerun the same command with the same --out to resume: accepted results are not computed again;",
-               "  another configuration is refused (exit 69)."]).joined(separator: "\n")
+            + [
+                "  Rerun the same command with the same --out to resume: accepted results are not computed again;",
+                "  another configuration is refused (exit 69).",
+            ]).joined(separator: "\n")
     }
 
     private static func format(_ x: Double) -> String { String(format: x < 10 ? "%.2f" : "%.1f", x) }

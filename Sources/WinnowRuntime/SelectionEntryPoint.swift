@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowIO
 import WinnowNative
@@ -30,10 +30,11 @@ public struct SelectionRequest: Sendable {
 /// Where a selection's tasks run.
 public enum SelectionPlace {
     /// `workers` local worker processes of this binary over a private endpoint (0: this process, no sockets).
-    case local(workers: Int, slots: Int, cluster: ClusterSettings)
+    case local(workers: Int, slots: Int, coordination: CoordinationSettings)
     /// Workers that connect to `bind` from anywhere (`winnow coordinator`); `announce` tells how to join.
-    case served(bind: String, security: TransportSecurity, cluster: ClusterSettings,
-                announce: (DistributedSelection.Endpoint, Logger) -> Void)
+    case served(
+        bind: String, security: TransportSecurity, coordination: CoordinationSettings,
+        announce: (DistributedSelection.Endpoint, Logger) -> Void)
 }
 
 /// The one call of `winnow select` and `winnow coordinator`: process set-up, the k-means the run
@@ -48,8 +49,11 @@ public enum SelectionEntryPoint {
         let folder = try OutputFolder.claim(out)
         defer { withExtendedLifetime(folder) {} }
         if options.settings.budget > pool.totalRows {
-            log.warning("--budget is larger than the pool: the selection holds at most every row", metadata: [
-                "budget": "\(options.settings.budget)", "rows": "\(pool.totalRows)"])
+            log.warning(
+                "--budget is larger than the pool: the selection holds at most every row",
+                metadata: [
+                    "budget": "\(options.settings.budget)", "rows": "\(pool.totalRows)",
+                ])
         }
         let monitor = RunMonitor(settings: request.progress, console: console, metricsPath: out + "/metrics.prom")
         let kMeansJournals = [RunJournal.clusterLabels, .partition].map { JournalFiles(path: $0.path(in: out)) }
@@ -65,27 +69,34 @@ public enum SelectionEntryPoint {
                     var k = KMeansSettings(k: max(1, (pool.totalRows + options.settings.chunkRows - 1) / options.settings.chunkRows))
                     k.iterations = request.clusterIterations
                     k.seed = options.settings.seed
-                    let (clustering, _) = try KMeansExecution.run(pool: pool, settings: k, nonfinite: options.nonfinite, on: kMeans,
-                                                                  slots: 1, journal: RunJournal.partition.path(in: out), keepJournal: true,
-                                                                  log: log)
+                    let (clustering, _) = try KMeansExecution.run(
+                        pool: pool, settings: k, nonfinite: options.nonfinite, on: kMeans,
+                        slots: 1, journal: RunJournal.partition.path(in: out), keepJournal: true,
+                        log: log)
                     log.info("--partition cluster: \(k.k) k-means clusters (sizes \(clustering.sizes.min() ?? 0)–\(clustering.sizes.max() ?? 0))")
                     options.partitionClusters = clustering.assignments
                 }
-                let columns = try SideColumns.load(ids: request.idsPath, quality: options.qualityPath, labels: options.labelsPath,
-                                                   rows: pool.totalRows)
+                let columns = try SideColumns.load(
+                    ids: request.idsPath, quality: options.qualityPath, labels: options.labelsPath,
+                    rows: pool.totalRows)
                 if let ids = columns.ids, let repeated = SideColumns.firstRepeated(ids) {
-                    log.warning("--ids names a row id more than once: selection.csv cannot tell those rows apart by id", metadata: [
-                        "id": "\(repeated.id)", "rows": "\(repeated.rows.map(String.init).joined(separator: ","))"])
+                    log.warning(
+                        "--ids names a row id more than once: selection.csv cannot tell those rows apart by id",
+                        metadata: [
+                            "id": "\(repeated.id)", "rows": "\(repeated.rows.map(String.init).joined(separator: ","))",
+                        ])
                 }
-                let outcome = try select(pool: pool, options: options, request: request, on: place, announced: announced,
-                                         monitor: monitor, log: log)
+                let outcome = try select(
+                    pool: pool, options: options, request: request, on: place, announced: announced,
+                    monitor: monitor, log: log)
                 // The k-means journals (cluster-balanced, partition cluster) stayed for a resumed selection.
                 return try OutputWriter.write(outcome, options: options, pool: pool, columns: columns, to: out)
             }
             let st = report.statistics
             if st.zeroRows > 0 {
-                log.warning("rows of all zeros have no direction: their cosine similarity to every row is taken as 0; drop them, or check how they were made",
-                            metadata: ["zero_rows": "\(st.zeroRows)"])
+                log.warning(
+                    "rows of all zeros have no direction: their cosine similarity to every row is taken as 0; drop them, or check how they were made",
+                    metadata: ["zero_rows": "\(st.zeroRows)"])
             }
             if st.finiteRows > 1 && st.totalVariance == 0 {
                 log.warning("every row is the same vector: any selection covers the pool as well as any other")
@@ -103,17 +114,21 @@ public enum SelectionEntryPoint {
     }
 
     /// The selection itself, where `place` says.
-    private static func select(pool: Pool, options: RunOptions, request: SelectionRequest, on place: SelectionPlace,
-                               announced: AnnouncedRuns, monitor: RunMonitor, log: Logger) throws -> SelectionOutcome {
+    private static func select(
+        pool: Pool, options: RunOptions, request: SelectionRequest, on place: SelectionPlace,
+        announced: AnnouncedRuns, monitor: RunMonitor, log: Logger
+    ) throws -> SelectionOutcome {
         let journal = RunJournal.run.path(in: request.out)
         switch place {
-        case .served(let bind, let security, let cluster, let announce):
+        case .served(let bind, let security, let coordination, let announce):
             // After a k-means on these workers (cluster-balanced, partition cluster) the selection is their next run.
             let followsRun = options.clusterBalance != nil || options.partitionClusters != nil
-            return try DistributedSelection.run(pool: pool, options: options, bind: bind, security: security, cluster: cluster,
-                                                journal: journal, followsRun: followsRun, earlierRuns: announced.hashes,
-                                                stop: StopSignals.process, monitor: monitor, log: log) { announce($0, log) }
-        case .local(let workers, let slots, let cluster):
+            return try DistributedSelection.run(
+                pool: pool, options: options, bind: bind, security: security, coordination: coordination,
+                journal: journal, followsRun: followsRun, earlierRuns: announced.hashes,
+                stop: StopSignals.process, monitor: monitor, log: log
+            ) { announce($0, log) }
+        case .local(let workers, let slots, let coordination):
             if case .coverageCentric = options.settings.objective {
                 if workers > 0 { log.info("coverage-centric selection reads scores, not vectors: it runs in this process") }
                 MemoryTuning.reuseLargeBlocks()
@@ -128,8 +143,9 @@ public enum SelectionEntryPoint {
             let quiet = monitor.console.style == .live && request.logLevel > .debug
             let workerLevel = quiet ? max(request.logLevel, .warning) : request.logLevel
             return try EmbeddedWorkers.run(count: workers, slots: slots, logLevel: workerLevel) { bind, stop, watchdog, listening in
-                try DistributedSelection.run(pool: pool, options: options, bind: bind, cluster: cluster, journal: journal,
-                                             stop: stop, monitor: monitor, log: log, watchdog: watchdog, listening: listening)
+                try DistributedSelection.run(
+                    pool: pool, options: options, bind: bind, coordination: coordination, journal: journal,
+                    stop: stop, monitor: monitor, log: log, watchdog: watchdog, listening: listening)
             }
         }
     }
@@ -139,8 +155,8 @@ public enum SelectionEntryPoint {
     private static func kMeansPlace(_ place: SelectionPlace, announced: AnnouncedRuns) -> KMeansExecution.Place {
         switch place {
         case .local(let workers, _, _): .local(workers: workers)
-        case .served(let bind, let security, let cluster, let announce):
-            .served(bind: bind, security: security, cluster: cluster, nextRunFollows: true, announced: announced, announce: announce)
+        case .served(let bind, let security, let coordination, let announce):
+            .served(bind: bind, security: security, coordination: coordination, nextRunFollows: true, announced: announced, announce: announce)
         }
     }
 
@@ -154,8 +170,9 @@ public enum SelectionEntryPoint {
             throw RunFailure(.usage, problem.replacingOccurrences(of: "--k", with: "--clusters"))
         }
         let start = ContinuousClock.now
-        let (clustering, _) = try KMeansExecution.run(pool: pool, settings: k, nonfinite: request.options.nonfinite, on: place, slots: 1,
-                                                      journal: RunJournal.clusterLabels.path(in: request.out), keepJournal: true, log: log)
+        let (clustering, _) = try KMeansExecution.run(
+            pool: pool, settings: k, nonfinite: request.options.nonfinite, on: place, slots: 1,
+            journal: RunJournal.clusterLabels.path(in: request.out), keepJournal: true, log: log)
         let path = request.out + "/clusters.npy"
         try NpyWriter.writeInt64(clustering.assignments.map(Int64.init), to: path)
         log.info("cluster-balanced: \(k.k) k-means clusters (sizes \(clustering.sizes.min() ?? 0)–\(clustering.sizes.max() ?? 0)) → \(path)")

@@ -1,5 +1,5 @@
 import Foundation
-import WinnowCluster
+import WinnowCoordination
 import WinnowTransport
 import WinnowWire
 
@@ -8,8 +8,10 @@ import WinnowWire
 public enum StatusClient {
     /// - Throws: `RunFailure` 75 when no coordinator answered within `timeout` (none running there,
     ///   or its run is over), 69 when it refused this client's key or protocol.
-    public static func ask(_ endpoint: String, security: TransportSecurity, timeout: Duration,
-                           limits: WireLimits = WireLimits()) throws -> RunStatus {
+    public static func ask(
+        _ endpoint: String, security: TransportSecurity, timeout: Duration,
+        limits: WireLimits = WireLimits()
+    ) throws -> RunStatus {
         let context = try Context()
         let socket = try Socket(context, kind: .dealer)
         try socket.setMaximumMessageSize(Int64(limits.messageBytes))

@@ -1,26 +1,31 @@
 import Foundation
-import WinnowCluster
+import WinnowCoordination
 
 /// A coordinator's `RunStatus` as `winnow status` prints it.
 public enum StatusText {
     /// A few lines a person reads: the run, its phase with the progress line's figures, the workers.
     public static func table(_ s: RunStatus) -> String {
-        var lines = ["run \(s.runID): \(s.state.rawValue), \(ProgressConsole.clock(s.elapsedSeconds)) in; "
-            + "\(s.tasksDone) of \(s.tasksTotal) tasks done, \(s.tasksRunning) running",
-                     ProgressConsole.describe(s, distributed: true)]
+        var lines = [
+            "run \(s.runID): \(s.state.rawValue), \(ProgressConsole.clock(s.elapsedSeconds)) in; "
+                + "\(s.tasksDone) of \(s.tasksTotal) tasks done, \(s.tasksRunning) running",
+            ProgressConsole.describe(s, distributed: true),
+        ]
         let c = s.counters
-        lines.append("backups \(c.backupsIssued) · duplicate results \(c.duplicateResults) · invalid messages \(c.invalidMessages)"
-            + " · tasks reused from the journal \(c.reusedFromJournal)")
+        lines.append(
+            "backups \(c.backupsIssued) · duplicate results \(c.duplicateResults) · invalid messages \(c.invalidMessages)"
+                + " · tasks reused from the journal \(c.reusedFromJournal)")
         if s.workers.isEmpty {
             lines.append("no worker connected")
         } else {
-            lines.append("worker".padding(toLength: 24, withPad: " ", startingAt: 0) + "host".padding(toLength: 20, withPad: " ", startingAt: 0)
-                + "slots  running  chunks  merges  busy")
+            lines.append(
+                "worker".padding(toLength: 24, withPad: " ", startingAt: 0) + "host".padding(toLength: 20, withPad: " ", startingAt: 0)
+                    + "slots  running  chunks  merges  busy")
             for w in s.workers {
-                lines.append(w.name.padding(toLength: 23, withPad: " ", startingAt: 0) + " "
-                    + w.host.padding(toLength: 19, withPad: " ", startingAt: 0) + " "
-                    + pad(w.slots, 5) + pad(w.running, 9) + pad(w.chunkTasks, 8) + pad(w.mergeTasks, 8)
-                    + "  " + ProgressConsole.clock(w.busySeconds))
+                lines.append(
+                    w.name.padding(toLength: 23, withPad: " ", startingAt: 0) + " "
+                        + w.host.padding(toLength: 19, withPad: " ", startingAt: 0) + " "
+                        + pad(w.slots, 5) + pad(w.running, 9) + pad(w.chunkTasks, 8) + pad(w.mergeTasks, 8)
+                        + "  " + ProgressConsole.clock(w.busySeconds))
             }
         }
         return lines.joined(separator: "\n")

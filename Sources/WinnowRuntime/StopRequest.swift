@@ -1,5 +1,5 @@
 import Dispatch
-import WinnowCluster
+import WinnowCoordination
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -9,9 +9,9 @@ import Darwin
 
 /// Why a run was asked to stop from outside.
 public enum StopRequest: Int32, Sendable {
-    case interrupt = 2   // SIGINT, Ctrl-C
+    case interrupt = 2  // SIGINT, Ctrl-C
     case terminate = 15  // SIGTERM, Slurm's preemption or time limit
-    case user1 = 10      // SIGUSR1, Slurm's --signal warning
+    case user1 = 10  // SIGUSR1, Slurm's --signal warning
 
     public var name: String {
         switch self {

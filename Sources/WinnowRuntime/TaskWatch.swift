@@ -1,5 +1,5 @@
 import Foundation
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 
 /// Offers the monitor a status now and then while one in-process task runs on the calling thread.
@@ -14,9 +14,11 @@ enum TaskWatch {
 
     /// Runs `body`, offering `status(meter.task(budget:))` to `monitor` from another thread until it
     /// returns. Without a monitor nothing is watched.
-    static func run<T, E: Error>(monitor: RunMonitor?, meter: ProgressMeter, budget: Int,
-                                 status: @escaping @Sendable (TaskProgress) -> RunStatus,
-                                 _ body: () throws(E) -> T) throws(E) -> T {
+    static func run<T, E: Error>(
+        monitor: RunMonitor?, meter: ProgressMeter, budget: Int,
+        status: @escaping @Sendable (TaskProgress) -> RunStatus,
+        _ body: () throws(E) -> T
+    ) throws(E) -> T {
         guard let monitor else { return try body() }
         let shared = SharedMonitor(monitor)
         let stop = DispatchSemaphore(value: 0), stopped = DispatchSemaphore(value: 0)

@@ -18,8 +18,10 @@ public enum TransportSecurity: Sendable {
         }
         guard isLoopback(endpoint) else {
             let refused = insecure ? "--insecure is refused there; " : ""
-            throw RunFailure(.usage, "\(endpoint) is reachable from other hosts and plain TCP would let anyone join: \(refused)"
-                + "give keys (make them with: winnow keygen --out KEYS)")
+            throw RunFailure(
+                .usage,
+                "\(endpoint) is reachable from other hosts and plain TCP would let anyone join: \(refused)"
+                    + "give keys (make them with: winnow keygen --out KEYS)")
         }
         return .plain
     }
@@ -34,7 +36,7 @@ public enum TransportSecurity: Sendable {
         if let semicolon = host.lastIndex(of: ";") { host = String(host[host.index(after: semicolon)...]) }
         if host.hasPrefix("[") {
             guard let close = host.firstIndex(of: "]") else { return false }
-            return host[host.index(after: host.startIndex) ..< close] == "::1"
+            return host[host.index(after: host.startIndex)..<close] == "::1"
         }
         guard let colon = host.lastIndex(of: ":") else { return false }
         host = String(host[..<colon])

@@ -1,4 +1,4 @@
-import WinnowCluster
+import WinnowCoordination
 
 /// What crossed the wire in a run, for the report and the wire-overhead benchmark.
 public struct WireTraffic: Sendable, Codable, Equatable {
@@ -28,11 +28,11 @@ public struct SecurityTally: Sendable, Codable, Equatable {
 }
 
 /// The cluster part of `report.json`.
-public struct ClusterReport: Sendable, Codable {
+public struct CoordinationReport: Sendable, Codable {
     public var endpoint: String
     public var security: SecurityTally
     public var workers: [WorkerTally]
-    public var counters: ClusterCounters
+    public var counters: CoordinationCounters
     public var wire: WireTraffic
     public var wallSeconds: Double
     /// bytes in + out per pool row.

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowIO
 import WinnowNative
@@ -15,13 +15,13 @@ public final class WorkerProcess {
     public struct Options: Sendable {
         public var connect: String
         public var name: String
-        public var slots: Int = ClusterSettings.Default.slots
+        public var slots: Int = CoordinationSettings.Default.slots
         public var expectedConfigHash: [UInt8] = []
         /// Test and benchmark aid: each task takes this many times as long (1: no throttle).
         public var throttle: Double = 1
         /// Test aid: the first task hangs (a stuck filesystem read) while heartbeats go on.
         public var stallFirstTask = false
-        public var cluster = ClusterSettings()
+        public var coordination = CoordinationSettings()
         public var limits = WireLimits()
         /// `.curveClient` for a coordinator that runs with keys; `.plain` only on loopback.
         public var security = TransportSecurity.plain
@@ -66,18 +66,20 @@ public final class WorkerProcess {
         if case .curveClient(let secret, let serverKey) = options.security {
             try socket.enableCurveClient(secretKey: secret, serverKey: serverKey)
         }
-        try socket.setLiveness(interval: options.cluster.heartbeat, timeout: options.cluster.silenceLimit,
-                               connectTimeout: options.cluster.heartbeat * 2)
+        try socket.setLiveness(
+            interval: options.coordination.heartbeat, timeout: options.coordination.silenceLimit,
+            connectTimeout: options.coordination.heartbeat * 2)
         monitor = try HandshakeMonitor(context, watching: socket)
         try socket.connect(options.connect)
         wakeup = try WakeupPipe()
         inbox = Inbox(wakeup: wakeup)
         codec = WireCodec(limits: options.limits)
-        let hello = Hello(productVersion: WinnowVersion.product, slots: options.slots,
-                          host: ProcessInfo.processInfo.hostName, pid: Int(ProcessInfo.processInfo.processIdentifier),
-                          expectedConfigHash: options.expectedConfigHash, blasKernel: BLAS.kernel)
+        let hello = Hello(
+            productVersion: WinnowVersion.product, slots: options.slots,
+            host: ProcessInfo.processInfo.hostName, pid: Int(ProcessInfo.processInfo.processIdentifier),
+            expectedConfigHash: options.expectedConfigHash, blasKernel: BLAS.kernel)
         start = clock.now
-        session = WorkerSession(hello: hello, settings: options.cluster, now: .zero)
+        session = WorkerSession(hello: hello, settings: options.coordination, now: .zero)
     }
 
     private var now: Duration { clock.now - start }
@@ -204,7 +206,8 @@ public final class WorkerProcess {
 
     private func startTask(_ lease: Lease) {
         guard let pool, let settings = session.welcome?.config.settings,
-              let skip = session.welcome?.config.skipNonfinite else { return }
+            let skip = session.welcome?.config.skipNonfinite
+        else { return }
         let throttle = options.throttle
         let quality = quality, labels = labels
         let inbox = inbox, generation = generation
@@ -253,52 +256,71 @@ private final class Inbox: Sendable {
 
 /// One leased task, run: a chunk against the pool, or a merge on the candidates the lease carries.
 enum WorkerTask {
-    static func run(_ lease: Lease, pool: Pool, quality: QualityColumn?, labels: LabelColumn?, settings: SelectionSettings, skipNonfinite: Bool,
-                    progress: ProgressMeter) -> WorkerMessage {
+    static func run(
+        _ lease: Lease, pool: Pool, quality: QualityColumn?, labels: LabelColumn?, settings: SelectionSettings, skipNonfinite: Bool,
+        progress: ProgressMeter
+    ) -> WorkerMessage {
         switch lease.work {
         case .chunk(let task):
             guard task.ranges.last.map({ $0.upperBound <= pool.totalRows }) ?? false, task.budget >= 1 else {
-                return .failure(TaskFailure(leaseID: lease.id, node: lease.node, code: .invalidTask,
-                                            message: "chunk \(task.chunk) names rows beyond the pool's \(pool.totalRows)"))
+                return .failure(
+                    TaskFailure(
+                        leaseID: lease.id, node: lease.node, code: .invalidTask,
+                        message: "chunk \(task.chunk) names rows beyond the pool's \(pool.totalRows)"))
             }
             do {
                 guard task.labelCaps == nil || labels != nil else {
-                    return .failure(TaskFailure(leaseID: lease.id, node: lease.node, code: .invalidTask,
-                                                message: "chunk \(task.chunk) has label caps but the run has no labels column"))
+                    return .failure(
+                        TaskFailure(
+                            leaseID: lease.id, node: lease.node, code: .invalidTask,
+                            message: "chunk \(task.chunk) has label caps but the run has no labels column"))
                 }
-                let out = try ChunkRunner.run(task, pool: pool, quality: quality, labels: labels, settings: settings, skipNonfinite: skipNonfinite,
-                                              progress: progress)
-                return .chunkResult(ChunkResult(leaseID: lease.id, chunk: task.chunk, coreset: out.coreset,
-                                                statistics: out.statistics, skippedRows: out.skipped, busySeconds: 0))
+                let out = try ChunkRunner.run(
+                    task, pool: pool, quality: quality, labels: labels, settings: settings, skipNonfinite: skipNonfinite,
+                    progress: progress)
+                return .chunkResult(
+                    ChunkResult(
+                        leaseID: lease.id, chunk: task.chunk, coreset: out.coreset,
+                        statistics: out.statistics, skippedRows: out.skipped, busySeconds: 0))
             } catch {
-                return .failure(TaskFailure(leaseID: lease.id, node: lease.node,
-                                            code: error.code == .nonfinite ? .nonfinite : .badData,
-                                            message: error.description, path: error.path,
-                                            row: error.row.map(Int64.init), byteOffset: error.byteOffset.map(Int64.init)))
+                return .failure(
+                    TaskFailure(
+                        leaseID: lease.id, node: lease.node,
+                        code: error.code == .nonfinite ? .nonfinite : .badData,
+                        message: error.description, path: error.path,
+                        row: error.row.map(Int64.init), byteOffset: error.byteOffset.map(Int64.init)))
             }
         case .merge(let leased):
             guard let task = pool.readingSamples(of: leased) else {
-                return .failure(TaskFailure(leaseID: lease.id, node: lease.node, code: .invalidTask,
-                                            message: "merge \(leased.node) samples rows beyond the pool's \(pool.totalRows)"))
+                return .failure(
+                    TaskFailure(
+                        leaseID: lease.id, node: lease.node, code: .invalidTask,
+                        message: "merge \(leased.node) samples rows beyond the pool's \(pool.totalRows)"))
             }
             return .mergeResult(MergeResult(leaseID: lease.id, node: task.node, coreset: task.run(settings: settings, progress: progress), busySeconds: 0))
         case .assign(let task):
             guard task.rows.upperBound <= pool.totalRows, task.centroids.dimension == pool.dimension else {
-                return .failure(TaskFailure(leaseID: lease.id, node: lease.node, code: .invalidTask,
-                                            message: "Lloyd pass \(task.pass) block \(task.block) names rows beyond the pool's \(pool.totalRows)"))
+                return .failure(
+                    TaskFailure(
+                        leaseID: lease.id, node: lease.node, code: .invalidTask,
+                        message: "Lloyd pass \(task.pass) block \(task.block) names rows beyond the pool's \(pool.totalRows)"))
             }
             do {
                 let outcome = try AssignRunner.run(task, pool: pool, skipNonfinite: skipNonfinite, progress: progress)
                 return .assignResult(AssignResult(leaseID: lease.id, node: task.node, outcome: outcome, busySeconds: 0))
             } catch {
-                return .failure(TaskFailure(leaseID: lease.id, node: lease.node, code: error.code == .nonfinite ? .nonfinite : .badData,
-                                            message: error.description, path: error.path,
-                                            row: error.row.map(Int64.init), byteOffset: error.byteOffset.map(Int64.init)))
+                return .failure(
+                    TaskFailure(
+                        leaseID: lease.id, node: lease.node, code: error.code == .nonfinite ? .nonfinite : .badData,
+                        message: error.description, path: error.path,
+                        row: error.row.map(Int64.init), byteOffset: error.byteOffset.map(Int64.init)))
             }
         case .dedup(let task):
             guard task.clusters.allSatisfy({ ($0.rows.last ?? 0) < Int64(pool.totalRows) }) else {
-                return .failure(TaskFailure(leaseID: lease.id, node: lease.node, code: .invalidTask,
-                                            message: "de-duplication group \(task.group) names rows beyond the pool's \(pool.totalRows)"))
+                return .failure(
+                    TaskFailure(
+                        leaseID: lease.id, node: lease.node, code: .invalidTask,
+                        message: "de-duplication group \(task.group) names rows beyond the pool's \(pool.totalRows)"))
             }
             let finding = task.run { rows in
                 progress.add(rows.count)

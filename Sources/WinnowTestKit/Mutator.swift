@@ -11,7 +11,7 @@ public struct Mutator {
     public mutating func mutate(_ input: [UInt8]) -> [UInt8] {
         var bytes = input
         let rounds = 1 + random.index(below: 4)
-        for _ in 0 ..< rounds {
+        for _ in 0..<rounds {
             let at = bytes.isEmpty ? 0 : random.index(below: bytes.count)
             switch random.index(below: 7) {
             case 0 where !bytes.isEmpty:
@@ -26,7 +26,7 @@ public struct Mutator {
                 bytes = Array(bytes.prefix(at))
             case 5 where bytes.count > 2:
                 let from = random.index(below: bytes.count), length = 1 + random.index(below: min(16, bytes.count - from))
-                bytes.insert(contentsOf: bytes[from ..< from + length], at: at)
+                bytes.insert(contentsOf: bytes[from..<from + length], at: at)
             default:
                 // A varint of the largest size: protobuf's favourite way to claim a huge length.
                 bytes.insert(contentsOf: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01], at: at)

@@ -16,11 +16,13 @@ public enum NpyFixtures {
     }
 
     public static func float32Bytes(_ values: [Float]) -> [UInt8] {
-        values.flatMap { v in (0 ..< 4).map { UInt8((v.bitPattern >> (8 * $0)) & 0xFF) } }
+        values.flatMap { v in (0..<4).map { UInt8((v.bitPattern >> (8 * $0)) & 0xFF) } }
     }
 
     public static func float16Bytes(_ values: [Float]) -> [UInt8] {
-        values.flatMap { v in let b = Float16(v).bitPattern; return [UInt8(b & 0xFF), UInt8(b >> 8)] }
+        values.flatMap { v in
+            let b = Float16(v).bitPattern; return [UInt8(b & 0xFF), UInt8(b >> 8)]
+        }
     }
 
     /// A well-formed 2-D float32 pool file.
@@ -41,13 +43,14 @@ public enum NpyFixtures {
 
     /// A clustered pool of `rows × dimension` as a block.
     public static func clustered(rows: Int, dimension: Int, clusters: Int = 8, seed: UInt64 = 1) -> VectorBlock {
-        VectorBlock(values: SyntheticPool(rows: rows, dimension: dimension, clusters: clusters, seed: seed).generate(0 ..< rows).values,
-                    dimension: dimension)
+        VectorBlock(
+            values: SyntheticPool(rows: rows, dimension: dimension, clusters: clusters, seed: seed).generate(0..<rows).values,
+            dimension: dimension)
     }
 
     /// Uniform random values in [-1, 1).
     public static func uniform(rows: Int, dimension: Int, seed: UInt64 = 1) -> VectorBlock {
         var r = SeededRandom(seed: seed)
-        return VectorBlock(values: (0 ..< rows * dimension).map { _ in Float(r.unit() * 2 - 1) }, dimension: dimension)
+        return VectorBlock(values: (0..<rows * dimension).map { _ in Float(r.unit() * 2 - 1) }, dimension: dimension)
     }
 }

@@ -22,8 +22,10 @@ public final class HandshakeMonitor {
     /// Watches `socket`; the caller polls `self.socket` with its others and calls `events()`.
     public init(_ context: Context, watching watched: Socket) throws(TransportError) {
         let address = "inproc://winnow-monitor-\(Self.counter.add(1, ordering: .relaxed).newValue)"
-        try watched.monitor(address, events: ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-            | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+        try watched.monitor(
+            address,
+            events: ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
         socket = try Socket(context, kind: .pair)
         try socket.connect(address)
     }
@@ -37,7 +39,7 @@ public final class HandshakeMonitor {
         while let frames = try socket.receive() {
             guard frames.count == 2, frames[0].count == 6 else { continue }
             let id = Int32(frames[0][0]) | Int32(frames[0][1]) << 8
-            let value = (0 ..< 4).reduce(0) { $0 | Int(frames[0][2 + $1]) << (8 * $1) }
+            let value = (0..<4).reduce(0) { $0 | Int(frames[0][2 + $1]) << (8 * $1) }
             let endpoint = String(decoding: frames[1], as: UTF8.self)
             switch id {
             case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: out.append(.succeeded(endpoint: endpoint))

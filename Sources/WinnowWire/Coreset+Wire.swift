@@ -38,8 +38,9 @@ extension Coreset {
         guard w.quality.isEmpty || (w.quality.count == n && w.quality.allSatisfy(\.isFinite)) else {
             throw WireError(.inconsistent, "coreset: \(w.quality.count) quality scores for \(n) rows, or a non-finite one")
         }
-        self.init(rows: w.rows, vectors: try Self.finiteVectors(w.vectors, dimension: dimension, what: "vector"), gains: w.gains,
-                  weights: w.weights, rowsBeneath: Int(w.rowsBeneath), sample: try Self.sample(wire: w, dimension: dimension, limits: limits))
+        self.init(
+            rows: w.rows, vectors: try Self.finiteVectors(w.vectors, dimension: dimension, what: "vector"), gains: w.gains,
+            weights: w.weights, rowsBeneath: Int(w.rowsBeneath), sample: try Self.sample(wire: w, dimension: dimension, limits: limits))
         guard w.labels.isEmpty || w.labels.count == n else { throw WireError(.inconsistent, "coreset: \(w.labels.count) labels for \(n) rows") }
         quality = w.quality.isEmpty ? nil : w.quality
         labels = w.labels.isEmpty ? nil : w.labels
@@ -63,8 +64,9 @@ extension Coreset {
         guard w.sampleRows.allSatisfy({ $0 >= 0 }), w.sampleWeights.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
             throw WireError(.inconsistent, "coreset: negative sample row, or non-finite sample weight")
         }
-        return RowSample(rows: w.sampleRows, vectors: try finiteVectors(w.sampleVectors, dimension: dimension, what: "sample vector"),
-                         weights: w.sampleWeights)
+        return RowSample(
+            rows: w.sampleRows, vectors: try finiteVectors(w.sampleVectors, dimension: dimension, what: "sample vector"),
+            weights: w.sampleWeights)
     }
 }
 
@@ -89,8 +91,9 @@ extension EmbeddingStatistics {
         }
         let counts = [w.count, w.zeroRows, w.nonfiniteRows, w.duplicateRows]
         guard counts.allSatisfy({ $0 <= UInt64(Int32.max) * 1024 }) else { throw WireError(.overLimit, "statistics: count out of range") }
-        self.init(dimension: dimension, count: Int(w.count), mean: w.mean, m2: w.m2, normMin: w.normMin, normMax: w.normMax,
-                  normSum: w.normSum, zeroRows: Int(w.zeroRows), nonfiniteRows: Int(w.nonfiniteRows),
-                  duplicateRows: Int(w.duplicateRows))
+        self.init(
+            dimension: dimension, count: Int(w.count), mean: w.mean, m2: w.m2, normMin: w.normMin, normMax: w.normMax,
+            normSum: w.normSum, zeroRows: Int(w.zeroRows), nonfiniteRows: Int(w.nonfiniteRows),
+            duplicateRows: Int(w.duplicateRows))
     }
 }

@@ -1,4 +1,4 @@
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 
 extension DedupTask {
@@ -51,10 +51,12 @@ extension DedupResult {
         guard w.kept.count + w.dropped.count <= limits.rows else { throw WireError(.overLimit, "dedup result: \(w.kept.count + w.dropped.count) rows") }
         guard w.busySeconds.isFinite else { throw WireError(.inconsistent, "dedup result: busy seconds") }
         let dropped = w.dropped.map {
-            ClusterDrop(pair: NearDuplicates.Dropped(row: $0.row, nearestKept: $0.nearestKept, similarity: $0.similarity),
-                        cluster: Int32(clamping: $0.cluster))
+            ClusterDrop(
+                pair: NearDuplicates.Dropped(row: $0.row, nearestKept: $0.nearestKept, similarity: $0.similarity),
+                cluster: Int32(clamping: $0.cluster))
         }
-        self.init(leaseID: w.leaseID, group: Int(w.task.index), finding: DedupFinding(kept: w.kept, dropped: dropped),
-                  busySeconds: w.busySeconds, peakResidentBytes: Int(clamping: w.peakResidentBytes))
+        self.init(
+            leaseID: w.leaseID, group: Int(w.task.index), finding: DedupFinding(kept: w.kept, dropped: dropped),
+            busySeconds: w.busySeconds, peakResidentBytes: Int(clamping: w.peakResidentBytes))
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowNative
 
@@ -17,7 +17,8 @@ extension KMeansSettings {
 
     init(wire w: Winnow_V1_Clustering, limits: WireLimits) throws(WireError) {
         guard w.clusters >= 1, w.clusters <= UInt32(limits.rows), w.blockRows >= 1, w.blockRows <= UInt32(limits.rows),
-              w.seedRowsPerCluster >= 1, w.iterations <= 1_000_000 else {
+            w.seedRowsPerCluster >= 1, w.iterations <= 1_000_000
+        else {
             throw WireError(.overLimit, "config: k-means of \(w.clusters) clusters, \(w.iterations) iterations, blocks of \(w.blockRows) rows")
         }
         self.init(k: Int(w.clusters))
@@ -53,9 +54,10 @@ extension AssignTask {
         }
         let values = ByteEncoding.floats(fromFloat32: [UInt8](w.centroids)) ?? []
         guard values.allSatisfy(\.isFinite) else { throw WireError(.inconsistent, "assign task: a non-finite centroid value") }
-        self.init(pass: node.level, block: node.index, rows: Int(w.rows.lower) ..< Int(w.rows.upper),
-                  centroids: VectorBlock(values: values, dimension: dimension), returnsAssignments: w.returnAssignments,
-                  normalizesRows: normalizesRows)
+        self.init(
+            pass: node.level, block: node.index, rows: Int(w.rows.lower)..<Int(w.rows.upper),
+            centroids: VectorBlock(values: values, dimension: dimension), returnsAssignments: w.returnAssignments,
+            normalizesRows: normalizesRows)
     }
 }
 
@@ -85,8 +87,9 @@ extension AssignResult {
         }
         guard w.busySeconds.isFinite else { throw WireError(.inconsistent, "assign result: busy seconds") }
         let partial = KMeansPartial(sums: w.sums, counts: w.counts.map { Int($0) }, inertia: w.inertia, dimension: dimension)
-        self.init(leaseID: w.leaseID, node: MergeTree.Node(wire: w.task),
-                  outcome: AssignOutcome(partial: partial, assignments: w.assignments.isEmpty ? nil : w.assignments, skippedRows: w.skippedRows),
-                  busySeconds: w.busySeconds, peakResidentBytes: Int(clamping: w.peakResidentBytes))
+        self.init(
+            leaseID: w.leaseID, node: MergeTree.Node(wire: w.task),
+            outcome: AssignOutcome(partial: partial, assignments: w.assignments.isEmpty ? nil : w.assignments, skippedRows: w.skippedRows),
+            busySeconds: w.busySeconds, peakResidentBytes: Int(clamping: w.peakResidentBytes))
     }
 }

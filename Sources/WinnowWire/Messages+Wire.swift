@@ -1,6 +1,6 @@
 import Foundation
 import SwiftProtobuf
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 
 extension MergeTree.Node {
@@ -49,16 +49,20 @@ extension RunConfig {
         // did: a worker that ignored it would pick by dense facility location, and its results would
         // pass every check). Such a worker must not guess; it refuses the run and says why.
         guard w.unknownFields.data.isEmpty, w.settings.unknownFields.data.isEmpty, w.clustering.unknownFields.data.isEmpty,
-              w.dedup.unknownFields.data.isEmpty else {
-            throw WireError(.unknownFields, "the run's configuration has fields this build of winnow does not know"
-                + " (the coordinator runs a newer build): run the same winnow build on every host")
+            w.dedup.unknownFields.data.isEmpty
+        else {
+            throw WireError(
+                .unknownFields,
+                "the run's configuration has fields this build of winnow does not know"
+                    + " (the coordinator runs a newer build): run the same winnow build on every host")
         }
         guard w.files.count <= limits.files, !w.files.isEmpty else { throw WireError(.overLimit, "config: \(w.files.count) files") }
         guard w.dimension >= 1, w.dimension <= limits.dimension else { throw WireError(.overLimit, "config: dimension \(w.dimension)") }
         var files: [File] = []
         for f in w.files {
             guard f.path.utf8.count <= limits.stringBytes, f.dtype == "<f4" || f.dtype == "<f2",
-                  f.rows <= UInt64(Int.max), f.fileBytes <= UInt64(Int.max) else {
+                f.rows <= UInt64(Int.max), f.fileBytes <= UInt64(Int.max)
+            else {
                 throw WireError(.inconsistent, "config: bad file entry \(f.path.prefix(80))")
             }
             files.append(File(path: f.path, rows: Int(f.rows), bytes: Int(f.fileBytes), dtype: f.dtype))
@@ -90,8 +94,9 @@ extension RunConfig {
             throw WireError(.inconsistent, "config: a label budget needs a labels column, and a labels column a budget")
         }
         let clustering = w.hasClustering ? try KMeansSettings(wire: w.clustering, limits: limits) : nil
-        self.init(files: files, dimension: Int(w.dimension), totalRows: Int(w.totalRows),
-                  settings: settings, skipNonfinite: w.skipNonfinite, quality: quality, labels: labels, clustering: clustering)
+        self.init(
+            files: files, dimension: Int(w.dimension), totalRows: Int(w.totalRows),
+            settings: settings, skipNonfinite: w.skipNonfinite, quality: quality, labels: labels, clustering: clustering)
         if w.hasDedup {
             guard w.dedup.threshold.isFinite else { throw WireError(.inconsistent, "config: a non-finite de-duplication threshold") }
             dedupThreshold = w.dedup.threshold
@@ -157,10 +162,14 @@ extension Lease {
                 guard r.lower < r.upper, r.upper <= UInt64(Int.max), ranges.last.map({ UInt64($0.upperBound) <= r.lower }) ?? true else {
                     throw WireError(.inconsistent, "lease: row ranges must be ascending and non-empty")
                 }
-                ranges.append(Int(r.lower) ..< Int(r.upper))
+                ranges.append(Int(r.lower)..<Int(r.upper))
             }
-            self.init(id: w.leaseID, work: .chunk(ChunkTask(chunk: node.index, ranges: ranges, budget: budget, isRoot: w.isRoot,
-                                                             sampleRows: sampleRows, labelCaps: caps)))
+            self.init(
+                id: w.leaseID,
+                work: .chunk(
+                    ChunkTask(
+                        chunk: node.index, ranges: ranges, budget: budget, isRoot: w.isRoot,
+                        sampleRows: sampleRows, labelCaps: caps)))
         case .merge(let m):
             guard node.level >= 1 else { throw WireError(.inconsistent, "lease: a merge task at level 0") }
             guard !m.children.isEmpty, m.children.count <= limits.children else {
@@ -174,12 +183,20 @@ extension Lease {
             guard caps == nil || children.allSatisfy({ $0.labels != nil }) else {
                 throw WireError(.inconsistent, "lease: label caps, but a child without its picks' labels")
             }
-            self.init(id: w.leaseID, work: .merge(MergeTask(node: node, children: children, budget: budget,
-                                                             isRoot: w.isRoot, rowsBeneath: beneath, sampleRows: sampleRows,
-                                                             labelCaps: caps)))
+            self.init(
+                id: w.leaseID,
+                work: .merge(
+                    MergeTask(
+                        node: node, children: children, budget: budget,
+                        isRoot: w.isRoot, rowsBeneath: beneath, sampleRows: sampleRows,
+                        labelCaps: caps)))
         case .assign(let a):
-            self.init(id: w.leaseID, work: .assign(try AssignTask(wire: a, node: node, dimension: dimension, normalizesRows: normalizesRows,
-                                                                   limits: limits)))
+            self.init(
+                id: w.leaseID,
+                work: .assign(
+                    try AssignTask(
+                        wire: a, node: node, dimension: dimension, normalizesRows: normalizesRows,
+                        limits: limits)))
         case .dedup(let d):
             self.init(id: w.leaseID, work: .dedup(try DedupTask(wire: d, group: node.index, limits: limits)))
         case nil:

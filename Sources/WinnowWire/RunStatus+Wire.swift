@@ -1,4 +1,4 @@
-import WinnowCluster
+import WinnowCoordination
 
 extension RunStatus {
     var wire: Winnow_V1_StatusReply {
@@ -48,29 +48,33 @@ extension RunStatus {
             throw WireError(.inconsistent, "status: level \(b.level) of \(b.levels)")
         }
         guard b.workers.count <= 65_536 else { throw WireError(.overLimit, "status: \(b.workers.count) workers") }
-        let counts = [b.levelTasksDone, b.levelTasksTotal, b.levelRowsDone, b.totalRows, b.chunkRowsDone, b.tasksDone,
-                      b.tasksTotal, b.tasksRunning, b.retries, b.backups, b.duplicateResults, b.invalidMessages, b.tasksReused]
+        let counts = [
+            b.levelTasksDone, b.levelTasksTotal, b.levelRowsDone, b.totalRows, b.chunkRowsDone, b.tasksDone,
+            b.tasksTotal, b.tasksRunning, b.retries, b.backups, b.duplicateResults, b.invalidMessages, b.tasksReused,
+        ]
         guard counts.allSatisfy({ $0 <= UInt64(Int.max) }) else { throw WireError(.overLimit, "status: a count beyond Int") }
         let times = [b.elapsedSeconds, b.levelSeconds, b.rowsPerSecond, b.etaSeconds] + b.workers.map(\.busySeconds)
         guard times.allSatisfy(\.isFinite) else { throw WireError(.inconsistent, "status: a time that is not a finite number") }
         guard b.runID.utf8.count <= 128, b.workers.allSatisfy({ $0.name.utf8.count + $0.host.utf8.count <= limits.stringBytes }) else {
             throw WireError(.overLimit, "status: a name too long")
         }
-        var counters = ClusterCounters()
+        var counters = CoordinationCounters()
         counters.leasesReissued = Int(b.retries)
         counters.backupsIssued = Int(b.backups)
         counters.duplicateResults = Int(b.duplicateResults)
         counters.invalidMessages = Int(b.invalidMessages)
         counters.reusedFromJournal = Int(b.tasksReused)
-        self.init(runID: b.runID, state: state, level: Int(b.level), levels: Int(b.levels),
-                  levelTasksDone: Int(b.levelTasksDone), levelTasksTotal: Int(b.levelTasksTotal), levelRowsDone: Int(b.levelRowsDone),
-                  chunkRowsDone: Int(b.chunkRowsDone), totalRows: Int(b.totalRows), tasksDone: Int(b.tasksDone),
-                  tasksTotal: Int(b.tasksTotal), tasksRunning: Int(b.tasksRunning), elapsedSeconds: b.elapsedSeconds,
-                  levelSeconds: b.levelSeconds, rowsPerSecond: b.rowsPerSecond, etaSeconds: b.etaSeconds < 0 ? nil : b.etaSeconds,
-                  workersAlive: Int(b.workersAlive), counters: counters,
-                  workers: b.workers.map {
-                      WorkerStatus(name: $0.name, host: $0.host, slots: Int($0.slots), running: Int($0.running),
-                                   chunkTasks: Int(clamping: $0.chunkTasks), mergeTasks: Int(clamping: $0.mergeTasks), busySeconds: $0.busySeconds)
-                  })
+        self.init(
+            runID: b.runID, state: state, level: Int(b.level), levels: Int(b.levels),
+            levelTasksDone: Int(b.levelTasksDone), levelTasksTotal: Int(b.levelTasksTotal), levelRowsDone: Int(b.levelRowsDone),
+            chunkRowsDone: Int(b.chunkRowsDone), totalRows: Int(b.totalRows), tasksDone: Int(b.tasksDone),
+            tasksTotal: Int(b.tasksTotal), tasksRunning: Int(b.tasksRunning), elapsedSeconds: b.elapsedSeconds,
+            levelSeconds: b.levelSeconds, rowsPerSecond: b.rowsPerSecond, etaSeconds: b.etaSeconds < 0 ? nil : b.etaSeconds,
+            workersAlive: Int(b.workersAlive), counters: counters,
+            workers: b.workers.map {
+                WorkerStatus(
+                    name: $0.name, host: $0.host, slots: Int($0.slots), running: Int($0.running),
+                    chunkTasks: Int(clamping: $0.chunkTasks), mergeTasks: Int(clamping: $0.mergeTasks), busySeconds: $0.busySeconds)
+            })
     }
 }

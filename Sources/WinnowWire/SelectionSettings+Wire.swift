@@ -91,8 +91,9 @@ extension SelectionSettings {
         case .unweighted: merge = .unweighted
         default: throw WireError(.inconsistent, "settings: unknown merge mode \(w.merge.rawValue)")
         }
-        tuning = OptimizerTuning(lazyBatch: Int(w.lazyBatch), scanBatch: Int(w.scanBatch),
-                                 denseLimitBytes: Int(clamping: w.denseLimitBytes))
+        tuning = OptimizerTuning(
+            lazyBatch: Int(w.lazyBatch), scanBatch: Int(w.scanBatch),
+            denseLimitBytes: Int(clamping: w.denseLimitBytes))
         seed = w.seed
         chunkRows = Int(w.chunkRows)
         blockRows = Int(w.blockRows)

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import SwiftProtobuf
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 
 /// Envelopes to bytes and back (Proto/README.md). Decoding checks, in order: size, protobuf
@@ -153,11 +153,13 @@ public struct WireCodec: Sendable {
         switch e.body {
         case .hello(let b):
             guard b.productVersion.utf8.count <= 64, b.host.utf8.count <= limits.stringBytes, b.expectedConfigHash.count <= 64,
-                  b.blasKernel.utf8.count <= Self.blasKernelBytes else {
+                b.blasKernel.utf8.count <= Self.blasKernelBytes
+            else {
                 throw WireError(.overLimit, "hello: field too long")
             }
-            var hello = Hello(productVersion: b.productVersion, slots: Int(b.slots), host: b.host,
-                              pid: Int(b.pid), expectedConfigHash: [UInt8](b.expectedConfigHash), blasKernel: b.blasKernel)
+            var hello = Hello(
+                productVersion: b.productVersion, slots: Int(b.slots), host: b.host,
+                pid: Int(b.pid), expectedConfigHash: [UInt8](b.expectedConfigHash), blasKernel: b.blasKernel)
             hello.join = b.join
             return (header, .hello(hello))
         case .heartbeat(let b):
@@ -174,17 +176,27 @@ public struct WireCodec: Sendable {
             guard b.busySeconds.isFinite else { throw WireError(.inconsistent, "chunk result: busy seconds") }
             let coreset = try Coreset(wire: b.coreset, dimension: d, limits: limits)
             let statistics = try EmbeddingStatistics(wire: b.statistics, dimension: d)
-            return (header, .chunkResult(ChunkResult(leaseID: b.leaseID, chunk: Int(b.task.index), coreset: coreset,
-                                                     statistics: statistics, skippedRows: b.skippedRows, busySeconds: b.busySeconds,
-                                                     peakResidentBytes: Int(clamping: b.peakResidentBytes))))
+            return (
+                header,
+                .chunkResult(
+                    ChunkResult(
+                        leaseID: b.leaseID, chunk: Int(b.task.index), coreset: coreset,
+                        statistics: statistics, skippedRows: b.skippedRows, busySeconds: b.busySeconds,
+                        peakResidentBytes: Int(clamping: b.peakResidentBytes)))
+            )
         case .mergeResult(let b):
             let d = try requireDimension()
             guard b.task.level >= 1 else { throw WireError(.inconsistent, "merge result for level 0") }
             guard b.busySeconds.isFinite else { throw WireError(.inconsistent, "merge result: busy seconds") }
             let coreset = try Coreset(wire: b.coreset, dimension: d, limits: limits)
-            return (header, .mergeResult(MergeResult(leaseID: b.leaseID, node: MergeTree.Node(wire: b.task),
-                                                     coreset: coreset, busySeconds: b.busySeconds,
-                                                     peakResidentBytes: Int(clamping: b.peakResidentBytes))))
+            return (
+                header,
+                .mergeResult(
+                    MergeResult(
+                        leaseID: b.leaseID, node: MergeTree.Node(wire: b.task),
+                        coreset: coreset, busySeconds: b.busySeconds,
+                        peakResidentBytes: Int(clamping: b.peakResidentBytes)))
+            )
         case .assignResult(let b):
             return (header, .assignResult(try AssignResult(wire: b, dimension: try requireDimension(), limits: limits)))
         case .dedupResult(let b):
@@ -193,9 +205,13 @@ public struct WireCodec: Sendable {
             guard b.leaseIds.count <= 4096 else { throw WireError(.overLimit, "release: \(b.leaseIds.count) leases") }
             return (header, .release(leases: b.leaseIds, reason: b.reason))
         case .error(let b):
-            return (header, .failure(TaskFailure(
-                leaseID: b.leaseID, node: MergeTree.Node(wire: b.task), code: TaskFailure.Code(wire: b.code), message: b.message,
-                path: b.path.isEmpty ? nil : b.path, row: b.row >= 0 ? b.row : nil, byteOffset: b.byteOffset >= 0 ? b.byteOffset : nil)))
+            return (
+                header,
+                .failure(
+                    TaskFailure(
+                        leaseID: b.leaseID, node: MergeTree.Node(wire: b.task), code: TaskFailure.Code(wire: b.code), message: b.message,
+                        path: b.path.isEmpty ? nil : b.path, row: b.row >= 0 ? b.row : nil, byteOffset: b.byteOffset >= 0 ? b.byteOffset : nil))
+            )
         case .statusRequest:
             return (header, .statusRequest)
         case .welcome, .reject, .lease, .cancel, .shutdown, .statusReply:
@@ -214,8 +230,13 @@ public struct WireCodec: Sendable {
             guard b.heartbeatMillis >= 10, b.heartbeatMillis <= 600_000, b.liveness >= 1, b.liveness <= 1000 else {
                 throw WireError(.inconsistent, "welcome: heartbeat \(b.heartbeatMillis) ms × \(b.liveness)")
             }
-            return (header, .welcome(Welcome(configHash: [UInt8](b.configHash), config: config,
-                                             heartbeat: .milliseconds(Int(b.heartbeatMillis)), liveness: Int(b.liveness))))
+            return (
+                header,
+                .welcome(
+                    Welcome(
+                        configHash: [UInt8](b.configHash), config: config,
+                        heartbeat: .milliseconds(Int(b.heartbeatMillis)), liveness: Int(b.liveness)))
+            )
         case .reject(let b):
             return (header, .reject(Rejection(Rejection.Reason(wire: b.reason), b.detail)))
         case .heartbeat:
@@ -254,8 +275,9 @@ public struct WireCodec: Sendable {
             throw WireError(.badMagic, "magic 0x\(String(e.magic, radix: 16)) is not Winnow's 0x\(String(Self.magic, radix: 16))")
         }
         guard e.runID.utf8.count <= 128, e.sender.utf8.count <= 256 else { throw WireError(.overLimit, "envelope: run id or sender too long") }
-        let header = MessageHeader(protocolVersion: e.protocolVersion, runID: e.runID, epoch: e.epoch,
-                                   sender: e.sender, sequence: e.sequence)
+        let header = MessageHeader(
+            protocolVersion: e.protocolVersion, runID: e.runID, epoch: e.epoch,
+            sender: e.sender, sequence: e.sequence)
         return (header, e)
     }
 

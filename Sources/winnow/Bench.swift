@@ -18,21 +18,27 @@ struct Bench: ParsableCommand {
     func run() throws {
         BLAS.useSingleThread()
         MemoryTuning.reuseLargeBlocks()
-        let block = VectorBlock(values: SyntheticPool(rows: rows, dimension: dimension).generate(0 ..< rows).values, dimension: dimension)
+        let block = VectorBlock(values: SyntheticPool(rows: rows, dimension: dimension).generate(0..<rows).values, dimension: dimension)
         let clock = ContinuousClock()
         var out = [Float](repeating: 0, count: rows * rows)
         var plain = Double.infinity, kernel = Double.infinity
-        for _ in 0 ..< repeats {
-            plain = min(plain, clock.measure {
-                BLAS.multiplyTransposed(block.values, rows: 0 ..< rows, by: block.values, rows: 0 ..< rows, dimension: dimension, into: &out)
-            }.seconds)
-            kernel = min(kernel, clock.measure {
-                let k = PairwiseKernel(measure: .shiftedCosine, targets: block)
-                out = k.allValues()
-            }.seconds)
+        for _ in 0..<repeats {
+            plain = min(
+                plain,
+                clock.measure {
+                    BLAS.multiplyTransposed(block.values, rows: 0..<rows, by: block.values, rows: 0..<rows, dimension: dimension, into: &out)
+                }.seconds)
+            kernel = min(
+                kernel,
+                clock.measure {
+                    let k = PairwiseKernel(measure: .shiftedCosine, targets: block)
+                    out = k.allValues()
+                }.seconds)
         }
         let flop = 2.0 * Double(rows) * Double(rows) * Double(dimension)
-        print(String(format: "{\"rows\": %d, \"dim\": %d, \"sgemm_gflops\": %.2f, \"kernel_gflops\": %.2f, \"ratio\": %.3f}",
-                     rows, dimension, flop / plain / 1e9, flop / kernel / 1e9, plain / kernel))
+        print(
+            String(
+                format: "{\"rows\": %d, \"dim\": %d, \"sgemm_gflops\": %.2f, \"kernel_gflops\": %.2f, \"ratio\": %.3f}",
+                rows, dimension, flop / plain / 1e9, flop / kernel / 1e9, plain / kernel))
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowIO
 import WinnowNative
@@ -10,7 +10,8 @@ import WinnowRuntime
 struct ClusterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
-        abstract: "k-means over a pool: writes DIR/centroids.npy (k × d float32), DIR/assignments.npy (int32 per row, −1 for a row left out) and DIR/report.json.")
+        abstract:
+            "k-means over a pool: writes DIR/centroids.npy (k × d float32), DIR/assignments.npy (int32 per row, −1 for a row left out) and DIR/report.json.")
 
     @OptionGroup var pool: PoolOptions
 
@@ -23,7 +24,7 @@ struct ClusterCommand: ParsableCommand {
     var nonfinite: NonfinitePolicy = RunOptions.Default.nonfinite
     @Option(help: "Local worker processes, each running blocks of every Lloyd pass (0: all in this process). Same result either way. Default: one per core.")
     var workers: Int?
-    @Option(help: "Tasks each local worker runs at once.") var slots: Int = ClusterSettings.Default.slots
+    @Option(help: "Tasks each local worker runs at once.") var slots: Int = CoordinationSettings.Default.slots
     @Option(help: "Output folder.") var out: String
     @Flag(help: "Only warnings and errors on stderr.") var quiet = false
     @OptionGroup var serving: ServeOptions
@@ -43,23 +44,31 @@ struct ClusterCommand: ParsableCommand {
         settings.chunkRows = chunkRows
         if let problem = settings.problems(rows: opened.totalRows).first { throw ValidationError(problem) }
         let log = LogSetup.make(level: quiet ? .warning : .info)
-        BLAS.useSingleThread() // one thread per process, as for select (design §2): same sums, fair timings
+        BLAS.useSingleThread()  // one thread per process, as for select (design §2): same sums, fair timings
         let place = serving.place(try serving.served(), nextRunFollows: false) ?? .local(workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
         try ExitStatus.reporting {
             let folder = try OutputFolder.claim(out)
             defer { withExtendedLifetime(folder) {} }
             try OutputFolder.removedIfFailed(folder) {
                 let start = ContinuousClock.now
-                let (outcome, cluster) = try KMeansExecution.run(pool: opened, settings: settings, nonfinite: nonfinite, on: place,
-                                                                 slots: slots, journal: RunJournal.run.path(in: out), log: log)
+                let (outcome, cluster) = try KMeansExecution.run(
+                    pool: opened, settings: settings, nonfinite: nonfinite, on: place,
+                    slots: slots, journal: RunJournal.run.path(in: out), log: log)
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                let report = ClusteringReport(settings: settings, pool: opened, outcome: outcome,
-                                              seconds: (ContinuousClock.now - start).seconds, workers: place.workers(cluster), cluster: cluster)
+                let report = ClusteringReport(
+                    settings: settings, pool: opened, outcome: outcome,
+                    seconds: (ContinuousClock.now - start).seconds, workers: place.workers(cluster), cluster: cluster)
                 try AtomicFile.writeAll([
-                    (out + "/centroids.npy", Data(NpyWriter.float32Image(Array(outcome.centroids.values.prefix(k * opened.dimension)), dimension: opened.dimension))),
+                    (
+                        out + "/centroids.npy",
+                        Data(NpyWriter.float32Image(Array(outcome.centroids.values.prefix(k * opened.dimension)), dimension: opened.dimension))
+                    ),
                     (out + "/assignments.npy", Data(NpyWriter.int32Image(outcome.assignments))),
-                    (out + "/report.json", try ReportJSON.encode(report))])
-                print("\(k) clusters of \(opened.totalRows) rows → \(out)/assignments.npy; inertia \(outcome.final.inertia) after \(iterations) iterations; sizes \(outcome.sizes.min() ?? 0)–\(outcome.sizes.max() ?? 0)")
+                    (out + "/report.json", try ReportJSON.encode(report)),
+                ])
+                print(
+                    "\(k) clusters of \(opened.totalRows) rows → \(out)/assignments.npy; inertia \(outcome.final.inertia) after \(iterations) iterations; sizes \(outcome.sizes.min() ?? 0)–\(outcome.sizes.max() ?? 0)"
+                )
             }
         }
     }

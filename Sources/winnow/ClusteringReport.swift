@@ -24,9 +24,9 @@ struct ClusteringReport: Encodable {
     /// Local worker processes (0: the passes ran in this process).
     let workers: Int
     /// The coordinator's view of the workers (their tasks, busy seconds, peak memory), with workers.
-    let cluster: ClusterReport?
+    let cluster: CoordinationReport?
 
-    init(settings: KMeansSettings, pool: Pool, outcome: ClusteringOutcome, seconds: Double, workers: Int, cluster: ClusterReport?) {
+    init(settings: KMeansSettings, pool: Pool, outcome: ClusteringOutcome, seconds: Double, workers: Int, cluster: CoordinationReport?) {
         k = settings.k
         iterations = settings.iterations
         seed = settings.seed

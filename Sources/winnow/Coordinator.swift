@@ -1,5 +1,5 @@
 import ArgumentParser
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowRuntime
 
@@ -18,7 +18,7 @@ struct CoordinatorCommand: ParsableCommand {
 
     @OptionGroup var security: CoordinatorSecurityOptions
 
-    @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var coordination: CoordinationOptions
 
     func validate() throws {
         if selection.method.objective == .coverageCentric {
@@ -31,7 +31,9 @@ struct CoordinatorCommand: ParsableCommand {
         let transport: TransportSecurity
         do { transport = try security.security(bind: bind) } catch { throw ExitStatus.report(error) }
         let security = security
-        try selection.run(on: .served(bind: bind, security: transport, cluster: cluster.settings,
-                                      announce: { security.announce($0, log: $1) }))
+        try selection.run(
+            on: .served(
+                bind: bind, security: transport, coordination: coordination.settings,
+                announce: { security.announce($0, log: $1) }))
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import WinnowCluster
+import WinnowCoordination
 import WinnowIO
 import WinnowRuntime
 import WinnowTransport
@@ -11,14 +11,15 @@ enum ExitStatus {
 
     /// Prints an error the way every command does and returns the code to exit with.
     static func report(_ error: Error) -> ExitCode {
-        let (status, message): (StatusCode, String) = switch error {
-        case let e as InputError: (.badData, e.description)
-        case let e as RunFailure: (e.code, e.message)
-        case let e as TransportError: (.temporary, "ZeroMQ \(e.description)")
-        case let e as AtomicFile.WriteError: (.cannotWrite, e.description)
-        case let e as OutputFolder.Unusable: (.cannotWrite, e.description)
-        default: (.internalError, "\(error)")
-        }
+        let (status, message): (StatusCode, String) =
+            switch error {
+            case let e as InputError: (.badData, e.description)
+            case let e as RunFailure: (e.code, e.message)
+            case let e as TransportError: (.temporary, "ZeroMQ \(e.description)")
+            case let e as AtomicFile.WriteError: (.cannotWrite, e.description)
+            case let e as OutputFolder.Unusable: (.cannotWrite, e.description)
+            default: (.internalError, "\(error)")
+            }
         printError("error: \(message)")
         return code(status)
     }

@@ -33,12 +33,14 @@ struct Generate: ParsableCommand {
             let pool = SyntheticPool(rows: rows, dimension: dimension, clusters: clusters, spread: spread, seed: seed)
             var labels: [Int32] = []
             labels.reserveCapacity(rows)
-            for f in 0 ..< files {
-                let range = rows * f / files ..< rows * (f + 1) / files
+            for f in 0..<files {
+                let range = rows * f / files..<rows * (f + 1) / files
                 let path = out + String(format: "/pool-%03d.npy", f)
-                try NpyWriter.stream(to: path, dtype: dtype == .float32 ? .float32 : .float16,
-                                     rows: range.count, dimension: dimension) { local in
-                    let (l, values) = pool.generate(range.lowerBound + local.lowerBound ..< range.lowerBound + local.upperBound)
+                try NpyWriter.stream(
+                    to: path, dtype: dtype == .float32 ? .float32 : .float16,
+                    rows: range.count, dimension: dimension
+                ) { local in
+                    let (l, values) = pool.generate(range.lowerBound + local.lowerBound..<range.lowerBound + local.upperBound)
                     labels += l
                     return values
                 }

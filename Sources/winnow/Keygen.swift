@@ -6,10 +6,10 @@ struct Keygen: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Make CURVE keys for a coordinator and its workers.",
         discussion: """
-        Writes DIR/coordinator.{secret,public} and DIR/worker-N.{secret,public} (folder 0700, secret files \
-        0600). Give the coordinator --keys DIR, each worker --key DIR/worker-N.secret. The coordinator \
-        admits exactly the worker-*.public keys in DIR: delete one to shut its holder out.
-        """)
+            Writes DIR/coordinator.{secret,public} and DIR/worker-N.{secret,public} (folder 0700, secret files \
+            0600). Give the coordinator --keys DIR, each worker --key DIR/worker-N.secret. The coordinator \
+            admits exactly the worker-*.public keys in DIR: delete one to shut its holder out.
+            """)
 
     @Option(help: "Folder to create (refuses one that already holds keys).")
     var out: String
@@ -18,7 +18,7 @@ struct Keygen: ParsableCommand {
     var workers = 1
 
     func validate() throws {
-        if !(1 ... 100_000).contains(workers) { throw ValidationError("--workers must be 1...100000 (got \(workers))") }
+        if !(1...100_000).contains(workers) { throw ValidationError("--workers must be 1...100000 (got \(workers))") }
     }
 
     func run() throws {
@@ -27,10 +27,11 @@ struct Keygen: ParsableCommand {
         } catch {
             throw ExitStatus.report(error)
         }
-        print("""
-        keys written to \(out)/ (1 coordinator pair, \(workers) worker pair\(workers == 1 ? "" : "s"))
-          coordinator: winnow coordinator --keys \(out) ...
-          worker:      winnow worker --key \(out)/worker-1.secret --connect tcp://HOST:7700 ...
-        """)
+        print(
+            """
+            keys written to \(out)/ (1 coordinator pair, \(workers) worker pair\(workers == 1 ? "" : "s"))
+              coordinator: winnow coordinator --keys \(out) ...
+              worker:      winnow worker --key \(out)/worker-1.secret --connect tcp://HOST:7700 ...
+            """)
     }
 }

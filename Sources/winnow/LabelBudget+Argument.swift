@@ -10,7 +10,8 @@ extension LabelBudget {
         case "balanced": return .balanced
         default:
             guard let data = FileManager.default.contents(atPath: text),
-                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            else {
                 throw ValidationError("--label-budget must be proportional, balanced, or a readable JSON file {\"label\": cap, …} (got '\(text)')")
             }
             var caps: [Int64: Int] = [:]

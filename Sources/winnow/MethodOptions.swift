@@ -48,7 +48,10 @@ struct MethodOptions: ParsableArguments {
     @Option(help: "Coverage-centric: score bins the budget is spread over.")
     var strata: Int = CoverageCentric.Default.strata
 
-    @Option(help: "Cluster-balanced: k-means clusters whose caps split the budget (default: about ten picks per cluster, 2–1,000); caps follow --label-budget (default balanced).")
+    @Option(
+        help:
+            "Cluster-balanced: k-means clusters whose caps split the budget (default: about ten picks per cluster, 2–1,000); caps follow --label-budget (default balanced)."
+    )
     var clusters: Int?
 
     @Option(help: "Lloyd iterations of the k-means of --objective cluster-balanced and --partition cluster.")

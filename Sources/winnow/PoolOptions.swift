@@ -3,8 +3,9 @@ import WinnowIO
 
 /// The input flags shared by every command that reads a pool.
 struct PoolOptions: ParsableArguments {
-    @Option(name: .long, parsing: .upToNextOption,
-            help: "Pool .npy files (float32 or float16, 2-D, C order) or globs; a glob's matches are sorted. Files are concatenated in the order given.")
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: "Pool .npy files (float32 or float16, 2-D, C order) or globs; a glob's matches are sorted. Files are concatenated in the order given.")
     var input: [String] = []
 
     func open() throws -> Pool {

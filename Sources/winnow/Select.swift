@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowRuntime
 
@@ -17,10 +17,10 @@ struct Select: ParsableCommand {
     @Option(parsing: .unconditional, help: "Local worker processes (0: select in this process, no sockets). Default: one per core.")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var coordination: CoordinationOptions
 
     @Option(help: "Tasks each local worker runs at once.")
-    var slots: Int = ClusterSettings.Default.slots
+    var slots: Int = CoordinationSettings.Default.slots
 
     @Flag(help: "Also draw DIR/selection.png (Scripts/plot-selection; needs Python with numpy and matplotlib, else skipped with a note).")
     var plot = false
@@ -31,7 +31,7 @@ struct Select: ParsableCommand {
     }
 
     func run() throws {
-        try selection.run(on: .local(workers: workers, slots: slots, cluster: cluster.settings))
+        try selection.run(on: .local(workers: workers, slots: slots, coordination: coordination.settings))
         if plot { print(SelectionPlot.draw(out: selection.out, labels: selection.labels)) }
     }
 }

@@ -47,7 +47,10 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "Label per row: .npy int32/int64.")
     var labels: String?
 
-    @Option(help: "Caps on each label's picks (needs --labels): proportional (each label's pool share of k), balanced (k split evenly), or a JSON file {\"label\": cap, …}.")
+    @Option(
+        help:
+            "Caps on each label's picks (needs --labels): proportional (each label's pool share of k), balanced (k split evenly), or a JSON file {\"label\": cap, …}."
+    )
     var labelBudget: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
@@ -74,8 +77,10 @@ struct SelectionOptions: ParsableArguments {
             throw ValidationError("--partition cluster cuts chunks for a greedy; coverage-centric selection has none (drop --partition)")
         }
         if coverage != (method.score != nil) {
-            throw ValidationError(method.score == nil ? "--objective coverage-centric needs --score FILE (one float32 difficulty per pool row)"
-                                                      : "--score is read only by --objective coverage-centric")
+            throw ValidationError(
+                method.score == nil
+                    ? "--objective coverage-centric needs --score FILE (one float32 difficulty per pool row)"
+                    : "--score is read only by --objective coverage-centric")
         }
         if balanced {
             if labels != nil { throw ValidationError("--objective cluster-balanced makes its own labels (k-means clusters): drop --labels") }

@@ -9,7 +9,7 @@ enum SelectionPlot {
     static func script() -> String? {
         if let path = ProcessInfo.processInfo.environment["WINNOW_PLOT_SELECTION"] { return path }
         var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0 ..< 5 {
+        for _ in 0..<5 {
             let candidate = folder.appendingPathComponent("Scripts/plot-selection").path
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
             folder.deleteLastPathComponent()

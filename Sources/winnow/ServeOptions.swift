@@ -1,6 +1,6 @@
 import ArgumentParser
 import Logging
-import WinnowCluster
+import WinnowCoordination
 import WinnowRuntime
 
 /// `--serve ENDPOINT` of `cluster` and `dedup`: the several-machine form, as `winnow coordinator` is
@@ -12,7 +12,7 @@ struct ServeOptions: ParsableArguments {
 
     @OptionGroup var security: CoordinatorSecurityOptions
 
-    @OptionGroup var cluster: ClusterOptions
+    @OptionGroup var coordination: CoordinationOptions
 
     /// Local workers and served ones do not mix: this process either starts its workers or waits for
     /// them. The endpoint's keys and the coordinator's settings are for workers that join: local ones
@@ -25,23 +25,26 @@ struct ServeOptions: ParsableArguments {
         var given: [String] = []
         if security.keys != nil { given.append("--keys") }
         if security.insecure { given.append("--insecure") }
-        if cluster.settings != ClusterSettings() {
-            given.append("the coordinator settings (--heartbeat-ms, --liveness, --progress-timeout, --on-poisoned, --expect-workers, --worker-wait, --no-backups)")
+        if coordination.settings != CoordinationSettings() {
+            given.append(
+                "the coordinator settings (--heartbeat-ms, --liveness, --progress-timeout, --on-poisoned, --expect-workers, --worker-wait, --no-backups)")
         }
         if !given.isEmpty {
-            throw ValidationError("\(given.joined(separator: " and ")) apply to workers that join --serve ENDPOINT; local workers run with the defaults: add --serve or drop them")
+            throw ValidationError(
+                "\(given.joined(separator: " and ")) apply to workers that join --serve ENDPOINT; local workers run with the defaults: add --serve or drop them"
+            )
         }
     }
 
     /// Where and how a command serves its workers.
-    typealias Served = (bind: String, security: TransportSecurity, cluster: ClusterSettings)
+    typealias Served = (bind: String, security: TransportSecurity, coordination: CoordinationSettings)
 
-    /// The endpoint, its security and the cluster settings, when serving (nil: local workers). Keys
+    /// The endpoint, its security and the coordination settings, when serving (nil: local workers). Keys
     /// are read and checked here, once per command, before the pool is read: a key problem is found
     /// in a second.
     func served() throws -> Served? {
         guard let serve else { return nil }
-        do { return (serve, try security.security(bind: serve), cluster.settings) } catch { throw ExitStatus.report(error) }
+        do { return (serve, try security.security(bind: serve), coordination.settings) } catch { throw ExitStatus.report(error) }
     }
 
     /// Where the k-means runs when served; nil for local workers. `nextRunFollows`: the command serves
@@ -50,8 +53,9 @@ struct ServeOptions: ParsableArguments {
     func place(_ served: Served?, nextRunFollows: Bool, announced: AnnouncedRuns = AnnouncedRuns()) -> KMeansExecution.Place? {
         guard let (bind, transport, settings) = served else { return nil }
         let security = security
-        return .served(bind: bind, security: transport, cluster: settings, nextRunFollows: nextRunFollows, announced: announced,
-                       announce: { security.announce($0, log: $1) })
+        return .served(
+            bind: bind, security: transport, coordination: settings, nextRunFollows: nextRunFollows, announced: announced,
+            announce: { security.announce($0, log: $1) })
     }
 }
 
@@ -61,6 +65,7 @@ extension CoordinatorSecurityOptions {
     func announce(_ endpoint: DistributedSelection.Endpoint, log: Logger) {
         let hash = endpoint.configHash.hexString
         let key = keys.map { " --key \($0)/worker-N.secret" } ?? ""
-        log.info("workers join with: winnow worker --connect \(endpoint.address.replacingOccurrences(of: "0.0.0.0", with: "HOST"))\(key) --expect-config \(hash)")
+        log.info(
+            "workers join with: winnow worker --connect \(endpoint.address.replacingOccurrences(of: "0.0.0.0", with: "HOST"))\(key) --expect-config \(hash)")
     }
 }

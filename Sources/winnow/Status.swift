@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import WinnowCluster
+import WinnowCoordination
 import WinnowRuntime
 
 /// `winnow status`: asks a running coordinator where its run stands, over the run's own protocol.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
-import WinnowCluster
+import WinnowCoordination
 import WinnowNative
 import WinnowRuntime
 
@@ -19,7 +19,7 @@ struct WorkerCommand: ParsableCommand {
     @OptionGroup var security: WorkerSecurityOptions
 
     @Option(help: "Tasks run at once (use one worker per core and 1 slot, or one worker with a slot per core).")
-    var slots: Int = ClusterSettings.Default.slots
+    var slots: Int = CoordinationSettings.Default.slots
 
     @Option(help: "Name in the coordinator's logs and report (default: HOST-PID).")
     var name: String?
@@ -28,10 +28,10 @@ struct WorkerCommand: ParsableCommand {
     var expectConfig: String?
 
     @Option(help: "Seconds to wait for a coordinator before giving up (exit 75).")
-    var connectTimeout: Double = ClusterSettings.Default.connectTimeout.seconds
+    var connectTimeout: Double = CoordinationSettings.Default.connectTimeout.seconds
 
     @Option(help: "Seconds to keep calling a coordinator that went silent (1 s doubling to 32 s between tries) before giving up (exit 75).")
-    var coordinatorLostTimeout: Double = ClusterSettings.Default.coordinatorLostTimeout.seconds
+    var coordinatorLostTimeout: Double = CoordinationSettings.Default.coordinatorLostTimeout.seconds
 
     @Option(help: .hidden)
     var throttle: Double = 1
@@ -63,8 +63,8 @@ struct WorkerCommand: ParsableCommand {
         options.throttle = throttle
         options.stallFirstTask = stallFirstTask
         do { options.security = try security.security(connect: connect) } catch { throw ExitStatus.report(error) }
-        options.cluster.connectTimeout = .milliseconds(Int(connectTimeout * 1000))
-        options.cluster.coordinatorLostTimeout = .milliseconds(Int(coordinatorLostTimeout * 1000))
+        options.coordination.connectTimeout = .milliseconds(Int(connectTimeout * 1000))
+        options.coordination.coordinatorLostTimeout = .milliseconds(Int(coordinatorLostTimeout * 1000))
         let stop = StopSignals.process
         let status: StatusCode
         do {
@@ -86,7 +86,7 @@ func hexBytes(_ s: String) -> [UInt8]? {
     var i = s.startIndex
     while i < s.endIndex {
         let j = s.index(i, offsetBy: 2)
-        guard let b = UInt8(s[i ..< j], radix: 16) else { return nil }
+        guard let b = UInt8(s[i..<j], radix: 16) else { return nil }
         out.append(b)
         i = j
     }

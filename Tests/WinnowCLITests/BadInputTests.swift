@@ -7,8 +7,10 @@ import WinnowTestKit
 final class BadInputTests: XCTestCase {
     let good = NpyFixtures.uniform(rows: 300, dimension: 4, seed: 1)
 
-    func assertRefused(_ files: [String: [UInt8]], extra: [String] = [], mentions: [String], status: Int32 = 65,
-                       file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertRefused(
+        _ files: [String: [UInt8]], extra: [String] = [], mentions: [String], status: Int32 = 65,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let dir = TemporaryDirectory()
         for (name, bytes) in files { NpyFixtures.write(bytes, to: dir.file(name)) }
         let out = dir.file("out")
@@ -34,37 +36,44 @@ final class BadInputTests: XCTestCase {
     }
 
     func testBadHeader() throws {
-        try assertRefused(["p0.npy": NpyFixtures.header("{'descr': '<f4', 'fortran_order': False, 'shape': (300, 4)") + NpyFixtures.float32Bytes(good.values)],
-                          mentions: ["p0.npy", "byte"])
+        try assertRefused(
+            ["p0.npy": NpyFixtures.header("{'descr': '<f4', 'fortran_order': False, 'shape': (300, 4)") + NpyFixtures.float32Bytes(good.values)],
+            mentions: ["p0.npy", "byte"])
     }
 
     func testFortranOrder() throws {
-        try assertRefused(["p0.npy": NpyFixtures.header("{'descr': '<f4', 'fortran_order': True, 'shape': (300, 4), }") + NpyFixtures.float32Bytes(good.values)],
-                          mentions: ["p0.npy", "Fortran order"])
+        try assertRefused(
+            ["p0.npy": NpyFixtures.header("{'descr': '<f4', 'fortran_order': True, 'shape': (300, 4), }") + NpyFixtures.float32Bytes(good.values)],
+            mentions: ["p0.npy", "Fortran order"])
     }
 
     func testOtherDtype() throws {
-        try assertRefused(["p0.npy": NpyFixtures.header("{'descr': '<i4', 'fortran_order': False, 'shape': (300, 4), }") + NpyFixtures.float32Bytes(good.values)],
-                          mentions: ["p0.npy", "<i4"])
-        try assertRefused(["p0.npy": NpyFixtures.header("{'descr': '<f8', 'fortran_order': False, 'shape': (150, 4), }") + NpyFixtures.float32Bytes(good.values)],
-                          mentions: ["p0.npy", "<f8", "x.astype(np.float32)"])
+        try assertRefused(
+            ["p0.npy": NpyFixtures.header("{'descr': '<i4', 'fortran_order': False, 'shape': (300, 4), }") + NpyFixtures.float32Bytes(good.values)],
+            mentions: ["p0.npy", "<i4"])
+        try assertRefused(
+            ["p0.npy": NpyFixtures.header("{'descr': '<f8', 'fortran_order': False, 'shape': (150, 4), }") + NpyFixtures.float32Bytes(good.values)],
+            mentions: ["p0.npy", "<f8", "x.astype(np.float32)"])
     }
 
     func testOneAndThreeDimensionalArrays() throws {
-        try assertRefused(["p0.npy": NpyFixtures.header("{'descr': '<f4', 'fortran_order': False, 'shape': (1200,), }") + NpyFixtures.float32Bytes(good.values)],
-                          mentions: ["p0.npy", "1-D"])
-        try assertRefused(["p0.npy": NpyFixtures.header("{'descr': '<f4', 'fortran_order': False, 'shape': (100, 3, 4), }") + NpyFixtures.float32Bytes(good.values)],
-                          mentions: ["p0.npy", "3-D"])
+        try assertRefused(
+            ["p0.npy": NpyFixtures.header("{'descr': '<f4', 'fortran_order': False, 'shape': (1200,), }") + NpyFixtures.float32Bytes(good.values)],
+            mentions: ["p0.npy", "1-D"])
+        try assertRefused(
+            ["p0.npy": NpyFixtures.header("{'descr': '<f4', 'fortran_order': False, 'shape': (100, 3, 4), }") + NpyFixtures.float32Bytes(good.values)],
+            mentions: ["p0.npy", "3-D"])
     }
 
     func testDimensionDiffersBetweenFiles() throws {
-        try assertRefused(["p0.npy": NpyFixtures.pool(good), "p1.npy": NpyFixtures.pool(NpyFixtures.uniform(rows: 10, dimension: 5))],
-                          mentions: ["p1.npy", "d = 5", "p0.npy"])
+        try assertRefused(
+            ["p0.npy": NpyFixtures.pool(good), "p1.npy": NpyFixtures.pool(NpyFixtures.uniform(rows: 10, dimension: 5))],
+            mentions: ["p1.npy", "d = 5", "p0.npy"])
     }
 
     func testSideColumnOfWrongLength() throws {
         let dir = TemporaryDirectory()
-        try NpyWriter.writeInt64(Array(0 ..< 299), to: dir.file("ids.npy"))
+        try NpyWriter.writeInt64(Array(0..<299), to: dir.file("ids.npy"))
         try NpyWriter.writeFloat32([Float](repeating: 1, count: 301), to: dir.file("q.npy"))
         try assertRefused(["p0.npy": NpyFixtures.pool(good)], extra: ["--ids", dir.file("ids.npy")], mentions: ["ids.npy", "299", "300"])
         try assertRefused(["p0.npy": NpyFixtures.pool(good)], extra: ["--quality", dir.file("q.npy")], mentions: ["q.npy", "301"])
@@ -83,8 +92,10 @@ final class BadInputTests: XCTestCase {
         for row in [0, 17, 299] { values[4 * row + 1] = row == 17 ? -.infinity : .nan }
         let dir = TemporaryDirectory()
         NpyFixtures.write(NpyFixtures.pool(VectorBlock(values: values, dimension: 4)), to: dir.file("p0.npy"))
-        let result = try CLI.run(["select", "--input", dir.file("p0.npy"), "--budget", "20", "--out", dir.file("out"),
-                                  "--chunk-rows", "128", "--nonfinite", "skip"])
+        let result = try CLI.run([
+            "select", "--input", dir.file("p0.npy"), "--budget", "20", "--out", dir.file("out"),
+            "--chunk-rows", "128", "--nonfinite", "skip",
+        ])
         XCTAssertEqual(result.status, 0, result.stderr)
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.file("out/report.json")))) as! [String: Any]
         let stats = report["statistics"] as! [String: Any]
@@ -98,13 +109,17 @@ final class BadInputTests: XCTestCase {
     func testUsageErrorsExit64() throws {
         let dir = TemporaryDirectory()
         NpyFixtures.write(NpyFixtures.pool(good), to: dir.file("p0.npy"))
-        for args in [["--budget", "0"], ["--budget", "5", "--chunk-rows", "100"], ["--budget", "5", "--oversample", "0.5"],
-                     ["--budget", "5", "--objective", "nope"]] {
+        for args in [
+            ["--budget", "0"], ["--budget", "5", "--chunk-rows", "100"], ["--budget", "5", "--oversample", "0.5"],
+            ["--budget", "5", "--objective", "nope"],
+        ] {
             let r = try CLI.run(["select", "--input", dir.file("p0.npy"), "--out", dir.file("out")] + args)
             XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
         }
         // A negative number is a value that is refused, not a missing one.
-        for (args, said) in [(["--budget", "-3"], "--budget must be at least 1 (got -3)"), (["--budget", "5", "--workers", "-1"], "--workers must be 0 or more (got -1)")] {
+        for (args, said) in [
+            (["--budget", "-3"], "--budget must be at least 1 (got -3)"), (["--budget", "5", "--workers", "-1"], "--workers must be 0 or more (got -1)"),
+        ] {
             let r = try CLI.run(["select", "--input", dir.file("p0.npy"), "--out", dir.file("out")] + args)
             XCTAssertEqual(r.status, 64, "\(args): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(said), r.stderr)
@@ -120,10 +135,12 @@ final class BadInputTests: XCTestCase {
     func testDoubtfulPoolsAreWarnedAbout() throws {
         let dir = TemporaryDirectory()
         var values = good.values
-        for i in 0 ..< 12 { values[i] = 0 }  // rows 0-2
+        for i in 0..<12 { values[i] = 0 }  // rows 0-2
         NpyFixtures.write(NpyFixtures.pool(VectorBlock(values: values, dimension: 4)), to: dir.file("p0.npy"))
-        try (["a", "b", "a"] + (3 ..< 300).map(String.init)).joined(separator: "\n").write(toFile: dir.file("ids.txt"), atomically: true, encoding: .utf8)
-        let r = try CLI.run(["select", "--input", dir.file("p0.npy"), "--budget", "400", "--workers", "0", "--ids", dir.file("ids.txt"), "--out", dir.file("out")])
+        try (["a", "b", "a"] + (3..<300).map(String.init)).joined(separator: "\n").write(toFile: dir.file("ids.txt"), atomically: true, encoding: .utf8)
+        let r = try CLI.run([
+            "select", "--input", dir.file("p0.npy"), "--budget", "400", "--workers", "0", "--ids", dir.file("ids.txt"), "--out", dir.file("out"),
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         for said in ["--budget is larger than the pool", "rows=300", "id=a rows=0,2", "zero_rows=3"] {
             XCTAssertTrue(r.stderr.contains(said), "\(said): \(r.stderr)")

@@ -84,5 +84,5 @@ extension CLI {
     }
 
     /// A port below the ephemeral range (32768–60999 on Linux), so no outgoing connection holds it.
-    static func freePort() -> Int { Int.random(in: 20000 ..< 32000) }
+    static func freePort() -> Int { Int.random(in: 20000..<32000) }
 }

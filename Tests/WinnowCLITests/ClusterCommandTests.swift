@@ -19,14 +19,14 @@ final class ClusterCommandTests: XCTestCase {
         XCTAssertEqual(centroids.header.shape, [5, 8])
         let assignments = try Outputs.int64Column(dir.file("a/assignments.npy"))
         XCTAssertEqual(assignments.count, 3000)
-        XCTAssertTrue(assignments.allSatisfy { (0 ..< 5).contains($0) })
+        XCTAssertTrue(assignments.allSatisfy { (0..<5).contains($0) })
         let pool = try Pool.open(paths: [dir.file("pool/pool-000.npy"), dir.file("pool/pool-001.npy")])
-        let x = pool.read([0 ..< 3000])
-        let c = try Pool.open(paths: [dir.file("a/centroids.npy")]).read([0 ..< 5]).values
+        let x = pool.read([0..<3000])
+        let c = try Pool.open(paths: [dir.file("a/centroids.npy")]).read([0..<5]).values
         var inertia = 0.0
-        for i in 0 ..< 3000 {
+        for i in 0..<3000 {
             let a = Int(assignments[i])
-            for j in 0 ..< 8 { inertia += pow(Double(x.values[i * 8 + j]) - Double(c[a * 8 + j]), 2) }
+            for j in 0..<8 { inertia += pow(Double(x.values[i * 8 + j]) - Double(c[a * 8 + j]), 2) }
         }
         let report = try Outputs.report(dir.file("a"))
         XCTAssertEqual((report["final"] as! [String: Any])["inertia"] as! Double, inertia, accuracy: 1e-9 * inertia)
@@ -47,16 +47,19 @@ final class ClusterCommandTests: XCTestCase {
         let dir = TemporaryDirectory()
         XCTAssertEqual(try CLI.run(["generate", "--rows", "20000", "--dim", "16", "--clusters", "12", "--files", "3", "--out", dir.file("pool")]).status, 0)
         for workers in [0, 1, 2, 3] {
-            let r = try CLI.run(["cluster", "--input", dir.file("pool/pool-*.npy"), "--k", "12", "--iterations", "6", "--chunk-rows", "1500",
-                                 "--workers", "\(workers)", "--out", dir.file("w\(workers)")])
+            let r = try CLI.run([
+                "cluster", "--input", dir.file("pool/pool-*.npy"), "--k", "12", "--iterations", "6", "--chunk-rows", "1500",
+                "--workers", "\(workers)", "--out", dir.file("w\(workers)"),
+            ])
             XCTAssertEqual(r.status, 0, r.stderr)
             let report = try Outputs.report(dir.file("w\(workers)"))
             XCTAssertEqual(report["workers"] as? Int, workers)
             if workers > 0 {
                 XCTAssertEqual(Outputs.bytes(dir.file("w\(workers)/centroids.npy")), Outputs.bytes(dir.file("w0/centroids.npy")), "\(workers) workers")
                 XCTAssertEqual(Outputs.bytes(dir.file("w\(workers)/assignments.npy")), Outputs.bytes(dir.file("w0/assignments.npy")), "\(workers) workers")
-                XCTAssertEqual((report["passes"] as! [[String: Any]]).map { $0["inertia"] as! Double },
-                               (try Outputs.report(dir.file("w0"))["passes"] as! [[String: Any]]).map { $0["inertia"] as! Double })
+                XCTAssertEqual(
+                    (report["passes"] as! [[String: Any]]).map { $0["inertia"] as! Double },
+                    (try Outputs.report(dir.file("w0"))["passes"] as! [[String: Any]]).map { $0["inertia"] as! Double })
                 // 14 blocks a pass, 7 passes, shared by the workers (a backup copy may add one).
                 let tallies = try XCTUnwrap((report["cluster"] as? [String: Any])?["workers"] as? [[String: Any]])
                 XCTAssertEqual(tallies.count, workers)
@@ -84,11 +87,12 @@ final class ClusterCommandTests: XCTestCase {
             let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
             // Workers first (they call until a coordinator answers): a run this short could otherwise be
             // over before the second one joins, which would then wait for a coordinator that is gone.
-            let workers = try (0 ..< 2).map { i in
+            let workers = try (0..<2).map { i in
                 try CLI.start(["worker", "--connect", endpoint, "--name", "w\(i)"], log: dir.file("\(command)-w\(i).log"))
             }
-            let coordinator = try CLI.start(base + ["--serve", endpoint, "--expect-workers", "2", "--out", dir.file("\(command)-out")],
-                                            log: dir.file("\(command).log"))
+            let coordinator = try CLI.start(
+                base + ["--serve", endpoint, "--expect-workers", "2", "--out", dir.file("\(command)-out")],
+                log: dir.file("\(command).log"))
             XCTAssertEqual(CLI.wait(coordinator, seconds: 120), 0, said("\(command).log"))
             var sentOn = 0
             for (i, w) in workers.enumerated() {
@@ -150,13 +154,17 @@ final class ClusterCommandTests: XCTestCase {
         NpyFixtures.write(NpyFixtures.pool(VectorBlock(values: values, dimension: 4)), to: dir.file("p0.npy"))
         // In this process and on workers (whose failure message comes back over the wire) alike.
         for workers in ["0", "2"] {
-            let failed = try CLI.run(["cluster", "--input", dir.file("p0.npy"), "--k", "3", "--out", dir.file("out"), "--chunk-rows", "64",
-                                      "--workers", workers])
+            let failed = try CLI.run([
+                "cluster", "--input", dir.file("p0.npy"), "--k", "3", "--out", dir.file("out"), "--chunk-rows", "64",
+                "--workers", workers,
+            ])
             XCTAssertEqual(failed.status, 65, failed.stderr)
             XCTAssertTrue(failed.stderr.contains("p0.npy") && failed.stderr.contains("row 217"), failed.stderr)
             XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out")))
-            let skipped = try CLI.run(["cluster", "--input", dir.file("p0.npy"), "--k", "3", "--out", dir.file("out\(workers)"), "--chunk-rows", "64",
-                                       "--nonfinite", "skip", "--workers", workers])
+            let skipped = try CLI.run([
+                "cluster", "--input", dir.file("p0.npy"), "--k", "3", "--out", dir.file("out\(workers)"), "--chunk-rows", "64",
+                "--nonfinite", "skip", "--workers", workers,
+            ])
             XCTAssertEqual(skipped.status, 0, skipped.stderr)
             let assignments = try Outputs.int64Column(dir.file("out\(workers)/assignments.npy"))
             XCTAssertEqual(assignments[217], -1)
@@ -168,10 +176,13 @@ final class ClusterCommandTests: XCTestCase {
         XCTAssertEqual(tooMany.status, 64, tooMany.stderr)
         XCTAssertTrue(tooMany.stderr.contains("--k"), tooMany.stderr)
         // Keys and coordinator settings are for workers that join --serve: without it they would do nothing.
-        for (command, flags) in [("cluster", ["--keys", dir.file("keys")]), ("cluster", ["--expect-workers", "3"]),
-                                 ("dedup", ["--insecure"]), ("dedup", ["--heartbeat-ms", "500"])] {
-            let r = try CLI.run([command, "--input", dir.file("p0.npy"), "--out", dir.file("u")] + (command == "cluster" ? ["--k", "3"] : ["--threshold", "0.99"])
-                                + flags)
+        for (command, flags) in [
+            ("cluster", ["--keys", dir.file("keys")]), ("cluster", ["--expect-workers", "3"]),
+            ("dedup", ["--insecure"]), ("dedup", ["--heartbeat-ms", "500"]),
+        ] {
+            let r = try CLI.run(
+                [command, "--input", dir.file("p0.npy"), "--out", dir.file("u")] + (command == "cluster" ? ["--k", "3"] : ["--threshold", "0.99"])
+                    + flags)
             XCTAssertEqual(r.status, 64, "\(command) \(flags): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("--serve"), r.stderr)
             XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("u")))
@@ -186,11 +197,11 @@ final class DedupCommandTests: XCTestCase {
         let dir = TemporaryDirectory()
         var random = SeededRandom(seed: 2)
         let d = 16, originals = 1000
-        var values = (0 ..< originals * d).map { _ in Float(random.normal()) }
+        var values = (0..<originals * d).map { _ in Float(random.normal()) }
         var copyOf: [Int: Int] = [:]
-        for c in 0 ..< 200 {
+        for c in 0..<200 {
             let j = random.index(below: originals)
-            values += (0 ..< d).map { values[j * d + $0] * (c % 2 == 0 ? 1 : 1.01) + Float(random.normal()) * 0.001 }
+            values += (0..<d).map { values[j * d + $0] * (c % 2 == 0 ? 1 : 1.01) + Float(random.normal()) * 0.001 }
             copyOf[originals + c] = j
         }
         NpyFixtures.write(NpyFixtures.pool(VectorBlock(values: values, dimension: d)), to: dir.file("p0.npy"))
@@ -200,7 +211,7 @@ final class DedupCommandTests: XCTestCase {
         let r = try dedup("a")
         XCTAssertEqual(r.status, 0, r.stderr)
         let kept = try Outputs.int64Column(dir.file("a/kept.npy"))
-        XCTAssertEqual(kept, (0 ..< Int64(originals)).map { $0 }, "exactly the originals are kept")
+        XCTAssertEqual(kept, (0..<Int64(originals)).map { $0 }, "exactly the originals are kept")
         let lines = String(decoding: Outputs.bytes(dir.file("a/dropped.csv")), as: UTF8.self).split(separator: "\n").dropFirst()
         XCTAssertEqual(lines.count, 200)
         for line in lines {
@@ -219,8 +230,10 @@ final class DedupCommandTests: XCTestCase {
         XCTAssertEqual(Outputs.bytes(dir.file("a/dropped.csv")), Outputs.bytes(dir.file("b/dropped.csv")))
         // The clustering on 1 or 3 worker processes, or in this one: the same rows kept and dropped.
         for workers in ["0", "1", "3"] {
-            let r = try CLI.run(["dedup", "--input", dir.file("p0.npy"), "--threshold", "0.99", "--clusters", "8", "--out", dir.file("w\(workers)"),
-                                 "--workers", workers])
+            let r = try CLI.run([
+                "dedup", "--input", dir.file("p0.npy"), "--threshold", "0.99", "--clusters", "8", "--out", dir.file("w\(workers)"),
+                "--workers", workers,
+            ])
             XCTAssertEqual(r.status, 0, r.stderr)
             XCTAssertEqual(Outputs.bytes(dir.file("a/dropped.csv")), Outputs.bytes(dir.file("w\(workers)/dropped.csv")), "\(workers) workers")
             XCTAssertEqual(Outputs.bytes(dir.file("a/kept.npy")), Outputs.bytes(dir.file("w\(workers)/kept.npy")), "\(workers) workers")

@@ -60,8 +60,10 @@ final class ClusterSelectionTests: XCTestCase {
         let poisoned = stride(from: 7, to: 3000, by: 75).map { $0 }  // 40 rows: more than an even share of k
         for row in poisoned { values[8 * row + 5] = .nan }
         NpyFixtures.write(NpyFixtures.pool(VectorBlock(values: values, dimension: 8)), to: dir.file("p0.npy"))
-        let flags = ["select", "--input", dir.file("p0.npy"), "--chunk-rows", "512", "--no-eval", "--quiet", "--budget", "120",
-                     "--objective", "cluster-balanced", "--clusters", "6", "--nonfinite", "skip"]
+        let flags = [
+            "select", "--input", dir.file("p0.npy"), "--chunk-rows", "512", "--no-eval", "--quiet", "--budget", "120",
+            "--objective", "cluster-balanced", "--clusters", "6", "--nonfinite", "skip",
+        ]
         var selections: Set<Data> = []
         for workers in [0, 2] {
             let out = dir.file("s\(workers)")
@@ -88,8 +90,10 @@ final class ClusterSelectionTests: XCTestCase {
         let dir = TemporaryDirectory()
         let g = try CLI.run(["generate", "--rows", "200000", "--dim", "32", "--files", "2", "--out", dir.file("pool")])
         XCTAssertEqual(g.status, 0, g.stderr)
-        let flags = ["select", "--input", dir.file("pool/pool-*.npy"), "--budget", "400", "--chunk-rows", "4096", "--no-eval",
-                     "--objective", "cluster-balanced"]
+        let flags = [
+            "select", "--input", dir.file("pool/pool-*.npy"), "--budget", "400", "--chunk-rows", "4096", "--no-eval",
+            "--objective", "cluster-balanced",
+        ]
         XCTAssertEqual(try CLI.run(flags + ["--workers", "0", "--out", dir.file("ref")]).status, 0)
         let command = flags + ["--workers", "2", "--out", dir.file("out")]
         let first = try CLI.start(command, log: dir.file("first.log"))
@@ -126,11 +130,12 @@ final class ClusterSelectionTests: XCTestCase {
         XCTAssertEqual(reference.status, 0, reference.stderr)
         let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
         // Workers first (they call until a coordinator answers), so both are in from the first run on.
-        let workers = try (0 ..< 2).map { i in
+        let workers = try (0..<2).map { i in
             try CLI.start(["worker", "--connect", endpoint, "--name", "w\(i)"], log: dir.file("worker\(i).log"))
         }
-        let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--out", dir.file("out")] + flags.filter { $0 != "--quiet" },
-                                        log: dir.file("coordinator.log"))
+        let coordinator = try CLI.start(
+            ["coordinator", "--bind", endpoint, "--out", dir.file("out")] + flags.filter { $0 != "--quiet" },
+            log: dir.file("coordinator.log"))
         let said = { (file: String) in (try? String(contentsOfFile: dir.file(file), encoding: .utf8)) ?? "" }
         XCTAssertEqual(CLI.wait(coordinator, seconds: 120), 0, said("coordinator.log"))
         var sentOn = 0
@@ -157,8 +162,9 @@ final class ClusterSelectionTests: XCTestCase {
         let flags = try pool(dir).dropFirst() + ["--budget", "120", "--objective", "cluster-balanced", "--clusters", "6"]
         let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
         let first = try CLI.start(["worker", "--connect", endpoint, "--name", "early"], log: dir.file("early.log"))
-        let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--out", dir.file("out")] + flags.filter { $0 != "--quiet" },
-                                        log: dir.file("coordinator.log"))
+        let coordinator = try CLI.start(
+            ["coordinator", "--bind", endpoint, "--out", dir.file("out")] + flags.filter { $0 != "--quiet" },
+            log: dir.file("coordinator.log"))
         let said = { (file: String) in (try? String(contentsOfFile: dir.file(file), encoding: .utf8)) ?? "" }
         // The k-means's announcement, then the selection's socket: the first run is over.
         var announced: String?
@@ -166,7 +172,8 @@ final class ClusterSelectionTests: XCTestCase {
         while Date() < deadline {
             let log = said("coordinator.log")
             if log.components(separatedBy: "coordinator listening").count - 1 >= 2,
-               let range = log.range(of: "--expect-config ") {
+                let range = log.range(of: "--expect-config ")
+            {
                 announced = String(log[range.upperBound...].prefix { $0.isHexDigit })
                 break
             }

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowTestKit
 import WinnowTransport
@@ -11,7 +11,9 @@ final class DistributedTests: XCTestCase {
     /// Runs with several worker processes use `rows: 200_000`: long enough (a few seconds) that every
     /// worker has joined before the work runs out.
     func makePool(_ dir: TemporaryDirectory, rows: Int = 20000) throws {
-        let r = try CLI.run(["generate", "--rows", "\(rows)", "--dim", "24", "--clusters", "16", "--files", "3", "--dtype", "float16", "--out", dir.file("pool")])
+        let r = try CLI.run([
+            "generate", "--rows", "\(rows)", "--dim", "24", "--clusters", "16", "--files", "3", "--dtype", "float16", "--out", dir.file("pool"),
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
     }
 
@@ -31,8 +33,11 @@ final class DistributedTests: XCTestCase {
     /// `dir/coordinator.log`; its endpoint.
     func startCoordinator(_ dir: TemporaryDirectory) throws -> (Process, String) {
         let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
-        let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--input", dir.file("pool/pool-*.npy"),
-                                         "--out", dir.file("out")] + selectionFlags, log: dir.file("coordinator.log"))
+        let coordinator = try CLI.start(
+            [
+                "coordinator", "--bind", endpoint, "--input", dir.file("pool/pool-*.npy"),
+                "--out", dir.file("out"),
+            ] + selectionFlags, log: dir.file("coordinator.log"))
         return (coordinator, endpoint)
     }
 
@@ -48,7 +53,8 @@ final class DistributedTests: XCTestCase {
         XCTAssertEqual(reference.status, 0, reference.stderr)
         let expected = Outputs.bytes(dir.file("w0/selection.npy"))
         for workers in [1, 2, 3, 5] {
-            let r = try CLI.run(["select", "--input", dir.file("pool/pool-*.npy"), "--workers", "\(workers)", "--out", dir.file("w\(workers)")] + selectionFlags)
+            let r = try CLI.run(
+                ["select", "--input", dir.file("pool/pool-*.npy"), "--workers", "\(workers)", "--out", dir.file("w\(workers)")] + selectionFlags)
             XCTAssertEqual(r.status, 0, r.stderr)
             XCTAssertEqual(Outputs.bytes(dir.file("w\(workers)/selection.npy")), expected, "--workers \(workers)")
             let cluster = try XCTUnwrap(try report(dir.file("w\(workers)/report.json"))["cluster"] as? [String: Any])
@@ -58,7 +64,7 @@ final class DistributedTests: XCTestCase {
             // Each worker that ran a task reported its process's peak memory: more than the binary
             // itself, far less than this machine.
             for t in tallies where (t["chunk_tasks"] as! Int) + (t["merge_tasks"] as! Int) > 0 {
-                XCTAssertTrue((8 << 20 ..< 4 << 30).contains(t["peak_resident_bytes"] as? Int ?? 0), "\(t)")
+                XCTAssertTrue((8 << 20..<4 << 30).contains(t["peak_resident_bytes"] as? Int ?? 0), "\(t)")
             }
         }
         let summary = try CLI.run(["report", dir.file("w3")])
@@ -94,8 +100,11 @@ final class DistributedTests: XCTestCase {
             try hostile.send([message])
         }
         try hostile.send([[1], [2]])
-        Thread.sleep(forTimeInterval: 0.5)
-        let workers = try (0 ..< 2).map { i in
+        // The workers come only once the coordinator has dealt with the hostile peer.
+        Polling.until(timeout: 10) {
+            ((try? String(contentsOfFile: dir.file("coordinator.log"), encoding: .utf8)) ?? "").contains("invalid message dropped")
+        }
+        let workers = try (0..<2).map { i in
             try CLI.start(["worker", "--connect", endpoint, "--name", "w\(i)"], log: dir.file("worker\(i).log"))
         }
         XCTAssertEqual(CLI.wait(coordinator, seconds: 120), 0, (try? String(contentsOfFile: dir.file("coordinator.log"), encoding: .utf8)) ?? "")
@@ -113,8 +122,11 @@ final class DistributedTests: XCTestCase {
         let dir = TemporaryDirectory()
         let g = try CLI.run(["generate", "--rows", "300000", "--dim", "32", "--out", dir.file("big")])
         XCTAssertEqual(g.status, 0, g.stderr)
-        let select = try CLI.start(["select", "--input", dir.file("big/pool-*.npy"), "--budget", "500", "--workers", "2",
-                                    "--out", dir.file("out")], log: dir.file("select.log"))
+        let select = try CLI.start(
+            [
+                "select", "--input", dir.file("big/pool-*.npy"), "--budget", "500", "--workers", "2",
+                "--out", dir.file("out"),
+            ], log: dir.file("select.log"))
         var pids: [Int32] = []
         let deadline = Date().addingTimeInterval(60)
         while pids.count < 2 && Date() < deadline && select.isRunning {
@@ -127,7 +139,7 @@ final class DistributedTests: XCTestCase {
         XCTAssertEqual(pids.count, 2, "both workers joined")
         select.interrupt()
         XCTAssertEqual(CLI.wait(select, seconds: 30), 130)
-        Thread.sleep(forTimeInterval: 1)
+        Polling.until(timeout: 10) { pids.allSatisfy { kill($0, 0) != 0 } }
         for pid in pids { XCTAssertNotEqual(kill(pid, 0), 0, "worker \(pid) still running") }
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out/selection.npy")))
     }
@@ -139,15 +151,18 @@ final class DistributedTests: XCTestCase {
         let dir = TemporaryDirectory()
         let g = try CLI.run(["generate", "--rows", "400000", "--dim", "32", "--files", "2", "--out", dir.file("pool")])
         XCTAssertEqual(g.status, 0, g.stderr)
-        let flags = ["--input", dir.file("pool/pool-*.npy"), "--budget", "400", "--chunk-rows", "4096", "--no-eval",
-                     "--heartbeat-ms", "100", "--liveness", "5"]
+        let flags = [
+            "--input", dir.file("pool/pool-*.npy"), "--budget", "400", "--chunk-rows", "4096", "--no-eval",
+            "--heartbeat-ms", "100", "--liveness", "5",
+        ]
         let reference = try CLI.run(["select", "--workers", "0", "--out", dir.file("ref")] + flags)
         XCTAssertEqual(reference.status, 0, reference.stderr)
         for (run, delay) in [0.4, 1.5].enumerated() {
             let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
-            let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--out", dir.file("out\(run)")] + flags,
-                                            log: dir.file("c\(run).log"))
-            let workers = try (0 ..< 3).map { i in
+            let coordinator = try CLI.start(
+                ["coordinator", "--bind", endpoint, "--out", dir.file("out\(run)")] + flags,
+                log: dir.file("c\(run).log"))
+            let workers = try (0..<3).map { i in
                 try CLI.start(["worker", "--connect", endpoint, "--name", "w\(i)"], log: dir.file("w\(run)-\(i).log"))
             }
             Thread.sleep(forTimeInterval: delay)
@@ -172,10 +187,16 @@ final class DistributedTests: XCTestCase {
         let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
         let coordinatorArgs = ["coordinator", "--bind", endpoint, "--out", dir.file("out")] + flags
         let first = try CLI.start(coordinatorArgs, log: dir.file("c1.log"))
-        let workers = try (0 ..< 3).map { i in
+        let workers = try (0..<3).map { i in
             try CLI.start(["worker", "--connect", endpoint, "--name", "w\(i)"], log: dir.file("w\(i).log"))
         }
-        Thread.sleep(forTimeInterval: 1.5)
+        // Killed once every worker has joined (each must see the restart) and some results are
+        // journaled, so that the restart has something to resume.
+        Polling.until(timeout: 60) {
+            let joined = ((try? String(contentsOfFile: dir.file("c1.log"), encoding: .utf8)) ?? "").components(separatedBy: "worker joined").count - 1
+            let journaled = ((try? FileManager.default.attributesOfItem(atPath: dir.file("out/journal.wnj")))?[.size] as? Int) ?? 0
+            return (joined >= 3 && journaled >= 2000) || !first.isRunning
+        }
         XCTAssertTrue(first.isRunning, "the run ended before the kill; make the pool bigger")
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
@@ -280,11 +301,17 @@ final class DistributedTests: XCTestCase {
         try makePool(dir)
         _ = try CLI.run(["select", "--input", dir.file("pool/pool-*.npy"), "--workers", "0", "--out", dir.file("ref")] + selectionFlags)
         let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
-        let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--input", dir.file("pool/pool-*.npy"), "--out", dir.file("out"),
-                                         "--progress-timeout", "2", "--no-backups", "--heartbeat-ms", "200"] + selectionFlags,
-                                        log: dir.file("coordinator.log"))
+        let coordinator = try CLI.start(
+            [
+                "coordinator", "--bind", endpoint, "--input", dir.file("pool/pool-*.npy"), "--out", dir.file("out"),
+                "--progress-timeout", "2", "--no-backups", "--heartbeat-ms", "200",
+            ] + selectionFlags,
+            log: dir.file("coordinator.log"))
         let stuck = try CLI.start(["worker", "--connect", endpoint, "--name", "stuck", "--stall-first-task"], log: dir.file("stuck.log"))
-        Thread.sleep(forTimeInterval: 0.5)
+        // The stuck worker joins first, so that it holds a task when the healthy one comes.
+        Polling.until(timeout: 20) {
+            ((try? String(contentsOfFile: dir.file("coordinator.log"), encoding: .utf8)) ?? "").contains("worker joined")
+        }
         let healthy = try CLI.start(["worker", "--connect", endpoint, "--name", "healthy"], log: dir.file("healthy.log"))
         XCTAssertEqual(CLI.wait(coordinator, seconds: 120), 0, (try? String(contentsOfFile: dir.file("coordinator.log"), encoding: .utf8)) ?? "")
         XCTAssertEqual(CLI.wait(healthy, seconds: 20), 0)
@@ -307,8 +334,10 @@ final class DistributedTests: XCTestCase {
             var digests: Set<Data> = []
             for workers in [0, 2, 3] {
                 let out = dir.file("\(objective)-\(workers)")
-                let r = try CLI.run(["select", "--input", dir.file("pool/pool-*.npy"), "--objective", objective, "--budget", "300",
-                                     "--chunk-rows", "4096", "--eval-sample", "20000", "--workers", "\(workers)", "--quiet", "--out", out])
+                let r = try CLI.run([
+                    "select", "--input", dir.file("pool/pool-*.npy"), "--objective", objective, "--budget", "300",
+                    "--chunk-rows", "4096", "--eval-sample", "20000", "--workers", "\(workers)", "--quiet", "--out", out,
+                ])
                 XCTAssertEqual(r.status, 0, r.stderr)
                 digests.insert(Outputs.bytes(out + "/selection.npy"))
                 let rep = try report(out + "/report.json")
@@ -338,9 +367,10 @@ final class DistributedTests: XCTestCase {
         let dir = TemporaryDirectory()
         try makePool(dir, rows: 200_000)
         var random = SeededRandom(seed: 4)
-        let scores = (0 ..< 200_000).map { _ in Float(random.next() % 10_000) / 10_000 }
-        NpyFixtures.write(NpyFixtures.header("{'descr': '<f4', 'fortran_order': False, 'shape': (200000,), }")
-                          + NpyFixtures.float32Bytes(scores), to: dir.file("quality.npy"))
+        let scores = (0..<200_000).map { _ in Float(random.next() % 10_000) / 10_000 }
+        NpyFixtures.write(
+            NpyFixtures.header("{'descr': '<f4', 'fortran_order': False, 'shape': (200000,), }")
+                + NpyFixtures.float32Bytes(scores), to: dir.file("quality.npy"))
         let flags = ["select", "--input", dir.file("pool/pool-*.npy"), "--budget", "300", "--chunk-rows", "4096", "--no-eval", "--quiet"]
         let weighted = flags + ["--quality", dir.file("quality.npy"), "--quality-weight", "50"]
         var digests: Set<Data> = []
@@ -369,8 +399,10 @@ final class DistributedTests: XCTestCase {
     func testLabelBudgetsAreKeptAndIdenticalAcrossWorkerCounts() throws {
         let dir = TemporaryDirectory()
         try makePool(dir, rows: 200_000)
-        let flags = ["select", "--input", dir.file("pool/pool-*.npy"), "--budget", "160", "--chunk-rows", "4096", "--no-eval", "--quiet",
-                     "--labels", dir.file("pool/labels.npy")]
+        let flags = [
+            "select", "--input", dir.file("pool/pool-*.npy"), "--budget", "160", "--chunk-rows", "4096", "--no-eval", "--quiet",
+            "--labels", dir.file("pool/labels.npy"),
+        ]
         FileManager.default.createFile(atPath: dir.file("caps.json"), contents: Data(#"{"0": 30, "5": 10, "15": 2}"#.utf8))
         for budget in ["balanced", "proportional", dir.file("caps.json")] {
             var digests: Set<Data> = []
@@ -401,19 +433,23 @@ final class DistributedTests: XCTestCase {
         let dir = TemporaryDirectory()
         let n = 3000
         var values = NpyFixtures.clustered(rows: n, dimension: 16, seed: 11).values
-        for i in 0 ..< 990 * 16 { values[i] = .nan }  // label 0 (rows 0..<1000) keeps 10 finite rows
-        NpyFixtures.write(NpyFixtures.header("{'descr': '<f4', 'fortran_order': False, 'shape': (\(n), 16), }")
-                          + NpyFixtures.float32Bytes(values), to: dir.file("pool.npy"))
-        let labels = (0 ..< n).map { Int64($0 / 1000) }
-        NpyFixtures.write(NpyFixtures.header("{'descr': '<i8', 'fortran_order': False, 'shape': (\(n),), }")
-                          + labels.flatMap { withUnsafeBytes(of: $0.littleEndian) { Array($0) } }, to: dir.file("labels.npy"))
+        for i in 0..<990 * 16 { values[i] = .nan }  // label 0 (rows 0..<1000) keeps 10 finite rows
+        NpyFixtures.write(
+            NpyFixtures.header("{'descr': '<f4', 'fortran_order': False, 'shape': (\(n), 16), }")
+                + NpyFixtures.float32Bytes(values), to: dir.file("pool.npy"))
+        let labels = (0..<n).map { Int64($0 / 1000) }
+        NpyFixtures.write(
+            NpyFixtures.header("{'descr': '<i8', 'fortran_order': False, 'shape': (\(n),), }")
+                + labels.flatMap { withUnsafeBytes(of: $0.littleEndian) { Array($0) } }, to: dir.file("labels.npy"))
         for (budget, expected) in [("balanced", [0: 10, 1: 40, 2: 40]), ("proportional", [1: 45, 2: 45])] {
             var digests: Set<Data> = []
             for workers in [0, 2] {
                 let out = dir.file("\(budget)-\(workers)")
-                let r = try CLI.run(["select", "--input", dir.file("pool.npy"), "--labels", dir.file("labels.npy"),
-                                     "--label-budget", budget, "--nonfinite", "skip", "--budget", "90", "--chunk-rows", "1024",
-                                     "--no-eval", "--quiet", "--workers", "\(workers)", "--out", out])
+                let r = try CLI.run([
+                    "select", "--input", dir.file("pool.npy"), "--labels", dir.file("labels.npy"),
+                    "--label-budget", budget, "--nonfinite", "skip", "--budget", "90", "--chunk-rows", "1024",
+                    "--no-eval", "--quiet", "--workers", "\(workers)", "--out", out,
+                ])
                 XCTAssertEqual(r.status, 0, r.stderr)
                 var counts: [Int: Int] = [:]
                 for row in try Outputs.selection(out) {
@@ -432,9 +468,10 @@ final class DistributedTests: XCTestCase {
     func testCoverageCentricSelectsByScores() throws {
         let dir = TemporaryDirectory()
         try makePool(dir)
-        let scores = (0 ..< 20000).map { Float($0 % 1000) / 1000 }
-        NpyFixtures.write(NpyFixtures.header("{'descr': '<f4', 'fortran_order': False, 'shape': (20000,), }")
-                          + NpyFixtures.float32Bytes(scores), to: dir.file("score.npy"))
+        let scores = (0..<20000).map { Float($0 % 1000) / 1000 }
+        NpyFixtures.write(
+            NpyFixtures.header("{'descr': '<f4', 'fortran_order': False, 'shape': (20000,), }")
+                + NpyFixtures.float32Bytes(scores), to: dir.file("score.npy"))
         let flags = ["--input", dir.file("pool/pool-*.npy"), "--budget", "200", "--objective", "coverage-centric", "--quiet"]
         for workers in [0, 2] {
             let r = try CLI.run(["select", "--workers", "\(workers)", "--score", dir.file("score.npy"), "--out", dir.file("c\(workers)")] + flags)
@@ -444,12 +481,16 @@ final class DistributedTests: XCTestCase {
         let picks = try Outputs.selection(dir.file("c0"))
         XCTAssertEqual(picks.count, 200)
         XCTAssertTrue(picks.allSatisfy { scores[Int($0)] < 0.9 }, "the hardest 10% are pruned")
-        XCTAssertEqual(try report(dir.file("c0/report.json"))["configuration"].flatMap { ($0 as? [String: Any])?["objective"] as? String },
-                       "coverage-centric")
+        XCTAssertEqual(
+            try report(dir.file("c0/report.json"))["configuration"].flatMap { ($0 as? [String: Any])?["objective"] as? String },
+            "coverage-centric")
         let noScore = try CLI.run(["select", "--out", dir.file("x")] + flags)
         XCTAssertEqual(noScore.status, 64, noScore.stderr)
-        let coordinator = try CLI.run(["coordinator", "--bind", "tcp://127.0.0.1:\(CLI.freePort())", "--score", dir.file("score.npy"),
-                                       "--out", dir.file("y")] + flags)
+        let coordinator = try CLI.run(
+            [
+                "coordinator", "--bind", "tcp://127.0.0.1:\(CLI.freePort())", "--score", dir.file("score.npy"),
+                "--out", dir.file("y"),
+            ] + flags)
         XCTAssertEqual(coordinator.status, 64, coordinator.stderr)
     }
 
@@ -474,8 +515,9 @@ final class DistributedTests: XCTestCase {
         defer { _ = CLI.wait(coordinator, seconds: 0) }
         let other = CLI.shell("OPENBLAS_CORETYPE=Prescott '\(CLI.binary)' worker --connect \(endpoint) --connect-timeout 20")
         XCTAssertEqual(other.status, 69, other.output)
-        XCTAssertTrue(other.output.contains("computes with OpenBLAS") && other.output.contains(" Prescott; the run's similarities come from OpenBLAS"),
-                      other.output)
+        XCTAssertTrue(
+            other.output.contains("computes with OpenBLAS") && other.output.contains(" Prescott; the run's similarities come from OpenBLAS"),
+            other.output)
         XCTAssertTrue(other.output.contains("OPENBLAS_CORETYPE"), other.output)
         let same = try CLI.run(["worker", "--connect", endpoint, "--connect-timeout", "20"])
         XCTAssertEqual(same.status, 0, same.stderr)
@@ -503,10 +545,12 @@ final class DistributedTests: XCTestCase {
         guard case .hello = try WireCodec().decodeWorkerMessage(hello[1]).1 else { return XCTFail("not a Hello") }
         var settings = SelectionSettings(budget: 5)
         settings.neighbors = 8
-        let config = RunConfig(files: [.init(path: "/nonexistent/pool.npy", rows: 100, bytes: 6528, dtype: "<f4")],
-                               dimension: 16, totalRows: 100, settings: settings, skipNonfinite: false)
-        let bytes = WireCodec().encode(.welcome(Welcome(configHash: config.hash, config: config, heartbeat: .seconds(1), liveness: 5)),
-                                       header: .init(runID: "newer", epoch: 1, sender: "coordinator", sequence: 1))
+        let config = RunConfig(
+            files: [.init(path: "/nonexistent/pool.npy", rows: 100, bytes: 6528, dtype: "<f4")],
+            dimension: 16, totalRows: 100, settings: settings, skipNonfinite: false)
+        let bytes = WireCodec().encode(
+            .welcome(Welcome(configHash: config.hash, config: config, heartbeat: .seconds(1), liveness: 5)),
+            header: .init(runID: "newer", epoch: 1, sender: "coordinator", sequence: 1))
         var envelope = try Winnow_V1_Envelope(serializedBytes: bytes)
         envelope.welcome.config.settings = try Winnow_V1_Settings(serializedBytes: try envelope.welcome.config.settings.serializedBytes() + [0xB8, 0x3E, 0x01])
         XCTAssertTrue(try router.send([hello[0], try envelope.serializedBytes()]))
@@ -581,7 +625,8 @@ final class DistributedTests: XCTestCase {
         }
         XCTAssertLessThan(Date().timeIntervalSince(ended), 5.5)
         XCTAssertEqual(Outputs.bytes(dir.file("out/selection.npy")), Outputs.bytes(dir.file("ref/selection.npy")))
-        XCTAssertEqual(log().components(separatedBy: "worker silent; declared gone").count - 1, 2, "both workers were cut off for longer than the silence limit: \(log())")
+        XCTAssertEqual(
+            log().components(separatedBy: "worker silent; declared gone").count - 1, 2, "both workers were cut off for longer than the silence limit: \(log())")
         XCTAssertEqual(log().components(separatedBy: "worker joined").count - 1, 4, log())
         let cluster = try XCTUnwrap(try report(dir.file("out/report.json"))["cluster"] as? [String: Any])
         let counters = try XCTUnwrap(cluster["counters"] as? [String: Any])
@@ -599,10 +644,12 @@ struct TwoHosts {
         let tag = "\(getpid() % 10000)"
         (coordinatorHost, workerHost) = ("wnc\(tag)", "wnw\(tag)")
         let (c, w) = (coordinatorHost, workerHost)
-        let setup = ["netns add \(c)", "netns add \(w)", "link add \(c) type veth peer name \(w)",
-                     "link set \(c) netns \(c)", "link set \(w) netns \(w)",
-                     "-n \(c) addr add \(Self.coordinatorAddress)/24 dev \(c)", "-n \(w) addr add 10.231.7.2/24 dev \(w)",
-                     "-n \(c) link set \(c) up", "-n \(w) link set \(w) up", "-n \(c) link set lo up", "-n \(w) link set lo up"]
+        let setup = [
+            "netns add \(c)", "netns add \(w)", "link add \(c) type veth peer name \(w)",
+            "link set \(c) netns \(c)", "link set \(w) netns \(w)",
+            "-n \(c) addr add \(Self.coordinatorAddress)/24 dev \(c)", "-n \(w) addr add 10.231.7.2/24 dev \(w)",
+            "-n \(c) link set \(c) up", "-n \(w) link set \(w) up", "-n \(c) link set lo up", "-n \(w) link set lo up",
+        ]
         for step in setup where Self.ip(step) != 0 {
             remove()
             throw XCTSkip("network namespaces unavailable here (`ip \(step)` failed: needs root and iproute2); not run")
@@ -623,13 +670,19 @@ struct TwoHosts {
     func startRun(_ dir: TemporaryDirectory, flags: [String], workerFlags: [String] = []) throws -> (Process, [Process]) {
         XCTAssertEqual(try CLI.run(["keygen", "--out", dir.file("keys"), "--workers", "2"]).status, 0)
         let endpoint = "tcp://\(Self.coordinatorAddress):7700"
-        let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--input", dir.file("pool/pool-*.npy"),
-                                         "--keys", dir.file("keys"), "--out", dir.file("out")] + flags,
-                                        log: dir.file("coordinator.log"), prefix: ["/usr/sbin/ip", "netns", "exec", coordinatorHost])
-        let workers = try (0 ..< 2).map { i in
-            try CLI.start(["worker", "--connect", endpoint, "--name", "remote\(i)",
-                           "--key", dir.file("keys/worker-\(i + 1).secret")] + workerFlags, log: dir.file("w\(i).log"),
-                          prefix: ["/usr/sbin/ip", "netns", "exec", workerHost])
+        let coordinator = try CLI.start(
+            [
+                "coordinator", "--bind", endpoint, "--input", dir.file("pool/pool-*.npy"),
+                "--keys", dir.file("keys"), "--out", dir.file("out"),
+            ] + flags,
+            log: dir.file("coordinator.log"), prefix: ["/usr/sbin/ip", "netns", "exec", coordinatorHost])
+        let workers = try (0..<2).map { i in
+            try CLI.start(
+                [
+                    "worker", "--connect", endpoint, "--name", "remote\(i)",
+                    "--key", dir.file("keys/worker-\(i + 1).secret"),
+                ] + workerFlags, log: dir.file("w\(i).log"),
+                prefix: ["/usr/sbin/ip", "netns", "exec", workerHost])
         }
         return (coordinator, workers)
     }

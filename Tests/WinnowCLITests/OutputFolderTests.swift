@@ -58,8 +58,10 @@ final class OutputFolderTests: XCTestCase {
     func testSecondRunWithTheSameOutIsRefused() throws {
         let dir = TemporaryDirectory()
         XCTAssertEqual(try CLI.run(["generate", "--rows", "400000", "--dim", "32", "--files", "2", "--out", dir.file("pool")]).status, 0)
-        let command = ["select", "--input", dir.file("pool/pool-*.npy"), "--budget", "400", "--chunk-rows", "4096", "--no-eval",
-                       "--workers", "2", "--out", dir.file("out")]
+        let command = [
+            "select", "--input", dir.file("pool/pool-*.npy"), "--budget", "400", "--chunk-rows", "4096", "--no-eval",
+            "--workers", "2", "--out", dir.file("out"),
+        ]
         let first = try CLI.start(command, log: dir.file("first.log"))
         let deadline = Date().addingTimeInterval(30)
         while !FileManager.default.fileExists(atPath: dir.file("out/journal.wnj")) && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }

@@ -35,8 +35,9 @@ final class ProgressTests: XCTestCase {
         // The line was redrawn as the run moved: several distinct counts of finished chunks.
         let counts = Set(chunkLines.compactMap { $0.split(separator: " ").dropFirst().first.map(String.init) })
         XCTAssertGreaterThanOrEqual(counts.count, 3, "live chunk lines: \(chunkLines)")
-        XCTAssertTrue(chunkLines.allSatisfy { $0.contains("rows/s") && $0.contains("ETA") && $0.contains("worker") && $0.contains("retr") },
-                      "\(chunkLines)")
+        XCTAssertTrue(
+            chunkLines.allSatisfy { $0.contains("rows/s") && $0.contains("ETA") && $0.contains("worker") && $0.contains("retr") },
+            "\(chunkLines)")
         // Each phase leaves one finished line behind, and the run ends with its summary.
         XCTAssertTrue(r.output.contains("49/49 tasks · 200.0k rows · "), r.output)
         XCTAssertTrue(r.output.contains("root merge   1/1 tasks"), r.output)
@@ -131,9 +132,9 @@ final class ProgressTests: XCTestCase {
         XCTAssertEqual(m["winnow_rows_processed_total{}"], 200_000)
         XCTAssertEqual(m["winnow_retries_total{}"], 0)
         XCTAssertEqual(m["winnow_invalid_messages_total{}"], 0)
-        let chunkTasks = (0 ..< 2).compactMap { m["winnow_worker_tasks_total{kind=chunk,worker=local-\($0)}"] }
+        let chunkTasks = (0..<2).compactMap { m["winnow_worker_tasks_total{kind=chunk,worker=local-\($0)}"] }
         XCTAssertEqual(chunkTasks.reduce(0, +), 49, "\(m)")
-        for w in 0 ..< 2 { XCTAssertGreaterThan(m["winnow_worker_busy_seconds_total{worker=local-\(w)}"] ?? 0, 0, "\(m)") }
+        for w in 0..<2 { XCTAssertGreaterThan(m["winnow_worker_busy_seconds_total{worker=local-\(w)}"] ?? 0, 0, "\(m)") }
     }
 
     /// A coordinator with no worker yet, then with a slowed worker: `winnow status` and the Python
@@ -142,8 +143,9 @@ final class ProgressTests: XCTestCase {
         let dir = TemporaryDirectory()
         let flags = try makePool(dir)
         let endpoint = "tcp://127.0.0.1:\(CLI.freePort())"
-        let coordinator = try CLI.start(["coordinator", "--bind", endpoint, "--out", dir.file("out")] + flags,
-                                        log: dir.file("coordinator.log"))
+        let coordinator = try CLI.start(
+            ["coordinator", "--bind", endpoint, "--out", dir.file("out")] + flags,
+            log: dir.file("coordinator.log"))
         defer { _ = CLI.wait(coordinator, seconds: 0) }
 
         func winnowStatus() throws -> [String: Any] {
@@ -218,8 +220,11 @@ extension ProgressTests {
     func testPlotIsDrawnOrSkippedWithAReason() throws {
         let dir = TemporaryDirectory()
         let flags = try makePool(dir)
-        let r = try CLI.run(["select", "--workers", "0", "--quiet", "--plot", "--labels", dir.file("pool/labels.npy"),
-                             "--out", dir.file("out")] + flags)
+        let r = try CLI.run(
+            [
+                "select", "--workers", "0", "--quiet", "--plot", "--labels", dir.file("pool/labels.npy"),
+                "--out", dir.file("out"),
+            ] + flags)
         XCTAssertEqual(r.status, 0, r.stderr)
         let png = dir.file("out/selection.png")
         if r.stdout.contains("plot → \(dir.file("out"))/selection.png") {

@@ -66,7 +66,7 @@ final class SelectCommandTests: XCTestCase {
     func testOutputsAreConsistent() throws {
         let dir = TemporaryDirectory()
         try makePool(dir)
-        let ids = (0 ..< 6000).map { "doc-\($0)" }.joined(separator: "\n") + "\n"
+        let ids = (0..<6000).map { "doc-\($0)" }.joined(separator: "\n") + "\n"
         FileManager.default.createFile(atPath: dir.file("ids.txt"), contents: Data(ids.utf8))
         let r = try select(dir, "out", ["--ids", dir.file("ids.txt")])
         XCTAssertEqual(r.status, 0, r.stderr)

@@ -27,8 +27,10 @@ final class SlurmTests: XCTestCase {
     }
 
     /// Submits the job script unchanged (knobs through the environment); returns the job id.
-    func submit(_ dir: TemporaryDirectory, pool: String, flags: String, objective: String = "facility-location",
-                command: String = "select") throws -> String {
+    func submit(
+        _ dir: TemporaryDirectory, pool: String, flags: String, objective: String = "facility-location",
+        command: String = "select"
+    ) throws -> String {
         let env = "COMMAND=\(command) POOL='\(pool)' BUDGET=60 OBJECTIVE=\(objective) OUT='\(dir.file("out"))' FLAGS='\(flags)' WINNOW='\(CLI.binary)'"
         let r = CLI.shell("\(env) sbatch --parsable --chdir='\(dir.path)' --output='\(dir.file("job.out"))' \(Self.repo)/cluster/slurm/winnow.sbatch")
         XCTAssertEqual(r.status, 0, r.output)
@@ -110,7 +112,8 @@ final class SlurmTests: XCTestCase {
     /// and checks the resumed run; returns the job output.
     private func interruptMidRun(_ interrupt: (String) -> Void) throws -> String {
         let dir = TemporaryDirectory()
-        XCTAssertEqual(try CLI.run(["generate", "--rows", "500000", "--dim", "128", "--dtype", "float16", "--files", "3", "--out", dir.file("pool")]).status, 0)
+        XCTAssertEqual(
+            try CLI.run(["generate", "--rows", "500000", "--dim", "128", "--dtype", "float16", "--files", "3", "--out", dir.file("pool")]).status, 0)
         let flags = ["--no-eval"]
         let expected = try reference(dir, pool: dir.file("pool/pool-*.npy"), flags: flags)
         let job = try submit(dir, pool: dir.file("pool/pool-*.npy"), flags: flags.joined(separator: " "))
@@ -121,7 +124,7 @@ final class SlurmTests: XCTestCase {
         }
         interrupt(job)
         // Slurm holds a requeued job back for a while before it may start again; let it start now.
-        for _ in 0 ..< 300 {
+        for _ in 0..<300 {
             let state = CLI.shell("scontrol show job \(job)").output
             if state.contains("JobState=PENDING") && !state.contains("Restarts=0") { break }
             Thread.sleep(forTimeInterval: 0.2)

@@ -4,8 +4,9 @@ import WinnowTestKit
 
 final class GreedyTests: XCTestCase {
     func fl(_ block: VectorBlock, _ measure: Measure = .shiftedCosine, weights: [Double]? = nil, dense: Bool = true) -> FacilityLocation {
-        FacilityLocation(kernel: PairwiseKernel(measure: measure, targets: block), candidateRows: (0 ..< block.rows).map(Int64.init),
-                         targetWeights: weights, tuning: OptimizerTuning(denseLimitBytes: dense ? 1 << 30 : 0))
+        FacilityLocation(
+            kernel: PairwiseKernel(measure: measure, targets: block), candidateRows: (0..<block.rows).map(Int64.init),
+            targetWeights: weights, tuning: OptimizerTuning(denseLimitBytes: dense ? 1 << 30 : 0))
     }
 
     func run(_ objective: FacilityLocation, k: Int, _ optimizer: Optimizer, seed: UInt64 = 1) -> GreedySelection {
@@ -17,7 +18,7 @@ final class GreedyTests: XCTestCase {
     /// Every subset of a tiny pool enumerated: greedy reaches (1 − 1/e) of the optimum, and its picks are
     /// those of greedy computed by definition from the formula.
     func testGreedyAgainstBruteForceOnTinyPools() {
-        for seed in 1 ... 20 as ClosedRange<UInt64> {
+        for seed in 1...20 as ClosedRange<UInt64> {
             let n = 6 + Int(seed % 7)
             let block = NpyFixtures.uniform(rows: n, dimension: 3, seed: seed)
             for measure in [Measure.shiftedCosine, .dot, .rbf(gamma: 0.7)] {
@@ -29,12 +30,13 @@ final class GreedyTests: XCTestCase {
                 // every pick must still be a greedy pick to that precision.
                 let reference = Reference.greedy(block, k: k, measure)
                 if greedy.picks != reference {
-                    XCTAssertTrue(Reference.isGreedySequence(block, greedy.picks, measure, tolerance: 1e-5),
-                                  "seed \(seed) \(measure): \(greedy.picks) vs \(reference)")
+                    XCTAssertTrue(
+                        Reference.isGreedySequence(block, greedy.picks, measure, tolerance: 1e-5),
+                        "seed \(seed) \(measure): \(greedy.picks) vs \(reference)")
                 }
                 var optimum = 0.0
-                for mask in 0 ..< (1 << n) where mask.nonzeroBitCount == k {
-                    let subset = (0 ..< n).filter { mask & (1 << $0) != 0 }
+                for mask in 0..<(1 << n) where mask.nonzeroBitCount == k {
+                    let subset = (0..<n).filter { mask & (1 << $0) != 0 }
                     optimum = max(optimum, Reference.facilityValue(block, subset, measure))
                 }
                 let value = Reference.facilityValue(block, greedy.picks, measure)
@@ -60,7 +62,7 @@ final class GreedyTests: XCTestCase {
     /// The BLAS path (similarities computed a batch of columns at a time) picks what the dense path and
     /// a direct Double implementation pick.
     func testOnTheFlyAndDensePathsAgreeWithDirectReference() {
-        for seed in 1 ... 3 as ClosedRange<UInt64> {
+        for seed in 1...3 as ClosedRange<UInt64> {
             let block = NpyFixtures.uniform(rows: 400, dimension: 12, seed: seed)
             let dense = run(fl(block, dense: true), k: 30, .lazy)
             let streamed = run(fl(block, dense: false), k: 30, .lazy)
@@ -75,18 +77,19 @@ final class GreedyTests: XCTestCase {
     func testWeightedObjectiveMatchesFormula() {
         let block = NpyFixtures.clustered(rows: 300, dimension: 8, seed: 4)
         var r = SeededRandom(seed: 9)
-        let weights = (0 ..< 300).map { _ in Double(1 + r.index(below: 20)) }
+        let weights = (0..<300).map { _ in Double(1 + r.index(below: 20)) }
         let selection = run(fl(block, weights: weights), k: 12, .lazy)
         XCTAssertEqual(selection.picks, Reference.greedy(block, k: 12, .shiftedCosine, weights: weights))
         var previous = 0.0
         for (step, gain) in selection.gains.enumerated() {
-            let value = Reference.facilityValue(block, Array(selection.picks[0 ... step]), .shiftedCosine, weights: weights)
+            let value = Reference.facilityValue(block, Array(selection.picks[0...step]), .shiftedCosine, weights: weights)
             XCTAssertEqual(gain, value - previous, accuracy: 1e-3)
             previous = value
         }
         XCTAssertEqual(selection.weights.reduce(0, +), weights.reduce(0, +), accuracy: 1e-9)
-        let evaluated = Evaluation.objective(targets: block, selected: block.gather(selection.picks),
-                                             objective: .facilityLocation(.shiftedCosine), weights: weights)
+        let evaluated = Evaluation.objective(
+            targets: block, selected: block.gather(selection.picks),
+            objective: .facilityLocation(.shiftedCosine), weights: weights)
         XCTAssertEqual(evaluated, previous, accuracy: 1e-6 * previous)
     }
 
@@ -105,8 +108,9 @@ final class GreedyTests: XCTestCase {
     func testTiesBreakOnSmallerRow() {
         let base = NpyFixtures.uniform(rows: 5, dimension: 4, seed: 6)
         let block = VectorBlock.concatenate([base, base], dimension: 4)
-        var o = FacilityLocation(kernel: PairwiseKernel(measure: .shiftedCosine, targets: block),
-                                 candidateRows: [9, 8, 7, 6, 5, 4, 3, 2, 1, 0])
+        var o = FacilityLocation(
+            kernel: PairwiseKernel(measure: .shiftedCosine, targets: block),
+            candidateRows: [9, 8, 7, 6, 5, 4, 3, 2, 1, 0])
         var r = SeededRandom(seed: 1)
         let s = Greedy.select(&o, budget: 10, optimizer: .lazy, random: &r)
         for (i, p) in s.picks.enumerated() where i < 5 {
@@ -115,4 +119,3 @@ final class GreedyTests: XCTestCase {
         }
     }
 }
-

@@ -10,10 +10,11 @@ final class HierarchyTests: XCTestCase {
         let block = NpyFixtures.clustered(rows: 1024, dimension: 8, seed: 2)
         let plan = ChunkPlan(totalRows: 1024, settings: s)
         let rule = BudgetRule(k: 20, oversample: 4, totalRows: 1024)
-        let children = (0 ..< plan.chunks.count).map { c in
-            SelectionTasks.chunk(rows: plan.rows(ofChunk: c), vectors: block.gather(plan.rows(ofChunk: c).map { Int($0) }),
-                                 plannedRows: plan.rowCount(ofChunk: c), budget: rule.leafBudget(rows: 256, isRoot: false),
-                                 settings: s, chunk: c)
+        let children = (0..<plan.chunks.count).map { c in
+            SelectionTasks.chunk(
+                rows: plan.rows(ofChunk: c), vectors: block.gather(plan.rows(ofChunk: c).map { Int($0) }),
+                plannedRows: plan.rowCount(ofChunk: c), budget: rule.leafBudget(rows: 256, isRoot: false),
+                settings: s, chunk: c)
         }
         for child in children { XCTAssertEqual(child.weights.reduce(0, +), 256) }
         let root = SelectionTasks.merge(children: children, budget: 20, isRoot: true, settings: s, node: MergeTree.Node(level: 1, index: 0))
@@ -38,13 +39,14 @@ final class HierarchyTests: XCTestCase {
         XCTAssertEqual(job.tree.levelSizes, [8, 4, 2, 1])
         XCTAssertEqual(job.topLevel, 1)
         XCTAssertEqual(job.topShares, [15, 15, 15, 15])
-        let results = InMemoryCluster.results(of: job, vectors: block)
-        let top = (0 ..< 4).map { results[MergeTree.Node(level: 1, index: $0)]! }
+        let results = InMemoryCoordination.results(of: job, vectors: block)
+        let top = (0..<4).map { results[MergeTree.Node(level: 1, index: $0)]! }
         for (i, node) in top.enumerated() {
             // The top node's own greedy: its children's picks, budget = its share, nothing else.
             let children = job.tree.children(of: MergeTree.Node(level: 1, index: i)).map { results[$0]! }
-            let alone = SelectionTasks.merge(children: children, budget: 15, isRoot: false, settings: s,
-                                             node: MergeTree.Node(level: 1, index: i))
+            let alone = SelectionTasks.merge(
+                children: children, budget: 15, isRoot: false, settings: s,
+                node: MergeTree.Node(level: 1, index: i))
             XCTAssertEqual(node.rows, alone.rows)
             XCTAssertEqual(node.count, 15)
         }

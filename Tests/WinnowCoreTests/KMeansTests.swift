@@ -3,33 +3,34 @@ import WinnowCore
 
 final class KMeansTests: XCTestCase {
     func pool(_ rows: Int, dimension: Int = 8, clusters: Int = 6, seed: UInt64 = 3) -> VectorBlock {
-        VectorBlock(values: SyntheticPool(rows: rows, dimension: dimension, clusters: clusters, spread: 0.4, seed: seed)
-            .generate(0 ..< rows).values, dimension: dimension)
+        VectorBlock(
+            values: SyntheticPool(rows: rows, dimension: dimension, clusters: clusters, spread: 0.4, seed: seed)
+                .generate(0..<rows).values, dimension: dimension)
     }
 
     /// Lloyd's algorithm written directly in Double: nearest centroid by full distance, then means.
     func referenceLloyd(_ x: VectorBlock, from start: VectorBlock, iterations: Int) -> (centroids: [[Double]], inertia: Double) {
         let d = x.dimension, k = start.rows
-        var c = (0 ..< k).map { start.row($0).map(Double.init) }
+        var c = (0..<k).map { start.row($0).map(Double.init) }
         func nearest(_ i: Int) -> (Int, Double) {
             var best = 0, bestValue = Double.infinity
-            for j in 0 ..< k {
+            for j in 0..<k {
                 var t = 0.0
                 for (a, b) in zip(x.row(i), c[j]) { t += (Double(a) - b) * (Double(a) - b) }
                 if t < bestValue { best = j; bestValue = t }
             }
             return (best, bestValue)
         }
-        for _ in 0 ..< iterations {
+        for _ in 0..<iterations {
             var sums = [[Double]](repeating: [Double](repeating: 0, count: d), count: k), counts = [Int](repeating: 0, count: k)
-            for i in 0 ..< x.rows {
+            for i in 0..<x.rows {
                 let (j, _) = nearest(i)
                 counts[j] += 1
                 for (t, v) in x.row(i).enumerated() { sums[j][t] += Double(v) }
             }
-            for j in 0 ..< k where counts[j] > 0 { c[j] = sums[j].map { $0 / Double(counts[j]) } }
+            for j in 0..<k where counts[j] > 0 { c[j] = sums[j].map { $0 / Double(counts[j]) } }
         }
-        return (c, (0 ..< x.rows).reduce(0) { $0 + nearest($1).1 })
+        return (c, (0..<x.rows).reduce(0) { $0 + nearest($1).1 })
     }
 
     /// Lloyd over blocks (BLAS distances, Float centroids) from the same seeds as the reference: the
@@ -42,11 +43,11 @@ final class KMeansTests: XCTestCase {
             var c = start
             var assignments: [Int32] = []
             var inertia = 0.0
-            for pass in 0 ... 15 {
+            for pass in 0...15 {
                 var total = KMeansPartial(clusters: k, dimension: x.dimension)
                 assignments = []
                 for b in stride(from: 0, to: x.rows, by: 700) {
-                    let block = x.gather(Array(b ..< min(x.rows, b + 700)))
+                    let block = x.gather(Array(b..<min(x.rows, b + 700)))
                     let (a, p) = KMeans.assign(block, to: c)
                     assignments += a
                     total.merge(p)
@@ -58,7 +59,7 @@ final class KMeansTests: XCTestCase {
             XCTAssertEqual(inertia, reference.inertia, accuracy: 1e-4 * reference.inertia, "k \(k)")
             // Every assignment is a nearest centroid, to float rounding.
             for i in stride(from: 0, to: x.rows, by: 37) {
-                let distances = (0 ..< k).map { j in zip(x.row(i), c.row(j)).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) } }
+                let distances = (0..<k).map { j in zip(x.row(i), c.row(j)).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) } }
                 XCTAssertLessThanOrEqual(distances[Int(assignments[i])], distances.min()! * (1 + 1e-5) + 1e-6, "row \(i)")
             }
         }
@@ -68,13 +69,13 @@ final class KMeansTests: XCTestCase {
     /// and the same seed gives the same centroids.
     func testSeedingCoversSeparatedClustersAndRepeats() {
         var rows: [[Float]] = []
-        for c in 0 ..< 4 { for i in 0 ..< 50 { rows.append([Float(c) * 100 + Float(i % 5) * 0.01, Float(i % 7) * 0.01]) } }
+        for c in 0..<4 { for i in 0..<50 { rows.append([Float(c) * 100 + Float(i % 5) * 0.01, Float(i % 7) * 0.01]) } }
         let x = VectorBlock(rows: rows)
-        for seed in UInt64(0) ..< 5 {
+        for seed in UInt64(0)..<5 {
             var r1 = SeededRandom(seed: seed), r2 = SeededRandom(seed: seed)
             let a = KMeans.seed(x, k: 4, random: &r1)
             XCTAssertEqual(a, KMeans.seed(x, k: 4, random: &r2))
-            XCTAssertEqual(Set((0 ..< 4).map { Int((a.row($0).first! / 100).rounded()) }), [0, 1, 2, 3], "seed \(seed)")
+            XCTAssertEqual(Set((0..<4).map { Int((a.row($0).first! / 100).rounded()) }), [0, 1, 2, 3], "seed \(seed)")
         }
     }
 
@@ -86,7 +87,7 @@ final class KMeansTests: XCTestCase {
         let c = KMeans.seed(x, k: 5, random: &random)
         func pass() -> KMeansPartial {
             var t = KMeansPartial(clusters: 5, dimension: x.dimension)
-            for b in stride(from: 0, to: 500, by: 128) { t.merge(KMeans.assign(x.gather(Array(b ..< min(500, b + 128))), to: c).partial) }
+            for b in stride(from: 0, to: 500, by: 128) { t.merge(KMeans.assign(x.gather(Array(b..<min(500, b + 128))), to: c).partial) }
             return t
         }
         XCTAssertEqual(pass(), pass())

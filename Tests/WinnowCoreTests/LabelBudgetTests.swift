@@ -7,9 +7,10 @@ import WinnowTestKit
 final class LabelBudgetTests: XCTestCase {
     func testRootCapsFollowTheirRule() {
         // Labels 0…3 with 50, 30, 15, 5 rows.
-        let labels: [Int64] = Array(repeating: 0, count: 50) + Array(repeating: 1, count: 30) + Array(repeating: 2, count: 15)
+        let labels: [Int64] =
+            Array(repeating: 0, count: 50) + Array(repeating: 1, count: 30) + Array(repeating: 2, count: 15)
             + Array(repeating: 3, count: 5)
-        let chunks = [[0 ..< 100]]
+        let chunks = [[0..<100]]
         XCTAssertEqual(LabelPlan(labels: labels, chunks: chunks, budget: .proportional, k: 10).root.caps, [5, 3, 2, 0])
         // 7 over (50, 30, 15, 5) → 3.5, 2.1, 1.05, 0.35: floors 3, 2, 1, 0; the one left goes to the largest remainder.
         XCTAssertEqual(LabelPlan(labels: labels, chunks: chunks, budget: .proportional, k: 7).root.caps, [4, 2, 1, 0])
@@ -24,7 +25,7 @@ final class LabelBudgetTests: XCTestCase {
     /// are those of the pool without them, and still add up to k.
     func testLeftOutLabelGetsNoCap() {
         let labels: [Int64] = Array(repeating: 0, count: 50) + Array(repeating: -1, count: 30) + Array(repeating: 2, count: 20)
-        let chunks = [[0 ..< 60], [60 ..< 100]]
+        let chunks = [[0..<60], [60..<100]]
         XCTAssertEqual(LabelPlan(labels: labels, chunks: chunks, budget: .balanced, k: 30).root.caps, [10, 10, 10])
         for budget in [LabelBudget.balanced, .proportional] {
             let plan = LabelPlan(labels: labels, chunks: chunks, budget: budget, k: 30, leftOut: -1)
@@ -45,29 +46,36 @@ final class LabelBudgetTests: XCTestCase {
     }
 
     func testGreedyUnderCapsFollowsItsDefinition() {
-        for seed in 1 ... 10 as ClosedRange<UInt64> {
+        for seed in 1...10 as ClosedRange<UInt64> {
             let n = 12 + Int(seed % 5)
             let block = NpyFixtures.uniform(rows: n, dimension: 4, seed: seed)
-            let labels = (0 ..< n).map { Int64(($0 * 7 + Int(seed)) % 3) }
+            let labels = (0..<n).map { Int64(($0 * 7 + Int(seed)) % 3) }
             let caps = LabelCaps(labels: [0, 1, 2], caps: [1, 3, 2])
             let expected = referenceGreedy(block, labels: labels, caps: caps, k: 5)
             for optimizer in [Optimizer.lazy, .naive] {
-                var objective = FacilityLocation(kernel: PairwiseKernel(measure: .shiftedCosine, targets: block),
-                                                 candidateRows: (0 ..< n).map(Int64.init))
+                var objective = FacilityLocation(
+                    kernel: PairwiseKernel(measure: .shiftedCosine, targets: block),
+                    candidateRows: (0..<n).map(Int64.init))
                 var random = SeededRandom(seed: 1)
-                let picks = Greedy.select(&objective, budget: 5, optimizer: optimizer, random: &random,
-                                          limits: GroupLimits(labels: labels, caps: caps)).picks
+                let picks = Greedy.select(
+                    &objective, budget: 5, optimizer: optimizer, random: &random,
+                    limits: GroupLimits(labels: labels, caps: caps)
+                ).picks
                 XCTAssertEqual(picks, expected, "seed \(seed), \(optimizer.name)")
                 XCTAssertTrue(caps.admits(picks.map { labels[$0] }))
             }
             // A budget beyond the caps' total stops at the total.
-            var objective = FacilityLocation(kernel: PairwiseKernel(measure: .shiftedCosine, targets: block), candidateRows: (0 ..< n).map(Int64.init))
+            var objective = FacilityLocation(kernel: PairwiseKernel(measure: .shiftedCosine, targets: block), candidateRows: (0..<n).map(Int64.init))
             var random = SeededRandom(seed: 1)
-            XCTAssertEqual(Greedy.select(&objective, budget: 50, optimizer: .lazy, random: &random,
-                                         limits: GroupLimits(labels: labels, caps: caps)).picks.count, 6)
+            XCTAssertEqual(
+                Greedy.select(
+                    &objective, budget: 50, optimizer: .lazy, random: &random,
+                    limits: GroupLimits(labels: labels, caps: caps)
+                ).picks.count, 6)
             // k-center keeps to the caps too.
-            let kc = KCenter.select(kernel: PairwiseKernel(measure: .euclidean, targets: block), rows: (0 ..< n).map(Int64.init),
-                                    budget: 5, limits: GroupLimits(labels: labels, caps: caps))
+            let kc = KCenter.select(
+                kernel: PairwiseKernel(measure: .euclidean, targets: block), rows: (0..<n).map(Int64.init),
+                budget: 5, limits: GroupLimits(labels: labels, caps: caps))
             XCTAssertEqual(kc.picks.count, 5)
             XCTAssertTrue(caps.admits(kc.picks.map { labels[$0] }))
         }
@@ -79,7 +87,7 @@ final class LabelBudgetTests: XCTestCase {
         let block = NpyFixtures.clustered(rows: 6000, dimension: 12, seed: 11)
         // Skewed labels: 0 is 70% of the pool, 4 only 2%.
         var random = SeededRandom(seed: 2)
-        let labels = (0 ..< 6000).map { _ -> Int64 in
+        let labels = (0..<6000).map { _ -> Int64 in
             let u = random.next() % 100
             return u < 70 ? 0 : u < 85 ? 1 : u < 93 ? 2 : u < 98 ? 3 : 4
         }
@@ -89,7 +97,7 @@ final class LabelBudgetTests: XCTestCase {
             settings.fanIn = 3
             settings.labelBudget = budget
             let job = SelectionJob(totalRows: 6000, dimension: 12, settings: settings, labels: labels)
-            let results = InMemoryCluster.results(of: job, vectors: block, labels: labels)
+            let results = InMemoryCoordination.results(of: job, vectors: block, labels: labels)
             for (node, coreset) in results {
                 let caps = try XCTUnwrap(job.labelCaps(node))
                 XCTAssertEqual(coreset.labels?.count ?? 0, coreset.count)
@@ -102,7 +110,7 @@ final class LabelBudgetTests: XCTestCase {
             XCTAssertEqual(rootCaps.total, 50)
             for (label, cap) in zip(rootCaps.labels, rootCaps.caps) { XCTAssertEqual(counts[label] ?? 0, cap, "\(budget.name) label \(label)") }
             for workers in [1, 2, 3] {
-                var cluster = InMemoryCluster(vectors: block, settings: settings, workers: workers, orderSeed: UInt64(workers), labels: labels)
+                var cluster = InMemoryCoordination(vectors: block, settings: settings, workers: workers, orderSeed: UInt64(workers), labels: labels)
                 cluster.start()
                 cluster.runToEnd()
                 XCTAssertEqual(try XCTUnwrap(cluster.outcome).selection, root, "\(budget.name), \(workers) workers")

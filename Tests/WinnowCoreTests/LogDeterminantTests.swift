@@ -25,10 +25,10 @@ final class LogDeterminantTests: XCTestCase {
         let n = m.count
         var l = m
         var total = 0.0
-        for j in 0 ..< n {
-            for i in j ..< n {
+        for j in 0..<n {
+            for i in j..<n {
                 var s = l[i][j]
-                for t in 0 ..< j { s -= l[i][t] * l[j][t] }
+                for t in 0..<j { s -= l[i][t] * l[j][t] }
                 if i == j {
                     l[j][j] = s.squareRoot()
                     total += log(s)
@@ -44,10 +44,10 @@ final class LogDeterminantTests: XCTestCase {
     /// equal ratios (to 1e-12) going to the smaller row.
     func referenceGreedy(_ block: VectorBlock, k: Int) -> [Int] {
         var picks: [Int] = []
-        for _ in 0 ..< k {
+        for _ in 0..<k {
             let base = logDet(kernel(block, picks))
             var best = -1, bestGain = -Double.infinity
-            for i in 0 ..< block.rows where !picks.contains(i) {
+            for i in 0..<block.rows where !picks.contains(i) {
                 let g = logDet(kernel(block, picks + [i])) - base
                 if g > bestGain + 1e-12 { best = i; bestGain = g }
             }
@@ -57,7 +57,7 @@ final class LogDeterminantTests: XCTestCase {
     }
 
     func select(_ block: VectorBlock, k: Int, _ optimizer: Optimizer) -> GreedySelection {
-        var objective = LogDeterminant(candidates: block, candidateRows: (0 ..< block.rows).map(Int64.init), ridge: ridge)
+        var objective = LogDeterminant(candidates: block, candidateRows: (0..<block.rows).map(Int64.init), ridge: ridge)
         var random = SeededRandom(seed: 1)
         return Greedy.select(&objective, budget: k, optimizer: optimizer, random: &random)
     }
@@ -65,7 +65,7 @@ final class LogDeterminantTests: XCTestCase {
     // MARK: tests
 
     func testGreedyEqualsTheDeterminantRatioGreedyAndItsGainsAddUp() {
-        for seed in 1 ... 12 as ClosedRange<UInt64> {
+        for seed in 1...12 as ClosedRange<UInt64> {
             let n = 8 + Int(seed % 5), d = 2 + Int(seed % 4)
             let block = NpyFixtures.uniform(rows: n, dimension: d, seed: seed)
             let k = min(n, 6)  // beyond d: the ridge carries the picks past the kernel's rank
@@ -94,10 +94,10 @@ final class LogDeterminantTests: XCTestCase {
     /// Orthogonal directions first, copies never while a new direction is left.
     func testDuplicatesAreShunned() {
         var rows: [[Float]] = []
-        for axis in 0 ..< 5 { rows.append((0 ..< 5).map { $0 == axis ? 1 : 0 }) }
-        for copy in 0 ..< 5 { rows.append((0 ..< 5).map { $0 == 0 ? Float(1 + copy) : 0 }) }  // multiples of axis 0
+        for axis in 0..<5 { rows.append((0..<5).map { $0 == axis ? 1 : 0 }) }
+        for copy in 0..<5 { rows.append((0..<5).map { $0 == 0 ? Float(1 + copy) : 0 }) }  // multiples of axis 0
         let picks = select(VectorBlock(rows: rows), k: 5, .lazy).picks
-        XCTAssertEqual(Set(picks), Set(0 ..< 5))
+        XCTAssertEqual(Set(picks), Set(0..<5))
     }
 
     // MARK: random
@@ -107,20 +107,20 @@ final class LogDeterminantTests: XCTestCase {
         var settings = SelectionSettings(budget: 200)
         settings.objective = .random
         settings.chunkRows = 8192  // one chunk: the root itself
-        let whole = InMemoryCluster.reference(vectors: block, settings: settings)
-        let keys = (0 ..< 5000).map { RandomKeys.key(row: Int64($0), seed: 0) }
-        let top = (0 ..< 5000).sorted { keys[$0] > keys[$1] }.prefix(200).map(Int64.init)
+        let whole = InMemoryCoordination.reference(vectors: block, settings: settings)
+        let keys = (0..<5000).map { RandomKeys.key(row: Int64($0), seed: 0) }
+        let top = (0..<5000).sorted { keys[$0] > keys[$1] }.prefix(200).map(Int64.init)
         XCTAssertEqual(whole.rows, top, "one chunk: the 200 largest keys, largest first")
         settings.chunkRows = 512
-        let chunked = InMemoryCluster.reference(vectors: block, settings: settings)
+        let chunked = InMemoryCoordination.reference(vectors: block, settings: settings)
         XCTAssertEqual(chunked.count, 200)
         // With α = 4 no chunk held more of the top 200 than it kept: the same rows.
         XCTAssertEqual(Set(chunked.rows), Set(top))
         XCTAssertEqual(chunked.weights.reduce(0, +), 5000, accuracy: 1e-9)
         settings.seed = 1
-        XCTAssertNotEqual(Set(InMemoryCluster.reference(vectors: block, settings: settings).rows), Set(top))
+        XCTAssertNotEqual(Set(InMemoryCoordination.reference(vectors: block, settings: settings).rows), Set(top))
         // Spread over the pool: every tenth of it holds a share near 20.
         let tenths = Dictionary(grouping: chunked.rows) { $0 / 500 }.mapValues(\.count)
-        XCTAssertTrue((0 ..< 10).allSatisfy { (8 ... 35).contains(tenths[Int64($0)] ?? 0) }, "\(tenths)")
+        XCTAssertTrue((0..<10).allSatisfy { (8...35).contains(tenths[Int64($0)] ?? 0) }, "\(tenths)")
     }
 }

@@ -15,7 +15,7 @@ final class NearDuplicatesTests: XCTestCase {
             return dot / (na.squareRoot() * nb.squareRoot())
         }
         var kept: [Int] = [], nearest: [Int: Int] = [:]
-        for i in 0 ..< x.rows {
+        for i in 0..<x.rows {
             let best = kept.max { cosine(i, $0) < cosine(i, $1) }
             if let best, cosine(i, best) > threshold { nearest[i] = best } else { kept.append(i) }
         }
@@ -27,22 +27,22 @@ final class NearDuplicatesTests: XCTestCase {
     func testKeepsExactlyWhatBruteForceKeeps() {
         var random = SeededRandom(seed: 5)
         let d = 12, n = 1300
-        var values = (0 ..< n * d).map { _ in Float(random.normal()) }
+        var values = (0..<n * d).map { _ in Float(random.normal()) }
         // Every 7th row is a near-copy of a random earlier row; every 11th, of one 600 rows back.
         for i in stride(from: 7, to: n, by: 7) {
             let j = random.index(below: i)
-            for t in 0 ..< d { values[i * d + t] = values[j * d + t] + Float(random.normal()) * 0.02 }
+            for t in 0..<d { values[i * d + t] = values[j * d + t] + Float(random.normal()) * 0.02 }
         }
         for i in stride(from: 611, to: n, by: 11) {
-            for t in 0 ..< d { values[i * d + t] = values[(i - 600) * d + t] * 1.5 }
+            for t in 0..<d { values[i * d + t] = values[(i - 600) * d + t] * 1.5 }
         }
         let x = VectorBlock(values: values, dimension: d)
-        let rows = (0 ..< Int64(n)).map { $0 * 3 + 10 }
+        let rows = (0..<Int64(n)).map { $0 * 3 + 10 }
         for threshold in [0.95, 0.8, 0.5] {
             let found = NearDuplicates.within(x, rows: rows, threshold: Float(threshold))
             let reference = bruteForce(x, threshold: threshold)
             XCTAssertEqual(found.kept, reference.kept.map { rows[$0] }, "τ \(threshold)")
-            XCTAssertEqual(found.dropped.map(\.row), (0 ..< n).filter { reference.nearest[$0] != nil }.map { rows[$0] })
+            XCTAssertEqual(found.dropped.map(\.row), (0..<n).filter { reference.nearest[$0] != nil }.map { rows[$0] })
             for drop in found.dropped {
                 XCTAssertEqual(drop.nearestKept, rows[reference.nearest[Int((drop.row - 10) / 3)]!], "τ \(threshold) row \(drop.row)")
                 XCTAssertGreaterThan(drop.similarity, Float(threshold))

@@ -14,11 +14,12 @@ final class PairwiseKernelTests: XCTestCase {
                 let symmetric = PairwiseKernel(measure: measure, targets: block).allValues()
                 let general = PairwiseKernel(measure: measure, targets: block, candidates: block).allValues()
                 XCTAssertEqual(symmetric.count, n * n)
-                for i in 0 ..< n {
-                    for j in 0 ..< n {
+                for i in 0..<n {
+                    for j in 0..<n {
                         XCTAssertEqual(symmetric[i * n + j], symmetric[j * n + i], "\(measure) n=\(n) (\(i), \(j))")
-                        XCTAssertEqual(symmetric[i * n + j], general[i * n + j], accuracy: 1e-4 * max(1, abs(general[i * n + j])),
-                                       "\(measure) n=\(n) (\(i), \(j))")
+                        XCTAssertEqual(
+                            symmetric[i * n + j], general[i * n + j], accuracy: 1e-4 * max(1, abs(general[i * n + j])),
+                            "\(measure) n=\(n) (\(i), \(j))")
                     }
                 }
             }
@@ -34,14 +35,14 @@ final class PairwiseKernelTests: XCTestCase {
         for d in [64, 130] {
             let block = NpyFixtures.clustered(rows: 700, dimension: d, seed: UInt64(d))
             let kernel = PairwiseKernel(measure: .shiftedCosine, targets: block)
-            let targets = 37 ..< 650
+            let targets = 37..<650
             var large: [Float] = [], scratch: [Float] = []
-            kernel.values(for: Array(0 ..< 40), targets: targets, into: &large, scratch: &scratch)
+            kernel.values(for: Array(0..<40), targets: targets, into: &large, scratch: &scratch)
             for batch in [[5], [7, 8], [3, 9, 21, 0], [30, 31, 32, 33], [12, 2, 39]] {
                 var few: [Float] = []
                 kernel.values(for: batch, targets: targets, into: &few, scratch: &scratch)
                 for (b, j) in batch.enumerated() {
-                    let mismatches = (0 ..< targets.count).filter {
+                    let mismatches = (0..<targets.count).filter {
                         few[b * targets.count + $0].bitPattern != large[j * targets.count + $0].bitPattern
                     }
                     XCTAssertEqual(mismatches.count, 0, "d=\(d) batch \(batch): candidate \(j) differs at \(mismatches.prefix(5))")

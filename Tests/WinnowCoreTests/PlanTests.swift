@@ -13,11 +13,11 @@ final class PlanTests: XCTestCase {
     func testEveryRowInExactlyOneChunk() {
         for partition in Partition.allCases {
             for n in [1, 63, 64, 1000, 5003] {
-                let plan = ChunkPlan(totalRows: n, settings: settings(partition), clusters: partition == .cluster ? (0 ..< n).map { Int32($0 % 5) } : nil)
-                let rows = (0 ..< plan.chunks.count).flatMap { plan.rows(ofChunk: $0) }
-                XCTAssertEqual(rows.sorted(), (0 ..< n).map(Int64.init))
+                let plan = ChunkPlan(totalRows: n, settings: settings(partition), clusters: partition == .cluster ? (0..<n).map { Int32($0 % 5) } : nil)
+                let rows = (0..<plan.chunks.count).flatMap { plan.rows(ofChunk: $0) }
+                XCTAssertEqual(rows.sorted(), (0..<n).map(Int64.init))
                 XCTAssertEqual(plan.chunks.count, (n + 255) / 256)
-                for c in 0 ..< plan.chunks.count { XCTAssertLessThanOrEqual(plan.rowCount(ofChunk: c), 256) }
+                for c in 0..<plan.chunks.count { XCTAssertLessThanOrEqual(plan.rowCount(ofChunk: c), 256) }
             }
         }
     }
@@ -35,8 +35,8 @@ final class PlanTests: XCTestCase {
         let tree = MergeTree(leaves: 70, fanIn: 8)
         XCTAssertEqual(tree.levelSizes, [70, 9, 2, 1])
         XCTAssertEqual(tree.children(of: tree.root).count, 2)
-        XCTAssertEqual(tree.leaves(of: MergeTree.Node(level: 1, index: 8)), 64 ..< 70)
-        XCTAssertEqual(tree.leaves(of: tree.root), 0 ..< 70)
+        XCTAssertEqual(tree.leaves(of: MergeTree.Node(level: 1, index: 8)), 64..<70)
+        XCTAssertEqual(tree.leaves(of: tree.root), 0..<70)
         for node in tree.mergeNodes {
             for child in tree.children(of: node) { XCTAssertEqual(tree.parent(of: child), node) }
         }
@@ -70,7 +70,7 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(BudgetRule.apportion(50, over: [1, 8]), [1, 8])
         XCTAssertEqual(BudgetRule.apportion(3, over: [0, 0]), [0, 0])
         // 100,000 over the 20 level-2 nodes of a 10M-row tree (1,221 chunks of 8,192, the last short).
-        let rows = (0 ..< 20).map { $0 < 19 ? 524_288 : 10_000_000 - 19 * 524_288 }
+        let rows = (0..<20).map { $0 < 19 ? 524_288 : 10_000_000 - 19 * 524_288 }
         let shares = BudgetRule.apportion(100_000, over: rows)
         XCTAssertEqual(shares.reduce(0, +), 100_000)
         // 5,242.88 each (the last node, 38,528 rows, 385.28): floors sum to 99,983, and the 17 left go
@@ -102,7 +102,7 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(chunks.leafBudgets, chunks.topShares)
         // Label budgets keep one root: their caps are the root's.
         s.labelBudget = .balanced
-        let labelled = SelectionJob(totalRows: 1_000, dimension: 4, settings: s, labels: (0 ..< 1_000).map { Int64($0 % 3) })
+        let labelled = SelectionJob(totalRows: 1_000, dimension: 4, settings: s, labels: (0..<1_000).map { Int64($0 % 3) })
         XCTAssertFalse(labelled.isPartitioned)
     }
 
@@ -125,15 +125,15 @@ final class ClusterPartitionTests: XCTestCase {
         settings.partition = .cluster
         settings.chunkRows = 7
         var random = SeededRandom(seed: 4)
-        let clusters = (0 ..< 50).map { _ in Int32(random.index(below: 4)) }
+        let clusters = (0..<50).map { _ in Int32(random.index(below: 4)) }
         let plan = ChunkPlan(totalRows: 50, settings: settings, clusters: clusters)
         XCTAssertEqual(plan.chunks.count, 8)
-        let order = (0 ..< 50).sorted { (clusters[$0], $0) < (clusters[$1], $1) }
+        let order = (0..<50).sorted { (clusters[$0], $0) < (clusters[$1], $1) }
         for c in plan.chunks.indices {
-            XCTAssertEqual(plan.rows(ofChunk: c), order[c * 7 ..< min(50, c * 7 + 7)].sorted().map(Int64.init), "chunk \(c)")
+            XCTAssertEqual(plan.rows(ofChunk: c), order[c * 7..<min(50, c * 7 + 7)].sorted().map(Int64.init), "chunk \(c)")
             for (a, b) in zip(plan.chunks[c], plan.chunks[c].dropFirst()) { XCTAssertLessThan(a.upperBound, b.lowerBound) }
         }
-        XCTAssertEqual(plan.chunks.flatMap { $0.flatMap { Array($0) } }.sorted(), Array(0 ..< 50))
+        XCTAssertEqual(plan.chunks.flatMap { $0.flatMap { Array($0) } }.sorted(), Array(0..<50))
         // A row left out (cluster −1) goes first.
         var withSkipped = clusters
         withSkipped[33] = -1

@@ -16,7 +16,7 @@ final class RowSampleTests: XCTestCase {
         return SelectionJob(totalRows: vectors.rows, dimension: vectors.dimension, settings: s)
     }
 
-    static func walk(_ job: SelectionJob) -> [MergeTree.Node: Coreset] { InMemoryCluster.results(of: job, vectors: vectors) }
+    static func walk(_ job: SelectionJob) -> [MergeTree.Node: Coreset] { InMemoryCoordination.results(of: job, vectors: vectors) }
 
     /// Each node hands its parent its share of the parent's sample, drawn from the rows beneath it
     /// and standing for exactly those rows; each parent covers about S rows; weights sum to the rows
@@ -35,7 +35,8 @@ final class RowSampleTests: XCTestCase {
             XCTAssertEqual(sample.count, job.sampleShare(of: node), "\(node)")
             XCTAssertEqual(sample.totalWeight, beneath, accuracy: 1e-6 * beneath, "\(node) sample weights")
             XCTAssertEqual(Set(sample.rows).count, sample.count, "\(node): rows drawn without replacement")
-            let below: Set<Int64> = node.level == 0
+            let below: Set<Int64> =
+                node.level == 0
                 ? Set(job.chunkTask(node.index).rows)
                 : Set(job.tree.children(of: node).flatMap { results[$0]!.sample!.rows })
             XCTAssertTrue(Set(sample.rows).isSubset(of: below), "\(node): sample rows come from beneath it")
@@ -46,7 +47,7 @@ final class RowSampleTests: XCTestCase {
         }
         for node in job.tree.mergeNodes {
             let covered = job.tree.children(of: node).reduce(0) { $0 + results[$1]!.sample!.count }
-            XCTAssertTrue((600 ... 600 + job.settings.fanIn).contains(covered), "\(node) covers \(covered) rows")
+            XCTAssertTrue((600...600 + job.settings.fanIn).contains(covered), "\(node) covers \(covered) rows")
         }
     }
 
@@ -62,23 +63,24 @@ final class RowSampleTests: XCTestCase {
         let rows = children.flatMap(\.rows)
         let sample = RowSample.union(children.map { $0.sample! }, dimension: 12)
         let scale = (sample.totalWeight - Double(rows.count)) / sample.totalWeight
-        let targets = RowSample(rows: rows + sample.rows,
-                                vectors: VectorBlock.concatenate([candidates, sample.vectors], dimension: 12),
-                                weights: rows.map { _ in 1.0 } + sample.weights.map { $0 * scale })
+        let targets = RowSample(
+            rows: rows + sample.rows,
+            vectors: VectorBlock.concatenate([candidates, sample.vectors], dimension: 12),
+            weights: rows.map { _ in 1.0 } + sample.weights.map { $0 * scale })
         var cover = [Double](repeating: 0, count: targets.count)
         var expected: [Int64] = []
-        for _ in 0 ..< job.settings.budget {
+        for _ in 0..<job.settings.budget {
             var best = -1.0, arg = -1
-            for j in 0 ..< candidates.rows where !expected.contains(rows[j]) {
+            for j in 0..<candidates.rows where !expected.contains(rows[j]) {
                 var gain = 0.0
-                for i in 0 ..< targets.count {
+                for i in 0..<targets.count {
                     let sim = Reference.similarity(targets.vectors.row(i), candidates.row(j), .shiftedCosine)
                     gain += targets.weights[i] * max(0, sim - cover[i])
                 }
                 if gain > best + 1e-9 { best = gain; arg = j }
             }
             expected.append(rows[arg])
-            for i in 0 ..< targets.count {
+            for i in 0..<targets.count {
                 cover[i] = max(cover[i], Reference.similarity(targets.vectors.row(i), candidates.row(arg), .shiftedCosine))
             }
         }
@@ -91,20 +93,22 @@ final class RowSampleTests: XCTestCase {
     func testSensitivityDrawTakesCountRowsAndEveryCertainOne() {
         var random = SeededRandom(seed: 3)
         let n = 500
-        let rows = (0 ..< n).map { Int64(1000 + 2 * $0) }
-        var sensitivity = (0 ..< n).map { _ in 0.1 + random.unit() }
+        let rows = (0..<n).map { Int64(1000 + 2 * $0) }
+        var sensitivity = (0..<n).map { _ in 0.1 + random.unit() }
         for i in [7, 99, 400] { sensitivity[i] = 1000 }
         for count in [1, 3, 40, 250, 499] {
-            let sample = RowSample.draw(count, of: rows, vectors: VectorBlock(values: [], dimension: 4), sensitivity: sensitivity,
-                                        standsFor: 1234, random: &random)
+            let sample = RowSample.draw(
+                count, of: rows, vectors: VectorBlock(values: [], dimension: 4), sensitivity: sensitivity,
+                standsFor: 1234, random: &random)
             XCTAssertEqual(sample.count, count)
             XCTAssertEqual(sample.rows, sample.rows.sorted(), "in the order given")
             XCTAssertEqual(Set(sample.rows).count, count, "without replacement")
             XCTAssertEqual(sample.totalWeight, 1234, accuracy: 1e-9)
             if count >= 40 { XCTAssertTrue(Set([7, 99, 400].map { rows[$0] }).isSubset(of: sample.rows), "count \(count)") }
         }
-        let all = RowSample.draw(n, of: rows, vectors: VectorBlock(values: [], dimension: 4), sensitivity: sensitivity,
-                                 standsFor: Double(n), random: &random)
+        let all = RowSample.draw(
+            n, of: rows, vectors: VectorBlock(values: [], dimension: 4), sensitivity: sensitivity,
+            standsFor: Double(n), random: &random)
         XCTAssertEqual(all.rows, rows)
         XCTAssertEqual(all.weights, [Double](repeating: 1, count: n))
     }
@@ -116,15 +120,15 @@ final class RowSampleTests: XCTestCase {
     func testSensitivityDrawEstimatesSumsWithLessErrorThanUniform() {
         var random = SeededRandom(seed: 8)
         let n = 2000
-        let rows = (0 ..< n).map(Int64.init)
-        let regret = (0 ..< n).map { i in i % 20 == 0 ? 1 + random.unit() : 0.01 * random.unit() }
-        let cluster = (0 ..< n).map { $0 % 10 }
+        let rows = (0..<n).map(Int64.init)
+        let regret = (0..<n).map { i in i % 20 == 0 ? 1 + random.unit() : 0.01 * random.unit() }
+        let cluster = (0..<n).map { $0 % 10 }
         let sensitivity = RowSample.sensitivities(regret: regret, cluster: cluster, clusters: 10)
         XCTAssertEqual(sensitivity.reduce(0, +), 1 + 10, accuracy: 1e-9, "Σ regret share + one per cluster")
         let truth = regret.reduce(0, +)
         var sums = (sensitivity: [Double](), uniform: [Double]())
         let empty = VectorBlock(values: [], dimension: 1)
-        for _ in 0 ..< 4000 {
+        for _ in 0..<4000 {
             let s = RowSample.draw(50, of: rows, vectors: empty, sensitivity: sensitivity, standsFor: Double(n), random: &random)
             sums.sensitivity.append(zip(s.rows, s.weights).reduce(0) { $0 + regret[Int($1.0)] * $1.1 })
             let u = RowSample.draw(50, of: rows, vectors: empty, standsFor: Double(n), random: &random)
@@ -141,8 +145,9 @@ final class RowSampleTests: XCTestCase {
     /// ratios (a row drawn as likely stands for fewer rows) and the total.
     func testSubsampleKeepsTheWeightsRatios() {
         var random = SeededRandom(seed: 5)
-        let sample = RowSample(rows: (0 ..< 300).map(Int64.init), vectors: VectorBlock(values: [], dimension: 2),
-                               weights: (0 ..< 300).map { 1 + Double($0 % 7) })
+        let sample = RowSample(
+            rows: (0..<300).map(Int64.init), vectors: VectorBlock(values: [], dimension: 2),
+            weights: (0..<300).map { 1 + Double($0 % 7) })
         let sub = sample.subsample(40, random: &random)
         XCTAssertEqual(sub.count, 40)
         XCTAssertEqual(sub.totalWeight, sample.totalWeight, accuracy: 1e-9)
@@ -195,7 +200,7 @@ final class RowSampleTests: XCTestCase {
         XCTAssertEqual(job.sampleSize(root), 640)
         let results = Self.walk(job)
         let covered = job.tree.children(of: root).reduce(0) { $0 + results[$1]!.sample!.count }
-        XCTAssertTrue((640 ... 640 + job.settings.fanIn).contains(covered), "the root covers \(covered)")
+        XCTAssertTrue((640...640 + job.settings.fanIn).contains(covered), "the root covers \(covered)")
         for node in job.tree.mergeNodes where node != root {
             XCTAssertFalse(job.coversSample(node), "\(node): 100 rows are thin for its picks")
             XCTAssertEqual(results[node]!.sample!.count, job.sampleShare(of: node), "\(node)")
@@ -205,7 +210,7 @@ final class RowSampleTests: XCTestCase {
         let large = Self.job(sample: 100, budget: 600, perPick: 16)
         XCTAssertEqual(large.sampleSize(large.tree.root), Self.vectors.rows, "9,600 wanted, 6,000 there")
         let all = Self.walk(large)
-        let leafPicks = (0 ..< large.chunkCount).reduce(0) { $0 + all[MergeTree.Node(level: 0, index: $1)]!.count }
+        let leafPicks = (0..<large.chunkCount).reduce(0) { $0 + all[MergeTree.Node(level: 0, index: $1)]!.count }
         let coveredAtTop = large.tree.children(of: large.tree.root).reduce(0) { $0 + all[$1]!.sample!.count }
         XCTAssertEqual(coveredAtTop, Self.vectors.rows - leafPicks, "every row but the chunks' picks")
         XCTAssertEqual(all[large.tree.root]!.count, 600)

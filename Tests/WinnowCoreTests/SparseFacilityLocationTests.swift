@@ -7,8 +7,9 @@ import WinnowTestKit
 /// limit K ≥ n against dense facility location.
 final class SparseFacilityLocationTests: XCTestCase {
     func sparse(_ block: VectorBlock, k: Int, weights: [Double]? = nil) -> SparseFacilityLocation {
-        SparseFacilityLocation(kernel: PairwiseKernel(measure: .shiftedCosine, targets: block),
-                               candidateRows: (0 ..< block.rows).map(Int64.init), neighbors: k, targetWeights: weights)
+        SparseFacilityLocation(
+            kernel: PairwiseKernel(measure: .shiftedCosine, targets: block),
+            candidateRows: (0..<block.rows).map(Int64.init), neighbors: k, targetWeights: weights)
     }
 
     func run<O: GreedyObjective>(_ objective: O, k: Int, _ optimizer: Optimizer = .lazy) -> GreedySelection {
@@ -27,7 +28,7 @@ final class SparseFacilityLocationTests: XCTestCase {
             let n = kernel.targetCount
             for a in stride(from: 0, to: n, by: tile) {
                 for b in stride(from: a, to: n, by: tile) {
-                    let r = a ..< min(n, a + tile), c = b ..< min(n, b + tile)
+                    let r = a..<min(n, a + tile), c = b..<min(n, b + tile)
                     kernel.values(candidates: r, targets: c, into: &out)
                     for (x, i) in r.enumerated() {
                         for (y, j) in c.enumerated() {
@@ -40,10 +41,10 @@ final class SparseFacilityLocationTests: XCTestCase {
             return rows
         }
         for first in stride(from: 0, to: kernel.candidateCount, by: 256) {
-            let ids = Array(first ..< min(kernel.candidateCount, first + 256))
+            let ids = Array(first..<min(kernel.candidateCount, first + 256))
             kernel.values(for: ids, into: &out, scratch: &scratch)
             for (b, j) in ids.enumerated() {
-                for i in 0 ..< kernel.targetCount { rows[i][j] = out[b * kernel.targetCount + i] }
+                for i in 0..<kernel.targetCount { rows[i][j] = out[b * kernel.targetCount + i] }
             }
         }
         return rows
@@ -52,8 +53,8 @@ final class SparseFacilityLocationTests: XCTestCase {
     /// target → [(candidate, value)] read back from the candidate-major lists.
     func byTarget(_ lists: NeighborLists) -> [[(Int, Float)]] {
         var out = [[(Int, Float)]](repeating: [], count: lists.targetCount)
-        for j in 0 ..< lists.candidateCount {
-            let entries = lists.start[j] ..< lists.start[j + 1]
+        for j in 0..<lists.candidateCount {
+            let entries = lists.start[j]..<lists.start[j + 1]
             XCTAssertEqual(entries.map { lists.targets[$0] }, entries.map { lists.targets[$0] }.sorted(), "targets in order")
             for e in entries { out[Int(lists.targets[e])].append((j, lists.values[e])) }
         }
@@ -73,8 +74,11 @@ final class SparseFacilityLocationTests: XCTestCase {
             (PairwiseKernel(measure: .rbf(gamma: 0.3), targets: uniform), 4, 37),
             (PairwiseKernel(measure: .shiftedCosine, targets: uniform), 1, 100),
             (PairwiseKernel(measure: .shiftedCosine, targets: uniform), 400, 128),
-            (PairwiseKernel(measure: .dot, targets: NpyFixtures.uniform(rows: 90, dimension: 6, seed: 5),
-                            candidates: NpyFixtures.uniform(rows: 600, dimension: 6, seed: 6)), 9, 512),
+            (
+                PairwiseKernel(
+                    measure: .dot, targets: NpyFixtures.uniform(rows: 90, dimension: 6, seed: 5),
+                    candidates: NpyFixtures.uniform(rows: 600, dimension: 6, seed: 6)), 9, 512
+            ),
             (PairwiseKernel(measure: .shiftedCosine, targets: copies), 5, 64),
         ]
         for (kernel, k, tile) in cases {
@@ -82,8 +86,8 @@ final class SparseFacilityLocationTests: XCTestCase {
             let all = values(kernel, tile: tile)
             let kept = byTarget(lists)
             XCTAssertEqual(lists.entryCount, kernel.targetCount * min(k, kernel.candidateCount))
-            for i in 0 ..< kernel.targetCount {
-                let expected = (0 ..< kernel.candidateCount)
+            for i in 0..<kernel.targetCount {
+                let expected = (0..<kernel.candidateCount)
                     .sorted { all[i][$0] > all[i][$1] || (all[i][$0] == all[i][$1] && $0 < $1) }
                     .prefix(k)
                 XCTAssertEqual(Set(kept[i].map(\.0)), Set(expected), "target \(i), K \(k)")
@@ -97,7 +101,7 @@ final class SparseFacilityLocationTests: XCTestCase {
     func testGreedyIsGreedyOnTheSparseSimilarity() {
         for (n, k, budget, seed) in [(200, 4, 20, 1), (700, 16, 40, 2), (1500, 10, 60, 3)] as [(Int, Int, Int, UInt64)] {
             let block = NpyFixtures.clustered(rows: n, dimension: 12, seed: seed)
-            let weights: [Double] = (0 ..< n).map { 1 + Double($0 % 5) }
+            let weights: [Double] = (0..<n).map { 1 + Double($0 % 5) }
             for w in [nil, weights] {
                 let objective = sparse(block, k: k, weights: w)
                 let lazy = run(objective, k: budget)
@@ -109,11 +113,11 @@ final class SparseFacilityLocationTests: XCTestCase {
                 for (i, row) in byTarget(objective.lists).enumerated() { for (j, v) in row { sims[i][j] = Double(v) } }
                 var cover = [Double](repeating: 0, count: n)
                 for (step, pick) in lazy.picks.enumerated() {
-                    let gain = { (j: Int) in (0 ..< n).reduce(0.0) { $0 + (w?[$1] ?? 1) * max(0, sims[$1][j] - cover[$1]) } }
-                    let best = (0 ..< n).filter { !lazy.picks[..<step].contains($0) }.map(gain).max()!
+                    let gain = { (j: Int) in (0..<n).reduce(0.0) { $0 + (w?[$1] ?? 1) * max(0, sims[$1][j] - cover[$1]) } }
+                    let best = (0..<n).filter { !lazy.picks[..<step].contains($0) }.map(gain).max()!
                     XCTAssertEqual(gain(pick), best, accuracy: 1e-4 * max(1, best), "n \(n) step \(step)")
                     XCTAssertEqual(lazy.gains[step], gain(pick), accuracy: 1e-4 * max(1, best))
-                    for i in 0 ..< n { cover[i] = max(cover[i], sims[i][pick]) }
+                    for i in 0..<n { cover[i] = max(cover[i], sims[i][pick]) }
                 }
             }
         }
@@ -121,16 +125,16 @@ final class SparseFacilityLocationTests: XCTestCase {
 
     /// Every subset of tiny pools: greedy on the sparse objective reaches (1 − 1/e) of its optimum.
     func testGreedyAgainstBruteForceOnTinyPools() {
-        for seed in 1 ... 12 as ClosedRange<UInt64> {
+        for seed in 1...12 as ClosedRange<UInt64> {
             let n = 7 + Int(seed % 5), budget = 3
             let block = NpyFixtures.uniform(rows: n, dimension: 3, seed: seed)
             let objective = sparse(block, k: 2 + Int(seed % 3))
             var sims = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
             for (i, row) in byTarget(objective.lists).enumerated() { for (j, v) in row { sims[i][j] = Double(v) } }
-            let value = { (s: [Int]) in (0 ..< n).reduce(0.0) { t, i in t + (s.map { sims[i][$0] }.max() ?? 0) } }
+            let value = { (s: [Int]) in (0..<n).reduce(0.0) { t, i in t + (s.map { sims[i][$0] }.max() ?? 0) } }
             var optimum = 0.0
-            for mask in 0 ..< (1 << n) where mask.nonzeroBitCount == budget {
-                optimum = max(optimum, value((0 ..< n).filter { mask & (1 << $0) != 0 }))
+            for mask in 0..<(1 << n) where mask.nonzeroBitCount == budget {
+                optimum = max(optimum, value((0..<n).filter { mask & (1 << $0) != 0 }))
             }
             var picked = objective
             let greedy = run(objective, k: budget)
@@ -144,11 +148,12 @@ final class SparseFacilityLocationTests: XCTestCase {
     /// With K ≥ the candidates nothing is left out: the picks of dense facility location, the same
     /// gains to float rounding, and the same weights (each target to its most similar pick).
     func testEveryNeighborIsFacilityLocation() {
-        for seed in 1 ... 3 as ClosedRange<UInt64> {
+        for seed in 1...3 as ClosedRange<UInt64> {
             let block = NpyFixtures.uniform(rows: 500, dimension: 10, seed: seed)
-            let weights: [Double] = (0 ..< 500).map { Double($0 % 3) + 0.5 }
-            let dense = FacilityLocation(kernel: PairwiseKernel(measure: .shiftedCosine, targets: block),
-                                         candidateRows: (0 ..< 500).map(Int64.init), targetWeights: weights)
+            let weights: [Double] = (0..<500).map { Double($0 % 3) + 0.5 }
+            let dense = FacilityLocation(
+                kernel: PairwiseKernel(measure: .shiftedCosine, targets: block),
+                candidateRows: (0..<500).map(Int64.init), targetWeights: weights)
             let a = run(sparse(block, k: 500, weights: weights), k: 25)
             let b = run(dense, k: 25)
             XCTAssertEqual(a.picks, b.picks)
@@ -160,12 +165,13 @@ final class SparseFacilityLocationTests: XCTestCase {
     /// A sparse run's picks stand for every target, listed or not: the weights sum to the targets'.
     func testWeightsCoverEveryTarget() {
         let block = NpyFixtures.clustered(rows: 2000, dimension: 16, seed: 9)
-        let weights: [Double] = (0 ..< 2000).map { 0.25 + Double($0 % 4) }
+        let weights: [Double] = (0..<2000).map { 0.25 + Double($0 % 4) }
         let selection = run(sparse(block, k: 3, weights: weights), k: 30)
         XCTAssertEqual(selection.weights.reduce(0, +), weights.reduce(0, +), accuracy: 1e-9)
         // Each target's weight went to its most similar pick over the full measure.
-        let owner = Evaluation.nearest(targets: block, selected: block.gather(selection.picks),
-                                       selectedRows: selection.picks.map(Int64.init), objective: .facilityLocation(.shiftedCosine))
+        let owner = Evaluation.nearest(
+            targets: block, selected: block.gather(selection.picks),
+            selectedRows: selection.picks.map(Int64.init), objective: .facilityLocation(.shiftedCosine))
         var expected = [Double](repeating: 0, count: 30)
         for (i, o) in owner.enumerated() { expected[o] += weights[i] }
         for (x, y) in zip(selection.weights, expected) { XCTAssertEqual(x, y, accuracy: 1e-9) }
@@ -177,19 +183,20 @@ final class SparseFacilityLocationTests: XCTestCase {
     func testWeightsFromTheListsAreTheFullScans() {
         var random = SeededRandom(seed: 4)
         func block(_ n: Int) -> VectorBlock {
-            VectorBlock(values: (0 ..< n * 6).map { _ in Float(random.index(below: 4)) }, dimension: 6)
+            VectorBlock(values: (0..<n * 6).map { _ in Float(random.index(below: 4)) }, dimension: 6)
         }
         let targets = block(900), candidates = block(300)
         for kernel in [PairwiseKernel(measure: .dot, targets: targets, candidates: candidates), PairwiseKernel(measure: .dot, targets: targets)] {
             let n = kernel.candidateCount
-            let rows = (0 ..< n).map { Int64(7 * $0 % n) }
-            let weights = (0 ..< kernel.targetCount).map { 1 + Double($0 % 3) }
+            let rows = (0..<n).map { Int64(7 * $0 % n) }
+            let weights = (0..<kernel.targetCount).map { 1 + Double($0 % 3) }
             var picks = random.sample(25, of: n)
             random.shuffle(&picks)
             for k in [1, 4, 40] {
                 let objective = SparseFacilityLocation(kernel: kernel, candidateRows: rows, neighbors: k, targetWeights: weights)
-                XCTAssertEqual(objective.representedWeights(of: picks),
-                               Evaluation.shares(of: picks, in: kernel, candidateRows: rows, weights: weights), "K = \(k), \(n) candidates")
+                XCTAssertEqual(
+                    objective.representedWeights(of: picks),
+                    Evaluation.shares(of: picks, in: kernel, candidateRows: rows, weights: weights), "K = \(k), \(n) candidates")
             }
         }
     }

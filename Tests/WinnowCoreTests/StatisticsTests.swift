@@ -8,15 +8,15 @@ final class StatisticsTests: XCTestCase {
         let block = NpyFixtures.clustered(rows: 1000, dimension: 7, seed: 11)
         let whole = EmbeddingStatistics.of(block)
         var r = SeededRandom(seed: 3)
-        for _ in 0 ..< 25 {
-            var cuts = (0 ..< 1 + r.index(below: 6)).map { _ in r.index(below: 1001) }
+        for _ in 0..<25 {
+            var cuts = (0..<1 + r.index(below: 6)).map { _ in r.index(below: 1001) }
             cuts = ([0] + cuts + [1000]).sorted()
             var merged = EmbeddingStatistics(dimension: 7)
             for (a, b) in zip(cuts, cuts.dropFirst()) where b > a {
-                merged.merge(EmbeddingStatistics.of(block.gather(Array(a ..< b))))
+                merged.merge(EmbeddingStatistics.of(block.gather(Array(a..<b))))
             }
             XCTAssertEqual(merged.count, whole.count)
-            for k in 0 ..< 7 {
+            for k in 0..<7 {
                 XCTAssertEqual(merged.mean[k], whole.mean[k], accuracy: 1e-12 * max(1, abs(whole.mean[k])))
                 XCTAssertEqual(merged.m2[k], whole.m2[k], accuracy: 1e-9 * whole.m2[k])
             }
@@ -25,8 +25,8 @@ final class StatisticsTests: XCTestCase {
             XCTAssertEqual(merged.normSum, whole.normSum, accuracy: 1e-9 * whole.normSum)
         }
         // And the mean/variance are the textbook ones.
-        for k in 0 ..< 7 {
-            let xs = (0 ..< 1000).map { Double(block.values[$0 * 7 + k]) }
+        for k in 0..<7 {
+            let xs = (0..<1000).map { Double(block.values[$0 * 7 + k]) }
             let mean = xs.reduce(0, +) / 1000
             let variance = xs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 1000
             XCTAssertEqual(whole.mean[k], mean, accuracy: 1e-12)

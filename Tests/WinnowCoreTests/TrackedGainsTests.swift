@@ -9,11 +9,14 @@ import WinnowTestKit
 final class TrackedGainsTests: XCTestCase {
     /// `denseLimitBytes` below the block's size keeps it on the fly; it also caps the live pairs kept
     /// (0: none, every raised target's row is recomputed).
-    func fl(_ block: VectorBlock, _ measure: Measure = .shiftedCosine, weights: [Double]? = nil,
-            pairBytes: Int = 1 << 20, threads: Int = 1, dense: Bool = false) -> FacilityLocation {
-        FacilityLocation(kernel: PairwiseKernel(measure: measure, targets: block), candidateRows: (0 ..< block.rows).map(Int64.init),
-                         targetWeights: weights,
-                         tuning: OptimizerTuning(denseLimitBytes: dense ? 1 << 30 : pairBytes, threads: threads))
+    func fl(
+        _ block: VectorBlock, _ measure: Measure = .shiftedCosine, weights: [Double]? = nil,
+        pairBytes: Int = 1 << 20, threads: Int = 1, dense: Bool = false
+    ) -> FacilityLocation {
+        FacilityLocation(
+            kernel: PairwiseKernel(measure: measure, targets: block), candidateRows: (0..<block.rows).map(Int64.init),
+            targetWeights: weights,
+            tuning: OptimizerTuning(denseLimitBytes: dense ? 1 << 30 : pairBytes, threads: threads))
     }
 
     func run(_ objective: FacilityLocation, k: Int, _ optimizer: Optimizer = .lazy, limits: GroupLimits? = nil) -> GreedySelection {
@@ -28,15 +31,17 @@ final class TrackedGainsTests: XCTestCase {
     func testBoundsHoldEveryFreshGainAndStayTight() throws {
         try requireSumsInOneOrder()
         for (seed, measure) in [(1, Measure.shiftedCosine), (2, .dot), (3, .rbf(gamma: 0.5))] as [(UInt64, Measure)] {
-            let block = seed == 2 ? NpyFixtures.uniform(rows: 1200, dimension: 10, seed: seed)
-                                  : NpyFixtures.clustered(rows: 1200, dimension: 10, seed: seed)
+            let block =
+                seed == 2
+                ? NpyFixtures.uniform(rows: 1200, dimension: 10, seed: seed)
+                : NpyFixtures.clustered(rows: 1200, dimension: 10, seed: seed)
             var r = SeededRandom(seed: seed)
-            let weights: [Double]? = seed == 3 ? (0 ..< 1200).map { _ in Double(1 + r.index(below: 9)) } : nil
+            let weights: [Double]? = seed == 3 ? (0..<1200).map { _ in Double(1 + r.index(below: 9)) } : nil
             for (pairBytes, threads) in [(0, 1), (1 << 16, 2), (1 << 22, 3)] {
                 let picks = run(fl(block, measure, weights: weights, dense: true), k: 60).picks
                 var o = fl(block, measure, weights: weights, pairBytes: pairBytes, threads: threads)
                 XCTAssertFalse(o.isDense)
-                let all = Array(0 ..< block.rows)
+                let all = Array(0..<block.rows)
                 var scale = 0.0
                 for (step, p) in picks.enumerated() {
                     _ = o.gains(of: [p])
@@ -47,8 +52,9 @@ final class TrackedGainsTests: XCTestCase {
                     let fresh = o.gains(of: all)
                     for j in all {
                         XCTAssertGreaterThanOrEqual(bounds[j], fresh[j], "\(measure) step \(step) candidate \(j)")
-                        XCTAssertLessThanOrEqual(bounds[j] - fresh[j], 0x1p-10 * fresh[j] + 1e-8 * scale,
-                                                 "\(measure) step \(step) candidate \(j)")
+                        XCTAssertLessThanOrEqual(
+                            bounds[j] - fresh[j], 0x1p-10 * fresh[j] + 1e-8 * scale,
+                            "\(measure) step \(step) candidate \(j)")
                     }
                 }
             }
@@ -83,11 +89,12 @@ final class TrackedGainsTests: XCTestCase {
             let candidates = NpyFixtures.clustered(rows: 700, dimension: 12, seed: seed)
             let targets = NpyFixtures.clustered(rows: 2600, dimension: 12, seed: seed + 100)
             var r = SeededRandom(seed: seed)
-            let weights = (0 ..< targets.rows).map { _ in Double(1 + r.index(below: 7)) / 3 }
+            let weights = (0..<targets.rows).map { _ in Double(1 + r.index(below: 7)) / 3 }
             func objective(_ limit: Int, threads: Int = 1) -> FacilityLocation {
-                FacilityLocation(kernel: PairwiseKernel(measure: measure, targets: targets, candidates: candidates),
-                                 candidateRows: (0 ..< candidates.rows).map { Int64(5 * $0) }, targetWeights: weights,
-                                 tuning: OptimizerTuning(denseLimitBytes: limit, threads: threads))
+                FacilityLocation(
+                    kernel: PairwiseKernel(measure: measure, targets: targets, candidates: candidates),
+                    candidateRows: (0..<candidates.rows).map { Int64(5 * $0) }, targetWeights: weights,
+                    tuning: OptimizerTuning(denseLimitBytes: limit, threads: threads))
             }
             let naive = run(objective(0), k: 120, .naive)
             XCTAssertEqual(run(objective(1 << 30), k: 120), naive, "\(measure) dense")
@@ -123,8 +130,8 @@ final class TrackedGainsTests: XCTestCase {
         let n = 1500
         let block = NpyFixtures.clustered(rows: n, dimension: 16, seed: 6)
         var r = SeededRandom(seed: 6)
-        let weights = (0 ..< n).map { _ in Double(1 + r.index(below: 30)) }
-        let labels = (0 ..< n).map { Int64($0 % 5) }
+        let weights = (0..<n).map { _ in Double(1 + r.index(below: 30)) }
+        let labels = (0..<n).map { Int64($0 % 5) }
         let caps = LabelCaps(labels: [0, 1, 2, 3, 4], caps: [3, 20, 20, 2, 20])
         let limits = GroupLimits(labels: labels, caps: caps)
         let naive = run(fl(block, weights: weights, pairBytes: 0), k: 60, .naive, limits: limits)
@@ -132,17 +139,19 @@ final class TrackedGainsTests: XCTestCase {
         XCTAssertEqual(tracked, naive)
         XCTAssertEqual(tracked.picks.count, 60)
         XCTAssertEqual(tracked.picks.filter { labels[$0] == 3 }.count, 2)
-        XCTAssertEqual(Reference.greedy(block, k: 20, .shiftedCosine, weights: weights),
-                       run(fl(block, weights: weights, threads: 2), k: 20).picks)
+        XCTAssertEqual(
+            Reference.greedy(block, k: 20, .shiftedCosine, weights: weights),
+            run(fl(block, weights: weights, threads: 2), k: 20).picks)
     }
 
     /// Twins have equal gains at every step: the smaller global row is picked first.
     func testTiesBreakOnSmallerRowWhileTracking() {
         let base = NpyFixtures.uniform(rows: 40, dimension: 4, seed: 7)
         let block = VectorBlock.concatenate([base, base], dimension: 4)
-        let rows = (0 ..< 80).map { Int64(79 - $0) }
-        var o = FacilityLocation(kernel: PairwiseKernel(measure: .shiftedCosine, targets: block), candidateRows: rows,
-                                 tuning: OptimizerTuning(denseLimitBytes: 0, threads: 2))
+        let rows = (0..<80).map { Int64(79 - $0) }
+        var o = FacilityLocation(
+            kernel: PairwiseKernel(measure: .shiftedCosine, targets: block), candidateRows: rows,
+            tuning: OptimizerTuning(denseLimitBytes: 0, threads: 2))
         var r = SeededRandom(seed: 1)
         let s = Greedy.select(&o, budget: 80, optimizer: .lazy, random: &r)
         var seen = Set<Int>()
@@ -159,9 +168,10 @@ final class TrackedGainsTests: XCTestCase {
     func testSettingUpAndKeepingGainsMovesTheMeter() {
         let block = NpyFixtures.clustered(rows: 2500, dimension: 8, seed: 8)
         let meter = ProgressMeter()
-        var o = FacilityLocation(kernel: PairwiseKernel(measure: .shiftedCosine, targets: block),
-                                 candidateRows: (0 ..< 2500).map(Int64.init),
-                                 tuning: OptimizerTuning(denseLimitBytes: 0, threads: 2), meter: meter)
+        var o = FacilityLocation(
+            kernel: PairwiseKernel(measure: .shiftedCosine, targets: block),
+            candidateRows: (0..<2500).map(Int64.init),
+            tuning: OptimizerTuning(denseLimitBytes: 0, threads: 2), meter: meter)
         _ = o.gains(of: [0])
         o.commit(0)
         XCTAssertEqual(meter.rowsDone, 0)
@@ -186,8 +196,9 @@ final class TrackedGainsTests: XCTestCase {
             settings.objective = objective
             let meter = ProgressMeter()
             var random = SeededRandom(seed: 3)
-            let s = SelectionTasks.greedy(settings: settings, candidates: block, rows: (0 ..< 3000).map(Int64.init), weights: nil,
-                                          budget: 40, random: &random, progress: meter)
+            let s = SelectionTasks.greedy(
+                settings: settings, candidates: block, rows: (0..<3000).map(Int64.init), weights: nil,
+                budget: 40, random: &random, progress: meter)
             XCTAssertEqual(s.picks.count, 40)
             let task = meter.task(budget: 40)
             XCTAssertEqual(task.picks, 40, "\(objective)")

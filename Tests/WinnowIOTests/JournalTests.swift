@@ -37,11 +37,11 @@ final class JournalTests: XCTestCase {
         do {
             let (journal, _) = try Journal.open(path: full, configHash: hash, data: data)
             try journal.append([10, 11])
-            try journal.append(Array(0 ..< 40))
+            try journal.append(Array(0..<40))
         }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: full))
         let lastRecordStart = bytes.count - 8 - 40
-        for cut in lastRecordStart ..< bytes.count {
+        for cut in lastRecordStart..<bytes.count {
             let path = dir.file("cut-\(cut)")
             try bytes.prefix(cut).write(to: URL(fileURLWithPath: path))
             let (journal, records) = try Journal.open(path: path, configHash: hash, data: data)
@@ -99,7 +99,7 @@ final class JournalTests: XCTestCase {
         let good = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         for (at, said) in [(10, "fails its checksum"), (0, "does not start as a Winnow journal"), (-1, "earlier Winnow")] {
             var bad = good
-            if at >= 0 { bad[at] ^= 0x10 } else { bad.replaceSubrange(0 ..< 4, with: Array("WNJ1".utf8)) }
+            if at >= 0 { bad[at] ^= 0x10 } else { bad.replaceSubrange(0..<4, with: Array("WNJ1".utf8)) }
             try Data(bad).write(to: URL(fileURLWithPath: path))
             XCTAssertThrowsError(try Journal.open(path: path, configHash: hash, data: data)) { error in
                 guard case .damaged(let why)? = (error as? Journal.Refusal)?.reason else { return XCTFail("\(error)") }
@@ -115,7 +115,7 @@ final class JournalTests: XCTestCase {
         let path = dir.file("j")
         do {
             let (journal, _) = try Journal.open(path: path, configHash: hash, data: data)
-            for i in 0 ..< 6 { try journal.append(Array(repeating: UInt8(i + 1), count: 100)) }
+            for i in 0..<6 { try journal.append(Array(repeating: UInt8(i + 1), count: 100)) }
         }
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         let firstRecord = bytes.count - 6 * 108

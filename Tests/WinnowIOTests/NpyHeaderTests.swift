@@ -60,8 +60,8 @@ final class NpyHeaderTests: XCTestCase {
     /// what it was given and never accepts a partial header).
     func testEveryPrefixIsTruncated() {
         let full = NpyFixtures.header(good)
-        for n in 0 ..< full.count {
-            XCTAssertEqual(code(Array(full[0 ..< n])), .truncated, "prefix of \(n) bytes")
+        for n in 0..<full.count {
+            XCTAssertEqual(code(Array(full[0..<n])), .truncated, "prefix of \(n) bytes")
         }
     }
 
@@ -70,9 +70,9 @@ final class NpyHeaderTests: XCTestCase {
         let full = NpyFixtures.header(good) + NpyFixtures.float32Bytes([1, 2, 3, 4, 5, 6])
         var r = SeededRandom(seed: 42)
         var refused = 0
-        for _ in 0 ..< 10_000 {
+        for _ in 0..<10_000 {
             var m = full
-            for _ in 0 ..< 1 + r.index(below: 4) {
+            for _ in 0..<1 + r.index(below: 4) {
                 let i = r.index(below: 80)
                 m[i] = UInt8(truncatingIfNeeded: r.next())
             }
@@ -85,12 +85,14 @@ final class NpyHeaderTests: XCTestCase {
 /// 10,000 mutated `.npy` headers: each parses or is refused with a typed `InputError`, never a crash.
 final class NpyHeaderMutationTests: XCTestCase {
     func testTenThousandMutatedHeaders() {
-        let seeds = [NpyHeader.encode(dtype: .float32, shape: [100, 8]), NpyHeader.encode(dtype: .float16, shape: [7, 384]),
-                     NpyFixtures.header("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }", major: 2),
-                     NpyFixtures.header("{'descr': '<f2', 'fortran_order': False, 'shape': (5, 1), }", major: 3)]
+        let seeds = [
+            NpyHeader.encode(dtype: .float32, shape: [100, 8]), NpyHeader.encode(dtype: .float16, shape: [7, 384]),
+            NpyFixtures.header("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }", major: 2),
+            NpyFixtures.header("{'descr': '<f2', 'fortran_order': False, 'shape': (5, 1), }", major: 3),
+        ]
         var mutator = Mutator(seed: 2)
         var refused: [String: Int] = [:], parsed = 0
-        for i in 0 ..< 10_000 {
+        for i in 0..<10_000 {
             do {
                 let h = try NpyHeader.parse(mutator.mutate(seeds[i % seeds.count]), path: "m.npy")
                 XCTAssertGreaterThanOrEqual(h.dataOffset, 10)

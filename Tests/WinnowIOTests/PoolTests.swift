@@ -17,8 +17,8 @@ final class PoolTests: XCTestCase {
         XCTAssertEqual(pool.locate(69).file, 0)
         XCTAssertEqual(pool.locate(70).file, 1)
         XCTAssertEqual(pool.locate(70).row, 0)
-        let all = pool.read([0 ..< 100])
-        XCTAssertEqual(Array(all.values[0 ..< 350]), a.values)
+        let all = pool.read([0..<100])
+        XCTAssertEqual(Array(all.values[0..<350]), a.values)
         // float16 rows come back widened exactly from their float16 values.
         XCTAssertEqual(Array(all.values[350...]), b.values.map { Float(Float16($0)) })
         XCTAssertEqual(pool.read(rows: [3, 4, 90]).values, a.gather([3, 4]).values + b.gather([20]).values.map { Float(Float16($0)) })
@@ -29,8 +29,9 @@ final class PoolTests: XCTestCase {
         for name in ["p-10.npy", "p-02.npy", "p-1.npy", "other.txt"] {
             NpyFixtures.write([], to: dir.file(name))
         }
-        XCTAssertEqual(InputManifest.expand([dir.file("p-*.npy")]).paths.map { ($0 as NSString).lastPathComponent },
-                       ["p-02.npy", "p-1.npy", "p-10.npy"])
+        XCTAssertEqual(
+            InputManifest.expand([dir.file("p-*.npy")]).paths.map { ($0 as NSString).lastPathComponent },
+            ["p-02.npy", "p-1.npy", "p-10.npy"])
         XCTAssertEqual(InputManifest.expand([dir.file("none-*.npy")]).unmatched.count, 1)
     }
 
@@ -59,12 +60,12 @@ final class PoolTests: XCTestCase {
         var starts = Array(stride(from: 0, to: 8192, by: 64))
         for i in starts.indices.reversed() { starts.swapAt(i, random.index(below: i + 1)) }
         var total = 0.0
-        for start in starts { total += Double(pool.read([start ..< start + 64]).values[0]) }
+        for start in starts { total += Double(pool.read([start..<start + 64]).values[0]) }
         XCTAssertTrue(total.isFinite)
         let resident = try Self.residentKiB(of: path)
         XCTAssertLessThanOrEqual(resident, 8, "\(resident) KiB of the pool file stayed resident")
         // And the values read are the file's.
-        XCTAssertEqual(pool.read([8000 ..< 8010]).values, Array(block.values[8000 * 512 ..< 8010 * 512]))
+        XCTAssertEqual(pool.read([8000..<8010]).values, Array(block.values[8000 * 512..<8010 * 512]))
     }
 
     /// `Rss` of every mapping of `path` in this process, from /proc/self/smaps.

@@ -1,5 +1,5 @@
 import XCTest
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowWire
 
@@ -9,8 +9,9 @@ final class KMeansWireTests: XCTestCase {
     let centroids = VectorBlock(values: [1, 2, 3, -4, 5.5, 6], dimension: 3)
 
     var config: RunConfig {
-        var c = RunConfig(files: [.init(path: "/p.npy", rows: 40, bytes: 608, dtype: "<f4")], dimension: 3, totalRows: 40,
-                          settings: SelectionSettings(budget: 1), skipNonfinite: true)
+        var c = RunConfig(
+            files: [.init(path: "/p.npy", rows: 40, bytes: 608, dtype: "<f4")], dimension: 3, totalRows: 40,
+            settings: SelectionSettings(budget: 1), skipNonfinite: true)
         var k = KMeansSettings(k: 2)
         k.iterations = 3
         k.seed = 9
@@ -22,22 +23,28 @@ final class KMeansWireTests: XCTestCase {
 
     var result: AssignResult {
         let partial = KMeansPartial(sums: [1, 2, 3, 4, 5, 6.25], counts: [3, 12], inertia: 7.5, dimension: 3)
-        return AssignResult(leaseID: 4, node: .init(level: 3, index: 1),
-                            outcome: AssignOutcome(partial: partial, assignments: [0, 1, -1] + Array(repeating: 1, count: 13), skippedRows: [18]),
-                            busySeconds: 0.5, peakResidentBytes: 1 << 30)
+        return AssignResult(
+            leaseID: 4, node: .init(level: 3, index: 1),
+            outcome: AssignOutcome(partial: partial, assignments: [0, 1, -1] + Array(repeating: 1, count: 13), skippedRows: [18]),
+            busySeconds: 0.5, peakResidentBytes: 1 << 30)
     }
 
     func testEveryKMeansMessageRoundTrips() throws {
         var codec = WireCodec(dimension: 3)
-        let (_, welcome) = try codec.decodeCoordinatorMessage(codec.encode(
-            CoordinatorMessage.welcome(Welcome(configHash: config.hash, config: config, heartbeat: .seconds(1), liveness: 4)), header: header))
+        let (_, welcome) = try codec.decodeCoordinatorMessage(
+            codec.encode(
+                CoordinatorMessage.welcome(Welcome(configHash: config.hash, config: config, heartbeat: .seconds(1), liveness: 4)), header: header))
         guard case .welcome(let w) = welcome else { return XCTFail() }
         XCTAssertEqual(w.config, config)
         // A worker learns from the Welcome whether the run's rows are scaled to unit length.
         codec.normalizesRows = true
         for returns in [false, true] {
-            let lease = CoordinatorMessage.lease(Lease(id: 3, work: .assign(AssignTask(
-                pass: 2, block: 1, rows: 16 ..< 32, centroids: centroids, returnsAssignments: returns, normalizesRows: true))))
+            let lease = CoordinatorMessage.lease(
+                Lease(
+                    id: 3,
+                    work: .assign(
+                        AssignTask(
+                            pass: 2, block: 1, rows: 16..<32, centroids: centroids, returnsAssignments: returns, normalizesRows: true))))
             XCTAssertEqual(try codec.decodeCoordinatorMessage(codec.encode(lease, header: header)).1, lease)
         }
         var noAssignments = result
@@ -54,28 +61,45 @@ final class KMeansWireTests: XCTestCase {
         var config = self.config
         config.clustering = nil
         config.dedupThreshold = 0.95
-        XCTAssertNotEqual(config.hash, { var c = config; c.dedupThreshold = 0.9; return c }().hash)
+        XCTAssertNotEqual(
+            config.hash,
+            {
+                var c = config; c.dedupThreshold = 0.9; return c
+            }().hash)
         let welcome = CoordinatorMessage.welcome(Welcome(configHash: config.hash, config: config, heartbeat: .seconds(1), liveness: 4))
         XCTAssertEqual(try codec.decodeCoordinatorMessage(codec.encode(welcome, header: header)).1, welcome)
         let task = DedupTask(group: 3, clusters: [ClusterMembers(cluster: 4, rows: [1, 5, 9]), ClusterMembers(cluster: 6, rows: [0, 2])], threshold: 0.95)
         let lease = CoordinatorMessage.lease(Lease(id: 8, work: .dedup(task)))
         XCTAssertEqual(try codec.decodeCoordinatorMessage(codec.encode(lease, header: header)).1, lease)
-        let result = WorkerMessage.dedupResult(DedupResult(
-            leaseID: 8, group: 3, finding: DedupFinding(kept: [1, 9, 0, 2], dropped: [ClusterDrop(pair: .init(row: 5, nearestKept: 1, similarity: 0.97), cluster: 4)]),
-            busySeconds: 0.25, peakResidentBytes: 7))
+        let result = WorkerMessage.dedupResult(
+            DedupResult(
+                leaseID: 8, group: 3,
+                finding: DedupFinding(kept: [1, 9, 0, 2], dropped: [ClusterDrop(pair: .init(row: 5, nearestKept: 1, similarity: 0.97), cluster: 4)]),
+                busySeconds: 0.25, peakResidentBytes: 7))
         XCTAssertEqual(try codec.decodeWorkerMessage(codec.encode(result, header: header)).1, result)
         // Rows out of order within a cluster: the lease is refused.
-        let unsorted = CoordinatorMessage.lease(Lease(id: 8, work: .dedup(DedupTask(group: 0, clusters: [ClusterMembers(cluster: 0, rows: [5, 1])],
-                                                                                       threshold: 0.9))))
+        let unsorted = CoordinatorMessage.lease(
+            Lease(
+                id: 8,
+                work: .dedup(
+                    DedupTask(
+                        group: 0, clusters: [ClusterMembers(cluster: 0, rows: [5, 1])],
+                        threshold: 0.9))))
         XCTAssertThrowsError(try codec.decodeCoordinatorMessage(codec.encode(unsorted, header: header)))
     }
 
     /// A worker told to expect one run's configuration cannot join another k-means.
     func testEveryKMeansSettingChangesTheConfigurationHash() {
         var other = config
-        XCTAssertNotEqual(other.hash, { var c = config; c.clustering = nil; return c }().hash)
-        for change: (inout KMeansSettings) -> Void in [{ $0.k = 3 }, { $0.iterations = 4 }, { $0.seed = 1 }, { $0.chunkRows = 8 },
-                                                         { $0.normalizesRows = false }, { $0.seedRowsPerCluster = 2 }] {
+        XCTAssertNotEqual(
+            other.hash,
+            {
+                var c = config; c.clustering = nil; return c
+            }().hash)
+        for change: (inout KMeansSettings) -> Void in [
+            { $0.k = 3 }, { $0.iterations = 4 }, { $0.seed = 1 }, { $0.chunkRows = 8 },
+            { $0.normalizesRows = false }, { $0.seedRowsPerCluster = 2 },
+        ] {
             other = config
             change(&other.clustering!)
             XCTAssertNotEqual(other.hash, config.hash)
@@ -88,8 +112,12 @@ final class KMeansWireTests: XCTestCase {
         XCTAssertThrowsError(try codec.decodeWorkerMessage(WireCodec(dimension: 3).encode(WorkerMessage.assignResult(result), header: header))) {
             XCTAssertEqual(($0 as? WireError)?.code, .inconsistent)
         }
-        let lease = CoordinatorMessage.lease(Lease(id: 3, work: .assign(AssignTask(
-            pass: 0, block: 0, rows: 0 ..< 16, centroids: centroids, returnsAssignments: false, normalizesRows: false))))
+        let lease = CoordinatorMessage.lease(
+            Lease(
+                id: 3,
+                work: .assign(
+                    AssignTask(
+                        pass: 0, block: 0, rows: 0..<16, centroids: centroids, returnsAssignments: false, normalizesRows: false))))
         XCTAssertThrowsError(try codec.decodeCoordinatorMessage(WireCodec(dimension: 3).encode(lease, header: header))) {
             XCTAssertEqual(($0 as? WireError)?.code, .inconsistent)
         }

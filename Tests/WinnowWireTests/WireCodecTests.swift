@@ -1,7 +1,7 @@
 import Foundation
 import SwiftProtobuf
 import XCTest
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowTestKit
 import WinnowWire
@@ -11,8 +11,9 @@ final class WireCodecTests: XCTestCase {
     let header = MessageHeader(runID: "run", epoch: 42, sender: "w1", sequence: 9)
 
     var coreset: Coreset {
-        Coreset(rows: [5, 2], vectors: VectorBlock(values: [1, 2, 3, 4, 5, 6.5], dimension: 3), gains: [0.5, 0.25],
-                weights: [10, 6], rowsBeneath: 16)
+        Coreset(
+            rows: [5, 2], vectors: VectorBlock(values: [1, 2, 3, 4, 5, 6.5], dimension: 3), gains: [0.5, 0.25],
+            weights: [10, 6], rowsBeneath: 16)
     }
 
     /// A coreset carrying its row sample (merge nodes that cover a sample), as it travels: rows and
@@ -27,7 +28,8 @@ final class WireCodecTests: XCTestCase {
     func testSampleVectorsStayHome() throws {
         var c = coreset
         c.sample = RowSample(rows: [7, 3], vectors: VectorBlock(values: [0, 1, 2, 3, 4, 5], dimension: 3), weights: [8, 8])
-        let bytes = codec.encode(WorkerMessage.mergeResult(MergeResult(leaseID: 1, node: .init(level: 1, index: 0), coreset: c, busySeconds: 0)), header: header)
+        let bytes = codec.encode(
+            WorkerMessage.mergeResult(MergeResult(leaseID: 1, node: .init(level: 1, index: 0), coreset: c, busySeconds: 0)), header: header)
         guard case .mergeResult(let r) = try codec.decodeWorkerMessage(bytes).1 else { return XCTFail("not a merge result") }
         XCTAssertEqual(r.coreset.sample, c.sample!.withoutVectors)
         XCTAssertFalse(r.coreset.sample!.carriesVectors)
@@ -42,26 +44,30 @@ final class WireCodecTests: XCTestCase {
         s.mergeSample = 4096
         s.maxMergePicks = 5
         s.neighbors = 12
-        var config = RunConfig(files: [.init(path: "/data/a.npy", rows: 10, bytes: 248, dtype: "<f2"),
-                                       .init(path: "/data/b.npy", rows: 6, bytes: 200, dtype: "<f2")],
-                               dimension: 3, totalRows: 16, settings: s, skipNonfinite: true)
+        var config = RunConfig(
+            files: [
+                .init(path: "/data/a.npy", rows: 10, bytes: 248, dtype: "<f2"),
+                .init(path: "/data/b.npy", rows: 6, bytes: 200, dtype: "<f2"),
+            ],
+            dimension: 3, totalRows: 16, settings: s, skipNonfinite: true)
         config.blasKernel = "OpenBLAS 0.3.21 Cooperlake"
         return config
     }
 
     /// A status as the wire carries it: retries as one count (reissued), the counters it names.
     var status: RunStatus {
-        var counters = ClusterCounters()
+        var counters = CoordinationCounters()
         counters.leasesReissued = 3
         counters.backupsIssued = 1
         counters.duplicateResults = 2
         counters.invalidMessages = 4
         counters.reusedFromJournal = 5
-        return RunStatus(runID: "ab12", state: .running, level: 1, levels: 3, levelTasksDone: 2, levelTasksTotal: 7,
-                         levelRowsDone: 60_000, chunkRowsDone: 200_000, totalRows: 200_000, tasksDone: 51, tasksTotal: 57,
-                         tasksRunning: 2, elapsedSeconds: 4.5, levelSeconds: 0.25, rowsPerSecond: 240_000, etaSeconds: 0.58,
-                         workersAlive: 2, counters: counters,
-                         workers: [WorkerStatus(name: "local-0", host: "vm", slots: 1, running: 1, chunkTasks: 25, mergeTasks: 1, busySeconds: 3.9)])
+        return RunStatus(
+            runID: "ab12", state: .running, level: 1, levels: 3, levelTasksDone: 2, levelTasksTotal: 7,
+            levelRowsDone: 60_000, chunkRowsDone: 200_000, totalRows: 200_000, tasksDone: 51, tasksTotal: 57,
+            tasksRunning: 2, elapsedSeconds: 4.5, levelSeconds: 0.25, rowsPerSecond: 240_000, etaSeconds: 0.58,
+            workersAlive: 2, counters: counters,
+            workers: [WorkerStatus(name: "local-0", host: "vm", slots: 1, running: 1, chunkTasks: 25, mergeTasks: 1, busySeconds: 3.9)])
     }
 
     /// A run that weighs quality: the column travels in the configuration, the scores with the picks.
@@ -73,7 +79,7 @@ final class WireCodecTests: XCTestCase {
         XCTAssertEqual(try codec.decodeCoordinatorMessage(codec.encode(welcome, header: header)).1, welcome)
         XCTAssertNotEqual(weighted.hash, config.hash)
         var scored = coreset
-        scored.quality = (0 ..< coreset.count).map { Float($0) / 4 }
+        scored.quality = (0..<coreset.count).map { Float($0) / 4 }
         let result = WorkerMessage.mergeResult(MergeResult(leaseID: 4, node: .init(level: 1, index: 2), coreset: scored, busySeconds: 0.5))
         XCTAssertEqual(try codec.decodeWorkerMessage(codec.encode(result, header: header)).1, result)
         // A weight without its column (or the reverse) is refused.
@@ -100,16 +106,27 @@ final class WireCodecTests: XCTestCase {
         }
         let caps = LabelCaps(labels: [-1, 4, 9], caps: [2, 0, 5])
         var labelled = coreset
-        labelled.labels = (0 ..< coreset.count).map { Int64($0 % 2 == 0 ? 9 : -1) }
-        for lease in [Lease(id: 3, work: .chunk(ChunkTask(chunk: 4, ranges: [0 ..< 64], budget: 7, isRoot: false, labelCaps: caps))),
-                      Lease(id: 4, work: .merge(MergeTask(node: .init(level: 1, index: 0), children: [labelled], budget: 7, isRoot: true,
-                                                          rowsBeneath: 40, labelCaps: caps)))] {
+        labelled.labels = (0..<coreset.count).map { Int64($0 % 2 == 0 ? 9 : -1) }
+        for lease in [
+            Lease(id: 3, work: .chunk(ChunkTask(chunk: 4, ranges: [0..<64], budget: 7, isRoot: false, labelCaps: caps))),
+            Lease(
+                id: 4,
+                work: .merge(
+                    MergeTask(
+                        node: .init(level: 1, index: 0), children: [labelled], budget: 7, isRoot: true,
+                        rowsBeneath: 40, labelCaps: caps))),
+        ] {
             let message = CoordinatorMessage.lease(lease)
             XCTAssertEqual(try codec.decodeCoordinatorMessage(codec.encode(message, header: header)).1, message)
         }
         // Caps over children that lost their labels are refused.
-        let unlabelled = CoordinatorMessage.lease(Lease(id: 5, work: .merge(MergeTask(node: .init(level: 1, index: 0), children: [coreset],
-                                                                                      budget: 7, isRoot: true, rowsBeneath: 40, labelCaps: caps))))
+        let unlabelled = CoordinatorMessage.lease(
+            Lease(
+                id: 5,
+                work: .merge(
+                    MergeTask(
+                        node: .init(level: 1, index: 0), children: [coreset],
+                        budget: 7, isRoot: true, rowsBeneath: 40, labelCaps: caps))))
         XCTAssertThrowsError(try codec.decodeCoordinatorMessage(codec.encode(unlabelled, header: header)))
     }
 
@@ -141,19 +158,36 @@ final class WireCodecTests: XCTestCase {
             .welcome(Welcome(configHash: random.hash, config: random, heartbeat: .milliseconds(1500), liveness: 4)),
             .reject(Rejection(.configHash, "other run")),
             .heartbeat,
-            .lease(Lease(id: 3, work: .chunk(ChunkTask(chunk: 4, ranges: [0 ..< 64, 128 ..< 130], budget: 5, isRoot: false,
-                                                       sampleRows: 9)))),
-            .lease(Lease(id: 4, work: .merge(MergeTask(node: .init(level: 2, index: 1), children: [coreset, coreset],
-                                                       budget: 3, isRoot: true, rowsBeneath: 40)))),
-            .lease(Lease(id: 5, work: .merge(MergeTask(node: .init(level: 1, index: 0), children: [sampledCoreset, sampledCoreset],
-                                                       budget: 3, isRoot: false, rowsBeneath: 32, sampleRows: 2)))),
+            .lease(
+                Lease(
+                    id: 3,
+                    work: .chunk(
+                        ChunkTask(
+                            chunk: 4, ranges: [0..<64, 128..<130], budget: 5, isRoot: false,
+                            sampleRows: 9)))),
+            .lease(
+                Lease(
+                    id: 4,
+                    work: .merge(
+                        MergeTask(
+                            node: .init(level: 2, index: 1), children: [coreset, coreset],
+                            budget: 3, isRoot: true, rowsBeneath: 40)))),
+            .lease(
+                Lease(
+                    id: 5,
+                    work: .merge(
+                        MergeTask(
+                            node: .init(level: 1, index: 0), children: [sampledCoreset, sampledCoreset],
+                            budget: 3, isRoot: false, rowsBeneath: 32, sampleRows: 2)))),
             .cancel(leaseID: 8),
             .shutdown(reason: "done", status: 65),
             .nextRun(reason: "k-means done"),
             .status(status),
-            .status(RunStatus(runID: "", state: .finished, level: 0, levels: 1, levelTasksDone: 1, levelTasksTotal: 1, levelRowsDone: 9,
-                              chunkRowsDone: 9, totalRows: 9, tasksDone: 1, tasksTotal: 1, tasksRunning: 0, elapsedSeconds: 0,
-                              levelSeconds: 0, rowsPerSecond: 0, etaSeconds: nil, workersAlive: 0)),
+            .status(
+                RunStatus(
+                    runID: "", state: .finished, level: 0, levels: 1, levelTasksDone: 1, levelTasksTotal: 1, levelRowsDone: 9,
+                    chunkRowsDone: 9, totalRows: 9, tasksDone: 1, tasksTotal: 1, tasksRunning: 0, elapsedSeconds: 0,
+                    levelSeconds: 0, rowsPerSecond: 0, etaSeconds: nil, workersAlive: 0)),
         ]
         for m in messages {
             let (h, back) = try codec.decodeCoordinatorMessage(codec.encode(m, header: header))
@@ -172,8 +206,10 @@ final class WireCodecTests: XCTestCase {
             .chunkResult(ChunkResult(leaseID: 3, chunk: 4, coreset: sampledCoreset, statistics: stats, skippedRows: [7], busySeconds: 1.5)),
             .mergeResult(MergeResult(leaseID: 4, node: .init(level: 1, index: 2), coreset: coreset, busySeconds: 0.5)),
             .release(leases: [9], reason: "stopping"),
-            .failure(TaskFailure(leaseID: 3, node: .init(level: 0, index: 4), code: .nonfinite, message: "NaN",
-                                 path: "/data/a.npy", row: 17, byteOffset: 1024)),
+            .failure(
+                TaskFailure(
+                    leaseID: 3, node: .init(level: 0, index: 4), code: .nonfinite, message: "NaN",
+                    path: "/data/a.npy", row: 17, byteOffset: 1024)),
             .statusRequest,
         ]
         for m in messages {
@@ -228,19 +264,23 @@ final class WireCodecTests: XCTestCase {
         var random = SeededRandom(seed: 5, stream: .evaluation)
         assertRefused([0xFF, 0xFF, 0xFF, 0xFF, 0xFF], .undecodable)
         // Random bytes: refused one way or another, never accepted and never a crash.
-        for _ in 0 ..< 500 {
-            let bytes = (0 ..< Int(random.next() % 300)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        for _ in 0..<500 {
+            let bytes = (0..<Int(random.next() % 300)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
             XCTAssertThrowsError(try codec.decodeWorkerMessage(bytes))
         }
     }
 
     func testWrongMagicIsRefused() {
-        assertRefused(envelope { $0.magic = 0x1234; $0.heartbeat = Winnow_V1_Heartbeat() }, .badMagic)
+        assertRefused(
+            envelope {
+                $0.magic = 0x1234; $0.heartbeat = Winnow_V1_Heartbeat()
+            }, .badMagic)
         assertRefused(Array("GET / HTTP/1.1\r\n\r\n".utf8), .undecodable)
     }
 
     func testTruncatedProtobufIsRefused() {
-        let full = codec.encode(WorkerMessage.mergeResult(MergeResult(leaseID: 1, node: .init(level: 1, index: 0), coreset: coreset, busySeconds: 0)), header: header)
+        let full = codec.encode(
+            WorkerMessage.mergeResult(MergeResult(leaseID: 1, node: .init(level: 1, index: 0), coreset: coreset, busySeconds: 0)), header: header)
         for cut in [full.count - 1, full.count - 7, full.count / 2] {
             XCTAssertThrowsError(try codec.decodeWorkerMessage(Array(full.prefix(cut))), "cut at \(cut)")
         }
@@ -248,45 +288,52 @@ final class WireCodecTests: XCTestCase {
 
     /// Progress counts must pair with the leases they describe (Proto/README.md: all or none).
     func testHeartbeatWithProgressForOtherLeasesIsRefused() {
-        assertRefused(envelope {
-            var b = Winnow_V1_Heartbeat()
-            b.leaseIds = [1, 2]
-            b.rowsDone = [5]
-            $0.heartbeat = b
-        }, .inconsistent)
+        assertRefused(
+            envelope {
+                var b = Winnow_V1_Heartbeat()
+                b.leaseIds = [1, 2]
+                b.rowsDone = [5]
+                $0.heartbeat = b
+            }, .inconsistent)
     }
 
     func testVectorBlobOfTheWrongLengthIsRefused() {
         var w = coreset.wire
         w.vectors.removeLast(4)
-        assertRefused(envelope {
-            var r = Winnow_V1_MergeResult()
-            r.task.level = 1
-            r.coreset = w
-            $0.mergeResult = r
-        }, .inconsistent)
+        assertRefused(
+            envelope {
+                var r = Winnow_V1_MergeResult()
+                r.task.level = 1
+                r.coreset = w
+                $0.mergeResult = r
+            }, .inconsistent)
         var lengths = coreset.wire
         lengths.weights.append(1)
-        assertRefused(envelope {
-            var r = Winnow_V1_MergeResult()
-            r.task.level = 1
-            r.coreset = lengths
-            $0.mergeResult = r
-        }, .inconsistent)
+        assertRefused(
+            envelope {
+                var r = Winnow_V1_MergeResult()
+                r.task.level = 1
+                r.coreset = lengths
+                $0.mergeResult = r
+            }, .inconsistent)
     }
 
     func testFieldsOverTheirLimitsAreRefused() throws {
         var limits = WireLimits()
         limits.rows = 1
         let tight = WireCodec(limits: limits, dimension: 3)
-        let bytes = codec.encode(WorkerMessage.mergeResult(MergeResult(leaseID: 1, node: .init(level: 1, index: 0), coreset: coreset, busySeconds: 0)), header: header)
+        let bytes = codec.encode(
+            WorkerMessage.mergeResult(MergeResult(leaseID: 1, node: .init(level: 1, index: 0), coreset: coreset, busySeconds: 0)), header: header)
         XCTAssertThrowsError(try tight.decodeWorkerMessage(bytes)) { XCTAssertEqual(($0 as? WireError)?.code, .overLimit) }
         limits = WireLimits()
         limits.messageBytes = 100
         XCTAssertThrowsError(try WireCodec(limits: limits, dimension: 3).decodeWorkerMessage(bytes)) {
             XCTAssertEqual(($0 as? WireError)?.code, .oversized)
         }
-        assertRefused(envelope { var h = Winnow_V1_Hello(); h.host = String(repeating: "x", count: 10_000); $0.hello = h }, .overLimit)
+        assertRefused(
+            envelope {
+                var h = Winnow_V1_Hello(); h.host = String(repeating: "x", count: 10_000); $0.hello = h
+            }, .overLimit)
         var welcome = Winnow_V1_Welcome()
         welcome.config = config.wire
         welcome.config.dimension = 1 << 20

@@ -31,7 +31,7 @@ public struct RunStatus: Sendable, Equatable {
     /// Seconds until this level is done at that rate; nil until the rate is known.
     public var etaSeconds: Double?
     public var workersAlive: Int
-    public var counters: ClusterCounters
+    public var counters: CoordinationCounters
     public var workers: [WorkerStatus]
     /// Run by `select --workers 0`: no workers, no leases.
     public var inProcess = false
@@ -39,10 +39,12 @@ public struct RunStatus: Sendable, Equatable {
     /// read from its meter while it runs; nil otherwise. Not sent by the coordinator.
     public var task: TaskProgress?
 
-    public init(runID: String, state: State, level: Int, levels: Int, levelTasksDone: Int, levelTasksTotal: Int,
-                levelRowsDone: Int, chunkRowsDone: Int, totalRows: Int, tasksDone: Int, tasksTotal: Int, tasksRunning: Int,
-                elapsedSeconds: Double, levelSeconds: Double, rowsPerSecond: Double, etaSeconds: Double?,
-                workersAlive: Int, counters: ClusterCounters = ClusterCounters(), workers: [WorkerStatus] = []) {
+    public init(
+        runID: String, state: State, level: Int, levels: Int, levelTasksDone: Int, levelTasksTotal: Int,
+        levelRowsDone: Int, chunkRowsDone: Int, totalRows: Int, tasksDone: Int, tasksTotal: Int, tasksRunning: Int,
+        elapsedSeconds: Double, levelSeconds: Double, rowsPerSecond: Double, etaSeconds: Double?,
+        workersAlive: Int, counters: CoordinationCounters = CoordinationCounters(), workers: [WorkerStatus] = []
+    ) {
         self.runID = runID
         self.state = state
         self.level = level
@@ -148,11 +150,12 @@ public struct LevelProgress: Sendable {
         let rate = seconds > 0 ? Double(fresh) / seconds : 0
         let left = totalRows - rowsDone[level]
         let eta: Double? = state != .running ? 0 : (rate > 0 ? Double(left) / rate : nil)
-        return RunStatus(runID: runID, state: state, level: level, levels: levelSizes.count,
-                         levelTasksDone: tasksDone[level], levelTasksTotal: levelSizes[level],
-                         levelRowsDone: rowsDone[level], chunkRowsDone: rowsDone[0], totalRows: totalRows,
-                         tasksDone: allTasksDone, tasksTotal: allTasks, tasksRunning: tasksRunning,
-                         elapsedSeconds: now.seconds, levelSeconds: seconds, rowsPerSecond: rate, etaSeconds: eta,
-                         workersAlive: workersAlive)
+        return RunStatus(
+            runID: runID, state: state, level: level, levels: levelSizes.count,
+            levelTasksDone: tasksDone[level], levelTasksTotal: levelSizes[level],
+            levelRowsDone: rowsDone[level], chunkRowsDone: rowsDone[0], totalRows: totalRows,
+            tasksDone: allTasksDone, tasksTotal: allTasks, tasksRunning: tasksRunning,
+            elapsedSeconds: now.seconds, levelSeconds: seconds, rowsPerSecond: rate, etaSeconds: eta,
+            workersAlive: workersAlive)
     }
 }

@@ -1,5 +1,5 @@
 import XCTest
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowTestKit
 
@@ -15,11 +15,11 @@ final class CoordinatorTests: XCTestCase {
 
     /// Any worker count, any arrival order: the selection equals the direct walk of the tree.
     func testSelectionIsIdenticalForWorkerCountsAndArrivalOrders() throws {
-        let expected = InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings)
+        let expected = InMemoryCoordination.reference(vectors: Self.vectors, settings: Self.settings)
         XCTAssertEqual(expected.count, 40)
         for (workers, slots) in [(1, 1), (2, 1), (3, 2), (5, 1)] {
             for orderSeed: UInt64 in [1, 2] {
-                var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: workers, slots: slots, orderSeed: orderSeed)
+                var cluster = InMemoryCoordination(vectors: Self.vectors, settings: Self.settings, workers: workers, slots: slots, orderSeed: orderSeed)
                 cluster.start()
                 cluster.runToEnd()
                 let outcome = try XCTUnwrap(cluster.outcome, "workers \(workers) order \(orderSeed): \(cluster.log.suffix(3))")
@@ -52,8 +52,10 @@ final class CoordinatorTests: XCTestCase {
     /// Log-det, k-center and the random baseline run the same tree: any worker count gives the direct
     /// walk's selection.
     func testLogDetKCenterAndRandomAreIdenticalForWorkerCounts() throws {
-        for objective in [Objective.logDeterminant(ridge: SelectionSettings.Default.logDetRidge), .kCenter(.euclidean),
-                          .kCenter(.cosineDistance), .random] {
+        for objective in [
+            Objective.logDeterminant(ridge: SelectionSettings.Default.logDetRidge), .kCenter(.euclidean),
+            .kCenter(.cosineDistance), .random,
+        ] {
             var settings = Self.settings
             settings.objective = objective
             _ = try outcomesMatchingTheDirectWalk(settings, objective.name)
@@ -62,11 +64,11 @@ final class CoordinatorTests: XCTestCase {
 
     /// Runs `settings` with 1, 2 and 3 workers and checks each selection against the direct walk of
     /// the tree (k = 40 rows).
-    private func outcomesMatchingTheDirectWalk(_ settings: SelectionSettings, _ label: String) throws -> [ClusterOutcome] {
-        let expected = InMemoryCluster.reference(vectors: Self.vectors, settings: settings)
+    private func outcomesMatchingTheDirectWalk(_ settings: SelectionSettings, _ label: String) throws -> [SelectionRun] {
+        let expected = InMemoryCoordination.reference(vectors: Self.vectors, settings: settings)
         XCTAssertEqual(expected.count, 40)
         return try [1, 2, 3].map { workers in
-            var cluster = InMemoryCluster(vectors: Self.vectors, settings: settings, workers: workers, orderSeed: UInt64(workers))
+            var cluster = InMemoryCoordination(vectors: Self.vectors, settings: settings, workers: workers, orderSeed: UInt64(workers))
             cluster.start()
             cluster.runToEnd()
             let outcome = try XCTUnwrap(cluster.outcome, "\(label), \(workers) workers: \(cluster.log.suffix(3))")
@@ -81,16 +83,16 @@ final class CoordinatorTests: XCTestCase {
         var settings = Self.settings
         settings.qualityWeight = 0.5
         var random = SeededRandom(seed: 3)
-        let quality = (0 ..< Self.vectors.rows).map { _ in Float(random.next() % 1000) / 1000 }
-        let expected = InMemoryCluster.reference(vectors: Self.vectors, settings: settings, quality: quality)
-        XCTAssertNotEqual(expected.rows, InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings).rows)
+        let quality = (0..<Self.vectors.rows).map { _ in Float(random.next() % 1000) / 1000 }
+        let expected = InMemoryCoordination.reference(vectors: Self.vectors, settings: settings, quality: quality)
+        XCTAssertNotEqual(expected.rows, InMemoryCoordination.reference(vectors: Self.vectors, settings: Self.settings).rows)
         for workers in [1, 2, 3] {
-            var cluster = InMemoryCluster(vectors: Self.vectors, settings: settings, workers: workers, orderSeed: 11, quality: quality)
+            var cluster = InMemoryCoordination(vectors: Self.vectors, settings: settings, workers: workers, orderSeed: 11, quality: quality)
             cluster.start()
             cluster.runToEnd()
             XCTAssertEqual(try XCTUnwrap(cluster.outcome).selection, expected, "\(workers) workers")
         }
-        var cluster = InMemoryCluster(vectors: Self.vectors, settings: settings, workers: 1, orderSeed: 12, quality: quality)
+        var cluster = InMemoryCoordination(vectors: Self.vectors, settings: settings, workers: 1, orderSeed: 12, quality: quality)
         cluster.start()
         while !cluster.toCoordinator.contains(where: { if case .chunkResult = $0.1 { true } else { false } }) { XCTAssertTrue(cluster.step()) }
         let index = cluster.toCoordinator.firstIndex { if case .chunkResult = $0.1 { true } else { false } }!
@@ -107,13 +109,13 @@ final class CoordinatorTests: XCTestCase {
     func testRowSampleSelectionIsIdenticalForWorkerCountsAndRetries() throws {
         var settings = Self.settings
         settings.mergeSample = 600
-        let expected = InMemoryCluster.reference(vectors: Self.vectors, settings: settings)
-        XCTAssertNotEqual(expected, InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings))
+        let expected = InMemoryCoordination.reference(vectors: Self.vectors, settings: settings)
+        XCTAssertNotEqual(expected, InMemoryCoordination.reference(vectors: Self.vectors, settings: Self.settings))
         for workers in [1, 2, 3] {
             // No backups: the lost worker's lease must come back by the silence rule, not be overtaken.
-            var noBackups = ClusterSettings()
+            var noBackups = CoordinationSettings()
             noBackups.backups = false
-            var cluster = InMemoryCluster(vectors: Self.vectors, settings: settings, workers: workers, orderSeed: 4, cluster: noBackups)
+            var cluster = InMemoryCoordination(vectors: Self.vectors, settings: settings, workers: workers, orderSeed: 4, coordination: noBackups)
             cluster.start()
             if workers > 1 {
                 while !cluster.running.contains(where: { $0.0 == 0 }) { XCTAssertTrue(cluster.step()) }
@@ -129,11 +131,11 @@ final class CoordinatorTests: XCTestCase {
     /// A worker that falls silent mid-task is declared gone after heartbeat × liveness; its lease
     /// goes back to the queue, another worker runs it, and the selection does not change.
     func testSilentWorkersLeasesAreReissued() throws {
-        let expected = InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings)
+        let expected = InMemoryCoordination.reference(vectors: Self.vectors, settings: Self.settings)
         // No backups: a backup copy would finish the silent worker's task before the silence limit.
-        var noBackups = ClusterSettings()
+        var noBackups = CoordinationSettings()
         noBackups.backups = false
-        var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 2, orderSeed: 3, cluster: noBackups)
+        var cluster = InMemoryCoordination(vectors: Self.vectors, settings: Self.settings, workers: 2, orderSeed: 3, coordination: noBackups)
         cluster.start()
         // Run until worker 0 holds a lease, then silence it.
         while !cluster.running.contains(where: { $0.0 == 0 }) { XCTAssertTrue(cluster.step()) }
@@ -149,8 +151,10 @@ final class CoordinatorTests: XCTestCase {
 
     /// Runs a one-worker cluster to the end; the first chunk result the worker sends is handed to
     /// `tamper` instead of the coordinator, and `tamper` delivers whatever it likes in its place.
-    func runTamperingWithFirstResult(orderSeed: UInt64, _ tamper: (inout InMemoryCluster<SelectionBook>, Int, ChunkResult) -> Void) -> InMemoryCluster<SelectionBook> {
-        var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 1, orderSeed: orderSeed)
+    func runTamperingWithFirstResult(
+        orderSeed: UInt64, _ tamper: (inout InMemoryCoordination<SelectionBook>, Int, ChunkResult) -> Void
+    ) -> InMemoryCoordination<SelectionBook> {
+        var cluster = InMemoryCoordination(vectors: Self.vectors, settings: Self.settings, workers: 1, orderSeed: orderSeed)
         cluster.start()
         var tampered = false
         while cluster.outcome == nil {
@@ -171,7 +175,7 @@ final class CoordinatorTests: XCTestCase {
             cluster.deliver(.chunkResult(r), from: i)
             cluster.deliver(.chunkResult(r), from: i)
         }
-        XCTAssertEqual(cluster.outcome?.selection, InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings))
+        XCTAssertEqual(cluster.outcome?.selection, InMemoryCoordination.reference(vectors: Self.vectors, settings: Self.settings))
         XCTAssertEqual(cluster.outcome?.counters.duplicateResults, 1)
     }
 
@@ -182,13 +186,13 @@ final class CoordinatorTests: XCTestCase {
             forged.coreset.rows[0] = 999_999
             cluster.deliver(.chunkResult(forged), from: i)
         }
-        XCTAssertEqual(cluster.outcome?.selection, InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings))
+        XCTAssertEqual(cluster.outcome?.selection, InMemoryCoordination.reference(vectors: Self.vectors, settings: Self.settings))
         XCTAssertEqual(cluster.outcome?.counters.invalidResults, 1)
         XCTAssertEqual(cluster.outcome?.counters.leasesReissued, 1)
     }
 
     func testResultFromAnotherEpochIsStale() throws {
-        var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 1, orderSeed: 6)
+        var cluster = InMemoryCoordination(vectors: Self.vectors, settings: Self.settings, workers: 1, orderSeed: 6)
         cluster.start()
         while !cluster.toCoordinator.contains(where: { if case .chunkResult = $0.1 { true } else { false } }) {
             if !cluster.step() { cluster.advance(.milliseconds(100)) }
@@ -198,15 +202,16 @@ final class CoordinatorTests: XCTestCase {
         cluster.deliver(message, from: i, header: MessageHeader(runID: "test", epoch: 6, sender: "w0", sequence: 1))
         XCTAssertEqual(cluster.coordinator.counters.staleResults, 1)
         cluster.runToEnd()
-        XCTAssertEqual(cluster.outcome?.selection, InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings))
+        XCTAssertEqual(cluster.outcome?.selection, InMemoryCoordination.reference(vectors: Self.vectors, settings: Self.settings))
     }
 
     func testHelloWithAnotherProtocolOrConfigurationIsRejected() {
-        var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 1, orderSeed: 7)
+        var cluster = InMemoryCoordination(vectors: Self.vectors, settings: Self.settings, workers: 1, orderSeed: 7)
         let peer = PeerID(Array("x".utf8))
         let hello = Hello(productVersion: "9", slots: 1, host: "h", pid: 1)
-        var actions = cluster.coordinator.receive(.hello(hello), header: MessageHeader(protocolVersion: 2, runID: "", epoch: 0, sender: "x", sequence: 1),
-                                                  from: peer, now: .zero)
+        var actions = cluster.coordinator.receive(
+            .hello(hello), header: MessageHeader(protocolVersion: 2, runID: "", epoch: 0, sender: "x", sequence: 1),
+            from: peer, now: .zero)
         XCTAssertTrue(actions.contains { if case .send(_, .reject(let r)) = $0 { r.reason == .protocolVersion } else { false } })
         var wrong = hello
         wrong.expectedConfigHash = [9, 9]
@@ -215,14 +220,15 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertEqual(cluster.coordinator.counters.rejectedHellos, 2)
         XCTAssertEqual(cluster.coordinator.connectedWorkers, 0)
         // A message for another run from a peer that never said Hello is dropped.
-        actions = cluster.coordinator.receive(.heartbeat(leases: [], tasksDone: 0), header: MessageHeader(runID: "other", epoch: 7, sender: "x", sequence: 2), from: peer, now: .zero)
+        actions = cluster.coordinator.receive(
+            .heartbeat(leases: [], tasksDone: 0), header: MessageHeader(runID: "other", epoch: 7, sender: "x", sequence: 2), from: peer, now: .zero)
         XCTAssertEqual(cluster.coordinator.counters.invalidMessages, 1)
     }
 
     /// A command of several runs at one endpoint tells its workers to expect the first: a worker that
     /// starts late meets a later run, which accepts it for that; any other expectation is refused.
     func testHelloExpectingAnEarlierRunOfTheCommandIsWelcomed() {
-        var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 1, orderSeed: 7)
+        var cluster = InMemoryCoordination(vectors: Self.vectors, settings: Self.settings, workers: 1, orderSeed: 7)
         cluster.coordinator.earlierRuns = [[7, 7], [8, 8]]
         let header = MessageHeader(runID: "", epoch: 0, sender: "x", sequence: 1)
         for (i, expected) in ([[7, 7], [8, 8], [1, 2, 3], [9, 9]] as [[UInt8]]).enumerated() {
@@ -239,15 +245,18 @@ final class CoordinatorTests: XCTestCase {
     /// the run's kernel joins. A run that names no kernel checks nothing.
     func testHelloWithAnotherBLASKernelIsRejected() {
         let job = SelectionJob(totalRows: Self.vectors.rows, dimension: Self.vectors.dimension, settings: Self.settings)
-        var config = RunConfig(files: [.init(path: "memory", rows: Self.vectors.rows, bytes: 0, dtype: "<f4")],
-                               dimension: Self.vectors.dimension, totalRows: Self.vectors.rows, settings: Self.settings, skipNonfinite: false)
+        var config = RunConfig(
+            files: [.init(path: "memory", rows: Self.vectors.rows, bytes: 0, dtype: "<f4")],
+            dimension: Self.vectors.dimension, totalRows: Self.vectors.rows, settings: Self.settings, skipNonfinite: false)
         config.blasKernel = "OpenBLAS 0.3.21 Cooperlake"
-        var coordinator = Coordinator(job: job, welcome: Welcome(configHash: [1], config: config, heartbeat: .seconds(1), liveness: 5),
-                                      runID: "test", epoch: 7, settings: ClusterSettings())
+        var coordinator = Coordinator(
+            job: job, welcome: Welcome(configHash: [1], config: config, heartbeat: .seconds(1), liveness: 5),
+            runID: "test", epoch: 7, settings: CoordinationSettings())
         let header = MessageHeader(runID: "", epoch: 0, sender: "x", sequence: 1)
         for (i, kernel) in ["OpenBLAS 0.3.21 Haswell", ""].enumerated() {
-            let actions = coordinator.receive(.hello(Hello(productVersion: "t", slots: 1, host: "node-\(i)", pid: 1, blasKernel: kernel)),
-                                              header: header, from: PeerID(Array("x\(i)".utf8)), now: .zero)
+            let actions = coordinator.receive(
+                .hello(Hello(productVersion: "t", slots: 1, host: "node-\(i)", pid: 1, blasKernel: kernel)),
+                header: header, from: PeerID(Array("x\(i)".utf8)), now: .zero)
             let rejection = actions.compactMap { if case .send(_, .reject(let r)) = $0 { r } else { nil } }.first
             XCTAssertEqual(rejection?.reason, .blasKernel, "\(actions)")
             XCTAssertTrue(rejection?.detail.contains("node-\(i)") ?? false, rejection?.detail ?? "")
@@ -257,15 +266,17 @@ final class CoordinatorTests: XCTestCase {
         }
         XCTAssertEqual(coordinator.counters.rejectedHellos, 2)
         XCTAssertEqual(coordinator.connectedWorkers, 0)
-        let same = coordinator.receive(.hello(Hello(productVersion: "t", slots: 1, host: "h", pid: 1, blasKernel: "OpenBLAS 0.3.21 Cooperlake")),
-                                       header: header, from: PeerID(Array("y".utf8)), now: .zero)
+        let same = coordinator.receive(
+            .hello(Hello(productVersion: "t", slots: 1, host: "h", pid: 1, blasKernel: "OpenBLAS 0.3.21 Cooperlake")),
+            header: header, from: PeerID(Array("y".utf8)), now: .zero)
         XCTAssertTrue(same.contains { if case .send(_, .welcome) = $0 { true } else { false } }, "\(same)")
         XCTAssertEqual(coordinator.connectedWorkers, 1)
 
         // No kernel in the configuration (an older coordinator's): anything joins.
-        var open = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 1, orderSeed: 7)
-        let any = open.coordinator.receive(.hello(Hello(productVersion: "t", slots: 1, host: "h", pid: 1, blasKernel: "OpenBLAS 0.3.21 Haswell")),
-                                           header: header, from: PeerID(Array("z".utf8)), now: .zero)
+        var open = InMemoryCoordination(vectors: Self.vectors, settings: Self.settings, workers: 1, orderSeed: 7)
+        let any = open.coordinator.receive(
+            .hello(Hello(productVersion: "t", slots: 1, host: "h", pid: 1, blasKernel: "OpenBLAS 0.3.21 Haswell")),
+            header: header, from: PeerID(Array("z".utf8)), now: .zero)
         XCTAssertTrue(any.contains { if case .send(_, .welcome) = $0 { true } else { false } }, "\(any)")
     }
 
@@ -273,26 +284,30 @@ final class CoordinatorTests: XCTestCase {
     /// same selection, and its workers, and one saying Hello after the end, are sent to the next run
     /// instead of home.
     func testFinishedRunSendsItsWorkersToTheNextRun() {
-        var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 2, orderSeed: 3)
+        var cluster = InMemoryCoordination(vectors: Self.vectors, settings: Self.settings, workers: 2, orderSeed: 3)
         cluster.coordinator.nextRunFollows = true
         cluster.runToEnd()
-        XCTAssertEqual(cluster.outcome?.selection, InMemoryCluster.reference(vectors: Self.vectors, settings: Self.settings))
+        XCTAssertEqual(cluster.outcome?.selection, InMemoryCoordination.reference(vectors: Self.vectors, settings: Self.settings))
         let farewells = cluster.toWorkers.filter { if case .nextRun = $0.1 { true } else { false } }.map(\.0)
         XCTAssertEqual(farewells.sorted(), [0, 1])
         XCTAssertFalse(cluster.toWorkers.contains { if case .shutdown = $0.1 { true } else { false } })
-        let late = cluster.coordinator.receive(.hello(Hello(productVersion: "t", slots: 1, host: "h", pid: 9)),
-                                               header: MessageHeader(runID: "", epoch: 0, sender: "late", sequence: 1),
-                                               from: PeerID(Array("late".utf8)), now: cluster.now)
+        let late = cluster.coordinator.receive(
+            .hello(Hello(productVersion: "t", slots: 1, host: "h", pid: 9)),
+            header: MessageHeader(runID: "", epoch: 0, sender: "late", sequence: 1),
+            from: PeerID(Array("late".utf8)), now: cluster.now)
         XCTAssertTrue(late.contains { if case .send(_, .nextRun) = $0 { true } else { false } }, "\(late)")
     }
 
     func testBadDataFailureFailsTheRunAndStopsWorkers() {
-        var cluster = InMemoryCluster(vectors: Self.vectors, settings: Self.settings, workers: 2, orderSeed: 8)
+        var cluster = InMemoryCoordination(vectors: Self.vectors, settings: Self.settings, workers: 2, orderSeed: 8)
         cluster.start()
         while cluster.running.isEmpty { cluster.step() }
         let (i, lease) = cluster.running[0]
-        cluster.deliver(.failure(TaskFailure(leaseID: lease.id, node: lease.node, code: .nonfinite,
-                                             message: "pool.npy (row 17): NaN", path: "pool.npy", row: 17)), from: i)
+        cluster.deliver(
+            .failure(
+                TaskFailure(
+                    leaseID: lease.id, node: lease.node, code: .nonfinite,
+                    message: "pool.npy (row 17): NaN", path: "pool.npy", row: 17)), from: i)
         XCTAssertEqual(cluster.failure?.row, 17)
         XCTAssertEqual(cluster.toWorkers.filter { if case .shutdown(_, 65) = $0.1 { true } else { false } }.count, 2)
     }
@@ -305,12 +320,12 @@ final class FaultTests: XCTestCase {
     /// A worker that keeps heartbeating but never finishes: once 90% of the chunks are done its
     /// lease gets a backup copy elsewhere, the backup's result wins, the stuck copy is cancelled.
     func testStragglerGetsABackupCopyThatWins() throws {
-        var cluster = InMemoryCluster(vectors: vectors, settings: settings, workers: 3, orderSeed: 9)
+        var cluster = InMemoryCoordination(vectors: vectors, settings: settings, workers: 3, orderSeed: 9)
         cluster.start()
         cluster.stallWhenRunning(2)
         cluster.runToEnd()
         let outcome = try XCTUnwrap(cluster.outcome, "\(cluster.log.suffix(5))")
-        XCTAssertEqual(outcome.selection, InMemoryCluster.reference(vectors: vectors, settings: settings))
+        XCTAssertEqual(outcome.selection, InMemoryCoordination.reference(vectors: vectors, settings: settings))
         XCTAssertGreaterThanOrEqual(outcome.counters.backupsIssued, 1)
         XCTAssertGreaterThanOrEqual(outcome.counters.backupsWon, 1)
         XCTAssertEqual(outcome.counters.workersLost, 0, "a heartbeating worker is not declared gone")
@@ -318,9 +333,9 @@ final class FaultTests: XCTestCase {
     }
 
     func testNoBackupsWhenSwitchedOff() throws {
-        var off = ClusterSettings()
+        var off = CoordinationSettings()
         off.backups = false
-        var cluster = InMemoryCluster(vectors: vectors, settings: settings, workers: 3, orderSeed: 9, cluster: off)
+        var cluster = InMemoryCoordination(vectors: vectors, settings: settings, workers: 3, orderSeed: 9, coordination: off)
         cluster.start()
         cluster.stallWhenRunning(2)
         cluster.runToEnd(maxSteps: 20_000)
@@ -330,7 +345,7 @@ final class FaultTests: XCTestCase {
 
     /// A chunk that kills every worker that runs it fails the run after 3 deaths, naming its rows.
     func testChunkThatKillsThreeWorkersFailsTheRun() throws {
-        var cluster = InMemoryCluster(vectors: vectors, settings: settings, workers: 4, orderSeed: 10)
+        var cluster = InMemoryCoordination(vectors: vectors, settings: settings, workers: 4, orderSeed: 10)
         cluster.deadlyChunk = 3
         cluster.start()
         cluster.runToEnd()
@@ -343,15 +358,15 @@ final class FaultTests: XCTestCase {
 
     /// With `--on-poisoned skip` the chunk is left out and recorded; the rest of the run is exact.
     func testPoisonedChunkSkipped() throws {
-        var policy = ClusterSettings()
+        var policy = CoordinationSettings()
         policy.onPoisoned = .skip
-        var cluster = InMemoryCluster(vectors: vectors, settings: settings, workers: 4, orderSeed: 11, cluster: policy)
+        var cluster = InMemoryCoordination(vectors: vectors, settings: settings, workers: 4, orderSeed: 11, coordination: policy)
         cluster.deadlyChunk = 3
         cluster.start()
         cluster.runToEnd()
         let outcome = try XCTUnwrap(cluster.outcome, "\(cluster.log.suffix(5))")
         XCTAssertEqual(outcome.counters.poisonedChunks, [3])
-        XCTAssertEqual(outcome.selection, InMemoryCluster.reference(vectors: vectors, settings: settings, emptyChunks: [3]))
+        XCTAssertEqual(outcome.selection, InMemoryCoordination.reference(vectors: vectors, settings: settings, emptyChunks: [3]))
         let job = SelectionJob(totalRows: vectors.rows, dimension: vectors.dimension, settings: settings)
         XCTAssertEqual(outcome.skippedRows, job.chunkTask(3).rows)
     }
@@ -364,13 +379,13 @@ final class ResumeTests: XCTestCase {
     /// A coordinator dies after some results; a new one restores its journal and finishes with the
     /// same selection, without leasing any task whose result was journaled.
     func testRestoredCoordinatorFinishesIdenticallyWithoutRedoingWork() throws {
-        let expected = InMemoryCluster.reference(vectors: vectors, settings: settings)
+        let expected = InMemoryCoordination.reference(vectors: vectors, settings: settings)
         for cut in [1, 5, 12, 14] {
-            var first = InMemoryCluster(vectors: vectors, settings: settings, workers: 2, orderSeed: UInt64(cut))
+            var first = InMemoryCoordination(vectors: vectors, settings: settings, workers: 2, orderSeed: UInt64(cut))
             first.start()
             while first.journal.count < cut && first.outcome == nil { if !first.step() { first.advance(.milliseconds(100)) } }
             let journal = first.journal
-            var second = InMemoryCluster(vectors: vectors, settings: settings, workers: 2, orderSeed: 99)
+            var second = InMemoryCoordination(vectors: vectors, settings: settings, workers: 2, orderSeed: 99)
             let reused = second.restore(journal)
             XCTAssertEqual(reused, journal.count)
             second.start()
@@ -385,13 +400,14 @@ final class ResumeTests: XCTestCase {
 
     /// A journal record that does not fit this plan is skipped; its task runs again.
     func testForeignRecordIsSkipped() throws {
-        var cluster = InMemoryCluster(vectors: vectors, settings: settings, workers: 1, orderSeed: 3)
-        let bogus = ChunkResult(leaseID: 0, chunk: 99, coreset: .empty(dimension: 12, rowsBeneath: 1),
-                                statistics: EmbeddingStatistics(dimension: 12), skippedRows: [], busySeconds: 0)
+        var cluster = InMemoryCoordination(vectors: vectors, settings: settings, workers: 1, orderSeed: 3)
+        let bogus = ChunkResult(
+            leaseID: 0, chunk: 99, coreset: .empty(dimension: 12, rowsBeneath: 1),
+            statistics: EmbeddingStatistics(dimension: 12), skippedRows: [], busySeconds: 0)
         XCTAssertEqual(cluster.restore([.chunkResult(bogus)]), 0)
         cluster.start()
         cluster.runToEnd()
-        XCTAssertEqual(cluster.outcome?.selection, InMemoryCluster.reference(vectors: vectors, settings: settings))
+        XCTAssertEqual(cluster.outcome?.selection, InMemoryCoordination.reference(vectors: vectors, settings: settings))
     }
 }
 
@@ -401,11 +417,11 @@ final class ProgressTimeoutTests: XCTestCase {
     let vectors = CoordinatorTests.vectors
     let settings = CoordinatorTests.settings
 
-    func cluster(timeout: Duration) -> InMemoryCluster<SelectionBook> {
-        var c = ClusterSettings()
+    func cluster(timeout: Duration) -> InMemoryCoordination<SelectionBook> {
+        var c = CoordinationSettings()
         c.backups = false  // only the progress rule can rescue the stuck task here
         c.progressTimeout = timeout
-        return InMemoryCluster(vectors: vectors, settings: settings, workers: 3, orderSeed: 9, cluster: c)
+        return InMemoryCoordination(vectors: vectors, settings: settings, workers: 3, orderSeed: 9, coordination: c)
     }
 
     func testStuckTaskLosesItsLease() throws {
@@ -414,7 +430,7 @@ final class ProgressTimeoutTests: XCTestCase {
         cluster.stallWhenRunning(2, progressFrozen: true)
         cluster.runToEnd()
         let outcome = try XCTUnwrap(cluster.outcome, "\(cluster.log.suffix(5))")
-        XCTAssertEqual(outcome.selection, InMemoryCluster.reference(vectors: vectors, settings: settings))
+        XCTAssertEqual(outcome.selection, InMemoryCoordination.reference(vectors: vectors, settings: settings))
         XCTAssertEqual(outcome.counters.leasesRevoked, 1)
         XCTAssertEqual(outcome.counters.workersLost, 0, "the stuck worker still heartbeats")
         XCTAssertTrue(cluster.log.contains("task made no progress; lease taken back"))
@@ -446,11 +462,11 @@ final class ProgressTimeoutTests: XCTestCase {
 /// `--expect-workers`: leasing never waits, but the coordinator reports who came, and a run no
 /// worker ever joins ends with 75 instead of idling to the job's time limit.
 final class ExpectedWorkersTests: XCTestCase {
-    func cluster(workers: Int, expect: Int, wait: Duration = .seconds(60)) -> InMemoryCluster<SelectionBook> {
-        var c = ClusterSettings()
+    func cluster(workers: Int, expect: Int, wait: Duration = .seconds(60)) -> InMemoryCoordination<SelectionBook> {
+        var c = CoordinationSettings()
         c.expectWorkers = expect
         c.workerWait = wait
-        return InMemoryCluster(vectors: CoordinatorTests.vectors, settings: CoordinatorTests.settings, workers: workers, orderSeed: 3, cluster: c)
+        return InMemoryCoordination(vectors: CoordinatorTests.vectors, settings: CoordinatorTests.settings, workers: workers, orderSeed: 3, coordination: c)
     }
 
     func testNoWorkerAtAllEndsTheRunWith75() throws {
@@ -469,8 +485,9 @@ final class ExpectedWorkersTests: XCTestCase {
         cluster.start()
         cluster.runToEnd()
         XCTAssertTrue(cluster.log.contains("fewer workers than expected joined; the run goes on with them"), "\(cluster.log)")
-        XCTAssertEqual(try XCTUnwrap(cluster.outcome).selection,
-                       InMemoryCluster.reference(vectors: CoordinatorTests.vectors, settings: CoordinatorTests.settings))
+        XCTAssertEqual(
+            try XCTUnwrap(cluster.outcome).selection,
+            InMemoryCoordination.reference(vectors: CoordinatorTests.vectors, settings: CoordinatorTests.settings))
     }
 
     func testAllExpectedWorkersJoinedIsSaid() {

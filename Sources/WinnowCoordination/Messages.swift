@@ -67,7 +67,7 @@ public struct RunConfig: Sendable, Equatable {
         var parts: [String] = []
         var first = 0
         for f in files {
-            let span = first ..< first + f.rows
+            let span = first..<first + f.rows
             let local = ranges.compactMap { r -> String? in
                 let lo = max(r.lowerBound, span.lowerBound), hi = min(r.upperBound, span.upperBound)
                 return lo < hi ? "\(lo - first)..<\(hi - first)" : nil
@@ -80,8 +80,10 @@ public struct RunConfig: Sendable, Equatable {
         return parts.joined(separator: "; ")
     }
 
-    public init(files: [File], dimension: Int, totalRows: Int, settings: SelectionSettings, skipNonfinite: Bool, quality: File? = nil,
-                labels: File? = nil, clustering: KMeansSettings? = nil) {
+    public init(
+        files: [File], dimension: Int, totalRows: Int, settings: SelectionSettings, skipNonfinite: Bool, quality: File? = nil,
+        labels: File? = nil, clustering: KMeansSettings? = nil
+    ) {
         self.files = files
         self.dimension = dimension
         self.totalRows = totalRows
@@ -174,8 +176,10 @@ public struct ChunkResult: Sendable, Equatable {
     /// The worker process's peak resident memory so far (0: not reported).
     public var peakResidentBytes: Int
 
-    public init(leaseID: UInt64, chunk: Int, coreset: Coreset, statistics: EmbeddingStatistics, skippedRows: [Int64], busySeconds: Double,
-                peakResidentBytes: Int = 0) {
+    public init(
+        leaseID: UInt64, chunk: Int, coreset: Coreset, statistics: EmbeddingStatistics, skippedRows: [Int64], busySeconds: Double,
+        peakResidentBytes: Int = 0
+    ) {
         self.leaseID = leaseID
         self.chunk = chunk
         self.coreset = coreset
@@ -294,8 +298,10 @@ public struct TaskFailure: Sendable, Equatable, Error {
         }
     }
 
-    public init(leaseID: UInt64, node: MergeTree.Node, code: Code, message: String,
-                path: String? = nil, row: Int64? = nil, byteOffset: Int64? = nil) {
+    public init(
+        leaseID: UInt64, node: MergeTree.Node, code: Code, message: String,
+        path: String? = nil, row: Int64? = nil, byteOffset: Int64? = nil
+    ) {
         self.leaseID = leaseID
         self.node = node
         self.code = code

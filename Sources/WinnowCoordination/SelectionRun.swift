@@ -1,14 +1,14 @@
 import WinnowCore
 
 /// What the coordinator hands back when the root of the merge tree is done.
-public struct ClusterOutcome: Sendable, Equatable {
+public struct SelectionRun: Sendable, Equatable {
     public var selection: Coreset
     /// Chunk statistics merged in chunk order (so they equal the single-process figures exactly).
     public var statistics: EmbeddingStatistics
     /// Rows left out as non-finite, in chunk order.
     public var skippedRows: [Int64]
     public var workers: [WorkerTally]
-    public var counters: ClusterCounters
+    public var counters: CoordinationCounters
 }
 
 /// One worker's share of a run (the report's `workers` list).
@@ -40,7 +40,7 @@ public struct WorkerTally: Sendable, Equatable, Codable {
 }
 
 /// Things that happened and were survived: each is a count in the report.
-public struct ClusterCounters: Sendable, Equatable, Codable {
+public struct CoordinationCounters: Sendable, Equatable, Codable {
     public var leasesIssued = 0
     public var leasesReissued = 0
     public var duplicateResults = 0

@@ -1,5 +1,5 @@
 import XCTest
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowTestKit
 
@@ -38,12 +38,15 @@ final class RunStatusTests: XCTestCase {
     }
 
     func testStatusAnswersAnyPeerAndFollowsTheRun() throws {
-        var cluster = InMemoryCluster(vectors: CoordinatorTests.vectors, settings: CoordinatorTests.settings, workers: 2, orderSeed: 5)
+        var cluster = InMemoryCoordination(vectors: CoordinatorTests.vectors, settings: CoordinatorTests.settings, workers: 2, orderSeed: 5)
         let stranger = PeerID(Array("status-client".utf8))
         func ask(_ version: UInt32 = MessageHeader.protocolVersion) -> CoordinatorMessage? {
-            let actions = cluster.coordinator.receive(.statusRequest, header: MessageHeader(protocolVersion: version, runID: "", epoch: 0,
-                                                                                             sender: "status", sequence: 1),
-                                                      from: stranger, now: cluster.now)
+            let actions = cluster.coordinator.receive(
+                .statusRequest,
+                header: MessageHeader(
+                    protocolVersion: version, runID: "", epoch: 0,
+                    sender: "status", sequence: 1),
+                from: stranger, now: cluster.now)
             XCTAssertEqual(actions.count, 1)
             guard case .send(let peer, let message) = actions.first else { return nil }
             XCTAssertEqual(peer, stranger)
@@ -59,7 +62,7 @@ final class RunStatusTests: XCTestCase {
 
         cluster.start()
         var seen: [Int] = []
-        for _ in 0 ..< 400 where cluster.outcome == nil {
+        for _ in 0..<400 where cluster.outcome == nil {
             _ = cluster.step()
             guard case .status(let s) = ask() else { return XCTFail("no status") }
             seen.append(s.tasksDone)

@@ -1,5 +1,5 @@
 /// Timing knobs of the coordinator/worker conversation, each with its one documented default.
-public struct ClusterSettings: Sendable, Equatable {
+public struct CoordinationSettings: Sendable, Equatable {
     public enum Default {
         /// Both sides send a heartbeat this often when they have nothing else to say.
         public static let heartbeat = Duration.seconds(1)

@@ -29,20 +29,22 @@ public protocol TaskBook {
     func node(of result: WorkerMessage) -> MergeTree.Node?
     /// Checks a result against its task (for `node`, not done yet) and keeps it, doing what it unlocks.
     /// Every task it completes (this one, and any the book finishes by itself) goes into `progress`.
-    mutating func take(_ result: WorkerMessage, node: MergeTree.Node, now: Duration, counters: inout ClusterCounters, progress: inout LevelProgress) throws(InvalidResult) -> TakenResult
+    mutating func take(
+        _ result: WorkerMessage, node: MergeTree.Node, now: Duration, counters: inout CoordinationCounters, progress: inout LevelProgress
+    ) throws(InvalidResult) -> TakenResult
     /// A journal record of an earlier incarnation, taken again (false: it does not fit; its task reruns).
-    mutating func restore(_ record: WorkerMessage, counters: inout ClusterCounters, progress: inout LevelProgress) -> Bool
+    mutating func restore(_ record: WorkerMessage, counters: inout CoordinationCounters, progress: inout LevelProgress) -> Bool
     /// A task every worker running it died on, left out when the job can do without it.
-    mutating func leaveOut(_ node: MergeTree.Node, counters: inout ClusterCounters, progress: inout LevelProgress) -> Bool
+    mutating func leaveOut(_ node: MergeTree.Node, counters: inout CoordinationCounters, progress: inout LevelProgress) -> Bool
     /// Where a task's rows are, in words a user can act on.
     func place(of node: MergeTree.Node, config: RunConfig) -> String
-    func outcome(workers: [WorkerTally], counters: ClusterCounters) -> Outcome
+    func outcome(workers: [WorkerTally], counters: CoordinationCounters) -> Outcome
 }
 
 extension TaskBook {
     /// A journal record is taken as a result would be, in the order the records were accepted (a
     /// k-means's passes replay exactly, each pass's centroids following from the one before).
-    public mutating func restore(_ record: WorkerMessage, counters: inout ClusterCounters, progress: inout LevelProgress) -> Bool {
+    public mutating func restore(_ record: WorkerMessage, counters: inout CoordinationCounters, progress: inout LevelProgress) -> Bool {
         guard let node = node(of: record), !isDone(node) else { return false }
         return (try? take(record, node: node, now: .zero, counters: &counters, progress: &progress)) != nil
     }
@@ -74,8 +76,8 @@ public struct TakenResult {
 /// What every finished job reports besides its result: the workers' shares and what was survived.
 public protocol JobOutcome: Sendable, Equatable {
     var workers: [WorkerTally] { get }
-    var counters: ClusterCounters { get }
+    var counters: CoordinationCounters { get }
 }
 
-extension ClusterOutcome: JobOutcome {}
+extension SelectionRun: JobOutcome {}
 extension ClusteringRun: JobOutcome {}

@@ -12,12 +12,15 @@ final class SampleReadingTests: XCTestCase {
         NpyFixtures.write(NpyFixtures.pool(block), to: dir.file("pool.npy"))
         let pool = try Pool.open(paths: [dir.file("pool.npy")])
         func child(pick: Int64, sampled: [Int64]) -> Coreset {
-            Coreset(rows: [pick], vectors: block.gather([Int(pick)]), gains: [1], weights: [25], rowsBeneath: 25,
-                    sample: RowSample(rows: sampled, vectors: VectorBlock(values: [], dimension: 4),
-                                      weights: sampled.map { _ in 25 / Double(sampled.count) }))
+            Coreset(
+                rows: [pick], vectors: block.gather([Int(pick)]), gains: [1], weights: [25], rowsBeneath: 25,
+                sample: RowSample(
+                    rows: sampled, vectors: VectorBlock(values: [], dimension: 4),
+                    weights: sampled.map { _ in 25 / Double(sampled.count) }))
         }
-        let task = MergeTask(node: .init(level: 1, index: 0), children: [child(pick: 2, sampled: [7, 1, 30]), child(pick: 40, sampled: [49])],
-                             budget: 1, isRoot: true, rowsBeneath: 50)
+        let task = MergeTask(
+            node: .init(level: 1, index: 0), children: [child(pick: 2, sampled: [7, 1, 30]), child(pick: 40, sampled: [49])],
+            budget: 1, isRoot: true, rowsBeneath: 50)
         let read = try XCTUnwrap(pool.readingSamples(of: task))
         XCTAssertEqual(read.children[0].sample?.vectors, block.gather([7, 1, 30]))
         XCTAssertEqual(read.children[1].sample?.vectors, block.gather([49]))
@@ -30,8 +33,11 @@ final class SampleReadingTests: XCTestCase {
             return c
         }
         XCTAssertEqual(read.run(settings: SelectionSettings(budget: 1)), local.run(settings: SelectionSettings(budget: 1)))
-        XCTAssertNil(pool.readingSamples(of: MergeTask(node: .init(level: 1, index: 0), children: [child(pick: 2, sampled: [50])],
-                                                       budget: 1, isRoot: true, rowsBeneath: 25)),
-                     "row 50 lies beyond a 50-row pool")
+        XCTAssertNil(
+            pool.readingSamples(
+                of: MergeTask(
+                    node: .init(level: 1, index: 0), children: [child(pick: 2, sampled: [50])],
+                    budget: 1, isRoot: true, rowsBeneath: 25)),
+            "row 50 lies beyond a 50-row pool")
     }
 }

@@ -51,7 +51,7 @@ public struct Coordinator<Book: TaskBook> {
     public let runID: String
     /// Tells this coordinator's leases from those of an earlier incarnation of the run.
     public let epoch: UInt64
-    public let settings: ClusterSettings
+    public let settings: CoordinationSettings
 
     private var phase = Phase.running
     private var peers: [PeerID: Peer] = [:]
@@ -67,10 +67,10 @@ public struct Coordinator<Book: TaskBook> {
     /// Whether the expected-workers check has spoken (all joined, or some missing at the wait's end).
     private var workersChecked = false
     private var now: Duration = .zero
-    public private(set) var counters = ClusterCounters()
+    public private(set) var counters = CoordinationCounters()
     private var progress: LevelProgress
 
-    public init(book: Book, welcome: Welcome, runID: String, epoch: UInt64, settings: ClusterSettings) {
+    public init(book: Book, welcome: Welcome, runID: String, epoch: UInt64, settings: CoordinationSettings) {
         self.book = book
         self.welcome = welcome
         self.runID = runID
@@ -112,16 +112,18 @@ public struct Coordinator<Book: TaskBook> {
 
     /// Where the run stands at `now` (the progress line, metrics, `winnow status`).
     public func status(now: Duration) -> RunStatus {
-        let state: RunStatus.State = switch phase {
-        case .running: .running
-        case .finished: .finished
-        case .failed: .failed
-        }
+        let state: RunStatus.State =
+            switch phase {
+            case .running: .running
+            case .finished: .finished
+            case .failed: .failed
+            }
         var status = progress.status(runID: runID, state: state, now: now, tasksRunning: leases.count, workersAlive: peers.count)
         status.counters = counters
         status.workers = peers.values.sorted { ($0.joined, $0.name) < ($1.joined, $1.name) }.map {
-            WorkerStatus(name: $0.name, host: $0.tally.host, slots: $0.slots, running: $0.leases.count,
-                         chunkTasks: $0.tally.chunkTasks, mergeTasks: $0.tally.mergeTasks, busySeconds: $0.tally.busySeconds)
+            WorkerStatus(
+                name: $0.name, host: $0.tally.host, slots: $0.slots, running: $0.leases.count,
+                chunkTasks: $0.tally.chunkTasks, mergeTasks: $0.tally.mergeTasks, busySeconds: $0.tally.busySeconds)
         }
         return status
     }
@@ -140,7 +142,14 @@ public struct Coordinator<Book: TaskBook> {
         if case .statusRequest = message {
             // Anyone past the transport's handshake may ask; asking is no part of the run.
             guard header.protocolVersion == MessageHeader.protocolVersion else {
-                return [.send(peer, .reject(Rejection(.protocolVersion, "protocol version \(header.protocolVersion) is not supported; this coordinator speaks \(MessageHeader.protocolVersion)")))]
+                return [
+                    .send(
+                        peer,
+                        .reject(
+                            Rejection(
+                                .protocolVersion,
+                                "protocol version \(header.protocolVersion) is not supported; this coordinator speaks \(MessageHeader.protocolVersion)")))
+                ]
             }
             return [.send(peer, .status(status(now: now)))]
         }
@@ -161,15 +170,21 @@ public struct Coordinator<Book: TaskBook> {
             // A worker this run declared gone after a silence (a link that came back), or one of a
             // previous coordinator of this run (a restart; the reply's epoch tells it so too): it is
             // told to join again. Answering with a heartbeat would keep it waiting for leases for ever.
-            return [.send(peer, .reject(Rejection(.unknownPeer, "this coordinator does not count the worker among the run's; say Hello again"))),
-                    .log(.info, "message from a worker the run does not count; told to join again",
-                         ["peer": "\(peer)", "sender": header.sender])]
+            return [
+                .send(peer, .reject(Rejection(.unknownPeer, "this coordinator does not count the worker among the run's; say Hello again"))),
+                .log(
+                    .info, "message from a worker the run does not count; told to join again",
+                    ["peer": "\(peer)", "sender": header.sender]),
+            ]
         }
         peers[peer]!.lastSeen = now
         guard header.protocolVersion == MessageHeader.protocolVersion, header.runID == runID else {
             counters.staleResults += 1
-            return [.log(.warning, "message for another run or protocol; dropped",
-                         ["peer": "\(peer)", "run": header.runID, "protocol": "\(header.protocolVersion)"])]
+            return [
+                .log(
+                    .warning, "message for another run or protocol; dropped",
+                    ["peer": "\(peer)", "run": header.runID, "protocol": "\(header.protocolVersion)"])
+            ]
         }
         switch message {
         case .hello, .statusRequest: break
@@ -194,8 +209,10 @@ public struct Coordinator<Book: TaskBook> {
         for (id, peer) in peers.sorted(by: { $0.key < $1.key }) where now - peer.lastSeen > settings.silenceLimit {
             counters.workersLost += 1
             silenced[id] = "\(peer.tally.host)/\(peer.tally.pid)"
-            actions.append(.log(.warning, "worker silent; declared gone, its leases go back to the queue",
-                                ["peer": peer.name, "leases": "\(peer.leases.count)"]))
+            actions.append(
+                .log(
+                    .warning, "worker silent; declared gone, its leases go back to the queue",
+                    ["peer": peer.name, "leases": "\(peer.leases.count)"]))
             actions += retire(id, lost: true)
         }
         actions += revokeStalledLeases()
@@ -228,22 +245,28 @@ public struct Coordinator<Book: TaskBook> {
     private mutating func greet(_ hello: Hello, header: MessageHeader, from id: PeerID) -> [Action] {
         func reject(_ reason: Rejection.Reason, _ detail: String) -> [Action] {
             counters.rejectedHellos += 1
-            return [.send(id, .reject(Rejection(reason, detail))),
-                    .log(.warning, "worker rejected", ["peer": header.sender, "reason": detail])]
+            return [
+                .send(id, .reject(Rejection(reason, detail))),
+                .log(.warning, "worker rejected", ["peer": header.sender, "reason": detail]),
+            ]
         }
         if header.protocolVersion != MessageHeader.protocolVersion {
-            return reject(.protocolVersion, "protocol version \(header.protocolVersion) is not supported; this coordinator speaks \(MessageHeader.protocolVersion)")
+            return reject(
+                .protocolVersion, "protocol version \(header.protocolVersion) is not supported; this coordinator speaks \(MessageHeader.protocolVersion)")
         }
         if !hello.expectedConfigHash.isEmpty && hello.expectedConfigHash != welcome.configHash
-            && !earlierRuns.contains(hello.expectedConfigHash) {
+            && !earlierRuns.contains(hello.expectedConfigHash)
+        {
             return reject(.configHash, "the worker expects configuration \(hello.expectedConfigHash.hexString); this run is \(welcome.configHash.hexString)")
         }
         let kernel = welcome.config.blasKernel
         if !kernel.isEmpty && hello.blasKernel != kernel {
             let theirs = hello.blasKernel.isEmpty ? "an unnamed BLAS kernel" : hello.blasKernel
-            return reject(.blasKernel, "this worker (host \(hello.host)) computes with \(theirs); the run's similarities come from \(kernel), "
-                + "the coordinator's. Another kernel sums dot products in another order and could change the selection: "
-                + "give every rank the same OPENBLAS_CORETYPE (for example OPENBLAS_CORETYPE=Haswell)")
+            return reject(
+                .blasKernel,
+                "this worker (host \(hello.host)) computes with \(theirs); the run's similarities come from \(kernel), "
+                    + "the coordinator's. Another kernel sums dot products in another order and could change the selection: "
+                    + "give every rank the same OPENBLAS_CORETYPE (for example OPENBLAS_CORETYPE=Haswell)")
         }
         if phase == .finished {
             latecomers.insert(id)
@@ -252,7 +275,7 @@ public struct Coordinator<Book: TaskBook> {
             return reject(.shuttingDown, "the run is over")
         }
         guard phase == .running else { return reject(.shuttingDown, "the run is over") }
-        guard (1 ... 1024).contains(hello.slots) else { return reject(.invalid, "slots must be 1...1024 (got \(hello.slots))") }
+        guard (1...1024).contains(hello.slots) else { return reject(.invalid, "slots must be 1...1024 (got \(hello.slots))") }
         if peers[id] != nil {
             peers[id]!.lastSeen = now
             // A retry of the attempt already welcomed (Hellos queued behind a broken link arrive
@@ -267,10 +290,13 @@ public struct Coordinator<Book: TaskBook> {
         let name = header.sender.isEmpty ? "\(id)" : header.sender
         let process = "\(hello.host)/\(hello.pid)"
         silenced = silenced.filter { $0.value != process }
-        peers[id] = Peer(name: name, slots: hello.slots, join: hello.join, lastSeen: now, joined: now,
-                         tally: WorkerTally(name: name, host: hello.host, pid: hello.pid, slots: hello.slots))
-        return [.send(id, .welcome(welcome)),
-                .log(.info, "worker joined", ["peer": name, "host": hello.host, "pid": "\(hello.pid)", "slots": "\(hello.slots)"])]
+        peers[id] = Peer(
+            name: name, slots: hello.slots, join: hello.join, lastSeen: now, joined: now,
+            tally: WorkerTally(name: name, host: hello.host, pid: hello.pid, slots: hello.slots))
+        return [
+            .send(id, .welcome(welcome)),
+            .log(.info, "worker joined", ["peer": name, "host": hello.host, "pid": "\(hello.pid)", "slots": "\(hello.slots)"]),
+        ]
     }
 
     // MARK: leasing
@@ -282,7 +308,12 @@ public struct Coordinator<Book: TaskBook> {
         for id in peers.keys.sorted(by: { (peers[$0]!.joined, $0) < (peers[$1]!.joined, $1) }) {
             while peers[id]!.leases.count + peers[id]!.revoked.count < peers[id]!.slots {
                 var isBackup = false
-                guard let work = nextWork() ?? { isBackup = true; return backupWork(for: id) }() else { break }
+                guard
+                    let work = nextWork()
+                        ?? {
+                            isBackup = true; return backupWork(for: id)
+                        }()
+                else { break }
                 let lease = Lease(id: nextLeaseID, work: work)
                 nextLeaseID += 1
                 counters.leasesIssued += 1
@@ -330,7 +361,8 @@ public struct Coordinator<Book: TaskBook> {
         // A heartbeat interval at least: copying sub-second tasks only adds duplicates.
         let thresholds: [Double?] = durations.indices.map { level in
             guard Double(durations[level].count) >= settings.backupAfterShareDone * Double(book.levelSizes[level]),
-                  let median = medianDuration(level: level) else { return nil }
+                let median = medianDuration(level: level)
+            else { return nil }
             return max(settings.backupSlowerThanMedian * median, settings.heartbeat.seconds)
         }
         var best: (LeaseRecord, Duration)?
@@ -360,12 +392,17 @@ public struct Coordinator<Book: TaskBook> {
         guard now >= settings.workerWait else { return [] }
         workersChecked = true
         guard joined == 0 else {
-            return [.log(.warning, "fewer workers than expected joined; the run goes on with them",
-                         ["joined": "\(joined)", "expected": "\(expected)", "waited_seconds": "\(Int(settings.workerWait.seconds))"])]
+            return [
+                .log(
+                    .warning, "fewer workers than expected joined; the run goes on with them",
+                    ["joined": "\(joined)", "expected": "\(expected)", "waited_seconds": "\(Int(settings.workerWait.seconds))"])
+            ]
         }
-        return fail(TaskFailure(leaseID: 0, node: book.root, code: .noWorkers,
-                                message: "no worker joined within \(Int(settings.workerWait.seconds)) s (expected \(expected)); see the workers' output"),
-                    from: PeerID([]))
+        return fail(
+            TaskFailure(
+                leaseID: 0, node: book.root, code: .noWorkers,
+                message: "no worker joined within \(Int(settings.workerWait.seconds)) s (expected \(expected)); see the workers' output"),
+            from: PeerID([]))
     }
 
     // MARK: progress
@@ -390,18 +427,24 @@ public struct Coordinator<Book: TaskBook> {
         var timeouts: [Int: Double] = [:]
         for (id, record) in leases.sorted(by: { $0.key < $1.key }) where record.rowsDone != nil {
             let level = record.node.level
-            let timeout = timeouts[level] ?? {
-                let t = max(settings.progressTimeout.seconds, settings.progressTimeoutMedians * (medianDuration(level: level) ?? 0))
-                timeouts[level] = t
-                return t
-            }()
+            let timeout =
+                timeouts[level]
+                ?? {
+                    let t = max(settings.progressTimeout.seconds, settings.progressTimeoutMedians * (medianDuration(level: level) ?? 0))
+                    timeouts[level] = t
+                    return t
+                }()
             guard (now - record.progressed).seconds > timeout, let peer = peers[record.peer] else { continue }
             counters.leasesRevoked += 1
             peers[record.peer]!.revoked.insert(id)
             actions.append(.send(record.peer, .cancel(leaseID: id)))
-            actions.append(.log(.warning, "task made no progress; lease taken back", [
-                "peer": peer.name, "node": "\(record.node)", "rows_done": "\(record.rowsDone!)",
-                "stalled_seconds": "\(Int((now - record.progressed).seconds))"]))
+            actions.append(
+                .log(
+                    .warning, "task made no progress; lease taken back",
+                    [
+                        "peer": peer.name, "node": "\(record.node)", "rows_done": "\(record.rowsDone!)",
+                        "stalled_seconds": "\(Int((now - record.progressed).seconds))",
+                    ]))
             actions += takeBack(id, from: peer.name)
         }
         return actions
@@ -455,10 +498,12 @@ public struct Coordinator<Book: TaskBook> {
     private mutating func poisoned(_ node: MergeTree.Node) -> [Action] {
         let workers = deaths[node]!.sorted().joined(separator: ", ")
         let place = book.place(of: node, config: welcome.config)
-        let message = "\(node.level == 0 ? "chunk \(node.index)" : "\(node)") was running on \(deaths[node]!.count) workers when they died or stalled (\(workers)): \(place)"
+        let message =
+            "\(node.level == 0 ? "chunk \(node.index)" : "\(node)") was running on \(deaths[node]!.count) workers when they died or stalled (\(workers)): \(place)"
         guard settings.onPoisoned == .skip, book.leaveOut(node, counters: &counters, progress: &progress) else {
-            let failure = TaskFailure(leaseID: 0, node: node, code: .poisoned, message: message,
-                                      path: welcome.config.files.first?.path)
+            let failure = TaskFailure(
+                leaseID: 0, node: node, code: .poisoned, message: message,
+                path: welcome.config.files.first?.path)
             return fail(failure, from: PeerID([]))
         }
         var actions: [Action] = [.log(.error, "poisoned chunk left out (--on-poisoned skip)", ["chunk": "\(node.index)", "why": message])]
@@ -500,8 +545,11 @@ public struct Coordinator<Book: TaskBook> {
         } catch {
             counters.invalidResults += 1
             if record != nil { leases[leaseID] = record; requeue(leaseID) }
-            return [.log(.warning, "invalid result dropped; task goes back to the queue",
-                         ["peer": "\(id)", "node": "\(node)", "reason": error.reason])]
+            return [
+                .log(
+                    .warning, "invalid result dropped; task goes back to the queue",
+                    ["peer": "\(id)", "node": "\(node)", "reason": error.reason])
+            ]
         }
         if let record {
             durations[node.level].append((now - record.issued).seconds)
@@ -548,8 +596,11 @@ public struct Coordinator<Book: TaskBook> {
     private mutating func fail(_ failure: TaskFailure, from id: PeerID) -> [Action] {
         if failure.code == .poolMismatch {
             // This worker cannot see the pool the run reads: its problem, not the run's.
-            var actions: [Action] = [.log(.error, "worker cannot read the pool; it leaves the run",
-                                          ["peer": "\(id)", "reason": failure.message])]
+            var actions: [Action] = [
+                .log(
+                    .error, "worker cannot read the pool; it leaves the run",
+                    ["peer": "\(id)", "reason": failure.message])
+            ]
             actions += retire(id, lost: false)
             return actions
         }

@@ -1,11 +1,11 @@
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 
 /// A coordinator and simulated workers joined by an in-memory transport with a manual clock: the
 /// state machines run exactly as in the processes, but messages sit in a queue the test delivers in
 /// a seeded random order, and faults are injected by the test (a worker falls silent, a result is
 /// delivered twice). Tasks run on an in-memory pool through the same task functions workers use.
-public struct InMemoryCluster<Book: TaskBook> {
+public struct InMemoryCoordination<Book: TaskBook> {
     public struct Worker {
         public var peer: PeerID
         public var session: WorkerSession
@@ -49,18 +49,22 @@ public struct InMemoryCluster<Book: TaskBook> {
     public let labels: [Int64]?
 
     /// A cluster around any coordinator; `config` is what its Welcome carries.
-    public init(coordinator: Coordinator<Book>, vectors: VectorBlock, settings: SelectionSettings, workers: Int, slots: Int = 1,
-                orderSeed: UInt64, quality: [Float]? = nil, labels: [Int64]? = nil) {
+    public init(
+        coordinator: Coordinator<Book>, vectors: VectorBlock, settings: SelectionSettings, workers: Int, slots: Int = 1,
+        orderSeed: UInt64, quality: [Float]? = nil, labels: [Int64]? = nil
+    ) {
         self.vectors = vectors
         self.quality = quality
         self.labels = labels
         self.settings = settings
         self.coordinator = coordinator
         header = MessageHeader(runID: "test", epoch: 7, sender: "w", sequence: 0)
-        self.workers = (0 ..< workers).map { i in
-            Worker(peer: PeerID(Array("w\(i)".utf8)),
-                   session: WorkerSession(hello: Hello(productVersion: "test", slots: slots, host: "mem", pid: i),
-                                          settings: ClusterSettings(), now: .zero))
+        self.workers = (0..<workers).map { i in
+            Worker(
+                peer: PeerID(Array("w\(i)".utf8)),
+                session: WorkerSession(
+                    hello: Hello(productVersion: "test", slots: slots, host: "mem", pid: i),
+                    settings: CoordinationSettings(), now: .zero))
         }
         random = SeededRandom(seed: orderSeed, stream: .evaluation)
     }
@@ -104,8 +108,12 @@ public struct InMemoryCluster<Book: TaskBook> {
         guard !workers[running[pick].0].stalled else { return true }
         let (i, lease) = running.remove(at: pick)
         guard !workers[i].silent, workers[i].exitCode == nil else { return true }
-        apply(workers[i].session.finished(lease.id, result: InMemoryCluster<SelectionBook>.execute(lease, vectors: vectors, settings: settings, quality: quality,
-                                                                             labels: labels), now: now), worker: i)
+        apply(
+            workers[i].session.finished(
+                lease.id,
+                result: InMemoryCoordination<SelectionBook>.execute(
+                    lease, vectors: vectors, settings: settings, quality: quality,
+                    labels: labels), now: now), worker: i)
         return true
     }
 
@@ -120,7 +128,9 @@ public struct InMemoryCluster<Book: TaskBook> {
     /// Delivers every message in flight on links that are up, also after the run has ended (the
     /// farewells and their acknowledgements).
     public mutating func deliverInFlight() {
-        while let index = toWorkers.firstIndex(where: { !workers[$0.0].cutOff }) ?? toCoordinator.firstIndex(where: { !workers[$0.0].cutOff }).map({ $0 + toWorkers.count }) {
+        while let index = toWorkers.firstIndex(where: { !workers[$0.0].cutOff })
+            ?? toCoordinator.firstIndex(where: { !workers[$0.0].cutOff }).map({ $0 + toWorkers.count })
+        {
             if index < toWorkers.count {
                 let (i, message) = toWorkers.remove(at: index)
                 if workers[i].exitCode == nil { apply(workers[i].session.receive(message, now: now), worker: i) }
@@ -199,31 +209,40 @@ public struct InMemoryCluster<Book: TaskBook> {
     }
 }
 
-extension InMemoryCluster where Book == SelectionBook {
-    public init(vectors: VectorBlock, settings: SelectionSettings, workers: Int, slots: Int = 1, orderSeed: UInt64,
-                cluster: ClusterSettings = ClusterSettings(), quality: [Float]? = nil, labels: [Int64]? = nil) {
+extension InMemoryCoordination where Book == SelectionBook {
+    public init(
+        vectors: VectorBlock, settings: SelectionSettings, workers: Int, slots: Int = 1, orderSeed: UInt64,
+        coordination: CoordinationSettings = CoordinationSettings(), quality: [Float]? = nil, labels: [Int64]? = nil
+    ) {
         let job = SelectionJob(totalRows: vectors.rows, dimension: vectors.dimension, settings: settings, labels: labels)
-        let config = RunConfig(files: [.init(path: "memory", rows: vectors.rows, bytes: 0, dtype: "<f4")],
-                               dimension: vectors.dimension, totalRows: vectors.rows, settings: settings, skipNonfinite: false)
+        let config = RunConfig(
+            files: [.init(path: "memory", rows: vectors.rows, bytes: 0, dtype: "<f4")],
+            dimension: vectors.dimension, totalRows: vectors.rows, settings: settings, skipNonfinite: false)
         let welcome = Welcome(configHash: [1, 2, 3], config: config, heartbeat: .seconds(1), liveness: 5)
-        self.init(coordinator: Coordinator(job: job, welcome: welcome, runID: "test", epoch: 7, settings: cluster), vectors: vectors,
-                  settings: settings, workers: workers, slots: slots, orderSeed: orderSeed, quality: quality, labels: labels)
+        self.init(
+            coordinator: Coordinator(job: job, welcome: welcome, runID: "test", epoch: 7, settings: coordination), vectors: vectors,
+            settings: settings, workers: workers, slots: slots, orderSeed: orderSeed, quality: quality, labels: labels)
     }
 
     /// What a worker computes for a lease, on the in-memory pool.
-    public static func execute(_ lease: Lease, vectors: VectorBlock, settings: SelectionSettings, quality: [Float]? = nil,
-                               labels: [Int64]? = nil) -> WorkerMessage {
+    public static func execute(
+        _ lease: Lease, vectors: VectorBlock, settings: SelectionSettings, quality: [Float]? = nil,
+        labels: [Int64]? = nil
+    ) -> WorkerMessage {
         switch lease.work {
         case .chunk(let task):
             let rows = task.rows
             let block = vectors.gather(rows.map { Int($0) })
-            let coreset = SelectionTasks.chunk(rows: rows, vectors: block, plannedRows: task.plannedRows,
-                                               budget: task.budget, settings: settings, chunk: task.chunk, sampleRows: task.sampleRows,
-                                               quality: quality.map { q in rows.map { q[Int($0)] } },
-                                               labels: task.labelCaps != nil ? labels.map { l in rows.map { l[Int($0)] } } : nil,
-                                               labelCaps: task.labelCaps)
-            return .chunkResult(ChunkResult(leaseID: lease.id, chunk: task.chunk, coreset: coreset,
-                                            statistics: EmbeddingStatistics.of(block), skippedRows: [], busySeconds: 0.01))
+            let coreset = SelectionTasks.chunk(
+                rows: rows, vectors: block, plannedRows: task.plannedRows,
+                budget: task.budget, settings: settings, chunk: task.chunk, sampleRows: task.sampleRows,
+                quality: quality.map { q in rows.map { q[Int($0)] } },
+                labels: task.labelCaps != nil ? labels.map { l in rows.map { l[Int($0)] } } : nil,
+                labelCaps: task.labelCaps)
+            return .chunkResult(
+                ChunkResult(
+                    leaseID: lease.id, chunk: task.chunk, coreset: coreset,
+                    statistics: EmbeddingStatistics.of(block), skippedRows: [], busySeconds: 0.01))
         case .merge(let task):
             return .mergeResult(MergeResult(leaseID: lease.id, node: task.node, coreset: task.run(settings: settings), busySeconds: 0.01))
         case .assign(let task):
@@ -239,22 +258,28 @@ extension InMemoryCluster where Book == SelectionBook {
 
     /// The selection walked directly through the tree in one thread: what every cluster run must equal.
     /// `emptyChunks` are left out, as `--on-poisoned skip` leaves them.
-    public static func reference(vectors: VectorBlock, settings: SelectionSettings, emptyChunks: Set<Int> = [],
-                                 quality: [Float]? = nil, labels: [Int64]? = nil) -> Coreset {
+    public static func reference(
+        vectors: VectorBlock, settings: SelectionSettings, emptyChunks: Set<Int> = [],
+        quality: [Float]? = nil, labels: [Int64]? = nil
+    ) -> Coreset {
         let job = SelectionJob(totalRows: vectors.rows, dimension: vectors.dimension, settings: settings, labels: labels)
         return results(of: job, vectors: vectors, emptyChunks: emptyChunks, quality: quality, labels: labels)[job.tree.root]!
     }
 
     /// Every node's result of that walk, level by level.
-    public static func results(of job: SelectionJob, vectors: VectorBlock, emptyChunks: Set<Int> = [],
-                               quality: [Float]? = nil, labels: [Int64]? = nil) -> [MergeTree.Node: Coreset] {
+    public static func results(
+        of job: SelectionJob, vectors: VectorBlock, emptyChunks: Set<Int> = [],
+        quality: [Float]? = nil, labels: [Int64]? = nil
+    ) -> [MergeTree.Node: Coreset] {
         var results: [MergeTree.Node: Coreset] = [:]
-        for c in 0 ..< job.chunkCount {
+        for c in 0..<job.chunkCount {
             let task = job.chunkTask(c)
             if emptyChunks.contains(c) {
                 results[MergeTree.Node(level: 0, index: c)] = Coreset.empty(dimension: vectors.dimension, rowsBeneath: task.plannedRows)
-            } else if case .chunkResult(let r) = execute(Lease(id: 0, work: .chunk(task)), vectors: vectors, settings: job.settings,
-                                                         quality: quality, labels: labels) {
+            } else if case .chunkResult(let r) = execute(
+                Lease(id: 0, work: .chunk(task)), vectors: vectors, settings: job.settings,
+                quality: quality, labels: labels)
+            {
                 results[MergeTree.Node(level: 0, index: c)] = r.coreset
             }
         }

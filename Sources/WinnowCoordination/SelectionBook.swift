@@ -18,7 +18,7 @@ public struct SelectionBook: TaskBook {
 
     public init(job: SelectionJob) {
         self.job = job
-        pendingChunks = Heap(0 ..< job.chunkCount)
+        pendingChunks = Heap(0..<job.chunkCount)
         chunkStatistics = Array(repeating: nil, count: job.chunkCount)
         chunkSkipped = Array(repeating: [], count: job.chunkCount)
     }
@@ -64,8 +64,10 @@ public struct SelectionBook: TaskBook {
         }
     }
 
-    public mutating func take(_ result: WorkerMessage, node: MergeTree.Node, now: Duration,
-                              counters: inout ClusterCounters, progress: inout LevelProgress) throws(InvalidResult) -> TakenResult {
+    public mutating func take(
+        _ result: WorkerMessage, node: MergeTree.Node, now: Duration,
+        counters: inout CoordinationCounters, progress: inout LevelProgress
+    ) throws(InvalidResult) -> TakenResult {
         switch result {
         case .chunkResult(let r):
             try validate(r)
@@ -85,7 +87,7 @@ public struct SelectionBook: TaskBook {
         }
     }
 
-    public mutating func restore(_ record: WorkerMessage, counters: inout ClusterCounters, progress: inout LevelProgress) -> Bool {
+    public mutating func restore(_ record: WorkerMessage, counters: inout CoordinationCounters, progress: inout LevelProgress) -> Bool {
         switch record {
         case .chunkResult(let r):
             let node = MergeTree.Node(level: 0, index: r.chunk)
@@ -103,7 +105,7 @@ public struct SelectionBook: TaskBook {
     }
 
     /// Only a chunk: its rows are recorded as skipped and it counts as empty.
-    public mutating func leaveOut(_ node: MergeTree.Node, counters: inout ClusterCounters, progress: inout LevelProgress) -> Bool {
+    public mutating func leaveOut(_ node: MergeTree.Node, counters: inout CoordinationCounters, progress: inout LevelProgress) -> Bool {
         guard node.level == 0 else { return false }
         counters.poisonedChunks.append(node.index)
         chunkStatistics[node.index] = nil
@@ -117,17 +119,18 @@ public struct SelectionBook: TaskBook {
         node.level == 0 ? config.describe(rows: job.plan.chunks[node.index]) : "merge node \(node)"
     }
 
-    public func outcome(workers: [WorkerTally], counters: ClusterCounters) -> ClusterOutcome {
+    public func outcome(workers: [WorkerTally], counters: CoordinationCounters) -> SelectionRun {
         var statistics = EmbeddingStatistics(dimension: job.dimension)
         for s in chunkStatistics { if let s { statistics.merge(s) } }
-        return ClusterOutcome(selection: selection!, statistics: statistics, skippedRows: chunkSkipped.flatMap { $0 },
-                              workers: workers, counters: counters)
+        return SelectionRun(
+            selection: selection!, statistics: statistics, skippedRows: chunkSkipped.flatMap { $0 },
+            workers: workers, counters: counters)
     }
 
     // MARK: the tree
 
     /// Records a node's result and runs every merge step it unlocks.
-    private mutating func complete(_ node: MergeTree.Node, _ coreset: Coreset, counters: inout ClusterCounters, progress: inout LevelProgress) {
+    private mutating func complete(_ node: MergeTree.Node, _ coreset: Coreset, counters: inout CoordinationCounters, progress: inout LevelProgress) {
         completed.insert(node)
         progress.finished(level: node.level, rows: coreset.rowsBeneath)
         mergeTasks[node] = nil
@@ -153,9 +156,11 @@ public struct SelectionBook: TaskBook {
     /// The result as it goes into the journal.
     private func accepted(_ node: MergeTree.Node, _ coreset: Coreset) -> WorkerMessage {
         if node.level == 0 {
-            return .chunkResult(ChunkResult(leaseID: 0, chunk: node.index, coreset: coreset,
-                                            statistics: chunkStatistics[node.index] ?? EmbeddingStatistics(dimension: job.dimension),
-                                            skippedRows: chunkSkipped[node.index], busySeconds: 0))
+            return .chunkResult(
+                ChunkResult(
+                    leaseID: 0, chunk: node.index, coreset: coreset,
+                    statistics: chunkStatistics[node.index] ?? EmbeddingStatistics(dimension: job.dimension),
+                    skippedRows: chunkSkipped[node.index], busySeconds: 0))
         }
         return .mergeResult(MergeResult(leaseID: 0, node: node, coreset: coreset, busySeconds: 0))
     }
@@ -213,8 +218,10 @@ public struct SelectionBook: TaskBook {
     }
 
     /// A candidate's label or score came up with it from a child: a merge's pick must carry the same one.
-    private func validateCarried<Value: Hashable>(_ values: KeyPath<Coreset, [Value]?>, _ what: String, of coreset: Coreset,
-                                                  from children: [Coreset]) throws(InvalidResult) {
+    private func validateCarried<Value: Hashable>(
+        _ values: KeyPath<Coreset, [Value]?>, _ what: String, of coreset: Coreset,
+        from children: [Coreset]
+    ) throws(InvalidResult) {
         guard let picked = coreset[keyPath: values] else { return }
         var known: [Int64: Value] = [:]
         for child in children { for (row, v) in zip(child.rows, child[keyPath: values] ?? []) { known[row] = v } }

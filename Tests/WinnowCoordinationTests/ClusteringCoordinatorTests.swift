@@ -1,5 +1,5 @@
 import XCTest
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowTestKit
 
@@ -29,28 +29,34 @@ final class ClusteringCoordinatorTests: XCTestCase {
                 let task = passes.task(b)
                 var block = vectors.gather(Array(task.rows))
                 if task.normalizesRows { block = block.normalized() }
-                _ = passes.record(AssignOutcome.assigning(block, rows: task.rows, kept: nil, to: task.centroids,
-                                                          returnsAssignments: task.returnsAssignments), block: b)
+                _ = passes.record(
+                    AssignOutcome.assigning(
+                        block, rows: task.rows, kept: nil, to: task.centroids,
+                        returnsAssignments: task.returnsAssignments), block: b)
             }
         }
         return passes
     }
 
-    static func cluster(workers: Int, slots: Int = 1, orderSeed: UInt64, settings: KMeansSettings = settings,
-                        cluster: ClusterSettings = ClusterSettings()) -> InMemoryCluster<ClusteringBook> {
-        var config = RunConfig(files: [.init(path: "memory", rows: vectors.rows, bytes: 0, dtype: "<f4")],
-                               dimension: vectors.dimension, totalRows: vectors.rows, settings: SelectionSettings(budget: 1), skipNonfinite: false)
+    static func cluster(
+        workers: Int, slots: Int = 1, orderSeed: UInt64, settings: KMeansSettings = settings,
+        coordination: CoordinationSettings = CoordinationSettings()
+    ) -> InMemoryCoordination<ClusteringBook> {
+        var config = RunConfig(
+            files: [.init(path: "memory", rows: vectors.rows, bytes: 0, dtype: "<f4")],
+            dimension: vectors.dimension, totalRows: vectors.rows, settings: SelectionSettings(budget: 1), skipNonfinite: false)
         config.clustering = settings
         let welcome = Welcome(configHash: [4, 5, 6], config: config, heartbeat: .seconds(1), liveness: 5)
         let book = ClusteringBook(totalRows: vectors.rows, settings: settings, seeds: seeds)
-        return InMemoryCluster(coordinator: Coordinator(book: book, welcome: welcome, runID: "test", epoch: 7, settings: cluster),
-                               vectors: vectors, settings: SelectionSettings(budget: 1), workers: workers, slots: slots, orderSeed: orderSeed)
+        return InMemoryCoordination(
+            coordinator: Coordinator(book: book, welcome: welcome, runID: "test", epoch: 7, settings: coordination),
+            vectors: vectors, settings: SelectionSettings(budget: 1), workers: workers, slots: slots, orderSeed: orderSeed)
     }
 
     func testAnyWorkerCountAndArrivalOrderGivesTheDirectWalk() throws {
         let expected = Self.reference()
         XCTAssertEqual(expected.finishedPasses.count, 5)
-        XCTAssertTrue(expected.assignments.allSatisfy { (0 ..< 7).contains($0) })
+        XCTAssertTrue(expected.assignments.allSatisfy { (0..<7).contains($0) })
         for (workers, slots) in [(1, 1), (2, 1), (3, 1), (3, 2)] {
             for orderSeed: UInt64 in [1, 2, 3] {
                 var cluster = Self.cluster(workers: workers, slots: slots, orderSeed: orderSeed)
@@ -83,7 +89,11 @@ final class ClusteringCoordinatorTests: XCTestCase {
         cluster.start()
         // Into the second pass, then worker 1 goes quiet holding a block.
         while cluster.coordinator.book.passes.pass < 1 || !cluster.running.contains(where: { $0.0 == 1 }) {
-            XCTAssertTrue(cluster.step() || { cluster.advance(.milliseconds(100)); return true }())
+            XCTAssertTrue(
+                cluster.step()
+                    || {
+                        cluster.advance(.milliseconds(100)); return true
+                    }())
         }
         cluster.workers[1].silent = true
         cluster.runToEnd()
@@ -110,18 +120,30 @@ final class ClusteringCoordinatorTests: XCTestCase {
         }
         let k = Self.settings.k, d = Self.vectors.dimension
         let bad: [(String, WorkerMessage)] = [
-            ("a cluster short", tampered { $0.outcome.partial = KMeansPartial(sums: Array(repeating: 0, count: (k - 1) * d),
-                                                                               counts: Array(repeating: 0, count: k - 1), inertia: 0, dimension: d) }),
-            ("counts not adding up", tampered {
-                var counts = $0.outcome.partial.counts
-                counts[0] += 1
-                $0.outcome.partial = KMeansPartial(sums: $0.outcome.partial.sums, counts: counts, inertia: 0, dimension: d)
-            }),
-            ("a NaN sum", tampered {
-                var sums = $0.outcome.partial.sums
-                sums[3] = .nan
-                $0.outcome.partial = KMeansPartial(sums: sums, counts: $0.outcome.partial.counts, inertia: 0, dimension: d)
-            }),
+            (
+                "a cluster short",
+                tampered {
+                    $0.outcome.partial = KMeansPartial(
+                        sums: Array(repeating: 0, count: (k - 1) * d),
+                        counts: Array(repeating: 0, count: k - 1), inertia: 0, dimension: d)
+                }
+            ),
+            (
+                "counts not adding up",
+                tampered {
+                    var counts = $0.outcome.partial.counts
+                    counts[0] += 1
+                    $0.outcome.partial = KMeansPartial(sums: $0.outcome.partial.sums, counts: counts, inertia: 0, dimension: d)
+                }
+            ),
+            (
+                "a NaN sum",
+                tampered {
+                    var sums = $0.outcome.partial.sums
+                    sums[3] = .nan
+                    $0.outcome.partial = KMeansPartial(sums: sums, counts: $0.outcome.partial.counts, inertia: 0, dimension: d)
+                }
+            ),
             ("assignments in the first pass", tampered { $0.outcome.assignments = Array(repeating: 0, count: 600) }),
             ("a later pass", tampered { $0.node = MergeTree.Node(level: 1, index: $0.node.index) }),
         ]
@@ -141,17 +163,17 @@ final class DedupCoordinatorTests: XCTestCase {
     /// Rows with planted near-copies, and a clustering of them that puts copies together.
     static let (vectors, assignments): (VectorBlock, [Int32]) = {
         var random = SeededRandom(seed: 8)
-        var values = (0 ..< 900 * 6).map { _ in Float(random.normal()) }
-        for _ in 0 ..< 300 {
+        var values = (0..<900 * 6).map { _ in Float(random.normal()) }
+        for _ in 0..<300 {
             let j = random.index(below: 900)
-            values += (0 ..< 6).map { values[j * 6 + $0] + Float(random.normal()) * 0.001 }
+            values += (0..<6).map { values[j * 6 + $0] + Float(random.normal()) * 0.001 }
         }
         let block = VectorBlock(values: values, dimension: 6)
         // Clusters by the sign pattern of the first three coordinates: copies land with their originals.
         var clusters: [Int32] = []
-        for i in 0 ..< block.rows {
+        for i in 0..<block.rows {
             var c: Int32 = 0
-            for t in 0 ..< 3 where values[i * 6 + t] > 0 { c |= 1 << Int32(t) }
+            for t in 0..<3 where values[i * 6 + t] > 0 { c |= 1 << Int32(t) }
             clusters.append(c)
         }
         return (block, clusters)
@@ -159,14 +181,17 @@ final class DedupCoordinatorTests: XCTestCase {
 
     static let plan = DedupPlan(assignments: assignments, clusters: 8, threshold: 0.99, groupRows: 200)
 
-    static func cluster(workers: Int, orderSeed: UInt64) -> InMemoryCluster<DedupBook> {
-        var config = RunConfig(files: [.init(path: "memory", rows: vectors.rows, bytes: 0, dtype: "<f4")],
-                               dimension: vectors.dimension, totalRows: vectors.rows, settings: SelectionSettings(budget: 1), skipNonfinite: false)
+    static func cluster(workers: Int, orderSeed: UInt64) -> InMemoryCoordination<DedupBook> {
+        var config = RunConfig(
+            files: [.init(path: "memory", rows: vectors.rows, bytes: 0, dtype: "<f4")],
+            dimension: vectors.dimension, totalRows: vectors.rows, settings: SelectionSettings(budget: 1), skipNonfinite: false)
         config.dedupThreshold = 0.99
         let welcome = Welcome(configHash: [7], config: config, heartbeat: .seconds(1), liveness: 5)
-        return InMemoryCluster(coordinator: Coordinator(book: DedupBook(plan: plan, totalRows: vectors.rows), welcome: welcome, runID: "test",
-                                                        epoch: 7, settings: ClusterSettings()),
-                               vectors: vectors, settings: SelectionSettings(budget: 1), workers: workers, orderSeed: orderSeed)
+        return InMemoryCoordination(
+            coordinator: Coordinator(
+                book: DedupBook(plan: plan, totalRows: vectors.rows), welcome: welcome, runID: "test",
+                epoch: 7, settings: CoordinationSettings()),
+            vectors: vectors, settings: SelectionSettings(budget: 1), workers: workers, orderSeed: orderSeed)
     }
 
     func testGroupsCoverEveryClusteredRowOnceInClusterOrder() {
@@ -174,7 +199,7 @@ final class DedupCoordinatorTests: XCTestCase {
         XCTAssertGreaterThan(plan.groups.count, 3)
         let clusters = plan.groups.flatMap { $0.map(\.cluster) }
         XCTAssertEqual(clusters, clusters.sorted())
-        XCTAssertEqual(plan.groups.flatMap { $0.flatMap(\.rows) }.sorted(), (0 ..< Int64(Self.vectors.rows)).map { $0 })
+        XCTAssertEqual(plan.groups.flatMap { $0.flatMap(\.rows) }.sorted(), (0..<Int64(Self.vectors.rows)).map { $0 })
         for g in plan.groups where g.count > 1 { XCTAssertLessThanOrEqual(g.reduce(0) { $0 + $1.rows.count }, 200) }
         // A row left out (cluster −1) is in no group.
         var assignments = Self.assignments
@@ -216,16 +241,30 @@ final class DedupCoordinatorTests: XCTestCase {
         let bad: [(String, WorkerMessage)] = [
             ("a row missing", tampered { $0.kept.removeLast() }),
             ("a row twice", tampered { $0.kept[0] = $0.kept[1] }),
-            ("a dropped row kept too", tampered { $0.kept.append(drop.pair.row); $0.dropped.removeFirst(); $0.kept.removeFirst() }),
-            ("dropped for a later row", tampered {
-                $0.dropped[0] = ClusterDrop(pair: .init(row: drop.pair.row, nearestKept: drop.pair.row + 1, similarity: 1), cluster: drop.cluster)
-            }),
-            ("below the threshold", tampered {
-                $0.dropped[0] = ClusterDrop(pair: .init(row: drop.pair.row, nearestKept: drop.pair.nearestKept, similarity: 0.5), cluster: drop.cluster)
-            }),
-            ("another cluster", tampered {
-                $0.dropped[0] = ClusterDrop(pair: drop.pair, cluster: drop.cluster + 1)
-            }),
+            (
+                "a dropped row kept too",
+                tampered {
+                    $0.kept.append(drop.pair.row); $0.dropped.removeFirst(); $0.kept.removeFirst()
+                }
+            ),
+            (
+                "dropped for a later row",
+                tampered {
+                    $0.dropped[0] = ClusterDrop(pair: .init(row: drop.pair.row, nearestKept: drop.pair.row + 1, similarity: 1), cluster: drop.cluster)
+                }
+            ),
+            (
+                "below the threshold",
+                tampered {
+                    $0.dropped[0] = ClusterDrop(pair: .init(row: drop.pair.row, nearestKept: drop.pair.nearestKept, similarity: 0.5), cluster: drop.cluster)
+                }
+            ),
+            (
+                "another cluster",
+                tampered {
+                    $0.dropped[0] = ClusterDrop(pair: drop.pair, cluster: drop.cluster + 1)
+                }
+            ),
         ]
         XCTAssertEqual(cluster.unrefused(bad, from: 0), [])
         cluster.deliver(.dedupResult(good), from: 0)

@@ -23,7 +23,7 @@ public struct WorkerSession {
     }
 
     public private(set) var hello: Hello
-    public let settings: ClusterSettings
+    public let settings: CoordinationSettings
     private var phase = Phase.greeting
     private var started: Duration
     private var lastHeard: Duration
@@ -35,7 +35,7 @@ public struct WorkerSession {
     public private(set) var tasksDone = 0
     public private(set) var welcome: Welcome?
 
-    public init(hello: Hello, settings: ClusterSettings, now: Duration) {
+    public init(hello: Hello, settings: CoordinationSettings, now: Duration) {
         self.hello = hello
         self.hello.join = 1
         self.settings = settings
@@ -89,8 +89,10 @@ public struct WorkerSession {
         case .shutdown(let reason, _):
             phase = .stopped
             // The acknowledgement lets the coordinator stop repeating its Shutdown and exit.
-            return [.send(.release(leases: running.sorted(), reason: "shutdown received")),
-                    .exit(.done, reason: "coordinator: \(reason)")]
+            return [
+                .send(.release(leases: running.sorted(), reason: "shutdown received")),
+                .exit(.done, reason: "coordinator: \(reason)"),
+            ]
         case .nextRun:
             // The same coordinator's next run, another configuration: the hash this worker was told to
             // expect named the run just done, which it has served.
@@ -128,7 +130,7 @@ public struct WorkerSession {
             }
             guard now - lastSent >= backoff else { return [] }
             lastSent = now
-            phase = .reconnecting(since: since, backoff: min(backoff * 2, ClusterSettings.Default.reconnectBackoffMax))
+            phase = .reconnecting(since: since, backoff: min(backoff * 2, CoordinationSettings.Default.reconnectBackoffMax))
             return [.send(.hello(hello))]
         case .working:
             if now - lastHeard > silenceLimit {
@@ -137,7 +139,7 @@ public struct WorkerSession {
                 cancelled.removeAll()
                 welcome = nil
                 hello.join += 1
-                phase = .reconnecting(since: now, backoff: ClusterSettings.Default.reconnectBackoffFirst)
+                phase = .reconnecting(since: now, backoff: CoordinationSettings.Default.reconnectBackoffFirst)
                 lastSent = now
                 return [.abandonTasks, .send(.hello(hello))]
             }
@@ -171,7 +173,9 @@ public struct WorkerSession {
     /// The pool the Welcome named cannot be read here: tell the coordinator, then leave.
     public mutating func cannotPrepare(_ reason: String) -> [Action] {
         phase = .stopped
-        return [.send(.failure(TaskFailure(leaseID: 0, node: .init(level: 0, index: 0), code: .poolMismatch, message: reason))),
-                .exit(.incompatible, reason: reason)]
+        return [
+            .send(.failure(TaskFailure(leaseID: 0, node: .init(level: 0, index: 0), code: .poolMismatch, message: reason))),
+            .exit(.incompatible, reason: reason),
+        ]
     }
 }

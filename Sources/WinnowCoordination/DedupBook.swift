@@ -33,26 +33,29 @@ public struct DedupBook: TaskBook {
         return MergeTree.Node(level: 0, index: r.group)
     }
 
-    public mutating func take(_ result: WorkerMessage, node: MergeTree.Node, now: Duration,
-                              counters: inout ClusterCounters, progress: inout LevelProgress) throws(InvalidResult) -> TakenResult {
+    public mutating func take(
+        _ result: WorkerMessage, node: MergeTree.Node, now: Duration,
+        counters: inout CoordinationCounters, progress: inout LevelProgress
+    ) throws(InvalidResult) -> TakenResult {
         guard case .dedupResult(let r) = result else { throw InvalidResult(reason: "not a de-duplication result") }
         let task = plan.task(r.group)
         try validate(r.finding, task: task)
         findings[r.group] = r.finding
         progress.finished(level: 0, rows: task.rowCount)
-        return TakenResult(record: .dedupResult(DedupResult(leaseID: 0, group: r.group, finding: r.finding, busySeconds: 0)),
-                           readsPool: true, rows: task.rowCount)
+        return TakenResult(
+            record: .dedupResult(DedupResult(leaseID: 0, group: r.group, finding: r.finding, busySeconds: 0)),
+            readsPool: true, rows: task.rowCount)
     }
 
     /// Never: the rows of a group left out would be neither kept nor dropped.
-    public mutating func leaveOut(_ node: MergeTree.Node, counters: inout ClusterCounters, progress: inout LevelProgress) -> Bool { false }
+    public mutating func leaveOut(_ node: MergeTree.Node, counters: inout CoordinationCounters, progress: inout LevelProgress) -> Bool { false }
 
     public func place(of node: MergeTree.Node, config: RunConfig) -> String {
         let clusters = plan.groups[node.index].map(\.cluster)
         return "clusters \(clusters.first ?? 0)…\(clusters.last ?? 0) (\(plan.task(node.index).rowCount) rows)"
     }
 
-    public func outcome(workers: [WorkerTally], counters: ClusterCounters) -> DedupRun {
+    public func outcome(workers: [WorkerTally], counters: CoordinationCounters) -> DedupRun {
         var all = DedupFinding(kept: [], dropped: [])
         for f in findings { all.kept += f!.kept; all.dropped += f!.dropped }
         return DedupRun(finding: all.sorted(), workers: workers, counters: counters)
@@ -71,8 +74,12 @@ public struct DedupBook: TaskBook {
         let kept = Set(f.kept)
         for d in f.dropped {
             guard clusterOf[d.pair.row] == d.cluster, clusterOf[d.pair.nearestKept] == d.cluster, kept.contains(d.pair.nearestKept),
-                  d.pair.nearestKept < d.pair.row, d.pair.similarity.isFinite, d.pair.similarity > task.threshold else {
-                throw InvalidResult(reason: "row \(d.pair.row) dropped for row \(d.pair.nearestKept) at \(d.pair.similarity): not an earlier kept row of its cluster above the threshold")
+                d.pair.nearestKept < d.pair.row, d.pair.similarity.isFinite, d.pair.similarity > task.threshold
+            else {
+                throw InvalidResult(
+                    reason:
+                        "row \(d.pair.row) dropped for row \(d.pair.nearestKept) at \(d.pair.similarity): not an earlier kept row of its cluster above the threshold"
+                )
             }
         }
     }
@@ -82,5 +89,5 @@ public struct DedupBook: TaskBook {
 public struct DedupRun: JobOutcome {
     public var finding: DedupFinding
     public var workers: [WorkerTally]
-    public var counters: ClusterCounters
+    public var counters: CoordinationCounters
 }

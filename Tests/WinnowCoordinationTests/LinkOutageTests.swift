@@ -1,5 +1,5 @@
 import XCTest
-import WinnowCluster
+import WinnowCoordination
 import WinnowCore
 import WinnowTestKit
 
@@ -15,18 +15,18 @@ final class LinkOutageTests: XCTestCase {
     /// over its credit, its Release retired it, and its heartbeats were answered with heartbeats: the
     /// run waited for ever.
     func testOutageLongerThanTheSilenceLimitEndsWithTheSameSelection() throws {
-        let expected = InMemoryCluster.reference(vectors: vectors, settings: settings)
+        let expected = InMemoryCoordination.reference(vectors: vectors, settings: settings)
         for orderSeed: UInt64 in [1, 2, 3] {
-            var noBackups = ClusterSettings()
+            var noBackups = CoordinationSettings()
             noBackups.backups = false
-            var cluster = InMemoryCluster(vectors: vectors, settings: settings, workers: 2, orderSeed: orderSeed, cluster: noBackups)
+            var cluster = InMemoryCoordination(vectors: vectors, settings: settings, workers: 2, orderSeed: orderSeed, coordination: noBackups)
             cluster.start()
             while cluster.running.count < 2 { XCTAssertTrue(cluster.step()) }
-            for i in 0 ..< 2 { cluster.workers[i].cutOff = true }
+            for i in 0..<2 { cluster.workers[i].cutOff = true }
             let cut = cluster.now
             while cluster.now - cut < .seconds(12) { cluster.advance(.milliseconds(100)) }
             XCTAssertEqual(cluster.coordinator.connectedWorkers, 0, "both declared gone during the outage")
-            for i in 0 ..< 2 { cluster.workers[i].cutOff = false }
+            for i in 0..<2 { cluster.workers[i].cutOff = false }
             cluster.runToEnd()
             let outcome = try XCTUnwrap(cluster.outcome, "order \(orderSeed): \(cluster.log.suffix(4))")
             XCTAssertEqual(outcome.selection, expected, "order \(orderSeed)")
@@ -44,7 +44,7 @@ final class LinkOutageTests: XCTestCase {
     /// Hellos of one attempt to join that arrive after the Welcome change nothing: the worker keeps its
     /// lease. A Hello of a new attempt means the worker holds nothing: the lease goes back to the queue.
     func testRepeatedHelloKeepsTheLeasesANewAttemptReturnsThem() {
-        var cluster = InMemoryCluster(vectors: vectors, settings: settings, workers: 1, orderSeed: 4)
+        var cluster = InMemoryCoordination(vectors: vectors, settings: settings, workers: 1, orderSeed: 4)
         let peer = cluster.workers[0].peer
         var hello = Hello(productVersion: "t", slots: 1, host: "h", pid: 1)
         hello.join = 1
@@ -64,13 +64,15 @@ final class LinkOutageTests: XCTestCase {
     /// A message from a worker the run does not count, for this run, tells it to join again; one for
     /// another run is dropped and counted.
     func testAWorkerTheRunDoesNotCountIsToldToJoinAgain() {
-        var cluster = InMemoryCluster(vectors: vectors, settings: settings, workers: 1, orderSeed: 5)
+        var cluster = InMemoryCoordination(vectors: vectors, settings: settings, workers: 1, orderSeed: 5)
         let peer = PeerID(Array("stray".utf8))
-        let ours = cluster.coordinator.receive(.heartbeat(leases: [], tasksDone: 3),
-                                               header: MessageHeader(runID: "test", epoch: 7, sender: "stray", sequence: 9), from: peer, now: .zero)
+        let ours = cluster.coordinator.receive(
+            .heartbeat(leases: [], tasksDone: 3),
+            header: MessageHeader(runID: "test", epoch: 7, sender: "stray", sequence: 9), from: peer, now: .zero)
         XCTAssertTrue(ours.contains { if case .send(peer, .reject(let r)) = $0 { r.reason == .unknownPeer } else { false } }, "\(ours)")
-        let theirs = cluster.coordinator.receive(.heartbeat(leases: [], tasksDone: 3),
-                                                 header: MessageHeader(runID: "other", epoch: 7, sender: "stray", sequence: 9), from: peer, now: .zero)
+        let theirs = cluster.coordinator.receive(
+            .heartbeat(leases: [], tasksDone: 3),
+            header: MessageHeader(runID: "other", epoch: 7, sender: "stray", sequence: 9), from: peer, now: .zero)
         XCTAssertFalse(theirs.contains { if case .send = $0 { true } else { false } })
         XCTAssertEqual(cluster.coordinator.counters.invalidMessages, 1)
     }
@@ -78,7 +80,7 @@ final class LinkOutageTests: XCTestCase {
     /// After the end, a worker that speaks (its Shutdown lost, or declared gone behind a broken link)
     /// is told the run is over again; its Release acknowledges.
     func testAfterTheEndAWorkerThatSpeaksIsToldAgain() throws {
-        var cluster = InMemoryCluster(vectors: vectors, settings: settings, workers: 2, orderSeed: 6)
+        var cluster = InMemoryCoordination(vectors: vectors, settings: settings, workers: 2, orderSeed: 6)
         cluster.runToEnd()
         XCTAssertNotNil(cluster.outcome)
         XCTAssertEqual(cluster.coordinator.awaitingFarewell.count, 2)

@@ -45,8 +45,10 @@ public struct ClusteringBook: TaskBook {
         return r.node
     }
 
-    public mutating func take(_ result: WorkerMessage, node: MergeTree.Node, now: Duration,
-                              counters: inout ClusterCounters, progress: inout LevelProgress) throws(InvalidResult) -> TakenResult {
+    public mutating func take(
+        _ result: WorkerMessage, node: MergeTree.Node, now: Duration,
+        counters: inout CoordinationCounters, progress: inout LevelProgress
+    ) throws(InvalidResult) -> TakenResult {
         guard case .assignResult(let r) = result else { throw InvalidResult(reason: "not a k-means result") }
         try validate(r.outcome, node: node)
         let block = passes.blocks[node.index]
@@ -61,13 +63,13 @@ public struct ClusteringBook: TaskBook {
     }
 
     /// Never: a pass without one of its blocks would move every centroid.
-    public mutating func leaveOut(_ node: MergeTree.Node, counters: inout ClusterCounters, progress: inout LevelProgress) -> Bool { false }
+    public mutating func leaveOut(_ node: MergeTree.Node, counters: inout CoordinationCounters, progress: inout LevelProgress) -> Bool { false }
 
     public func place(of node: MergeTree.Node, config: RunConfig) -> String {
         "\(config.describe(rows: [passes.blocks[node.index]])) (Lloyd pass \(node.level))"
     }
 
-    public func outcome(workers: [WorkerTally], counters: ClusterCounters) -> ClusteringRun {
+    public func outcome(workers: [WorkerTally], counters: CoordinationCounters) -> ClusteringRun {
         ClusteringRun(passes: passes, passSeconds: passSeconds, workers: workers, counters: counters)
     }
 
@@ -83,7 +85,8 @@ public struct ClusteringBook: TaskBook {
             throw InvalidResult(reason: "a non-finite sum or a negative count or inertia")
         }
         guard o.skippedRows.allSatisfy({ block.contains(Int($0)) }), Set(o.skippedRows).count == o.skippedRows.count,
-              o.partial.counts.reduce(0, +) + o.skippedRows.count == block.count else {
+            o.partial.counts.reduce(0, +) + o.skippedRows.count == block.count
+        else {
             throw InvalidResult(reason: "counts and rows left out do not add up to the block's \(block.count) rows")
         }
         guard let assigned = o.assignments else {
@@ -94,7 +97,7 @@ public struct ClusteringBook: TaskBook {
             throw InvalidResult(reason: passes.isLastPass ? "\(assigned.count) assignments for \(block.count) rows" : "assignments nobody asked for")
         }
         let out = Set(o.skippedRows.map { Int($0) - block.lowerBound })
-        for (i, a) in assigned.enumerated() where out.contains(i) ? a != -1 : !(0 ..< Int32(k)).contains(a) {
+        for (i, a) in assigned.enumerated() where out.contains(i) ? a != -1 : !(0..<Int32(k)).contains(a) {
             throw InvalidResult(reason: "row \(block.lowerBound + i) assigned to \(a)")
         }
     }
@@ -106,5 +109,5 @@ public struct ClusteringRun: Sendable, Equatable {
     public var passes: LloydPasses
     public var passSeconds: [Double]
     public var workers: [WorkerTally]
-    public var counters: ClusterCounters
+    public var counters: CoordinationCounters
 }
