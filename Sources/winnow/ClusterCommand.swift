@@ -2,8 +2,6 @@ import ArgumentParser
 import Foundation
 import WinnowCoordination
 import WinnowCore
-import WinnowIO
-import WinnowNative
 import WinnowRuntime
 
 /// `winnow cluster`: k-means over the pool (k-means++ seeding on a seeded sample, then Lloyd).
@@ -43,33 +41,11 @@ struct ClusterCommand: ParsableCommand {
         settings.seedRowsPerCluster = seedRowsPerCluster
         settings.chunkRows = chunkRows
         if let problem = settings.problems(rows: opened.totalRows).first { throw ValidationError(problem) }
-        let log = LogSetup.make(level: quiet ? .warning : .info)
-        BLAS.useSingleThread()  // one thread per process, as for select (design §2): same sums, fair timings
+        var request = ClusteringRequest(settings: settings, out: out)
+        request.nonfinite = nonfinite
+        request.slots = slots
+        request.logLevel = quiet ? .warning : .info
         let place = serving.place(try serving.served(), nextRunFollows: false) ?? .local(workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
-        try ExitStatus.reporting {
-            let folder = try OutputFolder.claim(out)
-            defer { withExtendedLifetime(folder) {} }
-            try OutputFolder.removedIfFailed(folder) {
-                let start = ContinuousClock.now
-                let (outcome, cluster) = try KMeansExecution.run(
-                    pool: opened, settings: settings, nonfinite: nonfinite, on: place,
-                    slots: slots, journal: RunJournal.run.path(in: out), log: log)
-                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                let report = ClusteringReport(
-                    settings: settings, pool: opened, outcome: outcome,
-                    seconds: (ContinuousClock.now - start).seconds, workers: place.workers(cluster), cluster: cluster)
-                try AtomicFile.writeAll([
-                    (
-                        out + "/centroids.npy",
-                        Data(NpyWriter.float32Image(Array(outcome.centroids.values.prefix(k * opened.dimension)), dimension: opened.dimension))
-                    ),
-                    (out + "/assignments.npy", Data(NpyWriter.int32Image(outcome.assignments))),
-                    (out + "/report.json", try ReportJSON.encode(report)),
-                ])
-                print(
-                    "\(k) clusters of \(opened.totalRows) rows → \(out)/assignments.npy; inertia \(outcome.final.inertia) after \(iterations) iterations; sizes \(outcome.sizes.min() ?? 0)–\(outcome.sizes.max() ?? 0)"
-                )
-            }
-        }
+        try ExitStatus.reporting { try ClusteringEntryPoint.run(request, pool: opened, on: place) }
     }
 }

@@ -1,5 +1,3 @@
-import WinnowRuntime
-
 /// `report.json` of `winnow dedup`: what was dropped, and the clustering it searched within.
 struct DedupReport: Encodable {
     let tool = "winnow dedup"

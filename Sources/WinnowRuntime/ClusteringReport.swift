@@ -1,6 +1,5 @@
 import WinnowCore
 import WinnowIO
-import WinnowRuntime
 
 /// `report.json` of `winnow cluster`.
 struct ClusteringReport: Encodable {

@@ -1,8 +1,8 @@
 import Foundation
 
 /// The JSON every command writes or prints: snake_case keys, sorted, indented.
-enum ReportJSON {
-    static func encode<T: Encodable>(_ value: T) throws -> Data {
+public enum ReportJSON {
+    public static func encode<T: Encodable>(_ value: T) throws -> Data {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

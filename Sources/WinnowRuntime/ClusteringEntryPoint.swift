@@ -1,0 +1,51 @@
+import Foundation
+import Logging
+import WinnowCore
+import WinnowIO
+import WinnowNative
+
+/// What `winnow cluster` asks for: the k-means, where its outputs go, and how it reports.
+public struct ClusteringRequest: Sendable {
+    public var settings: KMeansSettings
+    public var nonfinite = RunOptions.Default.nonfinite
+    /// Tasks each local worker runs at once.
+    public var slots = 1
+    public var out: String
+    public var logLevel: Logger.Level = .info
+
+    public init(settings: KMeansSettings, out: String) {
+        self.settings = settings
+        self.out = out
+    }
+}
+
+/// The one call of `winnow cluster`: process set-up, the k-means where `place` says, its outputs
+/// (centroids, assignments, report) and the clean-up of a run that failed for good.
+public enum ClusteringEntryPoint {
+    public static func run(_ request: ClusteringRequest, pool: Pool, on place: KMeansExecution.Place) throws {
+        let log = LogSetup.make(level: request.logLevel)
+        BLAS.useSingleThread()  // one thread per process, as for select (design §2): same sums, fair timings
+        let out = request.out, k = request.settings.k
+        let folder = try OutputFolder.claim(out)
+        defer { withExtendedLifetime(folder) {} }
+        try OutputFolder.removedIfFailed(folder) {
+            let start = ContinuousClock.now
+            let (outcome, coordination) = try KMeansExecution.run(
+                pool: pool, settings: request.settings, nonfinite: request.nonfinite, on: place,
+                slots: request.slots, journal: RunJournal.run.path(in: out), log: log)
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let report = ClusteringReport(
+                settings: request.settings, pool: pool, outcome: outcome,
+                seconds: (ContinuousClock.now - start).seconds, workers: place.workers(coordination), cluster: coordination)
+            let centroids = Array(outcome.centroids.values.prefix(k * pool.dimension))
+            try AtomicFile.writeAll([
+                (out + "/centroids.npy", Data(NpyWriter.float32Image(centroids, dimension: pool.dimension))),
+                (out + "/assignments.npy", Data(NpyWriter.int32Image(outcome.assignments))),
+                (out + "/report.json", try ReportJSON.encode(report)),
+            ])
+            print(
+                "\(k) clusters of \(pool.totalRows) rows → \(out)/assignments.npy; inertia \(outcome.final.inertia) after \(request.settings.iterations) iterations; sizes \(outcome.sizes.min() ?? 0)–\(outcome.sizes.max() ?? 0)"
+            )
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Logging
+import WinnowCoordination
+import WinnowCore
+import WinnowIO
+import WinnowNative
+
+/// What `winnow dedup` asks for: the threshold, the k-means it searches within, where its outputs go.
+public struct DedupRequest: Sendable {
+    public var threshold: Float
+    /// The k-means of the rows scaled to unit length (`normalizesRows`).
+    public var kMeans: KMeansSettings
+    public var nonfinite = RunOptions.Default.nonfinite
+    public var out: String
+    public var logLevel: Logger.Level = .info
+
+    public init(threshold: Float, kMeans: KMeansSettings, out: String) {
+        self.threshold = threshold
+        self.kMeans = kMeans
+        self.out = out
+    }
+}
+
+/// Where dedup's k-means and within-cluster pass run.
+public enum DedupPlace {
+    /// `workers` local worker processes of this binary (0: this process).
+    case local(workers: Int)
+    /// Workers that connect to `bind`; they go on from the k-means to the within-cluster pass.
+    case served(
+        bind: String, security: TransportSecurity, coordination: CoordinationSettings,
+        announce: (DistributedSelection.Endpoint, Logger) -> Void)
+}
+
+/// The one call of `winnow dedup`: process set-up, the k-means, the within-cluster pass, the outputs
+/// (kept rows, dropped pairs, report) and the clean-up of a run that failed for good.
+public enum DedupEntryPoint {
+    public static func run(_ request: DedupRequest, pool: Pool, on place: DedupPlace) throws {
+        let log = LogSetup.make(level: request.logLevel)
+        BLAS.useSingleThread()  // one thread per process, as for select (design §2): same sums, fair timings
+        // The k-means's journal outlives it: interrupted in the within-cluster pass, the same command
+        // finds the k-means whole there. Gone when the command ends, whichever way but an interruption.
+        let announced = AnnouncedRuns()
+        let kMeansPlace: KMeansExecution.Place =
+            switch place {
+            case .local(let workers): .local(workers: workers)
+            case .served(let bind, let security, let coordination, let announce):
+                .served(
+                    bind: bind, security: security, coordination: coordination, nextRunFollows: true, announced: announced,
+                    announce: announce)
+            }
+        let kMeansJournal = JournalFiles(path: kMeansPlace.usesWorkers ? RunJournal.dedupKMeans.path(in: request.out) : nil)
+        let folder = try OutputFolder.claim(request.out)
+        defer { withExtendedLifetime(folder) {} }
+        try OutputFolder.removedIfFailed(folder) {
+            try JournalFiles.discarded(after: [kMeansJournal]) {
+                try deduplicate(
+                    request, pool: pool, place: place, kMeansPlace: kMeansPlace, kMeansJournal: kMeansJournal,
+                    announced: announced, log: log)
+            }
+        }
+    }
+
+    private static func deduplicate(
+        _ request: DedupRequest, pool: Pool, place: DedupPlace, kMeansPlace: KMeansExecution.Place, kMeansJournal: JournalFiles,
+        announced: AnnouncedRuns, log: Logger
+    ) throws {
+        let start = ContinuousClock.now, out = request.out
+        let (clustering, coordination) = try KMeansExecution.run(
+            pool: pool, settings: request.kMeans, nonfinite: request.nonfinite, on: kMeansPlace,
+            slots: 1, journal: kMeansJournal.path, keepJournal: true, log: log)
+        let clusterSeconds = (ContinuousClock.now - start).seconds
+        let outcome = try within(
+            request, pool: pool, clustering: clustering, clusterSeconds: clusterSeconds, place: place,
+            earlierRuns: announced.hashes, log: log)
+        let seconds = (ContinuousClock.now - start).seconds
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        var csv = "row,nearest_kept,similarity,cluster\n"
+        for d in outcome.dropped { csv += "\(d.pair.row),\(d.pair.nearestKept),\(d.pair.similarity),\(d.cluster)\n" }
+        let report = DedupReport(
+            threshold: request.threshold,
+            clustering: ClusteringReport(
+                settings: request.kMeans, pool: pool, outcome: outcome.clustering,
+                seconds: outcome.clusterSeconds, workers: kMeansPlace.workers(coordination),
+                cluster: coordination),
+            outcome: outcome, rows: pool.totalRows, seconds: seconds)
+        try AtomicFile.writeAll([
+            (out + "/kept.npy", Data(NpyWriter.int64Image(outcome.kept))), (out + "/dropped.csv", Data(csv.utf8)),
+            (out + "/report.json", try ReportJSON.encode(report)),
+        ])
+        print(
+            "kept \(outcome.kept.count) of \(pool.totalRows) rows (dropped \(outcome.dropped.count) above cosine \(request.threshold)) → \(out)/kept.npy; \(Int(report.rowsPerSecond)) rows/s"
+        )
+    }
+
+    /// The within-cluster pass: groups of clusters on the workers that join, on local workers, or all here.
+    private static func within(
+        _ request: DedupRequest, pool: Pool, clustering: ClusteringOutcome, clusterSeconds: Double, place: DedupPlace,
+        earlierRuns: [[UInt8]], log: Logger
+    ) throws -> DedupOutcome {
+        if case .local(let workers) = place, workers == 0 {
+            MemoryTuning.reuseLargeBlocks()
+            return LocalDedup.run(pool: pool, threshold: request.threshold, clustering: clustering, clusterSeconds: clusterSeconds, log: log)
+        }
+        let start = ContinuousClock.now
+        let plan = DedupPlan(assignments: clustering.assignments, clusters: clustering.centroids.rows, threshold: request.threshold)
+        let journal = RunJournal.run.path(in: request.out), skip = request.nonfinite == .skip
+        let found: DedupFinding
+        switch place {
+        case .served(let bind, let security, let coordination, let announce):
+            found = try DistributedDedup.run(
+                pool: pool, plan: plan, skipNonfinite: skip, bind: bind, security: security,
+                coordination: coordination, journal: journal, followsRun: true, earlierRuns: earlierRuns,
+                stop: StopSignals.process, log: log,
+                listening: { announce($0, log) }
+            ).0
+        case .local(let workers):
+            found = try EmbeddedWorkers.run(count: workers, slots: 1, logLevel: max(log.logLevel, .warning)) { bind, stop, watchdog, listening in
+                try DistributedDedup.run(
+                    pool: pool, plan: plan, skipNonfinite: skip, bind: bind, coordination: CoordinationSettings(),
+                    journal: journal, stop: stop, log: log, watchdog: watchdog, listening: listening
+                ).0
+            }
+        }
+        return LocalDedup.outcome(
+            found, clustering: clustering, clusterSeconds: clusterSeconds,
+            dedupSeconds: (ContinuousClock.now - start).seconds, log: log)
+    }
+}
