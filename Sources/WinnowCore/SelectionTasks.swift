@@ -4,25 +4,23 @@ public enum SelectionTasks {
     /// A chunk's local coreset: greedy over the chunk's rows, every row weight 1.
     ///
     /// - Parameters:
+    ///   - task: the chunk's number (which seeds the task's random streams), its budget, its planned
+    ///     rows (weights of a skipped row are simply lost), its sample share and label caps.
     ///   - rows: the chunk's global rows (rows excluded as non-finite are already left out).
     ///   - vectors: their vectors, in the same order.
-    ///   - plannedRows: rows the chunk had in the plan (weights of a skipped row are simply lost).
-    ///   - budget: local budget.
-    ///   - chunk: chunk number, which seeds the task's random streams.
-    ///   - sampleRows: rows to hand the parent as the chunk's row sample (0: none).
     ///   - quality: the rows' quality scores, when the settings weigh them (`qualityWeight` ≠ 0).
-    ///   - labels: the rows' labels, with label budgets; `labelCaps` are the chunk's caps.
+    ///   - labels: the rows' labels, with label budgets (the task's `labelCaps`).
     ///   - progress: told of every batch of gains evaluated (a worker's heartbeats report it).
     public static func chunk(
-        rows: [Int64], vectors: VectorBlock, plannedRows: Int, budget: Int,
-        settings: SelectionSettings, chunk: Int, sampleRows: Int = 0, quality: [Float]? = nil,
-        labels: [Int64]? = nil, labelCaps: LabelCaps? = nil, progress: ProgressMeter? = nil
+        _ task: ChunkTask, rows: [Int64], vectors: VectorBlock, settings: SelectionSettings, quality: [Float]? = nil,
+        labels: [Int64]? = nil, progress: ProgressMeter? = nil
     ) -> Coreset {
+        let chunk = task.chunk, budget = task.budget, sampleRows = task.sampleRows, labelCaps = task.labelCaps
         var random = SeededRandom(seed: settings.seed, stream: .task, 0, chunk)
         let selection = greedy(
             settings: settings, candidates: vectors, rows: rows, weights: nil,
             budget: budget, random: &random, quality: quality, limits: limits(labels, labelCaps), progress: progress)
-        var result = coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: plannedRows, quality: quality, labels: labels)
+        var result = coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: task.plannedRows, quality: quality, labels: labels)
         if sampleRows > 0 {
             // Drawn from the rows the chunk did not pick: every candidate above is a leaf pick, and a
             // candidate that is also a target covers itself perfectly, weighted by rows/sample —

@@ -43,9 +43,7 @@ public enum ChunkRunner {
             rows.isEmpty
             ? Coreset.empty(dimension: pool.dimension, rowsBeneath: task.plannedRows)
             : SelectionTasks.chunk(
-                rows: rows, vectors: vectors, plannedRows: task.plannedRows, budget: task.budget,
-                settings: settings, chunk: task.chunk, sampleRows: task.sampleRows, quality: scores,
-                labels: rowLabels, labelCaps: task.labelCaps, progress: progress)
+                task, rows: rows, vectors: vectors, settings: settings, quality: scores, labels: rowLabels, progress: progress)
         return Output(coreset: coreset, statistics: statistics, skipped: bad)
     }
 }

@@ -23,25 +23,21 @@ public final class CoordinatorServer<Book: TaskBook> {
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
 
-    /// Binds `bind` (e.g. `tcp://*:7700`, or `tcp://127.0.0.1:*` for any free port).
-    ///   - journalPath: where accepted results are journaled; results already there are reused.
-    ///   - security: `.curveServer` admits only its allowed worker keys (checked before any message).
-    ///   - nextRunFollows: another run of the command binds `bind` after this one: the workers are sent
-    ///     there when this one is done (`Coordinator.nextRunFollows`).
-    ///   - followsRun: an earlier run of the command sent its workers here (`answerLateHellos`).
-    ///   - earlierRuns: the configuration hashes of the command's earlier runs here, which a late
-    ///     worker may have been told to expect (`Coordinator.earlierRuns`).
+    /// Binds `serving.bind` (e.g. `tcp://*:7700`, or `tcp://127.0.0.1:*` for any free port). From
+    /// `serving`: results already in its journal are reused; `.curveServer` security admits only its
+    /// allowed worker keys (checked before any message); with `nextRunFollows` the workers are sent on
+    /// when this run is done (`Coordinator.nextRunFollows`); with `followsRun` late hellos of the
+    /// earlier run are answered (`answerLateHellos`), and `earlierRuns` are the configurations a late
+    /// worker may have been told to expect (`Coordinator.earlierRuns`).
     ///   - derivedInputs: input files the command made itself from journaled work (the labels a
     ///     cluster-balanced selection's k-means wrote): written again on a resume, they are left out
     ///     of the journal's data fingerprint, which covers the files they were made from.
     public init(
-        book: Book, config: RunConfig, bind: String, coordination: CoordinationSettings,
-        limits: WireLimits = WireLimits(), journalPath: String?, security: TransportSecurity = .plain,
-        nextRunFollows: Bool = false, followsRun: Bool = false, earlierRuns: [[UInt8]] = [], derivedInputs: Set<String> = [],
-        log: Logger
+        book: Book, config: RunConfig, serving: ServeContext, limits: WireLimits = WireLimits(), derivedInputs: Set<String> = [], log: Logger
     ) throws {
+        let coordination = serving.coordination, security = serving.security
         self.coordination = coordination
-        self.followsRun = followsRun
+        self.followsRun = serving.followsRun
         context = try Context()
         socket = try Socket(context, kind: .router)
         try socket.setMaximumMessageSize(Int64(limits.messageBytes))
@@ -54,7 +50,7 @@ public final class CoordinatorServer<Book: TaskBook> {
             self.security.allowedKeys = allowed.count
         }
         monitor = try HandshakeMonitor(context, watching: socket)
-        try socket.bind(bind)
+        try socket.bind(serving.bind)
         endpoint = try socket.lastEndpoint()
         var codec = WireCodec(limits: limits, dimension: config.dimension)
         codec.normalizesRows = config.clustering?.normalizesRows ?? false
@@ -65,11 +61,11 @@ public final class CoordinatorServer<Book: TaskBook> {
         // The run id names the run across coordinator restarts; the epoch names this incarnation.
         let runID = configHash.prefix(8).hexString
         machine = Coordinator(book: book, welcome: welcome, runID: runID, epoch: random.next() | 1, settings: coordination)
-        machine.nextRunFollows = nextRunFollows
-        machine.earlierRuns = earlierRuns
+        machine.nextRunFollows = serving.nextRunFollows
+        machine.earlierRuns = serving.earlierRuns
         self.log = log
         start = clock.now
-        if let journalPath {
+        if let journalPath = serving.journal {
             let t0 = clock.now
             let data = try DataFingerprint.of(paths: config.inputPaths.filter { !derivedInputs.contains($0) })
             let (journal, records) = try Journal.open(path: journalPath, configHash: configHash, data: data)

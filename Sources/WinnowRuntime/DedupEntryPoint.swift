@@ -107,18 +107,16 @@ public enum DedupEntryPoint {
         let found: DedupFinding
         switch place {
         case .served(let bind, let security, let coordination, let announce):
-            found = try DistributedDedup.run(
-                pool: pool, plan: plan, skipNonfinite: skip, bind: bind, security: security,
-                coordination: coordination, journal: journal, followsRun: true, earlierRuns: earlierRuns,
-                stop: StopSignals.process, log: log,
-                listening: { announce($0, log) }
-            ).0
+            var serving = ServeContext.joined(
+                bind: bind, security: security, coordination: coordination, journal: journal, log: log, announce: announce)
+            serving.followsRun = true
+            serving.earlierRuns = earlierRuns
+            found = try DistributedDedup.run(pool: pool, plan: plan, skipNonfinite: skip, serving: serving, log: log).0
         case .local(let workers):
-            found = try EmbeddedWorkers.run(count: workers, slots: 1, logLevel: max(log.logLevel, .warning)) { bind, stop, watchdog, listening in
-                try DistributedDedup.run(
-                    pool: pool, plan: plan, skipNonfinite: skip, bind: bind, coordination: CoordinationSettings(),
-                    journal: journal, stop: stop, log: log, watchdog: watchdog, listening: listening
-                ).0
+            found = try EmbeddedWorkers.run(count: workers, slots: 1, logLevel: max(log.logLevel, .warning)) { serving in
+                var serving = serving
+                serving.journal = journal
+                return try DistributedDedup.run(pool: pool, plan: plan, skipNonfinite: skip, serving: serving, log: log).0
             }
         }
         return LocalDedup.outcome(

@@ -7,19 +7,12 @@ import WinnowIO
 /// (`DedupPlan`) to worker processes: each worker reads its clusters' rows from the shared pool and
 /// runs the same `DedupTask.run` as `LocalDedup`, so the rows kept and dropped are the same bytes.
 public enum DistributedDedup {
-    /// - Parameters: as `DistributedClustering.run` (the journal holds the groups' findings).
-    public static func run(
-        pool: Pool, plan: DedupPlan, skipNonfinite: Bool, bind: String, security: TransportSecurity = .plain, coordination: CoordinationSettings,
-        journal: String? = nil, followsRun: Bool = false, earlierRuns: [[UInt8]] = [], stop: StopSignals?, log: Logger, watchdog: () -> RunFailure? = { nil },
-        listening: (DistributedSelection.Endpoint) throws -> Void
-    ) throws -> (DedupFinding, CoordinationReport) {
+    /// - Parameter serving: as `DistributedSelection.run`'s (the journal holds the groups' findings).
+    public static func run(pool: Pool, plan: DedupPlan, skipNonfinite: Bool, serving: ServeContext, log: Logger) throws -> (DedupFinding, CoordinationReport) {
         var config = RunConfig(pool: pool, settings: SelectionSettings(budget: 1), skipNonfinite: skipNonfinite)
         config.dedupThreshold = plan.threshold
         let (run, report) = try JournaledServer.run(
-            book: DedupBook(plan: plan, totalRows: pool.totalRows), config: config, bind: bind,
-            security: security, coordination: coordination, journal: journal, followsRun: followsRun, earlierRuns: earlierRuns,
-            stop: stop, log: log,
-            watchdog: watchdog, listening: listening)
+            book: DedupBook(plan: plan, totalRows: pool.totalRows), config: config, serving: serving, log: log)
         return (run.finding, report)
     }
 }

@@ -16,19 +16,10 @@ public enum DistributedSelection {
     }
 
     /// - Parameters:
-    ///   - bind: e.g. `tcp://*:7700`; `tcp://127.0.0.1:*` picks a free port.
-    ///   - listening: called once the socket is bound, before serving (start local workers here).
-    ///   - journal: the journal's path (in `--out`): accepted results are written there, and a
-    ///     restarted coordinator with the same configuration reuses them.
+    ///   - serving: where and how the coordinator serves (`ServeContext`); `followsRun` when the
+    ///     command's k-means sent its workers here (`winnow coordinator`).
     ///   - monitor: shows the run's progress (line and metrics).
-    ///   - watchdog: asked while serving; a failure it returns ends the run (local workers all gone).
-    ///   - followsRun: the command's k-means before it sent its workers here (`winnow coordinator`);
-    ///     `earlierRuns`: its configuration hash, when known.
-    public static func run(
-        pool: Pool, options: RunOptions, bind: String, security: TransportSecurity = .plain, coordination: CoordinationSettings,
-        journal: String?, followsRun: Bool = false, earlierRuns: [[UInt8]] = [], stop: StopSignals?, monitor: RunMonitor? = nil, log: Logger,
-        watchdog: () -> RunFailure? = { nil }, listening: (Endpoint) throws -> Void
-    ) throws -> SelectionOutcome {
+    public static func run(pool: Pool, options: RunOptions, serving: ServeContext, monitor: RunMonitor? = nil, log: Logger) throws -> SelectionOutcome {
         var phases: [(String, Double)] = []
         let clock = ContinuousClock()
         var mark = clock.now
@@ -53,12 +44,8 @@ public enum DistributedSelection {
             pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip,
             quality: try options.qualityColumn(rows: pool.totalRows), labels: labels)
         let (outcome, report) = try JournaledServer.run(
-            book: SelectionBook(job: job), config: config, bind: bind, security: security,
-            coordination: coordination, journal: journal, followsRun: followsRun,
-            earlierRuns: earlierRuns,
-            derivedInputs: Set(options.clusterBalance.map { [$0.assignments] } ?? []), stop: stop,
-            monitor: monitor, log: log,
-            watchdog: watchdog, listening: listening)
+            book: SelectionBook(job: job), config: config, serving: serving,
+            derivedInputs: Set(options.clusterBalance.map { [$0.assignments] } ?? []), monitor: monitor, log: log)
         lap("select")
         guard outcome.selection.count > 0 else {
             throw InputError(.emptyPool, path: pool.files[0].path, "every row was excluded (non-finite); nothing to select")

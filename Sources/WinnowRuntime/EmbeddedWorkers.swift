@@ -15,22 +15,18 @@ public enum EmbeddedWorkers {
         }
     }
 
-    /// A coordinator run here with `count` local workers: `body` gets the private endpoint to bind,
-    /// the stop signals, the watchdog, and the callback that starts the workers once it listens.
-    public static func run<T>(
-        count: Int, slots: Int, logLevel: Logger.Level,
-        _ body: (
-            _ bind: String, _ stop: StopSignals, _ watchdog: () -> RunFailure?,
-            _ listening: (DistributedSelection.Endpoint) throws -> Void
-        ) throws -> T
-    ) throws -> T {
-        let stop = StopSignals.process
+    /// A coordinator run here with `count` local workers: `body` gets the serving context of the
+    /// private endpoint — the process's stop signals, a watchdog over the workers, and a `listening`
+    /// that starts them once the coordinator listens — to which it adds its journal and settings.
+    public static func run<T>(count: Int, slots: Int, logLevel: Logger.Level, _ body: (ServeContext) throws -> T) throws -> T {
         var local: LocalWorkers?
         defer { local?.stop() }
         let endpoint = try PrivateEndpoint()
-        let result = try body(endpoint.address, stop, { watchdog(local) }) { endpoint in
+        var serving = ServeContext(bind: endpoint.address, stop: StopSignals.process) { endpoint in
             local = start(count: count, slots: slots, endpoint: endpoint, logLevel: logLevel)
         }
+        serving.watchdog = { watchdog(local) }
+        let result = try body(serving)
         // Workers were told to shut down; give them a moment to leave on their own.
         _ = local?.wait(timeout: .seconds(5))
         return result

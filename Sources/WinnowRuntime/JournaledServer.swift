@@ -10,29 +10,18 @@ import WinnowIO
 /// here, so all of them resume the same way.
 enum JournaledServer {
     /// - Parameters:
-    ///   - journal: the journal's path (in `--out`); nil: none.
-    ///   - keepWhenDone: leave the journal after a finished run, for a caller whose command goes on
-    ///     (the k-means before a selection): if the command is interrupted later, the same command
-    ///     then finds the k-means whole in its journal. That caller discards it (`JournalFiles`) at its end.
-    ///   - nextRunFollows: the command serves another run at `bind` next; its workers are sent there.
-    ///   - followsRun: the command's run before this one sent its workers here.
-    ///   - earlierRuns: those runs' configuration hashes, when known (a late worker may expect one).
+    ///   - serving: where and how (`ServeContext`), the journal and the runs around this one.
     ///   - derivedInputs: as `CoordinatorServer`'s.
-    ///   - others: as `DistributedSelection.run`.
+    ///   - monitor: shows the run's progress (line and metrics).
     static func run<Book: TaskBook>(
-        book: Book, config: RunConfig, bind: String, security: TransportSecurity, coordination: CoordinationSettings, journal: String?,
-        keepWhenDone: Bool = false, nextRunFollows: Bool = false, followsRun: Bool = false, earlierRuns: [[UInt8]] = [],
-        derivedInputs: Set<String> = [], stop: StopSignals?, monitor: RunMonitor? = nil, log: Logger, watchdog: () -> RunFailure?,
-        listening: (DistributedSelection.Endpoint) throws -> Void
+        book: Book, config: RunConfig, serving: ServeContext, derivedInputs: Set<String> = [], monitor: RunMonitor? = nil, log: Logger
     ) throws -> (Book.Outcome, CoordinationReport) {
+        let journal = serving.journal
         let files = JournalFiles(path: journal)
         try files.prepare()
         let server: CoordinatorServer<Book>
         do {
-            server = try CoordinatorServer(
-                book: book, config: config, bind: bind, coordination: coordination, journalPath: journal,
-                security: security, nextRunFollows: nextRunFollows, followsRun: followsRun,
-                earlierRuns: earlierRuns, derivedInputs: derivedInputs, log: log)
+            server = try CoordinatorServer(book: book, config: config, serving: serving, derivedInputs: derivedInputs, log: log)
         } catch let refusal as Journal.Refusal {
             // Another run's journal, one of other data, or a damaged one: not ours to touch.
             if case .damaged = refusal.reason { throw RunFailure(.badData, refusal.description) }
@@ -42,9 +31,9 @@ enum JournaledServer {
         do {
             // A run the journal holds whole needs no workers (a k-means finished before its selection was interrupted).
             if !server.isRestoredWhole {
-                try listening(DistributedSelection.Endpoint(address: server.endpoint, configHash: server.configHash))
+                try serving.listening(DistributedSelection.Endpoint(address: server.endpoint, configHash: server.configHash))
             }
-            result = try server.run(stop: stop, monitor: monitor, watchdog: watchdog)
+            result = try server.run(stop: serving.stop, monitor: monitor, watchdog: serving.watchdog)
         } catch let failure as RunFailure where failure.isInterruption {
             // Interrupted: the journal stays, so the same command resumes where this one stopped.
             log.notice("the journal is kept for resuming", metadata: ["journal": "\(journal ?? "")"])
@@ -53,7 +42,7 @@ enum JournaledServer {
             files.discard()
             throw error
         }
-        if !keepWhenDone { files.discard() }
+        if !serving.keepJournal { files.discard() }
         return result
     }
 }

@@ -47,13 +47,16 @@ public enum KMeansExecution {
         let workers: Int
         switch place {
         case .served(let bind, let security, let coordination, let nextRunFollows, let announced, let announce):
-            let (outcome, report) = try DistributedClustering.run(
-                pool: pool, settings: settings, nonfinite: nonfinite, bind: bind, security: security, coordination: coordination, journal: journal,
-                keepJournal: keepJournal, nextRunFollows: nextRunFollows, earlierRuns: announced.hashes, stop: StopSignals.process, log: log,
-                listening: { endpoint in
-                    announced.add(endpoint.configHash)
-                    announce(endpoint, log)
-                })
+            var serving = ServeContext.joined(
+                bind: bind, security: security, coordination: coordination, journal: journal, log: log
+            ) { endpoint, log in
+                announced.add(endpoint.configHash)
+                announce(endpoint, log)
+            }
+            serving.keepJournal = keepJournal
+            serving.nextRunFollows = nextRunFollows
+            serving.earlierRuns = announced.hashes
+            let (outcome, report) = try DistributedClustering.run(pool: pool, settings: settings, nonfinite: nonfinite, serving: serving, log: log)
             return (outcome, report)
         case .local(let count):
             workers = count
@@ -62,12 +65,11 @@ public enum KMeansExecution {
             MemoryTuning.reuseLargeBlocks()
             return (try LocalClustering.run(pool: pool, settings: settings, nonfinite: nonfinite, log: log), nil)
         }
-        return try EmbeddedWorkers.run(count: workers, slots: slots, logLevel: max(log.logLevel, .warning)) { bind, stop, watchdog, listening in
-            let (outcome, report) = try DistributedClustering.run(
-                pool: pool, settings: settings, nonfinite: nonfinite, bind: bind,
-                coordination: CoordinationSettings(), journal: journal, keepJournal: keepJournal,
-                stop: stop, log: log, watchdog: watchdog,
-                listening: listening)
+        return try EmbeddedWorkers.run(count: workers, slots: slots, logLevel: max(log.logLevel, .warning)) { serving in
+            var serving = serving
+            serving.journal = journal
+            serving.keepJournal = keepJournal
+            let (outcome, report) = try DistributedClustering.run(pool: pool, settings: settings, nonfinite: nonfinite, serving: serving, log: log)
             return (outcome, report)
         }
     }

@@ -123,11 +123,11 @@ public enum SelectionEntryPoint {
         case .served(let bind, let security, let coordination, let announce):
             // After a k-means on these workers (cluster-balanced, partition cluster) the selection is their next run.
             let followsRun = options.clusterBalance != nil || options.partitionClusters != nil
-            return try DistributedSelection.run(
-                pool: pool, options: options, bind: bind, security: security, coordination: coordination,
-                journal: journal, followsRun: followsRun, earlierRuns: announced.hashes,
-                stop: StopSignals.process, monitor: monitor, log: log
-            ) { announce($0, log) }
+            var serving = ServeContext.joined(
+                bind: bind, security: security, coordination: coordination, journal: journal, log: log, announce: announce)
+            serving.followsRun = followsRun
+            serving.earlierRuns = announced.hashes
+            return try DistributedSelection.run(pool: pool, options: options, serving: serving, monitor: monitor, log: log)
         case .local(let workers, let slots, let coordination):
             if case .coverageCentric = options.settings.objective {
                 if workers > 0 { log.info("coverage-centric selection reads scores, not vectors: it runs in this process") }
@@ -142,10 +142,11 @@ public enum SelectionEntryPoint {
             // lines would tear it, so they say only what goes wrong unless debugging was asked for.
             let quiet = monitor.console.style == .live && request.logLevel > .debug
             let workerLevel = quiet ? max(request.logLevel, .warning) : request.logLevel
-            return try EmbeddedWorkers.run(count: workers, slots: slots, logLevel: workerLevel) { bind, stop, watchdog, listening in
-                try DistributedSelection.run(
-                    pool: pool, options: options, bind: bind, coordination: coordination, journal: journal,
-                    stop: stop, monitor: monitor, log: log, watchdog: watchdog, listening: listening)
+            return try EmbeddedWorkers.run(count: workers, slots: slots, logLevel: workerLevel) { serving in
+                var serving = serving
+                serving.coordination = coordination
+                serving.journal = journal
+                return try DistributedSelection.run(pool: pool, options: options, serving: serving, monitor: monitor, log: log)
             }
         }
     }

@@ -234,11 +234,9 @@ extension InMemoryCoordination where Book == SelectionBook {
             let rows = task.rows
             let block = vectors.gather(rows.map { Int($0) })
             let coreset = SelectionTasks.chunk(
-                rows: rows, vectors: block, plannedRows: task.plannedRows,
-                budget: task.budget, settings: settings, chunk: task.chunk, sampleRows: task.sampleRows,
+                task, rows: rows, vectors: block, settings: settings,
                 quality: quality.map { q in rows.map { q[Int($0)] } },
-                labels: task.labelCaps != nil ? labels.map { l in rows.map { l[Int($0)] } } : nil,
-                labelCaps: task.labelCaps)
+                labels: task.labelCaps != nil ? labels.map { l in rows.map { l[Int($0)] } } : nil)
             return .chunkResult(
                 ChunkResult(
                     leaseID: lease.id, chunk: task.chunk, coreset: coreset,

@@ -12,9 +12,8 @@ final class HierarchyTests: XCTestCase {
         let rule = BudgetRule(k: 20, oversample: 4, totalRows: 1024)
         let children = (0..<plan.chunks.count).map { c in
             SelectionTasks.chunk(
-                rows: plan.rows(ofChunk: c), vectors: block.gather(plan.rows(ofChunk: c).map { Int($0) }),
-                plannedRows: plan.rowCount(ofChunk: c), budget: rule.leafBudget(rows: 256, isRoot: false),
-                settings: s, chunk: c)
+                ChunkTask(chunk: c, ranges: plan.chunks[c], budget: rule.leafBudget(rows: 256, isRoot: false), isRoot: false),
+                rows: plan.rows(ofChunk: c), vectors: block.gather(plan.rows(ofChunk: c).map { Int($0) }), settings: s)
         }
         for child in children { XCTAssertEqual(child.weights.reduce(0, +), 256) }
         let root = SelectionTasks.merge(children: children, budget: 20, isRoot: true, settings: s, node: MergeTree.Node(level: 1, index: 0))
