@@ -21,33 +21,16 @@ public struct DedupRequest: Sendable {
     }
 }
 
-/// Where dedup's k-means and within-cluster pass run.
-public enum DedupPlace {
-    /// `workers` local worker processes of this binary (0: this process).
-    case local(workers: Int)
-    /// Workers that connect to `bind`; they go on from the k-means to the within-cluster pass.
-    case served(
-        bind: String, security: TransportSecurity, coordination: CoordinationSettings,
-        announce: (DistributedSelection.Endpoint, Logger) -> Void)
-}
-
 /// The one call of `winnow dedup`: process set-up, the k-means, the within-cluster pass, the outputs
 /// (kept rows, dropped pairs, report) and the clean-up of a run that failed for good.
 public enum DedupEntryPoint {
-    public static func run(_ request: DedupRequest, pool: Pool, on place: DedupPlace) throws {
+    public static func run(_ request: DedupRequest, pool: Pool, on place: WorkerPlace) throws {
         let log = LogSetup.make(level: request.logLevel)
         BLAS.useSingleThread()  // one thread per process, as for select (design §2): same sums, fair timings
         // The k-means's journal outlives it: interrupted in the within-cluster pass, the same command
         // finds the k-means whole there. Gone when the command ends, whichever way but an interruption.
         let announced = AnnouncedRuns()
-        let kMeansPlace: KMeansExecution.Place =
-            switch place {
-            case .local(let workers): .local(workers: workers)
-            case .served(let bind, let security, let coordination, let announce):
-                .served(
-                    bind: bind, security: security, coordination: coordination, nextRunFollows: true, announced: announced,
-                    announce: announce)
-            }
+        let kMeansPlace = place.kMeansPlace(announced: announced)
         let kMeansJournal = JournalFiles(path: kMeansPlace.usesWorkers ? RunJournal.dedupKMeans.path(in: request.out) : nil)
         let folder = try OutputFolder.claim(request.out)
         defer { withExtendedLifetime(folder) {} }
@@ -61,7 +44,7 @@ public enum DedupEntryPoint {
     }
 
     private static func deduplicate(
-        _ request: DedupRequest, pool: Pool, place: DedupPlace, kMeansPlace: KMeansExecution.Place, kMeansJournal: JournalFiles,
+        _ request: DedupRequest, pool: Pool, place: WorkerPlace, kMeansPlace: KMeansExecution.Place, kMeansJournal: JournalFiles,
         announced: AnnouncedRuns, log: Logger
     ) throws {
         let start = ContinuousClock.now, out = request.out
@@ -94,10 +77,10 @@ public enum DedupEntryPoint {
 
     /// The within-cluster pass: groups of clusters on the workers that join, on local workers, or all here.
     private static func within(
-        _ request: DedupRequest, pool: Pool, clustering: ClusteringOutcome, clusterSeconds: Double, place: DedupPlace,
+        _ request: DedupRequest, pool: Pool, clustering: ClusteringOutcome, clusterSeconds: Double, place: WorkerPlace,
         earlierRuns: [[UInt8]], log: Logger
     ) throws -> DedupOutcome {
-        if case .local(let workers) = place, workers == 0 {
+        if case .local(let workers, _, _) = place, workers == 0 {
             MemoryTuning.reuseLargeBlocks()
             return LocalDedup.run(pool: pool, threshold: request.threshold, clustering: clustering, clusterSeconds: clusterSeconds, log: log)
         }
@@ -112,7 +95,7 @@ public enum DedupEntryPoint {
             serving.followsRun = true
             serving.earlierRuns = earlierRuns
             found = try DistributedDedup.run(pool: pool, plan: plan, skipNonfinite: skip, serving: serving, log: log).0
-        case .local(let workers):
+        case .local(let workers, _, _):
             found = try EmbeddedWorkers.run(count: workers, slots: 1, logLevel: max(log.logLevel, .warning)) { serving in
                 var serving = serving
                 serving.journal = journal

@@ -27,20 +27,10 @@ public struct SelectionRequest: Sendable {
     }
 }
 
-/// Where a selection's tasks run.
-public enum SelectionPlace {
-    /// `workers` local worker processes of this binary over a private endpoint (0: this process, no sockets).
-    case local(workers: Int, slots: Int, coordination: CoordinationSettings)
-    /// Workers that connect to `bind` from anywhere (`winnow coordinator`); `announce` tells how to join.
-    case served(
-        bind: String, security: TransportSecurity, coordination: CoordinationSettings,
-        announce: (DistributedSelection.Endpoint, Logger) -> Void)
-}
-
 /// The one call of `winnow select` and `winnow coordinator`: process set-up, the k-means the run
 /// needs, the selection, its outputs and summary, and the clean-up of a run that failed for good.
 public enum SelectionEntryPoint {
-    public static func run(_ request: SelectionRequest, pool: Pool, on place: SelectionPlace) throws {
+    public static func run(_ request: SelectionRequest, pool: Pool, on place: WorkerPlace) throws {
         var options = request.options
         let out = request.out
         let console = ProgressConsole(style: ProgressConsole.style(for: request.progress.mode))
@@ -58,7 +48,7 @@ public enum SelectionEntryPoint {
         let monitor = RunMonitor(settings: request.progress, console: console, metricsPath: out + "/metrics.prom")
         let kMeansJournals = [RunJournal.clusterLabels, .partition].map { JournalFiles(path: $0.path(in: out)) }
         let announced = AnnouncedRuns()
-        let kMeans = kMeansPlace(place, announced: announced)
+        let kMeans = place.kMeansPlace(announced: announced)
         do {
             let report = try JournalFiles.discarded(after: kMeansJournals) {
                 if request.clusterBalanced {
@@ -115,7 +105,7 @@ public enum SelectionEntryPoint {
 
     /// The selection itself, where `place` says.
     private static func select(
-        pool: Pool, options: RunOptions, request: SelectionRequest, on place: SelectionPlace,
+        pool: Pool, options: RunOptions, request: SelectionRequest, on place: WorkerPlace,
         announced: AnnouncedRuns, monitor: RunMonitor, log: Logger
     ) throws -> SelectionOutcome {
         let journal = RunJournal.run.path(in: request.out)
@@ -148,16 +138,6 @@ public enum SelectionEntryPoint {
                 serving.journal = journal
                 return try DistributedSelection.run(pool: pool, options: options, serving: serving, monitor: monitor, log: log)
             }
-        }
-    }
-
-    /// Where the k-means of cluster-balanced and `--partition cluster` runs: on the selection's
-    /// workers, which then go on to the selection at the same endpoint.
-    private static func kMeansPlace(_ place: SelectionPlace, announced: AnnouncedRuns) -> KMeansExecution.Place {
-        switch place {
-        case .local(let workers, _, _): .local(workers: workers)
-        case .served(let bind, let security, let coordination, let announce):
-            .served(bind: bind, security: security, coordination: coordination, nextRunFollows: true, announced: announced, announce: announce)
         }
     }
 

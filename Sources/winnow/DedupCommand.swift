@@ -47,7 +47,7 @@ struct DedupCommand: ParsableCommand {
         var request = DedupRequest(threshold: threshold, kMeans: settings, out: out)
         request.nonfinite = nonfinite
         request.logLevel = quiet ? .warning : .info
-        let place: DedupPlace
+        let place: WorkerPlace
         if let served = try serving.served() {
             let security = serving.security
             place = .served(

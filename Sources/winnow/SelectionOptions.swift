@@ -121,7 +121,7 @@ struct SelectionOptions: ParsableArguments {
     }
 
     /// Opens the pool and runs the selection where `place` says, reporting failures as every command does.
-    func run(on place: SelectionPlace) throws {
+    func run(on place: WorkerPlace) throws {
         let request = try request()
         try ExitStatus.reporting {
             try SelectionEntryPoint.run(request, pool: pool.open(), on: place)
