@@ -193,7 +193,7 @@ public struct Coordinator<Book: TaskBook> {
         case .chunkResult, .mergeResult, .assignResult, .dedupResult:
             actions += accept(message, from: peer, epoch: header.epoch)
         case .release(let ids, let reason):
-            actions.append(.log(.info, "worker gave leases back", ["peer": "\(peer)", "leases": "\(ids.count)", "reason": reason]))
+            actions.append(.log(.info, "worker gave leases back", ["peer": peers[peer]?.name ?? "\(peer)", "leases": "\(ids.count)", "reason": reason]))
             actions += retire(peer, lost: false)
         case .failure(let f):
             actions += fail(f, from: peer)
