@@ -271,7 +271,8 @@ final class SlurmNodesTests: XCTestCase {
     }
 
     /// Workers from another job: a coordinator job of one task, an array of two worker jobs; one is
-    /// cancelled mid-run and another added later. Each finds the run through the shared OUT.
+    /// requeued mid-run (what preemption does to an element submitted with --requeue) and comes back,
+    /// one is cancelled, and another is added later. Each finds the run through the shared OUT.
     func testElasticWorkersJoinAndLeaveARunningJob() throws {
         let out = Self.shared!.file("elastic-workers")
         let started = Date()
@@ -282,6 +283,7 @@ final class SlurmNodesTests: XCTestCase {
         XCTAssertEqual(array.status, 0, array.output)
         let arrayID = array.output.trimmingCharacters(in: .whitespacesAndNewlines)
         waitForProgress(out)
+        XCTAssertEqual(slurm("scontrol requeue \(arrayID)_2").status, 0)
         let nodeOf1 = try XCTUnwrap(nodes(of: "\(arrayID)_1").first)
         XCTAssertEqual(slurm("scancel \(arrayID)_1").status, 0)
         Thread.sleep(forTimeInterval: 3)
@@ -298,6 +300,8 @@ final class SlurmNodesTests: XCTestCase {
             log.contains("peer=\(nodeOf1)-a1 reason=worker stopped by SIGTERM") || log.contains("peer=\(nodeOf1)-a1 [WinnowRuntime] worker silent"),
             "the cancelled worker's leases came back: \(log)")
         XCTAssertTrue(log.contains("-a3 pid="), "the worker added later joined: \(log)")
+        XCTAssertTrue(text("\(out)-w2.log").contains("restart 1"), text("\(out)-w2.log"))
+        XCTAssertGreaterThanOrEqual(log.components(separatedBy: "-a2 pid=").count - 1, 2, "the requeued worker joined again: \(log)")
         XCTAssertTrue(text("\(out)-w1.log").contains("stopped"), text("\(out)-w1.log"))
         assertNoWinnowLeft()
     }
