@@ -20,7 +20,10 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "Rows read and assigned at a time.") var chunkRows: Int = KMeansSettings.Default.chunkRows
     @Option(help: "Rows with NaN/Inf: fail naming the first, or leave them out (assignment −1).")
     var nonfinite: NonfinitePolicy = RunOptions.Default.nonfinite
-    @Option(help: "Local worker processes, each running blocks of every Lloyd pass (0: all in this process). Same result either way. Default: one per core.")
+    @Option(
+        help:
+            "Local worker processes, each running blocks of every Lloyd pass (0: all in this process). Same result either way. Default: one per usable CPU (affinity, cgroup quota, SLURM_CPUS_PER_TASK)."
+    )
     var workers: Int?
     @Option(help: "Tasks each local worker runs at once.") var slots: Int = CoordinationSettings.Default.slots
     @Option(help: "Output folder.") var out: String
@@ -45,7 +48,7 @@ struct ClusterCommand: ParsableCommand {
         request.nonfinite = nonfinite
         request.slots = slots
         request.logLevel = quiet ? .warning : .info
-        let place = serving.place(try serving.served(), nextRunFollows: false) ?? .local(workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
+        let place = serving.place(try serving.served(), nextRunFollows: false) ?? .local(workers: workers ?? UsableProcessors.count())
         try ExitStatus.reporting { try ClusteringEntryPoint.run(request, pool: opened, on: place) }
     }
 }

@@ -21,7 +21,9 @@ struct DedupCommand: ParsableCommand {
     @Option(help: "Rows with NaN/Inf: fail naming the first, or leave them out (neither kept nor dropped).")
     var nonfinite: NonfinitePolicy = RunOptions.Default.nonfinite
     @Option(
-        help: "Local worker processes for the clustering and the within-cluster pass (0: all in this process). Same result either way. Default: one per core.")
+        help:
+            "Local worker processes for the clustering and the within-cluster pass (0: all in this process). Same result either way. Default: one per usable CPU (affinity, cgroup quota, SLURM_CPUS_PER_TASK)."
+    )
     var workers: Int?
     @Option(help: "Output folder.") var out: String
     @Flag(help: "Only warnings and errors on stderr.") var quiet = false
@@ -54,7 +56,7 @@ struct DedupCommand: ParsableCommand {
                 bind: served.bind, security: served.security, coordination: served.coordination,
                 announce: { security.announce($0, log: $1) })
         } else {
-            place = .local(workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
+            place = .local(workers: workers ?? UsableProcessors.count())
         }
         try ExitStatus.reporting { try DedupEntryPoint.run(request, pool: opened, on: place) }
     }

@@ -14,8 +14,10 @@ struct Select: ParsableCommand {
 
     @OptionGroup var selection: SelectionOptions
 
-    @Option(parsing: .unconditional, help: "Local worker processes (0: select in this process, no sockets). Default: one per core.")
-    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(
+        parsing: .unconditional,
+        help: "Local worker processes (0: select in this process, no sockets). Default: one per usable CPU (affinity, cgroup quota, SLURM_CPUS_PER_TASK).")
+    var workers: Int = UsableProcessors.count()
 
     @OptionGroup var coordination: CoordinationOptions
 

@@ -99,7 +99,7 @@ struct SelectionOptions: ParsableArguments {
             throw ValidationError(noEval ? "--reference-objective needs the evaluation (drop --no-eval)" : "--reference-objective must be finite")
         }
         // One greedy in this process and nothing else running: it may use every core.
-        if exact { s.tuning.threads = ProcessInfo.processInfo.activeProcessorCount }
+        if exact { s.tuning.threads = UsableProcessors.count() }
         var o = RunOptions(settings: s)
         o.nonfinite = nonfinite
         o.exact = exact

@@ -27,6 +27,22 @@ final class SelectCommandTests: XCTestCase {
         }
     }
 
+    /// The default is one worker per CPU the process may use: under `taskset -c 0` one, whatever the
+    /// machine has; under Slurm's `SLURM_CPUS_PER_TASK=1` one too.
+    func testDefaultWorkersFollowTheCPUsTheProcessMayUse() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset") else { throw XCTSkip("taskset (util-linux) is not installed; not run") }
+        let dir = TemporaryDirectory()
+        try makePool(dir)
+        for (name, prefix) in [("affinity", "taskset -c 0"), ("slurm", "SLURM_CPUS_PER_TASK=1")] {
+            let r = CLI.shell("\(prefix) '\(CLI.binary)' select --input '\(dir.file("pool/pool-*.npy"))' --budget 20 --no-eval --out '\(dir.file(name))'")
+            XCTAssertEqual(r.status, 0, r.output)
+            let data = try Data(contentsOf: URL(fileURLWithPath: dir.file("\(name)/report.json")))
+            let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let workers = try XCTUnwrap((report["cluster"] as? [String: Any])?["workers"] as? [[String: Any]])
+            XCTAssertEqual(workers.count, 1, "\(prefix): \(r.output)")
+        }
+    }
+
     /// Holding the similarity block whole or computing it a batch at a time changes the cost, not the
     /// picks; a negative limit is a usage error that names the option.
     func testDenseLimitChangesCostNotSelection() throws {
