@@ -36,9 +36,7 @@ final class SelectCommandTests: XCTestCase {
         for (name, prefix) in [("affinity", "taskset -c 0"), ("slurm", "SLURM_CPUS_PER_TASK=1")] {
             let r = CLI.shell("\(prefix) '\(CLI.binary)' select --input '\(dir.file("pool/pool-*.npy"))' --budget 20 --no-eval --out '\(dir.file(name))'")
             XCTAssertEqual(r.status, 0, r.output)
-            let data = try Data(contentsOf: URL(fileURLWithPath: dir.file("\(name)/report.json")))
-            let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-            let workers = try XCTUnwrap((report["cluster"] as? [String: Any])?["workers"] as? [[String: Any]])
+            let workers = try XCTUnwrap((try Outputs.report(dir.file(name))["cluster"] as? [String: Any])?["workers"] as? [[String: Any]])
             XCTAssertEqual(workers.count, 1, "\(prefix): \(r.output)")
         }
     }

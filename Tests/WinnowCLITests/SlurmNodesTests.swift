@@ -63,9 +63,10 @@ final class SlurmNodesTests: XCTestCase {
 
     // MARK: Slurm and the nodes
 
-    func slurm(_ command: String) -> (status: Int32, output: String) {
-        CLI.shell("SLURM_CONF=\(CLI.shell("\(Self.script) conf").output.trimmingCharacters(in: .whitespacesAndNewlines)) \(command)")
-    }
+    /// The cluster's slurm.conf, which every Slurm command here is pointed at.
+    static let conf = CLI.shell("\(script) conf").output.trimmingCharacters(in: .whitespacesAndNewlines)
+
+    func slurm(_ command: String) -> (status: Int32, output: String) { CLI.shell("SLURM_CONF=\(Self.conf) \(command)") }
 
     func nodeUp(_ node: String) -> Bool {
         let state = slurm("sinfo -h -N -n \(node) -o %T").output.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -113,16 +114,11 @@ final class SlurmNodesTests: XCTestCase {
 
     func text(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 
-    func report(_ out: String) throws -> [String: Any] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: "\(out)/report.json"))
-        return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-    }
-
     /// What every run must show: the bytes of `--workers 0`, and every task of the plan accepted once
     /// (from a worker, from the journal of an earlier coordinator, or merged on the coordinator).
     func assertSameSelectionAcceptedOnce(_ out: String, context: @autoclosure () -> String) throws {
         XCTAssertEqual(Outputs.bytes("\(out)/selection.npy"), Self.reference, context())
-        let report = try report(out)
+        let report = try Outputs.report(out)
         let plan = try XCTUnwrap(report["plan"] as? [String: Any])
         let cluster = try XCTUnwrap(report["cluster"] as? [String: Any])
         let counters = try XCTUnwrap(cluster["counters"] as? [String: Any])
@@ -136,7 +132,7 @@ final class SlurmNodesTests: XCTestCase {
 
     /// One line in the test log per run, for RELIABILITY.md: the coordinator's wall time and counters.
     func record(_ fault: String, _ out: String, started: Date) {
-        let report = try? report(out)
+        let report = try? Outputs.report(out)
         let cluster = report?["cluster"] as? [String: Any]
         let counters = (cluster?["counters"] as? [String: Any] ?? [:]).filter { ($0.value as? Int ?? 0) > 0 }.map { "\($0.key)=\($0.value)" }.sorted()
         print(
@@ -180,7 +176,7 @@ final class SlurmNodesTests: XCTestCase {
         try assertSameSelectionAcceptedOnce(out, context: log)
         record("fault-free", out, started: started)
         XCTAssertTrue(log.contains("step ended with status 0"), log)
-        let cluster = try XCTUnwrap(try report(out)["cluster"] as? [String: Any])
+        let cluster = try XCTUnwrap(try Outputs.report(out)["cluster"] as? [String: Any])
         let hosts = Set(try XCTUnwrap(cluster["workers"] as? [[String: Any]]).compactMap { $0["host"] as? String })
         XCTAssertEqual(hosts, ["wn1", "wn2", "wn3"], log)
         XCTAssertEqual((cluster["security"] as? [String: Any])?["mechanism"] as? String, "curve")
@@ -213,7 +209,7 @@ final class SlurmNodesTests: XCTestCase {
     }
 
     func counters(_ out: String) throws -> [String: Any] {
-        try XCTUnwrap((try report(out)["cluster"] as? [String: Any])?["counters"] as? [String: Any])
+        try XCTUnwrap((try Outputs.report(out)["cluster"] as? [String: Any])?["counters"] as? [String: Any])
     }
 
     /// A worker node dies (every process in its namespace killed, its link down): the coordinator leases
