@@ -35,9 +35,10 @@ let package = Package(
             pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]
         ),
+        .systemLibrary(name: "CTerminal"),
         .target(
             name: "WinnowNative",
-            dependencies: ["CBLAS"]
+            dependencies: ["CBLAS", "CTerminal"]
         ),
         .target(
             name: "WinnowCore",

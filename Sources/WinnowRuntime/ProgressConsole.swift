@@ -1,10 +1,13 @@
 import Foundation
 import Synchronization
 import WinnowCoordination
+import WinnowNative
 
 /// stderr as the progress line and the log share it. On a terminal the line is redrawn in place
 /// (one line per phase; a finished phase's line stays), and a log line is written above it; off a
-/// terminal each progress report is a plain line of its own.
+/// terminal each progress report is a plain line of its own. A line that wrapped could not be
+/// redrawn in place (each redraw would leave a new line), so the live line is cut to the terminal's
+/// width, read again at every redraw; a terminal that reports no width gets plain lines.
 public final class ProgressConsole: Sendable {
     public enum Style: Sendable, Equatable { case live, plain, quiet }
 
@@ -18,12 +21,18 @@ public final class ProgressConsole: Sendable {
         var last: RunStatus?
     }
 
-    public init(style: Style) { self.style = style }
+    /// The terminal's columns now (nil: unknown, lines are not cut).
+    private let columns: @Sendable () -> Int?
+
+    public init(style: Style, columns: @escaping @Sendable () -> Int? = { TerminalSize.columns(of: STDERR_FILENO) }) {
+        self.style = style
+        self.columns = columns
+    }
 
     /// The style `mode` means for this process's stderr.
     public static func style(for mode: ProgressSettings.Mode) -> Style {
         switch mode {
-        case .automatic: isatty(STDERR_FILENO) == 1 ? .live : .plain
+        case .automatic: isatty(STDERR_FILENO) == 1 && TerminalSize.columns(of: STDERR_FILENO) != nil ? .live : .plain
         case .live: .live
         case .plain: .plain
         case .quiet: .quiet
@@ -48,10 +57,11 @@ public final class ProgressConsole: Sendable {
                 Self.write("progress: " + Self.describe(status, distributed: distributed) + "\n")
             case .live:
                 var out = ""
+                let width = columns()
                 if let level = s.level, level != status.level, let last = s.last {
-                    out += "\r\u{1B}[2K" + Self.describe(finished: last, at: status) + "\n"
+                    out += "\r\u{1B}[2K" + Self.fitted(Self.describe(finished: last, at: status), columns: width, keepingLast: true) + "\n"
                 }
-                s.line = Self.describe(status, distributed: distributed)
+                s.line = Self.fitted(Self.describe(status, distributed: distributed), columns: width)
                 Self.write(out + "\r\u{1B}[2K" + s.line)
             }
             s.level = status.level
@@ -65,8 +75,11 @@ public final class ProgressConsole: Sendable {
             guard style != .quiet else { return }
             var out = ""
             if style == .live {
-                if let last = s.last, last.level != status.level { out += "\r\u{1B}[2K" + Self.describe(finished: last, at: status) + "\n" }
-                out += "\r\u{1B}[2K" + Self.describe(finished: status, at: status) + "\n"
+                let width = columns()
+                if let last = s.last, last.level != status.level {
+                    out += "\r\u{1B}[2K" + Self.fitted(Self.describe(finished: last, at: status), columns: width, keepingLast: true) + "\n"
+                }
+                out += "\r\u{1B}[2K" + Self.fitted(Self.describe(finished: status, at: status), columns: width, keepingLast: true) + "\n"
             }
             s.line = ""
             Self.write(out + Self.summary(status, distributed: distributed) + "\n")
@@ -74,6 +87,18 @@ public final class ProgressConsole: Sendable {
     }
 
     // MARK: text
+
+    /// `line` shortened to less than `columns` characters (the last column stays free: a line that
+    /// fills it wraps on some terminals): its " · " parts go from the end (from the one before the
+    /// end when `keepingLast`: a finished phase keeps its "done in"), then its tail.
+    public static func fitted(_ line: String, columns: Int?, keepingLast: Bool = false) -> String {
+        guard let columns, line.count >= columns else { return line }
+        var parts = line.components(separatedBy: " · ")
+        while parts.count > (keepingLast ? 2 : 1) && parts.joined(separator: " · ").count >= columns {
+            parts.remove(at: parts.count - (keepingLast ? 2 : 1))
+        }
+        return String(parts.joined(separator: " · ").prefix(max(0, columns - 1)))
+    }
 
     /// "chunks  120/245 tasks · 1.23M/2.00M rows · 45.1k rows/s · ETA 18 s · 2 workers · 0 retries";
     /// while a level's one task runs: "chunks  0/1 tasks · 100k rows · similarity pass 42 % · 1 min 05 s".

@@ -4,11 +4,14 @@ import Foundation
 /// matplotlib are there. The picture is a convenience: without them the run still succeeds, and
 /// says how to get one.
 enum SelectionPlot {
-    /// The script beside this binary's checkout (`.build/<triple>/release/winnow` → the package
-    /// root), or where `WINNOW_PLOT_SELECTION` points.
+    /// Where `WINNOW_PLOT_SELECTION` points, else the script beside the binary (the release tarball's
+    /// layout), else in the checkout the binary was built in (`.build/<triple>/release/winnow` → the
+    /// package root).
     static func script() -> String? {
         if let path = ProcessInfo.processInfo.environment["WINNOW_PLOT_SELECTION"] { return path }
         var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let beside = folder.appendingPathComponent("plot-selection").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         for _ in 0..<5 {
             let candidate = folder.appendingPathComponent("Scripts/plot-selection").path
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
@@ -20,7 +23,7 @@ enum SelectionPlot {
     /// Runs the script on a finished run folder; returns what to tell the user.
     static func draw(out: String, labels: String?) -> String {
         guard let script = script() else {
-            return "plot skipped: Scripts/plot-selection not found beside this binary (set WINNOW_PLOT_SELECTION to its path)"
+            return "plot skipped: plot-selection not found beside this binary nor in its checkout (set WINNOW_PLOT_SELECTION to its path)"
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

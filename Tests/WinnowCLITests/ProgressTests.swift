@@ -27,8 +27,9 @@ final class ProgressTests: XCTestCase {
         let dir = TemporaryDirectory()
         let flags = try makePool(dir)
         let command = ([CLI.binary, "select", "--workers", "2", "--out", dir.file("out")] + flags).map { "'\($0)'" }.joined(separator: " ")
-        // script(1) runs the command on a new pseudo-terminal and copies what it writes.
-        let r = CLI.shell("script -qfec \"\(command)\" /dev/null")
+        // script(1) runs the command on a new pseudo-terminal and copies what it writes; its terminal
+        // has no width until stty gives it one (without one the run writes plain lines).
+        let r = CLI.shell("script -qfec \"stty cols 200; \(command)\" /dev/null")
         XCTAssertEqual(r.status, 0, r.output)
         let renders = liveRenders(r.output)
         let chunkLines = renders.filter { $0.hasPrefix("chunks") && $0.contains("/49 tasks") && !$0.contains("done in") }
@@ -49,6 +50,29 @@ final class ProgressTests: XCTestCase {
         for line in r.output.components(separatedBy: "\n") where line.contains(" info winnow") {
             XCTAssertFalse(line.contains("retries2026"), line)
         }
+    }
+
+    /// A 70-column tmux pane: the live line is cut to the width, so each phase leaves one line on
+    /// the screen; a line that wrapped would leave a new one at every redraw.
+    func testANarrowTerminalShowsOneLinePerPhase() throws {
+        guard CLI.shell("command -v tmux").status == 0 else { throw XCTSkip("tmux is not installed (Scripts/setup installs it)") }
+        let dir = TemporaryDirectory()
+        let flags = try makePool(dir)
+        let command = ([CLI.binary, "select", "--workers", "2", "--out", dir.file("out")] + flags).map { "'\($0)'" }.joined(separator: " ")
+        let tmux = "tmux -L winnow-test-\(getpid()) -f /dev/null"
+        // The tmux server outlives the shell that starts it: it must hold none of the test process's
+        // descriptors, or Foundation keeps waiting for that shell to end.
+        let closeInherited = #"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null"#
+        let started = CLI.shell("\(closeInherited); \(tmux) new-session -d -x 70 -y 60 \"\(command); echo exit=\\$?; sleep 120\"")
+        XCTAssertEqual(started.status, 0, started.output)
+        defer { _ = CLI.shell("\(tmux) kill-server") }
+        XCTAssertTrue(Polling.until(timeout: 120, interval: 0.5) { CLI.shell("\(tmux) capture-pane -p").output.contains("exit=") })
+        let screen = CLI.shell("\(tmux) capture-pane -p -S -500").output
+        XCTAssertTrue(screen.contains("exit=0"), screen)
+        let lines = screen.components(separatedBy: "\n")
+        XCTAssertEqual(lines.filter { $0.hasPrefix("chunks ") }.count, 1, screen)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("root merge ") }.count, 1, screen)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("chunks       49/49 tasks") && $0.contains("done in") }, screen)
     }
 
     func testPlainLinesWhenRedirectedAndNoneWhenQuiet() throws {
