@@ -57,6 +57,11 @@ public struct RunConfig: Sendable, Equatable {
     public var clustering: KMeansSettings?
     /// Set for de-duplication's within-cluster pass (`DedupTask`): the cosine above which a row is dropped.
     public var dedupThreshold: Float?
+    /// With `--rows`/`--exclude`: a digest of the rows the selection may use (empty: every row), so
+    /// the run's hash, and the journal it resumes, change with them.
+    public var eligibleRowsDigest: [UInt8] = []
+    /// `--given`: rows chosen before, in their pick order; the greedy starts from them.
+    public var givenRows: [Int64] = []
     /// The BLAS build and kernel the run's similarities come from (the coordinator's `BLAS.kernel`):
     /// a worker computing with another is refused, since other kernels give other float bits and
     /// could change the selection. Empty: not checked.

@@ -1,13 +1,26 @@
 /// How the pool's global rows are cut into chunks (design §2, phase 1). Depends only on the row count,
-/// the settings and (`--partition cluster`) the rows' clusters — never on the number of workers — so
-/// every run with the same inputs and seed cuts the same chunks.
+/// the settings, the rows a selection may use (`--rows`, `--exclude`) and (`--partition cluster`) the
+/// rows' clusters — never on the number of workers — so every run with the same inputs and seed cuts
+/// the same chunks.
 public struct ChunkPlan: Sendable, Equatable {
+    /// The rows the chunks hold together.
     public let totalRows: Int
     /// Each chunk's rows as sorted, non-overlapping, coalesced ranges of global rows.
     public let chunks: [[Range<Int>]]
 
-    /// - Parameter clusters: each row's cluster, for `.cluster` (−1: a row left out, ordered first).
-    public init(totalRows: Int, settings: SelectionSettings, clusters: [Int32]? = nil) {
+    /// - Parameters:
+    ///   - totalRows: the pool's rows.
+    ///   - clusters: each pool row's cluster, for `.cluster` (−1: a row left out, ordered first).
+    ///   - eligible: the global rows to plan, ascending and distinct (nil: all). The chunks are cut
+    ///     from them as from a pool of only those rows, each position mapped back to its global row:
+    ///     the plan of a pool copied from them, in global rows.
+    public init(totalRows: Int, settings: SelectionSettings, clusters: [Int32]? = nil, eligible: [Int]? = nil) {
+        if let eligible {
+            let local = ChunkPlan(totalRows: eligible.count, settings: settings, clusters: clusters.map { c in eligible.map { c[$0] } })
+            self.totalRows = local.totalRows
+            chunks = local.chunks.map { ranges in Self.coalesced(ranges.flatMap { $0.map { eligible[$0]..<eligible[$0] + 1 } }) }
+            return
+        }
         self.totalRows = totalRows
         guard totalRows > 0 else {
             chunks = []

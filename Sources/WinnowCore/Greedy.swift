@@ -6,27 +6,44 @@ import Foundation
 public enum Greedy {
     /// Runs the optimizer on `objective` until `budget` candidates are picked (or none remain that
     /// `limits` allow: each step then picks the best candidate whose group is not full).
+    ///
+    /// - Parameter given: candidates chosen before (`--given`), in the order they were picked. They are
+    ///   committed first, by the same calls a greedy that picked them makes (a commit, then the tracked
+    ///   bounds), so the objective's state is the one that greedy had; they are neither counted in
+    ///   `budget` nor returned. The lazy optimizers then pick what that greedy would have picked next
+    ///   (a lazy step takes the true best gain under any valid bounds).
     public static func select<O: GreedyObjective>(
         _ objective: inout O, budget: Int, optimizer: Optimizer,
-        tuning: OptimizerTuning = .init(), random: inout SeededRandom, limits: GroupLimits? = nil
+        tuning: OptimizerTuning = .init(), random: inout SeededRandom, limits: GroupLimits? = nil, given: [Int] = []
     ) -> GreedySelection {
-        let k = min(budget, objective.candidateCount)
+        let k = min(budget, objective.candidateCount - given.count)
         var picks: [Int] = [], gains: [Double] = []
-        picks.reserveCapacity(k)
-        gains.reserveCapacity(k)
+        picks.reserveCapacity(k + given.count)
+        gains.reserveCapacity(k + given.count)
         guard k > 0 else { return GreedySelection(picks: [], gains: [], weights: []) }
         var limits = limits
+        for candidate in given {
+            objective.commit(candidate)
+            picks.append(candidate)
+            gains.append(0)
+            // Lazy greedy asks for tracked bounds after every commit but the last.
+            if case .lazy = optimizer { _ = objective.trackedBounds() }
+        }
+        let total = k + given.count
         switch optimizer {
         case .naive:
-            naive(&objective, k: k, batch: tuning.scanBatch, limits: &limits, picks: &picks, gains: &gains)
+            naive(&objective, k: total, batch: tuning.scanBatch, limits: &limits, picks: &picks, gains: &gains)
         case .lazy:
-            lazy(&objective, k: k, batch: tuning.lazyBatch, limits: &limits, picks: &picks, gains: &gains)
+            lazy(&objective, k: total, batch: tuning.lazyBatch, limits: &limits, picks: &picks, gains: &gains)
         case .stochastic(let epsilon):
             stochastic(
-                &objective, k: k, epsilon: epsilon, batch: tuning.scanBatch,
+                &objective, k: total, epsilon: epsilon, batch: tuning.scanBatch,
                 random: &random, limits: &limits, picks: &picks, gains: &gains)
         }
-        return GreedySelection(picks: picks, gains: gains, weights: objective.representedWeights(of: picks))
+        let weights = objective.representedWeights(of: picks)
+        return GreedySelection(
+            picks: Array(picks.dropFirst(given.count)), gains: Array(gains.dropFirst(given.count)),
+            weights: Array(weights.dropFirst(given.count)))
     }
 
     /// Whether `(g, row)` beats `(best, bestRow)`: larger gain, then smaller row.
@@ -38,9 +55,10 @@ public enum Greedy {
     private static func naive<O: GreedyObjective>(
         _ objective: inout O, k: Int, batch: Int, limits: inout GroupLimits?, picks: inout [Int], gains: inout [Double]
     ) {
-        var remaining = Array(0..<objective.candidateCount)
+        let chosen = Set(picks)
+        var remaining = (0..<objective.candidateCount).filter { !chosen.contains($0) }
         let rows = objective.candidateRows
-        for _ in 0..<k {
+        for _ in picks.count..<k {
             if let l = limits { remaining.removeAll { !l.allows($0) } }
             guard !remaining.isEmpty else { break }
             let (index, gain) = best(of: remaining, in: &objective, batch: batch, rows: rows)
@@ -91,7 +109,8 @@ public enum Greedy {
     ) {
         let rows = objective.candidateRows
         let bounds = objective.initialBounds()
-        var heap = Heap(bounds.enumerated().map { Entry(bound: $1, row: rows[$0], candidate: $0, freshAt: -1) })
+        let chosen = Set(picks)
+        var heap = Heap(bounds.enumerated().filter { !chosen.contains($0.offset) }.map { Entry(bound: $1, row: rows[$0], candidate: $0, freshAt: -1) })
         var stale: [Entry] = []
         var ids: [Int] = []
         // The batch follows the last step's need: steps on a flat gain landscape re-evaluate hundreds
@@ -214,8 +233,9 @@ public enum Greedy {
         let n = objective.candidateCount
         let rows = objective.candidateRows
         let size = max(1, Int((Double(n) / Double(k) * log(1 / epsilon)).rounded(.up)))
-        var remaining = Array(0..<n)
-        for _ in 0..<k {
+        let chosen = Set(picks)
+        var remaining = (0..<n).filter { !chosen.contains($0) }
+        for _ in picks.count..<k {
             if let l = limits { remaining.removeAll { !l.allows($0) } }
             guard !remaining.isEmpty else { break }
             // Partial Fisher–Yates: the sample is the first `s` slots of `remaining`.

@@ -12,15 +12,18 @@ public enum KCenter {
     ///   - priority: per-row factors on the distance (nil: 1 each) — the weighted k-center objective.
     ///   - represented: how many rows each candidate stands for, summed into the result's weights.
     ///   - limits: per-group caps on the picks (label budgets); a candidate of a full group is skipped.
+    ///   - given: candidates picked before (`--given`), in their order: they are the traversal's first
+    ///     steps, neither counted in `budget` nor returned, so the rest is the traversal that picked them.
     public static func select(
         kernel: PairwiseKernel, rows: [Int64], budget: Int,
-        priority: [Double]? = nil, represented: [Double]? = nil, limits: GroupLimits? = nil, progress: ProgressMeter? = nil
+        priority: [Double]? = nil, represented: [Double]? = nil, limits: GroupLimits? = nil, progress: ProgressMeter? = nil,
+        given: [Int] = []
     ) -> GreedySelection {
         var limits = limits
         let n = kernel.candidateCount
         precondition(kernel.targetCount == n, "KCenter: targets must be the candidates")
         precondition(rows.count == n)
-        let k = min(budget, n)
+        let k = min(budget, n - given.count)
         guard k > 0 else { return GreedySelection(picks: [], gains: [], weights: []) }
         let w = priority ?? [Double](repeating: 1, count: n)
         let rep = represented ?? [Double](repeating: 1, count: n)
@@ -40,11 +43,11 @@ public enum KCenter {
             if first < 0 || column[i] < column[first] || (column[i] == column[first] && rows[i] < rows[first]) { first = i }
         }
         guard first >= 0 else { return GreedySelection(picks: [], gains: [], weights: []) }
-        var next = first, nextGain = Double(column[first])
+        var next = given.first ?? first, nextGain = Double(column[next])
 
         while true {
             selected[next] = true
-            limits?.take(next)
+            if picks.count >= given.count { limits?.take(next) }
             picks.append(next)
             gains.append(nextGain)
             kernel.values(for: [next], into: &column, scratch: &scratch)
@@ -57,7 +60,12 @@ public enum KCenter {
             }
             progress?.add(n - 1)
             progress?.picked()
-            if picks.count == k { break }
+            if picks.count == k + given.count { break }
+            if picks.count < given.count {
+                next = given[picks.count]
+                nextGain = 0
+                continue
+            }
             var best = -1, bestValue = -Double.infinity
             for i in 0..<n where !selected[i] && limits?.allows(i) ?? true {
                 let v = w[i] * Double(distance[i])
@@ -73,7 +81,8 @@ public enum KCenter {
 
         var totals = [Double](repeating: 0, count: n)
         for i in 0..<n { totals[nearest[i]] += rep[i] }
-        return GreedySelection(picks: picks, gains: gains, weights: picks.map { totals[$0] })
+        let mine = picks.dropFirst(given.count)
+        return GreedySelection(picks: Array(mine), gains: Array(gains.dropFirst(given.count)), weights: mine.map { totals[$0] })
     }
 
     static func weightedCentroid(_ block: VectorBlock, weights: [Double]) -> VectorBlock {

@@ -24,10 +24,13 @@ public struct SelectionJob: Sendable {
     ///   - labels: one label per pool row, when `settings.labelBudget` is set.
     ///   - labelLeftOut: a label whose rows cannot be picked (`LabelPlan`'s `leftOut`).
     ///   - clusters: one k-means cluster per pool row, for `--partition cluster`.
+    ///   - eligible: the only global rows to select among and to cover, ascending and distinct
+    ///     (`--rows`, `--exclude`); nil: every row. The job is then the job of a pool of those rows.
     public init(
         totalRows: Int, dimension: Int, settings: SelectionSettings, exact: Bool = false, labels: [Int64]? = nil,
-        labelLeftOut: Int64? = nil, clusters: [Int32]? = nil
+        labelLeftOut: Int64? = nil, clusters: [Int32]? = nil, eligible: [Int]? = nil
     ) {
+        let totalRows = eligible?.count ?? totalRows
         var planSettings = settings
         if exact {
             planSettings.partition = .contiguous
@@ -36,7 +39,7 @@ public struct SelectionJob: Sendable {
         self.settings = settings
         self.totalRows = totalRows
         self.dimension = dimension
-        plan = ChunkPlan(totalRows: totalRows, settings: planSettings, clusters: clusters)
+        plan = ChunkPlan(totalRows: totalRows, settings: planSettings, clusters: clusters, eligible: eligible)
         tree = MergeTree(leaves: max(1, plan.chunks.count), fanIn: settings.fanIn)
         budgets = BudgetRule(k: settings.budget, oversample: exact ? 1 : settings.oversample, totalRows: totalRows)
         let leafIsRoot = tree.levelSizes.count == 1

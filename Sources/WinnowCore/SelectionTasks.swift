@@ -11,15 +11,18 @@ public enum SelectionTasks {
     ///   - quality: the rows' quality scores, when the settings weigh them (`qualityWeight` ≠ 0).
     ///   - labels: the rows' labels, with label budgets (the task's `labelCaps`).
     ///   - progress: told of every batch of gains evaluated (a worker's heartbeats report it).
+    ///   - given: positions in `rows` of rows chosen before (`--given`), in their order: the greedy
+    ///     starts from them, and they are not among the picks.
     public static func chunk(
         _ task: ChunkTask, rows: [Int64], vectors: VectorBlock, settings: SelectionSettings, quality: [Float]? = nil,
-        labels: [Int64]? = nil, progress: ProgressMeter? = nil
+        labels: [Int64]? = nil, progress: ProgressMeter? = nil, given: [Int] = []
     ) -> Coreset {
         let chunk = task.chunk, budget = task.budget, sampleRows = task.sampleRows, labelCaps = task.labelCaps
         var random = SeededRandom(seed: settings.seed, stream: .task, 0, chunk)
         let selection = greedy(
             settings: settings, candidates: vectors, rows: rows, weights: nil,
-            budget: budget, random: &random, quality: quality, limits: limits(labels, labelCaps), progress: progress)
+            budget: budget, random: &random, quality: quality, limits: limits(labels, labelCaps), progress: progress,
+            given: given)
         var result = coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: task.plannedRows, quality: quality, labels: labels)
         if sampleRows > 0 {
             // Drawn from the rows the chunk did not pick: every candidate above is a leaf pick, and a
@@ -27,7 +30,7 @@ public enum SelectionTasks {
             // a bonus that drew the merges towards whichever picks happened to be sampled (Fashion-MNIST,
             // α = 8: gap closed 0.74 with such self-matches). Its own stream: the sample must not depend
             // on how many numbers the greedy drew.
-            let picked = Set(selection.picks)
+            let picked = Set(selection.picks + given)
             let others = rows.indices.filter { !picked.contains($0) }
             var sampling = SeededRandom(seed: settings.seed, stream: .rowSample, 0, chunk)
             result.sample = sample(
@@ -148,7 +151,7 @@ public enum SelectionTasks {
     public static func greedy(
         settings: SelectionSettings, candidates: VectorBlock, rows: [Int64], weights: [Double]?,
         budget: Int, random: inout SeededRandom, targets: VectorBlock? = nil, quality: [Float]? = nil,
-        limits: GroupLimits? = nil, progress: ProgressMeter? = nil
+        limits: GroupLimits? = nil, progress: ProgressMeter? = nil, given: [Int] = []
     ) -> GreedySelection {
         let bonus: [Double]? =
             settings.qualityWeight == 0
@@ -159,7 +162,8 @@ public enum SelectionTasks {
             }()
         func run<O: GreedyObjective>(_ base: O, optimizer: Optimizer = settings.optimizer) -> GreedySelection {
             var objective = MeteredObjective(base: QualityTerm(base: base, bonus: bonus), meter: progress)
-            return Greedy.select(&objective, budget: budget, optimizer: optimizer, tuning: settings.tuning, random: &random, limits: limits)
+            return Greedy.select(
+                &objective, budget: budget, optimizer: optimizer, tuning: settings.tuning, random: &random, limits: limits, given: given)
         }
         func kernel() -> PairwiseKernel {
             targets.map { PairwiseKernel(measure: settings.objective.measure, targets: $0, candidates: candidates) }
@@ -175,7 +179,8 @@ public enum SelectionTasks {
                     meter: progress))
         case .kCenter:
             precondition(targets == nil, "k-center covers its candidates")
-            return KCenter.select(kernel: kernel(), rows: rows, budget: budget, represented: weights, limits: limits, progress: progress)
+            return KCenter.select(
+                kernel: kernel(), rows: rows, budget: budget, represented: weights, limits: limits, progress: progress, given: given)
         case .logDeterminant(let ridge):
             precondition(targets == nil, "log-det selects among its candidates")
             return run(LogDeterminant(candidates: candidates, candidateRows: rows, ridge: ridge, represented: weights))

@@ -19,6 +19,8 @@ public struct InputError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let lengthMismatch = Code("length-mismatch")
         public static let nonfinite = Code("nonfinite")
         public static let emptyPool = Code("empty-pool")
+        /// A row number that is not a row of the pool (`--rows`, `--exclude`).
+        public static let rowOutOfRange = Code("row-out-of-range")
     }
 
     public let code: Code

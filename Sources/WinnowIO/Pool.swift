@@ -29,7 +29,10 @@ public final class Pool: Sendable {
             guard h.dtype == .float32 || h.dtype == .float16 else {
                 throw InputError(
                     .unsupportedDtype, path: path, byteOffset: 0,
-                    "dtype '\(h.dtype.rawValue)' is not a pool dtype: vectors must be '<f4' (float32) or '<f2' (float16)")
+                    "dtype '\(h.dtype.rawValue)' is not a pool dtype: vectors must be '<f4' (float32) or '<f2' (float16)"
+                        + (h.shape.count == 1
+                            ? "; this looks like a side column (one value per row): glob only the pool's files (winnow generate's are DIR/pool-*.npy) and pass it with --labels, --ids or --rows"
+                            : ""))
             }
             guard h.shape.count == 2 else {
                 throw InputError(

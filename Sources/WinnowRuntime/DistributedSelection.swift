@@ -31,7 +31,8 @@ public enum DistributedSelection {
         let planned = options.plannedLabels(labels, pool: pool)
         var job = SelectionJob(
             totalRows: pool.totalRows, dimension: pool.dimension, settings: options.settings, exact: options.exact,
-            labels: planned?.labels, labelLeftOut: planned?.leftOut, clusters: options.partitionClusters)
+            labels: planned?.labels, labelLeftOut: planned?.leftOut, clusters: options.partitionClusters,
+            eligible: options.eligibleRows)
         log.info("plan", metadata: job.planMetadata)
         lap("plan")
         // One pass on the coordinator; a statistics phase on the workers would spare it.
@@ -42,7 +43,8 @@ public enum DistributedSelection {
         let settings = job.settings
         let config = RunConfig(
             pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip,
-            quality: try options.qualityColumn(rows: pool.totalRows), labels: labels)
+            quality: try options.qualityColumn(rows: pool.totalRows), labels: labels, eligibleRows: options.eligibleRows,
+            givenRows: options.givenRows)
         let (outcome, report) = try JournaledServer.run(
             book: SelectionBook(job: job), config: config, serving: serving,
             derivedInputs: Set(options.clusterBalance.map { [$0.assignments] } ?? []), monitor: monitor, log: log)
@@ -53,7 +55,7 @@ public enum DistributedSelection {
         var evaluation: EvaluationResult?
         if let sample = options.evalSample {
             evaluation = LocalSelection.evaluate(
-                pool: pool, selection: outcome.selection, sample: sample,
+                pool: pool, selection: outcome.selection, sample: sample, eligible: options.eligibleRows,
                 skipped: Set(outcome.skippedRows), settings: settings)
             lap("evaluate")
         }

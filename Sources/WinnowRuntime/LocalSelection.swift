@@ -92,7 +92,8 @@ public enum LocalSelection {
         let planned = options.plannedLabels(labels, pool: pool)
         var job = SelectionJob(
             totalRows: n, dimension: pool.dimension, settings: options.settings, exact: options.exact,
-            labels: planned?.labels, labelLeftOut: planned?.leftOut, clusters: options.partitionClusters)
+            labels: planned?.labels, labelLeftOut: planned?.leftOut, clusters: options.partitionClusters,
+            eligible: options.eligibleRows)
         log.info("plan", metadata: job.planMetadata)
         if options.exact && !BLAS.sumsInOneOrder {
             log.notice(
@@ -113,8 +114,10 @@ public enum LocalSelection {
         let start = clock.now
         // The run id a coordinator would give the same configuration.
         let quality = try options.qualityColumn(rows: n)
-        let runID = RunConfig(pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip, quality: quality, labels: labels)
-            .hash.prefix(8).hexString
+        let runID = RunConfig(
+            pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip, quality: quality, labels: labels,
+            eligibleRows: options.eligibleRows, givenRows: options.givenRows
+        ).hash.prefix(8).hexString
         func status(_ state: RunStatus.State = .running) -> RunStatus {
             var s = progress.status(runID: runID, state: state, now: clock.now - start, tasksRunning: 0, workersAlive: 0)
             s.inProcess = true
@@ -142,7 +145,7 @@ public enum LocalSelection {
                 output = try TaskWatch.run(monitor: watch.monitor, meter: meter, budget: task.budget, status: watch.status) { () throws(InputError) in
                     try ChunkRunner.run(
                         task, pool: pool, quality: quality, labels: labels, settings: settings,
-                        skipNonfinite: options.nonfinite == .skip, progress: meter)
+                        skipNonfinite: options.nonfinite == .skip, progress: meter, given: options.givenRows)
                 }
             } catch {
                 monitor?.finish(status(.failed))
@@ -180,7 +183,8 @@ public enum LocalSelection {
 
         var evaluation: EvaluationResult?
         if let sample = options.evalSample {
-            evaluation = evaluate(pool: pool, selection: selection, sample: sample, skipped: Set(skipped), settings: settings)
+            evaluation = evaluate(
+                pool: pool, selection: selection, sample: sample, eligible: options.eligibleRows, skipped: Set(skipped), settings: settings)
             lap("evaluate")
         }
         var outcome = SelectionOutcome(
@@ -205,15 +209,20 @@ public enum LocalSelection {
     /// The objective on the whole pool (or a seeded sample of it), beside a seeded random subset.
     /// Log-det's value belongs to the selected rows alone (`on: "selection"`); it is computed up to
     /// `Default.logDetEvaluationLimit` rows (a Cholesky of k × k), else not at all (nil).
-    static func evaluate(pool: Pool, selection: Coreset, sample: Int, skipped: Set<Int64>, settings: SelectionSettings) -> EvaluationResult? {
-        let n = pool.totalRows
+    /// - Parameter eligible: the rows the selection was made among (`--rows`, `--exclude`; nil: all):
+    ///   the objective is measured on them, as on a pool copied from them.
+    static func evaluate(
+        pool: Pool, selection: Coreset, sample: Int, eligible: [Int]? = nil, skipped: Set<Int64>, settings: SelectionSettings
+    ) -> EvaluationResult? {
+        let n = eligible?.count ?? pool.totalRows
+        let global: (Int) -> Int = { eligible?[$0] ?? $0 }
         var baseRandom = SeededRandom(seed: settings.seed, stream: .baseline)
         let randomRows: [Int]
         if skipped.isEmpty {
-            randomRows = baseRandom.sample(selection.count, of: n)
+            randomRows = baseRandom.sample(selection.count, of: n).map(global)
         } else {
-            let eligible = (0..<n).filter { !skipped.contains(Int64($0)) }
-            randomRows = baseRandom.sample(selection.count, of: eligible.count).map { eligible[$0] }
+            let unskipped = (0..<n).map(global).filter { !skipped.contains(Int64($0)) }
+            randomRows = baseRandom.sample(selection.count, of: unskipped.count).map { unskipped[$0] }
         }
         if case .logDeterminant(let ridge) = settings.objective {
             guard selection.count <= Default.logDetEvaluationLimit else { return nil }
@@ -224,7 +233,7 @@ public enum LocalSelection {
         }
         let whole = sample <= 0 || n <= sample
         var evalRandom = SeededRandom(seed: settings.seed, stream: .evaluation)
-        let rows = (whole ? Array(0..<n) : evalRandom.sample(sample, of: n)).filter { !skipped.contains(Int64($0)) }
+        let rows = (whole ? Array(0..<n) : evalRandom.sample(sample, of: n)).map(global).filter { !skipped.contains(Int64($0)) }
         // Each side on a pass of its own over the targets, read a block at a time: with k = 100,000
         // the selection and the random subset are 154 MB each (d = 384) and so is each one's unit
         // copy, so holding one side's pair at a time, and 100,000 targets never whole, is what keeps

@@ -61,7 +61,9 @@ public enum OutputWriter {
             qualityWeight: s.qualityWeight != 0 ? s.qualityWeight : nil, labelBudget: s.labelBudget?.name,
             labelCaps: outcome.labelCaps.map { caps in
                 Dictionary(uniqueKeysWithValues: zip(caps.labels.map(String.init), caps.caps))
-            }, clusterBalance: options.clusterBalance)
+            }, clusterBalance: options.clusterBalance, rows: options.rowsPath, exclude: options.excludePath,
+            eligibleRows: options.eligibleRows?.count, given: options.givenPath,
+            givenRows: options.givenPath == nil ? nil : options.givenRows.count)
         let inputs = pool.files.map {
             RunReport.Input(
                 path: $0.path, rows: $0.rows, dimension: pool.dimension, dtype: $0.dtype.rawValue,

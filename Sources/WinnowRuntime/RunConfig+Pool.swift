@@ -6,7 +6,10 @@ import WinnowNative
 extension RunConfig {
     /// The configuration a coordinator sends: the pool's files as it sees them, the settings, and the
     /// BLAS kernel this process computes with (the run's: workers must have the same).
-    public init(pool: Pool, settings: SelectionSettings, skipNonfinite: Bool, quality: QualityColumn? = nil, labels: LabelColumn? = nil) {
+    public init(
+        pool: Pool, settings: SelectionSettings, skipNonfinite: Bool, quality: QualityColumn? = nil, labels: LabelColumn? = nil,
+        eligibleRows: [Int]? = nil, givenRows: [Int64] = []
+    ) {
         func file(_ column: some SideColumnFile) -> File {
             File(path: column.path, rows: column.rows, bytes: column.npy.fileSize, dtype: column.npy.header.dtype.rawValue)
         }
@@ -15,6 +18,8 @@ extension RunConfig {
             dimension: pool.dimension, totalRows: pool.totalRows, settings: settings, skipNonfinite: skipNonfinite,
             quality: quality.map(file), labels: labels.map(file))
         blasKernel = BLAS.kernel
+        eligibleRowsDigest = eligibleRows.map(RowSet.digest) ?? []
+        self.givenRows = givenRows
     }
 
     /// Every file the run's results are computed from: the pool's, then its side columns.

@@ -50,6 +50,17 @@ public struct RunOptions: Sendable {
     public var clusterBalance: ClusterBalance?
     /// `--partition cluster`: each row's k-means cluster, which the chunks follow.
     public var partitionClusters: [Int32]?
+    /// `--rows` / `--exclude`: files of pool row numbers; the selection uses only the rows of the first
+    /// (all when nil) less those of the second, as if the pool were a copy of them.
+    public var rowsPath: String?
+    public var excludePath: String?
+    /// Those rows, ascending (nil: every row), once read (`SelectionEntryPoint`).
+    public var eligibleRows: [Int]?
+    /// `--given`: a file of rows chosen before (a selection.npy), in their pick order: the greedy
+    /// starts from them; they are neither counted in k nor written as picks.
+    public var givenPath: String?
+    /// Those rows, once read.
+    public var givenRows: [Int64] = []
 
     /// The labels column, when the settings set label budgets.
     public func labelColumn(rows: Int) throws(InputError) -> LabelColumn? {

@@ -42,6 +42,13 @@ public struct RunReport: Codable, Sendable {
         public var labelCaps: [String: Int]?
         /// `--objective cluster-balanced`: the k-means whose clusters were the labels (absent otherwise).
         public var clusterBalance: ClusterBalance?
+        /// `--rows`, `--exclude` and the rows they leave to select among (absent without them).
+        public var rows: String?
+        public var exclude: String?
+        public var eligibleRows: Int?
+        /// `--given` and how many rows it named (absent without it).
+        public var given: String?
+        public var givenRows: Int?
     }
 
     public struct Input: Codable, Sendable {

@@ -36,6 +36,21 @@ public enum SelectionEntryPoint {
         let console = ProgressConsole(style: ProgressConsole.style(for: request.progress.mode))
         let log = LogSetup.make(level: request.logLevel, console: console)
         BLAS.useSingleThread()
+        options.eligibleRows = try RowSet.eligible(rows: options.rowsPath, exclude: options.excludePath, poolRows: pool.totalRows)
+        if let eligible = options.eligibleRows {
+            log.info("--rows/--exclude: selecting among \(eligible.count) of \(pool.totalRows) pool rows")
+        }
+        if let given = options.givenPath {
+            options.givenRows = try RowSet.given(given, among: options.eligibleRows, poolRows: pool.totalRows)
+            let rows = options.eligibleRows?.count ?? pool.totalRows
+            // Rows chosen before start the greedy of the task that holds them: one task must hold them all.
+            guard options.exact || rows <= options.settings.chunkRows else {
+                throw RunFailure(
+                    .usage,
+                    "--given starts one greedy from the rows chosen before: it needs --exact, or --chunk-rows of at least the \(rows) rows selected among (one chunk); merges do not carry given rows yet"
+                )
+            }
+        }
         let folder = try OutputFolder.claim(out)
         defer { withExtendedLifetime(folder) {} }
         if options.settings.budget > pool.totalRows {
@@ -91,7 +106,8 @@ public enum SelectionEntryPoint {
             if st.finiteRows > 1 && st.totalVariance == 0 {
                 log.warning("every row is the same vector: any selection covers the pool as well as any other")
             }
-            print("selected \(report.selection.count) of \(report.totalRows) rows → \(out)/selection.npy")
+            let among = options.eligibleRows.map { "\($0.count) rows (--rows/--exclude; the pool has \(report.totalRows))" } ?? "\(report.totalRows) rows"
+            print("selected \(report.selection.count) of \(among) → \(out)/selection.npy")
             if let q = report.quality { print(q.summary) }
         } catch let failure as RunFailure where failure.isInterruption {
             throw failure  // the journals and the metrics stay: the same command resumes

@@ -209,7 +209,7 @@ public final class WorkerProcess {
             let skip = session.welcome?.config.skipNonfinite
         else { return }
         let throttle = options.throttle
-        let quality = quality, labels = labels
+        let quality = quality, labels = labels, given = session.welcome?.config.givenRows ?? []
         let inbox = inbox, generation = generation
         let meter = ProgressMeter()
         meters[lease.id] = meter
@@ -219,7 +219,8 @@ public final class WorkerProcess {
             while stall { Thread.sleep(forTimeInterval: 3600) }
             let clock = ContinuousClock()
             let t0 = clock.now
-            var message = WorkerTask.run(lease, pool: pool, quality: quality, labels: labels, settings: settings, skipNonfinite: skip, progress: meter)
+            var message = WorkerTask.run(
+                lease, pool: pool, quality: quality, labels: labels, settings: settings, skipNonfinite: skip, progress: meter, given: given)
             var busy = (clock.now - t0).seconds
             if throttle > 1 {
                 Thread.sleep(forTimeInterval: busy * (throttle - 1))
@@ -258,7 +259,7 @@ private final class Inbox: Sendable {
 enum WorkerTask {
     static func run(
         _ lease: Lease, pool: Pool, quality: QualityColumn?, labels: LabelColumn?, settings: SelectionSettings, skipNonfinite: Bool,
-        progress: ProgressMeter
+        progress: ProgressMeter, given: [Int64] = []
     ) -> WorkerMessage {
         switch lease.work {
         case .chunk(let task):
@@ -277,7 +278,7 @@ enum WorkerTask {
                 }
                 let out = try ChunkRunner.run(
                     task, pool: pool, quality: quality, labels: labels, settings: settings, skipNonfinite: skipNonfinite,
-                    progress: progress)
+                    progress: progress, given: given)
                 return .chunkResult(
                     ChunkResult(
                         leaseID: lease.id, chunk: task.chunk, coreset: out.coreset,

@@ -34,6 +34,8 @@ extension RunConfig {
         w.totalRows = UInt64(totalRows)
         w.settings = settings.wire
         w.skipNonfinite = skipNonfinite
+        w.eligibleRowsSha256 = Data(eligibleRowsDigest)
+        w.givenRows = givenRows
         if let clustering { w.clustering = clustering.wire }
         if let dedupThreshold {
             var d = Winnow_V1_Dedup()
@@ -103,6 +105,14 @@ extension RunConfig {
         }
         guard w.blasKernel.utf8.count <= WireCodec.blasKernelBytes else { throw WireError(.overLimit, "config: BLAS kernel name too long") }
         blasKernel = w.blasKernel
+        guard w.eligibleRowsSha256.isEmpty || w.eligibleRowsSha256.count == 32 else {
+            throw WireError(.inconsistent, "config: an eligible-rows digest of \(w.eligibleRowsSha256.count) bytes")
+        }
+        eligibleRowsDigest = [UInt8](w.eligibleRowsSha256)
+        guard w.givenRows.count <= limits.rows, w.givenRows.allSatisfy({ $0 >= 0 && $0 < w.totalRows }) else {
+            throw WireError(.inconsistent, "config: \(w.givenRows.count) given rows, or one outside the pool")
+        }
+        givenRows = w.givenRows
     }
 
     /// SHA-256 of the configuration's wire image: what a worker may be told to expect (`--expect-config`).

@@ -6,7 +6,7 @@ import WinnowIO
 /// `winnow generate`: a clustered Gaussian pool for demos, tests and benchmarks.
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a synthetic clustered pool (DIR/pool-NNN.npy and DIR/labels.npy).")
+        abstract: "Write a synthetic clustered pool (DIR/pool-NNN.npy; give it as 'DIR/pool-*.npy') and its labels (DIR/labels.npy).")
 
     enum DTypeName: String, ExpressibleByArgument, CaseIterable { case float32, float16 }
 

@@ -38,6 +38,18 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "External ids: .npy int64/int32 or a text file, one per pool row.")
     var ids: String?
 
+    @Option(help: "Select only among these pool rows (.npy int64/int32 of global rows, e.g. dedup's kept.npy), as if the pool held only them.")
+    var rows: String?
+
+    @Option(help: "Leave these pool rows out (.npy int64/int32 of global rows): neither picked nor counted as covered.")
+    var exclude: String?
+
+    @Option(
+        help:
+            "Rows chosen before (.npy int64, e.g. an earlier selection.npy, in its order): the greedy starts from them; they are not counted in --budget nor written as picks. Needs --exact or one chunk."
+    )
+    var given: String?
+
     @Option(help: "Quality score per row: .npy float32.")
     var quality: String?
 
@@ -92,6 +104,9 @@ struct SelectionOptions: ParsableArguments {
             if method.clusters != nil { throw ValidationError("--clusters is read only by --objective cluster-balanced") }
             if labelBudget != nil && labels == nil { throw ValidationError("--label-budget needs --labels FILE (one int32/int64 label per pool row)") }
         }
+        if coverage && (rows != nil || exclude != nil || given != nil) {
+            throw ValidationError("--rows, --exclude and --given are read by the greedy objectives, not by coverage-centric selection")
+        }
         if qualityWeight != 0 && quality == nil { throw ValidationError("--quality-weight needs --quality FILE (one float32 score per pool row)") }
         if evalSample < 0 { throw ValidationError("--eval-sample must be 0 (whole pool) or more") }
         if !(progressEvery > 0) { throw ValidationError("--progress-every must be more than 0 seconds (got \(progressEvery))") }
@@ -109,6 +124,9 @@ struct SelectionOptions: ParsableArguments {
         o.qualityPath = quality
         o.labelsPath = labels
         o.scorePath = method.score
+        o.rowsPath = rows
+        o.excludePath = exclude
+        o.givenPath = given
         var request = SelectionRequest(options: o, out: out)
         request.idsPath = ids
         request.clusterBalanced = balanced

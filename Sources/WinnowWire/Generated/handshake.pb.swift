@@ -249,6 +249,21 @@ public nonisolated struct Winnow_V1_RunConfig: @unchecked Sendable {
     set {_uniqueStorage()._blasKernel = newValue}
   }
 
+  /// With --rows/--exclude: SHA-256 of the rows the selection may use (ascending little-endian
+  /// int64s). The chunks' row ranges already say which rows a task reads; this puts the set in the
+  /// hash, so a journal of a run over other rows is never resumed. Empty: every row.
+  public var eligibleRowsSha256: Data {
+    get {_storage._eligibleRowsSha256}
+    set {_uniqueStorage()._eligibleRowsSha256 = newValue}
+  }
+
+  /// With --given: rows chosen before, in the order they were picked; the greedy of the task holding
+  /// them starts from them (committed first, not counted in the budget nor returned).
+  public var givenRows: [Int64] {
+    get {_storage._givenRows}
+    set {_uniqueStorage()._givenRows = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -876,7 +891,7 @@ nonisolated extension Winnow_V1_Reject.Reason: SwiftProtobuf._ProtoNameProviding
 
 nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RunConfig"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}files\0\u{1}dimension\0\u{3}total_rows\0\u{1}settings\0\u{3}skip_nonfinite\0\u{1}quality\0\u{1}labels\0\u{1}clustering\0\u{1}dedup\0\u{3}blas_kernel\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}files\0\u{1}dimension\0\u{3}total_rows\0\u{1}settings\0\u{3}skip_nonfinite\0\u{1}quality\0\u{1}labels\0\u{1}clustering\0\u{1}dedup\0\u{3}blas_kernel\0\u{3}eligible_rows_sha256\0\u{3}given_rows\0")
 
   fileprivate class _StorageClass {
     var _files: [Winnow_V1_PoolFile] = []
@@ -889,6 +904,8 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
     var _clustering: Winnow_V1_Clustering? = nil
     var _dedup: Winnow_V1_Dedup? = nil
     var _blasKernel: String = String()
+    var _eligibleRowsSha256: Data = Data()
+    var _givenRows: [Int64] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -909,6 +926,8 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
       _clustering = source._clustering
       _dedup = source._dedup
       _blasKernel = source._blasKernel
+      _eligibleRowsSha256 = source._eligibleRowsSha256
+      _givenRows = source._givenRows
     }
   }
 
@@ -937,6 +956,8 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
         case 8: try { try decoder.decodeSingularMessageField(value: &_storage._clustering) }()
         case 9: try { try decoder.decodeSingularMessageField(value: &_storage._dedup) }()
         case 10: try { try decoder.decodeSingularStringField(value: &_storage._blasKernel) }()
+        case 11: try { try decoder.decodeSingularBytesField(value: &_storage._eligibleRowsSha256) }()
+        case 12: try { try decoder.decodeRepeatedInt64Field(value: &_storage._givenRows) }()
         default: break
         }
       }
@@ -979,6 +1000,12 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
       if !_storage._blasKernel.isEmpty {
         try visitor.visitSingularStringField(value: _storage._blasKernel, fieldNumber: 10)
       }
+      if !_storage._eligibleRowsSha256.isEmpty {
+        try visitor.visitSingularBytesField(value: _storage._eligibleRowsSha256, fieldNumber: 11)
+      }
+      if !_storage._givenRows.isEmpty {
+        try visitor.visitPackedInt64Field(value: _storage._givenRows, fieldNumber: 12)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -998,6 +1025,8 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
         if _storage._clustering != rhs_storage._clustering {return false}
         if _storage._dedup != rhs_storage._dedup {return false}
         if _storage._blasKernel != rhs_storage._blasKernel {return false}
+        if _storage._eligibleRowsSha256 != rhs_storage._eligibleRowsSha256 {return false}
+        if _storage._givenRows != rhs_storage._givenRows {return false}
         return true
       }
       if !storagesAreEqual {return false}

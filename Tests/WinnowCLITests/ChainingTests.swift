@@ -1,0 +1,168 @@
+import Foundation
+import WinnowCoordination
+import WinnowCore
+import WinnowIO
+import WinnowRuntime
+import WinnowTestKit
+import WinnowWire
+import XCTest
+
+/// Commands that build on each other's outputs without copying the pool: `dedup`'s kept rows as
+/// `select --rows`, rows left out with `--exclude`; each checked against a pool copied from the rows.
+final class ChainingTests: XCTestCase {
+    /// 20,000 × 16 clustered rows; a cosine threshold of 0.97 drops about 4 % of them.
+    func makePool(_ dir: TemporaryDirectory) throws -> String {
+        let g = try CLI.run(["generate", "--rows", "20000", "--dim", "16", "--clusters", "30", "--seed", "3", "--out", dir.file("pool")])
+        XCTAssertEqual(g.status, 0, g.stderr)
+        return dir.file("pool/pool-*.npy")
+    }
+
+    /// The pool's `rows`, in order, as a pool file of their own.
+    func copy(_ rows: [Int64], of glob: String, to path: String) throws {
+        let pool = try Pool.open(paths: InputManifest.expand([glob]).paths)
+        NpyFixtures.write(NpyFixtures.pool(pool.read(rows: rows.map { Int($0) })), to: path)
+    }
+
+    func writeRows(_ rows: [Int64], to path: String) throws {
+        try NpyWriter.writeInt64(rows, to: path)
+    }
+
+    func testSelectAmongDedupsKeptRowsIsTheExactSelectionOfACopiedPool() throws {
+        let dir = TemporaryDirectory()
+        let glob = try makePool(dir)
+        let d = try CLI.run(["dedup", "--input", glob, "--threshold", "0.97", "--out", dir.file("dedup")])
+        XCTAssertEqual(d.status, 0, d.stderr)
+        let kept = try Outputs.int64Column(dir.file("dedup/kept.npy"))
+        XCTAssertGreaterThan(20000 - kept.count, 100, "the threshold drops rows")
+
+        let flags = ["--budget", "300", "--exact", "--quiet"]
+        let among = try CLI.run(["select", "--input", glob, "--rows", dir.file("dedup/kept.npy"), "--out", dir.file("among")] + flags)
+        XCTAssertEqual(among.status, 0, among.stderr)
+        XCTAssertTrue(among.stdout.contains("selected 300 of \(kept.count) rows (--rows/--exclude; the pool has 20000)"), among.stdout)
+        try copy(kept, of: glob, to: dir.file("copy.npy"))
+        let copied = try CLI.run(["select", "--input", dir.file("copy.npy"), "--out", dir.file("copied")] + flags)
+        XCTAssertEqual(copied.status, 0, copied.stderr)
+        let picks = try Outputs.selection(dir.file("among"))
+        XCTAssertEqual(picks, try Outputs.selection(dir.file("copied")).map { kept[Int($0)] })
+        XCTAssertTrue(picks.allSatisfy(Set(kept).contains))
+        // Measured on the same rows: the kept ones.
+        let a = try XCTUnwrap(try Outputs.report(dir.file("among"))["quality"] as? [String: Any])
+        let b = try XCTUnwrap(try Outputs.report(dir.file("copied"))["quality"] as? [String: Any])
+        XCTAssertEqual(a["objective"] as? Double, b["objective"] as? Double)
+        XCTAssertEqual(a["rows"] as? Int, kept.count)
+    }
+
+    /// The default pipeline reads the rows where they are (chunks of kept rows only): the same bytes
+    /// in one process, with workers, and for a pool copied from them (its rows mapped back).
+    func testTheChunkedPipelineAmongRowsMatchesEverywhere() throws {
+        let dir = TemporaryDirectory()
+        let glob = try makePool(dir)
+        // Every third row, less a run of rows in the middle.
+        let rows = Array(stride(from: Int64(0), to: 20000, by: 3))
+        try writeRows(rows, to: dir.file("rows.npy"))
+        try writeRows(Array(6000..<9000), to: dir.file("exclude.npy"))
+        let eligible = rows.filter { !(6000..<9000).contains($0) }
+        let flags = [
+            "--input", glob, "--rows", dir.file("rows.npy"), "--exclude", dir.file("exclude.npy"),
+            "--budget", "120", "--chunk-rows", "1024", "--quiet",
+        ]
+        for workers in [0, 2] {
+            let r = try CLI.run(["select", "--workers", "\(workers)", "--out", dir.file("w\(workers)")] + flags)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        XCTAssertEqual(Outputs.bytes(dir.file("w0/selection.npy")), Outputs.bytes(dir.file("w2/selection.npy")))
+        let picks = try Outputs.selection(dir.file("w0"))
+        XCTAssertEqual(picks.count, 120)
+        XCTAssertTrue(picks.allSatisfy(Set(eligible).contains))
+        let report = try Outputs.report(dir.file("w0"))
+        XCTAssertEqual((report["plan"] as? [String: Any])?["chunks"] as? Int, (eligible.count + 1023) / 1024)
+        XCTAssertEqual((report["configuration"] as? [String: Any])?["eligible_rows"] as? Int, eligible.count)
+
+        try copy(eligible, of: glob, to: dir.file("copy.npy"))
+        let copied = try CLI.run(
+            ["select", "--workers", "0", "--input", dir.file("copy.npy"), "--budget", "120", "--chunk-rows", "1024", "--quiet", "--out", dir.file("copied")])
+        XCTAssertEqual(copied.status, 0, copied.stderr)
+        XCTAssertEqual(picks, try Outputs.selection(dir.file("copied")).map { eligible[Int($0)] })
+    }
+
+    func testRowsThatAreNotPoolRowsAreRefusedNamingTheEntry() throws {
+        let dir = TemporaryDirectory()
+        let glob = try makePool(dir)
+        try writeRows([5, 20000, 7], to: dir.file("bad.npy"))
+        let r = try CLI.run(["select", "--input", glob, "--rows", dir.file("bad.npy"), "--budget", "10", "--out", dir.file("x")])
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.contains("bad.npy (row 1): --rows entry 1 is 20000, not a row of the pool (0..<20000)"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("x")), "nothing is left behind")
+        try writeRows(Array(0..<20000), to: dir.file("all.npy"))
+        let none = try CLI.run(["select", "--input", glob, "--exclude", dir.file("all.npy"), "--budget", "10", "--out", dir.file("y")])
+        XCTAssertEqual(none.status, 65, none.stderr)
+        XCTAssertTrue(none.stderr.contains("no pool row is left to select among"), none.stderr)
+    }
+
+    /// A journal of a run over other rows is not resumed: the rows are in the run's configuration
+    /// hash (the hash of its wire image).
+    func testTheRowsAreInTheRunsIdentity() throws {
+        let dir = TemporaryDirectory()
+        let pool = try Pool.open(paths: InputManifest.expand([try makePool(dir)]).paths)
+        let settings = SelectionSettings(budget: 50)
+        let every = RunConfig(pool: pool, settings: settings, skipNonfinite: false)
+        let some = RunConfig(pool: pool, settings: settings, skipNonfinite: false, eligibleRows: Array(0..<10000))
+        let others = RunConfig(pool: pool, settings: settings, skipNonfinite: false, eligibleRows: Array(1..<10001))
+        XCTAssertEqual(Set([every.hash, some.hash, others.hash]).count, 3)
+    }
+
+    /// Selecting k₁ and then k₂ more from the first selection (`--given`) is selecting k₁ + k₂ at once,
+    /// picks, gains and weights: for the exact greedy (facility location's tracked gains, k-center's
+    /// traversal) and for the default pipeline on one chunk, in one process and with workers.
+    func testGivenRowsContinueTheGreedyBitForBit() throws {
+        let dir = TemporaryDirectory()
+        let glob = try makePool(dir)
+        let runs: [(name: String, flags: [String], workers: [Int])] = [
+            ("exact-fl", ["--exact"], [0]),
+            ("exact-kc", ["--exact", "--objective", "k-center"], [0]),
+            ("chunk", ["--chunk-rows", "20480"], [0, 2]),
+        ]
+        for run in runs {
+            let common = ["select", "--input", glob, "--quiet", "--no-eval"] + run.flags
+            let first = try CLI.run(common + ["--workers", "0", "--budget", "100", "--out", dir.file("\(run.name)-first")])
+            XCTAssertEqual(first.status, 0, first.stderr)
+            let whole = try CLI.run(common + ["--workers", "0", "--budget", "250", "--out", dir.file("\(run.name)-whole")])
+            XCTAssertEqual(whole.status, 0, whole.stderr)
+            let wholeRows = try Outputs.selection(dir.file("\(run.name)-whole"))
+            let wholeLines = try String(contentsOfFile: dir.file("\(run.name)-whole/selection.csv"), encoding: .utf8).split(separator: "\n")
+            for workers in run.workers {
+                let out = dir.file("\(run.name)-then-\(workers)")
+                let then = try CLI.run(
+                    common + ["--workers", "\(workers)", "--budget", "150", "--given", dir.file("\(run.name)-first/selection.npy"), "--out", out])
+                XCTAssertEqual(then.status, 0, then.stderr)
+                XCTAssertEqual(
+                    try Outputs.selection(dir.file("\(run.name)-first")) + (try Outputs.selection(out)), wholeRows, "\(run.name), \(workers) workers")
+                // Gains and weights too: every column but the pick number.
+                let lines = try String(contentsOfFile: out + "/selection.csv", encoding: .utf8).split(separator: "\n")
+                XCTAssertEqual(
+                    lines.dropFirst().map { $0.split(separator: ",", maxSplits: 1)[1] },
+                    wholeLines.dropFirst(101).map { $0.split(separator: ",", maxSplits: 1)[1] }, "\(run.name), \(workers) workers")
+                XCTAssertEqual((try Outputs.report(out)["configuration"] as? [String: Any])?["given_rows"] as? Int, 100)
+            }
+        }
+    }
+
+    func testGivenRowsNeedOneGreedyAndRowsOfThePool() throws {
+        let dir = TemporaryDirectory()
+        let glob = try makePool(dir)
+        try writeRows([3, 9, 3], to: dir.file("twice.npy"))
+        let twice = try CLI.run(["select", "--input", glob, "--exact", "--budget", "10", "--given", dir.file("twice.npy"), "--out", dir.file("a")])
+        XCTAssertEqual(twice.status, 65, twice.stderr)
+        XCTAssertTrue(twice.stderr.contains("twice.npy (row 2): --given entry 2 names row 3 a second time"), twice.stderr)
+        try writeRows([3, 9], to: dir.file("given.npy"))
+        let chunked = try CLI.run(["select", "--input", glob, "--budget", "10", "--given", dir.file("given.npy"), "--out", dir.file("b")])
+        XCTAssertEqual(chunked.status, 64, chunked.stderr)
+        XCTAssertTrue(chunked.stderr.contains("--given starts one greedy"), chunked.stderr)
+        try writeRows(Array(100..<20000), to: dir.file("rows.npy"))
+        let outside = try CLI.run(
+            ["select", "--input", glob, "--exact", "--budget", "10", "--rows", dir.file("rows.npy"), "--given", dir.file("given.npy"), "--out", dir.file("c")])
+        XCTAssertEqual(outside.status, 65, outside.stderr)
+        XCTAssertTrue(outside.stderr.contains("--given entry 0 is row 3, which --rows/--exclude leave out"), outside.stderr)
+        for name in ["a", "b", "c"] { XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file(name)), "nothing is left behind") }
+    }
+}
