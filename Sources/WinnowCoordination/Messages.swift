@@ -62,6 +62,8 @@ public struct RunConfig: Sendable, Equatable {
     public var eligibleRowsDigest: [UInt8] = []
     /// `--given`: rows chosen before, in their pick order; the greedy starts from them.
     public var givenRows: [Int64] = []
+    /// `--targets`: the vectors facility location covers instead of the pool.
+    public var targets: File?
     /// The BLAS build and kernel the run's similarities come from (the coordinator's `BLAS.kernel`):
     /// a worker computing with another is refused, since other kernels give other float bits and
     /// could change the selection. Empty: not checked.

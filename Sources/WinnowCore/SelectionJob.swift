@@ -240,10 +240,11 @@ public struct MergeTask: Sendable, Equatable {
 
     public var candidateCount: Int { children.reduce(0) { $0 + $1.count } }
 
-    public func run(settings: SelectionSettings, progress: ProgressMeter? = nil) -> Coreset {
+    /// - Parameter targets: what facility location covers (`--targets`; nil: the pool).
+    public func run(settings: SelectionSettings, progress: ProgressMeter? = nil, targets: VectorBlock? = nil) -> Coreset {
         var result = SelectionTasks.merge(
             children: children, budget: budget, isRoot: isRoot, settings: settings, node: node,
-            sampleRows: sampleRows, labelCaps: labelCaps, progress: progress)
+            sampleRows: sampleRows, labelCaps: labelCaps, progress: progress, targets: targets)
         result.rowsBeneath = rowsBeneath
         return result
     }

@@ -13,16 +13,17 @@ public enum SelectionTasks {
     ///   - progress: told of every batch of gains evaluated (a worker's heartbeats report it).
     ///   - given: positions in `rows` of rows chosen before (`--given`), in their order: the greedy
     ///     starts from them, and they are not among the picks.
+    ///   - targets: what facility location covers instead of the chunk's rows (`--targets`).
     public static func chunk(
         _ task: ChunkTask, rows: [Int64], vectors: VectorBlock, settings: SelectionSettings, quality: [Float]? = nil,
-        labels: [Int64]? = nil, progress: ProgressMeter? = nil, given: [Int] = []
+        labels: [Int64]? = nil, progress: ProgressMeter? = nil, given: [Int] = [], targets: VectorBlock? = nil
     ) -> Coreset {
         let chunk = task.chunk, budget = task.budget, sampleRows = task.sampleRows, labelCaps = task.labelCaps
         var random = SeededRandom(seed: settings.seed, stream: .task, 0, chunk)
         let selection = greedy(
             settings: settings, candidates: vectors, rows: rows, weights: nil,
-            budget: budget, random: &random, quality: quality, limits: limits(labels, labelCaps), progress: progress,
-            given: given)
+            budget: budget, random: &random, targets: targets, quality: quality, limits: limits(labels, labelCaps),
+            progress: progress, given: given)
         var result = coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: task.plannedRows, quality: quality, labels: labels)
         if sampleRows > 0 {
             // Drawn from the rows the chunk did not pick: every candidate above is a leaf pick, and a
@@ -46,9 +47,10 @@ public enum SelectionTasks {
     /// candidates themselves, each weighted by the rows it represents (`MergeMode.weighted`) or by 1
     /// (`.unweighted`). A non-root node whose candidates fit its budget passes them through
     /// unchanged: a greedy with a budget of every candidate would keep them all anyway.
+    /// With `targets` (`--targets`) every node covers them instead, as every chunk did.
     public static func merge(
         children: [Coreset], budget: Int, isRoot: Bool, settings: SelectionSettings, node: MergeTree.Node,
-        sampleRows: Int = 0, labelCaps: LabelCaps? = nil, progress: ProgressMeter? = nil
+        sampleRows: Int = 0, labelCaps: LabelCaps? = nil, progress: ProgressMeter? = nil, targets: VectorBlock? = nil
     ) -> Coreset {
         let dimension = children[0].vectors.dimension
         let rows = children.flatMap(\.rows)
@@ -70,7 +72,11 @@ public enum SelectionTasks {
             let weights = children.flatMap(\.weights)
             var random = SeededRandom(seed: settings.seed, stream: .task, node.level, node.index)
             var selection: GreedySelection
-            if let covered, covered.count > 0 {
+            if let targets {
+                selection = greedy(
+                    settings: settings, candidates: vectors, rows: rows, weights: nil, budget: budget, random: &random,
+                    targets: targets, quality: quality, limits: limits, progress: progress)
+            } else if let covered, covered.count > 0 {
                 precondition(covered.carriesVectors, "merge \(node): the children's sample rows were not read from the pool")
                 // The sample is drawn from rows the chunks did not pick, so the candidates cover
                 // themselves too, each once (its own row, weight 1: no bonus from being sampled), and

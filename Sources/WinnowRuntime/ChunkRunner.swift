@@ -15,9 +15,11 @@ public enum ChunkRunner {
     ///   - quality: the run's quality column, read for the chunk's rows when the settings weigh it.
     ///     The labels column is read for them when the task carries label caps.
     ///   - given: rows chosen before (`--given`), in their order; those in the chunk start its greedy.
+    ///   - targets: what facility location covers instead of the chunk's rows (`--targets`).
     public static func run(
         _ task: ChunkTask, pool: Pool, quality: QualityColumn? = nil, labels: LabelColumn? = nil,
-        settings: SelectionSettings, skipNonfinite: Bool, progress: ProgressMeter? = nil, given: [Int64] = []
+        settings: SelectionSettings, skipNonfinite: Bool, progress: ProgressMeter? = nil, given: [Int64] = [],
+        targets: VectorBlock? = nil
     ) throws(InputError) -> Output {
         var rows = task.rows
         var vectors = pool.read(task.ranges)
@@ -48,7 +50,7 @@ public enum ChunkRunner {
             ? Coreset.empty(dimension: pool.dimension, rowsBeneath: task.plannedRows)
             : SelectionTasks.chunk(
                 task, rows: rows, vectors: vectors, settings: settings, quality: scores, labels: rowLabels, progress: progress,
-                given: given.compactMap { position[$0] })
+                given: given.compactMap { position[$0] }, targets: targets)
         return Output(coreset: coreset, statistics: statistics, skipped: bad)
     }
 }

@@ -44,7 +44,7 @@ public enum DistributedSelection {
         let config = RunConfig(
             pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip,
             quality: try options.qualityColumn(rows: pool.totalRows), labels: labels, eligibleRows: options.eligibleRows,
-            givenRows: options.givenRows)
+            givenRows: options.givenRows, targets: options.targetsPath)
         let (outcome, report) = try JournaledServer.run(
             book: SelectionBook(job: job), config: config, serving: serving,
             derivedInputs: Set(options.clusterBalance.map { [$0.assignments] } ?? []), monitor: monitor, log: log)
@@ -56,7 +56,8 @@ public enum DistributedSelection {
         if let sample = options.evalSample {
             evaluation = LocalSelection.evaluate(
                 pool: pool, selection: outcome.selection, sample: sample, eligible: options.eligibleRows,
-                skipped: Set(outcome.skippedRows), settings: settings)
+                skipped: Set(outcome.skippedRows), settings: settings,
+                targets: try options.targetsPath.map { path throws(InputError) in try TargetVectors.load(path, dimension: pool.dimension) })
             lap("evaluate")
         }
         var result = SelectionOutcome(

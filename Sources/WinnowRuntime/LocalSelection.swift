@@ -114,9 +114,10 @@ public enum LocalSelection {
         let start = clock.now
         // The run id a coordinator would give the same configuration.
         let quality = try options.qualityColumn(rows: n)
+        let targets = try options.targetsPath.map { path throws(InputError) in try TargetVectors.load(path, dimension: pool.dimension) }
         let runID = RunConfig(
             pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip, quality: quality, labels: labels,
-            eligibleRows: options.eligibleRows, givenRows: options.givenRows
+            eligibleRows: options.eligibleRows, givenRows: options.givenRows, targets: options.targetsPath
         ).hash.prefix(8).hexString
         func status(_ state: RunStatus.State = .running) -> RunStatus {
             var s = progress.status(runID: runID, state: state, now: clock.now - start, tasksRunning: 0, workersAlive: 0)
@@ -145,7 +146,7 @@ public enum LocalSelection {
                 output = try TaskWatch.run(monitor: watch.monitor, meter: meter, budget: task.budget, status: watch.status) { () throws(InputError) in
                     try ChunkRunner.run(
                         task, pool: pool, quality: quality, labels: labels, settings: settings,
-                        skipNonfinite: options.nonfinite == .skip, progress: meter, given: options.givenRows)
+                        skipNonfinite: options.nonfinite == .skip, progress: meter, given: options.givenRows, targets: targets)
                 }
             } catch {
                 monitor?.finish(status(.failed))
@@ -165,7 +166,7 @@ public enum LocalSelection {
                 case .greedy(let task):
                     let meter = ProgressMeter(), watch = watching(level: parent.level)
                     result = TaskWatch.run(monitor: watch.monitor, meter: meter, budget: task.budget, status: watch.status) {
-                        task.run(settings: settings, progress: meter)
+                        task.run(settings: settings, progress: meter, targets: targets)
                     }
                 }
                 current = parent
@@ -184,7 +185,8 @@ public enum LocalSelection {
         var evaluation: EvaluationResult?
         if let sample = options.evalSample {
             evaluation = evaluate(
-                pool: pool, selection: selection, sample: sample, eligible: options.eligibleRows, skipped: Set(skipped), settings: settings)
+                pool: pool, selection: selection, sample: sample, eligible: options.eligibleRows, skipped: Set(skipped), settings: settings,
+                targets: targets)
             lap("evaluate")
         }
         var outcome = SelectionOutcome(
@@ -211,8 +213,10 @@ public enum LocalSelection {
     /// `Default.logDetEvaluationLimit` rows (a Cholesky of k × k), else not at all (nil).
     /// - Parameter eligible: the rows the selection was made among (`--rows`, `--exclude`; nil: all):
     ///   the objective is measured on them, as on a pool copied from them.
+    /// With `targets` (`--targets`) facility location is measured on them instead, whole.
     static func evaluate(
-        pool: Pool, selection: Coreset, sample: Int, eligible: [Int]? = nil, skipped: Set<Int64>, settings: SelectionSettings
+        pool: Pool, selection: Coreset, sample: Int, eligible: [Int]? = nil, skipped: Set<Int64>, settings: SelectionSettings,
+        targets: VectorBlock? = nil
     ) -> EvaluationResult? {
         let n = eligible?.count ?? pool.totalRows
         let global: (Int) -> Int = { eligible?[$0] ?? $0 }
@@ -230,6 +234,15 @@ public enum LocalSelection {
                 on: "selection", rows: selection.count,
                 objective: LogDeterminant.value(of: selection.vectors, ridge: ridge),
                 randomObjective: LogDeterminant.value(of: pool.read(rows: randomRows), ridge: ridge))
+        }
+        if let targets {
+            let random = pool.read(rows: randomRows)
+            return EvaluationResult(
+                on: "targets", rows: targets.rows,
+                objective: Evaluation.objective(
+                    targets: targets, selected: PreparedRows(selection.vectors, for: settings.objective.measure), objective: settings.objective),
+                randomObjective: Evaluation.objective(
+                    targets: targets, selected: PreparedRows(random, for: settings.objective.measure), objective: settings.objective))
         }
         let whole = sample <= 0 || n <= sample
         var evalRandom = SeededRandom(seed: settings.seed, stream: .evaluation)

@@ -63,7 +63,7 @@ public enum OutputWriter {
                 Dictionary(uniqueKeysWithValues: zip(caps.labels.map(String.init), caps.caps))
             }, clusterBalance: options.clusterBalance, rows: options.rowsPath, exclude: options.excludePath,
             eligibleRows: options.eligibleRows?.count, given: options.givenPath,
-            givenRows: options.givenPath == nil ? nil : options.givenRows.count)
+            givenRows: options.givenPath == nil ? nil : options.givenRows.count, targets: options.targetsPath)
         let inputs = pool.files.map {
             RunReport.Input(
                 path: $0.path, rows: $0.rows, dimension: pool.dimension, dtype: $0.dtype.rawValue,

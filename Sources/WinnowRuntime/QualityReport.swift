@@ -41,7 +41,9 @@ public struct QualityReport: Codable, Sendable {
         var line =
             on == "selection"
             ? String(format: "quality: log det %.7g, random subset %.7g (%@)", objective, randomObjective, ratio)
-            : String(format: "quality on %d %@ rows: objective %.7g, random subset %.7g (%@)", rows, on, objective, randomObjective, ratio)
+            : String(
+                format: "quality on %d %@ rows: objective %.7g, random subset %.7g (%@)", rows, on == "targets" ? "target" : on, objective, randomObjective,
+                ratio)
         if let r = referenceObjective, let q = ratioToReference {
             line += String(format: ", exact %.7g (ratio %.5f", r, q)
             line += gapClosed.map { String(format: ", gap closed %.3f)", $0) } ?? ")"

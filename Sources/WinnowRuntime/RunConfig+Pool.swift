@@ -8,7 +8,7 @@ extension RunConfig {
     /// BLAS kernel this process computes with (the run's: workers must have the same).
     public init(
         pool: Pool, settings: SelectionSettings, skipNonfinite: Bool, quality: QualityColumn? = nil, labels: LabelColumn? = nil,
-        eligibleRows: [Int]? = nil, givenRows: [Int64] = []
+        eligibleRows: [Int]? = nil, givenRows: [Int64] = [], targets: String? = nil
     ) {
         func file(_ column: some SideColumnFile) -> File {
             File(path: column.path, rows: column.rows, bytes: column.npy.fileSize, dtype: column.npy.header.dtype.rawValue)
@@ -20,10 +20,30 @@ extension RunConfig {
         blasKernel = BLAS.kernel
         eligibleRowsDigest = eligibleRows.map(RowSet.digest) ?? []
         self.givenRows = givenRows
+        if let targets, let file = try? Pool.open(paths: [targets]).files.first {
+            self.targets = File(path: file.path, rows: file.rows, bytes: file.npy.fileSize, dtype: file.dtype.rawValue)
+        }
+    }
+
+    /// The `--targets` vectors on this host, when the run has them: checked like the pool's files.
+    public func openTargets() throws(RunFailure) -> VectorBlock? {
+        guard let targets else { return nil }
+        do {
+            let vectors = try TargetVectors.load(targets.path, dimension: dimension)
+            let size = try Pool.open(paths: [targets.path]).files[0].npy.fileSize
+            guard size == targets.bytes else {
+                throw RunFailure(.incompatible, "\(targets.path) differs here (\(size) bytes) from the coordinator's (\(targets.bytes) bytes)")
+            }
+            return vectors
+        } catch let failure as RunFailure {
+            throw failure
+        } catch {
+            throw RunFailure(.incompatible, "cannot read the run's targets here: \(error)")
+        }
     }
 
     /// Every file the run's results are computed from: the pool's, then its side columns.
-    public var inputPaths: [String] { files.map(\.path) + [quality, labels].compactMap { $0?.path } }
+    public var inputPaths: [String] { files.map(\.path) + [quality, labels, targets].compactMap { $0?.path } }
 
     /// The quality column on this host, when the run weighs quality.
     public func openQuality() throws(RunFailure) -> QualityColumn? { try open(quality, what: "quality") }

@@ -61,6 +61,8 @@ public struct RunOptions: Sendable {
     public var givenPath: String?
     /// Those rows, once read.
     public var givenRows: [Int64] = []
+    /// `--targets`: a `.npy` of vectors facility location covers instead of the pool.
+    public var targetsPath: String?
 
     /// The labels column, when the settings set label budgets.
     public func labelColumn(rows: Int) throws(InputError) -> LabelColumn? {

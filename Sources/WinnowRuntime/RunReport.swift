@@ -49,6 +49,8 @@ public struct RunReport: Codable, Sendable {
         /// `--given` and how many rows it named (absent without it).
         public var given: String?
         public var givenRows: Int?
+        /// `--targets` (absent without it).
+        public var targets: String?
     }
 
     public struct Input: Codable, Sendable {

@@ -40,6 +40,10 @@ public enum SelectionEntryPoint {
         if let eligible = options.eligibleRows {
             log.info("--rows/--exclude: selecting among \(eligible.count) of \(pool.totalRows) pool rows")
         }
+        if let targets = options.targetsPath {
+            let vectors = try TargetVectors.load(targets, dimension: pool.dimension)
+            log.info("--targets: facility location covers \(vectors.rows) target rows instead of the pool")
+        }
         if let given = options.givenPath {
             options.givenRows = try RowSet.given(given, among: options.eligibleRows, poolRows: pool.totalRows)
             let rows = options.eligibleRows?.count ?? pool.totalRows

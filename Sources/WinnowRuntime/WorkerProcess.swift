@@ -43,6 +43,7 @@ public final class WorkerProcess {
     private var session: WorkerSession
     private var pool: Pool?
     private var quality: QualityColumn?
+    private var targets: VectorBlock?
     private var labels: LabelColumn?
     private var runID = ""
     private var epoch: UInt64 = 0
@@ -182,6 +183,7 @@ public final class WorkerProcess {
                     pool = try config.openPool()
                     quality = try config.openQuality()
                     labels = try config.openLabels()
+                    targets = try config.openTargets()
                     codec.dimension = config.dimension
                     codec.normalizesRows = config.clustering?.normalizesRows ?? false
                     log.info("worker joined the run", metadata: ["rows": "\(config.totalRows)", "d": "\(config.dimension)"])
@@ -209,7 +211,7 @@ public final class WorkerProcess {
             let skip = session.welcome?.config.skipNonfinite
         else { return }
         let throttle = options.throttle
-        let quality = quality, labels = labels, given = session.welcome?.config.givenRows ?? []
+        let quality = quality, labels = labels, given = session.welcome?.config.givenRows ?? [], targets = targets
         let inbox = inbox, generation = generation
         let meter = ProgressMeter()
         meters[lease.id] = meter
@@ -220,7 +222,8 @@ public final class WorkerProcess {
             let clock = ContinuousClock()
             let t0 = clock.now
             var message = WorkerTask.run(
-                lease, pool: pool, quality: quality, labels: labels, settings: settings, skipNonfinite: skip, progress: meter, given: given)
+                lease, pool: pool, quality: quality, labels: labels, settings: settings, skipNonfinite: skip, progress: meter, given: given,
+                targets: targets)
             var busy = (clock.now - t0).seconds
             if throttle > 1 {
                 Thread.sleep(forTimeInterval: busy * (throttle - 1))
@@ -259,7 +262,7 @@ private final class Inbox: Sendable {
 enum WorkerTask {
     static func run(
         _ lease: Lease, pool: Pool, quality: QualityColumn?, labels: LabelColumn?, settings: SelectionSettings, skipNonfinite: Bool,
-        progress: ProgressMeter, given: [Int64] = []
+        progress: ProgressMeter, given: [Int64] = [], targets: VectorBlock? = nil
     ) -> WorkerMessage {
         switch lease.work {
         case .chunk(let task):
@@ -278,7 +281,7 @@ enum WorkerTask {
                 }
                 let out = try ChunkRunner.run(
                     task, pool: pool, quality: quality, labels: labels, settings: settings, skipNonfinite: skipNonfinite,
-                    progress: progress, given: given)
+                    progress: progress, given: given, targets: targets)
                 return .chunkResult(
                     ChunkResult(
                         leaseID: lease.id, chunk: task.chunk, coreset: out.coreset,
@@ -298,7 +301,10 @@ enum WorkerTask {
                         leaseID: lease.id, node: lease.node, code: .invalidTask,
                         message: "merge \(leased.node) samples rows beyond the pool's \(pool.totalRows)"))
             }
-            return .mergeResult(MergeResult(leaseID: lease.id, node: task.node, coreset: task.run(settings: settings, progress: progress), busySeconds: 0))
+            return .mergeResult(
+                MergeResult(
+                    leaseID: lease.id, node: task.node, coreset: task.run(settings: settings, progress: progress, targets: targets),
+                    busySeconds: 0))
         case .assign(let task):
             guard task.rows.upperBound <= pool.totalRows, task.centroids.dimension == pool.dimension else {
                 return .failure(

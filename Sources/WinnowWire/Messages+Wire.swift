@@ -36,6 +36,7 @@ extension RunConfig {
         w.skipNonfinite = skipNonfinite
         w.eligibleRowsSha256 = Data(eligibleRowsDigest)
         w.givenRows = givenRows
+        if let targets { w.targets = file(targets) }
         if let clustering { w.clustering = clustering.wire }
         if let dedupThreshold {
             var d = Winnow_V1_Dedup()
@@ -113,6 +114,14 @@ extension RunConfig {
             throw WireError(.inconsistent, "config: \(w.givenRows.count) given rows, or one outside the pool")
         }
         givenRows = w.givenRows
+        if w.hasTargets {
+            let t = w.targets
+            guard t.path.utf8.count <= limits.stringBytes, ["<f4", "<f2"].contains(t.dtype), t.rows <= UInt64(limits.rows), t.fileBytes <= UInt64(Int.max)
+            else {
+                throw WireError(.inconsistent, "config: bad targets file \(t.path.prefix(80))")
+            }
+            targets = File(path: t.path, rows: Int(t.rows), bytes: Int(t.fileBytes), dtype: t.dtype)
+        }
     }
 
     /// SHA-256 of the configuration's wire image: what a worker may be told to expect (`--expect-config`).

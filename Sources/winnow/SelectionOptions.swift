@@ -50,6 +50,12 @@ struct SelectionOptions: ParsableArguments {
     )
     var given: String?
 
+    @Option(
+        help:
+            "Vectors to select towards (.npy float32/float16, the pool's d): facility location covers these instead of the pool — the pool rows most like an in-domain set."
+    )
+    var targets: String?
+
     @Option(help: "Quality score per row: .npy float32.")
     var quality: String?
 
@@ -104,6 +110,13 @@ struct SelectionOptions: ParsableArguments {
             if method.clusters != nil { throw ValidationError("--clusters is read only by --objective cluster-balanced") }
             if labelBudget != nil && labels == nil { throw ValidationError("--label-budget needs --labels FILE (one int32/int64 label per pool row)") }
         }
+        if targets != nil {
+            guard case .facilityLocation = s.objective, !balanced else {
+                throw ValidationError("--targets is read by --objective facility-location (it covers the targets instead of the pool)")
+            }
+            // The merges cover the targets too: a sample of the pool beneath them has nothing to add.
+            s.mergeSample = 0
+        }
         if coverage && (rows != nil || exclude != nil || given != nil) {
             throw ValidationError("--rows, --exclude and --given are read by the greedy objectives, not by coverage-centric selection")
         }
@@ -127,6 +140,7 @@ struct SelectionOptions: ParsableArguments {
         o.rowsPath = rows
         o.excludePath = exclude
         o.givenPath = given
+        o.targetsPath = targets
         var request = SelectionRequest(options: o, out: out)
         request.idsPath = ids
         request.clusterBalanced = balanced

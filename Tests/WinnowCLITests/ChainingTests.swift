@@ -165,4 +165,44 @@ final class ChainingTests: XCTestCase {
         XCTAssertTrue(outside.stderr.contains("--given entry 0 is row 3, which --rows/--exclude leave out"), outside.stderr)
         for name in ["a", "b", "c"] { XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file(name)), "nothing is left behind") }
     }
+
+    /// `--targets`: with targets drawn from one of ten well-separated clusters, every pick lies in
+    /// that cluster, for any worker count; with the pool as its own targets, `--exact` is today's.
+    func testTargetsPullThePicksTowardsThem() throws {
+        let dir = TemporaryDirectory()
+        let g = try CLI.run(
+            ["generate", "--rows", "20000", "--dim", "16", "--clusters", "10", "--spread", "0.05", "--seed", "4", "--out", dir.file("pool")])
+        XCTAssertEqual(g.status, 0, g.stderr)
+        let glob = dir.file("pool/pool-*.npy")
+        let labels = try Outputs.int64Column(dir.file("pool/labels.npy"))
+        let pool = try Pool.open(paths: InputManifest.expand([glob]).paths)
+        let inThree = labels.indices.filter { labels[$0] == 3 }
+        NpyFixtures.write(NpyFixtures.pool(pool.read(rows: Array(inThree.prefix(50)))), to: dir.file("targets.npy"))
+        for workers in [0, 2] {
+            let r = try CLI.run(
+                [
+                    "select", "--input", glob, "--targets", dir.file("targets.npy"), "--budget", "30", "--chunk-rows", "4096", "--workers", "\(workers)",
+                    "--quiet", "--out", dir.file("w\(workers)"),
+                ])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("quality on 50 target rows"), r.stdout)
+        }
+        XCTAssertEqual(Outputs.bytes(dir.file("w0/selection.npy")), Outputs.bytes(dir.file("w2/selection.npy")))
+        let picks = try Outputs.selection(dir.file("w0"))
+        XCTAssertEqual(picks.count, 30)
+        XCTAssertEqual(Set(picks.map { labels[Int($0)] }), [3], "\(picks.map { labels[Int($0)] })")
+
+        let flags = ["select", "--input", glob, "--exact", "--budget", "200", "--quiet", "--no-eval"]
+        let plain = try CLI.run(flags + ["--out", dir.file("plain")])
+        let covered = try CLI.run(flags + ["--targets", dir.file("pool/pool-000.npy"), "--out", dir.file("covered")])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertEqual(covered.status, 0, covered.stderr)
+        XCTAssertEqual(Outputs.bytes(dir.file("plain/selection.npy")), Outputs.bytes(dir.file("covered/selection.npy")))
+        XCTAssertEqual(Outputs.bytes(dir.file("plain/selection.csv")), Outputs.bytes(dir.file("covered/selection.csv")))
+
+        let wrong = try CLI.run(flags + ["--targets", dir.file("pool/labels.npy"), "--out", dir.file("wrong")])
+        XCTAssertEqual(wrong.status, 65, wrong.stderr)
+        let kCenter = try CLI.run(flags + ["--objective", "k-center", "--targets", dir.file("targets.npy"), "--out", dir.file("kc")])
+        XCTAssertEqual(kCenter.status, 64, kCenter.stderr)
+    }
 }

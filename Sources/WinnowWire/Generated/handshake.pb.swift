@@ -264,6 +264,17 @@ public nonisolated struct Winnow_V1_RunConfig: @unchecked Sendable {
     set {_uniqueStorage()._givenRows = newValue}
   }
 
+  /// With --targets: the vectors facility location covers instead of the pool (same dtype rules and
+  /// d), which workers read whole for every greedy task.
+  public var targets: Winnow_V1_PoolFile {
+    get {_storage._targets ?? Winnow_V1_PoolFile()}
+    set {_uniqueStorage()._targets = newValue}
+  }
+  /// Returns true if `targets` has been explicitly set.
+  public var hasTargets: Bool {_storage._targets != nil}
+  /// Clears the value of `targets`. Subsequent reads from it will return its default value.
+  public mutating func clearTargets() {_uniqueStorage()._targets = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -891,7 +902,7 @@ nonisolated extension Winnow_V1_Reject.Reason: SwiftProtobuf._ProtoNameProviding
 
 nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RunConfig"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}files\0\u{1}dimension\0\u{3}total_rows\0\u{1}settings\0\u{3}skip_nonfinite\0\u{1}quality\0\u{1}labels\0\u{1}clustering\0\u{1}dedup\0\u{3}blas_kernel\0\u{3}eligible_rows_sha256\0\u{3}given_rows\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}files\0\u{1}dimension\0\u{3}total_rows\0\u{1}settings\0\u{3}skip_nonfinite\0\u{1}quality\0\u{1}labels\0\u{1}clustering\0\u{1}dedup\0\u{3}blas_kernel\0\u{3}eligible_rows_sha256\0\u{3}given_rows\0\u{1}targets\0")
 
   fileprivate class _StorageClass {
     var _files: [Winnow_V1_PoolFile] = []
@@ -906,6 +917,7 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
     var _blasKernel: String = String()
     var _eligibleRowsSha256: Data = Data()
     var _givenRows: [Int64] = []
+    var _targets: Winnow_V1_PoolFile? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -928,6 +940,7 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
       _blasKernel = source._blasKernel
       _eligibleRowsSha256 = source._eligibleRowsSha256
       _givenRows = source._givenRows
+      _targets = source._targets
     }
   }
 
@@ -958,6 +971,7 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
         case 10: try { try decoder.decodeSingularStringField(value: &_storage._blasKernel) }()
         case 11: try { try decoder.decodeSingularBytesField(value: &_storage._eligibleRowsSha256) }()
         case 12: try { try decoder.decodeRepeatedInt64Field(value: &_storage._givenRows) }()
+        case 13: try { try decoder.decodeSingularMessageField(value: &_storage._targets) }()
         default: break
         }
       }
@@ -1006,6 +1020,9 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
       if !_storage._givenRows.isEmpty {
         try visitor.visitPackedInt64Field(value: _storage._givenRows, fieldNumber: 12)
       }
+      try { if let v = _storage._targets {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1027,6 +1044,7 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
         if _storage._blasKernel != rhs_storage._blasKernel {return false}
         if _storage._eligibleRowsSha256 != rhs_storage._eligibleRowsSha256 {return false}
         if _storage._givenRows != rhs_storage._givenRows {return false}
+        if _storage._targets != rhs_storage._targets {return false}
         return true
       }
       if !storagesAreEqual {return false}
