@@ -12,6 +12,8 @@ public struct ClusteringRequest: Sendable {
     public var slots = 1
     public var out: String
     public var logLevel: Logger.Level = .info
+    /// `--ids`: one external id per pool row; with them `assignments.csv` (row, id, cluster) is written too.
+    public var idsPath: String?
 
     public init(settings: KMeansSettings, out: String) {
         self.settings = settings
@@ -26,6 +28,7 @@ public enum ClusteringEntryPoint {
         let log = LogSetup.make(level: request.logLevel)
         BLAS.useSingleThread()  // one thread per process, as for select (design §2): same sums, fair timings
         let out = request.out, k = request.settings.k
+        let ids = try SideColumns.load(ids: request.idsPath, quality: nil, labels: nil, rows: pool.totalRows).ids
         let folder = try OutputFolder.claim(out)
         defer { withExtendedLifetime(folder) {} }
         try OutputFolder.removedIfFailed(folder) {
@@ -38,11 +41,16 @@ public enum ClusteringEntryPoint {
                 settings: request.settings, pool: pool, outcome: outcome,
                 seconds: (ContinuousClock.now - start).seconds, workers: place.workers(coordination), cluster: coordination)
             let centroids = Array(outcome.centroids.values.prefix(k * pool.dimension))
-            try AtomicFile.writeAll([
+            var files = [
                 (out + "/centroids.npy", Data(NpyWriter.float32Image(centroids, dimension: pool.dimension))),
                 (out + "/assignments.npy", Data(NpyWriter.int32Image(outcome.assignments))),
                 (out + "/report.json", try ReportJSON.encode(report)),
-            ])
+            ]
+            if let ids {
+                let lines = outcome.assignments.enumerated().map { "\($0.offset),\(OutputWriter.quote(ids[$0.offset])),\($0.element)\n" }
+                files.append((out + "/assignments.csv", Data(("row,id,cluster\n" + lines.joined()).utf8)))
+            }
+            try AtomicFile.writeAll(files)
             print(
                 "\(k) clusters of \(pool.totalRows) rows → \(out)/assignments.npy; inertia \(outcome.final.inertia) after \(request.settings.iterations) iterations; sizes \(outcome.sizes.min() ?? 0)–\(outcome.sizes.max() ?? 0)"
             )

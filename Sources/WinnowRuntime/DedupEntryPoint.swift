@@ -13,6 +13,8 @@ public struct DedupRequest: Sendable {
     public var nonfinite = RunOptions.Default.nonfinite
     public var out: String
     public var logLevel: Logger.Level = .info
+    /// `--ids`: one external id per pool row, carried into `dropped.csv` and `kept_ids.txt`.
+    public var idsPath: String?
 
     public init(threshold: Float, kMeans: KMeansSettings, out: String) {
         self.threshold = threshold
@@ -32,19 +34,20 @@ public enum DedupEntryPoint {
         let announced = AnnouncedRuns()
         let kMeansPlace = place.kMeansPlace(announced: announced)
         let kMeansJournal = JournalFiles(path: kMeansPlace.usesWorkers ? RunJournal.dedupKMeans.path(in: request.out) : nil)
+        let ids = try SideColumns.load(ids: request.idsPath, quality: nil, labels: nil, rows: pool.totalRows).ids
         let folder = try OutputFolder.claim(request.out)
         defer { withExtendedLifetime(folder) {} }
         try OutputFolder.removedIfFailed(folder) {
             try JournalFiles.discarded(after: [kMeansJournal]) {
                 try deduplicate(
-                    request, pool: pool, place: place, kMeansPlace: kMeansPlace, kMeansJournal: kMeansJournal,
+                    request, pool: pool, ids: ids, place: place, kMeansPlace: kMeansPlace, kMeansJournal: kMeansJournal,
                     announced: announced, log: log)
             }
         }
     }
 
     private static func deduplicate(
-        _ request: DedupRequest, pool: Pool, place: WorkerPlace, kMeansPlace: KMeansExecution.Place, kMeansJournal: JournalFiles,
+        _ request: DedupRequest, pool: Pool, ids: [String]?, place: WorkerPlace, kMeansPlace: KMeansExecution.Place, kMeansJournal: JournalFiles,
         announced: AnnouncedRuns, log: Logger
     ) throws {
         let start = ContinuousClock.now, out = request.out
@@ -57,8 +60,15 @@ public enum DedupEntryPoint {
             earlierRuns: announced.hashes, log: log)
         let seconds = (ContinuousClock.now - start).seconds
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        var csv = "row,nearest_kept,similarity,cluster\n"
-        for d in outcome.dropped { csv += "\(d.pair.row),\(d.pair.nearestKept),\(d.pair.similarity),\(d.cluster)\n" }
+        var csv = ids == nil ? "row,nearest_kept,similarity,cluster\n" : "row,id,nearest_kept,nearest_kept_id,similarity,cluster\n"
+        for d in outcome.dropped {
+            if let ids {
+                let row = ids[Int(d.pair.row)], kept = ids[Int(d.pair.nearestKept)]
+                csv += "\(d.pair.row),\(OutputWriter.quote(row)),\(d.pair.nearestKept),\(OutputWriter.quote(kept)),\(d.pair.similarity),\(d.cluster)\n"
+            } else {
+                csv += "\(d.pair.row),\(d.pair.nearestKept),\(d.pair.similarity),\(d.cluster)\n"
+            }
+        }
         let report = DedupReport(
             threshold: request.threshold,
             clustering: ClusteringReport(
@@ -66,10 +76,12 @@ public enum DedupEntryPoint {
                 seconds: outcome.clusterSeconds, workers: kMeansPlace.workers(coordination),
                 cluster: coordination),
             outcome: outcome, rows: pool.totalRows, seconds: seconds)
-        try AtomicFile.writeAll([
+        var files = [
             (out + "/kept.npy", Data(NpyWriter.int64Image(outcome.kept))), (out + "/dropped.csv", Data(csv.utf8)),
             (out + "/report.json", try ReportJSON.encode(report)),
-        ])
+        ]
+        if let ids { files.append((out + "/kept_ids.txt", Data(outcome.kept.map { ids[Int($0)] + "\n" }.joined().utf8))) }
+        try AtomicFile.writeAll(files)
         print(
             "kept \(outcome.kept.count) of \(pool.totalRows) rows (dropped \(outcome.dropped.count) above cosine \(request.threshold)) → \(out)/kept.npy; \(Int(report.rowsPerSecond)) rows/s"
         )

@@ -27,6 +27,8 @@ struct ClusterCommand: ParsableCommand {
     var workers: Int?
     @Option(help: "Tasks each local worker runs at once.") var slots: Int = CoordinationSettings.Default.slots
     @Option(help: "Output folder.") var out: String
+    @Option(help: "External ids (.npy int64/int32, or text with one per line), one per pool row: DIR/assignments.csv (row, id, cluster) is written too.")
+    var ids: String?
     @Flag(help: "Only warnings and errors on stderr.") var quiet = false
     @OptionGroup var serving: ServeOptions
 
@@ -48,6 +50,7 @@ struct ClusterCommand: ParsableCommand {
         request.nonfinite = nonfinite
         request.slots = slots
         request.logLevel = quiet ? .warning : .info
+        request.idsPath = ids
         let place = serving.place(try serving.served(), nextRunFollows: false) ?? .local(workers: workers ?? UsableProcessors.count())
         try ExitStatus.reporting { try ClusteringEntryPoint.run(request, pool: opened, on: place) }
     }

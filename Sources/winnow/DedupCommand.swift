@@ -26,6 +26,10 @@ struct DedupCommand: ParsableCommand {
     )
     var workers: Int?
     @Option(help: "Output folder.") var out: String
+    @Option(
+        help:
+            "External ids (.npy int64/int32, or text with one per line), one per pool row: dropped.csv names them and DIR/kept_ids.txt lists the kept rows' ids."
+    ) var ids: String?
     @Flag(help: "Only warnings and errors on stderr.") var quiet = false
     @OptionGroup var serving: ServeOptions
 
@@ -49,6 +53,7 @@ struct DedupCommand: ParsableCommand {
         var request = DedupRequest(threshold: threshold, kMeans: settings, out: out)
         request.nonfinite = nonfinite
         request.logLevel = quiet ? .warning : .info
+        request.idsPath = ids
         let place: WorkerPlace
         if let served = try serving.served() {
             let security = serving.security

@@ -3,7 +3,10 @@ import WinnowRuntime
 
 /// The coordinator's side of README "Security".
 struct CoordinatorSecurityOptions: ParsableArguments {
-    @Option(help: "Folder from winnow keygen: encrypt with CURVE and admit only its worker-*.public keys. Required unless --bind is loopback.")
+    @Option(
+        help:
+            "Folder from winnow keygen: encrypt with CURVE and admit only its worker-*.public keys. Required unless the endpoint (--bind, --serve) is loopback."
+    )
     var keys: String?
 
     @Flag(help: "Plain TCP without keys; allowed only on a loopback endpoint (anyone on this machine can still connect).")

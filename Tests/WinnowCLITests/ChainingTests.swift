@@ -205,4 +205,38 @@ final class ChainingTests: XCTestCase {
         let kCenter = try CLI.run(flags + ["--objective", "k-center", "--targets", dir.file("targets.npy"), "--out", dir.file("kc")])
         XCTAssertEqual(kCenter.status, 64, kCenter.stderr)
     }
+
+    /// `--ids` travels into dedup's and cluster's outputs: each dropped row and its kept neighbour by
+    /// id, the kept rows' ids, and every row's cluster by id.
+    func testIdsAreCarriedIntoDedupAndClusterOutputs() throws {
+        let dir = TemporaryDirectory()
+        let glob = try makePool(dir)
+        let ids = (0..<20000).map { "doc-\($0 * 7)" }
+        try (ids.joined(separator: "\n") + "\n").write(toFile: dir.file("ids.txt"), atomically: true, encoding: .utf8)
+        let d = try CLI.run(["dedup", "--input", glob, "--threshold", "0.97", "--ids", dir.file("ids.txt"), "--out", dir.file("dedup")])
+        XCTAssertEqual(d.status, 0, d.stderr)
+        let dropped = try String(contentsOfFile: dir.file("dedup/dropped.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(dropped.first, "row,id,nearest_kept,nearest_kept_id,similarity,cluster")
+        XCTAssertGreaterThan(dropped.count, 100)
+        for line in dropped.dropFirst() {
+            let f = line.split(separator: ",").map(String.init)
+            XCTAssertEqual(f[1], ids[Int(f[0])!])
+            XCTAssertEqual(f[3], ids[Int(f[2])!])
+        }
+        let kept = try Outputs.int64Column(dir.file("dedup/kept.npy"))
+        let keptIDs = try String(contentsOfFile: dir.file("dedup/kept_ids.txt"), encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(keptIDs, kept.map { ids[Int($0)] })
+
+        let c = try CLI.run(["cluster", "--input", glob, "--k", "12", "--ids", dir.file("ids.txt"), "--out", dir.file("cluster")])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        let assignments = try Outputs.int64Column(dir.file("cluster/assignments.npy"))
+        let lines = try String(contentsOfFile: dir.file("cluster/assignments.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.first, "row,id,cluster")
+        XCTAssertEqual(Array(lines.dropFirst()), assignments.enumerated().map { "\($0.offset),\(ids[$0.offset]),\($0.element)"[...] })
+
+        try "just one\n".write(toFile: dir.file("short.txt"), atomically: true, encoding: .utf8)
+        let short = try CLI.run(["cluster", "--input", glob, "--k", "12", "--ids", dir.file("short.txt"), "--out", dir.file("short")])
+        XCTAssertEqual(short.status, 65, short.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("short")))
+    }
 }
