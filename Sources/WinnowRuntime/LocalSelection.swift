@@ -22,6 +22,9 @@ public struct SelectionOutcome: Sendable {
     public var cluster: CoordinationReport?
     /// With label budgets: the root's caps.
     public var labelCaps: LabelCaps?
+    /// Whether `selection.weights` count every row for its nearest pick (`ExactWeights`), rather than
+    /// the pipeline's estimate from the samples the merges saw.
+    public var weightsExact = false
 
     public init(
         selection: Coreset, statistics: EmbeddingStatistics, plan: PlanSummary, skippedRows: [Int64],

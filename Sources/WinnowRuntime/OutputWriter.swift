@@ -15,7 +15,7 @@ public enum OutputWriter {
         let npy = NpyWriter.int64Image(selection.rows)
         let clock = ContinuousClock()
         let start = clock.now
-        let table = Data(csv(selection, pool: pool, columns: columns).utf8)
+        let table = Data(csv(selection, pool: pool, columns: columns, exactWeights: outcome.weightsExact).utf8)
         let digest = SHA256.hash(data: npy).hexString
         var phases = outcome.phases
         phases.append(("write", (clock.now - start).seconds))
@@ -30,8 +30,10 @@ public enum OutputWriter {
         return report
     }
 
-    static func csv(_ selection: Coreset, pool: Pool, columns: SideColumns) -> String {
-        var out = "rank,row,file,row_in_file,id,gain,weight\n"
+    /// The last column is `weight` when it counts every row for its nearest pick, `weight_estimate` when
+    /// it is the pipeline's estimate.
+    static func csv(_ selection: Coreset, pool: Pool, columns: SideColumns, exactWeights: Bool) -> String {
+        var out = "rank,row,file,row_in_file,id,gain,\(exactWeights ? "weight" : "weight_estimate")\n"
         for i in 0..<selection.count {
             let row = Int(selection.rows[i])
             let (f, local) = pool.locate(row)
@@ -74,7 +76,8 @@ public enum OutputWriter {
             skippedRows: outcome.skippedRows.count, zeroRows: st.zeroRows, duplicateRowsWithinChunks: st.duplicateRows,
             normMin: st.count > 0 ? st.normMin : 0, normMean: st.normMean, normMax: st.normMax,
             totalVariance: st.totalVariance, mean: st.mean, variance: st.variance)
-        let selection = RunReport.Selection(count: outcome.selection.count, sha256: digest)
+        let selection = RunReport.Selection(
+            count: outcome.selection.count, sha256: digest, weights: outcome.weightsExact ? "exact" : "estimate")
         let quality = outcome.evaluation.map {
             QualityReport($0, reference: options.referenceObjective ?? (options.isExactGreedy ? $0.objective : nil))
         }

@@ -16,12 +16,18 @@ public struct RunOptions: Sendable {
         /// Rows the objective is evaluated on: the whole pool up to this size, else a seeded uniform
         /// sample of this many rows (evaluation costs `rows × k × d`, so it is bounded by default).
         public static let evalSample = 100_000
+        public static let weights = WeightsMode.auto
+        /// `--weights auto` counts weights exactly up to this many rows × picks (2·10⁹: 1M rows and
+        /// 2,000 picks; about as long as the evaluation of that many picks on 1M rows).
+        public static let exactWeightsWork = 2_000_000_000
     }
 
     public var settings: SelectionSettings
     public var nonfinite: NonfinitePolicy = Default.nonfinite
     /// One greedy over the whole pool instead of chunks and merges: the quality reference.
     public var exact = false
+    /// What the `weight` column counts (`WeightsMode`).
+    public var weights = Default.weights
     /// See `Default.evalSample`; nil: no evaluation.
     public var evalSample: Int? = Default.evalSample
     /// Whether this run is the exact greedy itself (one greedy over the whole pool that evaluates

@@ -81,6 +81,9 @@ public struct RunReport: Codable, Sendable {
     public struct Selection: Codable, Sendable {
         public var count: Int
         public var sha256: String
+        /// "exact" (each row selected among counted for its nearest pick) or "estimate" (the chunked
+        /// pipeline's, from the samples its merges saw): what selection.csv's last column holds.
+        public var weights: String
     }
 
     public var tool = Tool()

@@ -95,9 +95,10 @@ public enum SelectionEntryPoint {
                             "id": "\(repeated.id)", "rows": "\(repeated.rows.map(String.init).joined(separator: ","))",
                         ])
                 }
-                let outcome = try select(
+                var outcome = try select(
                     pool: pool, options: options, request: request, on: place, announced: announced,
                     monitor: monitor, log: log)
+                ExactWeights.apply(to: &outcome, pool: pool, options: options, log: log)
                 // The k-means journals (cluster-balanced, partition cluster) stayed for a resumed selection.
                 return try OutputWriter.write(outcome, options: options, pool: pool, columns: columns, to: out)
             }

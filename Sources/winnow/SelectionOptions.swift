@@ -29,6 +29,11 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "Evaluate the objective on the whole pool up to this many rows, else on a seeded sample of this many.")
     var evalSample: Int = RunOptions.Default.evalSample
 
+    @Option(
+        help:
+            "selection.csv's last column: exact (a pass counting every row for its nearest pick: rows × k × d work), estimate (the pipeline's, as weight_estimate), or auto (exact up to 2e9 rows × picks).")
+    var weights: WeightsMode = RunOptions.Default.weights
+
     @Flag(help: "Skip evaluating the objective.")
     var noEval = false
 
@@ -132,6 +137,7 @@ struct SelectionOptions: ParsableArguments {
         o.nonfinite = nonfinite
         o.exact = exact
         o.evalSample = noEval ? nil : evalSample
+        o.weights = weights
         o.referenceObjective = referenceObjective
         o.rbfGammaFromData = method.similarity == .rbf && method.rbfGamma == nil
         o.qualityPath = quality
@@ -162,4 +168,5 @@ struct SelectionOptions: ParsableArguments {
 }
 
 extension NonfinitePolicy: ExpressibleByArgument {}
+extension WeightsMode: ExpressibleByArgument {}
 extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -103,8 +103,29 @@ final class SelectCommandTests: XCTestCase {
             XCTAssertEqual(cells[4], "doc-\(row)")
             weights += Double(cells[6])!
         }
-        // Merge nodes covering a row sample give picks weights of rows / sample, not whole rows.
-        XCTAssertEqual(weights, 6000, accuracy: 1e-6)
+        XCTAssertEqual(weights, 6000)
+        // Exact: each row counted for the pick of highest cosine (ties: the smaller row), brute force.
+        let pool = try Pool.open(paths: InputManifest.expand([dir.file("pool/pool-*.npy")]).paths)
+        let vectors = pool.read([0..<6000]).normalized(), picks = vectors.gather(selection.map { Int($0) })
+        var counts = [Double](repeating: 0, count: 40)
+        for i in 0..<6000 {
+            var best = -Float.infinity, owner = -1
+            for p in 0..<40 {
+                let c = zip(vectors.row(i), picks.row(p)).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                if c > best + 1e-5 || (abs(c - best) <= 1e-5 && selection[p] < selection[owner]) { (best, owner) = (c, p) }
+            }
+            counts[owner] += 1
+        }
+        let written = csv.dropFirst().map { Double($0.split(separator: ",", omittingEmptySubsequences: false)[6])! }
+        XCTAssertLessThanOrEqual(zip(written, counts).map { abs($0 - $1) }.reduce(0, +), 6, "at most a few near-ties fall the other way")
+        XCTAssertEqual((try Outputs.report(dir.file("out"))["selection"] as? [String: Any])?["weights"] as? String, "exact")
+        // The pipeline's own estimate, named as one: multiples of rows / sample.
+        let estimate = try select(dir, "estimate", ["--weights", "estimate"])
+        XCTAssertEqual(estimate.status, 0, estimate.stderr)
+        let estimated = String(decoding: Outputs.bytes(dir.file("estimate/selection.csv")), as: UTF8.self).split(separator: "\n")
+        XCTAssertEqual(estimated[0], "rank,row,file,row_in_file,id,gain,weight_estimate")
+        XCTAssertEqual(estimated.dropFirst().map { Double($0.split(separator: ",", omittingEmptySubsequences: false)[6])! }.reduce(0, +), 6000, accuracy: 1e-6)
+        XCTAssertEqual((try Outputs.report(dir.file("estimate"))["selection"] as? [String: Any])?["weights"] as? String, "estimate")
         let report = try Outputs.report(dir.file("out"))
         XCTAssertEqual(report["total_rows"] as? Int, 6000)
         XCTAssertEqual((report["inputs"] as? [Any])?.count, 3)
