@@ -25,6 +25,7 @@ public struct ClusteringRequest: Sendable {
 /// (centroids, assignments, report) and the clean-up of a run that failed for good.
 public enum ClusteringEntryPoint {
     public static func run(_ request: ClusteringRequest, pool: Pool, on place: KMeansExecution.Place) throws {
+        _ = RunClock.started
         let log = LogSetup.make(level: request.logLevel)
         BLAS.useSingleThread()  // one thread per process, as for select (design §2): same sums, fair timings
         let out = request.out, k = request.settings.k

@@ -3,7 +3,8 @@ import WinnowIO
 
 /// `report.json` of `winnow cluster`.
 struct ClusteringReport: Encodable {
-    let tool = "winnow cluster"
+    /// nil inside `dedup`'s report, which has its own.
+    let tool: RunReport.Tool?
     let k: Int
     let iterations: Int
     let seed: UInt64
@@ -25,7 +26,11 @@ struct ClusteringReport: Encodable {
     /// The coordinator's view of the workers (their tasks, busy seconds, peak memory), with workers.
     let cluster: CoordinationReport?
 
-    init(settings: KMeansSettings, pool: Pool, outcome: ClusteringOutcome, seconds: Double, workers: Int, cluster: CoordinationReport?) {
+    init(
+        settings: KMeansSettings, pool: Pool, outcome: ClusteringOutcome, seconds: Double, workers: Int, cluster: CoordinationReport?,
+        tool: RunReport.Tool? = RunReport.Tool(command: "cluster")
+    ) {
+        self.tool = tool
         k = settings.k
         iterations = settings.iterations
         seed = settings.seed

@@ -27,6 +27,7 @@ public struct DedupRequest: Sendable {
 /// (kept rows, dropped pairs, report) and the clean-up of a run that failed for good.
 public enum DedupEntryPoint {
     public static func run(_ request: DedupRequest, pool: Pool, on place: WorkerPlace) throws {
+        _ = RunClock.started
         let log = LogSetup.make(level: request.logLevel)
         BLAS.useSingleThread()  // one thread per process, as for select (design §2): same sums, fair timings
         // The k-means's journal outlives it: interrupted in the within-cluster pass, the same command
@@ -74,7 +75,7 @@ public enum DedupEntryPoint {
             clustering: ClusteringReport(
                 settings: request.kMeans, pool: pool, outcome: outcome.clustering,
                 seconds: outcome.clusterSeconds, workers: kMeansPlace.workers(coordination),
-                cluster: coordination),
+                cluster: coordination, tool: nil),
             outcome: outcome, rows: pool.totalRows, seconds: seconds)
         var files = [
             (out + "/kept.npy", Data(NpyWriter.int64Image(outcome.kept))), (out + "/dropped.csv", Data(csv.utf8)),

@@ -1,6 +1,6 @@
 /// `report.json` of `winnow dedup`: what was dropped, and the clustering it searched within.
 struct DedupReport: Encodable {
-    let tool = "winnow dedup"
+    let tool = RunReport.Tool(command: "dedup")
     let threshold: Float
     let kept: Int
     let dropped: Int

@@ -8,7 +8,7 @@ import WinnowIO
 /// run, a full disk included, leaves no output files.
 public enum OutputWriter {
     public static func write(
-        _ outcome: SelectionOutcome, options: RunOptions, pool: Pool, columns: SideColumns, to dir: String
+        _ outcome: SelectionOutcome, options: RunOptions, pool: Pool, columns: SideColumns, to dir: String, command: String = "select"
     ) throws -> RunReport {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let selection = outcome.selection
@@ -19,7 +19,7 @@ public enum OutputWriter {
         let digest = SHA256.hash(data: npy).hexString
         var phases = outcome.phases
         phases.append(("write", (clock.now - start).seconds))
-        let report = makeReport(outcome, options: options, pool: pool, digest: digest, phases: phases)
+        let report = makeReport(outcome, options: options, pool: pool, digest: digest, phases: phases, command: command)
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -49,7 +49,8 @@ public enum OutputWriter {
     }
 
     static func makeReport(
-        _ outcome: SelectionOutcome, options: RunOptions, pool: Pool, digest: String, phases: [(name: String, seconds: Double)]
+        _ outcome: SelectionOutcome, options: RunOptions, pool: Pool, digest: String, phases: [(name: String, seconds: Double)],
+        command: String
     ) -> RunReport {
         let s = outcome.settings
         let st = outcome.statistics
@@ -82,7 +83,7 @@ public enum OutputWriter {
             QualityReport($0, reference: options.referenceObjective ?? (options.isExactGreedy ? $0.objective : nil))
         }
         return RunReport(
-            configuration: configuration, inputs: inputs, totalRows: pool.totalRows, dimension: pool.dimension,
+            tool: RunReport.Tool(command: command), configuration: configuration, inputs: inputs, totalRows: pool.totalRows, dimension: pool.dimension,
             statistics: statistics, plan: outcome.plan, selection: selection, quality: quality,
             phases: Dictionary(phases.map { ($0.name, $0.seconds) }, uniquingKeysWith: +),
             phaseOrder: phases.map(\.name), peakRssBytes: ResourceUsage.peakResidentBytes(), cluster: outcome.cluster)

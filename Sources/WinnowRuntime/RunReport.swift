@@ -1,3 +1,4 @@
+import Foundation
 import WinnowCore
 import WinnowIO
 import WinnowNative
@@ -5,11 +6,22 @@ import WinnowNative
 /// `report.json`: everything needed to trust and reuse a selection (design §1). Documented field by
 /// field in the README; keys are snake_case.
 public struct RunReport: Codable, Sendable {
+    /// Which program made the report, how it was called and when: the same shape for every command.
     public struct Tool: Codable, Sendable {
         public var name = "winnow"
+        /// The subcommand: select, coordinator, cluster or dedup.
+        public var command: String
         public var version = WinnowVersion.product
         /// The BLAS build and CPU kernel the similarities came from: the selection's bytes hold for it.
         public var blas = BLAS.kernel
+        /// The process's arguments as given, the binary's path first.
+        public var commandLine = CommandLine.arguments
+        /// ISO 8601 UTC, to the millisecond: when the command began (`RunClock.started`) and when its
+        /// report was made.
+        public var startedAt = RunClock.stamp(RunClock.started)
+        public var endedAt = RunClock.stamp(Date())
+
+        public init(command: String) { self.command = command }
     }
 
     public struct Configuration: Codable, Sendable {
@@ -86,7 +98,7 @@ public struct RunReport: Codable, Sendable {
         public var weights: String
     }
 
-    public var tool = Tool()
+    public var tool: Tool
     public var configuration: Configuration
     public var inputs: [Input]
     public var totalRows: Int

@@ -20,6 +20,8 @@ public struct SelectionRequest: Sendable {
     public var clusterIterations = KMeansSettings.Default.iterations
     public var progress = ProgressSettings()
     public var logLevel: Logger.Level = .info
+    /// The subcommand, for report.json: select or coordinator.
+    public var command = "select"
 
     public init(options: RunOptions, out: String) {
         self.options = options
@@ -31,6 +33,7 @@ public struct SelectionRequest: Sendable {
 /// needs, the selection, its outputs and summary, and the clean-up of a run that failed for good.
 public enum SelectionEntryPoint {
     public static func run(_ request: SelectionRequest, pool: Pool, on place: WorkerPlace) throws {
+        _ = RunClock.started
         var options = request.options
         let out = request.out
         let console = ProgressConsole(style: ProgressConsole.style(for: request.progress.mode))
@@ -100,7 +103,7 @@ public enum SelectionEntryPoint {
                     monitor: monitor, log: log)
                 ExactWeights.apply(to: &outcome, pool: pool, options: options, log: log)
                 // The k-means journals (cluster-balanced, partition cluster) stayed for a resumed selection.
-                return try OutputWriter.write(outcome, options: options, pool: pool, columns: columns, to: out)
+                return try OutputWriter.write(outcome, options: options, pool: pool, columns: columns, to: out, command: request.command)
             }
             let st = report.statistics
             if st.zeroRows > 0 {

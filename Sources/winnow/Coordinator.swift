@@ -34,6 +34,6 @@ struct CoordinatorCommand: ParsableCommand {
         try selection.run(
             on: .served(
                 bind: bind, security: transport, coordination: coordination.settings,
-                announce: { security.announce($0, log: $1) }))
+                announce: { security.announce($0, log: $1) }), command: "coordinator")
     }
 }

@@ -31,7 +31,8 @@ struct SelectionOptions: ParsableArguments {
 
     @Option(
         help:
-            "selection.csv's last column: exact (a pass counting every row for its nearest pick: rows × k × d work), estimate (the pipeline's, as weight_estimate), or auto (exact up to 2e9 rows × picks).")
+            "selection.csv's last column: exact (a pass counting every row for its nearest pick: rows × k × d work), estimate (the pipeline's, as weight_estimate), or auto (exact up to 2e9 rows × picks)."
+    )
     var weights: WeightsMode = RunOptions.Default.weights
 
     @Flag(help: "Skip evaluating the objective.")
@@ -159,8 +160,9 @@ struct SelectionOptions: ParsableArguments {
     }
 
     /// Opens the pool and runs the selection where `place` says, reporting failures as every command does.
-    func run(on place: WorkerPlace) throws {
-        let request = try request()
+    func run(on place: WorkerPlace, command: String = "select") throws {
+        var request = try request()
+        request.command = command
         try ExitStatus.reporting {
             try SelectionEntryPoint.run(request, pool: pool.open(), on: place)
         }

@@ -239,4 +239,27 @@ final class ChainingTests: XCTestCase {
         XCTAssertEqual(short.status, 65, short.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("short")))
     }
+
+    /// Every command's report.json says who made it in one shape: command, command line, start and end.
+    func testEveryReportNamesItsCommandLineAndTimes() throws {
+        let dir = TemporaryDirectory()
+        let glob = try makePool(dir)
+        let runs = [
+            ["select", "--input", glob, "--budget", "10", "--no-eval", "--quiet", "--out", dir.file("select")],
+            ["cluster", "--input", glob, "--k", "5", "--quiet", "--out", dir.file("cluster")],
+            ["dedup", "--input", glob, "--threshold", "0.99", "--quiet", "--out", dir.file("dedup")],
+        ]
+        for arguments in runs {
+            let r = try CLI.run(arguments)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let tool = try XCTUnwrap(try Outputs.report(arguments.last!)["tool"] as? [String: Any], arguments[0])
+            XCTAssertEqual(tool["name"] as? String, "winnow")
+            XCTAssertEqual(tool["command"] as? String, arguments[0])
+            XCTAssertEqual(tool["command_line"] as? [String], [CLI.binary] + arguments)
+            let started = try XCTUnwrap(tool["started_at"] as? String), ended = try XCTUnwrap(tool["ended_at"] as? String)
+            XCTAssertTrue(started.hasSuffix("Z") && started.count == 24, started)
+            XCTAssertLessThanOrEqual(started, ended)
+            XCTAssertNotNil(tool["blas"] as? String)
+        }
+    }
 }
