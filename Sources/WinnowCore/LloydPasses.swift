@@ -4,7 +4,9 @@
 /// often (design §4). `winnow cluster` in one process and its coordinator both walk this plan.
 public struct LloydPasses: Sendable, Equatable {
     public let blocks: [Range<Int>]
-    /// Lloyd iterations; pass `iterations` (the last) assigns every row to the final centroids.
+    /// Lloyd iterations at most; pass `iterations` (the last) assigns every row to the final centroids.
+    /// The iterations stop early once a pass leaves every centroid where it was (`finishedPasses`
+    /// then holds fewer than `iterations + 1` passes).
     public let iterations: Int
     public let clusters: Int
     public let normalizesRows: Bool
@@ -57,8 +59,15 @@ public struct LloydPasses: Sendable, Equatable {
         var total = KMeansPartial(clusters: clusters, dimension: centroids.dimension)
         for p in partials { total.merge(p!) }
         finishedPasses.append(total)
-        if !isLastPass { centroids = KMeans.update(centroids, with: total) }
-        pass += 1
+        if isLastPass {
+            pass += 1
+        } else {
+            let moved = KMeans.update(centroids, with: total)
+            // Centroids that did not move give the same assignments, partials and centroids on every
+            // later pass: the plan goes straight to its last pass, which assigns the rows.
+            pass = moved.values == centroids.values ? iterations : pass + 1
+            centroids = moved
+        }
         partials = Array(repeating: nil, count: blocks.count)
         return true
     }

@@ -53,7 +53,7 @@ public enum ClusteringEntryPoint {
             }
             try AtomicFile.writeAll(files)
             print(
-                "\(k) clusters of \(pool.totalRows) rows → \(out)/assignments.npy; inertia \(outcome.final.inertia) after \(request.settings.iterations) iterations; sizes \(outcome.sizes.min() ?? 0)–\(outcome.sizes.max() ?? 0)"
+                "\(k) clusters of \(pool.totalRows) rows → \(out)/assignments.npy; inertia \(outcome.final.inertia) after \(counted(outcome.iterations.count, "iteration"))\(outcome.iterations.count < request.settings.iterations ? " (converged: no centroid moved)" : ""); sizes \(outcome.sizes.min() ?? 0)–\(outcome.sizes.max() ?? 0)"
             )
         }
     }

@@ -6,6 +6,7 @@ struct ClusteringReport: Encodable {
     /// nil inside `dedup`'s report, which has its own.
     let tool: RunReport.Tool?
     let k: Int
+    /// Lloyd iterations asked for; `passes` holds those that ran (fewer once no centroid moved).
     let iterations: Int
     let seed: UInt64
     let seedRowsPerCluster: Int

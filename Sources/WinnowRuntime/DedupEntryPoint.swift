@@ -65,9 +65,10 @@ public enum DedupEntryPoint {
         for d in outcome.dropped {
             if let ids {
                 let row = ids[Int(d.pair.row)], kept = ids[Int(d.pair.nearestKept)]
-                csv += "\(d.pair.row),\(OutputWriter.quote(row)),\(d.pair.nearestKept),\(OutputWriter.quote(kept)),\(d.pair.similarity),\(d.cluster)\n"
+                csv +=
+                    "\(d.pair.row),\(OutputWriter.quote(row)),\(d.pair.nearestKept),\(OutputWriter.quote(kept)),\(similarity(d.pair.similarity)),\(d.cluster)\n"
             } else {
-                csv += "\(d.pair.row),\(d.pair.nearestKept),\(d.pair.similarity),\(d.cluster)\n"
+                csv += "\(d.pair.row),\(d.pair.nearestKept),\(similarity(d.pair.similarity)),\(d.cluster)\n"
             }
         }
         let report = DedupReport(
@@ -87,6 +88,10 @@ public enum DedupEntryPoint {
             "kept \(outcome.kept.count) of \(pool.totalRows) rows (dropped \(outcome.dropped.count) above cosine \(request.threshold)) → \(out)/kept.npy; \(Int(report.rowsPerSecond)) rows/s"
         )
     }
+
+    /// A cosine as float32 holds it: seven significant digits, and at most 1 (a row and its exact copy
+    /// can sum to 1.0000002).
+    static func similarity(_ s: Float) -> String { String(format: "%.7g", Double(min(s, 1))) }
 
     /// The within-cluster pass: groups of clusters on the workers that join, on local workers, or all here.
     private static func within(

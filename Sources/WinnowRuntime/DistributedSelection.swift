@@ -54,6 +54,12 @@ public enum DistributedSelection {
         }
         var evaluation: EvaluationResult?
         if let sample = options.evalSample {
+            log.info(
+                "evaluating the objective against a random subset (--no-eval skips it)",
+                metadata: [
+                    "rows":
+                        "\(options.targetsPath != nil ? "the targets" : "\(min(sample > 0 ? sample : .max, options.eligibleRows?.count ?? pool.totalRows))")"
+                ])
             evaluation = LocalSelection.evaluate(
                 pool: pool, selection: outcome.selection, sample: sample, eligible: options.eligibleRows,
                 skipped: Set(outcome.skippedRows), settings: settings,

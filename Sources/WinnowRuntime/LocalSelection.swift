@@ -187,6 +187,12 @@ public enum LocalSelection {
 
         var evaluation: EvaluationResult?
         if let sample = options.evalSample {
+            log.info(
+                "evaluating the objective against a random subset (--no-eval skips it)",
+                metadata: [
+                    "rows":
+                        "\(options.targetsPath != nil ? "the targets" : "\(min(sample > 0 ? sample : .max, options.eligibleRows?.count ?? pool.totalRows))")"
+                ])
             evaluation = evaluate(
                 pool: pool, selection: selection, sample: sample, eligible: options.eligibleRows, skipped: Set(skipped), settings: settings,
                 targets: targets)

@@ -38,10 +38,14 @@ public enum OutputWriter {
             let row = Int(selection.rows[i])
             let (f, local) = pool.locate(row)
             let id = columns.ids?[row] ?? ""
-            out += "\(i),\(row),\(quote(pool.files[f].path)),\(local),\(quote(id)),\(selection.gains[i]),\(selection.weights[i])\n"
+            out += "\(i),\(row),\(quote(pool.files[f].path)),\(local),\(quote(id)),\(figure(selection.gains[i])),\(figure(selection.weights[i]))\n"
         }
         return out
     }
+
+    /// Nine significant digits: a gain is a sum of float32 similarities, so further digits are
+    /// rounding noise; a whole count reads as one ("106", not "106.0").
+    static func figure(_ x: Double) -> String { String(format: "%.9g", x) }
 
     static func quote(_ s: String) -> String {
         guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return s }

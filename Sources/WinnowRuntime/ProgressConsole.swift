@@ -148,7 +148,7 @@ public final class ProgressConsole: Sendable {
     /// The run's last progress line: what was done, on what, with what trouble.
     public static func summary(_ s: RunStatus, distributed: Bool) -> String {
         let verb = s.state == .finished ? "done" : "stopped"
-        var text = "\(verb) in \(clock(s.elapsedSeconds)): \(s.tasksDone) of \(s.tasksTotal) tasks over \(count(s.totalRows)) rows"
+        var text = "\(verb) in \(clock(s.elapsedSeconds)): \(s.tasksDone) of \(counted(s.tasksTotal, "task")) over \(count(s.totalRows)) rows"
         if distributed {
             let c = s.counters
             text += "; \(s.workersAlive) worker\(s.workersAlive == 1 ? "" : "s") at the end, \(s.retries) retries, \(c.backupsIssued) backups"

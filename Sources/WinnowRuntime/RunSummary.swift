@@ -39,7 +39,7 @@ public enum RunSummary {
                     ? ", exact: one greedy over the whole pool"
                     : ", chunk rows \(c.chunkRows), α \(String(format: "%g", c.oversample)), fan-in \(c.fanIn), merge \(c.merge), merge sample \(c.mergeSample)")
                 + (c.neighbors.map { ", \($0) neighbors per row" } ?? ""),
-            "  plan: \(r.plan.chunks) chunks, tree levels \(r.plan.levels.map(String.init).joined(separator: " → ")), \(r.plan.mergeTasks) merge tasks",
+            "  plan: \(counted(r.plan.chunks, "chunk")), tree levels \(r.plan.levels.map(String.init).joined(separator: " → ")), \(counted(r.plan.mergeTasks, "merge task"))",
             "  time: \(format(total)) s (" + r.phaseOrder.map { "\($0) \(format(r.phases[$0] ?? 0)) s" }.joined(separator: ", ")
                 + "); peak RSS \(r.peakRssBytes >> 20) MiB" + (r.cluster != nil ? " (coordinator)" : ""),
         ]
@@ -56,13 +56,14 @@ public enum RunSummary {
         if let cluster = r.cluster {
             let k = cluster.counters
             lines.append(
-                "  cluster: \(cluster.workers.count) workers at \(cluster.endpoint); leases \(k.leasesIssued) issued, "
-                    + "\(k.leasesReissued) reissued, \(k.leasesRevoked) revoked; \(k.workersLost) workers lost; "
+                "  cluster: \(counted(cluster.workers.count, "worker")) at \(cluster.endpoint); leases \(k.leasesIssued) issued, "
+                    + "\(k.leasesReissued) reissued, \(k.leasesRevoked) revoked; \(counted(k.workersLost, "worker")) lost; "
                     + "\(k.invalidResults) invalid results, \(k.invalidMessages) invalid messages; "
                     + "\(k.backupsIssued) backups (\(k.backupsWon) won); \(k.reusedFromJournal) results reused from a journal")
             let peaks = cluster.workers.filter { $0.peakResidentBytes > 0 }.map(\.peakResidentBytes)
             if let most = peaks.max(), let least = peaks.min() {
-                lines.append("  worker peak RSS: \(least >> 20)–\(most >> 20) MiB over \(peaks.count) workers (this process: \(r.peakRssBytes >> 20) MiB)")
+                lines.append(
+                    "  worker peak RSS: \(least >> 20)–\(most >> 20) MiB over \(counted(peaks.count, "worker")) (this process: \(r.peakRssBytes >> 20) MiB)")
             }
             if !k.poisonedChunks.isEmpty {
                 lines.append("  poisoned chunks left out (--on-poisoned skip): \(k.poisonedChunks.map(String.init).joined(separator: ", "))")

@@ -26,7 +26,7 @@ struct ClusterCommand: ParsableCommand {
     )
     var workers: Int?
     @Option(help: "Tasks each local worker runs at once.") var slots: Int = CoordinationSettings.Default.slots
-    @Option(help: "Output folder.") var out: String
+    @Option(help: "Output folder.", transform: OutputPath.trimmed) var out: String
     @Option(help: "External ids (.npy int64/int32, or text with one per line), one per pool row: DIR/assignments.csv (row, id, cluster) is written too.")
     var ids: String?
     @Flag(help: "Only warnings and errors on stderr.") var quiet = false

@@ -25,7 +25,7 @@ struct DedupCommand: ParsableCommand {
             "Local worker processes for the clustering and the within-cluster pass (0: all in this process). Same result either way. Default: one per usable CPU (affinity, cgroup quota, SLURM_CPUS_PER_TASK)."
     )
     var workers: Int?
-    @Option(help: "Output folder.") var out: String
+    @Option(help: "Output folder.", transform: OutputPath.trimmed) var out: String
     @Option(
         help:
             "External ids (.npy int64/int32, or text with one per line), one per pool row: dropped.csv names them and DIR/kept_ids.txt lists the kept rows' ids."

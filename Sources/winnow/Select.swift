@@ -10,7 +10,20 @@ import WinnowRuntime
 struct Select: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Select a diverse, representative subset of a pool.",
-        discussion: "Writes DIR/selection.npy (int64 global rows, greedy order), DIR/selection.csv and DIR/report.json.")
+        discussion: """
+            Writes DIR/selection.npy (int64 global rows, greedy order), DIR/selection.csv and DIR/report.json. The README lists every option by topic; the ones most runs need are --input, --budget, --out, --objective, --workers, --ids and --exact.
+
+            Examples:
+              winnow select --input 'pool/*.npy' --budget 100000 --out run1
+              winnow select --input 'pool/*.npy' --budget 5000 --objective k-center \\
+                --out run2
+              winnow select --input 'pool/*.npy' --rows dedup/kept.npy --budget 500 \\
+                --out run3
+              winnow select --input 'pool/*.npy' --exact --budget 150 \\
+                --given run1/selection.npy --out run4
+              winnow select --input 'pool/*.npy' --targets in-domain.npy --budget 500 \\
+                --out run5
+            """)
 
     @OptionGroup var selection: SelectionOptions
 

@@ -13,7 +13,7 @@ struct SelectionOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "k: rows to select.")
     var budget: Int
 
-    @Option(help: "Output folder.")
+    @Option(help: "Output folder.", transform: OutputPath.trimmed)
     var out: String
 
     @OptionGroup var method: MethodOptions

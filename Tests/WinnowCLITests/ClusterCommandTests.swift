@@ -245,4 +245,24 @@ final class DedupCommandTests: XCTestCase {
         XCTAssertEqual(bad.status, 64, bad.stderr)
         XCTAssertTrue(bad.stderr.contains("--threshold"), bad.stderr)
     }
+
+    /// Lloyd stops once a pass moves no centroid: the run of 200 iterations ends early, and its
+    /// centroids and assignments are those of a run asked for exactly the iterations it made.
+    func testIterationsStopWhenNoCentroidMoves() throws {
+        let dir = TemporaryDirectory()
+        XCTAssertEqual(try CLI.run(["generate", "--rows", "20000", "--dim", "16", "--clusters", "30", "--seed", "3", "--out", dir.file("pool")]).status, 0)
+        func cluster(_ out: String, iterations: Int) throws -> [String: Any] {
+            let r = try CLI.run(
+                ["cluster", "--input", dir.file("pool/pool-*.npy"), "--k", "30", "--iterations", "\(iterations)", "--workers", "0", "--out", dir.file(out)])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return try Outputs.report(dir.file(out))
+        }
+        let long = try cluster("long", iterations: 200)
+        let ran = (long["passes"] as! [Any]).count
+        XCTAssertLessThan(ran, 200)
+        _ = try cluster("exact", iterations: ran)
+        XCTAssertEqual((try Outputs.report(dir.file("exact"))["passes"] as! [Any]).count, ran)
+        XCTAssertEqual(Outputs.bytes(dir.file("long/centroids.npy")), Outputs.bytes(dir.file("exact/centroids.npy")))
+        XCTAssertEqual(Outputs.bytes(dir.file("long/assignments.npy")), Outputs.bytes(dir.file("exact/assignments.npy")))
+    }
 }

@@ -113,7 +113,7 @@ final class ProgressTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(picks.count, 2, r.stderr)
         XCTAssertEqual(picks, picks.sorted(), "picks never go back: \(lines)")
         XCTAssertTrue(lines.allSatisfy { $0.contains("/400 · ") || $0.contains("similarity pass ") }, "\(lines)")
-        XCTAssertTrue(r.stderr.contains("1 of 1 tasks over 30.0k rows"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("1 of 1 task over 30.0k rows"), r.stderr)
 
         let quiet = try CLI.run(["select", "--quiet", "--out", dir.file("quiet")] + flags)
         XCTAssertEqual(quiet.status, 0, quiet.stderr)
