@@ -191,11 +191,3 @@ public final class ProgressConsole: Sendable {
         FileHandle.standardError.write(Data(text.utf8))
     }
 }
-
-/// The stream the log handler writes to: through the console, so log lines and the live line do
-/// not tear each other.
-public struct ConsoleStream: TextOutputStream, Sendable {
-    public let console: ProgressConsole
-    public init(console: ProgressConsole) { self.console = console }
-    public func write(_ string: String) { console.log(string) }
-}

@@ -38,7 +38,13 @@ struct ClusterCommand: ParsableCommand {
         if slots < 1 { throw ValidationError("--slots must be at least 1 (got \(slots))") }
     }
 
+    @Option(
+        help: "Log lines as text (time, level, key=value pairs quoted as logfmt, message) or json (one object per line). Default: WINNOW_LOG_FORMAT, else text."
+    )
+    var logFormat: LogFormat?
+
     func run() throws {
+        if let logFormat { LogFormat.use(logFormat) }
         let opened = try ExitStatus.reporting { try pool.open() }
         var settings = KMeansSettings(k: k)
         settings.iterations = iterations

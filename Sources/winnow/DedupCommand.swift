@@ -41,7 +41,13 @@ struct DedupCommand: ParsableCommand {
         if let workers, workers < 0 { throw ValidationError("--workers must be 0 or more (got \(workers))") }
     }
 
+    @Option(
+        help: "Log lines as text (time, level, key=value pairs quoted as logfmt, message) or json (one object per line). Default: WINNOW_LOG_FORMAT, else text."
+    )
+    var logFormat: LogFormat?
+
     func run() throws {
+        if let logFormat { LogFormat.use(logFormat) }
         let opened = try ExitStatus.reporting { try pool.open() }
         var settings = KMeansSettings(k: clusters ?? max(1, opened.totalRows / NearDuplicates.Default.rowsPerCluster))
         settings.iterations = iterations

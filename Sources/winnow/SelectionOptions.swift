@@ -83,6 +83,11 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "Seconds between progress lines when stderr is not a terminal (on a terminal one live line per phase is redrawn instead).")
     var progressEvery: Double = ProgressSettings.Default.plainEvery.seconds
 
+    @Option(
+        help: "Log lines as text (time, level, key=value pairs quoted as logfmt, message) or json (one object per line). Default: WINNOW_LOG_FORMAT, else text."
+    )
+    var logFormat: LogFormat?
+
     @Flag(help: "No progress lines and no summary line on stderr.")
     var quiet = false
 
@@ -161,6 +166,7 @@ struct SelectionOptions: ParsableArguments {
 
     /// Opens the pool and runs the selection where `place` says, reporting failures as every command does.
     func run(on place: WorkerPlace, command: String = "select") throws {
+        if let logFormat { LogFormat.use(logFormat) }
         var request = try request()
         request.command = command
         try ExitStatus.reporting {
@@ -171,4 +177,5 @@ struct SelectionOptions: ParsableArguments {
 
 extension NonfinitePolicy: ExpressibleByArgument {}
 extension WeightsMode: ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}
 extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -51,7 +51,13 @@ struct WorkerCommand: ParsableCommand {
         if !(coordinatorLostTimeout >= 0) { throw ValidationError("--coordinator-lost-timeout must be 0 or more") }
     }
 
+    @Option(
+        help: "Log lines as text (time, level, key=value pairs quoted as logfmt, message) or json (one object per line). Default: WINNOW_LOG_FORMAT, else text."
+    )
+    var logFormat: LogFormat?
+
     func run() throws {
+        if let logFormat { LogFormat.use(logFormat) }
         let host = ProcessInfo.processInfo.hostName
         var options = WorkerProcess.Options(connect: connect, name: name ?? "\(host)-\(ProcessInfo.processInfo.processIdentifier)")
         var log = LogSetup.make(level: logLevel)

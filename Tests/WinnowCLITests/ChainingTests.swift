@@ -262,4 +262,28 @@ final class ChainingTests: XCTestCase {
             XCTAssertNotNil(tool["blas"] as? String)
         }
     }
+
+    /// Logs a machine can read: text lines quote a value holding spaces as logfmt does, and
+    /// `--log-format json` makes every line on stderr — the workers' too — one JSON object.
+    func testLogLinesParseAsLogfmtOrJSON() throws {
+        let dir = TemporaryDirectory()
+        let glob = try makePool(dir)
+        let flags = ["select", "--input", glob, "--budget", "10", "--workers", "2", "--no-eval"]
+        let text = try CLI.run(flags + ["--out", dir.file("text")])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stderr.contains("reason=\"coordinator: the run is done\" status=0 worker=local-"), text.stderr)
+        let json = try CLI.run(flags + ["--log-format", "json", "--quiet", "--out", dir.file("json")])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let lines = json.stderr.split(separator: "\n")
+        XCTAssertGreaterThan(lines.count, 5)
+        var messages: [String] = []
+        for line in lines {
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], String(line))
+            XCTAssertNotNil(object["time"] as? String)
+            XCTAssertNotNil(object["level"] as? String)
+            messages.append(try XCTUnwrap(object["msg"] as? String))
+        }
+        XCTAssertTrue(messages.contains("worker exits"), "\(messages)")
+        XCTAssertEqual(Outputs.bytes(dir.file("text/selection.npy")), Outputs.bytes(dir.file("json/selection.npy")))
+    }
 }

@@ -293,7 +293,7 @@ final class SlurmNodesTests: XCTestCase {
         record("elastic workers", out, started: started)
         // Its leases come back either way: given back as it stops, or when it is declared gone.
         XCTAssertTrue(
-            log.contains("peer=\(nodeOf1)-a1 reason=worker stopped by SIGTERM") || log.contains("peer=\(nodeOf1)-a1 [WinnowRuntime] worker silent"),
+            log.contains("peer=\(nodeOf1)-a1 reason=\"worker stopped by SIGTERM\"") || log.contains("peer=\(nodeOf1)-a1 [WinnowRuntime] worker silent"),
             "the cancelled worker's leases came back: \(log)")
         XCTAssertTrue(log.contains("-a3 pid="), "the worker added later joined: \(log)")
         XCTAssertTrue(text("\(out)-w2.log").contains("restart 1"), text("\(out)-w2.log"))
