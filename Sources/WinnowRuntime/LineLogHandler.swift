@@ -63,21 +63,10 @@ public struct LineLogHandler: LogHandler {
         }
     }
 
-    /// A logfmt value: bare when it can be, else in double quotes with `\` and `"` escaped.
+    /// A logfmt value: bare when it can be, else quoted with JSON's escapes (which logfmt readers take).
     static func logfmt(_ value: String) -> String {
         let plain = !value.isEmpty && !value.unicodeScalars.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0.value < 0x20 }
-        if plain { return value }
-        var out = "\""
-        for c in value.unicodeScalars {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
+        return plain ? value : json(value)
     }
 
     /// A JSON string literal.
