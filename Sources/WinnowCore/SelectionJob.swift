@@ -240,11 +240,15 @@ public struct MergeTask: Sendable, Equatable {
 
     public var candidateCount: Int { children.reduce(0) { $0 + $1.count } }
 
-    /// - Parameter targets: what facility location covers (`--targets`; nil: the pool).
-    public func run(settings: SelectionSettings, progress: ProgressMeter? = nil, targets: VectorBlock? = nil) -> Coreset {
+    /// - Parameters:
+    ///   - targets: what facility location covers (`--targets`; nil: the pool).
+    ///   - given: rows chosen before (`--given`), which the greedy starts from.
+    public func run(
+        settings: SelectionSettings, progress: ProgressMeter? = nil, targets: VectorBlock? = nil, given: GivenRows? = nil
+    ) -> Coreset {
         var result = SelectionTasks.merge(
             children: children, budget: budget, isRoot: isRoot, settings: settings, node: node,
-            sampleRows: sampleRows, labelCaps: labelCaps, progress: progress, targets: targets)
+            sampleRows: sampleRows, labelCaps: labelCaps, progress: progress, targets: targets, given: given)
         result.rowsBeneath = rowsBeneath
         return result
     }

@@ -11,27 +11,30 @@ public enum SelectionTasks {
     ///   - quality: the rows' quality scores, when the settings weigh them (`qualityWeight` ≠ 0).
     ///   - labels: the rows' labels, with label budgets (the task's `labelCaps`).
     ///   - progress: told of every batch of gains evaluated (a worker's heartbeats report it).
-    ///   - given: positions in `rows` of rows chosen before (`--given`), in their order: the greedy
-    ///     starts from them, and they are not among the picks.
+    ///   - given: rows chosen before (`--given`): the greedy starts from them (`GivenRows`).
     ///   - targets: what facility location covers instead of the chunk's rows (`--targets`).
     public static func chunk(
         _ task: ChunkTask, rows: [Int64], vectors: VectorBlock, settings: SelectionSettings, quality: [Float]? = nil,
-        labels: [Int64]? = nil, progress: ProgressMeter? = nil, given: [Int] = [], targets: VectorBlock? = nil
+        labels: [Int64]? = nil, progress: ProgressMeter? = nil, given: GivenRows? = nil, targets: VectorBlock? = nil
     ) -> Coreset {
         let chunk = task.chunk, budget = task.budget, sampleRows = task.sampleRows, labelCaps = task.labelCaps
         var random = SeededRandom(seed: settings.seed, stream: .task, 0, chunk)
+        let c =
+            given?.joined(rows: rows, vectors: vectors, weights: nil, quality: quality, labels: labels)
+            ?? GivenRows.Joined(rows: rows, vectors: vectors, weights: nil, quality: quality, labels: labels, positions: [])
         let selection = greedy(
-            settings: settings, candidates: vectors, rows: rows, weights: nil,
-            budget: budget, random: &random, targets: targets, quality: quality, limits: limits(labels, labelCaps),
-            progress: progress, given: given)
-        var result = coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: task.plannedRows, quality: quality, labels: labels)
+            settings: settings, candidates: c.vectors, rows: c.rows, weights: c.weights,
+            budget: budget, random: &random, targets: targets, quality: c.quality, limits: limits(c.labels, labelCaps),
+            progress: progress, given: c.positions)
+        var result = coreset(
+            from: selection, rows: c.rows, vectors: c.vectors, rowsBeneath: task.plannedRows, quality: c.quality, labels: c.labels)
         if sampleRows > 0 {
             // Drawn from the rows the chunk did not pick: every candidate above is a leaf pick, and a
             // candidate that is also a target covers itself perfectly, weighted by rows/sample —
             // a bonus that drew the merges towards whichever picks happened to be sampled (Fashion-MNIST,
             // α = 8: gap closed 0.74 with such self-matches). Its own stream: the sample must not depend
             // on how many numbers the greedy drew.
-            let picked = Set(selection.picks + given)
+            let picked = Set(selection.picks + c.positions)
             let others = rows.indices.filter { !picked.contains($0) }
             var sampling = SeededRandom(seed: settings.seed, stream: .rowSample, 0, chunk)
             result.sample = sample(
@@ -50,7 +53,8 @@ public enum SelectionTasks {
     /// With `targets` (`--targets`) every node covers them instead, as every chunk did.
     public static func merge(
         children: [Coreset], budget: Int, isRoot: Bool, settings: SelectionSettings, node: MergeTree.Node,
-        sampleRows: Int = 0, labelCaps: LabelCaps? = nil, progress: ProgressMeter? = nil, targets: VectorBlock? = nil
+        sampleRows: Int = 0, labelCaps: LabelCaps? = nil, progress: ProgressMeter? = nil, targets: VectorBlock? = nil,
+        given: GivenRows? = nil
     ) -> Coreset {
         let dimension = children[0].vectors.dimension
         let rows = children.flatMap(\.rows)
@@ -58,7 +62,6 @@ public enum SelectionTasks {
         precondition(quality.map { $0.count == rows.count } ?? true, "merge \(node): a child came without its picks' quality scores")
         let labels = labelCaps != nil ? children.flatMap { $0.labels ?? [] } : nil
         precondition(labels.map { $0.count == rows.count } ?? true, "merge \(node): a child came without its picks' labels")
-        let limits = limits(labels, labelCaps)
         let beneath = children.reduce(0) { $0 + $1.rowsBeneath }
         let covered =
             children.allSatisfy { $0.sample != nil }
@@ -68,14 +71,22 @@ public enum SelectionTasks {
             result = union(of: children, rowsBeneath: beneath)
         } else {
             // Made only here: a node that passes its candidates through has its union make them once.
-            let vectors = VectorBlock.concatenate(children.map(\.vectors), dimension: dimension)
-            let weights = children.flatMap(\.weights)
+            let own = rows.count
+            let c =
+                given?.joined(
+                    rows: rows, vectors: VectorBlock.concatenate(children.map(\.vectors), dimension: dimension),
+                    weights: children.flatMap(\.weights), quality: quality, labels: labels)
+                ?? GivenRows.Joined(
+                    rows: rows, vectors: VectorBlock.concatenate(children.map(\.vectors), dimension: dimension),
+                    weights: children.flatMap(\.weights), quality: quality, labels: labels, positions: [])
+            let given = c.positions, weights = c.weights ?? []
+            let limits = Self.limits(c.labels, labelCaps)
             var random = SeededRandom(seed: settings.seed, stream: .task, node.level, node.index)
             var selection: GreedySelection
             if let targets {
                 selection = greedy(
-                    settings: settings, candidates: vectors, rows: rows, weights: nil, budget: budget, random: &random,
-                    targets: targets, quality: quality, limits: limits, progress: progress)
+                    settings: settings, candidates: c.vectors, rows: c.rows, weights: nil, budget: budget, random: &random,
+                    targets: targets, quality: c.quality, limits: limits, progress: progress, given: given)
             } else if let covered, covered.count > 0 {
                 precondition(covered.carriesVectors, "merge \(node): the children's sample rows were not read from the pool")
                 // The sample is drawn from rows the chunks did not pick, so the candidates cover
@@ -83,26 +94,29 @@ public enum SelectionTasks {
                 // the sample stands for the rest of the rows beneath. Without them a large sample
                 // left a fifth of the pool uncovered at k = 5 % and lost to the weighted merge
                 // (Fashion-MNIST; BENCHMARKS.md § Merges whose sample grows).
-                let mass = covered.totalWeight, own = Double(rows.count)
-                let scale = mass > own ? (mass - own) / mass : 1
-                let targets = VectorBlock.concatenate([vectors, covered.vectors], dimension: dimension)
-                let targetWeights = [Double](repeating: 1, count: rows.count) + covered.weights.map { $0 * scale }
+                let mass = covered.totalWeight, picks = Double(own)
+                let scale = mass > picks ? (mass - picks) / mass : 1
+                let targets = VectorBlock.concatenate([c.vectors, covered.vectors], dimension: dimension)
+                // Rows chosen before are candidates but no targets of their own: they weigh 0.
+                let targetWeights =
+                    [Double](repeating: 1, count: own) + [Double](repeating: 0, count: c.rows.count - own) + covered.weights.map { $0 * scale }
                 selection = greedy(
-                    settings: coverSettings(settings, candidates: rows.count, targets: targets.rows),
-                    candidates: vectors, rows: rows, weights: targetWeights,
-                    budget: budget, random: &random, targets: targets, quality: quality, limits: limits,
-                    progress: progress)
+                    settings: coverSettings(settings, candidates: c.rows.count, targets: targets.rows),
+                    candidates: c.vectors, rows: c.rows, weights: targetWeights,
+                    budget: budget, random: &random, targets: targets, quality: c.quality, limits: limits,
+                    progress: progress, given: given)
             } else {
                 selection = greedy(
-                    settings: settings, candidates: vectors, rows: rows,
-                    weights: settings.merge == .weighted ? weights : nil,
-                    budget: budget, random: &random, quality: quality, limits: limits, progress: progress)
+                    settings: settings, candidates: c.vectors, rows: c.rows,
+                    weights: settings.merge == .weighted
+                        ? weights : c.rows.count == own ? nil : [Double](repeating: 1, count: own) + [Double](repeating: 0, count: c.rows.count - own),
+                    budget: budget, random: &random, quality: c.quality, limits: limits, progress: progress, given: given)
                 if settings.merge == .unweighted {
                     // Report what each pick represents in pool rows even when the greedy ignored it.
-                    selection.weights = reassign(weights, of: selection, settings: settings, vectors: vectors, rows: rows)
+                    selection.weights = reassign(weights, of: selection, settings: settings, vectors: c.vectors, rows: c.rows)
                 }
             }
-            result = coreset(from: selection, rows: rows, vectors: vectors, rowsBeneath: beneath, quality: quality, labels: labels)
+            result = coreset(from: selection, rows: c.rows, vectors: c.vectors, rowsBeneath: beneath, quality: c.quality, labels: c.labels)
         }
         if let covered, sampleRows > 0 {
             var sampling = SeededRandom(seed: settings.seed, stream: .rowSample, node.level, node.index)

@@ -14,11 +14,11 @@ public enum ChunkRunner {
     /// - Parameters:
     ///   - quality: the run's quality column, read for the chunk's rows when the settings weigh it.
     ///     The labels column is read for them when the task carries label caps.
-    ///   - given: rows chosen before (`--given`), in their order; those in the chunk start its greedy.
+    ///   - given: rows chosen before (`--given`), which the chunk's greedy starts from.
     ///   - targets: what facility location covers instead of the chunk's rows (`--targets`).
     public static func run(
         _ task: ChunkTask, pool: Pool, quality: QualityColumn? = nil, labels: LabelColumn? = nil,
-        settings: SelectionSettings, skipNonfinite: Bool, progress: ProgressMeter? = nil, given: [Int64] = [],
+        settings: SelectionSettings, skipNonfinite: Bool, progress: ProgressMeter? = nil, given: GivenRows? = nil,
         targets: VectorBlock? = nil
     ) throws(InputError) -> Output {
         var rows = task.rows
@@ -43,14 +43,12 @@ public enum ChunkRunner {
             guard let labels else { preconditionFailure("label caps without a labels column") }
             rowLabels = labels.values(of: rows)
         }
-        var position: [Int64: Int] = [:]
-        if !given.isEmpty { for (i, r) in rows.enumerated() { position[r] = i } }
         let coreset =
             rows.isEmpty
             ? Coreset.empty(dimension: pool.dimension, rowsBeneath: task.plannedRows)
             : SelectionTasks.chunk(
                 task, rows: rows, vectors: vectors, settings: settings, quality: scores, labels: rowLabels, progress: progress,
-                given: given.compactMap { position[$0] }, targets: targets)
+                given: given, targets: targets)
         return Output(coreset: coreset, statistics: statistics, skipped: bad)
     }
 }

@@ -117,6 +117,8 @@ public enum LocalSelection {
         let start = clock.now
         // The run id a coordinator would give the same configuration.
         let quality = try options.qualityColumn(rows: n)
+        let given =
+            options.givenRows.isEmpty ? nil : GivenRows(rows: options.givenRows, vectors: pool.read(rows: options.givenRows.map { Int($0) }))
         let targets = try options.targetsPath.map { path throws(InputError) in try TargetVectors.load(path, dimension: pool.dimension) }
         let runID = RunConfig(
             pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip, quality: quality, labels: labels,
@@ -149,7 +151,7 @@ public enum LocalSelection {
                 output = try TaskWatch.run(monitor: watch.monitor, meter: meter, budget: task.budget, status: watch.status) { () throws(InputError) in
                     try ChunkRunner.run(
                         task, pool: pool, quality: quality, labels: labels, settings: settings,
-                        skipNonfinite: options.nonfinite == .skip, progress: meter, given: options.givenRows, targets: targets)
+                        skipNonfinite: options.nonfinite == .skip, progress: meter, given: given, targets: targets)
                 }
             } catch {
                 monitor?.finish(status(.failed))
@@ -169,7 +171,7 @@ public enum LocalSelection {
                 case .greedy(let task):
                     let meter = ProgressMeter(), watch = watching(level: parent.level)
                     result = TaskWatch.run(monitor: watch.monitor, meter: meter, budget: task.budget, status: watch.status) {
-                        task.run(settings: settings, progress: meter, targets: targets)
+                        task.run(settings: settings, progress: meter, targets: targets, given: given)
                     }
                 }
                 current = parent

@@ -49,14 +49,6 @@ public enum SelectionEntryPoint {
         }
         if let given = options.givenPath {
             options.givenRows = try RowSet.given(given, among: options.eligibleRows, poolRows: pool.totalRows)
-            let rows = options.eligibleRows?.count ?? pool.totalRows
-            // Rows chosen before start the greedy of the task that holds them: one task must hold them all.
-            guard options.exact || rows <= options.settings.chunkRows else {
-                throw RunFailure(
-                    .usage,
-                    "--given starts one greedy from the rows chosen before: it needs --exact, or --chunk-rows of at least the \(rows) rows selected among (one chunk); merges do not carry given rows yet"
-                )
-            }
         }
         let folder = try OutputFolder.claim(out)
         defer { withExtendedLifetime(folder) {} }

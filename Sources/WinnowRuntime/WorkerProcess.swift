@@ -44,6 +44,7 @@ public final class WorkerProcess {
     private var pool: Pool?
     private var quality: QualityColumn?
     private var targets: VectorBlock?
+    private var given: GivenRows?
     private var labels: LabelColumn?
     private var runID = ""
     private var epoch: UInt64 = 0
@@ -184,6 +185,7 @@ public final class WorkerProcess {
                     quality = try config.openQuality()
                     labels = try config.openLabels()
                     targets = try config.openTargets()
+                    given = config.givenRows.isEmpty ? nil : GivenRows(rows: config.givenRows, vectors: pool!.read(rows: config.givenRows.map { Int($0) }))
                     codec.dimension = config.dimension
                     codec.normalizesRows = config.clustering?.normalizesRows ?? false
                     log.info("worker joined the run", metadata: ["rows": "\(config.totalRows)", "d": "\(config.dimension)"])
@@ -211,7 +213,7 @@ public final class WorkerProcess {
             let skip = session.welcome?.config.skipNonfinite
         else { return }
         let throttle = options.throttle
-        let quality = quality, labels = labels, given = session.welcome?.config.givenRows ?? [], targets = targets
+        let quality = quality, labels = labels, given = given, targets = targets
         let inbox = inbox, generation = generation
         let meter = ProgressMeter()
         meters[lease.id] = meter
@@ -262,7 +264,7 @@ private final class Inbox: Sendable {
 enum WorkerTask {
     static func run(
         _ lease: Lease, pool: Pool, quality: QualityColumn?, labels: LabelColumn?, settings: SelectionSettings, skipNonfinite: Bool,
-        progress: ProgressMeter, given: [Int64] = [], targets: VectorBlock? = nil
+        progress: ProgressMeter, given: GivenRows? = nil, targets: VectorBlock? = nil
     ) -> WorkerMessage {
         switch lease.work {
         case .chunk(let task):
@@ -303,7 +305,7 @@ enum WorkerTask {
             }
             return .mergeResult(
                 MergeResult(
-                    leaseID: lease.id, node: task.node, coreset: task.run(settings: settings, progress: progress, targets: targets),
+                    leaseID: lease.id, node: task.node, coreset: task.run(settings: settings, progress: progress, targets: targets, given: given),
                     busySeconds: 0))
         case .assign(let task):
             guard task.rows.upperBound <= pool.totalRows, task.centroids.dimension == pool.dimension else {

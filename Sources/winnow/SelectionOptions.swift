@@ -52,7 +52,7 @@ struct SelectionOptions: ParsableArguments {
 
     @Option(
         help:
-            "Rows chosen before (.npy int64, e.g. an earlier selection.npy, in its order): the greedy starts from them; they are not counted in --budget nor written as picks. Needs --exact or one chunk."
+            "Rows chosen before (.npy int64, e.g. an earlier selection.npy, in its order): the greedy starts from them; they are not counted in --budget nor written as picks."
     )
     var given: String?
 
