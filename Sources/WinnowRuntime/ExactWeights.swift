@@ -33,14 +33,14 @@ enum ExactWeights {
             outcome.weightsExact = true
             return
         }
-        let skipped = Set(outcome.skippedRows)
-        let rows = (options.eligibleRows ?? Array(0..<pool.totalRows)).filter { !skipped.contains(Int64($0)) }
         let k = outcome.selection.count
         switch options.weights {
         case .estimate: return
-        case .auto where rows.count * k > RunOptions.Default.exactWeightsWork: return
+        case .auto where (options.eligibleRows?.count ?? pool.totalRows) * k > RunOptions.Default.exactWeightsWork: return
         default: break
         }
+        let skipped = Set(outcome.skippedRows)
+        let rows = (options.eligibleRows ?? Array(0..<pool.totalRows)).filter { !skipped.contains(Int64($0)) }
         let start = ContinuousClock.now
         // Rows chosen before (--given) are picks too: a row nearest one of them is not counted for a new pick.
         let given = options.givenRows
