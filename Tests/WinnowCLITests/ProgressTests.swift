@@ -59,13 +59,17 @@ final class ProgressTests: XCTestCase {
         let dir = TemporaryDirectory()
         let flags = try makePool(dir)
         let command = ([CLI.binary, "select", "--workers", "2", "--out", dir.file("out")] + flags).map { "'\($0)'" }.joined(separator: " ")
-        let tmux = "tmux -L winnow-test-\(getpid()) -f /dev/null"
+        // A socket in the test's folder: nothing of the server is left once the folder goes.
+        let tmux = "tmux -S '\(dir.file("tmux.socket"))' -f /dev/null"
         // The tmux server outlives the shell that starts it: it must hold none of the test process's
         // descriptors, or Foundation keeps waiting for that shell to end.
         let closeInherited = #"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null"#
         let started = CLI.shell("\(closeInherited); \(tmux) new-session -d -x 70 -y 60 \"\(command); echo exit=\\$?; sleep 120\"")
         XCTAssertEqual(started.status, 0, started.output)
-        defer { _ = CLI.shell("\(tmux) kill-server") }
+        defer {
+            _ = CLI.shell("\(tmux) kill-server")
+            withExtendedLifetime(dir) {}
+        }
         XCTAssertTrue(Polling.until(timeout: 120, interval: 0.5) { CLI.shell("\(tmux) capture-pane -p").output.contains("exit=") })
         let screen = CLI.shell("\(tmux) capture-pane -p -S -500").output
         XCTAssertTrue(screen.contains("exit=0"), screen)
