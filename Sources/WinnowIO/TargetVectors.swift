@@ -4,7 +4,12 @@ import WinnowCore
 /// towards): one `.npy` of the pool's dtype rules and d, read whole — it is meant to be small.
 public enum TargetVectors {
     public static func load(_ path: String, dimension: Int) throws(InputError) -> VectorBlock {
-        let file = try Pool.open(paths: [path])
+        try read(Pool.open(paths: [path]), dimension: dimension)
+    }
+
+    /// The vectors of a targets file already opened (as a one-file pool).
+    public static func read(_ file: Pool, dimension: Int) throws(InputError) -> VectorBlock {
+        let path = file.files[0].path
         guard file.dimension == dimension else {
             throw InputError(.dimensionMismatch, path: path, byteOffset: 0, "--targets has d = \(file.dimension); the pool has d = \(dimension)")
         }

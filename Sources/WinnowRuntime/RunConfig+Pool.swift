@@ -29,12 +29,12 @@ extension RunConfig {
     public func openTargets() throws(RunFailure) -> VectorBlock? {
         guard let targets else { return nil }
         do {
-            let vectors = try TargetVectors.load(targets.path, dimension: dimension)
-            let size = try Pool.open(paths: [targets.path]).files[0].npy.fileSize
+            let file = try Pool.open(paths: [targets.path])
+            let size = file.files[0].npy.fileSize
             guard size == targets.bytes else {
                 throw RunFailure(.incompatible, "\(targets.path) differs here (\(size) bytes) from the coordinator's (\(targets.bytes) bytes)")
             }
-            return vectors
+            return try TargetVectors.read(file, dimension: dimension)
         } catch let failure as RunFailure {
             throw failure
         } catch {
