@@ -19,9 +19,11 @@ public struct ClusteringBook: TaskBook {
         pending = Heap(passes.blocks.indices)
     }
 
-    public var levelSizes: [Int] { Array(repeating: passes.blocks.count, count: passes.iterations + 1) }
+    public var levelSizes: [Int] { (0...passes.iterations).map { passes.blockCount(pass: $0) } }
     public var totalRows: Int { rows }
-    public var tasksLeft: Int { passes.isFinished ? 0 : passes.blocksLeft + (passes.iterations - passes.pass) * passes.blocks.count }
+    public var tasksLeft: Int {
+        passes.isFinished ? 0 : passes.blocksLeft + (passes.pass + 1..<passes.iterations + 1).reduce(0) { $0 + passes.blockCount(pass: $1) }
+    }
     public var isFinished: Bool { passes.isFinished }
     public var root: MergeTree.Node { MergeTree.Node(level: passes.iterations, index: 0) }
 
@@ -41,7 +43,7 @@ public struct ClusteringBook: TaskBook {
     public func isDone(_ node: MergeTree.Node) -> Bool { passes.hasResult(pass: node.level, block: node.index) }
 
     public func node(of result: WorkerMessage) -> MergeTree.Node? {
-        guard case .assignResult(let r) = result, r.node.level <= passes.iterations, r.node.index < passes.blocks.count else { return nil }
+        guard case .assignResult(let r) = result, r.node.level <= passes.iterations, r.node.index < passes.blockCount(pass: r.node.level) else { return nil }
         return r.node
     }
 
@@ -66,7 +68,7 @@ public struct ClusteringBook: TaskBook {
     public mutating func leaveOut(_ node: MergeTree.Node, counters: inout CoordinationCounters, progress: inout LevelProgress) -> Bool { false }
 
     public func place(of node: MergeTree.Node, config: RunConfig) -> String {
-        "\(config.describe(rows: [passes.blocks[node.index]])) (Lloyd pass \(node.level))"
+        "\(config.describe(rows: [passes.rows(pass: node.level, block: node.index)])) (Lloyd pass \(node.level))"
     }
 
     public func outcome(workers: [WorkerTally], counters: CoordinationCounters) -> ClusteringRun {
@@ -84,10 +86,12 @@ public struct ClusteringBook: TaskBook {
         guard o.partial.sums.allSatisfy(\.isFinite), o.partial.inertia.isFinite, o.partial.inertia >= 0, o.partial.counts.allSatisfy({ $0 >= 0 }) else {
             throw InvalidResult(reason: "a non-finite sum or a negative count or inertia")
         }
-        guard o.skippedRows.allSatisfy({ block.contains(Int($0)) }), Set(o.skippedRows).count == o.skippedRows.count,
-            o.partial.counts.reduce(0, +) + o.skippedRows.count == block.count
+        let task = passes.task(node.index), taking = task.sample.map { $0.rows(in: block).count } ?? block.count
+        guard o.skippedRows.allSatisfy({ block.contains(Int($0)) && task.sample?.contains(Int($0)) != false }),
+            Set(o.skippedRows).count == o.skippedRows.count,
+            o.partial.counts.reduce(0, +) + o.skippedRows.count == taking
         else {
-            throw InvalidResult(reason: "counts and rows left out do not add up to the block's \(block.count) rows")
+            throw InvalidResult(reason: "counts and rows left out do not add up to the block's \(taking) rows")
         }
         guard let assigned = o.assignments else {
             guard !passes.isLastPass else { throw InvalidResult(reason: "the last pass's assignments are missing") }

@@ -3,7 +3,8 @@ import WinnowCore
 
 /// The tasks of de-duplication's within-cluster pass: the groups of `DedupPlan`, leased in group
 /// order. A result must account for every row of its group's clusters exactly once, and each dropped
-/// row must name an earlier kept row of its own cluster, above the threshold.
+/// row must name a kept row of its own cluster above the threshold (an earlier one when rows are
+/// kept in row order).
 public struct DedupBook: TaskBook {
     public let plan: DedupPlan
     private let rows: Int
@@ -56,16 +57,21 @@ public struct DedupBook: TaskBook {
     }
 
     public func outcome(workers: [WorkerTally], counters: CoordinationCounters) -> DedupRun {
-        var all = DedupFinding(kept: [], dropped: [])
-        for f in findings { all.kept += f!.kept; all.dropped += f!.dropped }
-        return DedupRun(finding: all.sorted(), workers: workers, counters: counters)
+        let found = findings.map { $0! }
+        return DedupRun(
+            finding: DedupFinding(kept: found.flatMap(\.kept), dropped: found.flatMap(\.dropped), maxSimilarity: []).sorted(),
+            maxSimilarity: plan.maxSimilarity(found, totalRows: rows), workers: workers, counters: counters)
     }
 
     private func validate(_ f: DedupFinding, task: DedupTask) throws(InvalidResult) {
         var clusterOf: [Int64: Int32] = [:]
         for members in task.clusters { for row in members.rows { clusterOf[row] = Int32(members.cluster) } }
-        guard f.kept.count + f.dropped.count == clusterOf.count else {
-            throw InvalidResult(reason: "\(f.kept.count) kept and \(f.dropped.count) dropped for \(clusterOf.count) rows")
+        guard f.kept.count + f.dropped.count == clusterOf.count, f.maxSimilarity.count == clusterOf.count else {
+            throw InvalidResult(
+                reason: "\(f.kept.count) kept, \(f.dropped.count) dropped and \(f.maxSimilarity.count) similarities for \(clusterOf.count) rows")
+        }
+        guard f.maxSimilarity.allSatisfy({ $0 == -.infinity || ($0.isFinite && abs($0) <= 1.001) }) else {
+            throw InvalidResult(reason: "a highest similarity that is not a cosine")
         }
         var seen = Set<Int64>()
         for row in f.kept + f.dropped.map(\.pair.row) where clusterOf[row] == nil || !seen.insert(row).inserted {
@@ -74,11 +80,12 @@ public struct DedupBook: TaskBook {
         let kept = Set(f.kept)
         for d in f.dropped {
             guard clusterOf[d.pair.row] == d.cluster, clusterOf[d.pair.nearestKept] == d.cluster, kept.contains(d.pair.nearestKept),
-                d.pair.nearestKept < d.pair.row, d.pair.similarity.isFinite, d.pair.similarity > task.threshold
+                task.settings.keep != .first || d.pair.nearestKept < d.pair.row, d.pair.similarity.isFinite,
+                d.pair.similarity > task.settings.threshold
             else {
                 throw InvalidResult(
                     reason:
-                        "row \(d.pair.row) dropped for row \(d.pair.nearestKept) at \(d.pair.similarity): not an earlier kept row of its cluster above the threshold"
+                        "row \(d.pair.row) dropped for row \(d.pair.nearestKept) at \(d.pair.similarity): not a kept row of its cluster before it above the threshold"
                 )
             }
         }
@@ -88,6 +95,8 @@ public struct DedupBook: TaskBook {
 /// What a distributed de-duplication hands back: every group's finding, sorted, and the workers' shares.
 public struct DedupRun: JobOutcome {
     public var finding: DedupFinding
+    /// Every pool row's highest cosine to a kept row of its cluster (`DedupPlan.maxSimilarity`).
+    public var maxSimilarity: [Float]
     public var workers: [WorkerTally]
     public var counters: CoordinationCounters
 }

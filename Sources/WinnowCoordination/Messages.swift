@@ -55,8 +55,8 @@ public struct RunConfig: Sendable, Equatable {
     public var labels: File?
     /// Set for a k-means run: its tasks are Lloyd passes (`AssignTask`), and `settings` stays at its defaults.
     public var clustering: KMeansSettings?
-    /// Set for de-duplication's within-cluster pass (`DedupTask`): the cosine above which a row is dropped.
-    public var dedupThreshold: Float?
+    /// Set for de-duplication's within-cluster pass (`DedupTask`): its settings.
+    public var dedup: DedupSettings?
     /// With `--rows`/`--exclude`: a digest of the rows the selection may use (empty: every row), so
     /// the run's hash, and the journal it resumes, change with them.
     public var eligibleRowsDigest: [UInt8] = []

@@ -4,7 +4,7 @@
 /// not on how many processes ran the groups or in what order.
 public struct DedupPlan: Sendable, Equatable {
     public let groups: [[ClusterMembers]]
-    public let threshold: Float
+    public let settings: DedupSettings
 
     public enum Default {
         /// Rows per group: enough to amortise a lease, few enough to spread over the workers.
@@ -12,8 +12,8 @@ public struct DedupPlan: Sendable, Equatable {
     }
 
     /// - Parameter assignments: each row's cluster; rows with −1 (left out) are in no group.
-    public init(assignments: [Int32], clusters: Int, threshold: Float, groupRows: Int = Default.groupRows) {
-        self.threshold = threshold
+    public init(assignments: [Int32], clusters: Int, settings: DedupSettings, groupRows: Int = Default.groupRows) {
+        self.settings = settings
         var members = [[Int64]](repeating: [], count: clusters)
         for (row, c) in assignments.enumerated() where c >= 0 { members[Int(c)].append(Int64(row)) }
         var groups: [[ClusterMembers]] = [], current: [ClusterMembers] = [], rows = 0
@@ -30,7 +30,20 @@ public struct DedupPlan: Sendable, Equatable {
         self.groups = groups
     }
 
-    public func task(_ group: Int) -> DedupTask { DedupTask(group: group, clusters: groups[group], threshold: threshold) }
+    public func task(_ group: Int) -> DedupTask { DedupTask(group: group, clusters: groups[group], settings: settings) }
+
+    /// Every row's highest cosine to a kept row of its cluster from the groups' findings (in group
+    /// order); NaN for a row in no group (left out) or with no other kept row in its cluster.
+    public func maxSimilarity(_ findings: [DedupFinding], totalRows: Int) -> [Float] {
+        precondition(findings.count == groups.count, "DedupPlan: one finding per group")
+        var out = [Float](repeating: .nan, count: totalRows)
+        for (group, finding) in zip(groups, findings) {
+            for (row, value) in zip(group.lazy.flatMap(\.rows), finding.maxSimilarity) where value > -.infinity {
+                out[Int(row)] = min(value, 1)
+            }
+        }
+        return out
+    }
 }
 
 /// One cluster's rows, ascending.
@@ -48,42 +61,78 @@ public struct ClusterMembers: Sendable, Equatable {
 public struct DedupTask: Sendable, Equatable {
     public var group: Int
     public var clusters: [ClusterMembers]
-    public var threshold: Float
+    public var settings: DedupSettings
 
-    public init(group: Int, clusters: [ClusterMembers], threshold: Float) {
+    public init(group: Int, clusters: [ClusterMembers], settings: DedupSettings) {
         self.group = group
         self.clusters = clusters
-        self.threshold = threshold
+        self.settings = settings
     }
 
     public var node: MergeTree.Node { MergeTree.Node(level: 0, index: group) }
     public var rowCount: Int { clusters.reduce(0) { $0 + $1.rows.count } }
+    /// The rows of every cluster, cluster after cluster: the order of a finding's similarities.
+    public var rows: [Int64] { clusters.flatMap(\.rows) }
 
-    /// `NearDuplicates.within` on each cluster; `read` gives the vectors of rows (ascending).
-    public func run(read: ([Int64]) -> VectorBlock) -> DedupFinding {
-        var finding = DedupFinding(kept: [], dropped: [])
+    /// `NearDuplicates.within` on each cluster (a cluster over `splitRows` on each of its parts), in
+    /// the order `keep` asks for; `read` gives the vectors of rows (ascending); `quality`, the rows'
+    /// scores in the order of the task's rows, is needed to keep by quality.
+    public func run(read: ([Int64]) -> VectorBlock, quality: [Float]? = nil) -> DedupFinding {
+        precondition(settings.keep != .quality || quality?.count == rowCount, "DedupTask: a quality score for every row")
+        var finding = DedupFinding(kept: [], dropped: [], maxSimilarity: [])
         for members in clusters {
-            let found = NearDuplicates.within(read(members.rows), rows: members.rows, threshold: threshold)
-            finding.kept += found.kept
-            finding.dropped += found.dropped.map { ClusterDrop(pair: $0, cluster: Int32(members.cluster)) }
+            let vectors = read(members.rows)
+            let scores = settings.keep == .quality ? Array(quality![finding.maxSimilarity.count..<finding.maxSimilarity.count + members.rows.count]) : nil
+            var similarity = [Float](repeating: -.infinity, count: members.rows.count)
+            for part in ClusterSplit.parts(of: vectors, cluster: members.cluster, settings: settings) {
+                let order = walkOrder(part, vectors: vectors, rows: members.rows, scores: scores)
+                let found = NearDuplicates.within(vectors.gather(order), rows: order.map { members.rows[$0] }, threshold: settings.threshold)
+                finding.kept += found.kept
+                finding.dropped += found.dropped.map { ClusterDrop(pair: $0, cluster: Int32(members.cluster)) }
+                for (i, value) in zip(order, found.maxSimilarity) { similarity[i] = value }
+            }
+            finding.maxSimilarity += similarity
         }
         return finding
     }
+
+    /// The positions of `part` (ascending offsets into the cluster's rows) in the order the walk keeps
+    /// them: row order; nearest the part's mean unit row first; or highest score first. Ties go to the
+    /// lower row, so the order is a function of the rows alone.
+    private func walkOrder(_ part: [Int], vectors: VectorBlock, rows: [Int64], scores: [Float]?) -> [Int] {
+        switch settings.keep {
+        case .first:
+            return part
+        case .quality:
+            let s = scores!
+            return part.sorted { s[$0] != s[$1] ? s[$0] > s[$1] : $0 < $1 }
+        case .central:
+            let unit = vectors.gather(part).normalized(), d = vectors.dimension
+            var mean = [Double](repeating: 0, count: d)
+            for i in 0..<unit.rows { for (t, v) in unit.row(i).enumerated() { mean[t] += Double(v) } }
+            let closeness = (0..<unit.rows).map { i in zip(unit.row(i), mean).reduce(0.0) { $0 + Double($1.0) * $1.1 } }
+            return part.indices.sorted { closeness[$0] != closeness[$1] ? closeness[$0] > closeness[$1] : $0 < $1 }.map { part[$0] }
+        }
+    }
 }
 
-/// What de-duplication found in some clusters: rows kept, and each dropped row with its cluster.
+/// What de-duplication found in some clusters: rows kept, each dropped row with its cluster, and each
+/// row's highest cosine to a kept row of its cluster (−∞: none), in the order of the task's rows.
 public struct DedupFinding: Sendable, Equatable {
     public var kept: [Int64]
     public var dropped: [ClusterDrop]
+    public var maxSimilarity: [Float]
 
-    public init(kept: [Int64], dropped: [ClusterDrop]) {
+    public init(kept: [Int64], dropped: [ClusterDrop], maxSimilarity: [Float]) {
         self.kept = kept
         self.dropped = dropped
+        self.maxSimilarity = maxSimilarity
     }
 
-    /// Kept rows ascending, dropped rows by row: the order of the outputs.
+    /// Kept rows ascending, dropped rows by row: the order of the outputs (the similarities stay in
+    /// task order: they go out through `DedupPlan.maxSimilarity`).
     public func sorted() -> DedupFinding {
-        DedupFinding(kept: kept.sorted(), dropped: dropped.sorted { $0.pair.row < $1.pair.row })
+        DedupFinding(kept: kept.sorted(), dropped: dropped.sorted { $0.pair.row < $1.pair.row }, maxSimilarity: maxSimilarity)
     }
 }
 

@@ -2,12 +2,26 @@
 /// centroids pass p started from. A pass's partials are merged in block order once all are in, so the
 /// centroids — and every later pass — do not depend on who ran which block, in what order, or how
 /// often (design §4). `winnow cluster` in one process and its coordinator both walk this plan.
+///
+/// With a fit sample the iterations read only the sampled rows (each fitting block spans enough of the
+/// pool to hold about a block's rows of the sample) but the last `fullIterations`, which read every
+/// row, and the last pass assigns every row once: the centroids cost `iterations × sample` plus
+/// `fullIterations + 1` passes over the pool, not `iterations + 1`. An iteration on every row moves
+/// each centroid to the mean of all the rows it holds, which removes most of what fitting on a
+/// sample costs in inertia (a Lloyd step never raises it).
 public struct LloydPasses: Sendable, Equatable {
-    public let blocks: [Range<Int>]
+    /// The blocks of the iterations: pool ranges of which only the fit sample's rows take part.
+    public let fitBlocks: [Range<Int>]
+    /// The blocks of the last pass, which assigns every row.
+    public let finalBlocks: [Range<Int>]
+    /// The rows the iterations fit on (nil: every row).
+    public let sample: FitSample?
     /// Lloyd iterations at most; pass `iterations` (the last) assigns every row to the final centroids.
     /// The iterations stop early once a pass leaves every centroid where it was (`finishedPasses`
     /// then holds fewer than `iterations + 1` passes).
     public let iterations: Int
+    /// The first pass that reads every row (`iterations`: only the last).
+    public let firstFullPass: Int
     public let clusters: Int
     public let normalizesRows: Bool
     /// The pass running now (`iterations + 1` once finished).
@@ -22,14 +36,28 @@ public struct LloydPasses: Sendable, Equatable {
 
     public init(totalRows: Int, settings: KMeansSettings, seeds: VectorBlock) {
         precondition(seeds.rows == settings.k, "LloydPasses: one seed per cluster")
-        blocks = stride(from: 0, to: totalRows, by: settings.chunkRows).map { $0..<min(totalRows, $0 + settings.chunkRows) }
+        sample = FitSample.forFit(rows: totalRows, clusters: settings.k, rowsPerCluster: settings.fitRowsPerCluster, seed: settings.seed)
+        finalBlocks = Self.cut(totalRows, by: settings.chunkRows)
+        fitBlocks = sample.map { Self.cut(totalRows, by: $0.span(sampledRows: settings.chunkRows)) } ?? finalBlocks
         iterations = settings.iterations
+        firstFullPass = sample == nil ? 0 : max(0, settings.iterations - settings.fullIterations)
         clusters = settings.k
         normalizesRows = settings.normalizesRows
         centroids = seeds
         assignments = [Int32](repeating: -1, count: totalRows)
-        partials = Array(repeating: nil, count: blocks.count)
+        partials = Array(repeating: nil, count: firstFullPass == 0 ? finalBlocks.count : fitBlocks.count)
     }
+
+    private static func cut(_ rows: Int, by size: Int) -> [Range<Int>] {
+        stride(from: 0, to: rows, by: size).map { $0..<min(rows, $0 + size) }
+    }
+
+    /// The current pass's blocks (after the last pass: the last pass's).
+    public var blocks: [Range<Int>] { pass >= firstFullPass ? finalBlocks : fitBlocks }
+    /// Blocks of pass `p`.
+    public func blockCount(pass p: Int) -> Int { p >= firstFullPass ? finalBlocks.count : fitBlocks.count }
+    /// The pool rows block `b` of pass `p` spans.
+    public func rows(pass p: Int, block b: Int) -> Range<Int> { p >= firstFullPass ? finalBlocks[b] : fitBlocks[b] }
 
     public var isFinished: Bool { pass > iterations }
     public var isLastPass: Bool { pass == iterations }
@@ -40,7 +68,7 @@ public struct LloydPasses: Sendable, Equatable {
     public func task(_ b: Int) -> AssignTask {
         AssignTask(
             pass: pass, block: b, rows: blocks[b], centroids: centroids, returnsAssignments: isLastPass,
-            normalizesRows: normalizesRows)
+            normalizesRows: normalizesRows, sample: pass >= firstFullPass ? nil : sample)
     }
 
     public func hasResult(pass: Int, block: Int) -> Bool {
@@ -65,7 +93,8 @@ public struct LloydPasses: Sendable, Equatable {
             let moved = KMeans.update(centroids, with: total)
             // Centroids that did not move give the same assignments, partials and centroids on every
             // later pass: the plan goes straight to its last pass, which assigns the rows.
-            pass = moved.values == centroids.values ? iterations : pass + 1
+            // On the sample, still: on to the iterations over every row.
+            pass = moved.values != centroids.values ? pass + 1 : pass < firstFullPass ? firstFullPass : iterations
             centroids = moved
         }
         partials = Array(repeating: nil, count: blocks.count)
@@ -83,8 +112,14 @@ public struct AssignTask: Sendable, Equatable {
     public var returnsAssignments: Bool
     /// Rows are scaled to unit length before they are assigned.
     public var normalizesRows: Bool
+    /// Only the rows of `rows` in this sample take part (nil: all of them).
+    public var sample: FitSample?
 
-    public init(pass: Int, block: Int, rows: Range<Int>, centroids: VectorBlock, returnsAssignments: Bool, normalizesRows: Bool) {
+    public init(
+        pass: Int, block: Int, rows: Range<Int>, centroids: VectorBlock, returnsAssignments: Bool, normalizesRows: Bool,
+        sample: FitSample? = nil
+    ) {
+        self.sample = sample
         self.pass = pass
         self.block = block
         self.rows = rows
@@ -95,6 +130,9 @@ public struct AssignTask: Sendable, Equatable {
 
     /// The task's place in a run's task tree: level = pass, index = block.
     public var node: MergeTree.Node { MergeTree.Node(level: pass, index: block) }
+
+    /// The rows that take part, ascending.
+    public var participants: [Int] { sample?.rows(in: rows) ?? Array(rows) }
 }
 
 /// What a block's assignment found: its partial sums, the rows it left out, and (when asked) each
@@ -110,20 +148,18 @@ public struct AssignOutcome: Sendable, Equatable {
         self.skippedRows = skippedRows
     }
 
-    /// The assignment of `block` (rows `rows`, of which `kept` — block offsets, ascending — take part).
-    public static func assigning(
-        _ block: VectorBlock, rows: Range<Int>, kept: [Int]?, to centroids: VectorBlock,
-        returnsAssignments: Bool
-    ) -> AssignOutcome {
-        let (assigned, partial) = KMeans.assign(block, to: centroids)
+    /// The assignment of `block`, the vectors of `task`'s rows `rows` (its participants, ascending) of
+    /// which those at offsets `kept` take part (nil: all).
+    public static func assigning(_ block: VectorBlock, rows: [Int], kept: [Int]?, for task: AssignTask) -> AssignOutcome {
+        let (assigned, partial) = KMeans.assign(block, to: task.centroids)
         var all: [Int32]?
-        if returnsAssignments {
-            var out = [Int32](repeating: -1, count: rows.count)
-            for (b, a) in assigned.enumerated() { out[kept?[b] ?? b] = a }
+        if task.returnsAssignments {
+            var out = [Int32](repeating: -1, count: task.rows.count)
+            for (b, a) in assigned.enumerated() { out[rows[kept?[b] ?? b] - task.rows.lowerBound] = a }
             all = out
         }
         let keptSet = kept.map(Set.init)
-        let skipped = keptSet.map { k in (0..<rows.count).filter { !k.contains($0) }.map { Int64(rows.lowerBound + $0) } } ?? []
+        let skipped = keptSet.map { k in rows.indices.filter { !k.contains($0) }.map { Int64(rows[$0]) } } ?? []
         return AssignOutcome(partial: partial, assignments: all, skippedRows: skipped)
     }
 }

@@ -1,8 +1,8 @@
 import WinnowNative
 
-/// Semantic de-duplication inside one group of rows (a k-means cluster): walking the rows in row
-/// order, a row is dropped when its cosine similarity to an earlier *kept* row exceeds the threshold,
-/// and kept otherwise. Similarities come from `sgemm` a block of rows at a time against the rows kept
+/// Semantic de-duplication inside one group of rows (a k-means cluster): walking the rows in the
+/// order given, a row is dropped when its cosine similarity to an earlier *kept* row exceeds the
+/// threshold, and kept otherwise. Similarities come from `sgemm` a block of rows at a time against the rows kept
 /// so far, so memory stays at `block × kept` however large the group.
 public enum NearDuplicates {
     public struct Dropped: Sendable, Equatable {
@@ -20,22 +20,24 @@ public enum NearDuplicates {
 
     public static let blockRows = 512
 
-    /// `winnow dedup`'s defaults for the clustering it searches within.
-    public enum Default {
-        /// One k-means cluster per this many rows when the number of clusters is not given.
-        public static let rowsPerCluster = 2000
-        /// Lloyd iterations: clusters only bound the search, so fewer than `winnow cluster` runs.
-        public static let iterations = 10
+    /// What the walk found: rows kept and dropped (in walk order), and each row's highest cosine to a
+    /// kept row it was compared with (by position in the walk; −∞: none) — for a dropped row, to the
+    /// rows kept before it (its `similarity`); for a kept row, to every other kept row.
+    public struct Walk: Sendable, Equatable {
+        public var kept: [Int64]
+        public var dropped: [Dropped]
+        public var maxSimilarity: [Float]
     }
 
     /// - Parameters:
-    ///   - vectors: the group's rows, in the order of `rows` (ascending global row numbers).
+    ///   - vectors: the group's rows, in the order of `rows` (the walk's order).
     ///   - threshold: drop a row whose cosine to a kept row is above this.
-    public static func within(_ vectors: VectorBlock, rows: [Int64], threshold: Float) -> (kept: [Int64], dropped: [Dropped]) {
+    public static func within(_ vectors: VectorBlock, rows: [Int64], threshold: Float) -> Walk {
         precondition(vectors.rows == rows.count, "NearDuplicates: rows")
         let unit = vectors.normalized(), d = vectors.dimension
         var keptIndices: [Int] = [], keptValues: [Float] = []
         var dropped: [Dropped] = []
+        var maxSimilarity = [Float](repeating: -.infinity, count: rows.count)
         var sims: [Float] = [], inner: [Float] = []
         var start = 0
         while start < rows.count {
@@ -60,9 +62,15 @@ public enum NearDuplicates {
                     best = inner[b * block.count + c]
                     bestIndex = block.lowerBound + c
                 }
+                maxSimilarity[i] = best
                 if best > threshold {
                     dropped.append(Dropped(row: rows[i], nearestKept: rows[bestIndex], similarity: best))
                 } else {
+                    // Kept: the rows kept before it meet it here, and it is their partner too.
+                    for t in 0..<earlier { maxSimilarity[keptIndices[t]] = max(maxSimilarity[keptIndices[t]], sims[b * earlier + t]) }
+                    for c in keptInBlock {
+                        maxSimilarity[block.lowerBound + c] = max(maxSimilarity[block.lowerBound + c], inner[b * block.count + c])
+                    }
                     keptInBlock.append(b)
                 }
             }
@@ -72,6 +80,6 @@ public enum NearDuplicates {
             }
             start = block.upperBound
         }
-        return (keptIndices.map { rows[$0] }, dropped)
+        return Walk(kept: keptIndices.map { rows[$0] }, dropped: dropped, maxSimilarity: maxSimilarity)
     }
 }

@@ -28,9 +28,14 @@ public enum NpyWriter {
         try AtomicFile.write(int32Image(values), to: path)
     }
 
+    /// The bytes of a 1-D float32 `.npy` file.
+    public static func float32Column(_ values: [Float]) -> [UInt8] {
+        NpyHeader.encode(dtype: .float32, shape: [values.count]) + ByteEncoding.float32(values)
+    }
+
     /// A 1-D float32 array, atomically.
     public static func writeFloat32(_ values: [Float], to path: String) throws {
-        try AtomicFile.write(NpyHeader.encode(dtype: .float32, shape: [values.count]) + ByteEncoding.float32(values), to: path)
+        try AtomicFile.write(float32Column(values), to: path)
     }
 
     /// A 2-D float array of `rows × dimension`, streamed: `produce` is called with successive row

@@ -84,7 +84,9 @@ public final class Pool: Sendable {
         return VectorBlock(values: out, dimension: dimension)
     }
 
-    /// The vectors of sorted global rows (consecutive rows are read as one range).
+    /// The vectors of global rows, in the order given (consecutive rows are read as one range). The
+    /// pages are let go once, after the last row: rows scattered over a range (a sample) share pages,
+    /// which releasing after each row would read again and again.
     public func read(rows: [Int]) -> VectorBlock {
         var ranges: [Range<Int>] = []
         for r in rows {
@@ -94,10 +96,27 @@ public final class Pool: Sendable {
                 ranges.append(r..<r + 1)
             }
         }
-        return read(ranges)
+        var out: [Float] = []
+        out.reserveCapacity(rows.count * dimension)
+        for range in ranges { append(range, to: &out, releasing: false) }
+        if let first = rows.min(), let last = rows.max() { release(first..<last + 1) }
+        return VectorBlock(values: out, dimension: dimension)
     }
 
-    private func append(_ range: Range<Int>, to out: inout [Float]) {
+    /// Lets go of the mapped pages of a range of rows.
+    private func release(_ range: Range<Int>) {
+        var row = range.lowerBound
+        while row < range.upperBound {
+            let (f, local) = locate(row)
+            let file = files[f]
+            let count = min(range.upperBound - row, file.rows - local)
+            let size = file.dtype.size
+            file.npy.map.release(offset: file.npy.header.dataOffset + local * dimension * size, count: count * dimension * size)
+            row += count
+        }
+    }
+
+    private func append(_ range: Range<Int>, to out: inout [Float], releasing: Bool = true) {
         var row = range.lowerBound
         while row < range.upperBound {
             let (f, local) = locate(row)
@@ -108,7 +127,7 @@ public final class Pool: Sendable {
             file.npy.map.appendFloats(at: offset, rows: count, dimension: dimension, elementSize: size, to: &out)
             // Copied out: a process's resident memory is then what it works on, not the pool pages
             // it has read (design §2: a worker's memory depends on the chunk size, not on N).
-            file.npy.map.release(offset: offset, count: count * dimension * size)
+            if releasing { file.npy.map.release(offset: offset, count: count * dimension * size) }
             row += count
         }
     }

@@ -11,6 +11,12 @@ struct ClusteringReport: Encodable {
     let seed: UInt64
     let seedRowsPerCluster: Int
     let chunkRows: Int
+    /// `--fit-rows-per-cluster`, and the rows the iterations fit on (every finite row when not sampled):
+    /// the iterations' inertia is that of these rows, `final`'s that of every row.
+    let fitRowsPerCluster: Int
+    let fitRows: Int
+    /// `--full-iterations`: the last iterations, which read every row.
+    let fullIterations: Int
     let inputs: [String]
     let totalRows: Int
     let dimension: Int
@@ -37,6 +43,9 @@ struct ClusteringReport: Encodable {
         seed = settings.seed
         seedRowsPerCluster = settings.seedRowsPerCluster
         chunkRows = settings.chunkRows
+        fitRowsPerCluster = settings.fitRowsPerCluster
+        fitRows = outcome.fitRows
+        fullIterations = settings.fullIterations
         inputs = pool.files.map(\.path)
         totalRows = pool.totalRows
         dimension = pool.dimension

@@ -5,9 +5,10 @@ import WinnowCore
 import WinnowIO
 import WinnowNative
 
-/// What `winnow dedup` asks for: the threshold, the k-means it searches within, where its outputs go.
+/// What `winnow dedup` asks for: the within-cluster pass, the k-means it searches within, where its
+/// outputs go.
 public struct DedupRequest: Sendable {
-    public var threshold: Float
+    public var settings: DedupSettings
     /// The k-means of the rows scaled to unit length (`normalizesRows`).
     public var kMeans: KMeansSettings
     public var nonfinite = RunOptions.Default.nonfinite
@@ -15,9 +16,11 @@ public struct DedupRequest: Sendable {
     public var logLevel: Logger.Level = .info
     /// `--ids`: one external id per pool row, carried into `dropped.csv` and `kept_ids.txt`.
     public var idsPath: String?
+    /// `--quality`: one float32 score per pool row, to keep the highest-scored row of each group.
+    public var qualityPath: String?
 
-    public init(threshold: Float, kMeans: KMeansSettings, out: String) {
-        self.threshold = threshold
+    public init(settings: DedupSettings, kMeans: KMeansSettings, out: String) {
+        self.settings = settings
         self.kMeans = kMeans
         self.out = out
     }
@@ -35,20 +38,22 @@ public enum DedupEntryPoint {
         let announced = AnnouncedRuns()
         let kMeansPlace = place.kMeansPlace(announced: announced)
         let kMeansJournal = JournalFiles(path: kMeansPlace.usesWorkers ? RunJournal.dedupKMeans.path(in: request.out) : nil)
-        let ids = try SideColumns.load(ids: request.idsPath, quality: nil, labels: nil, rows: pool.totalRows).ids
+        let side = try SideColumns.load(ids: request.idsPath, quality: request.qualityPath, labels: nil, rows: pool.totalRows)
+        let ids = side.ids
         let folder = try OutputFolder.claim(request.out)
         defer { withExtendedLifetime(folder) {} }
         try OutputFolder.removedIfFailed(folder) {
             try JournalFiles.discarded(after: [kMeansJournal]) {
                 try deduplicate(
-                    request, pool: pool, ids: ids, place: place, kMeansPlace: kMeansPlace, kMeansJournal: kMeansJournal,
+                    request, pool: pool, ids: ids, quality: side.quality, place: place, kMeansPlace: kMeansPlace, kMeansJournal: kMeansJournal,
                     announced: announced, log: log)
             }
         }
     }
 
     private static func deduplicate(
-        _ request: DedupRequest, pool: Pool, ids: [String]?, place: WorkerPlace, kMeansPlace: KMeansExecution.Place, kMeansJournal: JournalFiles,
+        _ request: DedupRequest, pool: Pool, ids: [String]?, quality: [Float]?, place: WorkerPlace, kMeansPlace: KMeansExecution.Place,
+        kMeansJournal: JournalFiles,
         announced: AnnouncedRuns, log: Logger
     ) throws {
         let start = ContinuousClock.now, out = request.out
@@ -57,7 +62,7 @@ public enum DedupEntryPoint {
             slots: 1, journal: kMeansJournal.path, keepJournal: true, log: log)
         let clusterSeconds = (ContinuousClock.now - start).seconds
         let outcome = try within(
-            request, pool: pool, clustering: clustering, clusterSeconds: clusterSeconds, place: place,
+            request, pool: pool, quality: quality, clustering: clustering, clusterSeconds: clusterSeconds, place: place,
             earlierRuns: announced.hashes, log: log)
         let seconds = (ContinuousClock.now - start).seconds
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -72,7 +77,7 @@ public enum DedupEntryPoint {
             }
         }
         let report = DedupReport(
-            threshold: request.threshold,
+            settings: request.settings,
             clustering: ClusteringReport(
                 settings: request.kMeans, pool: pool, outcome: outcome.clustering,
                 seconds: outcome.clusterSeconds, workers: kMeansPlace.workers(coordination),
@@ -80,12 +85,13 @@ public enum DedupEntryPoint {
             outcome: outcome, rows: pool.totalRows, seconds: seconds)
         var files = [
             (out + "/kept.npy", Data(NpyWriter.int64Image(outcome.kept))), (out + "/dropped.csv", Data(csv.utf8)),
+            (out + "/max_similarity.npy", Data(NpyWriter.float32Column(outcome.maxSimilarity))),
             (out + "/report.json", try ReportJSON.encode(report)),
         ]
         if let ids { files.append((out + "/kept_ids.txt", Data(outcome.kept.map { ids[Int($0)] + "\n" }.joined().utf8))) }
         try AtomicFile.writeAll(files)
         print(
-            "kept \(outcome.kept.count) of \(pool.totalRows) rows (dropped \(outcome.dropped.count) above cosine \(request.threshold)) → \(out)/kept.npy; \(Int(report.rowsPerSecond)) rows/s"
+            "kept \(outcome.kept.count) of \(pool.totalRows) rows (dropped \(outcome.dropped.count) above cosine \(request.settings.threshold)) → \(out)/kept.npy; \(Int(report.rowsPerSecond)) rows/s"
         )
     }
 
@@ -95,33 +101,34 @@ public enum DedupEntryPoint {
 
     /// The within-cluster pass: groups of clusters on the workers that join, on local workers, or all here.
     private static func within(
-        _ request: DedupRequest, pool: Pool, clustering: ClusteringOutcome, clusterSeconds: Double, place: WorkerPlace,
+        _ request: DedupRequest, pool: Pool, quality: [Float]?, clustering: ClusteringOutcome, clusterSeconds: Double, place: WorkerPlace,
         earlierRuns: [[UInt8]], log: Logger
     ) throws -> DedupOutcome {
+        let plan = DedupPlan(assignments: clustering.assignments, clusters: clustering.centroids.rows, settings: request.settings)
         if case .local(let workers, _, _) = place, workers == 0 {
             MemoryTuning.reuseLargeBlocks()
-            return LocalDedup.run(pool: pool, threshold: request.threshold, clustering: clustering, clusterSeconds: clusterSeconds, log: log)
+            return LocalDedup.run(pool: pool, plan: plan, quality: quality, clustering: clustering, clusterSeconds: clusterSeconds, log: log)
         }
         let start = ContinuousClock.now
-        let plan = DedupPlan(assignments: clustering.assignments, clusters: clustering.centroids.rows, threshold: request.threshold)
+        let column = try request.qualityPath.map { path throws(InputError) in try QualityColumn.open(path, rows: pool.totalRows, what: "--quality") }
         let journal = RunJournal.run.path(in: request.out), skip = request.nonfinite == .skip
-        let found: DedupFinding
+        let found: DedupRun
         switch place {
         case .served(let bind, let security, let coordination, let announce):
             var serving = ServeContext.joined(
                 bind: bind, security: security, coordination: coordination, journal: journal, log: log, announce: announce)
             serving.followsRun = true
             serving.earlierRuns = earlierRuns
-            found = try DistributedDedup.run(pool: pool, plan: plan, skipNonfinite: skip, serving: serving, log: log).0
+            found = try DistributedDedup.run(pool: pool, plan: plan, quality: column, skipNonfinite: skip, serving: serving, log: log).0
         case .local(let workers, _, _):
             found = try EmbeddedWorkers.run(count: workers, slots: 1, logLevel: max(log.logLevel, .warning)) { serving in
                 var serving = serving
                 serving.journal = journal
-                return try DistributedDedup.run(pool: pool, plan: plan, skipNonfinite: skip, serving: serving, log: log).0
+                return try DistributedDedup.run(pool: pool, plan: plan, quality: column, skipNonfinite: skip, serving: serving, log: log).0
             }
         }
         return LocalDedup.outcome(
-            found, clustering: clustering, clusterSeconds: clusterSeconds,
+            found.finding, maxSimilarity: found.maxSimilarity, clustering: clustering, clusterSeconds: clusterSeconds,
             dedupSeconds: (ContinuousClock.now - start).seconds, log: log)
     }
 }

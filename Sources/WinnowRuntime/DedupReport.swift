@@ -1,7 +1,16 @@
+import WinnowCore
+
 /// `report.json` of `winnow dedup`: what was dropped, and the clustering it searched within.
 struct DedupReport: Encodable {
     let tool = RunReport.Tool(command: "dedup")
     let threshold: Float
+    /// `--keep`, and the size over which a cluster is split (into parts of `part_rows`).
+    let keep: String
+    let splitRows: Int
+    let partRows: Int
+    /// Clusters split, and the rows they held.
+    let splitClusters: Int
+    let splitClusterRows: Int
     let kept: Int
     let dropped: Int
     let dedupSeconds: Double
@@ -10,8 +19,14 @@ struct DedupReport: Encodable {
     let clustering: ClusteringReport
     let peakRssBytes: Int
 
-    init(threshold: Float, clustering: ClusteringReport, outcome: DedupOutcome, rows: Int, seconds: Double) {
-        self.threshold = threshold
+    init(settings: DedupSettings, clustering: ClusteringReport, outcome: DedupOutcome, rows: Int, seconds: Double) {
+        threshold = settings.threshold
+        keep = settings.keep.rawValue
+        splitRows = settings.splitRows
+        partRows = settings.partRows
+        let split = outcome.clustering.sizes.filter { settings.parts(ofClusterWith: $0) > 1 }
+        splitClusters = split.count
+        splitClusterRows = split.reduce(0, +)
         kept = outcome.kept.count
         dropped = outcome.dropped.count
         dedupSeconds = outcome.dedupSeconds

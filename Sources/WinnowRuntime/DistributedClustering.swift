@@ -20,9 +20,9 @@ public enum DistributedClustering {
         let seedSeconds = (clock.now - start).seconds
         var config = RunConfig(pool: pool, settings: SelectionSettings(budget: 1), skipNonfinite: nonfinite == .skip)
         config.clustering = settings
-        let (run, report) = try JournaledServer.run(
-            book: ClusteringBook(totalRows: pool.totalRows, settings: settings, seeds: seeds), config: config, serving: serving,
-            log: log)
+        let book = ClusteringBook(totalRows: pool.totalRows, settings: settings, seeds: seeds)
+        LocalClustering.logFit(book.passes, log: log)
+        let (run, report) = try JournaledServer.run(book: book, config: config, serving: serving, log: log)
         for (i, pass) in run.passes.finishedPasses.dropLast().enumerated() { log.info("iteration \(i + 1): inertia \(pass.inertia)") }
         return (ClusteringOutcome(run.passes, seconds: run.passSeconds, seedSeconds: seedSeconds), report)
     }

@@ -8,11 +8,13 @@ import WinnowIO
 /// runs the same `DedupTask.run` as `LocalDedup`, so the rows kept and dropped are the same bytes.
 public enum DistributedDedup {
     /// - Parameter serving: as `DistributedSelection.run`'s (the journal holds the groups' findings).
-    public static func run(pool: Pool, plan: DedupPlan, skipNonfinite: Bool, serving: ServeContext, log: Logger) throws -> (DedupFinding, CoordinationReport) {
-        var config = RunConfig(pool: pool, settings: SelectionSettings(budget: 1), skipNonfinite: skipNonfinite)
-        config.dedupThreshold = plan.threshold
-        let (run, report) = try JournaledServer.run(
-            book: DedupBook(plan: plan, totalRows: pool.totalRows), config: config, serving: serving, log: log)
-        return (run.finding, report)
+    /// - Parameter quality: the scores each worker reads to keep by quality.
+    public static func run(
+        pool: Pool, plan: DedupPlan, quality: QualityColumn?, skipNonfinite: Bool, serving: ServeContext, log: Logger
+    ) throws -> (DedupRun, CoordinationReport) {
+        var config = RunConfig(
+            pool: pool, settings: SelectionSettings(budget: 1), skipNonfinite: skipNonfinite, quality: plan.settings.keep == .quality ? quality : nil)
+        config.dedup = plan.settings
+        return try JournaledServer.run(book: DedupBook(plan: plan, totalRows: pool.totalRows), config: config, serving: serving, log: log)
     }
 }

@@ -24,6 +24,8 @@ public struct ClusteringOutcome: Sendable, Equatable {
     public var seedSeconds: Double
     public var skippedRows: [Int64]
     public var sizes: [Int]
+    /// Rows the iterations fit on (all finite rows unless they fit on a sample).
+    public var fitRows: Int
 
     /// The outcome of a finished plan, each pass with the seconds it took.
     public init(_ passes: LloydPasses, seconds: [Double], seedSeconds: Double) {
@@ -36,6 +38,7 @@ public struct ClusteringOutcome: Sendable, Equatable {
         self.seedSeconds = seedSeconds
         skippedRows = passes.assignments.indices.filter { passes.assignments[$0] < 0 }.map(Int64.init)
         sizes = passes.finishedPasses[passes.finishedPasses.count - 1].counts
+        fitRows = passes.finishedPasses[0].counts.reduce(0, +)
     }
 }
 
@@ -47,6 +50,7 @@ public enum LocalClustering {
         let clock = ContinuousClock(), seedStart = clock.now
         var passes = LloydPasses(totalRows: pool.totalRows, settings: settings, seeds: try seed(pool: pool, settings: settings, nonfinite: nonfinite, log: log))
         let seedSeconds = (clock.now - seedStart).seconds
+        logFit(passes, log: log)
         var seconds: [Double] = []
         while !passes.isFinished {
             let start = clock.now, pass = passes.pass
@@ -54,9 +58,18 @@ public enum LocalClustering {
                 _ = passes.record(try AssignRunner.run(passes.task(b), pool: pool, skipNonfinite: nonfinite == .skip), block: b)
             }
             seconds.append((clock.now - start).seconds)
-            if pass < passes.iterations { log.info("iteration \(pass + 1): inertia \(passes.finishedPasses[pass].inertia)") }
+            if pass < passes.iterations { log.info("iteration \(passes.finishedPasses.count): inertia \(passes.finishedPasses.last!.inertia)") }
         }
         return ClusteringOutcome(passes, seconds: seconds, seedSeconds: seedSeconds)
+    }
+
+    /// Says what the iterations fit on, when it is a sample.
+    static func logFit(_ passes: LloydPasses, log: Logger) {
+        guard let sample = passes.sample, passes.iterations > 0 else { return }
+        let expected = Int((sample.fraction * Double(passes.finalBlocks.last?.upperBound ?? 0)).rounded())
+        log.info(
+            "the iterations fit on a seeded sample of about \(expected) rows (\(String(format: "%.2f", 100 * sample.fraction)) % of the pool); the last pass assigns every row"
+        )
     }
 
     /// k-means++ centroids from a seeded sample of `k × seedRowsPerCluster` rows (non-finite ones

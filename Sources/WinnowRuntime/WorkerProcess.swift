@@ -331,10 +331,26 @@ enum WorkerTask {
                         leaseID: lease.id, node: lease.node, code: .invalidTask,
                         message: "de-duplication group \(task.group) names rows beyond the pool's \(pool.totalRows)"))
             }
-            let finding = task.run { rows in
-                progress.add(rows.count)
-                return pool.read(rows: rows.map(Int.init))
+            var scores: [Float]?
+            if task.settings.keep == .quality {
+                guard let quality else {
+                    return .failure(
+                        TaskFailure(
+                            leaseID: lease.id, node: lease.node, code: .invalidTask,
+                            message: "de-duplication group \(task.group) keeps by quality but the run has no quality column"))
+                }
+                do {
+                    scores = try quality.values(of: task.rows)
+                } catch {
+                    return .failure(
+                        TaskFailure(leaseID: lease.id, node: lease.node, code: .badData, message: error.description, path: error.path))
+                }
             }
+            let finding = task.run(
+                read: { rows in
+                    progress.add(rows.count)
+                    return pool.read(rows: rows.map(Int.init))
+                }, quality: scores)
             return .dedupResult(DedupResult(leaseID: lease.id, group: task.group, finding: finding, busySeconds: 0))
         }
     }

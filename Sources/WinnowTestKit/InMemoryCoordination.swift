@@ -244,9 +244,10 @@ extension InMemoryCoordination where Book == SelectionBook {
         case .merge(let task):
             return .mergeResult(MergeResult(leaseID: lease.id, node: task.node, coreset: task.run(settings: settings), busySeconds: 0.01))
         case .assign(let task):
-            var block = vectors.gather(Array(task.rows))
+            let rows = task.participants
+            var block = vectors.gather(rows)
             if task.normalizesRows { block = block.normalized() }
-            let outcome = AssignOutcome.assigning(block, rows: task.rows, kept: nil, to: task.centroids, returnsAssignments: task.returnsAssignments)
+            let outcome = AssignOutcome.assigning(block, rows: rows, kept: nil, for: task)
             return .assignResult(AssignResult(leaseID: lease.id, node: task.node, outcome: outcome, busySeconds: 0.01))
         case .dedup(let task):
             let finding = task.run { vectors.gather($0.map { Int($0) }) }

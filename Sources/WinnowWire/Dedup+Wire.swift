@@ -1,6 +1,37 @@
 import WinnowCoordination
 import WinnowCore
 
+extension DedupSettings {
+    var wire: Winnow_V1_Dedup {
+        var w = Winnow_V1_Dedup()
+        w.threshold = threshold
+        w.keep =
+            switch keep {
+            case .first: .first
+            case .central: .central
+            case .quality: .quality
+            }
+        w.splitRows = UInt32(clamping: splitRows)
+        w.partRows = UInt32(clamping: partRows)
+        w.seed = seed
+        return w
+    }
+
+    init(wire w: Winnow_V1_Dedup) throws(WireError) {
+        self.init(threshold: w.threshold)
+        switch w.keep {
+        case .first: keep = .first
+        case .central: keep = .central
+        case .quality: keep = .quality
+        case .UNRECOGNIZED(let value): throw WireError(.inconsistent, "dedup: keep rule \(value)")
+        }
+        splitRows = Int(w.splitRows)
+        partRows = Int(w.partRows)
+        seed = w.seed
+        if let problem = problems.first { throw WireError(.inconsistent, "dedup: \(problem)") }
+    }
+}
+
 extension DedupTask {
     var wire: Winnow_V1_DedupTask {
         var w = Winnow_V1_DedupTask()
@@ -10,7 +41,7 @@ extension DedupTask {
             c.rows = $0.rows
             return c
         }
-        w.threshold = threshold
+        w.settings = settings.wire
         return w
     }
 
@@ -18,11 +49,11 @@ extension DedupTask {
         guard !w.clusters.isEmpty, w.clusters.reduce(0, { $0 + $1.rows.count }) <= limits.rows else {
             throw WireError(.overLimit, "dedup task: \(w.clusters.count) clusters")
         }
-        guard w.threshold.isFinite, w.threshold > -1, w.threshold <= 1 else { throw WireError(.inconsistent, "dedup task: threshold \(w.threshold)") }
+        let settings = try DedupSettings(wire: w.settings)
         for c in w.clusters where c.rows.isEmpty || c.rows[0] < 0 || zip(c.rows, c.rows.dropFirst()).contains(where: { $0 >= $1 }) {
             throw WireError(.inconsistent, "dedup task: cluster \(c.cluster)'s rows must be non-negative and ascending")
         }
-        self.init(group: group, clusters: w.clusters.map { ClusterMembers(cluster: Int($0.cluster), rows: $0.rows) }, threshold: w.threshold)
+        self.init(group: group, clusters: w.clusters.map { ClusterMembers(cluster: Int($0.cluster), rows: $0.rows) }, settings: settings)
     }
 }
 
@@ -40,6 +71,7 @@ extension DedupResult {
             d.cluster = UInt32(clamping: Int($0.cluster))
             return d
         }
+        w.maxSimilarity = finding.maxSimilarity
         w.busySeconds = busySeconds
         w.peakResidentBytes = UInt64(clamping: peakResidentBytes)
         return w
@@ -48,7 +80,9 @@ extension DedupResult {
     /// Shapes only; whether the rows fit the group is the coordinator's check (`DedupBook`).
     init(wire w: Winnow_V1_DedupResult, limits: WireLimits) throws(WireError) {
         guard w.task.level == 0 else { throw WireError(.inconsistent, "dedup result for level \(w.task.level)") }
-        guard w.kept.count + w.dropped.count <= limits.rows else { throw WireError(.overLimit, "dedup result: \(w.kept.count + w.dropped.count) rows") }
+        guard w.kept.count + w.dropped.count <= limits.rows, w.maxSimilarity.count <= limits.rows else {
+            throw WireError(.overLimit, "dedup result: \(w.kept.count + w.dropped.count) rows")
+        }
         guard w.busySeconds.isFinite else { throw WireError(.inconsistent, "dedup result: busy seconds") }
         let dropped = w.dropped.map {
             ClusterDrop(
@@ -56,7 +90,8 @@ extension DedupResult {
                 cluster: Int32(clamping: $0.cluster))
         }
         self.init(
-            leaseID: w.leaseID, group: Int(w.task.index), finding: DedupFinding(kept: w.kept, dropped: dropped),
+            leaseID: w.leaseID, group: Int(w.task.index),
+            finding: DedupFinding(kept: w.kept, dropped: dropped, maxSimilarity: w.maxSimilarity),
             busySeconds: w.busySeconds, peakResidentBytes: Int(clamping: w.peakResidentBytes))
     }
 }

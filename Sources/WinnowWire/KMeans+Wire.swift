@@ -12,6 +12,8 @@ extension KMeansSettings {
         w.seedRowsPerCluster = UInt32(clamping: seedRowsPerCluster)
         w.blockRows = UInt32(clamping: chunkRows)
         w.normalizeRows = normalizesRows
+        w.fitRowsPerCluster = UInt32(clamping: fitRowsPerCluster)
+        w.fullIterations = UInt32(clamping: fullIterations)
         return w
     }
 
@@ -27,6 +29,8 @@ extension KMeansSettings {
         seedRowsPerCluster = Int(w.seedRowsPerCluster)
         chunkRows = Int(w.blockRows)
         normalizesRows = w.normalizeRows
+        fitRowsPerCluster = Int(w.fitRowsPerCluster)
+        fullIterations = Int(w.fullIterations)
     }
 }
 
@@ -40,6 +44,10 @@ extension AssignTask {
         w.centroids = Data(ByteEncoding.float32(centroids.values))
         w.clusters = UInt32(clamping: centroids.rows)
         w.returnAssignments = returnsAssignments
+        if let sample {
+            w.sampleFraction = sample.fraction
+            w.sampleSeed = sample.seed
+        }
         return w
     }
 
@@ -54,10 +62,13 @@ extension AssignTask {
         }
         let values = ByteEncoding.floats(fromFloat32: [UInt8](w.centroids)) ?? []
         guard values.allSatisfy(\.isFinite) else { throw WireError(.inconsistent, "assign task: a non-finite centroid value") }
+        guard w.sampleFraction >= 0, w.sampleFraction < 1, !(w.returnAssignments && w.sampleFraction > 0) else {
+            throw WireError(.inconsistent, "assign task: a sample fraction of \(w.sampleFraction)")
+        }
         self.init(
             pass: node.level, block: node.index, rows: Int(w.rows.lower)..<Int(w.rows.upper),
             centroids: VectorBlock(values: values, dimension: dimension), returnsAssignments: w.returnAssignments,
-            normalizesRows: normalizesRows)
+            normalizesRows: normalizesRows, sample: w.sampleFraction > 0 ? FitSample(seed: w.sampleSeed, fraction: w.sampleFraction) : nil)
     }
 }
 

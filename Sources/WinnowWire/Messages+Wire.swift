@@ -38,11 +38,7 @@ extension RunConfig {
         w.givenRows = givenRows
         if let targets { w.targets = file(targets) }
         if let clustering { w.clustering = clustering.wire }
-        if let dedupThreshold {
-            var d = Winnow_V1_Dedup()
-            d.threshold = dedupThreshold
-            w.dedup = d
-        }
+        if let dedup { w.dedup = dedup.wire }
         w.blasKernel = blasKernel
         return w
     }
@@ -90,8 +86,10 @@ extension RunConfig {
         let quality = try column(w.hasQuality, w.quality, dtypes: ["<f4"], what: "quality")
         let labels = try column(w.hasLabels, w.labels, dtypes: ["<i8", "<i4"], what: "labels")
         let settings = try SelectionSettings(wire: w.settings)
-        guard (settings.qualityWeight != 0) == (quality != nil) else {
-            throw WireError(.inconsistent, "config: a quality weight needs a quality column, and a quality column a weight")
+        // De-duplication that keeps the highest-scored copy reads the column without a weight.
+        let keepsByQuality = w.hasDedup && w.dedup.keep == .quality
+        guard (settings.qualityWeight != 0 || keepsByQuality) == (quality != nil) else {
+            throw WireError(.inconsistent, "config: a quality weight or keep rule needs a quality column, and a quality column one of them")
         }
         guard (settings.labelBudget != nil) == (labels != nil) else {
             throw WireError(.inconsistent, "config: a label budget needs a labels column, and a labels column a budget")
@@ -100,10 +98,7 @@ extension RunConfig {
         self.init(
             files: files, dimension: Int(w.dimension), totalRows: Int(w.totalRows),
             settings: settings, skipNonfinite: w.skipNonfinite, quality: quality, labels: labels, clustering: clustering)
-        if w.hasDedup {
-            guard w.dedup.threshold.isFinite else { throw WireError(.inconsistent, "config: a non-finite de-duplication threshold") }
-            dedupThreshold = w.dedup.threshold
-        }
+        if w.hasDedup { dedup = try DedupSettings(wire: w.dedup) }
         guard w.blasKernel.utf8.count <= WireCodec.blasKernelBytes else { throw WireError(.overLimit, "config: BLAS kernel name too long") }
         blasKernel = w.blasKernel
         guard w.eligibleRowsSha256.isEmpty || w.eligibleRowsSha256.count == 32 else {

@@ -15,8 +15,14 @@ struct ClusterCommand: ParsableCommand {
 
     @Option(help: "Clusters.") var k: Int
     @Option(help: "Lloyd iterations after seeding.") var iterations: Int = KMeansSettings.Default.iterations
+    @Option(help: "Lloyd iterations over every row after those on the fit sample.")
+    var fullIterations: Int = KMeansSettings.Default.fullIterations
     @Option(help: "Seed of the seeding sample and of k-means++.") var seed: UInt64 = KMeansSettings.Default.seed
     @Option(help: "Rows sampled for k-means++ per cluster.") var seedRowsPerCluster: Int = KMeansSettings.Default.seedRowsPerCluster
+    @Option(
+        help:
+            "Rows per cluster of the seeded sample the Lloyd iterations fit on; the last pass assigns every row (0: fit on every row)."
+    ) var fitRowsPerCluster: Int = KMeansSettings.Default.fitRowsPerCluster
     @Option(help: "Rows read and assigned at a time.") var chunkRows: Int = KMeansSettings.Default.chunkRows
     @Option(help: "Rows with NaN/Inf: fail naming the first, or leave them out (assignment −1).")
     var nonfinite: NonfinitePolicy = RunOptions.Default.nonfinite
@@ -51,6 +57,8 @@ struct ClusterCommand: ParsableCommand {
         settings.seed = seed
         settings.seedRowsPerCluster = seedRowsPerCluster
         settings.chunkRows = chunkRows
+        settings.fitRowsPerCluster = fitRowsPerCluster
+        settings.fullIterations = fullIterations
         if let problem = settings.problems(rows: opened.totalRows).first { throw ValidationError(problem) }
         var request = ClusteringRequest(settings: settings, out: out)
         request.nonfinite = nonfinite

@@ -9,14 +9,28 @@ struct DedupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dedup",
         abstract:
-            "Drop near-duplicates: inside each k-means cluster, a row whose cosine to an earlier kept row (by row number) exceeds --threshold. Writes DIR/kept.npy (int64 rows), DIR/dropped.csv (row, nearest kept row, similarity, cluster) and DIR/report.json."
+            "Drop near-duplicates: inside each k-means cluster, a row whose cosine to a row kept before it (in --keep order) exceeds --threshold. Writes DIR/kept.npy (int64 rows), DIR/dropped.csv (row, nearest kept row, similarity, cluster), DIR/max_similarity.npy (float32 per row: its highest cosine to a kept row of its cluster; NaN: none) and DIR/report.json."
     )
 
     @OptionGroup var pool: PoolOptions
 
     @Option(help: "Cosine similarity above which a row is a near-duplicate of a kept row.") var threshold: Float
     @Option(help: "k-means clusters to search within (default: one per 2,000 rows).") var clusters: Int?
-    @Option(help: "Lloyd iterations of the clustering.") var iterations: Int = NearDuplicates.Default.iterations
+    @Option(
+        help:
+            "Which row of a group of near-duplicates is kept: first (row order), central (nearest the mean of its cluster), or quality (highest --quality score)."
+    ) var keep: DedupSettings.Keep = DedupSettings.Default.keep
+    @Option(help: "Quality scores (.npy float32, one per pool row) for --keep quality.") var quality: String?
+    @Option(
+        help:
+            "A cluster of more rows than this is split by a k-means of its own into parts of about 2,000 rows before the search, instead of being searched whole."
+    ) var splitRows: Int = DedupSettings.Default.splitRows
+    @Option(help: "Lloyd iterations of the clustering.") var iterations: Int = DedupSettings.Default.iterations
+    @Option(
+        help: "Rows per cluster of the seeded sample the clustering's iterations fit on; every row is then assigned once (0: fit on every row)."
+    ) var fitRowsPerCluster: Int = KMeansSettings.Default.fitRowsPerCluster
+    @Option(help: "Lloyd iterations over every row after those on the fit sample.")
+    var fullIterations: Int = KMeansSettings.Default.fullIterations
     @Option(help: "Seed of the clustering.") var seed: UInt64 = KMeansSettings.Default.seed
     @Option(help: "Rows with NaN/Inf: fail naming the first, or leave them out (neither kept nor dropped).")
     var nonfinite: NonfinitePolicy = RunOptions.Default.nonfinite
@@ -34,8 +48,9 @@ struct DedupCommand: ParsableCommand {
     @OptionGroup var serving: ServeOptions
 
     func validate() throws {
-        guard threshold.isFinite, threshold > -1, threshold <= 1 else {
-            throw ValidationError("--threshold must be a cosine in (−1, 1] (got \(threshold))")
+        if let problem = settings.problems.first { throw ValidationError(problem) }
+        if (keep == .quality) != (quality != nil) {
+            throw ValidationError(keep == .quality ? "--keep quality needs --quality FILE" : "--quality is read only with --keep quality")
         }
         try serving.validate(localWorkers: workers)
         if let workers, workers < 0 { throw ValidationError("--workers must be 0 or more (got \(workers))") }
@@ -46,17 +61,29 @@ struct DedupCommand: ParsableCommand {
     )
     var logFormat: LogFormat?
 
+    /// The within-cluster pass's settings from the options.
+    var settings: DedupSettings {
+        var settings = DedupSettings(threshold: threshold)
+        settings.keep = keep
+        settings.splitRows = splitRows
+        settings.seed = seed
+        return settings
+    }
+
     func run() throws {
         if let logFormat { LogFormat.use(logFormat) }
         let opened = try ExitStatus.reporting { try pool.open() }
-        var settings = KMeansSettings(k: clusters ?? max(1, opened.totalRows / NearDuplicates.Default.rowsPerCluster))
-        settings.iterations = iterations
-        settings.seed = seed
-        settings.normalizesRows = true
-        if let problem = settings.problems(rows: opened.totalRows).first {
+        var kMeans = KMeansSettings(k: clusters ?? max(1, opened.totalRows / DedupSettings.Default.rowsPerCluster))
+        kMeans.iterations = iterations
+        kMeans.seed = seed
+        kMeans.fitRowsPerCluster = fitRowsPerCluster
+        kMeans.fullIterations = fullIterations
+        kMeans.normalizesRows = true
+        if let problem = kMeans.problems(rows: opened.totalRows).first {
             throw ValidationError(problem.replacingOccurrences(of: "--k", with: "--clusters"))
         }
-        var request = DedupRequest(threshold: threshold, kMeans: settings, out: out)
+        var request = DedupRequest(settings: settings, kMeans: kMeans, out: out)
+        request.qualityPath = quality
         request.nonfinite = nonfinite
         request.logLevel = quiet ? .warning : .info
         request.idsPath = ids
@@ -72,3 +99,4 @@ struct DedupCommand: ParsableCommand {
         try ExitStatus.reporting { try DedupEntryPoint.run(request, pool: opened, on: place) }
     }
 }
+extension DedupSettings.Keep: ExpressibleByArgument {}

@@ -10,8 +10,11 @@ final class ClusterCommandTests: XCTestCase {
     func testClusterWritesCentroidsAssignmentsAndItsInertia() throws {
         let dir = TemporaryDirectory()
         XCTAssertEqual(try CLI.run(["generate", "--rows", "3000", "--dim", "8", "--clusters", "5", "--files", "2", "--out", dir.file("pool")]).status, 0)
-        func cluster(_ out: String, _ extra: [String] = []) throws -> CLI.Result {
-            try CLI.run(["cluster", "--input", dir.file("pool/pool-*.npy"), "--k", "5", "--iterations", "8", "--out", dir.file(out)] + extra)
+        // Plain Lloyd (every iteration on every row): the inertia never rises from pass to pass.
+        func cluster(_ out: String, _ extra: [String] = [], fit: String = "0") throws -> CLI.Result {
+            try CLI.run(
+                ["cluster", "--input", dir.file("pool/pool-*.npy"), "--k", "5", "--iterations", "8", "--fit-rows-per-cluster", fit, "--out", dir.file(out)]
+                    + extra)
         }
         let r = try cluster("a", ["--chunk-rows", "512"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -39,6 +42,15 @@ final class ClusterCommandTests: XCTestCase {
         XCTAssertEqual(Outputs.bytes(dir.file("a/centroids.npy")), Outputs.bytes(dir.file("b/centroids.npy")))
         XCTAssertEqual(try cluster("c").status, 0)
         XCTAssertEqual(Outputs.bytes(dir.file("a/assignments.npy")), Outputs.bytes(dir.file("c/assignments.npy")), "block size")
+        // Fit on a sample of 100 rows per cluster (a sixth of the pool): the iterations report the
+        // sample's inertia, the last pass every row's: a centroid fit on ~100 rows misses its cluster's
+        // mean by about a hundredth of the cluster's variance, so ~1 % more inertia (1.7 % here).
+        XCTAssertEqual(try cluster("d", fit: "100").status, 0)
+        let sampled = try Outputs.report(dir.file("d"))
+        XCTAssertEqual(sampled["fit_rows_per_cluster"] as? Int, 100)
+        XCTAssertEqual(Double(sampled["fit_rows"] as! Int), 500, accuracy: 5 * 20.5)
+        XCTAssertEqual((sampled["final"] as! [String: Any])["inertia"] as! Double, inertia, accuracy: 0.03 * inertia)
+        XCTAssertLessThan((sampled["passes"] as! [[String: Any]])[0]["inertia"] as! Double, inertia / 2, "the first iteration's rows are the sample's")
     }
 
     /// Distributed k-means: every Lloyd pass's blocks run on local worker processes and their partial
@@ -60,10 +72,12 @@ final class ClusterCommandTests: XCTestCase {
                 XCTAssertEqual(
                     (report["passes"] as! [[String: Any]]).map { $0["inertia"] as! Double },
                     (try Outputs.report(dir.file("w0"))["passes"] as! [[String: Any]]).map { $0["inertia"] as! Double })
-                // 14 blocks a pass, 7 passes, shared by the workers (a backup copy may add one).
+                // Five iterations of one block (a sample of 12 × 64 rows: 4 % of the pool), then the
+                // last iteration and the last pass over every row (14 blocks each), shared by the
+                // workers (a backup copy may add one).
                 let tallies = try XCTUnwrap((report["cluster"] as? [String: Any])?["workers"] as? [[String: Any]])
                 XCTAssertEqual(tallies.count, workers)
-                XCTAssertGreaterThanOrEqual(tallies.map { $0["chunk_tasks"] as! Int }.reduce(0, +), 98)
+                XCTAssertGreaterThanOrEqual(tallies.map { $0["chunk_tasks"] as! Int }.reduce(0, +), 33)
             } else {
                 XCTAssertNil(report["cluster"] as? [String: Any])
             }
@@ -226,6 +240,15 @@ final class DedupCommandTests: XCTestCase {
         let report = try Outputs.report(dir.file("a"))
         XCTAssertEqual(report["kept"] as? Int, 1000)
         XCTAssertEqual(report["dropped"] as? Int, 200)
+        // Each row's highest cosine to a kept row of its cluster: a dropped row's is the one in
+        // dropped.csv; a kept row's is at most the threshold.
+        let similarity = try Outputs.float32Column(dir.file("a/max_similarity.npy"))
+        XCTAssertEqual(similarity.count, 1200)
+        for line in lines {
+            let f = line.split(separator: ",")
+            XCTAssertEqual(similarity[Int(f[0])!], Float(f[2])!, accuracy: 1e-6)
+        }
+        XCTAssertTrue(kept.allSatisfy { similarity[Int($0)] <= 0.99 })
         XCTAssertEqual(try dedup("b").status, 0)
         XCTAssertEqual(Outputs.bytes(dir.file("a/dropped.csv")), Outputs.bytes(dir.file("b/dropped.csv")))
         // The clustering on 1 or 3 worker processes, or in this one: the same rows kept and dropped.
@@ -237,6 +260,8 @@ final class DedupCommandTests: XCTestCase {
             XCTAssertEqual(r.status, 0, r.stderr)
             XCTAssertEqual(Outputs.bytes(dir.file("a/dropped.csv")), Outputs.bytes(dir.file("w\(workers)/dropped.csv")), "\(workers) workers")
             XCTAssertEqual(Outputs.bytes(dir.file("a/kept.npy")), Outputs.bytes(dir.file("w\(workers)/kept.npy")), "\(workers) workers")
+            XCTAssertEqual(
+                Outputs.bytes(dir.file("a/max_similarity.npy")), Outputs.bytes(dir.file("w\(workers)/max_similarity.npy")), "\(workers) workers")
             // The k-means's journal and the within-cluster pass's both go with a finished run.
             let left = try FileManager.default.contentsOfDirectory(atPath: dir.file("w\(workers)")).filter { $0.hasSuffix(".wnj") }
             XCTAssertEqual(left, [], "\(workers) workers")
@@ -244,6 +269,33 @@ final class DedupCommandTests: XCTestCase {
         let bad = try CLI.run(["dedup", "--input", dir.file("p0.npy"), "--threshold", "1.5", "--out", dir.file("c")])
         XCTAssertEqual(bad.status, 64, bad.stderr)
         XCTAssertTrue(bad.stderr.contains("--threshold"), bad.stderr)
+        // Keep the highest-scored copy: each copy scores above every original, so an original with a
+        // copy is dropped for its best copy; 0 and 2 workers alike, and central too.
+        let quality = (0..<1200).map { $0 < originals ? Float(0) : Float($0) }
+        try Data(NpyWriter.float32Column(quality)).write(to: URL(fileURLWithPath: dir.file("q.npy")))
+        for (keep, extra) in [("quality", ["--quality", dir.file("q.npy")]), ("central", [])] {
+            for workers in ["0", "2"] {
+                let r = try CLI.run(
+                    [
+                        "dedup", "--input", dir.file("p0.npy"), "--threshold", "0.99", "--clusters", "8", "--keep", keep, "--workers", workers, "--out",
+                        dir.file("\(keep)\(workers)"),
+                    ] + extra)
+                XCTAssertEqual(r.status, 0, r.stderr)
+                XCTAssertEqual(try Outputs.report(dir.file("\(keep)\(workers)"))["keep"] as? String, keep)
+            }
+            XCTAssertEqual(Outputs.bytes(dir.file("\(keep)0/kept.npy")), Outputs.bytes(dir.file("\(keep)2/kept.npy")), keep)
+            XCTAssertEqual(Outputs.bytes(dir.file("\(keep)0/dropped.csv")), Outputs.bytes(dir.file("\(keep)2/dropped.csv")), keep)
+            XCTAssertEqual(try Outputs.int64Column(dir.file("\(keep)0/kept.npy")).count, 1000, keep)
+        }
+        let byQuality = Set(try Outputs.int64Column(dir.file("quality0/kept.npy")))
+        for (copy, original) in copyOf {
+            XCTAssertFalse(byQuality.contains(Int64(original)), "original \(original) of copy \(copy) is dropped for a copy")
+        }
+        let lastCopy = Dictionary(copyOf.map { ($0.value, $0.key) }, uniquingKeysWith: max)
+        for (_, copy) in lastCopy { XCTAssertTrue(byQuality.contains(Int64(copy)), "the highest-scored copy \(copy) is kept") }
+        let missing = try CLI.run(["dedup", "--input", dir.file("p0.npy"), "--threshold", "0.99", "--keep", "quality", "--out", dir.file("m")])
+        XCTAssertEqual(missing.status, 64, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("--quality"), missing.stderr)
     }
 
     /// Lloyd stops once a pass moves no centroid: the run of 200 iterations ends early, and its

@@ -13,6 +13,14 @@ enum Outputs {
         return file.map.integers(at: file.header.dataOffset, count: file.header.shape[0], elementSize: file.header.dtype.size)
     }
 
+    /// A 1-D float32 `.npy` column, such as dedup's max_similarity.npy.
+    static func float32Column(_ path: String) throws -> [Float] {
+        let file = try NpyFile.open(path)
+        var out: [Float] = []
+        file.map.appendFloats(at: file.header.dataOffset, rows: file.header.shape[0], dimension: 1, elementSize: 4, to: &out)
+        return out
+    }
+
     static func bytes(_ path: String) -> Data { FileManager.default.contents(atPath: path) ?? Data() }
 
     static func report(_ dir: String) throws -> [String: Any] {

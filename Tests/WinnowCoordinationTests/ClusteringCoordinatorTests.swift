@@ -13,6 +13,7 @@ final class ClusteringCoordinatorTests: XCTestCase {
         var s = KMeansSettings(k: 7)
         s.iterations = 4
         s.chunkRows = 600
+        s.fitRowsPerCluster = 256  // a sample of 36 % of the rows: three blocks an iteration
         return s
     }
 
@@ -27,12 +28,10 @@ final class ClusteringCoordinatorTests: XCTestCase {
         while !passes.isFinished {
             for b in passes.blocks.indices {
                 let task = passes.task(b)
-                var block = vectors.gather(Array(task.rows))
+                let rows = task.participants
+                var block = vectors.gather(rows)
                 if task.normalizesRows { block = block.normalized() }
-                _ = passes.record(
-                    AssignOutcome.assigning(
-                        block, rows: task.rows, kept: nil, to: task.centroids,
-                        returnsAssignments: task.returnsAssignments), block: b)
+                _ = passes.record(AssignOutcome.assigning(block, rows: rows, kept: nil, for: task), block: b)
             }
         }
         return passes
@@ -65,9 +64,11 @@ final class ClusteringCoordinatorTests: XCTestCase {
                 let run = try XCTUnwrap(cluster.outcome, "workers \(workers) order \(orderSeed): \(cluster.log.suffix(3))")
                 XCTAssertEqual(run.passes, expected, "workers \(workers), order \(orderSeed)")
                 XCTAssertEqual(run.passSeconds.count, 5)
-                // Nine blocks a pass, five passes; only a straggler's backup adds a lease.
-                XCTAssertEqual(run.workers.reduce(0) { $0 + $1.chunkTasks }, 45)
-                XCTAssertEqual(run.counters.leasesIssued, 45 + run.counters.backupsIssued + run.counters.leasesReissued)
+                // Three iterations fit on a sample (three blocks each), the last iteration and the
+                // last pass read the pool's nine blocks; only a straggler's backup adds a lease.
+                XCTAssertEqual([expected.fitBlocks.count, expected.finalBlocks.count], [3, 9])
+                XCTAssertEqual(run.workers.reduce(0) { $0 + $1.chunkTasks }, 27)
+                XCTAssertEqual(run.counters.leasesIssued, 27 + run.counters.backupsIssued + run.counters.leasesReissued)
                 if workers > 1 { XCTAssertTrue(run.workers.allSatisfy { $0.chunkTasks > 0 }, "\(run.workers)") }
             }
         }
@@ -179,13 +180,13 @@ final class DedupCoordinatorTests: XCTestCase {
         return (block, clusters)
     }()
 
-    static let plan = DedupPlan(assignments: assignments, clusters: 8, threshold: 0.99, groupRows: 200)
+    static let plan = DedupPlan(assignments: assignments, clusters: 8, settings: DedupSettings(threshold: 0.99), groupRows: 200)
 
-    static func cluster(workers: Int, orderSeed: UInt64) -> InMemoryCoordination<DedupBook> {
+    static func cluster(workers: Int, orderSeed: UInt64, plan: DedupPlan = plan) -> InMemoryCoordination<DedupBook> {
         var config = RunConfig(
             files: [.init(path: "memory", rows: vectors.rows, bytes: 0, dtype: "<f4")],
             dimension: vectors.dimension, totalRows: vectors.rows, settings: SelectionSettings(budget: 1), skipNonfinite: false)
-        config.dedupThreshold = 0.99
+        config.dedup = plan.settings
         let welcome = Welcome(configHash: [7], config: config, heartbeat: .seconds(1), liveness: 5)
         return InMemoryCoordination(
             coordinator: Coordinator(
@@ -204,24 +205,32 @@ final class DedupCoordinatorTests: XCTestCase {
         // A row left out (cluster −1) is in no group.
         var assignments = Self.assignments
         assignments[5] = -1
-        XCTAssertFalse(DedupPlan(assignments: assignments, clusters: 8, threshold: 0.99).groups.flatMap { $0.flatMap(\.rows) }.contains(5))
+        XCTAssertFalse(
+            DedupPlan(assignments: assignments, clusters: 8, settings: DedupSettings(threshold: 0.99)).groups.flatMap { $0.flatMap(\.rows) }.contains(5))
     }
 
+    /// Kept in row order and kept nearest the centre (clusters of more than 150 rows split into parts
+    /// of ~60): any number of workers gives the direct walk's rows and similarities.
     func testAnyWorkerCountGivesTheDirectWalk() throws {
-        var expected = DedupFinding(kept: [], dropped: [])
-        for g in Self.plan.groups.indices {
-            let f = Self.plan.task(g).run { Self.vectors.gather($0.map { Int($0) }) }
-            expected.kept += f.kept
-            expected.dropped += f.dropped
-        }
-        expected = expected.sorted()
-        XCTAssertGreaterThanOrEqual(expected.dropped.count, 250)
-        for workers in [1, 2, 3] {
-            var cluster = Self.cluster(workers: workers, orderSeed: UInt64(workers))
-            cluster.start()
-            cluster.runToEnd()
-            let run = try XCTUnwrap(cluster.outcome, "\(cluster.log.suffix(3))")
-            XCTAssertEqual(run.finding, expected, "\(workers) workers")
+        var central = DedupSettings(threshold: 0.99)
+        central.keep = .central
+        central.splitRows = 150
+        central.partRows = 60
+        let split = DedupPlan(assignments: Self.assignments, clusters: 8, settings: central, groupRows: 200)
+        for plan in [Self.plan, split] {
+            let found = plan.groups.indices.map { plan.task($0).run(read: { Self.vectors.gather($0.map { Int($0) }) }) }
+            let expected = DedupFinding(kept: found.flatMap(\.kept), dropped: found.flatMap(\.dropped), maxSimilarity: []).sorted()
+            let similarity = plan.maxSimilarity(found, totalRows: Self.vectors.rows)
+            XCTAssertGreaterThanOrEqual(expected.dropped.count, 250)
+            XCTAssertTrue(similarity.allSatisfy { !$0.isNaN }, "every cluster keeps more than one row here")
+            for workers in [1, 2, 3] {
+                var cluster = Self.cluster(workers: workers, orderSeed: UInt64(workers), plan: plan)
+                cluster.start()
+                cluster.runToEnd()
+                let run = try XCTUnwrap(cluster.outcome, "\(cluster.log.suffix(3))")
+                XCTAssertEqual(run.finding, expected, "\(workers) workers, keep \(plan.settings.keep)")
+                XCTAssertEqual(run.maxSimilarity, similarity, "\(workers) workers, keep \(plan.settings.keep)")
+            }
         }
     }
 
@@ -240,6 +249,8 @@ final class DedupCoordinatorTests: XCTestCase {
         let drop = good.finding.dropped[0]
         let bad: [(String, WorkerMessage)] = [
             ("a row missing", tampered { $0.kept.removeLast() }),
+            ("a similarity missing", tampered { $0.maxSimilarity.removeLast() }),
+            ("a similarity over 1", tampered { $0.maxSimilarity[0] = 1.5 }),
             ("a row twice", tampered { $0.kept[0] = $0.kept[1] }),
             (
                 "a dropped row kept too",

@@ -65,6 +65,82 @@ final class KMeansTests: XCTestCase {
         }
     }
 
+    /// Iterations fit on a sample: the plan equals Lloyd written out on the sampled rows alone (the rows
+    /// a hash of seed and row number picks, about `k × fitRowsPerCluster` of them), followed by one
+    /// assignment of every row to the centroids that gives the final inertia.
+    func testSampledFitIsLloydOnTheSampleThenOneAssignment() {
+        let x = pool(24_000, clusters: 6)
+        var settings = KMeansSettings(k: 6)
+        settings.iterations = 8
+        settings.fitRowsPerCluster = 300
+        settings.fullIterations = 0
+        settings.chunkRows = 500
+        settings.seed = 9
+        var random = SeededRandom(seed: 1)
+        let seeds = KMeans.seed(x, k: 6, random: &random)
+        var passes = LloydPasses(totalRows: x.rows, settings: settings, seeds: seeds)
+        let sample = try! XCTUnwrap(passes.sample)
+        XCTAssertEqual(sample.fraction, 1_800.0 / 24_000)
+        let sampled = sample.rows(in: 0..<x.rows)
+        // 1,800 expected; a binomial's standard deviation is 41 here.
+        XCTAssertEqual(Double(sampled.count), 1_800, accuracy: 5 * 41)
+        XCTAssertEqual(sampled, (0..<x.rows).filter { sample.contains($0) })
+        XCTAssertEqual(passes.fitBlocks.count, Int((Double(x.rows) / Double(sample.span(sampledRows: 500))).rounded(.up)))
+        var taking: [Int] = []
+        while !passes.isFinished {
+            for b in passes.blocks.indices {
+                let task = passes.task(b)
+                XCTAssertEqual(task.sample == nil, task.returnsAssignments)
+                if task.sample != nil { taking += task.participants }
+                let rows = task.participants
+                _ = passes.record(AssignOutcome.assigning(x.gather(rows), rows: rows, kept: nil, for: task), block: b)
+            }
+        }
+        // Iterations stop early once no centroid moves; Lloyd from there on would not move them either.
+        let ran = passes.finishedPasses.count - 1
+        XCTAssertGreaterThan(ran, 1)
+        XCTAssertEqual(taking, Array(repeating: sampled, count: ran).flatMap { $0 }, "each iteration takes exactly the sample")
+        let reference = referenceLloyd(x.gather(sampled), from: seeds, iterations: 8)
+        for j in 0..<6 {
+            for (a, b) in zip(passes.centroids.row(j), reference.centroids[j]) { XCTAssertEqual(Double(a), b, accuracy: 1e-4, "centroid \(j)") }
+        }
+        XCTAssertEqual(passes.finishedPasses[ran].counts.reduce(0, +), x.rows, "the last pass assigns every row")
+        let everyRow = referenceLloyd(x, from: passes.centroids, iterations: 0)
+        XCTAssertEqual(passes.finishedPasses[ran].inertia, everyRow.inertia, accuracy: 1e-6 * everyRow.inertia)
+        XCTAssertTrue(passes.assignments.allSatisfy { $0 >= 0 })
+        // The last two iterations on every row: Lloyd on the sample for the others, then on the pool.
+        settings.fullIterations = 2
+        passes = LloydPasses(totalRows: x.rows, settings: settings, seeds: seeds)
+        XCTAssertEqual(passes.firstFullPass, 6)
+        var tasks: [AssignTask] = []
+        while !passes.isFinished {
+            for b in passes.blocks.indices {
+                let task = passes.task(b)
+                tasks.append(task)
+                let rows = task.participants
+                _ = passes.record(AssignOutcome.assigning(x.gather(rows), rows: rows, kept: nil, for: task), block: b)
+            }
+        }
+        // Converged on the sample before pass 6, it goes on to the passes over every row (48 blocks).
+        let fullPasses = Set(tasks.filter { $0.sample == nil }.map(\.pass)).sorted()
+        XCTAssertEqual(fullPasses.first, 6)
+        XCTAssertEqual(fullPasses.last, 8)
+        XCTAssertEqual(tasks.filter { $0.sample == nil }.count, fullPasses.count * 48)
+        var c = referenceLloyd(x.gather(sampled), from: seeds, iterations: 8).centroids
+        for _ in 0..<fullPasses.count - 1 {
+            c = referenceLloyd(x, from: VectorBlock(values: c.flatMap { $0.map(Float.init) }, dimension: 8), iterations: 1).centroids
+        }
+        for j in 0..<6 {
+            for (a, b) in zip(passes.centroids.row(j), c[j]) { XCTAssertEqual(Double(a), b, accuracy: 1e-4, "centroid \(j)") }
+        }
+        settings.fullIterations = 1
+        // Too few rows for a sample: every pass takes every row.
+        settings.fitRowsPerCluster = 4_000
+        XCTAssertNil(LloydPasses(totalRows: x.rows, settings: settings, seeds: seeds).sample)
+        settings.fitRowsPerCluster = 0
+        XCTAssertNil(LloydPasses(totalRows: x.rows, settings: settings, seeds: seeds).sample)
+    }
+
     /// k-means++ on well-separated clusters puts one seed in each (D² sampling all but forces it),
     /// and the same seed gives the same centroids.
     func testSeedingCoversSeparatedClustersAndRepeats() {

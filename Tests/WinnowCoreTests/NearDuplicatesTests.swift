@@ -48,6 +48,24 @@ final class NearDuplicatesTests: XCTestCase {
                 XCTAssertGreaterThan(drop.similarity, Float(threshold))
             }
             XCTAssertGreaterThan(found.dropped.count, 150, "the planted copies are found at τ \(threshold)")
+            // Highest similarities against the pairs: a dropped row's to the rows kept before it, a
+            // kept row's to every other kept row.
+            let keptSet = Set(reference.kept)
+            for i in stride(from: 0, to: n, by: 13) {
+                let partners = keptSet.contains(i) ? reference.kept.filter { $0 != i } : reference.kept.filter { $0 < i }
+                let expected = partners.map { cosine(x, i, $0) }.max() ?? -.infinity
+                XCTAssertEqual(Double(found.maxSimilarity[i]), expected, accuracy: 1e-5, "τ \(threshold) row \(i)")
+            }
         }
+    }
+
+    func cosine(_ x: VectorBlock, _ a: Int, _ b: Int) -> Double {
+        var dot = 0.0, na = 0.0, nb = 0.0
+        for (u, v) in zip(x.row(a), x.row(b)) {
+            dot += Double(u) * Double(v)
+            na += Double(u) * Double(u)
+            nb += Double(v) * Double(v)
+        }
+        return dot / (na.squareRoot() * nb.squareRoot())
     }
 }

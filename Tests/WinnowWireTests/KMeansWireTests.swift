@@ -38,14 +38,20 @@ final class KMeansWireTests: XCTestCase {
         XCTAssertEqual(w.config, config)
         // A worker learns from the Welcome whether the run's rows are scaled to unit length.
         codec.normalizesRows = true
-        for returns in [false, true] {
+        // An iteration on a fit sample carries the sample; the last pass, which assigns every row, cannot.
+        for (returns, sample) in [(false, nil), (true, nil), (false, FitSample(seed: 8, fraction: 0.25)), (true, FitSample(seed: 8, fraction: 0.25))] {
             let lease = CoordinatorMessage.lease(
                 Lease(
                     id: 3,
                     work: .assign(
                         AssignTask(
-                            pass: 2, block: 1, rows: 16..<32, centroids: centroids, returnsAssignments: returns, normalizesRows: true))))
-            XCTAssertEqual(try codec.decodeCoordinatorMessage(codec.encode(lease, header: header)).1, lease)
+                            pass: 2, block: 1, rows: 16..<32, centroids: centroids, returnsAssignments: returns, normalizesRows: true,
+                            sample: sample))))
+            if returns && sample != nil {
+                XCTAssertThrowsError(try codec.decodeCoordinatorMessage(codec.encode(lease, header: header)))
+            } else {
+                XCTAssertEqual(try codec.decodeCoordinatorMessage(codec.encode(lease, header: header)).1, lease)
+            }
         }
         var noAssignments = result
         noAssignments.outcome.assignments = nil
@@ -60,21 +66,31 @@ final class KMeansWireTests: XCTestCase {
         let codec = WireCodec(dimension: 3)
         var config = self.config
         config.clustering = nil
-        config.dedupThreshold = 0.95
-        XCTAssertNotEqual(
-            config.hash,
-            {
-                var c = config; c.dedupThreshold = 0.9; return c
-            }().hash)
+        config.dedup = DedupSettings(threshold: 0.95)
+        for change: (inout DedupSettings) -> Void in [
+            { $0.threshold = 0.9 }, { $0.keep = .central }, { $0.keep = .quality }, { $0.splitRows = 9_000 }, { $0.partRows = 900 },
+            { $0.seed = 4 },
+        ] {
+            var other = config
+            change(&other.dedup!)
+            XCTAssertNotEqual(config.hash, other.hash)
+        }
         let welcome = CoordinatorMessage.welcome(Welcome(configHash: config.hash, config: config, heartbeat: .seconds(1), liveness: 4))
         XCTAssertEqual(try codec.decodeCoordinatorMessage(codec.encode(welcome, header: header)).1, welcome)
-        let task = DedupTask(group: 3, clusters: [ClusterMembers(cluster: 4, rows: [1, 5, 9]), ClusterMembers(cluster: 6, rows: [0, 2])], threshold: 0.95)
+        var settings = DedupSettings(threshold: 0.95)
+        settings.keep = .central
+        settings.splitRows = 1_000
+        settings.partRows = 300
+        settings.seed = 12
+        let task = DedupTask(group: 3, clusters: [ClusterMembers(cluster: 4, rows: [1, 5, 9]), ClusterMembers(cluster: 6, rows: [0, 2])], settings: settings)
         let lease = CoordinatorMessage.lease(Lease(id: 8, work: .dedup(task)))
         XCTAssertEqual(try codec.decodeCoordinatorMessage(codec.encode(lease, header: header)).1, lease)
         let result = WorkerMessage.dedupResult(
             DedupResult(
                 leaseID: 8, group: 3,
-                finding: DedupFinding(kept: [1, 9, 0, 2], dropped: [ClusterDrop(pair: .init(row: 5, nearestKept: 1, similarity: 0.97), cluster: 4)]),
+                finding: DedupFinding(
+                    kept: [1, 9, 0, 2], dropped: [ClusterDrop(pair: .init(row: 5, nearestKept: 1, similarity: 0.97), cluster: 4)],
+                    maxSimilarity: [0.97, 0.97, 0.5, -.infinity, -.infinity]),
                 busySeconds: 0.25, peakResidentBytes: 7))
         XCTAssertEqual(try codec.decodeWorkerMessage(codec.encode(result, header: header)).1, result)
         // Rows out of order within a cluster: the lease is refused.
@@ -84,8 +100,14 @@ final class KMeansWireTests: XCTestCase {
                 work: .dedup(
                     DedupTask(
                         group: 0, clusters: [ClusterMembers(cluster: 0, rows: [5, 1])],
-                        threshold: 0.9))))
+                        settings: DedupSettings(threshold: 0.9)))))
         XCTAssertThrowsError(try codec.decodeCoordinatorMessage(codec.encode(unsorted, header: header)))
+        // Parts no smaller than the size that splits a cluster: refused.
+        var parts = settings
+        parts.partRows = 1_000
+        let unsplittable = CoordinatorMessage.lease(
+            Lease(id: 8, work: .dedup(DedupTask(group: 0, clusters: [ClusterMembers(cluster: 0, rows: [1, 5])], settings: parts))))
+        XCTAssertThrowsError(try codec.decodeCoordinatorMessage(codec.encode(unsplittable, header: header)))
     }
 
     /// A worker told to expect one run's configuration cannot join another k-means.
@@ -98,7 +120,7 @@ final class KMeansWireTests: XCTestCase {
             }().hash)
         for change: (inout KMeansSettings) -> Void in [
             { $0.k = 3 }, { $0.iterations = 4 }, { $0.seed = 1 }, { $0.chunkRows = 8 },
-            { $0.normalizesRows = false }, { $0.seedRowsPerCluster = 2 },
+            { $0.normalizesRows = false }, { $0.seedRowsPerCluster = 2 }, { $0.fitRowsPerCluster = 7 },
         ] {
             other = config
             change(&other.clustering!)

@@ -55,7 +55,8 @@ final class MutationTests: XCTestCase {
                         id: 3,
                         work: .dedup(
                             DedupTask(
-                                group: 0, clusters: [ClusterMembers(cluster: 1, rows: [0, 2, 3])], threshold: 0.9)))), header: header),
+                                group: 0, clusters: [ClusterMembers(cluster: 1, rows: [0, 2, 3])], settings: DedupSettings(threshold: 0.9))))),
+                header: header),
             codec.encode(
                 WorkerMessage.dedupResult(
                     DedupResult(
@@ -66,7 +67,7 @@ final class MutationTests: XCTestCase {
                                 ClusterDrop(
                                     pair: .init(row: 2, nearestKept: 0, similarity: 0.95),
                                     cluster: 1)
-                            ]), busySeconds: 1)), header: header),
+                            ], maxSimilarity: [0.95, 0.95, 0.3]), busySeconds: 1)), header: header),
             codec.encode(
                 CoordinatorMessage.status(
                     RunStatus(

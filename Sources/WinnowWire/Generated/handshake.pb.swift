@@ -290,7 +290,62 @@ public nonisolated struct Winnow_V1_Dedup: Sendable {
   /// A row whose cosine similarity to an earlier kept row of its cluster exceeds this is dropped.
   public var threshold: Float = 0
 
+  public var keep: Winnow_V1_Dedup.Keep = .first
+
+  /// A cluster of more rows than this is split by a k-means of its own into parts of about part_rows.
+  public var splitRows: UInt32 = 0
+
+  public var partRows: UInt32 = 0
+
+  /// Seed of that k-means (with the cluster's number).
+  public var seed: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  /// The order a cluster is walked in, which decides the row of a group kept.
+  public nonisolated enum Keep: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+
+    /// row order
+    case first // = 0
+
+    /// nearest the mean of the cluster's unit rows first
+    case central // = 1
+
+    /// highest quality score first (the run's quality column)
+    case quality // = 2
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .first
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .first
+      case 1: self = .central
+      case 2: self = .quality
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .first: return 0
+      case .central: return 1
+      case .quality: return 2
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Winnow_V1_Dedup.Keep] = [
+      .first,
+      .central,
+      .quality,
+    ]
+
+  }
 
   public init() {}
 }
@@ -314,6 +369,12 @@ public nonisolated struct Winnow_V1_Clustering: Sendable {
 
   /// Rows are scaled to unit length before they are assigned (cosine geometry).
   public var normalizeRows: Bool = false
+
+  /// Lloyd iterations fit on a seeded sample of about this many rows per cluster (0: on every row).
+  public var fitRowsPerCluster: UInt32 = 0
+
+  /// The last iterations, after those on the sample, read every row.
+  public var fullIterations: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1056,7 +1117,7 @@ nonisolated extension Winnow_V1_RunConfig: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Winnow_V1_Dedup: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Dedup"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}threshold\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}threshold\0\u{1}keep\0\u{3}split_rows\0\u{3}part_rows\0\u{1}seed\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1065,6 +1126,10 @@ nonisolated extension Winnow_V1_Dedup: SwiftProtobuf.Message, SwiftProtobuf._Mes
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularFloatField(value: &self.threshold) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.keep) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.splitRows) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.partRows) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.seed) }()
       default: break
       }
     }
@@ -1074,19 +1139,39 @@ nonisolated extension Winnow_V1_Dedup: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if self.threshold.bitPattern != 0 {
       try visitor.visitSingularFloatField(value: self.threshold, fieldNumber: 1)
     }
+    if self.keep != .first {
+      try visitor.visitSingularEnumField(value: self.keep, fieldNumber: 2)
+    }
+    if self.splitRows != 0 {
+      try visitor.visitSingularUInt32Field(value: self.splitRows, fieldNumber: 3)
+    }
+    if self.partRows != 0 {
+      try visitor.visitSingularUInt32Field(value: self.partRows, fieldNumber: 4)
+    }
+    if self.seed != 0 {
+      try visitor.visitSingularUInt64Field(value: self.seed, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Winnow_V1_Dedup, rhs: Winnow_V1_Dedup) -> Bool {
     if lhs.threshold != rhs.threshold {return false}
+    if lhs.keep != rhs.keep {return false}
+    if lhs.splitRows != rhs.splitRows {return false}
+    if lhs.partRows != rhs.partRows {return false}
+    if lhs.seed != rhs.seed {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
+nonisolated extension Winnow_V1_Dedup.Keep: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KEEP_FIRST\0\u{1}KEEP_CENTRAL\0\u{1}KEEP_QUALITY\0")
+}
+
 nonisolated extension Winnow_V1_Clustering: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Clustering"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}clusters\0\u{1}iterations\0\u{1}seed\0\u{3}seed_rows_per_cluster\0\u{3}block_rows\0\u{3}normalize_rows\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}clusters\0\u{1}iterations\0\u{1}seed\0\u{3}seed_rows_per_cluster\0\u{3}block_rows\0\u{3}normalize_rows\0\u{3}fit_rows_per_cluster\0\u{3}full_iterations\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1100,6 +1185,8 @@ nonisolated extension Winnow_V1_Clustering: SwiftProtobuf.Message, SwiftProtobuf
       case 4: try { try decoder.decodeSingularUInt32Field(value: &self.seedRowsPerCluster) }()
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.blockRows) }()
       case 6: try { try decoder.decodeSingularBoolField(value: &self.normalizeRows) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.fitRowsPerCluster) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.fullIterations) }()
       default: break
       }
     }
@@ -1124,6 +1211,12 @@ nonisolated extension Winnow_V1_Clustering: SwiftProtobuf.Message, SwiftProtobuf
     if self.normalizeRows != false {
       try visitor.visitSingularBoolField(value: self.normalizeRows, fieldNumber: 6)
     }
+    if self.fitRowsPerCluster != 0 {
+      try visitor.visitSingularUInt32Field(value: self.fitRowsPerCluster, fieldNumber: 7)
+    }
+    if self.fullIterations != 0 {
+      try visitor.visitSingularUInt32Field(value: self.fullIterations, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1134,6 +1227,8 @@ nonisolated extension Winnow_V1_Clustering: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.seedRowsPerCluster != rhs.seedRowsPerCluster {return false}
     if lhs.blockRows != rhs.blockRows {return false}
     if lhs.normalizeRows != rhs.normalizeRows {return false}
+    if lhs.fitRowsPerCluster != rhs.fitRowsPerCluster {return false}
+    if lhs.fullIterations != rhs.fullIterations {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

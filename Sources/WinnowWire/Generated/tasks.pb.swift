@@ -143,7 +143,14 @@ public nonisolated struct Winnow_V1_DedupTask: Sendable {
 
   public var clusters: [Winnow_V1_DedupTask.Cluster] = []
 
-  public var threshold: Float = 0
+  public var settings: Winnow_V1_Dedup {
+    get {_settings ?? Winnow_V1_Dedup()}
+    set {_settings = newValue}
+  }
+  /// Returns true if `settings` has been explicitly set.
+  public var hasSettings: Bool {self._settings != nil}
+  /// Clears the value of `settings`. Subsequent reads from it will return its default value.
+  public mutating func clearSettings() {self._settings = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -163,6 +170,8 @@ public nonisolated struct Winnow_V1_DedupTask: Sendable {
   }
 
   public init() {}
+
+  fileprivate var _settings: Winnow_V1_Dedup? = nil
 }
 
 /// One block of one Lloyd pass (task.level = the pass, task.index = the block): assign each row of
@@ -188,6 +197,12 @@ public nonisolated struct Winnow_V1_AssignTask: Sendable {
 
   /// The last pass: return every row's cluster too.
   public var returnAssignments: Bool = false
+
+  /// An iteration fit on a sample: only the rows of `rows` whose hash with `sample_seed` falls below
+  /// this fraction take part (0: every row).
+  public var sampleFraction: Double = 0
+
+  public var sampleSeed: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -492,6 +507,10 @@ public nonisolated struct Winnow_V1_DedupResult: Sendable {
   public var busySeconds: Double = 0
 
   public var peakResidentBytes: UInt64 = 0
+
+  /// Each row's highest cosine to a kept row of its cluster, in the order of the task's rows
+  /// (-infinity: no kept row to compare with).
+  public var maxSimilarity: [Float] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -881,7 +900,7 @@ nonisolated extension Winnow_V1_Lease: SwiftProtobuf.Message, SwiftProtobuf._Mes
 
 nonisolated extension Winnow_V1_DedupTask: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DedupTask"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}clusters\0\u{1}threshold\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}clusters\0\u{2}\u{2}settings\0\u{c}\u{2}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -890,25 +909,29 @@ nonisolated extension Winnow_V1_DedupTask: SwiftProtobuf.Message, SwiftProtobuf.
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.clusters) }()
-      case 2: try { try decoder.decodeSingularFloatField(value: &self.threshold) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._settings) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.clusters.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.clusters, fieldNumber: 1)
     }
-    if self.threshold.bitPattern != 0 {
-      try visitor.visitSingularFloatField(value: self.threshold, fieldNumber: 2)
-    }
+    try { if let v = self._settings {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Winnow_V1_DedupTask, rhs: Winnow_V1_DedupTask) -> Bool {
     if lhs.clusters != rhs.clusters {return false}
-    if lhs.threshold != rhs.threshold {return false}
+    if lhs._settings != rhs._settings {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -951,7 +974,7 @@ nonisolated extension Winnow_V1_DedupTask.Cluster: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Winnow_V1_AssignTask: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AssignTask"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}rows\0\u{1}centroids\0\u{1}clusters\0\u{3}return_assignments\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}rows\0\u{1}centroids\0\u{1}clusters\0\u{3}return_assignments\0\u{3}sample_fraction\0\u{3}sample_seed\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -963,6 +986,8 @@ nonisolated extension Winnow_V1_AssignTask: SwiftProtobuf.Message, SwiftProtobuf
       case 2: try { try decoder.decodeSingularBytesField(value: &self.centroids) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.clusters) }()
       case 4: try { try decoder.decodeSingularBoolField(value: &self.returnAssignments) }()
+      case 5: try { try decoder.decodeSingularDoubleField(value: &self.sampleFraction) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.sampleSeed) }()
       default: break
       }
     }
@@ -985,6 +1010,12 @@ nonisolated extension Winnow_V1_AssignTask: SwiftProtobuf.Message, SwiftProtobuf
     if self.returnAssignments != false {
       try visitor.visitSingularBoolField(value: self.returnAssignments, fieldNumber: 4)
     }
+    if self.sampleFraction.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.sampleFraction, fieldNumber: 5)
+    }
+    if self.sampleSeed != 0 {
+      try visitor.visitSingularUInt64Field(value: self.sampleSeed, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -993,6 +1024,8 @@ nonisolated extension Winnow_V1_AssignTask: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.centroids != rhs.centroids {return false}
     if lhs.clusters != rhs.clusters {return false}
     if lhs.returnAssignments != rhs.returnAssignments {return false}
+    if lhs.sampleFraction != rhs.sampleFraction {return false}
+    if lhs.sampleSeed != rhs.sampleSeed {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1459,7 +1492,7 @@ nonisolated extension Winnow_V1_AssignResult: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Winnow_V1_DedupResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DedupResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}task\0\u{1}kept\0\u{1}dropped\0\u{3}busy_seconds\0\u{3}peak_resident_bytes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}task\0\u{1}kept\0\u{1}dropped\0\u{3}busy_seconds\0\u{3}peak_resident_bytes\0\u{3}max_similarity\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1473,6 +1506,7 @@ nonisolated extension Winnow_V1_DedupResult: SwiftProtobuf.Message, SwiftProtobu
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.dropped) }()
       case 5: try { try decoder.decodeSingularDoubleField(value: &self.busySeconds) }()
       case 6: try { try decoder.decodeSingularUInt64Field(value: &self.peakResidentBytes) }()
+      case 7: try { try decoder.decodeRepeatedFloatField(value: &self.maxSimilarity) }()
       default: break
       }
     }
@@ -1501,6 +1535,9 @@ nonisolated extension Winnow_V1_DedupResult: SwiftProtobuf.Message, SwiftProtobu
     if self.peakResidentBytes != 0 {
       try visitor.visitSingularUInt64Field(value: self.peakResidentBytes, fieldNumber: 6)
     }
+    if !self.maxSimilarity.isEmpty {
+      try visitor.visitPackedFloatField(value: self.maxSimilarity, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1511,6 +1548,7 @@ nonisolated extension Winnow_V1_DedupResult: SwiftProtobuf.Message, SwiftProtobu
     if lhs.dropped != rhs.dropped {return false}
     if lhs.busySeconds != rhs.busySeconds {return false}
     if lhs.peakResidentBytes != rhs.peakResidentBytes {return false}
+    if lhs.maxSimilarity != rhs.maxSimilarity {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

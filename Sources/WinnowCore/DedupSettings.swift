@@ -1,0 +1,54 @@
+/// Every knob of `winnow dedup`'s within-cluster pass, with its one default.
+public struct DedupSettings: Sendable, Equatable {
+    /// Which row of a group of near-duplicates is kept: the walk through a cluster keeps a row unless
+    /// it is above the threshold to a row kept before it, so the walk's order decides.
+    public enum Keep: String, CaseIterable, Sendable {
+        /// Row order: the first row of the pool.
+        case first
+        /// Nearest the mean of its cluster's (unit) rows first: the most typical copy (BAAI's runs
+        /// scored it better downstream than keeping by row order).
+        case central
+        /// Highest `--quality` score first.
+        case quality
+    }
+
+    public enum Default {
+        public static let keep = Keep.first
+        /// One k-means cluster per this many rows when the number of clusters is not given.
+        public static let rowsPerCluster = 2000
+        /// Lloyd iterations: clusters only bound the search, so fewer than `winnow cluster` runs.
+        public static let iterations = 10
+        /// A cluster of more rows than this is split by a k-means of its own into parts of about
+        /// `rowsPerCluster` rows: the walk costs rows × kept rows, so one giant cluster (a template
+        /// repeated with small changes, a class of near-identical images) would cost as much as all
+        /// the others together.
+        public static let splitRows = 20 * rowsPerCluster
+    }
+
+    /// Cosine similarity above which a row is a near-duplicate of a kept row.
+    public var threshold: Float
+    public var keep = Default.keep
+    public var splitRows = Default.splitRows
+    /// Rows per part of a split cluster.
+    public var partRows = Default.rowsPerCluster
+    /// Seed of the k-means that splits a cluster (with the cluster's number).
+    public var seed: UInt64 = 0
+
+    public init(threshold: Float) { self.threshold = threshold }
+
+    /// What is wrong with these settings, in words a user can act on (empty: nothing).
+    public var problems: [String] {
+        var out: [String] = []
+        if !(threshold.isFinite && threshold > -1 && threshold <= 1) {
+            out.append("--threshold must be a cosine in (−1, 1] (got \(threshold))")
+        }
+        if splitRows < 2 { out.append("--split-rows must be at least 2 (got \(splitRows))") }
+        if partRows < 1 || partRows >= splitRows {
+            out.append("the rows per part of a split cluster (\(partRows)) must be at least 1 and below --split-rows (\(splitRows))")
+        }
+        return out
+    }
+
+    /// Parts a cluster of `rows` rows is split into (1: not split).
+    public func parts(ofClusterWith rows: Int) -> Int { rows > splitRows ? (rows + partRows - 1) / partRows : 1 }
+}
