@@ -14,15 +14,22 @@ public struct DedupSettings: Sendable, Equatable {
 
     public enum Default {
         public static let keep = Keep.first
-        /// One k-means cluster per this many rows when the number of clusters is not given.
-        public static let rowsPerCluster = 2000
+        /// Rows per part a cluster is walked in: the walk costs rows × kept rows, and near-duplicates
+        /// in different parts are not compared.
+        public static let partRows = 2000
         /// Lloyd iterations: clusters only bound the search, so fewer than `winnow cluster` runs.
         public static let iterations = 10
         /// A cluster of more rows than this is split by a k-means of its own into parts of about
-        /// `rowsPerCluster` rows: the walk costs rows × kept rows, so one giant cluster (a template
-        /// repeated with small changes, a class of near-identical images) would cost as much as all
-        /// the others together.
-        public static let splitRows = 20 * rowsPerCluster
+        /// `partRows` rows.
+        public static let splitRows = 2 * partRows
+
+        /// Clusters of the pool-wide k-means when `--clusters` is not given: √(rows / partRows), each
+        /// then split on the worker that walks it into ~√(rows / partRows) parts. A one-level k-means
+        /// into rows / partRows clusters costs rows² / partRows distances a pass — two days at 10^8
+        /// rows here; two levels cost rows × 2√(rows / partRows), and the walk is the same.
+        public static func clusters(rows: Int) -> Int {
+            max(1, Int(Double(rows / partRows).squareRoot().rounded(.up)))
+        }
     }
 
     /// Cosine similarity above which a row is a near-duplicate of a kept row.
@@ -30,7 +37,7 @@ public struct DedupSettings: Sendable, Equatable {
     public var keep = Default.keep
     public var splitRows = Default.splitRows
     /// Rows per part of a split cluster.
-    public var partRows = Default.rowsPerCluster
+    public var partRows = Default.partRows
     /// Seed of the k-means that splits a cluster (with the cluster's number).
     public var seed: UInt64 = 0
 

@@ -105,29 +105,27 @@ public final class Pool: Sendable {
 
     /// Lets go of the mapped pages of a range of rows.
     private func release(_ range: Range<Int>) {
-        var row = range.lowerBound
-        while row < range.upperBound {
-            let (f, local) = locate(row)
-            let file = files[f]
-            let count = min(range.upperBound - row, file.rows - local)
-            let size = file.dtype.size
-            file.npy.map.release(offset: file.npy.header.dataOffset + local * dimension * size, count: count * dimension * size)
-            row += count
-        }
+        forEachSpan(of: range) { file, offset, bytes, _ in file.npy.map.release(offset: offset, count: bytes) }
     }
 
     private func append(_ range: Range<Int>, to out: inout [Float], releasing: Bool = true) {
+        forEachSpan(of: range) { file, offset, bytes, rows in
+            file.npy.map.appendFloats(at: offset, rows: rows, dimension: dimension, elementSize: file.dtype.size, to: &out)
+            // Copied out: a process's resident memory is then what it works on, not the pool pages
+            // it has read (design §2: a worker's memory depends on the chunk size, not on N).
+            if releasing { file.npy.map.release(offset: offset, count: bytes) }
+        }
+    }
+
+    /// A range of global rows as the files hold it: each file's share, by byte offset, byte count and rows.
+    private func forEachSpan(of range: Range<Int>, _ body: (File, Int, Int, Int) -> Void) {
         var row = range.lowerBound
         while row < range.upperBound {
             let (f, local) = locate(row)
             let file = files[f]
             let count = min(range.upperBound - row, file.rows - local)
             let size = file.dtype.size
-            let offset = file.npy.header.dataOffset + local * dimension * size
-            file.npy.map.appendFloats(at: offset, rows: count, dimension: dimension, elementSize: size, to: &out)
-            // Copied out: a process's resident memory is then what it works on, not the pool pages
-            // it has read (design §2: a worker's memory depends on the chunk size, not on N).
-            if releasing { file.npy.map.release(offset: offset, count: count * dimension * size) }
+            body(file, file.npy.header.dataOffset + local * dimension * size, count * dimension * size, count)
             row += count
         }
     }

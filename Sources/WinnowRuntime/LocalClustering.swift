@@ -65,10 +65,10 @@ public enum LocalClustering {
 
     /// Says what the iterations fit on, when it is a sample.
     static func logFit(_ passes: LloydPasses, log: Logger) {
-        guard let sample = passes.sample, passes.iterations > 0 else { return }
+        guard let sample = passes.sample, passes.firstFullPass > 0 else { return }
         let expected = Int((sample.fraction * Double(passes.finalBlocks.last?.upperBound ?? 0)).rounded())
         log.info(
-            "the iterations fit on a seeded sample of about \(expected) rows (\(String(format: "%.2f", 100 * sample.fraction)) % of the pool); the last pass assigns every row"
+            "\(passes.firstFullPass) iterations fit on a seeded sample of about \(expected) rows (\(String(format: "%.2f", 100 * sample.fraction)) % of the pool); the last \(counted(passes.iterations - passes.firstFullPass, "iteration")) and the assignment read every row"
         )
     }
 

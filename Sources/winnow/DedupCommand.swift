@@ -15,7 +15,10 @@ struct DedupCommand: ParsableCommand {
     @OptionGroup var pool: PoolOptions
 
     @Option(help: "Cosine similarity above which a row is a near-duplicate of a kept row.") var threshold: Float
-    @Option(help: "k-means clusters to search within (default: one per 2,000 rows).") var clusters: Int?
+    @Option(
+        help:
+            "k-means clusters of the pool (default: √(rows / 2,000), each split into parts of ~2,000 rows by --split-rows)."
+    ) var clusters: Int?
     @Option(
         help:
             "Which row of a group of near-duplicates is kept: first (row order), central (nearest the mean of its cluster), or quality (highest --quality score)."
@@ -23,7 +26,7 @@ struct DedupCommand: ParsableCommand {
     @Option(help: "Quality scores (.npy float32, one per pool row) for --keep quality.") var quality: String?
     @Option(
         help:
-            "A cluster of more rows than this is split by a k-means of its own into parts of about 2,000 rows before the search, instead of being searched whole."
+            "A cluster of more rows than this is split by a k-means of its own (on the worker that walks it) into parts of about 2,000 rows, each walked alone."
     ) var splitRows: Int = DedupSettings.Default.splitRows
     @Option(help: "Lloyd iterations of the clustering.") var iterations: Int = DedupSettings.Default.iterations
     @Option(
@@ -73,7 +76,7 @@ struct DedupCommand: ParsableCommand {
     func run() throws {
         if let logFormat { LogFormat.use(logFormat) }
         let opened = try ExitStatus.reporting { try pool.open() }
-        var kMeans = KMeansSettings(k: clusters ?? max(1, opened.totalRows / DedupSettings.Default.rowsPerCluster))
+        var kMeans = KMeansSettings(k: clusters ?? DedupSettings.Default.clusters(rows: opened.totalRows))
         kMeans.iterations = iterations
         kMeans.seed = seed
         kMeans.fitRowsPerCluster = fitRowsPerCluster

@@ -45,6 +45,18 @@ final class DedupTaskTests: XCTestCase {
         XCTAssertEqual(kept, [.first: 100, .central: 101, .quality: 102])
     }
 
+    /// Two levels by default: √(rows / 2,000) clusters of the pool, each split into parts of ~2,000.
+    func testDefaultClustersBalanceTheTwoLevels() {
+        XCTAssertEqual(DedupSettings.Default.clusters(rows: 10_000_000), 71)
+        XCTAssertEqual(DedupSettings.Default.clusters(rows: 1_000_000), 23)
+        XCTAssertEqual(DedupSettings.Default.clusters(rows: 1_000), 1)
+        let settings = DedupSettings(threshold: 0.9)
+        XCTAssertEqual(settings.parts(ofClusterWith: 10_000_000 / 71), 71)
+        XCTAssertEqual(settings.parts(ofClusterWith: 4_000), 1)
+        XCTAssertEqual(settings.parts(ofClusterWith: 4_001), 3)
+        XCTAssertEqual(settings.problems, [])
+    }
+
     /// A planted giant cluster (3,000 rows in six separated groups, 30 exact copies among them) over
     /// a limit of 1,000 rows: split into parts of ~500 that cover every row once, the same parts
     /// every time, and the copies are still found — each in the part of its original.

@@ -5,15 +5,7 @@ final class NearDuplicatesTests: XCTestCase {
     /// The definition, pair by pair in Double: walk rows in order, keep a row unless its cosine to a
     /// row already kept exceeds τ.
     func bruteForce(_ x: VectorBlock, threshold: Double) -> (kept: [Int], nearest: [Int: Int]) {
-        func cosine(_ a: Int, _ b: Int) -> Double {
-            var dot = 0.0, na = 0.0, nb = 0.0
-            for (u, v) in zip(x.row(a), x.row(b)) {
-                dot += Double(u) * Double(v)
-                na += Double(u) * Double(u)
-                nb += Double(v) * Double(v)
-            }
-            return dot / (na.squareRoot() * nb.squareRoot())
-        }
+        func cosine(_ a: Int, _ b: Int) -> Double { self.cosine(x, a, b) }
         var kept: [Int] = [], nearest: [Int: Int] = [:]
         for i in 0..<x.rows {
             let best = kept.max { cosine(i, $0) < cosine(i, $1) }
