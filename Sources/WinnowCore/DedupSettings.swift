@@ -19,17 +19,16 @@ public struct DedupSettings: Sendable, Equatable {
         public static let partRows = 2000
         /// Lloyd iterations: clusters only bound the search, so fewer than `winnow cluster` runs.
         public static let iterations = 10
-        /// A cluster of more rows than this is split by a k-means of its own into parts of about
-        /// `partRows` rows.
-        public static let splitRows = 2 * partRows
+        /// A cluster of more rows than this (ten times a part) is split by a k-means of its own into
+        /// parts of about `partRows` rows: one giant cluster (a template repeated with small changes)
+        /// would otherwise cost as much as all the others together.
+        public static let splitRows = 10 * partRows
 
-        /// Clusters of the pool-wide k-means when `--clusters` is not given: √(rows / partRows), each
-        /// then split on the worker that walks it into ~√(rows / partRows) parts. A one-level k-means
-        /// into rows / partRows clusters costs rows² / partRows distances a pass — two days at 10^8
-        /// rows here; two levels cost rows × 2√(rows / partRows), and the walk is the same.
-        public static func clusters(rows: Int) -> Int {
-            max(1, Int(Double(rows / partRows).squareRoot().rounded(.up)))
-        }
+        /// Clusters of the pool-wide k-means when `--clusters` is not given: one per `partRows` rows.
+        /// Fewer clusters, each then split, is the cheaper two-level form (√(rows / partRows) costs rows
+        /// × 2√(rows / partRows) distances a pass instead of rows² / partRows) but compared fewer pairs
+        /// on real text: recall 0.99891 against 0.99933 at 0.9 (BENCHMARKS.md, "Dedup against brute force").
+        public static func clusters(rows: Int) -> Int { max(1, rows / partRows) }
     }
 
     /// Cosine similarity above which a row is a near-duplicate of a kept row.

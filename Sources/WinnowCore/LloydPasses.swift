@@ -1,5 +1,5 @@
 /// Lloyd's iterations as a plan of independent tasks: pass p assigns block b of the pool to the
-/// centroids pass p started from. A pass's partials are merged in block order once all are in, so the
+/// centroids pass p started from. A pass's partials are merged in block order as they come in, so the
 /// centroids — and every later pass — do not depend on who ran which block, in what order, or how
 /// often (design §4). `winnow cluster` in one process and its coordinator both walk this plan.
 ///
@@ -32,7 +32,14 @@ public struct LloydPasses: Sendable, Equatable {
     public private(set) var finishedPasses: [KMeansPartial] = []
     /// Every row's cluster to the final centroids, −1 for a row left out (filled by the last pass).
     public private(set) var assignments: [Int32]
-    private var partials: [KMeansPartial?]
+    /// The current pass's blocks whose result is in.
+    private var recorded: [Bool]
+    /// The results of blocks `0..<mergedThrough`, merged in block order, and those of later blocks
+    /// that came first: at k = 10,000 a partial is 30 MB, and a pass holding all of them until its last
+    /// block came in held 9 GB at 10M rows.
+    private var merged: KMeansPartial
+    private var mergedThrough = 0
+    private var waiting: [Int: KMeansPartial] = [:]
 
     public init(totalRows: Int, settings: KMeansSettings, seeds: VectorBlock) {
         precondition(seeds.rows == settings.k, "LloydPasses: one seed per cluster")
@@ -45,7 +52,8 @@ public struct LloydPasses: Sendable, Equatable {
         normalizesRows = settings.normalizesRows
         centroids = seeds
         assignments = [Int32](repeating: -1, count: totalRows)
-        partials = Array(repeating: nil, count: firstFullPass == 0 ? finalBlocks.count : fitBlocks.count)
+        recorded = Array(repeating: false, count: firstFullPass == 0 ? finalBlocks.count : fitBlocks.count)
+        merged = KMeansPartial(clusters: settings.k, dimension: seeds.dimension)
     }
 
     private static func cut(_ rows: Int, by size: Int) -> [Range<Int>] {
@@ -62,7 +70,7 @@ public struct LloydPasses: Sendable, Equatable {
     public var isFinished: Bool { pass > iterations }
     public var isLastPass: Bool { pass == iterations }
     /// Blocks of the current pass whose result is not in yet.
-    public var blocksLeft: Int { isFinished ? 0 : partials.lazy.filter { $0 == nil }.count }
+    public var blocksLeft: Int { isFinished ? 0 : recorded.lazy.filter { !$0 }.count }
 
     /// What block `b` of the current pass asks of whoever runs it.
     public func task(_ b: Int) -> AssignTask {
@@ -72,20 +80,24 @@ public struct LloydPasses: Sendable, Equatable {
     }
 
     public func hasResult(pass: Int, block: Int) -> Bool {
-        pass < self.pass || (pass == self.pass && partials[block] != nil)
+        pass < self.pass || (pass == self.pass && recorded[block])
     }
 
     /// Records block `b`'s result for the current pass. Returns true when it completed the pass: the
     /// centroids moved on (or, after the last pass, the plan is finished).
     public mutating func record(_ result: AssignOutcome, block b: Int) -> Bool {
-        precondition(!isFinished && partials[b] == nil, "LloydPasses: a block recorded twice")
-        partials[b] = result.partial
+        precondition(!isFinished && !recorded[b], "LloydPasses: a block recorded twice")
+        recorded[b] = true
+        waiting[b] = result.partial
+        while let next = waiting.removeValue(forKey: mergedThrough) {
+            merged.merge(next)
+            mergedThrough += 1
+        }
         if let assigned = result.assignments {
             for (i, a) in assigned.enumerated() { assignments[blocks[b].lowerBound + i] = a }
         }
-        guard partials.allSatisfy({ $0 != nil }) else { return false }
-        var total = KMeansPartial(clusters: clusters, dimension: centroids.dimension)
-        for p in partials { total.merge(p!) }
+        guard mergedThrough == recorded.count else { return false }
+        let total = merged
         finishedPasses.append(total)
         if isLastPass {
             pass += 1
@@ -97,7 +109,9 @@ public struct LloydPasses: Sendable, Equatable {
             pass = moved.values != centroids.values ? pass + 1 : pass < firstFullPass ? firstFullPass : iterations
             centroids = moved
         }
-        partials = Array(repeating: nil, count: blocks.count)
+        recorded = Array(repeating: false, count: blocks.count)
+        merged = KMeansPartial(clusters: clusters, dimension: centroids.dimension)
+        mergedThrough = 0
         return true
     }
 }

@@ -17,7 +17,7 @@ struct DedupCommand: ParsableCommand {
     @Option(help: "Cosine similarity above which a row is a near-duplicate of a kept row.") var threshold: Float
     @Option(
         help:
-            "k-means clusters of the pool (default: √(rows / 2,000), each split into parts of ~2,000 rows by --split-rows)."
+            "k-means clusters of the pool (default: one per 2,000 rows). Fewer is the two-level form: clusters over --split-rows are split into ~2,000-row parts on the workers — cheaper, and misses more pairs."
     ) var clusters: Int?
     @Option(
         help:

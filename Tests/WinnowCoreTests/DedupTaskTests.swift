@@ -45,15 +45,13 @@ final class DedupTaskTests: XCTestCase {
         XCTAssertEqual(kept, [.first: 100, .central: 101, .quality: 102])
     }
 
-    /// Two levels by default: √(rows / 2,000) clusters of the pool, each split into parts of ~2,000.
-    func testDefaultClustersBalanceTheTwoLevels() {
-        XCTAssertEqual(DedupSettings.Default.clusters(rows: 10_000_000), 71)
-        XCTAssertEqual(DedupSettings.Default.clusters(rows: 1_000_000), 23)
+    /// One cluster per 2,000 rows by default; a cluster over ten times that is split into ~2,000-row parts.
+    func testDefaultClustersAndSplits() {
+        XCTAssertEqual(DedupSettings.Default.clusters(rows: 10_000_000), 5_000)
         XCTAssertEqual(DedupSettings.Default.clusters(rows: 1_000), 1)
         let settings = DedupSettings(threshold: 0.9)
-        XCTAssertEqual(settings.parts(ofClusterWith: 10_000_000 / 71), 71)
-        XCTAssertEqual(settings.parts(ofClusterWith: 4_000), 1)
-        XCTAssertEqual(settings.parts(ofClusterWith: 4_001), 3)
+        XCTAssertEqual(settings.parts(ofClusterWith: 20_000), 1)
+        XCTAssertEqual(settings.parts(ofClusterWith: 20_001), 11)
         XCTAssertEqual(settings.problems, [])
     }
 
