@@ -28,8 +28,8 @@ public struct LloydPasses: Sendable, Equatable {
     public private(set) var pass = 0
     /// The centroids the current pass started from (after the last pass: the final centroids).
     public private(set) var centroids: VectorBlock
-    /// Each finished pass's partials merged: its inertia is that of the centroids it started from.
-    public private(set) var finishedPasses: [KMeansPartial] = []
+    /// Each finished pass's rows per cluster and inertia (that of the centroids it started from).
+    public private(set) var finishedPasses: [FinishedPass] = []
     /// Every row's cluster to the final centroids, −1 for a row left out (filled by the last pass).
     public private(set) var assignments: [Int32]
     /// The current pass's blocks whose result is in.
@@ -98,7 +98,7 @@ public struct LloydPasses: Sendable, Equatable {
         }
         guard mergedThrough == recorded.count else { return false }
         let total = merged
-        finishedPasses.append(total)
+        finishedPasses.append(FinishedPass(counts: total.counts, inertia: total.inertia))
         if isLastPass {
             pass += 1
         } else {
@@ -114,6 +114,13 @@ public struct LloydPasses: Sendable, Equatable {
         mergedThrough = 0
         return true
     }
+}
+
+/// What a finished pass leaves behind: its sums went into the centroids (at k = 10,000 they are 30 MB
+/// a pass, which a plan of 21 passes has no reason to keep).
+public struct FinishedPass: Sendable, Equatable {
+    public let counts: [Int]
+    public let inertia: Double
 }
 
 /// One block of one Lloyd pass, as leased to a worker.
