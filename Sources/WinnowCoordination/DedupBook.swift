@@ -57,10 +57,8 @@ public struct DedupBook: TaskBook {
     }
 
     public func outcome(workers: [WorkerTally], counters: CoordinationCounters) -> DedupRun {
-        let found = findings.map { $0! }
-        return DedupRun(
-            finding: DedupFinding(kept: found.flatMap(\.kept), dropped: found.flatMap(\.dropped), maxSimilarity: []).sorted(),
-            maxSimilarity: plan.maxSimilarity(found, totalRows: rows), workers: workers, counters: counters)
+        let (finding, maxSimilarity) = plan.combined(findings.map { $0! }, totalRows: rows)
+        return DedupRun(finding: finding, maxSimilarity: maxSimilarity, workers: workers, counters: counters)
     }
 
     private func validate(_ f: DedupFinding, task: DedupTask) throws(InvalidResult) {
@@ -95,7 +93,7 @@ public struct DedupBook: TaskBook {
 /// What a distributed de-duplication hands back: every group's finding, sorted, and the workers' shares.
 public struct DedupRun: JobOutcome {
     public var finding: DedupFinding
-    /// Every pool row's highest cosine to a kept row of its cluster (`DedupPlan.maxSimilarity`).
+    /// Every pool row's highest cosine to a kept row of its cluster (`DedupPlan.combined`).
     public var maxSimilarity: [Float]
     public var workers: [WorkerTally]
     public var counters: CoordinationCounters

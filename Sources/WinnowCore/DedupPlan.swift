@@ -32,17 +32,19 @@ public struct DedupPlan: Sendable, Equatable {
 
     public func task(_ group: Int) -> DedupTask { DedupTask(group: group, clusters: groups[group], settings: settings) }
 
-    /// Every row's highest cosine to a kept row of its cluster from the groups' findings (in group
-    /// order); NaN for a row in no group (left out) or with no other kept row in its cluster.
-    public func maxSimilarity(_ findings: [DedupFinding], totalRows: Int) -> [Float] {
+    /// The groups' findings (in group order) as the outputs want them: kept rows ascending, dropped rows
+    /// by row, and every pool row's highest cosine to a kept row of its cluster — NaN for a row in no
+    /// group (left out) or with no other kept row in its cluster.
+    public func combined(_ findings: [DedupFinding], totalRows: Int) -> (finding: DedupFinding, maxSimilarity: [Float]) {
         precondition(findings.count == groups.count, "DedupPlan: one finding per group")
-        var out = [Float](repeating: .nan, count: totalRows)
+        var similarity = [Float](repeating: .nan, count: totalRows)
         for (group, finding) in zip(groups, findings) {
             for (row, value) in zip(group.lazy.flatMap(\.rows), finding.maxSimilarity) where value > -.infinity {
-                out[Int(row)] = min(value, 1)
+                similarity[Int(row)] = min(value, 1)
             }
         }
-        return out
+        let all = DedupFinding(kept: findings.flatMap(\.kept), dropped: findings.flatMap(\.dropped), maxSimilarity: [])
+        return (all.sorted(), similarity)
     }
 }
 
@@ -80,12 +82,14 @@ public struct DedupTask: Sendable, Equatable {
     public func run(read: ([Int64]) -> VectorBlock, quality: [Float]? = nil) -> DedupFinding {
         precondition(settings.keep != .quality || quality?.count == rowCount, "DedupTask: a quality score for every row")
         var finding = DedupFinding(kept: [], dropped: [], maxSimilarity: [])
+        var offset = 0
         for members in clusters {
             let vectors = read(members.rows)
-            let scores = settings.keep == .quality ? Array(quality![finding.maxSimilarity.count..<finding.maxSimilarity.count + members.rows.count]) : nil
+            let scores = settings.keep == .quality ? Array(quality![offset..<offset + members.rows.count]) : nil
+            offset += members.rows.count
             var similarity = [Float](repeating: -.infinity, count: members.rows.count)
             for part in ClusterSplit.parts(of: vectors, cluster: members.cluster, settings: settings) {
-                let order = walkOrder(part, vectors: vectors, rows: members.rows, scores: scores)
+                let order = walkOrder(part, vectors: vectors, scores: scores)
                 let found = NearDuplicates.within(vectors.gather(order), rows: order.map { members.rows[$0] }, threshold: settings.threshold)
                 finding.kept += found.kept
                 finding.dropped += found.dropped.map { ClusterDrop(pair: $0, cluster: Int32(members.cluster)) }
@@ -99,7 +103,7 @@ public struct DedupTask: Sendable, Equatable {
     /// The positions of `part` (ascending offsets into the cluster's rows) in the order the walk keeps
     /// them: row order; nearest the part's mean unit row first; or highest score first. Ties go to the
     /// lower row, so the order is a function of the rows alone.
-    private func walkOrder(_ part: [Int], vectors: VectorBlock, rows: [Int64], scores: [Float]?) -> [Int] {
+    private func walkOrder(_ part: [Int], vectors: VectorBlock, scores: [Float]?) -> [Int] {
         switch settings.keep {
         case .first:
             return part
@@ -130,7 +134,7 @@ public struct DedupFinding: Sendable, Equatable {
     }
 
     /// Kept rows ascending, dropped rows by row: the order of the outputs (the similarities stay in
-    /// task order: they go out through `DedupPlan.maxSimilarity`).
+    /// task order: they go out through `DedupPlan.combined`).
     public func sorted() -> DedupFinding {
         DedupFinding(kept: kept.sorted(), dropped: dropped.sorted { $0.pair.row < $1.pair.row }, maxSimilarity: maxSimilarity)
     }

@@ -38,21 +38,21 @@ public enum DedupEntryPoint {
         let announced = AnnouncedRuns()
         let kMeansPlace = place.kMeansPlace(announced: announced)
         let kMeansJournal = JournalFiles(path: kMeansPlace.usesWorkers ? RunJournal.dedupKMeans.path(in: request.out) : nil)
-        let side = try SideColumns.load(ids: request.idsPath, quality: request.qualityPath, labels: nil, rows: pool.totalRows)
-        let ids = side.ids
+        // Every score checked here, before any work; the passes then read the column a task at a time.
+        let ids = try SideColumns.load(ids: request.idsPath, quality: request.qualityPath, labels: nil, rows: pool.totalRows).ids
         let folder = try OutputFolder.claim(request.out)
         defer { withExtendedLifetime(folder) {} }
         try OutputFolder.removedIfFailed(folder) {
             try JournalFiles.discarded(after: [kMeansJournal]) {
                 try deduplicate(
-                    request, pool: pool, ids: ids, quality: side.quality, place: place, kMeansPlace: kMeansPlace, kMeansJournal: kMeansJournal,
+                    request, pool: pool, ids: ids, place: place, kMeansPlace: kMeansPlace, kMeansJournal: kMeansJournal,
                     announced: announced, log: log)
             }
         }
     }
 
     private static func deduplicate(
-        _ request: DedupRequest, pool: Pool, ids: [String]?, quality: [Float]?, place: WorkerPlace, kMeansPlace: KMeansExecution.Place,
+        _ request: DedupRequest, pool: Pool, ids: [String]?, place: WorkerPlace, kMeansPlace: KMeansExecution.Place,
         kMeansJournal: JournalFiles,
         announced: AnnouncedRuns, log: Logger
     ) throws {
@@ -62,7 +62,7 @@ public enum DedupEntryPoint {
             slots: 1, journal: kMeansJournal.path, keepJournal: true, log: log)
         let clusterSeconds = (ContinuousClock.now - start).seconds
         let outcome = try within(
-            request, pool: pool, quality: quality, clustering: clustering, clusterSeconds: clusterSeconds, place: place,
+            request, pool: pool, clustering: clustering, clusterSeconds: clusterSeconds, place: place,
             earlierRuns: announced.hashes, log: log)
         let seconds = (ContinuousClock.now - start).seconds
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -101,16 +101,16 @@ public enum DedupEntryPoint {
 
     /// The within-cluster pass: groups of clusters on the workers that join, on local workers, or all here.
     private static func within(
-        _ request: DedupRequest, pool: Pool, quality: [Float]?, clustering: ClusteringOutcome, clusterSeconds: Double, place: WorkerPlace,
+        _ request: DedupRequest, pool: Pool, clustering: ClusteringOutcome, clusterSeconds: Double, place: WorkerPlace,
         earlierRuns: [[UInt8]], log: Logger
     ) throws -> DedupOutcome {
         let plan = DedupPlan(assignments: clustering.assignments, clusters: clustering.centroids.rows, settings: request.settings)
+        let column = try request.qualityPath.map { path throws(InputError) in try QualityColumn.open(path, rows: pool.totalRows, what: "--quality") }
         if case .local(let workers, _, _) = place, workers == 0 {
             MemoryTuning.reuseLargeBlocks()
-            return LocalDedup.run(pool: pool, plan: plan, quality: quality, clustering: clustering, clusterSeconds: clusterSeconds, log: log)
+            return try LocalDedup.run(pool: pool, plan: plan, quality: column, clustering: clustering, clusterSeconds: clusterSeconds, log: log)
         }
         let start = ContinuousClock.now
-        let column = try request.qualityPath.map { path throws(InputError) in try QualityColumn.open(path, rows: pool.totalRows, what: "--quality") }
         let journal = RunJournal.run.path(in: request.out), skip = request.nonfinite == .skip
         let found: DedupRun
         switch place {

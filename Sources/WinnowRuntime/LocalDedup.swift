@@ -19,30 +19,31 @@ public struct DedupOutcome: Sendable {
 /// cluster on its rows in row order — the groups of `DedupPlan`, run here in group order by the same
 /// `DedupTask.run` workers use (`DistributedDedup`).
 public enum LocalDedup {
-    /// - Parameter quality: every pool row's score (to keep by quality).
+    /// - Parameter quality: the scores to keep by, read a task's rows at a time as workers read them.
     public static func run(
-        pool: Pool, plan: DedupPlan, quality: [Float]?, clustering: ClusteringOutcome, clusterSeconds: Double, log: Logger
-    ) -> DedupOutcome {
+        pool: Pool, plan: DedupPlan, quality: QualityColumn?, clustering: ClusteringOutcome, clusterSeconds: Double, log: Logger
+    ) throws(InputError) -> DedupOutcome {
         let clock = ContinuousClock(), start = clock.now
-        let found = plan.groups.indices.map { g in
+        var found: [DedupFinding] = []
+        for g in plan.groups.indices {
             let task = plan.task(g)
-            return task.run(
-                read: { pool.read(rows: $0.map(Int.init)) }, quality: plan.settings.keep == .quality ? quality.map { q in task.rows.map { q[Int($0)] } } : nil)
+            let scores = plan.settings.keep == .quality ? try quality?.values(of: task.rows) : nil
+            found.append(task.run(read: { pool.read(rows: $0.map(Int.init)) }, quality: scores))
         }
-        let all = DedupFinding(kept: found.flatMap(\.kept), dropped: found.flatMap(\.dropped), maxSimilarity: [])
+        let (all, maxSimilarity) = plan.combined(found, totalRows: pool.totalRows)
         return outcome(
-            all, maxSimilarity: plan.maxSimilarity(found, totalRows: pool.totalRows), clustering: clustering, clusterSeconds: clusterSeconds,
+            all, maxSimilarity: maxSimilarity, clustering: clustering, clusterSeconds: clusterSeconds,
             dedupSeconds: (clock.now - start).seconds, log: log)
     }
 
+    /// - Parameter found: kept and dropped rows in output order (`DedupPlan.combined`).
     public static func outcome(
         _ found: DedupFinding, maxSimilarity: [Float], clustering: ClusteringOutcome, clusterSeconds: Double, dedupSeconds: Double,
         log: Logger
     ) -> DedupOutcome {
-        let sorted = found.sorted()
-        log.info("kept \(sorted.kept.count) rows, dropped \(sorted.dropped.count) near-duplicates")
+        log.info("kept \(found.kept.count) rows, dropped \(found.dropped.count) near-duplicates")
         return DedupOutcome(
-            kept: sorted.kept, dropped: sorted.dropped, maxSimilarity: maxSimilarity, clustering: clustering,
+            kept: found.kept, dropped: found.dropped, maxSimilarity: maxSimilarity, clustering: clustering,
             clusterSeconds: clusterSeconds, dedupSeconds: dedupSeconds)
     }
 }

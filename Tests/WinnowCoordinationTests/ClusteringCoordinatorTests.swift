@@ -220,7 +220,7 @@ final class DedupCoordinatorTests: XCTestCase {
         for plan in [Self.plan, split] {
             let found = plan.groups.indices.map { plan.task($0).run(read: { Self.vectors.gather($0.map { Int($0) }) }) }
             let expected = DedupFinding(kept: found.flatMap(\.kept), dropped: found.flatMap(\.dropped), maxSimilarity: []).sorted()
-            let similarity = plan.maxSimilarity(found, totalRows: Self.vectors.rows)
+            let similarity = plan.combined(found, totalRows: Self.vectors.rows).maxSimilarity
             XCTAssertGreaterThanOrEqual(expected.dropped.count, 250)
             XCTAssertTrue(similarity.allSatisfy { !$0.isNaN }, "every cluster keeps more than one row here")
             for workers in [1, 2, 3] {
