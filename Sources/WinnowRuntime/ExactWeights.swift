@@ -20,6 +20,8 @@ public enum WeightsMode: String, Sendable, CaseIterable {
 enum ExactWeights {
     /// Replaces `outcome`'s weights by exact counts when `options` ask for it or they already are.
     static func apply(to outcome: inout SelectionOutcome, pool: Pool, options: RunOptions, log: Logger) {
+        // A sample's importance weights are what its estimates need, not a count of nearest rows.
+        guard outcome.weightKind != .importance else { return }
         let objective = outcome.settings.objective
         let counting: Bool = {
             switch objective {
@@ -30,7 +32,7 @@ enum ExactWeights {
         // One greedy over every row counts each row for its nearest pick itself; with --targets
         // weights count targets, which that greedy covered whole.
         if (options.exact && counting) || options.targetsPath != nil {
-            outcome.weightsExact = true
+            outcome.weightKind = .exact
             return
         }
         let k = outcome.selection.count
@@ -54,7 +56,7 @@ enum ExactWeights {
                 gains: [Double](repeating: 0, count: given.count + outcome.selection.count),
                 weights: [Double](repeating: 0, count: given.count + outcome.selection.count), rowsBeneath: 0)
         outcome.selection.weights = Array(counts(pool: pool, selection: picks, rows: rows, objective: objective).dropFirst(given.count))
-        outcome.weightsExact = true
+        outcome.weightKind = .exact
         outcome.phases.append(("weights", (ContinuousClock.now - start).seconds))
         log.info(
             "exact weights: every row counted for its nearest pick",

@@ -22,9 +22,23 @@ public struct SelectionOutcome: Sendable {
     public var cluster: CoordinationReport?
     /// With label budgets: the root's caps.
     public var labelCaps: LabelCaps?
-    /// Whether `selection.weights` count every row for its nearest pick (`ExactWeights`), rather than
-    /// the pipeline's estimate from the samples the merges saw.
-    public var weightsExact = false
+    /// What `selection.weights` are: the pipeline's estimate from the samples the merges saw, every
+    /// row counted for its nearest pick (`ExactWeights`), or a sample's importance weights.
+    public var weightKind = WeightKind.estimate
+
+    /// What a pick's weight counts; each is named in selection.csv and report.json.
+    public enum WeightKind: String, Sendable {
+        case estimate, exact, importance
+
+        /// selection.csv's last column.
+        var column: String {
+            switch self {
+            case .estimate: "weight_estimate"
+            case .exact: "weight"
+            case .importance: "importance_weight"
+            }
+        }
+    }
 
     public init(
         selection: Coreset, statistics: EmbeddingStatistics, plan: PlanSummary, skippedRows: [Int64],

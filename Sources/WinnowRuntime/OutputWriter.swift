@@ -15,7 +15,7 @@ public enum OutputWriter {
         let npy = NpyWriter.int64Image(selection.rows)
         let clock = ContinuousClock()
         let start = clock.now
-        let table = Data(csv(selection, pool: pool, columns: columns, exactWeights: outcome.weightsExact).utf8)
+        let table = Data(csv(selection, pool: pool, columns: columns, weights: outcome.weightKind).utf8)
         let digest = SHA256.hash(data: npy).hexString
         var phases = outcome.phases
         phases.append(("write", (clock.now - start).seconds))
@@ -30,10 +30,9 @@ public enum OutputWriter {
         return report
     }
 
-    /// The last column is `weight` when it counts every row for its nearest pick, `weight_estimate` when
-    /// it is the pipeline's estimate.
-    static func csv(_ selection: Coreset, pool: Pool, columns: SideColumns, exactWeights: Bool) -> String {
-        var out = "rank,row,file,row_in_file,id,gain,\(exactWeights ? "weight" : "weight_estimate")\n"
+    /// The last column is named for what the weights count (`SelectionOutcome.WeightKind`).
+    static func csv(_ selection: Coreset, pool: Pool, columns: SideColumns, weights: SelectionOutcome.WeightKind) -> String {
+        var out = "rank,row,file,row_in_file,id,gain,\(weights.column)\n"
         for i in 0..<selection.count {
             let row = Int(selection.rows[i])
             let (f, local) = pool.locate(row)
@@ -59,7 +58,8 @@ public enum OutputWriter {
         let s = outcome.settings
         let st = outcome.statistics
         let configuration = RunReport.Configuration(
-            objective: options.clusterBalance != nil ? "cluster-balanced" : s.objective.name, measure: s.objective.measure.name, optimizer: s.optimizer.name,
+            objective: options.clusterBalance != nil ? "cluster-balanced" : options.sensitivity != nil ? "sensitivity" : s.objective.name,
+            measure: s.objective.measure.name, optimizer: s.optimizer.name,
             budget: s.budget, chunkRows: s.chunkRows, blockRows: s.blockRows, partition: s.partition.rawValue,
             oversample: s.oversample, fanIn: s.fanIn, seed: s.seed, merge: s.merge.rawValue,
             nonfinite: options.nonfinite.rawValue, exact: options.exact, evalSample: options.evalSample,
@@ -68,7 +68,7 @@ public enum OutputWriter {
             qualityWeight: s.qualityWeight != 0 ? s.qualityWeight : nil, labelBudget: s.labelBudget?.name,
             labelCaps: outcome.labelCaps.map { caps in
                 Dictionary(uniqueKeysWithValues: zip(caps.labels.map(String.init), caps.caps))
-            }, clusterBalance: options.clusterBalance, rows: options.rowsPath, exclude: options.excludePath,
+            }, clusterBalance: options.clusterBalance, sensitivity: options.sensitivity, rows: options.rowsPath, exclude: options.excludePath,
             eligibleRows: options.eligibleRows?.count, given: options.givenPath,
             givenRows: options.givenPath == nil ? nil : options.givenRows.count, targets: options.targetsPath)
         let inputs = pool.files.map {
@@ -82,7 +82,7 @@ public enum OutputWriter {
             normMin: st.count > 0 ? st.normMin : 0, normMean: st.normMean, normMax: st.normMax,
             totalVariance: st.totalVariance, mean: st.mean, variance: st.variance)
         let selection = RunReport.Selection(
-            count: outcome.selection.count, sha256: digest, weights: outcome.weightsExact ? "exact" : "estimate")
+            count: outcome.selection.count, sha256: digest, weights: outcome.weightKind.rawValue)
         let quality = outcome.evaluation.map {
             QualityReport($0, reference: options.referenceObjective ?? (options.isExactGreedy ? $0.objective : nil))
         }

@@ -6,7 +6,8 @@ import Foundation
 public enum RunJournal: String, CaseIterable, Sendable {
     /// The run's own tasks: a selection, `cluster`'s k-means, `dedup`'s within-cluster pass.
     case run = "journal.wnj"
-    /// The k-means whose clusters are `--objective cluster-balanced`'s labels.
+    /// The k-means whose clusters are `--objective cluster-balanced`'s labels, or `--objective
+    /// sensitivity`'s clusters.
     case clusterLabels = "clusters.wnj"
     /// The k-means whose clusters `--partition cluster`'s chunks follow.
     case partition = "partition.wnj"
@@ -19,7 +20,7 @@ public enum RunJournal: String, CaseIterable, Sendable {
     var contents: String {
         switch self {
         case .run: "the run's tasks"
-        case .clusterLabels: "k-means passes of --objective cluster-balanced"
+        case .clusterLabels: "k-means passes of --objective cluster-balanced or sensitivity"
         case .partition: "k-means passes of --partition cluster"
         case .dedupKMeans: "k-means passes of dedup"
         }

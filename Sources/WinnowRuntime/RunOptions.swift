@@ -54,6 +54,8 @@ public struct RunOptions: Sendable {
     public var labelsPath: String?
     /// `--objective cluster-balanced`: the k-means whose clusters are the labels.
     public var clusterBalance: ClusterBalance?
+    /// `--objective sensitivity`: the k-means its draw followed, once run.
+    public var sensitivity: SensitivitySample?
     /// `--partition cluster`: each row's k-means cluster, which the chunks follow.
     public var partitionClusters: [Int32]?
     /// `--rows` / `--exclude`: files of pool row numbers; the selection uses only the rows of the first

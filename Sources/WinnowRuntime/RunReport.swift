@@ -54,6 +54,8 @@ public struct RunReport: Codable, Sendable {
         public var labelCaps: [String: Int]?
         /// `--objective cluster-balanced`: the k-means whose clusters were the labels (absent otherwise).
         public var clusterBalance: ClusterBalance?
+        /// `--objective sensitivity`: the k-means the draw followed (absent otherwise).
+        public var sensitivity: SensitivitySample?
         /// `--rows`, `--exclude` and the rows they leave to select among (absent without them).
         public var rows: String?
         public var exclude: String?

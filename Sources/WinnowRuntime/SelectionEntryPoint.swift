@@ -16,6 +16,9 @@ public struct SelectionRequest: Sendable {
     /// default for k and the pool's rows) and cap each cluster's picks.
     public var clusterBalanced = false
     public var balanceClusters: Int?
+    /// `--objective sensitivity`: draw rows by their sensitivity to a k-means of `balanceClusters`
+    /// clusters (nil: the default for k and the pool's rows), weighted by their inverse chance.
+    public var sensitivity = false
     /// Lloyd iterations of the k-means of cluster-balanced and `--partition cluster`.
     public var clusterIterations = KMeansSettings.Default.iterations
     public var progress = ProgressSettings()
@@ -65,6 +68,13 @@ public enum SelectionEntryPoint {
         let kMeans = place.kMeansPlace(announced: announced)
         do {
             let report = try JournalFiles.discarded(after: kMeansJournals) {
+                if request.sensitivity {
+                    let columns = try SideColumns.load(ids: request.idsPath, quality: options.qualityPath, labels: nil, rows: pool.totalRows)
+                    let outcome = try sensitivitySample(
+                        request, options: &options, pool: pool, place: place.kMeansPlace(announced: announced, nextRunFollows: false),
+                        monitor: monitor, log: log)
+                    return try OutputWriter.write(outcome, options: options, pool: pool, columns: columns, to: out, command: request.command)
+                }
                 if request.clusterBalanced {
                     options.clusterBalance = try clusterLabels(request, pool: pool, place: kMeans, log: log)
                     options.labelsPath = options.clusterBalance!.assignments
@@ -157,8 +167,25 @@ public enum SelectionEntryPoint {
         }
     }
 
-    /// The k-means of `--objective cluster-balanced`, its clusters written as the run's labels.
-    private static func clusterLabels(_ request: SelectionRequest, pool: Pool, place: KMeansExecution.Place, log: Logger) throws -> ClusterBalance {
+    /// `--objective sensitivity`: the k-means where `place` says, then the draw in this process.
+    private static func sensitivitySample(
+        _ request: SelectionRequest, options: inout RunOptions, pool: Pool, place: KMeansExecution.Place, monitor: RunMonitor, log: Logger
+    ) throws -> SelectionOutcome {
+        let start = ContinuousClock.now
+        let k = try kMeansSettings(request, pool: pool)
+        let (clustering, _) = try KMeansExecution.run(
+            pool: pool, settings: k, nonfinite: request.options.nonfinite, on: place, slots: 1,
+            journal: RunJournal.clusterLabels.path(in: request.out), keepJournal: true, log: log)
+        let seconds = (ContinuousClock.now - start).seconds
+        MemoryTuning.reuseLargeBlocks()
+        let (outcome, draws) = try SensitivitySelection.run(pool: pool, options: options, clustering: clustering, monitor: monitor, log: log)
+        options.sensitivity = SensitivitySample(
+            clusters: k.k, inertia: clustering.final.inertia, seconds: seconds, draws: draws.isFinite ? draws : nil)
+        return outcome
+    }
+
+    /// The k-means of cluster-balanced and sensitivity: `--clusters` (default: about ten picks per cluster).
+    private static func kMeansSettings(_ request: SelectionRequest, pool: Pool) throws -> KMeansSettings {
         let settings = request.options.settings
         var k = KMeansSettings(k: request.balanceClusters ?? ClusterBalance.Default.clusters(budget: settings.budget, rows: pool.totalRows))
         k.iterations = request.clusterIterations
@@ -166,6 +193,12 @@ public enum SelectionEntryPoint {
         if let problem = k.problems(rows: pool.totalRows).first {
             throw RunFailure(.usage, problem.replacingOccurrences(of: "--k", with: "--clusters"))
         }
+        return k
+    }
+
+    /// The k-means of `--objective cluster-balanced`, its clusters written as the run's labels.
+    private static func clusterLabels(_ request: SelectionRequest, pool: Pool, place: KMeansExecution.Place, log: Logger) throws -> ClusterBalance {
+        let k = try kMeansSettings(request, pool: pool)
         let start = ContinuousClock.now
         let (clustering, _) = try KMeansExecution.run(
             pool: pool, settings: k, nonfinite: request.options.nonfinite, on: place, slots: 1,

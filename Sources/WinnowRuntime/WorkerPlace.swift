@@ -12,13 +12,16 @@ public enum WorkerPlace {
         announce: (DistributedSelection.Endpoint, Logger) -> Void)
 
     /// Where a k-means the job needs first runs (cluster-balanced, `--partition cluster`, dedup's
-    /// clustering): on the same workers, which then go on to the job's own run at the same endpoint;
-    /// its configuration goes into `announced` for that run.
-    func kMeansPlace(announced: AnnouncedRuns) -> KMeansExecution.Place {
+    /// clustering): on the same workers, which then go on to the job's own run at the same endpoint
+    /// unless the k-means is the last work they get (`nextRunFollows` false: sensitivity sampling draws
+    /// in this process); its configuration goes into `announced` for that run.
+    func kMeansPlace(announced: AnnouncedRuns, nextRunFollows: Bool = true) -> KMeansExecution.Place {
         switch self {
         case .local(let workers, _, _): .local(workers: workers)
         case .served(let bind, let security, let coordination, let announce):
-            .served(bind: bind, security: security, coordination: coordination, nextRunFollows: true, announced: announced, announce: announce)
+            .served(
+                bind: bind, security: security, coordination: coordination, nextRunFollows: nextRunFollows, announced: announced,
+                announce: announce)
         }
     }
 }

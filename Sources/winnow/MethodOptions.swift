@@ -10,6 +10,7 @@ struct MethodOptions: ParsableArguments {
         case random
         case coverageCentric = "coverage-centric"
         case clusterBalanced = "cluster-balanced"
+        case sensitivity
     }
 
     enum SimilarityName: String, ExpressibleByArgument, CaseIterable {
@@ -50,11 +51,11 @@ struct MethodOptions: ParsableArguments {
 
     @Option(
         help:
-            "Cluster-balanced: k-means clusters whose caps split the budget (default: about ten picks per cluster, 2–1,000); caps follow --label-budget (default balanced)."
+            "Cluster-balanced: k-means clusters whose caps split the budget (caps follow --label-budget, default balanced); sensitivity: the k-means clusters the draw follows. Default: about ten picks per cluster, 2–1,000."
     )
     var clusters: Int?
 
-    @Option(help: "Lloyd iterations of the k-means of --objective cluster-balanced and --partition cluster.")
+    @Option(help: "Lloyd iterations of the k-means of --objective cluster-balanced or sensitivity and of --partition cluster.")
     var clusterIterations: Int = KMeansSettings.Default.iterations
 
     @Option(help: "Greedy optimizer.")
@@ -69,7 +70,7 @@ struct MethodOptions: ParsableArguments {
     /// Writes the objective, the optimizer and its tuning into `s`.
     func apply(to s: inout SelectionSettings) throws {
         switch objective {
-        case .facilityLocation, .clusterBalanced:
+        case .facilityLocation, .clusterBalanced, .sensitivity:
             switch similarity {
             case .shiftedCosine: s.objective = .facilityLocation(.shiftedCosine)
             case .dot: s.objective = .facilityLocation(.dot)

@@ -96,6 +96,7 @@ struct SelectionOptions: ParsableArguments {
     /// The run the flags ask for; a ValidationError names the flag at fault.
     func request() throws -> SelectionRequest {
         let balanced = method.objective == .clusterBalanced, coverage = method.objective == .coverageCentric
+        let sensitivity = method.objective == .sensitivity
         var s = SelectionSettings(budget: budget)
         try method.apply(to: &s)
         plan.apply(to: &s)
@@ -111,14 +112,27 @@ struct SelectionOptions: ParsableArguments {
                     ? "--objective coverage-centric needs --score FILE (one float32 difficulty per pool row)"
                     : "--score is read only by --objective coverage-centric")
         }
-        if balanced {
-            if labels != nil { throw ValidationError("--objective cluster-balanced makes its own labels (k-means clusters): drop --labels") }
+        if sensitivity {
+            // A draw, not a greedy: the flags that steer a greedy would be silently ignored.
+            let greedyOnly: [(String, Bool)] = [
+                ("--labels", labels != nil), ("--label-budget", labelBudget != nil), ("--given", given != nil),
+                ("--targets", targets != nil), ("--exact", exact), ("--quality-weight", qualityWeight != 0),
+                ("--partition cluster", plan.partition == .cluster),
+            ]
+            if let (flag, _) = greedyOnly.first(where: \.1) {
+                throw ValidationError("\(flag) steers a greedy; --objective sensitivity draws rows by their sensitivity to a k-means (drop \(flag))")
+            }
+        }
+        if balanced || sensitivity {
             if let c = method.clusters, c < 1 { throw ValidationError("--clusters must be at least 1 (got \(c))") }
             if method.clusterIterations < 0 { throw ValidationError("--cluster-iterations must be 0 or more (got \(method.clusterIterations))") }
+        }
+        if balanced {
+            if labels != nil { throw ValidationError("--objective cluster-balanced makes its own labels (k-means clusters): drop --labels") }
             s.labelBudget = s.labelBudget ?? ClusterBalance.Default.budget
             if let problem = s.problems().first { throw ValidationError(problem) }
-        } else {
-            if method.clusters != nil { throw ValidationError("--clusters is read only by --objective cluster-balanced") }
+        } else if !sensitivity {
+            if method.clusters != nil { throw ValidationError("--clusters is read only by --objective cluster-balanced and sensitivity") }
             if labelBudget != nil && labels == nil { throw ValidationError("--label-budget needs --labels FILE (one int32/int64 label per pool row)") }
         }
         if targets != nil {
@@ -156,6 +170,7 @@ struct SelectionOptions: ParsableArguments {
         var request = SelectionRequest(options: o, out: out)
         request.idsPath = ids
         request.clusterBalanced = balanced
+        request.sensitivity = sensitivity
         request.balanceClusters = method.clusters
         request.clusterIterations = method.clusterIterations
         request.progress.mode = quiet ? .quiet : .automatic

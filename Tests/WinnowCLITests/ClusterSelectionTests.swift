@@ -52,6 +52,49 @@ final class ClusterSelectionTests: XCTestCase {
         XCTAssertTrue(stray.stderr.contains("--clusters"), stray.stderr)
     }
 
+    /// `--objective sensitivity`: the k-means on the workers, then the draw; every worker count writes
+    /// the same bytes, the weights are importance weights calibrated to the clusters (they sum to the
+    /// rows drawn among), `--rows` limits the draw, and the
+    /// flags that steer a greedy are refused.
+    func testSensitivitySamplingWritesImportanceWeightsForAnyWorkerCount() throws {
+        let dir = TemporaryDirectory()
+        let flags = try pool(dir) + ["--budget", "150", "--objective", "sensitivity", "--clusters", "10"]
+        var selections: Set<Data> = [], tables: Set<Data> = []
+        for workers in [0, 2] {
+            let out = dir.file("s\(workers)")
+            let r = try CLI.run(flags + ["--workers", "\(workers)", "--out", out])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            selections.insert(Outputs.bytes(out + "/selection.npy"))
+            tables.insert(Outputs.bytes(out + "/selection.csv"))
+            let picks = try Outputs.selection(out)
+            XCTAssertEqual(picks.count, 150)
+            XCTAssertEqual(Set(picks).count, 150)
+            let lines = String(decoding: Outputs.bytes(out + "/selection.csv"), as: UTF8.self).split(separator: "\n")
+            XCTAssertEqual(lines[0], "rank,row,file,row_in_file,id,gain,importance_weight")
+            let weights = lines.dropFirst().map { Double($0.split(separator: ",").last!)! }
+            XCTAssertTrue(weights.allSatisfy { $0 > 0 })
+            XCTAssertEqual(weights.reduce(0, +), 30000, accuracy: 0.01, "calibrated weights stand for every row")
+            let report = try Outputs.report(out)
+            let configuration = try XCTUnwrap(report["configuration"] as? [String: Any])
+            XCTAssertEqual(configuration["objective"] as? String, "sensitivity")
+            let sensitivity = try XCTUnwrap(configuration["sensitivity"] as? [String: Any])
+            XCTAssertEqual(sensitivity["clusters"] as? Int, 10)
+            XCTAssertGreaterThan(try XCTUnwrap(sensitivity["draws"] as? Double), 100)
+            XCTAssertEqual((report["selection"] as? [String: Any])?["weights"] as? String, "importance")
+        }
+        XCTAssertEqual(selections.count, 1, "worker counts changed the selection")
+        XCTAssertEqual(tables.count, 1, "worker counts changed the weights")
+        try NpyWriter.writeInt64(Array(stride(from: Int64(0), to: 30000, by: 2)), to: dir.file("even.npy"))
+        let among = try CLI.run(flags + ["--rows", dir.file("even.npy"), "--out", dir.file("even")])
+        XCTAssertEqual(among.status, 0, among.stderr)
+        XCTAssertTrue(try Outputs.selection(dir.file("even")).allSatisfy { $0 % 2 == 0 })
+        for refused in [["--given", dir.file("even.npy")], ["--exact"], ["--partition", "cluster"]] {
+            let r = try CLI.run(flags + refused + ["--out", dir.file("x")])
+            XCTAssertEqual(r.status, 64, r.stderr)
+            XCTAssertTrue(r.stderr.contains(refused[0]), r.stderr)
+        }
+    }
+
     /// `--nonfinite skip`: the k-means gives a NaN row cluster −1 and the selection skips it; −1 gets no
     /// cap, so the other clusters' caps still add up to k and the selection is k rows long.
     func testClusterBalancedSkippingNaNRowsStillSelectsK() throws {
