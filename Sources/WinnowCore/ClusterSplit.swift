@@ -4,10 +4,6 @@
 /// the same parts. Near-duplicates sit close together, so they mostly share a part; the pairs a split
 /// separates are what `BENCHMARKS.md`'s recall figures count.
 public enum ClusterSplit {
-    /// Rows k-means++ seeds from, and rows the iterations fit on, per part (as `KMeansSettings`).
-    static let seedRowsPerPart = KMeansSettings.Default.seedRowsPerCluster
-    static let fitRowsPerPart = KMeansSettings.Default.fitRowsPerCluster
-
     /// The cluster's rows (offsets into `vectors`, ascending) in parts, in part order; one part
     /// holding every row when the cluster is not over `settings.splitRows`.
     public static func parts(of vectors: VectorBlock, cluster: Int, settings: DedupSettings) -> [[Int]] {
@@ -15,15 +11,9 @@ public enum ClusterSplit {
         guard k > 1 else { return [Array(0..<n)] }
         let unit = vectors.normalized()
         var random = SeededRandom(seed: settings.seed, stream: .clusterSplit, cluster)
-        var centroids = KMeans.seed(unit.gather(random.sample(min(n, k * seedRowsPerPart), of: n)), k: k, random: &random)
-        let fit = unit.gather(random.sample(min(n, k * fitRowsPerPart), of: n))
-        for i in 0..<DedupSettings.Default.iterations {
-            // The last iterations over every row, as the pool-wide k-means's.
-            let rows = i < DedupSettings.Default.iterations - KMeansSettings.Default.fullIterations ? fit : unit
-            centroids = KMeans.update(centroids, with: KMeans.assign(rows, to: centroids).partial)
-        }
+        let assignments = KMeans.fit(unit, k: k, iterations: DedupSettings.Default.iterations, random: &random).assignments
         var parts = [[Int]](repeating: [], count: k)
-        for (i, c) in KMeans.assign(unit, to: centroids).assignments.enumerated() { parts[Int(c)].append(i) }
+        for (i, c) in assignments.enumerated() { parts[Int(c)].append(i) }
         return parts.filter { !$0.isEmpty }
     }
 }

@@ -22,6 +22,9 @@ public struct KMeansSettings: Sendable, Equatable {
         /// of all its rows, which a sample only estimates (without it: 1.010–1.033 × plain Lloyd's
         /// inertia with 64 rows per cluster, on the same pools).
         public static let fullIterations = 1
+        /// One k-means over all k centroids. Two levels (`TwoLevelKMeans`) cost about √k instead of
+        /// k distances per row and pass; what they give up in inertia is in BENCHMARKS.md.
+        public static let levels = 1
     }
 
     /// Clusters wanted.
@@ -36,6 +39,9 @@ public struct KMeansSettings: Sendable, Equatable {
     public var fitRowsPerCluster = Default.fitRowsPerCluster
     /// The last iterations that read every row, when the others fit on a sample.
     public var fullIterations = Default.fullIterations
+    /// 1: one k-means of k clusters; 2: about √k clusters, each then split by its own k-means into a
+    /// share of k in proportion to its rows (`TwoLevelKMeans`).
+    public var levels = Default.levels
     /// Cluster the rows scaled to unit length (cosine geometry, as de-duplication wants), not as stored.
     public var normalizesRows = false
 
@@ -49,6 +55,7 @@ public struct KMeansSettings: Sendable, Equatable {
         if seedRowsPerCluster < 1 { out.append("--seed-rows-per-cluster must be at least 1 (got \(seedRowsPerCluster))") }
         if fitRowsPerCluster < 0 { out.append("--fit-rows-per-cluster must be 0 (every row) or more (got \(fitRowsPerCluster))") }
         if fullIterations < 0 { out.append("--full-iterations must be 0 or more (got \(fullIterations))") }
+        if !(1...2).contains(levels) { out.append("--levels must be 1 or 2 (got \(levels))") }
         if chunkRows < 1 { out.append("--chunk-rows must be at least 1 (got \(chunkRows))") }
         return out
     }

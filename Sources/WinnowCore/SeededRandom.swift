@@ -35,6 +35,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         public static let coverage = Stream(rawValue: 0x636F_7665)
         public static let kMeansSeed = Stream(rawValue: 0x6B6D_6E73)
         public static let clusterSplit = Stream(rawValue: 0x7370_6C69)
+        public static let secondLevel = Stream(rawValue: 0x6C65_7632)
         public static let sensitivity = Stream(rawValue: 0x7365_6E73)
     }
 

@@ -17,6 +17,9 @@ struct ClusteringReport: Encodable {
     let fitRows: Int
     /// `--full-iterations`: the last iterations, which read every row.
     let fullIterations: Int
+    /// `--levels`; with 2, the first level's k-means (`passes` and `seed_seconds` are its).
+    let levels: Int
+    let firstLevel: ClusteringOutcome.FirstLevel?
     let inputs: [String]
     let totalRows: Int
     let dimension: Int
@@ -46,6 +49,8 @@ struct ClusteringReport: Encodable {
         fitRowsPerCluster = settings.fitRowsPerCluster
         fitRows = outcome.fitRows
         fullIterations = settings.fullIterations
+        levels = settings.levels
+        firstLevel = outcome.firstLevel
         inputs = pool.files.map(\.path)
         totalRows = pool.totalRows
         dimension = pool.dimension

@@ -44,6 +44,10 @@ public enum KMeansExecution {
         pool: Pool, settings: KMeansSettings, nonfinite: NonfinitePolicy, on place: Place, slots: Int,
         journal: String?, keepJournal: Bool = false, log: Logger
     ) throws -> (ClusteringOutcome, CoordinationReport?) {
+        guard settings.levels == 1 else {
+            return try secondLevel(
+                pool: pool, settings: settings, nonfinite: nonfinite, on: place, slots: slots, journal: journal, keepJournal: keepJournal, log: log)
+        }
         let workers: Int
         switch place {
         case .served(let bind, let security, let coordination, let nextRunFollows, let announced, let announce):
@@ -72,5 +76,50 @@ public enum KMeansExecution {
             let (outcome, report) = try DistributedClustering.run(pool: pool, settings: settings, nonfinite: nonfinite, serving: serving, log: log)
             return (outcome, report)
         }
+    }
+
+    /// Two levels (`TwoLevelKMeans`): the first where `place` says, like any k-means (journaled, the
+    /// same for any worker count); then each first-level cluster split in this process, in cluster
+    /// order, each by a k-means seeded from the run's seed and the cluster's number.
+    private static func secondLevel(
+        pool: Pool, settings: KMeansSettings, nonfinite: NonfinitePolicy, on place: Place, slots: Int,
+        journal: String?, keepJournal: Bool, log: Logger
+    ) throws -> (ClusteringOutcome, CoordinationReport?) {
+        let start = ContinuousClock.now
+        var first = settings
+        first.levels = 1
+        first.k = TwoLevelKMeans.firstLevelClusters(settings.k)
+        log.info("two-level k-means: \(first.k) first-level clusters, then \(settings.k) in all")
+        let (top, report) = try run(
+            pool: pool, settings: first, nonfinite: nonfinite, on: place, slots: slots, journal: journal, keepJournal: keepJournal, log: log)
+        let firstSeconds = (ContinuousClock.now - start).seconds
+        var members = [[Int]](repeating: [], count: first.k)
+        for (row, c) in top.assignments.enumerated() where c >= 0 { members[Int(c)].append(row) }
+        let shares = TwoLevelKMeans.split(settings.k, sizes: members.map(\.count))
+        let d = pool.dimension
+        var centroids: [Float] = [], assignments = top.assignments, sizes: [Int] = [], inertia = 0.0
+        centroids.reserveCapacity(settings.k * d)
+        let secondStart = ContinuousClock.now
+        for (c, rows) in members.enumerated() where shares[c] > 0 {
+            var vectors = pool.read(rows: rows)
+            if settings.normalizesRows { vectors = vectors.normalized() }
+            var random = SeededRandom(seed: settings.seed, stream: .secondLevel, c)
+            let part = KMeans.fit(
+                vectors, k: shares[c], iterations: settings.iterations, seedRowsPerCluster: settings.seedRowsPerCluster,
+                fitRowsPerCluster: settings.fitRowsPerCluster, fullIterations: settings.fullIterations, random: &random)
+            let offset = Int32(sizes.count)
+            for (i, a) in part.assignments.enumerated() { assignments[rows[i]] = offset + a }
+            centroids += part.centroids.values
+            sizes += part.partial.counts
+            inertia += part.partial.inertia
+        }
+        var outcome = top
+        outcome.firstLevel = .init(clusters: first.k, inertia: top.final.inertia, seconds: firstSeconds)
+        outcome.centroids = VectorBlock(values: centroids, dimension: d)
+        outcome.assignments = assignments
+        outcome.sizes = sizes
+        outcome.final = .init(inertia: inertia, seconds: (ContinuousClock.now - secondStart).seconds)
+        log.info("two-level k-means: \(sizes.count) clusters, inertia \(inertia)")
+        return (outcome, report)
     }
 }

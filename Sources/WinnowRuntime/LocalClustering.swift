@@ -26,6 +26,17 @@ public struct ClusteringOutcome: Sendable, Equatable {
     public var sizes: [Int]
     /// Rows the iterations fit on (all finite rows unless they fit on a sample).
     public var fitRows: Int
+    /// With two levels (`KMeansSettings.levels`): the first level's k-means, whose passes `iterations`
+    /// and `seedSeconds` then are; `final` is the second level's, every row to its nearest centroid
+    /// among its first-level cluster's parts.
+    public var firstLevel: FirstLevel?
+
+    public struct FirstLevel: Sendable, Encodable, Equatable {
+        public let clusters: Int
+        /// Its final inertia (every row to its nearest first-level centroid).
+        public let inertia: Double
+        public let seconds: Double
+    }
 
     /// The outcome of a finished plan, each pass with the seconds it took.
     public init(_ passes: LloydPasses, seconds: [Double], seedSeconds: Double) {

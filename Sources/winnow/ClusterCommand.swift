@@ -24,6 +24,10 @@ struct ClusterCommand: ParsableCommand {
             "Rows per cluster of the seeded sample the Lloyd iterations fit on; the last pass assigns every row (0: fit on every row)."
     ) var fitRowsPerCluster: Int = KMeansSettings.Default.fitRowsPerCluster
     @Option(help: "Rows read and assigned at a time.") var chunkRows: Int = KMeansSettings.Default.chunkRows
+    @Option(
+        help:
+            "1: one k-means of k clusters; 2: about √k clusters on the workers, then each split in this process into a share of k in proportion to its rows (for k of 10,000 and more)."
+    ) var levels: Int = KMeansSettings.Default.levels
     @Option(help: "Rows with NaN/Inf: fail naming the first, or leave them out (assignment −1).")
     var nonfinite: NonfinitePolicy = RunOptions.Default.nonfinite
     @Option(
@@ -59,6 +63,7 @@ struct ClusterCommand: ParsableCommand {
         settings.chunkRows = chunkRows
         settings.fitRowsPerCluster = fitRowsPerCluster
         settings.fullIterations = fullIterations
+        settings.levels = levels
         if let problem = settings.problems(rows: opened.totalRows).first { throw ValidationError(problem) }
         var request = ClusteringRequest(settings: settings, out: out)
         request.nonfinite = nonfinite

@@ -53,6 +53,55 @@ final class ClusterCommandTests: XCTestCase {
         XCTAssertLessThan((sampled["passes"] as! [[String: Any]])[0]["inertia"] as! Double, inertia / 2, "the first iteration's rows are the sample's")
     }
 
+    /// `--levels 2`: √k first-level clusters on the workers, each split into a share of k by rows; the
+    /// same bytes for 0 and 2 workers, k centroids, every row's cluster one of its first-level
+    /// cluster's parts (a part never holds rows of two first-level clusters), and the reported inertia
+    /// that of the files, recomputed here.
+    func testTwoLevelsSplitEachFirstLevelClusterAndAgreeForAnyWorkerCount() throws {
+        let dir = TemporaryDirectory()
+        XCTAssertEqual(try CLI.run(["generate", "--rows", "20000", "--dim", "8", "--clusters", "40", "--out", dir.file("pool")]).status, 0)
+        for workers in [0, 2] {
+            let r = try CLI.run([
+                "cluster", "--input", dir.file("pool/pool-*.npy"), "--k", "300", "--levels", "2", "--iterations", "6", "--workers", "\(workers)",
+                "--out", dir.file("w\(workers)"),
+            ])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        for file in ["assignments.npy", "centroids.npy"] {
+            XCTAssertEqual(Outputs.bytes(dir.file("w0/" + file)), Outputs.bytes(dir.file("w2/" + file)), file)
+        }
+        let report = try Outputs.report(dir.file("w0"))
+        XCTAssertEqual(report["levels"] as? Int, 2)
+        let first = try XCTUnwrap(report["first_level"] as? [String: Any])
+        XCTAssertEqual(first["clusters"] as? Int, 17)
+        let assignments = try Outputs.int64Column(dir.file("w0/assignments.npy"))
+        XCTAssertEqual(Set(assignments), Set(0..<300))
+        let x = try Pool.open(paths: [dir.file("pool/pool-000.npy")]).read([0..<20000])
+        let c = try Pool.open(paths: [dir.file("w0/centroids.npy")]).read([0..<300])
+        XCTAssertEqual(c.rows, 300)
+        var inertia = 0.0
+        for i in 0..<20000 {
+            let a = Int(assignments[i])
+            for j in 0..<8 { inertia += pow(Double(x.values[i * 8 + j]) - Double(c.values[a * 8 + j]), 2) }
+        }
+        XCTAssertEqual((report["final"] as! [String: Any])["inertia"] as! Double, inertia, accuracy: 1e-9 * inertia)
+        XCTAssertLessThan(inertia, first["inertia"] as! Double, "splitting lowers the inertia")
+        // The first level's clusters, from a one-level run of the same k-means, hold whole parts.
+        let r = try CLI.run([
+            "cluster", "--input", dir.file("pool/pool-*.npy"), "--k", "17", "--iterations", "6", "--out", dir.file("first"),
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let top = try Outputs.int64Column(dir.file("first/assignments.npy"))
+        var parent = [Int64: Int64]()
+        for (row, part) in assignments.enumerated() {
+            XCTAssertEqual(parent[part, default: top[row]], top[row], "part \(part) spans two first-level clusters")
+            parent[part] = top[row]
+        }
+        let bad = try CLI.run(["cluster", "--input", dir.file("pool/pool-*.npy"), "--k", "30", "--levels", "3", "--out", dir.file("bad")])
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--levels"), bad.stderr)
+    }
+
     /// Distributed k-means: every Lloyd pass's blocks run on local worker processes and their partial
     /// sums are merged in block order, so 1, 2 or 3 workers write the bytes of the in-process run.
     func testAnyWorkerCountWritesTheSameBytes() throws {
