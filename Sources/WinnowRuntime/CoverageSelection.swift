@@ -15,27 +15,13 @@ public enum CoverageSelection {
         guard let scorePath = options.scorePath else {
             throw InputError(.unreadable, path: "", "coverage-centric selection needs --score FILE (one float32 difficulty per row)")
         }
-        let clock = ContinuousClock()
-        let start = clock.now
-        var phases: [(String, Double)] = []
-        var mark = start
-        func lap(_ name: String) {
-            phases.append((name, (clock.now - mark).seconds))
-            mark = clock.now
-        }
+        var phases = PhaseClock()
         let n = pool.totalRows
         let job = SelectionJob(totalRows: n, dimension: pool.dimension, settings: options.settings)
         let scoresColumn = try QualityColumn.open(scorePath, rows: n, what: "--score")
-        lap("plan")
+        phases.lap("plan")
         // One pass for the statistics and the rows to leave out; progress as for the chunk phase.
-        var progress = LevelProgress(levelSizes: [job.chunkCount], totalRows: n)
-        let runID = RunConfig(pool: pool, settings: options.settings, skipNonfinite: options.nonfinite == .skip).hash.prefix(8).hexString
-        func status(_ state: RunStatus.State = .running) -> RunStatus {
-            var s = progress.status(runID: runID, state: state, now: clock.now - start, tasksRunning: 0, workersAlive: 0)
-            s.inProcess = true
-            return s
-        }
-        progress.began(level: 0, at: clock.now - start)
+        var pass = PoolPass(steps: job.chunkCount, pool: pool, options: options, monitor: monitor)
         var statistics = EmbeddingStatistics(dimension: pool.dimension)
         var skipped: [Int64] = []
         for c in 0..<job.chunkCount {
@@ -45,16 +31,15 @@ public enum CoverageSelection {
             let bad = Pool.nonfiniteRows(vectors, rows: task.rows)
             if !bad.isEmpty {
                 guard options.nonfinite == .skip else {
-                    monitor?.finish(status(.failed))
+                    pass.end(.failed)
                     throw pool.nonfiniteError(row: bad[0], count: bad.count)
                 }
                 skipped += bad
             }
-            progress.finished(level: 0, rows: task.plannedRows)
-            monitor?.observe { status() }
+            pass.finished(rows: task.plannedRows)
         }
-        monitor?.finish(status(.finished))
-        lap("statistics")
+        pass.end(.finished)
+        phases.lap("statistics")
         let excluded = Set(skipped)
         let rows = (0..<Int64(n)).filter { !excluded.contains($0) }
         let scores = try scoresColumn.values(of: rows)
@@ -71,17 +56,17 @@ public enum CoverageSelection {
         let selection = Coreset(
             rows: selected, vectors: pool.read(rows: selected.map { Int($0) }),
             gains: picks.map { Double(scores[$0]) }, weights: weights, rowsBeneath: n)
-        lap("select")
+        phases.lap("select")
         guard selection.count > 0 else {
             throw InputError(.emptyPool, path: pool.files[0].path, "no row left to select (all excluded or pruned)")
         }
         var evaluation: EvaluationResult?
         if let sample = options.evalSample {
             evaluation = LocalSelection.evaluate(pool: pool, selection: selection, sample: sample, skipped: excluded, settings: options.settings)
-            lap("evaluate")
+            phases.lap("evaluate")
         }
         return SelectionOutcome(
             selection: selection, statistics: statistics, plan: .init(job), skippedRows: skipped,
-            evaluation: evaluation, phases: phases, settings: options.settings)
+            evaluation: evaluation, phases: phases.laps, settings: options.settings)
     }
 }

@@ -20,13 +20,7 @@ public enum DistributedSelection {
     ///     command's k-means sent its workers here (`winnow coordinator`).
     ///   - monitor: shows the run's progress (line and metrics).
     public static func run(pool: Pool, options: RunOptions, serving: ServeContext, monitor: RunMonitor? = nil, log: Logger) throws -> SelectionOutcome {
-        var phases: [(String, Double)] = []
-        let clock = ContinuousClock()
-        var mark = clock.now
-        func lap(_ name: String) {
-            phases.append((name, (clock.now - mark).seconds))
-            mark = clock.now
-        }
+        var phases = PhaseClock()
         let labels = try options.labelColumn(rows: pool.totalRows)
         let planned = options.plannedLabels(labels, pool: pool)
         var job = SelectionJob(
@@ -34,11 +28,11 @@ public enum DistributedSelection {
             labels: planned?.labels, labelLeftOut: planned?.leftOut, clusters: options.partitionClusters,
             eligible: options.eligibleRows)
         log.info("plan", metadata: job.planMetadata)
-        lap("plan")
+        phases.lap("plan")
         // One pass on the coordinator; a statistics phase on the workers would spare it.
         if let derived = LocalSelection.derivingRBFGamma(job, pool: pool, options: options, log: log) {
             job = derived
-            lap("statistics")
+            phases.lap("statistics")
         }
         let settings = job.settings
         let config = RunConfig(
@@ -48,7 +42,7 @@ public enum DistributedSelection {
         let (outcome, report) = try JournaledServer.run(
             book: SelectionBook(job: job), config: config, serving: serving,
             derivedInputs: Set(options.clusterBalance.map { [$0.assignments] } ?? []), monitor: monitor, log: log)
-        lap("select")
+        phases.lap("select")
         guard outcome.selection.count > 0 else {
             throw InputError(.emptyPool, path: pool.files[0].path, "every row was excluded (non-finite); nothing to select")
         }
@@ -64,11 +58,11 @@ public enum DistributedSelection {
                 pool: pool, selection: outcome.selection, sample: sample, eligible: options.eligibleRows,
                 skipped: Set(outcome.skippedRows), settings: settings,
                 targets: try options.targetsPath.map { path throws(InputError) in try TargetVectors.load(path, dimension: pool.dimension) })
-            lap("evaluate")
+            phases.lap("evaluate")
         }
         var result = SelectionOutcome(
             selection: outcome.selection, statistics: outcome.statistics, plan: .init(job),
-            skippedRows: outcome.skippedRows, evaluation: evaluation, phases: phases, settings: settings)
+            skippedRows: outcome.skippedRows, evaluation: evaluation, phases: phases.laps, settings: settings)
         result.cluster = report
         result.labelCaps = job.labels?.root
         return result

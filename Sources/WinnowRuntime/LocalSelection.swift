@@ -94,15 +94,8 @@ public enum LocalSelection {
         + "the naive greedy's up to rounding, and near-ties (within about 1e-7) may fall another way with another thread count"
 
     public static func run(pool: Pool, options: RunOptions, monitor: RunMonitor? = nil, log: Logger) throws(InputError) -> SelectionOutcome {
-        var phases: [(String, Double)] = []
+        var phases = PhaseClock()
         let clock = ContinuousClock()
-        var mark = clock.now
-        func lap(_ name: String) {
-            let now = clock.now
-            let d = now - mark
-            phases.append((name, d.seconds))
-            mark = now
-        }
 
         let n = pool.totalRows
         let labels = try options.labelColumn(rows: n)
@@ -117,10 +110,10 @@ public enum LocalSelection {
                 "\(Self.kernelCaveat)",
                 metadata: ["blas": "\(BLAS.kernel)", "values_off_in_probe": "\(BLAS.shapeMismatches)"])
         }
-        lap("plan")
+        phases.lap("plan")
         if let derived = derivingRBFGamma(job, pool: pool, options: options, log: log) {
             job = derived
-            lap("statistics")
+            phases.lap("statistics")
         }
         let settings = job.settings
 
@@ -195,7 +188,7 @@ public enum LocalSelection {
             monitor?.observe { status() }
         }
         monitor?.finish(status(.finished))
-        lap("select")
+        phases.lap("select")
         let selection = done[job.tree.root]!
         guard selection.count > 0 else {
             throw InputError(.emptyPool, path: pool.files[0].path, "every row was excluded (non-finite); nothing to select")
@@ -212,11 +205,11 @@ public enum LocalSelection {
             evaluation = evaluate(
                 pool: pool, selection: selection, sample: sample, eligible: options.eligibleRows, skipped: Set(skipped), settings: settings,
                 targets: targets)
-            lap("evaluate")
+            phases.lap("evaluate")
         }
         var outcome = SelectionOutcome(
             selection: selection, statistics: statistics, plan: .init(job), skippedRows: skipped,
-            evaluation: evaluation, phases: phases, settings: settings)
+            evaluation: evaluation, phases: phases.laps, settings: settings)
         outcome.labelCaps = job.labels?.root
         return outcome
     }

@@ -14,28 +14,14 @@ public enum SensitivitySelection {
     public static func run(
         pool: Pool, options: RunOptions, clustering: ClusteringOutcome, monitor: RunMonitor? = nil, log: Logger
     ) throws(InputError) -> (outcome: SelectionOutcome, draws: Double) {
-        let clock = ContinuousClock()
-        let start = clock.now
-        var phases: [(String, Double)] = []
-        var mark = start
-        func lap(_ name: String) {
-            phases.append((name, (clock.now - mark).seconds))
-            mark = clock.now
-        }
+        var phases = PhaseClock()
         let n = pool.totalRows, d = pool.dimension
         let job = SelectionJob(totalRows: n, dimension: d, settings: options.settings)
         let centroids = clustering.centroids, assigned = clustering.assignments
         precondition(assigned.count == n, "SensitivitySelection: one cluster per pool row")
         // One pass: the statistics, and each row's squared distance to its centroid (exact
         // differences in Double, as the k-means's inertia is summed).
-        var progress = LevelProgress(levelSizes: [(n + blockRows - 1) / blockRows], totalRows: n)
-        let runID = RunConfig(pool: pool, settings: options.settings, skipNonfinite: options.nonfinite == .skip).hash.prefix(8).hexString
-        func status(_ state: RunStatus.State = .running) -> RunStatus {
-            var s = progress.status(runID: runID, state: state, now: clock.now - start, tasksRunning: 0, workersAlive: 0)
-            s.inProcess = true
-            return s
-        }
-        progress.began(level: 0, at: clock.now - start)
+        var pass = PoolPass(steps: (n + blockRows - 1) / blockRows, pool: pool, options: options, monitor: monitor)
         var statistics = EmbeddingStatistics(dimension: d)
         var cost = [Double](repeating: 0, count: n)
         for first in stride(from: 0, to: n, by: blockRows) {
@@ -52,11 +38,10 @@ public enum SensitivitySelection {
                 }
                 cost[first + i] = sum
             }
-            progress.finished(level: 0, rows: range.count)
-            monitor?.observe { status() }
+            pass.finished(rows: range.count)
         }
-        monitor?.finish(status(.finished))
-        lap("costs")
+        pass.end(.finished)
+        phases.lap("costs")
         let skipped = clustering.skippedRows
         let rows: [Int64] = (options.eligibleRows ?? Array(0..<n)).lazy.filter { assigned[$0] >= 0 }.map { Int64($0) }
         guard !rows.isEmpty else {
@@ -77,17 +62,17 @@ public enum SensitivitySelection {
             rows: picked, vectors: pool.read(rows: picked.map { Int($0) }),
             gains: drawn.picks.map { probability[$0] * Double(rows.count) }, weights: SensitivitySampling.calibrated(drawn, cluster: clusterOfRow),
             rowsBeneath: rows.count)
-        lap("draw")
+        phases.lap("draw")
         var evaluation: EvaluationResult?
         if let sample = options.evalSample {
             evaluation = LocalSelection.evaluate(
                 pool: pool, selection: selection, sample: sample, eligible: options.eligibleRows, skipped: Set(skipped),
                 settings: options.settings)
-            lap("evaluate")
+            phases.lap("evaluate")
         }
         var outcome = SelectionOutcome(
             selection: selection, statistics: statistics, plan: .init(job), skippedRows: skipped,
-            evaluation: evaluation, phases: phases, settings: options.settings)
+            evaluation: evaluation, phases: phases.laps, settings: options.settings)
         outcome.weightKind = .importance
         return (outcome, drawn.draws)
     }
