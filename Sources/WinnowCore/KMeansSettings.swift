@@ -25,6 +25,11 @@ public struct KMeansSettings: Sendable, Equatable {
         /// One k-means over all k centroids. Two levels (`TwoLevelKMeans`) cost about √k instead of
         /// k distances per row and pass; what they give up in inertia is in BENCHMARKS.md.
         public static let levels = 1
+        /// Clusters from which `--partition cluster`'s k-means runs in two levels (one cluster per
+        /// chunk: from about 82M rows at the default chunk size). One level's k-means++ seeding is
+        /// serial and quadratic in k (499.7 s at k = 10,000 on 10M rows) and its passes cost k
+        /// distances per row; a partition needs clusters of even size, not the lowest inertia.
+        public static let partitionLevelsFrom = 10_000
     }
 
     /// Clusters wanted.

@@ -83,6 +83,7 @@ public enum SelectionEntryPoint {
                     var k = KMeansSettings(k: max(1, (pool.totalRows + options.settings.chunkRows - 1) / options.settings.chunkRows))
                     k.iterations = request.clusterIterations
                     k.seed = options.settings.seed
+                    k.levels = k.k >= KMeansSettings.Default.partitionLevelsFrom ? 2 : 1
                     let (clustering, _) = try KMeansExecution.run(
                         pool: pool, settings: k, nonfinite: options.nonfinite, on: kMeans,
                         slots: 1, journal: RunJournal.partition.path(in: out), keepJournal: true,
