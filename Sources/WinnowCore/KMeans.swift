@@ -7,22 +7,40 @@ import WinnowNative
 public enum KMeans {
     /// k-means++ (Arthur & Vassilvitskii 2007) on `sample`: the first centroid uniform, each next one
     /// drawn with probability proportional to its squared distance to the nearest centroid so far.
+    ///
+    /// A row is compared with a new centroid only when the triangle inequality allows it to be nearer
+    /// than the row's nearest so far: a new centroid at least 2.002 × √D from that nearest one is at
+    /// least 1.002 × √D from the row (D its squared distance), far beyond the rounding of either
+    /// distance, so skipping it changes nothing (`testPrunedSeedingIsPlainKMeansPlusPlus`). At large
+    /// k most rows skip most centroids: plain k-means++ reads the whole sample for every centroid.
     public static func seed(_ sample: VectorBlock, k: Int, random: inout SeededRandom) -> VectorBlock {
-        let n = sample.rows, d = sample.dimension
+        seed(sample, k: k, pruned: true, random: &random)
+    }
+
+    /// `seed` with the pruning on or off (off: the plain algorithm, every row against every centroid).
+    public static func seed(_ sample: VectorBlock, k: Int, pruned: Bool, random: inout SeededRandom) -> VectorBlock {
+        let n = sample.rows, d = sample.dimension, x = sample.values
         precondition(k >= 1 && k <= n, "KMeans.seed: need 1 ≤ k ≤ sample rows")
         var chosen = [random.index(below: n)]
         var nearest = [Double](repeating: .infinity, count: n)
-        let norms = sample.squaredNorms()
-        var dots = [Float](repeating: 0, count: n)
+        // Which centroid (its place in `chosen`) each row's `nearest` is to; −1 before the first.
+        var owner = [Int](repeating: -1, count: n)
         while chosen.count < k {
-            // Distances to the newest centroid from one matrix–vector product: D² sampling needs
-            // no more precision than `‖x‖² + ‖c‖² − 2 x·c` gives.
-            let c = chosen[chosen.count - 1]
-            BLAS.multiplyTransposed(sample.values, rows: 0..<n, by: sample.values, rows: c..<c + 1, dimension: d, into: &dots)
+            let newest = chosen.count - 1, c = chosen[newest]
+            // How far the newest centroid is from each earlier one.
+            let apart: [Double] =
+                pruned ? chosen.dropLast().map { Double(Kernels.squaredDistance(x, offset: $0 * d, x, offset: c * d, count: d)).squareRoot() } : []
             var total = 0.0
             for i in 0..<n {
-                // A chosen row is at distance 0 from itself, whatever the rounding says.
-                nearest[i] = i == c ? 0 : min(nearest[i], Double(max(0, norms[i] + norms[c] - 2 * dots[i])))
+                if pruned, owner[i] >= 0, apart[owner[i]] >= 2.002 * nearest[i].squareRoot() {
+                    total += nearest[i]
+                    continue
+                }
+                let distance = Double(Kernels.squaredDistance(x, offset: i * d, x, offset: c * d, count: d))
+                if distance < nearest[i] {
+                    nearest[i] = distance
+                    owner[i] = newest
+                }
                 total += nearest[i]
             }
             // All remaining rows coincide with a centroid: any row not yet chosen will do.

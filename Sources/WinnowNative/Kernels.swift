@@ -128,6 +128,31 @@ public enum Kernels {
         }
     }
 
+    /// `‖a[ao..<ao+n] − b[bo..<bo+n]‖²`, from the differences themselves (no cancellation, so a row
+    /// near another gets a small distance, not rounding noise), in eight lanes folded in a fixed order.
+    public static func squaredDistance(_ a: [Float], offset ao: Int, _ b: [Float], offset bo: Int, count n: Int) -> Float {
+        precondition(ao >= 0 && bo >= 0 && ao + n <= a.count && bo + n <= b.count, "squaredDistance: rows out of range")
+        return a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                let x = ap.baseAddress! + ao, y = bp.baseAddress! + bo
+                var lanes = SIMD8<Float>()
+                var j = 0
+                while j + 8 <= n {
+                    let diff = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self) - UnsafeRawPointer(y + j).loadUnaligned(as: SIMD8<Float>.self)
+                    lanes += diff * diff
+                    j += 8
+                }
+                var sum = lanes.sum()
+                while j < n {
+                    let diff = x[j] - y[j]
+                    sum += diff * diff
+                    j += 1
+                }
+                return sum
+            }
+        }
+    }
+
     /// `best[i] = max(best[i], values[offset + i])` (`largest`) or the min, for every `i` of `best`:
     /// an evaluation's running best value per target, one selected row's column at a time.
     public static func keepBest(_ values: [Float], offset: Int, into best: inout [Float], largest: Bool) {

@@ -1,5 +1,6 @@
 import XCTest
 import WinnowCore
+import WinnowTestKit
 
 final class KMeansTests: XCTestCase {
     func pool(_ rows: Int, dimension: Int = 8, clusters: Int = 6, seed: UInt64 = 3) -> VectorBlock {
@@ -143,6 +144,31 @@ final class KMeansTests: XCTestCase {
 
     /// k-means++ on well-separated clusters puts one seed in each (D² sampling all but forces it),
     /// and the same seed gives the same centroids.
+    /// Skipping the rows the triangle inequality rules out picks the same centroids as comparing every
+    /// row with every centroid, on clustered and uniform pools, a pool of tight clusters far apart (where
+    /// nearly every row skips), and one with repeated rows (distances of exactly 0).
+    func testPrunedSeedingIsPlainKMeansPlusPlus() {
+        var tight: [Float] = []
+        var r = SeededRandom(seed: 8)
+        for c in 0..<40 {
+            let centre = (0..<6).map { _ in Float(c * 100) + Float(r.normal()) }
+            for _ in 0..<50 { tight += centre.map { $0 + Float(r.normal() * 1e-3) } }
+        }
+        let repeated = pool(400, dimension: 5)
+        let pools = [
+            pool(3000, dimension: 16, clusters: 30), NpyFixtures.uniform(rows: 2000, dimension: 7, seed: 12),
+            VectorBlock(values: tight, dimension: 6),
+            VectorBlock(values: repeated.values + repeated.values + Array(repeated.values.prefix(500)), dimension: 5),
+        ]
+        for (p, x) in pools.enumerated() {
+            for k in [1, 7, 64, 250] where k <= x.rows {
+                var a = SeededRandom(seed: UInt64(p * 10 + k)), b = a
+                XCTAssertEqual(KMeans.seed(x, k: k, pruned: true, random: &a), KMeans.seed(x, k: k, pruned: false, random: &b), "pool \(p), k \(k)")
+                XCTAssertEqual(a.next(), b.next(), "pool \(p), k \(k): the random streams drifted apart")
+            }
+        }
+    }
+
     func testSeedingCoversSeparatedClustersAndRepeats() {
         var rows: [[Float]] = []
         for c in 0..<4 { for i in 0..<50 { rows.append([Float(c) * 100 + Float(i % 5) * 0.01, Float(i % 7) * 0.01]) } }
