@@ -268,6 +268,8 @@ public final class CoordinatorServer<Book: TaskBook> {
                 if try socket.send([peer.bytes, bytes]) {
                     traffic.messagesOut += 1
                     traffic.bytesOut += bytes.count
+                } else {
+                    traffic.messagesNotSent += 1
                 }
                 traffic.messagingSeconds += (clock.now - t0).seconds
             case .persist(let message):

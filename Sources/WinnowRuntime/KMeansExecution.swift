@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import WinnowCoordination
 import WinnowCore
@@ -79,8 +80,8 @@ public enum KMeansExecution {
     }
 
     /// Two levels (`TwoLevelKMeans`): the first where `place` says, like any k-means (journaled, the
-    /// same for any worker count); then each first-level cluster split in this process, in cluster
-    /// order, each by a k-means seeded from the run's seed and the cluster's number.
+    /// same for any worker count); then each first-level cluster split in this process, on every core,
+    /// each by a k-means seeded from the run's seed and the cluster's number.
     private static func secondLevel(
         pool: Pool, settings: KMeansSettings, nonfinite: NonfinitePolicy, on place: Place, slots: Int,
         journal: String?, keepJournal: Bool, log: Logger
@@ -93,22 +94,31 @@ public enum KMeansExecution {
         let (top, report) = try run(
             pool: pool, settings: first, nonfinite: nonfinite, on: place, slots: slots, journal: journal, keepJournal: keepJournal, log: log)
         let firstSeconds = (ContinuousClock.now - start).seconds
-        var members = [[Int]](repeating: [], count: first.k)
-        for (row, c) in top.assignments.enumerated() where c >= 0 { members[Int(c)].append(row) }
+        let members = top.assignments.enumerated().reduce(into: [[Int]](repeating: [], count: first.k)) { groups, row in
+            if row.element >= 0 { groups[Int(row.element)].append(row.offset) }
+        }
         let shares = TwoLevelKMeans.split(settings.k, sizes: members.map(\.count))
         let d = pool.dimension
-        var centroids: [Float] = [], assignments = top.assignments, sizes: [Int] = [], inertia = 0.0
-        centroids.reserveCapacity(settings.k * d)
         let secondStart = ContinuousClock.now
-        for (c, rows) in members.enumerated() where shares[c] > 0 {
-            var vectors = pool.read(rows: rows)
+        // Each split depends only on its cluster's rows and number: they run on every core at once
+        // and are put together in cluster order, so the bytes do not depend on the threads.
+        let parts = Mutex([(centroids: VectorBlock, assignments: [Int32], partial: KMeansPartial)?](repeating: nil, count: members.count))
+        DispatchQueue.concurrentPerform(iterations: members.count) { c in
+            guard shares[c] > 0 else { return }
+            var vectors = pool.read(rows: members[c])
             if settings.normalizesRows { vectors = vectors.normalized() }
             var random = SeededRandom(seed: settings.seed, stream: .secondLevel, c)
             let part = KMeans.fit(
                 vectors, k: shares[c], iterations: settings.iterations, seedRowsPerCluster: settings.seedRowsPerCluster,
                 fitRowsPerCluster: settings.fitRowsPerCluster, fullIterations: settings.fullIterations, random: &random)
+            parts.withLock { $0[c] = part }
+        }
+        var centroids: [Float] = [], assignments = top.assignments, sizes: [Int] = [], inertia = 0.0
+        centroids.reserveCapacity(settings.k * d)
+        for (c, part) in parts.withLock({ $0 }).enumerated() {
+            guard let part else { continue }
             let offset = Int32(sizes.count)
-            for (i, a) in part.assignments.enumerated() { assignments[rows[i]] = offset + a }
+            for (i, a) in part.assignments.enumerated() { assignments[members[c][i]] = offset + a }
             centroids += part.centroids.values
             sizes += part.partial.counts
             inertia += part.partial.inertia

@@ -4,6 +4,9 @@ import WinnowCoordination
 public struct WireTraffic: Sendable, Codable, Equatable {
     public var messagesIn = 0
     public var messagesOut = 0
+    /// Sends the transport refused (the peer gone, or its queue at the high-water mark): counted, not
+    /// lost unseen; the worker's lease expires or its liveness runs out and the task is issued again.
+    public var messagesNotSent = 0
     public var bytesIn = 0
     public var bytesOut = 0
     /// Seconds spent encoding, decoding, sending and receiving (not waiting).
