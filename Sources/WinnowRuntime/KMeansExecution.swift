@@ -113,16 +113,16 @@ public enum KMeansExecution {
                 fitRowsPerCluster: settings.fitRowsPerCluster, fullIterations: settings.fullIterations, random: &random)
             parts.withLock { $0[c] = part }
         }
-        var centroids: [Float] = [], assignments = top.assignments, sizes: [Int] = [], inertia = 0.0
+        var centroids: [Float] = [], partsOf: [Range<Int>] = []
         centroids.reserveCapacity(settings.k * d)
-        for (c, part) in parts.withLock({ $0 }).enumerated() {
-            guard let part else { continue }
-            let offset = Int32(sizes.count)
-            for (i, a) in part.assignments.enumerated() { assignments[members[c][i]] = offset + a }
-            centroids += part.centroids.values
-            sizes += part.partial.counts
-            inertia += part.partial.inertia
+        for part in parts.withLock({ $0 }) {
+            let start = centroids.count / d
+            if let part { centroids += part.centroids.values }
+            partsOf.append(start..<centroids.count / d)
         }
+        let (assignments, sizes, inertia) = reassigned(
+            pool: pool, left: top.assignments, firstLevel: top.centroids, parts: VectorBlock(values: centroids, dimension: d),
+            partsOf: partsOf, normalizes: settings.normalizesRows)
         var outcome = top
         outcome.firstLevel = .init(clusters: first.k, inertia: top.final.inertia, seconds: firstSeconds)
         outcome.centroids = VectorBlock(values: centroids, dimension: d)
@@ -131,5 +131,33 @@ public enum KMeansExecution {
         outcome.final = .init(inertia: inertia, seconds: (ContinuousClock.now - secondStart).seconds)
         log.info("two-level k-means: \(sizes.count) clusters, inertia \(inertia)")
         return (outcome, report)
+    }
+
+    /// Every row (but those the first level left out, −1) to its nearest part among those of its
+    /// `TwoLevelKMeans.probes` nearest first-level clusters, a block of the pool at a time on every core;
+    /// blocks are fixed by the pool, not the threads, and summed in order.
+    private static func reassigned(
+        pool: Pool, left: [Int32], firstLevel: VectorBlock, parts: VectorBlock, partsOf: [Range<Int>], normalizes: Bool
+    ) -> (assignments: [Int32], sizes: [Int], inertia: Double) {
+        let n = pool.totalRows, blockRows = KMeans.assignRows * 8
+        let starts = Array(stride(from: 0, to: n, by: blockRows))
+        let results = Mutex([(rows: [Int], assignments: [Int32], distances: [Double])?](repeating: nil, count: starts.count))
+        DispatchQueue.concurrentPerform(iterations: starts.count) { b in
+            let rows = (starts[b]..<min(n, starts[b] + blockRows)).filter { left[$0] >= 0 }
+            var vectors = pool.read(rows: rows)
+            if normalizes { vectors = vectors.normalized() }
+            let r = TwoLevelKMeans.assign(vectors, firstLevel: firstLevel, parts: parts, partsOf: partsOf, probes: TwoLevelKMeans.probes)
+            results.withLock { $0[b] = (rows, r.assignments, r.distances) }
+        }
+        var assignments = left, sizes = [Int](repeating: 0, count: parts.rows), inertia = 0.0
+        for result in results.withLock({ $0 }) {
+            let (rows, assigned, distances) = result!
+            for (i, row) in rows.enumerated() {
+                assignments[row] = assigned[i]
+                sizes[Int(assigned[i])] += 1
+                inertia += distances[i]
+            }
+        }
+        return (assignments, sizes, inertia)
     }
 }
