@@ -13,12 +13,18 @@ public enum KMeans {
     /// least 1.002 × √D from the row (D its squared distance), far beyond the rounding of either
     /// distance, so skipping it changes nothing (`testPrunedSeedingIsPlainKMeansPlusPlus`). At large
     /// k most rows skip most centroids: plain k-means++ reads the whole sample for every centroid.
-    public static func seed(_ sample: VectorBlock, k: Int, random: inout SeededRandom) -> VectorBlock {
-        seed(sample, k: k, pruned: true, random: &random)
+    ///
+    /// `stopped` is asked every 16 centroids: seeding 20,000 centroids takes minutes, and a run told to
+    /// stop must not wait for it. Once it says yes the seeding ends early, with fewer than k centroids,
+    /// which the caller must not use.
+    public static func seed(_ sample: VectorBlock, k: Int, random: inout SeededRandom, stopped: () -> Bool = { false }) -> VectorBlock {
+        seed(sample, k: k, pruned: true, random: &random, stopped: stopped)
     }
 
     /// `seed` with the pruning on or off (off: the plain algorithm, every row against every centroid).
-    public static func seed(_ sample: VectorBlock, k: Int, pruned: Bool, random: inout SeededRandom) -> VectorBlock {
+    public static func seed(
+        _ sample: VectorBlock, k: Int, pruned: Bool, random: inout SeededRandom, stopped: () -> Bool = { false }
+    ) -> VectorBlock {
         let n = sample.rows, d = sample.dimension, x = sample.values
         precondition(k >= 1 && k <= n, "KMeans.seed: need 1 ≤ k ≤ sample rows")
         var chosen = [random.index(below: n)]
@@ -26,6 +32,7 @@ public enum KMeans {
         // Which centroid (its place in `chosen`) each row's `nearest` is to; −1 before the first.
         var owner = [Int](repeating: -1, count: n)
         while chosen.count < k {
+            if chosen.count % 16 == 0 && stopped() { break }
             let newest = chosen.count - 1, c = chosen[newest]
             // How far the newest centroid is from each earlier one.
             let apart: [Double] =

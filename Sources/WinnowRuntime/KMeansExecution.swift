@@ -104,7 +104,7 @@ public enum KMeansExecution {
         // and are put together in cluster order, so the bytes do not depend on the threads.
         let parts = Mutex([(centroids: VectorBlock, assignments: [Int32], partial: KMeansPartial)?](repeating: nil, count: members.count))
         DispatchQueue.concurrentPerform(iterations: members.count) { c in
-            guard shares[c] > 0 else { return }
+            guard shares[c] > 0, StopSignals.pending == nil else { return }
             var vectors = pool.read(rows: members[c])
             if settings.normalizesRows { vectors = vectors.normalized() }
             var random = SeededRandom(seed: settings.seed, stream: .secondLevel, c)
@@ -113,6 +113,8 @@ public enum KMeansExecution {
                 fitRowsPerCluster: settings.fitRowsPerCluster, fullIterations: settings.fullIterations, random: &random)
             parts.withLock { $0[c] = part }
         }
+        // The first level ran on workers, so the stop handlers are installed: a signal ends the run.
+        if let request = StopSignals.pending { throw RunFailure.interrupted(request) }
         var centroids: [Float] = [], partsOf: [Range<Int>] = []
         centroids.reserveCapacity(settings.k * d)
         for part in parts.withLock({ $0 }) {

@@ -99,7 +99,11 @@ public enum LocalClustering {
                 "only \(usable.count) finite rows were sampled for \(settings.k) clusters; lower --k")
         }
         let seeds = sample.gather(usable)
-        let centroids = KMeans.seed(settings.normalizesRows ? seeds.normalized() : seeds, k: settings.k, random: &random)
+        // Only a run on workers installs the stop handlers; a run in one process dies of the signal itself.
+        let centroids = KMeans.seed(settings.normalizesRows ? seeds.normalized() : seeds, k: settings.k, random: &random) {
+            StopSignals.pending != nil
+        }
+        guard centroids.rows == settings.k else { return centroids }  // stopped: the caller throws
         log.info("seeded \(settings.k) centroids from \(usable.count) rows in \(String(format: "%.1f", (clock.now - start).seconds)) s")
         return centroids
     }

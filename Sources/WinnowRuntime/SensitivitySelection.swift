@@ -13,7 +13,7 @@ public enum SensitivitySelection {
 
     public static func run(
         pool: Pool, options: RunOptions, clustering: ClusteringOutcome, monitor: RunMonitor? = nil, log: Logger
-    ) throws(InputError) -> (outcome: SelectionOutcome, draws: Double) {
+    ) throws -> (outcome: SelectionOutcome, draws: Double) {
         var phases = PhaseClock()
         let n = pool.totalRows, d = pool.dimension
         let job = SelectionJob(totalRows: n, dimension: d, settings: options.settings)
@@ -25,6 +25,8 @@ public enum SensitivitySelection {
         var statistics = EmbeddingStatistics(dimension: d)
         var cost = [Double](repeating: 0, count: n)
         for first in stride(from: 0, to: n, by: blockRows) {
+            // After a k-means on workers the stop handlers are installed: a signal must end the pass.
+            if let request = StopSignals.pending { throw RunFailure.interrupted(request) }
             let range = first..<min(n, first + blockRows)
             let vectors = pool.read([range])
             statistics.merge(EmbeddingStatistics.of(vectors))

@@ -43,8 +43,15 @@ public final class StopSignals: @unchecked Sendable {
     public static let process: StopSignals = {
         let signals = StopSignals()
         signals.install()
+        installed.withLock { $0 = signals }
         return signals
     }()
+
+    private static let installed = Mutex<StopSignals?>(nil)
+
+    /// The stop asked for, if this process installed the handlers (a run on workers); nil otherwise —
+    /// asking does not install them, so a run in one process still dies of the signal itself.
+    public static var pending: StopRequest? { installed.withLock { $0 }?.request }
 
     private func install() {
         for s in [StopRequest.interrupt, .terminate, .user1] {

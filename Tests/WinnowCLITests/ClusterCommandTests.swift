@@ -184,6 +184,25 @@ final class ClusterCommandTests: XCTestCase {
         }
     }
 
+    /// SIGTERM during k-means++ seeding (5 s here at k = 6,000): the run stops within a second with 75
+    /// (Slurm's requeue code), not after seeding; nothing was written but the folder's journal.
+    func testTerminatedWhileSeedingStopsAtOnce() throws {
+        let dir = TemporaryDirectory()
+        XCTAssertEqual(try CLI.run(["generate", "--rows", "120000", "--dim", "64", "--clusters", "100", "--out", dir.file("pool")]).status, 0)
+        let run = try CLI.start(
+            ["cluster", "--input", dir.file("pool/pool-*.npy"), "--k", "6000", "--iterations", "1", "--workers", "2", "--out", dir.file("out")],
+            log: dir.file("run.log"))
+        Thread.sleep(forTimeInterval: 1.5)
+        kill(run.processIdentifier, SIGTERM)
+        let signalled = Date()
+        XCTAssertEqual(CLI.wait(run, seconds: 60), 75)
+        XCTAssertLessThan(Date().timeIntervalSince(signalled), 2, "the stop waited")
+        let log = (try? String(contentsOfFile: dir.file("run.log"), encoding: .utf8)) ?? ""
+        XCTAssertFalse(log.contains("seeded 6000 centroids"), "the signal came after seeding: make the seeding longer\n\(log)")
+        XCTAssertTrue(log.contains("SIGTERM"), log)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("out/centroids.npy")))
+    }
+
     /// SIGTERM (Slurm's preemption) mid-k-means: exit 75, the journal of accepted pass results stays in
     /// --out, and the same command again replays it and finishes with the bytes of an uninterrupted run.
     func testTerminatedClusterRunResumesFromItsJournal() throws {
