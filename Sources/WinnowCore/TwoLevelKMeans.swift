@@ -90,15 +90,6 @@ public enum TwoLevelKMeans {
                 }
             }
         }
-        let distances = (0..<n).map { i in
-            let row = i * d, centre = Int(assignments[i]) * d
-            var sum = 0.0
-            for t in 0..<d {
-                let diff = Double(block.values[row + t]) - Double(parts.values[centre + t])
-                sum += diff * diff
-            }
-            return sum
-        }
-        return (assignments, distances)
+        return (assignments, (0..<n).map { block.squaredDistance($0, to: parts, row: Int(assignments[$0])) })
     }
 }

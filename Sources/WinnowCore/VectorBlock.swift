@@ -19,6 +19,19 @@ public struct VectorBlock: Sendable, Equatable {
 
     public func row(_ i: Int) -> ArraySlice<Float> { values[i * dimension..<(i + 1) * dimension] }
 
+    /// `‖row i − other's row j‖²` summed in Double from the differences: the digits of a k-means's
+    /// inertia, which the `sgemm` shortcut's cancellation would cost where a row sits near its centroid.
+    public func squaredDistance(_ i: Int, to other: VectorBlock, row j: Int) -> Double {
+        precondition(other.dimension == dimension, "squaredDistance: dimensions differ")
+        let a = i * dimension, b = j * dimension
+        var sum = 0.0
+        for t in 0..<dimension {
+            let diff = Double(values[a + t]) - Double(other.values[b + t])
+            sum += diff * diff
+        }
+        return sum
+    }
+
     /// The rows at `indices`, in that order.
     public func gather(_ indices: [Int]) -> VectorBlock {
         var out: [Float] = []

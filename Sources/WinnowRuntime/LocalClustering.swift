@@ -27,8 +27,8 @@ public struct ClusteringOutcome: Sendable, Equatable {
     /// Rows the iterations fit on (all finite rows unless they fit on a sample).
     public var fitRows: Int
     /// With two levels (`KMeansSettings.levels`): the first level's k-means, whose passes `iterations`
-    /// and `seedSeconds` then are; `final` is the second level's, every row to its nearest centroid
-    /// among its first-level cluster's parts.
+    /// and `seedSeconds` then are; `final` is the second level's, every row to its nearest part among
+    /// those of its `TwoLevelKMeans.probes` nearest first-level clusters.
     public var firstLevel: FirstLevel?
 
     public struct FirstLevel: Sendable, Encodable, Equatable {

@@ -33,12 +33,7 @@ public enum SensitivitySelection {
             for i in 0..<range.count {
                 let a = Int(assigned[first + i])
                 guard a >= 0 else { continue }  // left out by the k-means (NaN/Inf under --nonfinite skip)
-                var sum = 0.0
-                for t in 0..<d {
-                    let diff = Double(vectors.values[i * d + t]) - Double(centroids.values[a * d + t])
-                    sum += diff * diff
-                }
-                cost[first + i] = sum
+                cost[first + i] = vectors.squaredDistance(i, to: centroids, row: a)
             }
             pass.finished(rows: range.count)
         }
