@@ -19,16 +19,31 @@ public struct DedupSettings: Sendable, Equatable {
         public static let partRows = 2000
         /// Lloyd iterations: clusters only bound the search, so fewer than `winnow cluster` runs.
         public static let iterations = 10
-        /// A cluster of more rows than this (ten times a part) is split by a k-means of its own into
-        /// parts of about `partRows` rows: one giant cluster (a template repeated with small changes)
-        /// would otherwise cost as much as all the others together.
-        public static let splitRows = 10 * partRows
+        /// A cluster of more rows than this (twice a part) is split by a k-means of its own into parts
+        /// of about `partRows` rows: a cluster's walk costs its rows squared, so uneven clusters cost
+        /// far more than even ones of the same rows (one giant cluster, a template repeated with small
+        /// changes, as much as all the others together). At 10M rows of 5,000 clusters the sum of
+        /// squares was 2.67 × that of even clusters with ten parts as the limit, 0.99 × with two; the
+        /// within-cluster pass took 169.5 s and 109.5 s, and real text lost 0.00003 of its pairs
+        /// (BENCHMARKS.md, "Dedup against brute force").
+        public static let splitRows = 2 * partRows
 
         /// Clusters of the pool-wide k-means when `--clusters` is not given: one per `partRows` rows.
-        /// Fewer clusters, each then split, is the cheaper two-level form (√(rows / partRows) costs rows
-        /// × 2√(rows / partRows) distances a pass instead of rows² / partRows) but compared fewer pairs
-        /// on real text: recall 0.99891 against 0.99933 at 0.9 (BENCHMARKS.md, "Dedup against brute force").
+        /// Fewer clusters, each then split, cost less in the k-means but compared fewer pairs on real
+        /// text: recall 0.99891 against 0.99933 at 0.9 (BENCHMARKS.md, "Dedup against brute force").
         public static func clusters(rows: Int) -> Int { max(1, rows / partRows) }
+
+        /// Clusters from which the pool-wide k-means runs in two levels (`TwoLevelKMeans`), both fitted
+        /// on the fit sample, so that every row is read once and compared with about 4√clusters
+        /// centroids instead of all: one level's two passes over every row grow as rows² / `partRows`
+        /// (550 s of a 917 s run at 10M rows and 5,000 clusters; 41.9 s for two levels). From 2M rows.
+        public static let levelsFrom = 1_000
+
+        public static func levels(clusters: Int) -> Int { clusters >= levelsFrom ? 2 : 1 }
+
+        /// Iterations over every row after those on the fit sample: one with one level (as `winnow
+        /// cluster`); none with two, so that every row is read once, by the assignment.
+        public static func fullIterations(levels: Int) -> Int { levels == 2 ? 0 : KMeansSettings.Default.fullIterations }
     }
 
     /// Cosine similarity above which a row is a near-duplicate of a kept row.

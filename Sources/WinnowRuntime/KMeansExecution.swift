@@ -81,11 +81,18 @@ public enum KMeansExecution {
 
     /// Two levels (`TwoLevelKMeans`): the first where `place` says, like any k-means (journaled, the
     /// same for any worker count); then each first-level cluster split in this process, on every core,
-    /// each by a k-means seeded from the run's seed and the cluster's number.
+    /// each by a k-means seeded from the run's seed and the cluster's number. With no iteration over
+    /// every row (`fullIterations` 0) both levels fit on the fit sample alone (`onFitSample`).
     private static func secondLevel(
         pool: Pool, settings: KMeansSettings, nonfinite: NonfinitePolicy, on place: Place, slots: Int,
         journal: String?, keepJournal: Bool, log: Logger
     ) throws -> (ClusteringOutcome, CoordinationReport?) {
+        if settings.fullIterations == 0,
+            let sample = FitSample.forFit(rows: pool.totalRows, clusters: settings.k, rowsPerCluster: settings.fitRowsPerCluster, seed: settings.seed),
+            let outcome = try onFitSample(pool: pool, sample: sample, settings: settings, nonfinite: nonfinite, log: log)
+        {
+            return (outcome, nil)
+        }
         let start = ContinuousClock.now
         var first = settings
         first.levels = 1
@@ -97,63 +104,129 @@ public enum KMeansExecution {
         let members = top.assignments.enumerated().reduce(into: [[Int]](repeating: [], count: first.k)) { groups, row in
             if row.element >= 0 { groups[Int(row.element)].append(row.offset) }
         }
-        let shares = TwoLevelKMeans.split(settings.k, sizes: members.map(\.count))
-        let d = pool.dimension
         let secondStart = ContinuousClock.now
-        // Each split depends only on its cluster's rows and number: they run on every core at once
-        // and are put together in cluster order, so the bytes do not depend on the threads.
-        let parts = Mutex([(centroids: VectorBlock, assignments: [Int32], partial: KMeansPartial)?](repeating: nil, count: members.count))
-        DispatchQueue.concurrentPerform(iterations: members.count) { c in
-            guard shares[c] > 0, StopSignals.pending == nil else { return }
-            var vectors = pool.read(rows: members[c])
-            if settings.normalizesRows { vectors = vectors.normalized() }
-            var random = SeededRandom(seed: settings.seed, stream: .secondLevel, c)
-            let part = KMeans.fit(
-                vectors, k: shares[c], iterations: settings.iterations, seedRowsPerCluster: settings.seedRowsPerCluster,
-                fitRowsPerCluster: settings.fitRowsPerCluster, fullIterations: settings.fullIterations, random: &random)
-            parts.withLock { $0[c] = part }
+        let (parts, partsOf) = split(members: members, settings: settings, fullIterations: settings.fullIterations) { c in
+            let vectors = pool.read(rows: members[c])
+            return settings.normalizesRows ? vectors.normalized() : vectors
         }
         // The first level ran on workers, so the stop handlers are installed: a signal ends the run.
         if let request = StopSignals.pending { throw RunFailure.interrupted(request) }
-        var centroids: [Float] = [], partsOf: [Range<Int>] = []
-        centroids.reserveCapacity(settings.k * d)
-        for part in parts.withLock({ $0 }) {
-            let start = centroids.count / d
-            if let part { centroids += part.centroids.values }
-            partsOf.append(start..<centroids.count / d)
-        }
-        let (assignments, sizes, inertia) = reassigned(
-            pool: pool, left: top.assignments, firstLevel: top.centroids, parts: VectorBlock(values: centroids, dimension: d),
-            partsOf: partsOf, normalizes: settings.normalizesRows)
+        let final = try assigned(
+            pool: pool, nonfinite: nonfinite, firstLevel: top.centroids, parts: parts, partsOf: partsOf, normalizes: settings.normalizesRows)
+        if let request = StopSignals.pending { throw RunFailure.interrupted(request) }
         var outcome = top
-        outcome.firstLevel = .init(clusters: first.k, inertia: top.final.inertia, seconds: firstSeconds)
-        outcome.centroids = VectorBlock(values: centroids, dimension: d)
-        outcome.assignments = assignments
-        outcome.sizes = sizes
-        outcome.final = .init(inertia: inertia, seconds: (ContinuousClock.now - secondStart).seconds)
-        log.info("two-level k-means: \(sizes.count) clusters, inertia \(inertia)")
+        outcome.firstLevel = .init(clusters: first.k, rows: top.sizes.reduce(0, +), inertia: top.final.inertia, seconds: firstSeconds)
+        outcome.centroids = parts
+        outcome.assignments = final.assignments
+        outcome.sizes = final.sizes
+        outcome.final = .init(inertia: final.inertia, seconds: (ContinuousClock.now - secondStart).seconds)
+        log.info("two-level k-means: \(final.sizes.count) clusters, inertia \(final.inertia)")
         return (outcome, report)
     }
 
-    /// Every row (but those the first level left out, −1) to its nearest part among those of its
-    /// `TwoLevelKMeans.probes` nearest first-level clusters, a block of the pool at a time on every core;
-    /// blocks are fixed by the pool, not the threads, and summed in order.
-    private static func reassigned(
-        pool: Pool, left: [Int32], firstLevel: VectorBlock, parts: VectorBlock, partsOf: [Range<Int>], normalizes: Bool
-    ) -> (assignments: [Int32], sizes: [Int], inertia: Double) {
+    /// Both levels fitted on the rows of the fit sample, held here: √k clusters of it, each split in
+    /// proportion to its sampled rows, so the pool is read once, by the final assignment, instead of
+    /// twice for the first level and once more for the second. nil when the sample holds fewer finite
+    /// rows than k (a tiny `fitRowsPerCluster`).
+    private static func onFitSample(
+        pool: Pool, sample: FitSample, settings: KMeansSettings, nonfinite: NonfinitePolicy, log: Logger
+    ) throws -> ClusteringOutcome? {
+        let start = ContinuousClock.now
+        let sampled = sample.rows(in: 0..<pool.totalRows)
+        var vectors = pool.read(rows: sampled)
+        let bad = Pool.nonfiniteRows(vectors, rows: sampled.map(Int64.init))
+        if let first = bad.first, nonfinite == .fail { throw pool.nonfiniteError(row: first, count: bad.count) }
+        if !bad.isEmpty {
+            let left = Set(bad)
+            vectors = vectors.gather(sampled.indices.filter { !left.contains(Int64(sampled[$0])) })
+        }
+        guard vectors.rows >= settings.k else { return nil }
+        if settings.normalizesRows { vectors = vectors.normalized() }
+        let k1 = TwoLevelKMeans.firstLevelClusters(settings.k)
+        log.info(
+            "two-level k-means on a seeded sample of \(vectors.rows) rows: \(k1) first-level clusters, then \(settings.k) in all; every row is then read once")
+        var random = SeededRandom(seed: settings.seed, stream: .kMeansSeed)
+        let top = KMeans.fit(
+            vectors, k: k1, iterations: settings.iterations, seedRowsPerCluster: settings.seedRowsPerCluster,
+            fitRowsPerCluster: settings.fitRowsPerCluster, fullIterations: 0, random: &random)
+        let members = top.assignments.enumerated().reduce(into: [[Int]](repeating: [], count: k1)) { groups, row in
+            groups[Int(row.element)].append(row.offset)
+        }
+        let firstSeconds = (ContinuousClock.now - start).seconds
+        let secondStart = ContinuousClock.now
+        let held = vectors
+        let (parts, partsOf) = split(members: members, settings: settings, fullIterations: 0) { held.gather(members[$0]) }
+        if let request = StopSignals.pending { throw RunFailure.interrupted(request) }
+        let final = try assigned(
+            pool: pool, nonfinite: nonfinite, firstLevel: top.centroids, parts: parts, partsOf: partsOf, normalizes: settings.normalizesRows)
+        if let request = StopSignals.pending { throw RunFailure.interrupted(request) }
+        log.info("two-level k-means: \(final.sizes.count) clusters, inertia \(final.inertia)")
+        return ClusteringOutcome(
+            centroids: parts, assignments: final.assignments, fitRows: vectors.rows,
+            final: .init(inertia: final.inertia, seconds: (ContinuousClock.now - secondStart).seconds),
+            sizes: final.sizes,
+            firstLevel: .init(clusters: k1, rows: vectors.rows, inertia: top.partial.inertia, seconds: firstSeconds))
+    }
+
+    /// Each first-level cluster (`members`, its rows `read(c)`) split by a k-means of its own into its
+    /// share of k in proportion to its rows, seeded from the run's seed and the cluster's number. The
+    /// splits run on every core at once and are put together in cluster order, so the bytes do not
+    /// depend on the threads; `partsOf[c]` are the parts of cluster `c`.
+    private static func split(
+        members: [[Int]], settings: KMeansSettings, fullIterations: Int, read: @Sendable (Int) -> VectorBlock
+    ) -> (parts: VectorBlock, partsOf: [Range<Int>]) {
+        let shares = TwoLevelKMeans.split(settings.k, sizes: members.map(\.count))
+        let fitted = Mutex([VectorBlock?](repeating: nil, count: members.count))
+        DispatchQueue.concurrentPerform(iterations: members.count) { c in
+            guard shares[c] > 0, StopSignals.pending == nil else { return }
+            var random = SeededRandom(seed: settings.seed, stream: .secondLevel, c)
+            let part = KMeans.fit(
+                read(c), k: shares[c], iterations: settings.iterations, seedRowsPerCluster: settings.seedRowsPerCluster,
+                fitRowsPerCluster: settings.fitRowsPerCluster, fullIterations: fullIterations, random: &random)
+            fitted.withLock { $0[c] = part.centroids }
+        }
+        var centroids: [Float] = [], partsOf: [Range<Int>] = []
+        let d = fitted.withLock { $0.compactMap { $0 }.first?.dimension ?? 1 }
+        centroids.reserveCapacity(settings.k * d)
+        for part in fitted.withLock({ $0 }) {
+            let start = centroids.count / d
+            if let part { centroids += part.values }
+            partsOf.append(start..<centroids.count / d)
+        }
+        return (VectorBlock(values: centroids, dimension: d), partsOf)
+    }
+
+    /// Every finite row to its nearest part among those of its `TwoLevelKMeans.probes` nearest
+    /// first-level clusters, a block of the pool at a time on every core; blocks are fixed by the pool,
+    /// not the threads, and summed in order. A non-finite row is refused (the first, under `fail`) or
+    /// left out (−1).
+    private static func assigned(
+        pool: Pool, nonfinite: NonfinitePolicy, firstLevel: VectorBlock, parts: VectorBlock, partsOf: [Range<Int>], normalizes: Bool
+    ) throws(InputError) -> (assignments: [Int32], sizes: [Int], inertia: Double) {
         let n = pool.totalRows, blockRows = KMeans.assignRows * 8
         let starts = Array(stride(from: 0, to: n, by: blockRows))
-        let results = Mutex([(rows: [Int], assignments: [Int32], distances: [Double])?](repeating: nil, count: starts.count))
+        let results = Mutex([(rows: [Int], assignments: [Int32], distances: [Double], bad: [Int64])?](repeating: nil, count: starts.count))
         DispatchQueue.concurrentPerform(iterations: starts.count) { b in
-            let rows = (starts[b]..<min(n, starts[b] + blockRows)).filter { left[$0] >= 0 }
-            var vectors = pool.read(rows: rows)
+            guard StopSignals.pending == nil else { return }
+            let range = starts[b]..<min(n, starts[b] + blockRows)
+            var vectors = pool.read([range])
+            let bad = Pool.nonfiniteRows(vectors, rows: range.map(Int64.init))
+            var rows = Array(range)
+            if !bad.isEmpty {
+                let left = Set(bad)
+                rows = rows.filter { !left.contains(Int64($0)) }
+                vectors = vectors.gather(rows.map { $0 - range.lowerBound })
+            }
             if normalizes { vectors = vectors.normalized() }
             let r = TwoLevelKMeans.assign(vectors, firstLevel: firstLevel, parts: parts, partsOf: partsOf, probes: TwoLevelKMeans.probes)
-            results.withLock { $0[b] = (rows, r.assignments, r.distances) }
+            results.withLock { $0[b] = (rows, r.assignments, r.distances, bad) }
         }
-        var assignments = left, sizes = [Int](repeating: 0, count: parts.rows), inertia = 0.0
-        for result in results.withLock({ $0 }) {
-            let (rows, assigned, distances) = result!
+        let blocks = results.withLock { $0 }
+        let bad = blocks.flatMap { $0?.bad ?? [] }
+        if let first = bad.first, nonfinite == .fail { throw pool.nonfiniteError(row: first, count: bad.count) }
+        var assignments = [Int32](repeating: -1, count: n), sizes = [Int](repeating: 0, count: parts.rows), inertia = 0.0
+        for block in blocks {
+            guard let (rows, assigned, distances, _) = block else { continue }  // stopped: the caller throws
             for (i, row) in rows.enumerated() {
                 assignments[row] = assigned[i]
                 sizes[Int(assigned[i])] += 1

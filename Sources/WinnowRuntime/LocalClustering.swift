@@ -33,9 +33,25 @@ public struct ClusteringOutcome: Sendable, Equatable {
 
     public struct FirstLevel: Sendable, Encodable, Equatable {
         public let clusters: Int
-        /// Its final inertia (every row to its nearest first-level centroid).
+        /// The rows it assigned: every finite row, or the fit sample's when both levels fit on it.
+        public let rows: Int
+        /// Its final inertia: those rows', each to its nearest first-level centroid.
         public let inertia: Double
         public let seconds: Double
+    }
+
+    /// A k-means that made no pass but the last over the pool (both levels fitted on a sample held in
+    /// memory): no iterations, no seeding of its own to time.
+    public init(centroids: VectorBlock, assignments: [Int32], fitRows: Int, final: Pass, sizes: [Int], firstLevel: FirstLevel?) {
+        self.centroids = centroids
+        self.assignments = assignments
+        iterations = []
+        self.final = final
+        seedSeconds = 0
+        skippedRows = assignments.indices.filter { assignments[$0] < 0 }.map(Int64.init)
+        self.sizes = sizes
+        self.fitRows = fitRows
+        self.firstLevel = firstLevel
     }
 
     /// The outcome of a finished plan, each pass with the seconds it took.

@@ -17,7 +17,7 @@ struct DedupCommand: ParsableCommand {
     @Option(help: "Cosine similarity above which a row is a near-duplicate of a kept row.") var threshold: Float
     @Option(
         help:
-            "k-means clusters of the pool (default: one per 2,000 rows). Fewer is the two-level form: clusters over --split-rows are split into ~2,000-row parts on the workers — cheaper, and misses more pairs."
+            "k-means clusters of the pool (default: one per 2,000 rows). Fewer, each then split (over --split-rows) into ~2,000-row parts on the workers, is cheaper and misses more pairs."
     ) var clusters: Int?
     @Option(
         help:
@@ -26,14 +26,22 @@ struct DedupCommand: ParsableCommand {
     @Option(help: "Quality scores (.npy float32, one per pool row) for --keep quality.") var quality: String?
     @Option(
         help:
-            "A cluster of more rows than this is split by a k-means of its own (on the worker that walks it) into parts of about 2,000 rows, each walked alone."
+            "A cluster of more rows than this is split by a k-means of its own (on the worker that walks it) into parts of about 2,000 rows, each walked alone (a cluster's walk costs its rows squared)."
     ) var splitRows: Int = DedupSettings.Default.splitRows
     @Option(help: "Lloyd iterations of the clustering.") var iterations: Int = DedupSettings.Default.iterations
     @Option(
         help: "Rows per cluster of the seeded sample the clustering's iterations fit on; every row is then assigned once (0: fit on every row)."
     ) var fitRowsPerCluster: Int = KMeansSettings.Default.fitRowsPerCluster
-    @Option(help: "Lloyd iterations over every row after those on the fit sample.")
-    var fullIterations: Int = KMeansSettings.Default.fullIterations
+    @Option(
+        help:
+            "Lloyd iterations over every row after those on the fit sample. Default: 1 with one level; 0 with two, when both levels fit on the sample and every row is read once, to be assigned."
+    )
+    var fullIterations: Int?
+    @Option(
+        help:
+            "1: one k-means of --clusters; 2: about √clusters first, each split by a k-means of its own (about 4√clusters distances a row instead of clusters). Default: 2 from \(DedupSettings.Default.levelsFrom) clusters."
+    )
+    var levels: Int?
     @Option(help: "Seed of the clustering.") var seed: UInt64 = KMeansSettings.Default.seed
     @Option(help: "Rows with NaN/Inf: fail naming the first, or leave them out (neither kept nor dropped).")
     var nonfinite: NonfinitePolicy = RunOptions.Default.nonfinite
@@ -80,7 +88,8 @@ struct DedupCommand: ParsableCommand {
         kMeans.iterations = iterations
         kMeans.seed = seed
         kMeans.fitRowsPerCluster = fitRowsPerCluster
-        kMeans.fullIterations = fullIterations
+        kMeans.levels = levels ?? DedupSettings.Default.levels(clusters: kMeans.k)
+        kMeans.fullIterations = fullIterations ?? DedupSettings.Default.fullIterations(levels: kMeans.levels)
         kMeans.normalizesRows = true
         if let problem = kMeans.problems(rows: opened.totalRows).first {
             throw ValidationError(problem.replacingOccurrences(of: "--k", with: "--clusters"))

@@ -110,6 +110,49 @@ final class ClusterCommandTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("--levels"), bad.stderr)
     }
 
+    /// Two levels with no iteration over every row: both levels fit on the fit sample, so no pass of
+    /// the first level reads the pool (`passes` is empty) and the final assignment reads it once; the
+    /// same bytes for 0 and 2 workers; the inertia is the files'; a NaN row is left out (−1) under
+    /// `--nonfinite skip` and named under `fail` (65).
+    func testTwoLevelsOnTheFitSampleReadThePoolOnce() throws {
+        let dir = TemporaryDirectory()
+        var random = SeededRandom(seed: 5)
+        let n = 20_000, d = 8, bad = 12_345
+        let centres = (0..<40 * d).map { _ in Float(random.normal()) * 4 }
+        var values = (0..<n * d).map { centres[(($0 / d) % 40) * d + $0 % d] + Float(random.normal()) }
+        values[bad * d + 3] = .nan
+        NpyFixtures.write(NpyFixtures.pool(VectorBlock(values: values, dimension: d)), to: dir.file("p0.npy"))
+        let flags = ["--k", "300", "--levels", "2", "--full-iterations", "0", "--fit-rows-per-cluster", "16", "--iterations", "6"]
+        for workers in [0, 2] {
+            let r = try CLI.run(
+                ["cluster", "--input", dir.file("p0.npy"), "--nonfinite", "skip", "--workers", "\(workers)", "--out", dir.file("w\(workers)")] + flags)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        for file in ["assignments.npy", "centroids.npy", "report.json"].dropLast() {
+            XCTAssertEqual(Outputs.bytes(dir.file("w0/" + file)), Outputs.bytes(dir.file("w2/" + file)), file)
+        }
+        let report = try Outputs.report(dir.file("w2"))
+        XCTAssertEqual((report["passes"] as? [Any])?.count, 0, "no pass of the first level over the pool")
+        let first = try XCTUnwrap(report["first_level"] as? [String: Any])
+        XCTAssertEqual(first["clusters"] as? Int, 17)
+        XCTAssertEqual(first["rows"] as? Int, report["fit_rows"] as? Int)
+        XCTAssertEqual(Double(first["rows"] as! Int), 300 * 16, accuracy: 5 * (300 * 16.0).squareRoot())
+        XCTAssertEqual(report["skipped_rows"] as? [Int], [bad])
+        let assignments = try Outputs.int64Column(dir.file("w0/assignments.npy"))
+        XCTAssertEqual(assignments[bad], -1)
+        XCTAssertEqual(Set(assignments.enumerated().filter { $0.offset != bad }.map(\.element)).isSubset(of: Set(0..<300)), true)
+        let c = try Pool.open(paths: [dir.file("w0/centroids.npy")]).read([0..<300])
+        var inertia = 0.0
+        for i in 0..<n where i != bad {
+            let a = Int(assignments[i])
+            for j in 0..<d { inertia += pow(Double(values[i * d + j]) - Double(c.values[a * d + j]), 2) }
+        }
+        XCTAssertEqual((report["final"] as! [String: Any])["inertia"] as! Double, inertia, accuracy: 1e-9 * inertia)
+        let failed = try CLI.run(["cluster", "--input", dir.file("p0.npy"), "--workers", "0", "--out", dir.file("fail")] + flags)
+        XCTAssertEqual(failed.status, 65, failed.stderr)
+        XCTAssertTrue(failed.stderr.contains("row \(bad)"), failed.stderr)
+    }
+
     /// Distributed k-means: every Lloyd pass's blocks run on local worker processes and their partial
     /// sums are merged in block order, so 1, 2 or 3 workers write the bytes of the in-process run.
     func testAnyWorkerCountWritesTheSameBytes() throws {
@@ -372,6 +415,38 @@ final class DedupCommandTests: XCTestCase {
         let missing = try CLI.run(["dedup", "--input", dir.file("p0.npy"), "--threshold", "0.99", "--keep", "quality", "--out", dir.file("m")])
         XCTAssertEqual(missing.status, 64, missing.stderr)
         XCTAssertTrue(missing.stderr.contains("--quality"), missing.stderr)
+    }
+
+    /// `dedup` runs its k-means in two levels from 1,000 clusters, both fitted on the sample, and still
+    /// drops planted copies (each a hair from its original); the same bytes for 0 and 2 workers.
+    func testDedupOfManyClustersRunsInTwoLevels() throws {
+        let dir = TemporaryDirectory()
+        var random = SeededRandom(seed: 3)
+        let d = 16, originals = 8_000, copies = 300
+        var values = (0..<originals * d).map { _ in Float(random.normal()) }
+        for _ in 0..<copies {
+            let j = random.index(below: originals)
+            values += (0..<d).map { values[j * d + $0] + Float(random.normal()) * 0.001 }
+        }
+        NpyFixtures.write(NpyFixtures.pool(VectorBlock(values: values, dimension: d)), to: dir.file("p0.npy"))
+        for (clusters, levels) in [(1_000, 2), (999, 1)] {
+            for workers in [0, 2] {
+                let r = try CLI.run([
+                    "dedup", "--input", dir.file("p0.npy"), "--threshold", "0.99", "--clusters", "\(clusters)", "--fit-rows-per-cluster", "4",
+                    "--workers", "\(workers)", "--out", dir.file("c\(clusters)w\(workers)"),
+                ])
+                XCTAssertEqual(r.status, 0, r.stderr)
+            }
+            for file in ["kept.npy", "dropped.csv", "max_similarity.npy"] {
+                XCTAssertEqual(Outputs.bytes(dir.file("c\(clusters)w0/" + file)), Outputs.bytes(dir.file("c\(clusters)w2/" + file)), file)
+            }
+            let clustering = try XCTUnwrap(try Outputs.report(dir.file("c\(clusters)w0"))["clustering"] as? [String: Any])
+            XCTAssertEqual(clustering["levels"] as? Int, levels)
+            XCTAssertEqual(clustering["full_iterations"] as? Int, levels == 2 ? 0 : 1)
+            let kept = try Outputs.int64Column(dir.file("c\(clusters)w0/kept.npy"))
+            XCTAssertGreaterThanOrEqual(originals + copies - kept.count, copies - 3, "\(clusters) clusters: copies dropped")
+            XCTAssertLessThanOrEqual(originals + copies - kept.count, copies, "\(clusters) clusters: only copies dropped")
+        }
     }
 
     /// Lloyd stops once a pass moves no centroid: the run of 200 iterations ends early, and its

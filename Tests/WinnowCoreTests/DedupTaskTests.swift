@@ -45,13 +45,18 @@ final class DedupTaskTests: XCTestCase {
         XCTAssertEqual(kept, [.first: 100, .central: 101, .quality: 102])
     }
 
-    /// One cluster per 2,000 rows by default; a cluster over ten times that is split into ~2,000-row parts.
+    /// One cluster per 2,000 rows by default, in two levels from 1,000 clusters (then no iteration
+    /// over every row); a cluster over twice that is split into ~2,000-row parts.
     func testDefaultClustersAndSplits() {
         XCTAssertEqual(DedupSettings.Default.clusters(rows: 10_000_000), 5_000)
         XCTAssertEqual(DedupSettings.Default.clusters(rows: 1_000), 1)
+        XCTAssertEqual(DedupSettings.Default.levels(clusters: 999), 1)
+        XCTAssertEqual(DedupSettings.Default.levels(clusters: 1_000), 2)
+        XCTAssertEqual(DedupSettings.Default.fullIterations(levels: 1), 1)
+        XCTAssertEqual(DedupSettings.Default.fullIterations(levels: 2), 0)
         let settings = DedupSettings(threshold: 0.9)
-        XCTAssertEqual(settings.parts(ofClusterWith: 20_000), 1)
-        XCTAssertEqual(settings.parts(ofClusterWith: 20_001), 11)
+        XCTAssertEqual(settings.parts(ofClusterWith: 4_000), 1)
+        XCTAssertEqual(settings.parts(ofClusterWith: 4_001), 3)
         XCTAssertEqual(settings.problems, [])
     }
 
