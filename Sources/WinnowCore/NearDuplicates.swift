@@ -36,6 +36,9 @@ public enum NearDuplicates {
         precondition(vectors.rows == rows.count, "NearDuplicates: rows")
         let unit = vectors.normalized(), d = vectors.dimension
         var keptIndices: [Int] = [], keptValues: [Float] = []
+        // The highest cosine of each kept row so far (by its place in `keptIndices`): kept dense so
+        // that a kept row raises them all in one vector pass; written to `maxSimilarity` at the end.
+        var keptMax: [Float] = []
         var dropped: [Dropped] = []
         var maxSimilarity = [Float](repeating: -.infinity, count: rows.count)
         var sims: [Float] = [], inner: [Float] = []
@@ -51,10 +54,13 @@ public enum NearDuplicates {
             }
             if inner.count < block.count * block.count { inner = [Float](repeating: 0, count: block.count * block.count) }
             BLAS.multiplyTransposed(unit.values, rows: block, by: unit.values, rows: block, dimension: d, into: &inner)
+            // The first largest cosine to an earlier kept row is the smallest 0 − 2 · cosine.
+            let zeros = [Float](repeating: 0, count: earlier)
             var keptInBlock: [Int] = []
             for (b, i) in block.enumerated() {
                 var best = -Float.infinity, bestIndex = -1
-                for t in 0..<earlier where sims[b * earlier + t] > best {
+                if earlier > 0 {
+                    let t = Kernels.nearest(sims, offset: b * earlier, norms: zeros)
                     best = sims[b * earlier + t]
                     bestIndex = keptIndices[t]
                 }
@@ -67,7 +73,7 @@ public enum NearDuplicates {
                     dropped.append(Dropped(row: rows[i], nearestKept: rows[bestIndex], similarity: best))
                 } else {
                     // Kept: the rows kept before it meet it here, and it is their partner too.
-                    for t in 0..<earlier { maxSimilarity[keptIndices[t]] = max(maxSimilarity[keptIndices[t]], sims[b * earlier + t]) }
+                    if earlier > 0 { Kernels.keepBest(sims, offset: b * earlier, into: &keptMax, largest: true) }
                     for c in keptInBlock {
                         maxSimilarity[block.lowerBound + c] = max(maxSimilarity[block.lowerBound + c], inner[b * block.count + c])
                     }
@@ -76,10 +82,12 @@ public enum NearDuplicates {
             }
             for b in keptInBlock {
                 keptIndices.append(block.lowerBound + b)
+                keptMax.append(maxSimilarity[block.lowerBound + b])
                 keptValues += unit.row(block.lowerBound + b)
             }
             start = block.upperBound
         }
+        for (t, i) in keptIndices.enumerated() { maxSimilarity[i] = keptMax[t] }
         return Walk(kept: keptIndices.map { rows[$0] }, dropped: dropped, maxSimilarity: maxSimilarity)
     }
 }
