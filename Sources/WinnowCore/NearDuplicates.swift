@@ -53,7 +53,8 @@ public enum NearDuplicates {
                 BLAS.multiplyTransposed(unit.values, rows: block, by: keptValues, rows: 0..<earlier, dimension: d, into: &sims)
             }
             if inner.count < block.count * block.count { inner = [Float](repeating: 0, count: block.count * block.count) }
-            BLAS.multiplyTransposed(unit.values, rows: block, by: unit.values, rows: block, dimension: d, into: &inner)
+            // The block against itself: one triangle (`ssyrk`), half of a full product's work.
+            BLAS.multiplySelfTransposed(Array(unit.values[block.lowerBound * d..<block.upperBound * d]), rows: block.count, dimension: d, into: &inner)
             // The first largest cosine to an earlier kept row is the smallest 0 − 2 · cosine.
             let zeros = [Float](repeating: 0, count: earlier)
             var keptInBlock: [Int] = []
