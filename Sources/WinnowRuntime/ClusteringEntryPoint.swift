@@ -52,8 +52,12 @@ public enum ClusteringEntryPoint {
                 files.append((out + "/assignments.csv", Data(("row,id,cluster\n" + lines.joined()).utf8)))
             }
             try AtomicFile.writeAll(files)
+            // Two levels' iterations are the first level's, or (fitted on the sample) none over the pool.
+            let how =
+                outcome.firstLevel.map { "in two levels (\($0.clusters) first-level clusters)" }
+                ?? "after \(counted(outcome.iterations.count, "iteration"))\(outcome.iterations.count < request.settings.iterations ? " (converged: no centroid moved)" : "")"
             print(
-                "\(k) clusters of \(pool.totalRows) rows → \(out)/assignments.npy; inertia \(outcome.final.inertia) after \(counted(outcome.iterations.count, "iteration"))\(outcome.iterations.count < request.settings.iterations ? " (converged: no centroid moved)" : ""); sizes \(outcome.sizes.min() ?? 0)–\(outcome.sizes.max() ?? 0)"
+                "\(k) clusters of \(pool.totalRows) rows → \(out)/assignments.npy; inertia \(outcome.final.inertia) \(how); sizes \(outcome.sizes.min() ?? 0)–\(outcome.sizes.max() ?? 0)"
             )
         }
     }
