@@ -24,8 +24,8 @@ public struct DedupSettings: Sendable, Equatable {
         /// far more than even ones of the same rows (one giant cluster, a template repeated with small
         /// changes, as much as all the others together). At 10M rows of 5,000 clusters the sum of
         /// squares was 2.67 × that of even clusters with ten parts as the limit, 0.99 × with two; the
-        /// within-cluster pass took 169.5 s and 109.5 s, and real text lost 0.00003 of its pairs
-        /// (BENCHMARKS.md, "Dedup against brute force").
+        /// within-cluster pass took 169.5 s and 109.5 s, and package descriptions lost 0.00004 of their
+        /// pairs (BENCHMARKS.md, "Dedup at 10M rows at the defaults").
         public static let splitRows = 2 * partRows
 
         /// Clusters of the pool-wide k-means when `--clusters` is not given: one per `partRows` rows.
@@ -36,7 +36,8 @@ public struct DedupSettings: Sendable, Equatable {
         /// Clusters from which the pool-wide k-means runs in two levels (`TwoLevelKMeans`), both fitted
         /// on the fit sample, so that every row is read once and compared with about 4√clusters
         /// centroids instead of all: one level's two passes over every row grow as rows² / `partRows`
-        /// (550 s of a 917 s run at 10M rows and 5,000 clusters; 41.9 s for two levels). From 2M rows.
+        /// (550 s of a 917 s run at 10M rows and 5,000 clusters; 40–42 s for two levels), and two levels
+        /// miss a few more pairs (package descriptions: 0.99907 against 0.99929 at 98 clusters). From 2M rows.
         public static let levelsFrom = 1_000
 
         public static func levels(clusters: Int) -> Int { clusters >= levelsFrom ? 2 : 1 }
