@@ -80,8 +80,10 @@ public struct ClusteringBook: TaskBook {
     private func validate(_ o: AssignOutcome, node: MergeTree.Node) throws(InvalidResult) {
         guard node.level == passes.pass else { throw InvalidResult(reason: "a result for Lloyd pass \(node.level); pass \(passes.pass) is running") }
         let k = passes.clusters, d = passes.centroids.dimension, block = passes.blocks[node.index]
-        guard o.partial.counts.count == k, o.partial.dimension == d, o.partial.sums.count == k * d else {
-            throw InvalidResult(reason: "partial sums of another shape than \(k) clusters × d \(d)")
+        let sums = passes.isLastPass ? 0 : k * d
+        guard o.partial.counts.count == k, o.partial.dimension == d, o.partial.sums.count == sums else {
+            throw InvalidResult(
+                reason: passes.isLastPass ? "sums in the last pass's partial" : "partial sums of another shape than \(k) clusters × d \(d)")
         }
         guard o.partial.sums.allSatisfy(\.isFinite), o.partial.inertia.isFinite, o.partial.inertia >= 0, o.partial.counts.allSatisfy({ $0 >= 0 }) else {
             throw InvalidResult(reason: "a non-finite sum or a negative count or inertia")

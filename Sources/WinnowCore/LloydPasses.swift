@@ -156,8 +156,8 @@ public struct AssignTask: Sendable, Equatable {
     public var participants: [Int] { sample?.rows(in: rows) ?? Array(rows) }
 }
 
-/// What a block's assignment found: its partial sums, the rows it left out, and (when asked) each
-/// row's cluster (−1: left out).
+/// What a block's assignment found: its partial sums (none in the last pass, which asks for each
+/// row's cluster instead), the rows it left out, and (when asked) each row's cluster (−1: left out).
 public struct AssignOutcome: Sendable, Equatable {
     public var partial: KMeansPartial
     public var assignments: [Int32]?
@@ -172,7 +172,8 @@ public struct AssignOutcome: Sendable, Equatable {
     /// The assignment of `block`, the vectors of `task`'s rows `rows` (its participants, ascending) of
     /// which those at offsets `kept` take part (nil: all).
     public static func assigning(_ block: VectorBlock, rows: [Int], kept: [Int]?, for task: AssignTask) -> AssignOutcome {
-        let (assigned, partial) = KMeans.assign(block, to: task.centroids)
+        var (assigned, partial) = KMeans.assign(block, to: task.centroids)
+        if task.returnsAssignments { partial = partial.withoutSums() }
         var all: [Int32]?
         if task.returnsAssignments {
             var out = [Int32](repeating: -1, count: task.rows.count)

@@ -90,7 +90,7 @@ extension AssignResult {
     /// Shapes only; whether the figures fit the task is the coordinator's check (`ClusteringBook`).
     init(wire w: Winnow_V1_AssignResult, dimension: Int, limits: WireLimits) throws(WireError) {
         let k = w.counts.count
-        guard k >= 1, k <= limits.rows, w.sums.count == k * dimension else {
+        guard k >= 1, k <= limits.rows, w.sums.isEmpty || w.sums.count == k * dimension else {
             throw WireError(.inconsistent, "assign result: \(w.sums.count) sums for \(k) clusters × d \(dimension)")
         }
         guard w.assignments.count <= limits.rows, w.skippedRows.count <= limits.rows, w.counts.allSatisfy({ $0 <= UInt64(Int.max) }) else {

@@ -145,6 +145,7 @@ final class ClusteringCoordinatorTests: XCTestCase {
                     $0.outcome.partial = KMeansPartial(sums: sums, counts: $0.outcome.partial.counts, inertia: 0, dimension: d)
                 }
             ),
+            ("no sums before the last pass", tampered { $0.outcome.partial = $0.outcome.partial.withoutSums() }),
             ("assignments in the first pass", tampered { $0.outcome.assignments = Array(repeating: 0, count: 600) }),
             ("a later pass", tampered { $0.node = MergeTree.Node(level: 1, index: $0.node.index) }),
         ]
@@ -155,6 +156,35 @@ final class ClusteringCoordinatorTests: XCTestCase {
         XCTAssertEqual(run.passes, Self.reference())
         // The good result came after its block was leased again: that copy was cancelled.
         XCTAssertGreaterThanOrEqual(run.counters.leasesReissued, 1)
+    }
+}
+
+extension ClusteringCoordinatorTests {
+    /// The last pass moves no centroid, so its results carry counts, inertia and assignments but no
+    /// sums (30 MB a block at k = 10,000); one that brings sums is refused, and the run still ends as
+    /// the direct walk.
+    func testTheLastPassSendsNoSums() throws {
+        var cluster = Self.cluster(workers: 2, orderSeed: 4)
+        cluster.start()
+        func lastPassResult() -> Int? {
+            cluster.toCoordinator.firstIndex {
+                if case .assignResult(let r) = $0.1 { r.node.level == Self.settings.iterations } else { false }
+            }
+        }
+        while lastPassResult() == nil { XCTAssertTrue(cluster.step()) }
+        let (worker, message) = cluster.toCoordinator.remove(at: lastPassResult()!)
+        guard case .assignResult(let good) = message else { return XCTFail() }
+        XCTAssertEqual(good.outcome.partial.sums, [])
+        XCTAssertNotNil(good.outcome.assignments)
+        var withSums = good
+        let k = Self.settings.k, d = Self.vectors.dimension
+        withSums.outcome.partial = KMeansPartial(
+            sums: Array(repeating: 0, count: k * d), counts: good.outcome.partial.counts, inertia: good.outcome.partial.inertia, dimension: d)
+        XCTAssertEqual(cluster.unrefused([("sums in the last pass", .assignResult(withSums))], from: worker), [])
+        cluster.deliver(.assignResult(good), from: worker)
+        cluster.runToEnd()
+        let run = try XCTUnwrap(cluster.outcome, "\(cluster.log.suffix(8))")
+        XCTAssertEqual(run.passes, Self.reference())
     }
 }
 
