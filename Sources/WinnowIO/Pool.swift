@@ -159,6 +159,16 @@ public final class Pool: Sendable {
         }
     }
 
+    /// `block` (the vectors of `rows`, ascending) without its non-finite rows: the finite rows' vectors,
+    /// their offsets in `block` (nil: every row is finite) and the rows left out.
+    public static func leavingOutNonfinite(_ block: VectorBlock, rows: [Int]) -> (finite: VectorBlock, kept: [Int]?, left: [Int64]) {
+        let bad = nonfiniteRows(block, rows: rows.map(Int64.init))
+        guard !bad.isEmpty else { return (block, nil, []) }
+        let out = Set(bad)
+        let kept = rows.indices.filter { !out.contains(Int64(rows[$0])) }
+        return (block.gather(kept), kept, bad)
+    }
+
     /// The error for a non-finite row under `--nonfinite fail`.
     public func nonfiniteError(row: Int64, count: Int) -> InputError {
         let (f, local) = locate(Int(row))

@@ -8,16 +8,10 @@ import WinnowIO
 public enum AssignRunner {
     public static func run(_ task: AssignTask, pool: Pool, skipNonfinite: Bool, progress: ProgressMeter? = nil) throws(InputError) -> AssignOutcome {
         let rows = task.participants
-        var block = task.sample == nil ? pool.read([task.rows]) : pool.read(rows: rows)
+        let read = task.sample == nil ? pool.read([task.rows]) : pool.read(rows: rows)
         progress?.add(task.rows.count)
-        let bad = Pool.nonfiniteRows(block, rows: rows.map(Int64.init))
-        var kept: [Int]?
-        if !bad.isEmpty {
-            guard skipNonfinite else { throw pool.nonfiniteError(row: bad[0], count: bad.count) }
-            let out = Set(bad)
-            kept = rows.indices.filter { !out.contains(Int64(rows[$0])) }
-            block = block.gather(kept!)
-        }
+        var (block, kept, bad) = Pool.leavingOutNonfinite(read, rows: rows)
+        if let first = bad.first, !skipNonfinite { throw pool.nonfiniteError(row: first, count: bad.count) }
         if task.normalizesRows { block = block.normalized() }
         return AssignOutcome.assigning(block, rows: rows, kept: kept, for: task)
     }

@@ -17,7 +17,7 @@ public enum DistributedClustering {
     ) throws -> (ClusteringOutcome, CoordinationReport) {
         let clock = ContinuousClock(), start = clock.now
         let seeds = try LocalClustering.seed(pool: pool, settings: settings, nonfinite: nonfinite, log: log)
-        if let request = StopSignals.pending { throw RunFailure.interrupted(request) }
+        try StopSignals.throwIfPending()
         let seedSeconds = (clock.now - start).seconds
         var config = RunConfig(pool: pool, settings: SelectionSettings(budget: 1), skipNonfinite: nonfinite == .skip)
         config.clustering = settings

@@ -101,19 +101,17 @@ public enum KMeansExecution {
         let (top, report) = try run(
             pool: pool, settings: first, nonfinite: nonfinite, on: place, slots: slots, journal: journal, keepJournal: keepJournal, log: log)
         let firstSeconds = (ContinuousClock.now - start).seconds
-        let members = top.assignments.enumerated().reduce(into: [[Int]](repeating: [], count: first.k)) { groups, row in
-            if row.element >= 0 { groups[Int(row.element)].append(row.offset) }
-        }
+        let members = Self.members(top.assignments, clusters: first.k)
         let secondStart = ContinuousClock.now
-        let (parts, partsOf) = split(members: members, settings: settings, fullIterations: settings.fullIterations) { c in
+        let (parts, partsOf) = split(members: members, settings: settings, fullIterations: settings.fullIterations, dimension: pool.dimension) { c in
             let vectors = pool.read(rows: members[c])
             return settings.normalizesRows ? vectors.normalized() : vectors
         }
         // The first level ran on workers, so the stop handlers are installed: a signal ends the run.
-        if let request = StopSignals.pending { throw RunFailure.interrupted(request) }
+        try StopSignals.throwIfPending()
         let final = try assigned(
             pool: pool, nonfinite: nonfinite, firstLevel: top.centroids, parts: parts, partsOf: partsOf, normalizes: settings.normalizesRows)
-        if let request = StopSignals.pending { throw RunFailure.interrupted(request) }
+        try StopSignals.throwIfPending()
         var outcome = top
         outcome.firstLevel = .init(clusters: first.k, rows: top.sizes.reduce(0, +), inertia: top.final.inertia, seconds: firstSeconds)
         outcome.centroids = parts
@@ -133,13 +131,8 @@ public enum KMeansExecution {
     ) throws -> ClusteringOutcome? {
         let start = ContinuousClock.now
         let sampled = sample.rows(in: 0..<pool.totalRows)
-        var vectors = pool.read(rows: sampled)
-        let bad = Pool.nonfiniteRows(vectors, rows: sampled.map(Int64.init))
+        var (vectors, _, bad) = Pool.leavingOutNonfinite(pool.read(rows: sampled), rows: sampled)
         if let first = bad.first, nonfinite == .fail { throw pool.nonfiniteError(row: first, count: bad.count) }
-        if !bad.isEmpty {
-            let left = Set(bad)
-            vectors = vectors.gather(sampled.indices.filter { !left.contains(Int64(sampled[$0])) })
-        }
         guard vectors.rows >= settings.k else { return nil }
         if settings.normalizesRows { vectors = vectors.normalized() }
         let k1 = TwoLevelKMeans.firstLevelClusters(settings.k)
@@ -149,17 +142,15 @@ public enum KMeansExecution {
         let top = KMeans.fit(
             vectors, k: k1, iterations: settings.iterations, seedRowsPerCluster: settings.seedRowsPerCluster,
             fitRowsPerCluster: settings.fitRowsPerCluster, fullIterations: 0, random: &random)
-        let members = top.assignments.enumerated().reduce(into: [[Int]](repeating: [], count: k1)) { groups, row in
-            groups[Int(row.element)].append(row.offset)
-        }
+        let members = Self.members(top.assignments, clusters: k1)
         let firstSeconds = (ContinuousClock.now - start).seconds
         let secondStart = ContinuousClock.now
         let held = vectors
-        let (parts, partsOf) = split(members: members, settings: settings, fullIterations: 0) { held.gather(members[$0]) }
-        if let request = StopSignals.pending { throw RunFailure.interrupted(request) }
+        let (parts, partsOf) = split(members: members, settings: settings, fullIterations: 0, dimension: pool.dimension) { held.gather(members[$0]) }
+        try StopSignals.throwIfPending()
         let final = try assigned(
             pool: pool, nonfinite: nonfinite, firstLevel: top.centroids, parts: parts, partsOf: partsOf, normalizes: settings.normalizesRows)
-        if let request = StopSignals.pending { throw RunFailure.interrupted(request) }
+        try StopSignals.throwIfPending()
         log.info("two-level k-means: \(final.sizes.count) clusters, inertia \(final.inertia)")
         return ClusteringOutcome(
             centroids: parts, assignments: final.assignments, fitRows: vectors.rows,
@@ -173,7 +164,7 @@ public enum KMeansExecution {
     /// splits run on every core at once and are put together in cluster order, so the bytes do not
     /// depend on the threads; `partsOf[c]` are the parts of cluster `c`.
     private static func split(
-        members: [[Int]], settings: KMeansSettings, fullIterations: Int, read: @Sendable (Int) -> VectorBlock
+        members: [[Int]], settings: KMeansSettings, fullIterations: Int, dimension d: Int, read: @Sendable (Int) -> VectorBlock
     ) -> (parts: VectorBlock, partsOf: [Range<Int>]) {
         let shares = TwoLevelKMeans.split(settings.k, sizes: members.map(\.count))
         let fitted = Mutex([VectorBlock?](repeating: nil, count: members.count))
@@ -186,7 +177,6 @@ public enum KMeansExecution {
             fitted.withLock { $0[c] = part.centroids }
         }
         var centroids: [Float] = [], partsOf: [Range<Int>] = []
-        let d = fitted.withLock { $0.compactMap { $0 }.first?.dimension ?? 1 }
         centroids.reserveCapacity(settings.k * d)
         for part in fitted.withLock({ $0 }) {
             let start = centroids.count / d
@@ -194,6 +184,13 @@ public enum KMeansExecution {
             partsOf.append(start..<centroids.count / d)
         }
         return (VectorBlock(values: centroids, dimension: d), partsOf)
+    }
+
+    /// The rows of each cluster, ascending (a row left out, −1, in none).
+    private static func members(_ assignments: [Int32], clusters: Int) -> [[Int]] {
+        assignments.enumerated().reduce(into: [[Int]](repeating: [], count: clusters)) { groups, row in
+            if row.element >= 0 { groups[Int(row.element)].append(row.offset) }
+        }
     }
 
     /// Every finite row to its nearest part among those of its `TwoLevelKMeans.probes` nearest
@@ -209,14 +206,8 @@ public enum KMeansExecution {
         DispatchQueue.concurrentPerform(iterations: starts.count) { b in
             guard StopSignals.pending == nil else { return }
             let range = starts[b]..<min(n, starts[b] + blockRows)
-            var vectors = pool.read([range])
-            let bad = Pool.nonfiniteRows(vectors, rows: range.map(Int64.init))
-            var rows = Array(range)
-            if !bad.isEmpty {
-                let left = Set(bad)
-                rows = rows.filter { !left.contains(Int64($0)) }
-                vectors = vectors.gather(rows.map { $0 - range.lowerBound })
-            }
+            var (vectors, kept, bad) = Pool.leavingOutNonfinite(pool.read([range]), rows: Array(range))
+            let rows = kept.map { $0.map { range.lowerBound + $0 } } ?? Array(range)
             if normalizes { vectors = vectors.normalized() }
             let r = TwoLevelKMeans.assign(vectors, firstLevel: firstLevel, parts: parts, partsOf: partsOf, probes: TwoLevelKMeans.probes)
             results.withLock { $0[b] = (rows, r.assignments, r.distances, bad) }

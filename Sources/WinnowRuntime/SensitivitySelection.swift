@@ -26,7 +26,7 @@ public enum SensitivitySelection {
         var cost = [Double](repeating: 0, count: n)
         for first in stride(from: 0, to: n, by: blockRows) {
             // After a k-means on workers the stop handlers are installed: a signal must end the pass.
-            if let request = StopSignals.pending { throw RunFailure.interrupted(request) }
+            try StopSignals.throwIfPending()
             let range = first..<min(n, first + blockRows)
             let vectors = pool.read([range])
             statistics.merge(EmbeddingStatistics.of(vectors))

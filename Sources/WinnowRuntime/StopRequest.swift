@@ -53,6 +53,12 @@ public final class StopSignals: @unchecked Sendable {
     /// asking does not install them, so a run in one process still dies of the signal itself.
     public static var pending: StopRequest? { installed.withLock { $0 }?.request }
 
+    /// Ends a phase that runs in the command's process while the handlers are installed (after or
+    /// between runs on workers): a signal must not wait for the phase to finish.
+    public static func throwIfPending() throws(RunFailure) {
+        if let request = pending { throw RunFailure.interrupted(request) }
+    }
+
     private func install() {
         for s in [StopRequest.interrupt, .terminate, .user1] {
             signal(s.rawValue, SIG_IGN)
