@@ -14,6 +14,12 @@ public struct DedupSettings: Sendable, Equatable {
 
     public enum Default {
         public static let keep = Keep.first
+        /// Compare each kept row with the kept rows of its runner-up cluster too (`BorderCheck`), off:
+        /// it finds the near-duplicates a border separates (on MiniLM-embedded fortunes 7 % of the pairs
+        /// above 0.9, at any cluster count; 0.928 → 0.994 of them dropped) but costs a product of each
+        /// cluster's guests by its rows, in the command's process: at 10M rows of two-level clusters
+        /// more than the whole run without it (BENCHMARKS.md, "The border check").
+        public static let checksBorders = false
         /// Rows per part a cluster is walked in: the walk costs rows × kept rows, and near-duplicates
         /// in different parts are not compared.
         public static let partRows = 2000
@@ -50,6 +56,7 @@ public struct DedupSettings: Sendable, Equatable {
     /// Cosine similarity above which a row is a near-duplicate of a kept row.
     public var threshold: Float
     public var keep = Default.keep
+    public var checksBorders = Default.checksBorders
     public var splitRows = Default.splitRows
     /// Rows per part of a split cluster.
     public var partRows = Default.partRows

@@ -61,9 +61,13 @@ public enum DedupEntryPoint {
             pool: pool, settings: request.kMeans, nonfinite: request.nonfinite, on: kMeansPlace,
             slots: 1, journal: kMeansJournal.path, keepJournal: true, log: log)
         let clusterSeconds = (ContinuousClock.now - start).seconds
-        let outcome = try within(
+        var outcome = try within(
             request, pool: pool, clustering: clustering, clusterSeconds: clusterSeconds, place: place,
             earlierRuns: announced.hashes, log: log)
+        if request.settings.checksBorders {
+            let column = try request.qualityPath.map { path throws(InputError) in try QualityColumn.open(path, rows: pool.totalRows, what: "--quality") }
+            outcome = try DedupBorder.run(outcome, pool: pool, settings: request.settings, quality: column, log: log)
+        }
         let seconds = (ContinuousClock.now - start).seconds
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var csv = ids == nil ? "row,nearest_kept,similarity,cluster\n" : "row,id,nearest_kept,nearest_kept_id,similarity,cluster\n"

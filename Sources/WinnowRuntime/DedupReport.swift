@@ -14,6 +14,17 @@ struct DedupReport: Encodable {
     let kept: Int
     let dropped: Int
     let dedupSeconds: Double
+    /// The border check (`BorderCheck`): kept rows compared with their runner-up cluster, pairs found
+    /// above the threshold, the rows they dropped (counted in `dropped` too), its seconds. nil: off.
+    let border: Border?
+
+    struct Border: Encodable {
+        let comparedRows: Int
+        let pairs: Int
+        let dropped: Int
+        let seconds: Double
+    }
+
     let wallSeconds: Double
     let rowsPerSecond: Double
     let clustering: ClusteringReport
@@ -30,6 +41,7 @@ struct DedupReport: Encodable {
         kept = outcome.kept.count
         dropped = outcome.dropped.count
         dedupSeconds = outcome.dedupSeconds
+        border = outcome.border.map { Border(comparedRows: $0.comparedRows, pairs: $0.pairs, dropped: $0.dropped, seconds: $0.seconds) }
         wallSeconds = seconds
         rowsPerSecond = Double(rows) / seconds
         self.clustering = clustering

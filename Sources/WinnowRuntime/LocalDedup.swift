@@ -12,6 +12,8 @@ public struct DedupOutcome: Sendable {
     public var clustering: ClusteringOutcome
     public var clusterSeconds: Double
     public var dedupSeconds: Double
+    /// The border check's figures (nil: not run, `DedupSettings.checksBorders` off).
+    public var border: BorderOutcome?
 }
 
 /// Semantic de-duplication (SemDeDup's recipe): given the k-means of the pool on unit rows (one
@@ -44,6 +46,6 @@ public enum LocalDedup {
         log.info("kept \(found.kept.count) rows, dropped \(found.dropped.count) near-duplicates")
         return DedupOutcome(
             kept: found.kept, dropped: found.dropped, maxSimilarity: maxSimilarity, clustering: clustering,
-            clusterSeconds: clusterSeconds, dedupSeconds: dedupSeconds)
+            clusterSeconds: clusterSeconds, dedupSeconds: dedupSeconds, border: nil)
     }
 }

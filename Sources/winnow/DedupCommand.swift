@@ -9,7 +9,7 @@ struct DedupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dedup",
         abstract:
-            "Drop near-duplicates: inside each k-means cluster, a row whose cosine to a row kept before it (in --keep order) exceeds --threshold. Writes DIR/kept.npy (int64 rows), DIR/dropped.csv (row, nearest kept row, similarity, cluster), DIR/max_similarity.npy (float32 per row: its highest cosine to a kept row of its cluster; NaN: none) and DIR/report.json."
+            "Drop near-duplicates: inside each k-means cluster, a row whose cosine to a row kept before it (in --keep order) exceeds --threshold; with --border-check also across each border to the second-nearest cluster. Writes DIR/kept.npy (int64 rows), DIR/dropped.csv (row, nearest kept row, similarity, cluster), DIR/max_similarity.npy (float32 per row: its highest cosine to a kept row of its cluster; NaN: none) and DIR/report.json."
     )
 
     @OptionGroup var pool: PoolOptions
@@ -24,6 +24,11 @@ struct DedupCommand: ParsableCommand {
             "Which row of a group of near-duplicates is kept: first (row order), central (nearest the mean of its cluster), or quality (highest --quality score)."
     ) var keep: DedupSettings.Keep = DedupSettings.Default.keep
     @Option(help: "Quality scores (.npy float32, one per pool row) for --keep quality.") var quality: String?
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "Compare each kept row with the kept rows of its second-nearest cluster too, and drop across the border in --keep order: near-duplicates a cluster border separates are otherwise both kept. Costs about the within-cluster pass again on even clusters, several times it on uneven ones, in this process."
+    ) var borderCheck = DedupSettings.Default.checksBorders
     @Option(
         help:
             "A cluster of more rows than this is split by a k-means of its own (on the worker that walks it) into parts of about 2,000 rows, each walked alone (a cluster's walk costs its rows squared)."
@@ -76,6 +81,7 @@ struct DedupCommand: ParsableCommand {
     var settings: DedupSettings {
         var settings = DedupSettings(threshold: threshold)
         settings.keep = keep
+        settings.checksBorders = borderCheck
         settings.splitRows = splitRows
         settings.seed = seed
         return settings

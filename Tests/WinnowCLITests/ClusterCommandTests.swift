@@ -417,6 +417,57 @@ final class DedupCommandTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("--quality"), missing.stderr)
     }
 
+    /// Points on a circle, each with a copy a little further round: wherever a cluster border falls
+    /// between a point and its copy the within-cluster walk keeps both, and the border check drops the
+    /// copy (the later row). With it no kept pair is above the threshold (brute force over every pair),
+    /// exactly the originals are kept, and 0 or 2 workers write the same bytes; without it (the default)
+    /// a pair is kept.
+    func testTheBorderCheckDropsCopiesAcrossClusterBorders() throws {
+        let dir = TemporaryDirectory()
+        let n = 100, step = 2 * Double.pi / Double(n)
+        // A copy at 0.45 of a step: cosine 0.99960 to its original, 0.99940 to the next original.
+        let angles = (0..<n).map { Double($0) * step } + (0..<n).map { (Double($0) + 0.45) * step }
+        let values = angles.flatMap { [Float(cos($0)), Float(sin($0))] }
+        NpyFixtures.write(NpyFixtures.pool(VectorBlock(values: values, dimension: 2)), to: dir.file("p0.npy"))
+        func dedup(_ out: String, _ extra: [String]) throws -> [Int64] {
+            let r = try CLI.run(
+                ["dedup", "--input", dir.file("p0.npy"), "--threshold", "0.9995", "--clusters", "8", "--out", dir.file(out)] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return try Outputs.int64Column(dir.file(out + "/kept.npy"))
+        }
+        func keptPairs(_ kept: [Int64]) -> Int {
+            var count = 0
+            for (a, i) in kept.enumerated() {
+                for j in kept[(a + 1)...] where cos(angles[Int(i)] - angles[Int(j)]) > 0.9995 { count += 1 }
+            }
+            return count
+        }
+        let without = try dedup("without", [])
+        XCTAssertGreaterThan(keptPairs(without), 0, "a border separates some point from its copy")
+        let with = try dedup("with", ["--border-check", "--workers", "0"])
+        XCTAssertEqual(with, (0..<Int64(n)).map { $0 })
+        XCTAssertEqual(keptPairs(with), 0)
+        let border = try XCTUnwrap(try Outputs.report(dir.file("with"))["border"] as? [String: Any])
+        XCTAssertEqual(border["dropped"] as? Int, keptPairs(without))
+        XCTAssertNil(try Outputs.report(dir.file("without"))["border"] as? [String: Any])
+        _ = try dedup("two", ["--border-check", "--workers", "2"])
+        for file in ["kept.npy", "dropped.csv", "max_similarity.npy"] {
+            XCTAssertEqual(Outputs.bytes(dir.file("with/" + file)), Outputs.bytes(dir.file("two/" + file)), file)
+        }
+        // Every copy is in dropped.csv, for its own original, with their cosine.
+        let lines = String(decoding: Outputs.bytes(dir.file("with/dropped.csv")), as: UTF8.self).split(separator: "\n").dropFirst()
+        XCTAssertEqual(lines.map { Int($0.split(separator: ",")[0])! }, Array(n..<2 * n))
+        XCTAssertEqual(lines.map { Int($0.split(separator: ",")[1])! }, Array(0..<n))
+        let similarity = try Outputs.float32Column(dir.file("with/max_similarity.npy"))
+        for line in lines {
+            let f = line.split(separator: ",")
+            XCTAssertEqual(similarity[Int(f[0])!], Float(f[2])!, accuracy: 1e-6)
+        }
+        // Keeping the highest score keeps the copies instead: the order settles the border too.
+        try Data(NpyWriter.float32Column((0..<2 * n).map { Float($0) })).write(to: URL(fileURLWithPath: dir.file("q.npy")))
+        XCTAssertEqual(try dedup("quality", ["--border-check", "--keep", "quality", "--quality", dir.file("q.npy")]), (Int64(n)..<Int64(2 * n)).map { $0 })
+    }
+
     /// `dedup` runs its k-means in two levels from 1,000 clusters, both fitted on the sample, and still
     /// drops planted copies (each a hair from its original); the same bytes for 0 and 2 workers.
     func testDedupOfManyClustersRunsInTwoLevels() throws {
