@@ -92,10 +92,9 @@ public enum TwoLevelKMeans {
             BLAS.multiplyTransposed(gathered.values, rows: 0..<rows.count, by: parts.values, rows: range, dimension: d, into: &partDots)
             let norms = Array(partNorms[range])
             for (r, i) in rows.enumerated() {
-                let two = Kernels.nearestTwo(partDots, offset: r * range.count, norms: norms)
-                for local in [two.first, two.second] where local >= 0 {
-                    offer(norms[local] - 2 * partDots[r * range.count + local], Int32(range.lowerBound + local), row: i)
-                }
+                let at = r * range.count, two = Kernels.nearestTwo(partDots, offset: at, norms: norms)
+                offer(norms[two.first] - 2 * partDots[at + two.first], Int32(range.lowerBound + two.first), row: i)
+                if two.second >= 0 { offer(norms[two.second] - 2 * partDots[at + two.second], Int32(range.lowerBound + two.second), row: i) }
             }
         }
         let assignments = best.map(\.part)

@@ -57,7 +57,7 @@ enum DedupBorder {
         for d in drops {
             outcome.dropped.append(ClusterDrop(pair: d, cluster: clustering.assignments[Int(d.row)]))
             let row = Int(d.row)
-            outcome.maxSimilarity[row] = outcome.maxSimilarity[row].isNaN ? min(d.similarity, 1) : max(outcome.maxSimilarity[row], min(d.similarity, 1))
+            outcome.maxSimilarity[row] = Float.maximum(outcome.maxSimilarity[row], min(d.similarity, 1))  // NaN (none yet) gives way
         }
         outcome.dropped.sort { $0.pair.row < $1.pair.row }
         let border = BorderOutcome(

@@ -61,11 +61,11 @@ public enum DedupEntryPoint {
             pool: pool, settings: request.kMeans, nonfinite: request.nonfinite, on: kMeansPlace,
             slots: 1, journal: kMeansJournal.path, keepJournal: true, log: log)
         let clusterSeconds = (ContinuousClock.now - start).seconds
+        let column = try request.qualityPath.map { path throws(InputError) in try QualityColumn.open(path, rows: pool.totalRows, what: "--quality") }
         var outcome = try within(
-            request, pool: pool, clustering: clustering, clusterSeconds: clusterSeconds, place: place,
+            request, pool: pool, quality: column, clustering: clustering, clusterSeconds: clusterSeconds, place: place,
             earlierRuns: announced.hashes, log: log)
         if request.settings.checksBorders {
-            let column = try request.qualityPath.map { path throws(InputError) in try QualityColumn.open(path, rows: pool.totalRows, what: "--quality") }
             outcome = try DedupBorder.run(outcome, pool: pool, settings: request.settings, quality: column, log: log)
         }
         let seconds = (ContinuousClock.now - start).seconds
@@ -105,11 +105,10 @@ public enum DedupEntryPoint {
 
     /// The within-cluster pass: groups of clusters on the workers that join, on local workers, or all here.
     private static func within(
-        _ request: DedupRequest, pool: Pool, clustering: ClusteringOutcome, clusterSeconds: Double, place: WorkerPlace,
+        _ request: DedupRequest, pool: Pool, quality column: QualityColumn?, clustering: ClusteringOutcome, clusterSeconds: Double, place: WorkerPlace,
         earlierRuns: [[UInt8]], log: Logger
     ) throws -> DedupOutcome {
         let plan = DedupPlan(assignments: clustering.assignments, clusters: clustering.centroids.rows, settings: request.settings)
-        let column = try request.qualityPath.map { path throws(InputError) in try QualityColumn.open(path, rows: pool.totalRows, what: "--quality") }
         if case .local(let workers, _, _) = place, workers == 0 {
             MemoryTuning.reuseLargeBlocks()
             return try LocalDedup.run(pool: pool, plan: plan, quality: column, clustering: clustering, clusterSeconds: clusterSeconds, log: log)
