@@ -92,6 +92,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "CoordinatorSimulation",
+            dependencies: [
+                "WinnowRuntime", "WinnowCoordination", "WinnowCore", "WinnowIO", "WinnowWire", "WinnowNative",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
         .target(
             name: "WinnowTestKit",
             dependencies: ["WinnowCore", "WinnowIO", "WinnowCoordination"]

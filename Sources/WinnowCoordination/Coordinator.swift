@@ -29,7 +29,6 @@ public struct Coordinator<Book: TaskBook> {
         /// Leases taken back for lack of progress that the worker still runs: they hold its slots
         /// until a heartbeat no longer lists them.
         var revoked: Set<UInt64> = []
-        var lastSeen: Duration
         var joined: Duration
         var tally: WorkerTally
     }
@@ -55,15 +54,26 @@ public struct Coordinator<Book: TaskBook> {
 
     private var phase = Phase.running
     private var peers: [PeerID: Peer] = [:]
+    /// When each peer was last heard from. Kept apart from `peers`, as `joinedAt` is: the loop scans
+    /// them, and reading a `Peer` out of the dictionary copies its sets and names (with a thousand
+    /// peers those copies' retains and releases were a quarter of the coordinator simulation's time).
+    private var lastSeen: [PeerID: Duration] = [:]
+    /// When each peer joined: leases go out to peers in join order (time, then id).
+    private var joinedAt: [PeerID: Duration] = [:]
+    /// Peers that may have a free slot: every peer that has one is here (each place that frees a slot
+    /// puts its peer in), so leasing looks at these instead of every peer.
+    private var mayLease: Set<PeerID> = []
     private var departed: [WorkerTally] = []
     private var leases: [UInt64: LeaseRecord] = [:]
     private var nextLeaseID: UInt64 = 1
     /// Seconds from lease to accepted result, per tree level (for the straggler rule).
-    private var durations: [[Double]]
+    private var durations: [RunningMedian]
     private var backedUp: Set<MergeTree.Node> = []
     /// Names of the workers that died holding a lease of each node.
     private var deaths: [MergeTree.Node: Set<String>] = [:]
     private var lastHeartbeat: Duration = .zero
+    /// When `tick` last looked for silent peers and stalled leases.
+    private var lastScan: Duration?
     /// Whether the expected-workers check has spoken (all joined, or some missing at the wait's end).
     private var workersChecked = false
     private var now: Duration = .zero
@@ -76,7 +86,7 @@ public struct Coordinator<Book: TaskBook> {
         self.runID = runID
         self.epoch = epoch
         self.settings = settings
-        durations = Array(repeating: [], count: book.levelSizes.count)
+        durations = Array(repeating: RunningMedian(), count: book.levelSizes.count)
         progress = LevelProgress(levelSizes: book.levelSizes, totalRows: book.totalRows)
     }
 
@@ -109,6 +119,8 @@ public struct Coordinator<Book: TaskBook> {
     public var isRunning: Bool { phase == .running }
     public var connectedWorkers: Int { peers.count }
     public var tasksLeft: Int { book.tasksLeft }
+    /// The tree level being worked on (the status's `level`, without building the status).
+    public var level: Int { progress.current }
 
     /// Where the run stands at `now` (the progress line, metrics, `winnow status`).
     public func status(now: Duration) -> RunStatus {
@@ -177,7 +189,7 @@ public struct Coordinator<Book: TaskBook> {
                     ["peer": "\(peer)", "sender": header.sender]),
             ]
         }
-        peers[peer]!.lastSeen = now
+        lastSeen[peer] = now
         guard header.protocolVersion == MessageHeader.protocolVersion, header.runID == runID else {
             counters.staleResults += 1
             return [
@@ -206,7 +218,29 @@ public struct Coordinator<Book: TaskBook> {
     public mutating func tick(now: Duration) -> [Action] {
         self.now = now
         var actions: [Action] = []
-        for (id, peer) in peers.sorted(by: { $0.key < $1.key }) where now - peer.lastSeen > settings.silenceLimit {
+        // The server ticks each time its loop wakes, with a thousand workers thousands of times a
+        // second; silences and stalls are measured in heartbeats, so looking ten times a heartbeat is enough.
+        let scans = lastScan.map { now - $0 >= settings.heartbeat / 10 } ?? true
+        if scans {
+            lastScan = now
+            actions += declareSilentPeersGone()
+            actions += revokeStalledLeases()
+        }
+        actions += checkExpectedWorkers()
+        if now - lastHeartbeat >= settings.heartbeat {
+            lastHeartbeat = now
+            for id in peers.keys.sorted() { actions.append(.send(id, .heartbeat)) }
+        }
+        actions += dispatch()
+        return actions
+    }
+
+    /// Peers not heard from for `silenceLimit` are gone: their leases go back to the queue.
+    private mutating func declareSilentPeersGone() -> [Action] {
+        var actions: [Action] = []
+        let limit = settings.silenceLimit
+        for (id, _) in lastSeen.filter({ now - $0.value > limit }).sorted(by: { $0.key < $1.key }) {
+            guard let peer = peers[id] else { continue }
             counters.workersLost += 1
             silenced[id] = "\(peer.tally.host)/\(peer.tally.pid)"
             actions.append(
@@ -215,13 +249,6 @@ public struct Coordinator<Book: TaskBook> {
                     ["peer": peer.name, "leases": "\(peer.leases.count)"]))
             actions += retire(id, lost: true)
         }
-        actions += revokeStalledLeases()
-        actions += checkExpectedWorkers()
-        if now - lastHeartbeat >= settings.heartbeat {
-            lastHeartbeat = now
-            for id in peers.keys.sorted() { actions.append(.send(id, .heartbeat)) }
-        }
-        actions += dispatch()
         return actions
     }
 
@@ -277,7 +304,7 @@ public struct Coordinator<Book: TaskBook> {
         guard phase == .running else { return reject(.shuttingDown, "the run is over") }
         guard (1...1024).contains(hello.slots) else { return reject(.invalid, "slots must be 1...1024 (got \(hello.slots))") }
         if peers[id] != nil {
-            peers[id]!.lastSeen = now
+            lastSeen[id] = now
             // A retry of the attempt already welcomed (Hellos queued behind a broken link arrive
             // together): the worker holds what it was leased since; only the Welcome is said again.
             guard hello.join != peers[id]!.join else { return [.send(id, .welcome(welcome))] }
@@ -285,13 +312,17 @@ public struct Coordinator<Book: TaskBook> {
             // back to the queue. A result may still come for those leases; the first valid one wins.
             peers[id]!.join = hello.join
             for l in peers[id]!.leases.sorted() { requeue(l) }
+            mayLease.insert(id)
             return [.send(id, .welcome(welcome))]
         }
         let name = header.sender.isEmpty ? "\(id)" : header.sender
         let process = "\(hello.host)/\(hello.pid)"
         silenced = silenced.filter { $0.value != process }
+        lastSeen[id] = now
+        joinedAt[id] = now
+        mayLease.insert(id)
         peers[id] = Peer(
-            name: name, slots: hello.slots, join: hello.join, lastSeen: now, joined: now,
+            name: name, slots: hello.slots, join: hello.join, joined: now,
             tally: WorkerTally(name: name, host: hello.host, pid: hello.pid, slots: hello.slots))
         return [
             .send(id, .welcome(welcome)),
@@ -302,33 +333,53 @@ public struct Coordinator<Book: TaskBook> {
     // MARK: leasing
 
     private mutating func dispatch() -> [Action] {
-        guard phase == .running else { return [] }
+        guard phase == .running, !mayLease.isEmpty else { return [] }
+        // Nothing ready and nobody to back up: nothing to do, however many peers wait.
+        var ready = nextWork()
+        var stragglers: [LeaseRecord]?
+        if ready == nil {
+            stragglers = backupCandidates()
+            guard !stragglers!.isEmpty else { return [] }
+        }
         var actions: [Action] = []
         // Peers in join order, so a run's lease log reads the same every time.
-        for id in peers.keys.sorted(by: { (peers[$0]!.joined, $0) < (peers[$1]!.joined, $1) }) {
-            while peers[id]!.leases.count + peers[id]!.revoked.count < peers[id]!.slots {
+        peers: for id in mayLease.sorted(by: { (joinedAt[$0]!, $0) < (joinedAt[$1]!, $1) }) {
+            while let peer = peers[id], peer.leases.count + peer.revoked.count < peer.slots {
                 var isBackup = false
-                guard
-                    let work = nextWork()
-                        ?? {
-                            isBackup = true; return backupWork(for: id)
-                        }()
-                else { break }
+                var work = ready ?? nextWork()
+                ready = nil
+                if work == nil {
+                    if stragglers == nil { stragglers = backupCandidates() }
+                    guard !stragglers!.isEmpty else { break peers }
+                    isBackup = true
+                    work = backupWork(for: id, from: stragglers!)
+                }
+                guard let work else { break }
                 let lease = Lease(id: nextLeaseID, work: work)
                 nextLeaseID += 1
                 counters.leasesIssued += 1
                 if isBackup {
                     counters.backupsIssued += 1
                     backedUp.insert(lease.node)
-                    actions.append(.log(.info, "backup copy of a straggler", ["node": "\(lease.node)", "peer": peers[id]!.name]))
+                    actions.append(.log(.info, "backup copy of a straggler", ["node": "\(lease.node)", "peer": peer.name]))
                 }
                 leases[lease.id] = LeaseRecord(node: lease.node, peer: id, issued: now, isBackup: isBackup, progressed: now)
                 progress.began(level: lease.node.level, at: now)
                 peers[id]!.leases.insert(lease.id)
                 actions.append(.send(id, .lease(lease)))
             }
+            if let peer = peers[id], peer.leases.count + peer.revoked.count < peer.slots { continue }
+            mayLease.remove(id)
         }
+        // Taken out to see whether anything was ready, and no peer had a free slot for it after all.
+        if let ready { book.requeue(ready.node) }
         return actions
+    }
+
+    /// A slot of this peer's may have come free (a lease ended, a revoked task let go): it is looked
+    /// at by the next dispatch. Every place that frees a slot says so here.
+    private mutating func freed(_ id: PeerID) {
+        if joinedAt[id] != nil { mayLease.insert(id) }
     }
 
     private mutating func nextWork() -> Lease.Work? {
@@ -344,35 +395,47 @@ public struct Coordinator<Book: TaskBook> {
     /// were accepted (children before parents). Returns how many were taken; a record that does not
     /// fit the plan any more is skipped and its task simply runs again.
     public mutating func restore(_ results: [WorkerMessage]) -> (reused: Int, actions: [Action]) {
-        var reused = 0
-        for message in results where !book.isFinished && book.restore(message, counters: &counters, progress: &progress) {
-            reused += 1
-        }
-        counters.reusedFromJournal = reused
-        return (reused, book.isFinished ? finish() : [])
+        for message in results { restore(record: message) }
+        return (counters.reusedFromJournal, restored())
     }
 
-    /// A second copy of the longest-running straggler another worker holds (design §4): only once
+    /// One record of the journal taken again, as it is read (false: it does not fit the plan, or the
+    /// run is already finished; its task runs again).
+    @discardableResult
+    public mutating func restore(record: WorkerMessage) -> Bool {
+        guard !book.isFinished, book.restore(record, counters: &counters, progress: &progress) else { return false }
+        counters.reusedFromJournal += 1
+        return true
+    }
+
+    /// After the last record: a run the journal finished says so.
+    public mutating func restored() -> [Action] { book.isFinished ? finish() : [] }
+
+    /// Leases running long enough for a backup copy (design §4), longest-running first: only once
     /// `backupAfterShareDone` of its level is done, only past `backupSlowerThanMedian` × the level's
-    /// median, at most one backup per task. The first valid result wins; the other copy is cancelled.
-    private func backupWork(for id: PeerID) -> Lease.Work? {
-        guard settings.backups else { return nil }
+    /// median, at most one backup per task.
+    private func backupCandidates() -> [LeaseRecord] {
+        guard settings.backups else { return [] }
         // Per level, how long a task must have run to be a straggler (nil: level not far enough along).
         // A heartbeat interval at least: copying sub-second tasks only adds duplicates.
         let thresholds: [Double?] = durations.indices.map { level in
-            guard Double(durations[level].count) >= settings.backupAfterShareDone * Double(book.levelSizes[level]),
-                let median = medianDuration(level: level)
+            // Done tasks, not timed ones: after a restart the journal's count as done but were not timed here.
+            guard Double(progress.tasksDone[level]) >= settings.backupAfterShareDone * Double(book.levelSizes[level]),
+                let median = durations[level].median
             else { return nil }
             return max(settings.backupSlowerThanMedian * median, settings.heartbeat.seconds)
         }
-        var best: (LeaseRecord, Duration)?
-        for record in leases.values where record.peer != id && !backedUp.contains(record.node) {
-            guard let threshold = thresholds[record.node.level] else { continue }
-            let running = now - record.issued
-            guard running.seconds > threshold else { continue }
-            if best.map({ running > $0.1 || (running == $0.1 && record.node < $0.0.node) }) ?? true { best = (record, running) }
-        }
-        guard let (record, _) = best else { return nil }
+        guard thresholds.contains(where: { $0 != nil }) else { return [] }
+        return leases.values.filter { record in
+            guard !backedUp.contains(record.node), let threshold = thresholds[record.node.level] else { return false }
+            return (now - record.issued).seconds > threshold
+        }.sorted { ($0.issued, $0.node) < ($1.issued, $1.node) }
+    }
+
+    /// A second copy of the longest-running straggler another worker holds, not yet backed up. The
+    /// first valid result wins; the other copy is cancelled.
+    private func backupWork(for id: PeerID, from stragglers: [LeaseRecord]) -> Lease.Work? {
+        guard let record = stragglers.first(where: { $0.peer != id && !backedUp.contains($0.node) }) else { return nil }
         return book.work(for: record.node)
     }
 
@@ -416,7 +479,10 @@ public struct Coordinator<Book: TaskBook> {
         }
         // A revoked task that left the worker's list has ended there: its slot is free again.
         let listed = Set(running.map(\.id))
-        peers[peer]?.revoked.formIntersection(listed)
+        if peers[peer]?.revoked.isEmpty == false {
+            peers[peer]!.revoked.formIntersection(listed)
+            freed(peer)
+        }
     }
 
     /// Leases whose progress stood still past the timeout go back to the queue (design §4). The
@@ -424,17 +490,11 @@ public struct Coordinator<Book: TaskBook> {
     /// `poisonAfterWorkerDeaths` workers is poisoned.
     private mutating func revokeStalledLeases() -> [Action] {
         var actions: [Action] = []
-        var timeouts: [Int: Double] = [:]
-        for (id, record) in leases.sorted(by: { $0.key < $1.key }) where record.rowsDone != nil {
-            let level = record.node.level
-            let timeout =
-                timeouts[level]
-                ?? {
-                    let t = max(settings.progressTimeout.seconds, settings.progressTimeoutMedians * (medianDuration(level: level) ?? 0))
-                    timeouts[level] = t
-                    return t
-                }()
-            guard (now - record.progressed).seconds > timeout, let peer = peers[record.peer] else { continue }
+        let timeouts = durations.map { max(settings.progressTimeout.seconds, settings.progressTimeoutMedians * ($0.median ?? 0)) }
+        // Filtered before sorted: this runs each time the server's loop wakes, with every lease.
+        let stalled = leases.filter { $0.value.rowsDone != nil && (now - $0.value.progressed).seconds > timeouts[$0.value.node.level] }
+        for (id, record) in stalled.sorted(by: { $0.key < $1.key }) {
+            guard let peer = peers[record.peer] else { continue }
             counters.leasesRevoked += 1
             peers[record.peer]!.revoked.insert(id)
             actions.append(.send(record.peer, .cancel(leaseID: id)))
@@ -461,19 +521,15 @@ public struct Coordinator<Book: TaskBook> {
         }
         leases[leaseID] = nil
         peers[record.peer]?.leases.remove(leaseID)
+        freed(record.peer)
         return poisoned(record.node)
-    }
-
-    /// The median time from lease to accepted result of a tree level's finished tasks.
-    private func medianDuration(level: Int) -> Double? {
-        let finished = durations[level]
-        return finished.isEmpty ? nil : finished.sorted()[finished.count / 2]
     }
 
     /// Puts a lease's task back in its queue unless its result is already in.
     private mutating func requeue(_ leaseID: UInt64) {
         guard let record = leases.removeValue(forKey: leaseID) else { return }
         peers[record.peer]?.leases.remove(leaseID)
+        freed(record.peer)
         guard !book.isDone(record.node) else { return }
         // Another copy may still be out (a backup, or a lease reissued after a silence).
         guard !leases.values.contains(where: { $0.node == record.node }) else { return }
@@ -483,6 +539,9 @@ public struct Coordinator<Book: TaskBook> {
 
     private mutating func retire(_ id: PeerID, lost: Bool) -> [Action] {
         guard var peer = peers.removeValue(forKey: id) else { return [] }
+        lastSeen[id] = nil
+        joinedAt[id] = nil
+        mayLease.remove(id)
         peer.tally.leasesLost += peer.leases.count
         peer.tally.gone = lost
         var actions: [Action] = []
@@ -524,7 +583,11 @@ public struct Coordinator<Book: TaskBook> {
         let leaseID = result?.leaseID ?? 0, busy = result?.busySeconds ?? 0, peakResident = result?.peakResidentBytes ?? 0
         let record = leases.removeValue(forKey: leaseID)
         peers[id]?.leases.remove(leaseID)
-        if let record, record.peer != id { peers[record.peer]?.leases.remove(leaseID) }
+        mayLease.insert(id)
+        if let record, record.peer != id {
+            peers[record.peer]?.leases.remove(leaseID)
+            freed(record.peer)
+        }
         guard epoch == self.epoch else {
             counters.staleResults += 1
             if record != nil { leases[leaseID] = record; requeue(leaseID) }
@@ -552,7 +615,7 @@ public struct Coordinator<Book: TaskBook> {
             ]
         }
         if let record {
-            durations[node.level].append((now - record.issued).seconds)
+            durations[node.level].insert((now - record.issued).seconds)
             if record.isBackup { counters.backupsWon += 1 }
         }
         if var peer = peers[id] {
@@ -571,7 +634,7 @@ public struct Coordinator<Book: TaskBook> {
     /// which retired the worker — a lone worker's run then waited forever).
     private mutating func cancelCopies(of node: MergeTree.Node) -> [Action] {
         var actions: [Action] = []
-        for (other, r) in leases.sorted(by: { $0.key < $1.key }) where r.node == node {
+        for (other, r) in leases.filter({ $0.value.node == node }).sorted(by: { $0.key < $1.key }) {
             leases[other] = nil
             peers[r.peer]?.leases.remove(other)
             peers[r.peer]?.revoked.insert(other)

@@ -18,6 +18,9 @@ public struct SelectionJob: Sendable {
     public let topLevel: Int
     /// At `topLevel` below the root: each node's share of k by planned rows, summing to k.
     public let topShares: [Int]
+    /// Planned rows of the chunks before each chunk (one more entry than chunks): the rows beneath a
+    /// node in two reads, where summing its chunks cost the coordinator O(chunks) a lease at 10^9 rows.
+    private let rowsBefore: [Int]
 
     /// - Parameters:
     ///   - exact: one chunk holding the whole pool and α = 1: a single greedy, no merges.
@@ -43,17 +46,24 @@ public struct SelectionJob: Sendable {
         tree = MergeTree(leaves: max(1, plan.chunks.count), fanIn: settings.fanIn)
         budgets = BudgetRule(k: settings.budget, oversample: exact ? 1 : settings.oversample, totalRows: totalRows)
         let leafIsRoot = tree.levelSizes.count == 1
-        let plan = plan, budgets = budgets, tree = tree
+        var before = [0]
+        before.reserveCapacity(plan.chunks.count + 1)
+        for c in plan.chunks.indices { before.append(before[c] + plan.rowCount(ofChunk: c)) }
+        // An empty pool still has a tree of one leaf.
+        if plan.chunks.isEmpty { before.append(0) }
+        rowsBefore = before
+        let budgets = budgets, tree = tree
         (topLevel, topShares) = Self.top(
             of: tree, k: settings.budget, limit: settings.maxMergePicks,
             fixed: settings.labelBudget != nil || exact
         ) { node in
-            tree.leaves(of: node).reduce(0) { $0 + plan.rowCount(ofChunk: $1) }
+            let leaves = tree.leaves(of: node)
+            return before[leaves.upperBound] - before[leaves.lowerBound]
         }
         leafBudgets =
             topLevel == 0 && !leafIsRoot
             ? topShares
-            : plan.chunks.indices.map { budgets.leafBudget(rows: plan.rowCount(ofChunk: $0), isRoot: leafIsRoot) }
+            : plan.chunks.indices.map { budgets.leafBudget(rows: before[$0 + 1] - before[$0], isRoot: leafIsRoot) }
         if let budget = settings.labelBudget {
             guard let labels else { preconditionFailure("label budgets without the labels") }
             self.labels = LabelPlan(labels: labels, chunks: plan.chunks, budget: budget, k: settings.budget, leftOut: labelLeftOut)
@@ -115,7 +125,8 @@ public struct SelectionJob: Sendable {
 
     /// Planned pool rows beneath a node of the tree.
     public func plannedRows(beneath node: MergeTree.Node) -> Int {
-        tree.leaves(of: node).reduce(0) { $0 + plan.rowCount(ofChunk: $1) }
+        let leaves = tree.leaves(of: node)
+        return rowsBefore[leaves.upperBound] - rowsBefore[leaves.lowerBound]
     }
 
     /// The picks a merge node may make: k at the root, its share at `topLevel`, else at most

@@ -51,17 +51,32 @@ public final class Journal {
 
     /// Opens (or creates) the journal for a run over `data`; returns it and the payloads already in it.
     public static func open(path: String, configHash: [UInt8], data: DataFingerprint) throws -> (Journal, [[UInt8]]) {
+        var records: [[UInt8]] = []
+        let journal = try open(path: path, configHash: configHash, data: data) { records.append($0) }
+        return (journal, records)
+    }
+
+    /// Opens (or creates) the journal for a run over `data`, handing each valid payload already in it
+    /// to `each`, in order, as it is read: a journal of gigabytes is replayed holding one record at a
+    /// time (reading it whole, then copying out its records, held three times its size at a restart).
+    public static func open(path: String, configHash: [UInt8], data: DataFingerprint, each: ([UInt8]) throws -> Void) throws -> Journal {
         let headerBytes = header(configHash: configHash, data: data)
         if !FileManager.default.fileExists(atPath: path) {
             try AtomicFile.write(headerBytes, to: path)
         }
-        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let reader = try BlockReader(path: path)
+        // The fixed part names the fingerprint's length, and so the whole header's.
+        let fixed = magic.count + hashBytes + 4
+        var head = try reader.bytes(at: 0, count: fixed)
+        if head.count == fixed {
+            head = try reader.bytes(at: 0, count: fixed + Int(readLE(head, magic.count + hashBytes)) + 4)
+        }
         let recordsStart: Int
-        switch readHeader(bytes) {
+        switch readHeader(head) {
         case .torn:
             // A header torn before any record: nothing was accepted yet.
             try AtomicFile.write(headerBytes, to: path)
-            return try open(path: path, configHash: configHash, data: data)
+            return try open(path: path, configHash: configHash, data: data, each: each)
         case .damaged(let why):
             throw Refusal(path: path, reason: .damaged(why))
         case .valid(let hash, let recorded, let end):
@@ -71,15 +86,59 @@ public final class Journal {
             }
             recordsStart = end
         }
-        let (records, validEnd) = scan(bytes, from: recordsStart)
+        var at = recordsStart
+        while let payload = try reader.record(at: at) {
+            try each(payload)
+            at += 8 + payload.count
+        }
+        let validEnd = at
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
-        if validEnd < bytes.count {
+        var lost = 0
+        if validEnd < reader.size {
+            lost = intactRecords(in: try reader.bytes(at: validEnd, count: reader.size - validEnd), after: 0)
             try handle.truncate(atOffset: UInt64(validEnd))
             try handle.synchronize()
         }
         try handle.seekToEnd()
-        let lost = validEnd < bytes.count ? intactRecords(in: bytes, after: validEnd) : 0
-        return (Journal(path: path, handle: handle, truncatedBytes: bytes.count - validEnd, recordsLost: lost), records)
+        return Journal(path: path, handle: handle, truncatedBytes: reader.size - validEnd, recordsLost: lost)
+    }
+
+    /// Reads a journal file by offset, a block at a time.
+    private final class BlockReader {
+        let size: Int
+        private let handle: FileHandle
+        /// Bytes read ahead, from file offset `start`.
+        private var buffer: [UInt8] = []
+        private var start = 0
+        static let blockBytes = 8 << 20
+
+        init(path: String) throws {
+            handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            size = Int(try handle.seekToEnd())
+        }
+
+        deinit { try? handle.close() }
+
+        /// Up to `count` bytes at `offset` (fewer at the end of the file).
+        func bytes(at offset: Int, count: Int) throws -> [UInt8] {
+            let wanted = min(count, max(0, size - offset))
+            if offset < start || offset + wanted > start + buffer.count {
+                try handle.seek(toOffset: UInt64(offset))
+                buffer = [UInt8](try handle.read(upToCount: max(wanted, Self.blockBytes)) ?? Data())
+                start = offset
+            }
+            return Array(buffer[offset - start..<offset - start + wanted])
+        }
+
+        /// The record at `offset`, or nil where none is whole and intact: the end, a torn write, damage.
+        func record(at offset: Int) throws -> [UInt8]? {
+            guard offset + 8 <= size else { return nil }
+            let prefix = try bytes(at: offset, count: 8)
+            let length = Int(Journal.readLE(prefix, 0)), crc = Journal.readLE(prefix, 4)
+            guard length <= size - offset - 8 else { return nil }
+            let payload = try bytes(at: offset + 8, count: length)
+            return CRC32C.checksum(payload) == crc ? payload : nil
+        }
     }
 
     /// What a journal holds, read without changing it (`winnow report`).
@@ -177,7 +236,9 @@ public final class Journal {
 
     /// Appends one record and waits until it is on disk.
     public func append(_ payload: [UInt8]) throws {
-        try handle.write(contentsOf: Data(Self.le(UInt32(payload.count)) + Self.le(CRC32C.checksum(payload)) + payload))
+        // Two writes, no copy of the payload: a crash between them leaves a torn record, cut off on opening.
+        try handle.write(contentsOf: Self.le(UInt32(payload.count)) + Self.le(CRC32C.checksum(payload)))
+        try handle.write(contentsOf: payload)
         try handle.synchronize()
     }
 

@@ -68,15 +68,11 @@ public final class CoordinatorServer<Book: TaskBook> {
         if let journalPath = serving.journal {
             let t0 = clock.now
             let data = try DataFingerprint.of(paths: config.inputPaths.filter { !derivedInputs.contains($0) })
-            let (journal, records) = try Journal.open(path: journalPath, configHash: configHash, data: data)
-            let checkSeconds = (clock.now - t0).seconds
+            let fingerprintSeconds = (clock.now - t0).seconds
+            let replay = try JournalReplay(path: journalPath, configHash: configHash, data: data, codec: codec, into: &machine)
+            let checkSeconds = fingerprintSeconds + replay.openSeconds
+            let journal = replay.journal, reused = replay.reused
             self.journal = journal
-            var results: [WorkerMessage] = []
-            for record in records {
-                guard let (_, message) = try? codec.decodeWorkerMessage(record) else { break }
-                results.append(message)
-            }
-            let (reused, actions) = machine.restore(results)
             if journal.recordsLost > 0 {
                 log.warning(
                     "the journal was damaged in the middle; what followed the damage is cut off and runs again",
@@ -92,7 +88,7 @@ public final class CoordinatorServer<Book: TaskBook> {
                         "data_check_seconds": "\(String(format: "%.3f", checkSeconds))",
                     ])
             }
-            restoredOutcome = try perform(actions)
+            restoredOutcome = try perform(replay.actions)
         }
     }
 
@@ -200,7 +196,7 @@ public final class CoordinatorServer<Book: TaskBook> {
                 }
             }
             if let outcome = try perform(machine.tick(now: now)) { return outcome }
-            runMonitor?.observe(status)
+            runMonitor?.observe(level: machine.level, status)
         }
     }
 

@@ -39,9 +39,11 @@ public enum DistributedSelection {
             pool: pool, settings: settings, skipNonfinite: options.nonfinite == .skip,
             quality: try options.qualityColumn(rows: pool.totalRows), labels: labels, eligibleRows: options.eligibleRows,
             givenRows: options.givenRows, targets: options.targetsPath)
-        let (outcome, report) = try JournaledServer.run(
+        var (outcome, report) = try JournaledServer.run(
             book: SelectionBook(job: job), config: config, serving: serving,
             derivedInputs: Set(options.clusterBalance.map { [$0.assignments] } ?? []), monitor: monitor, log: log)
+        // A partitioned top's picks come without vectors (the coordinator did not hold them).
+        outcome.selection = outcome.selection.withVectors { pool.read(rows: $0.map { Int($0) }) }
         phases.lap("select")
         guard outcome.selection.count > 0 else {
             throw InputError(.emptyPool, path: pool.files[0].path, "every row was excluded (non-finite); nothing to select")

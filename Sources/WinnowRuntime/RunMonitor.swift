@@ -20,15 +20,18 @@ public final class RunMonitor {
         metrics = metricsPath.map(MetricsFile.init)
     }
 
-    /// Offers the current status (built only when something is due).
-    public func observe(_ status: () -> RunStatus) {
+    /// Offers the current status, built only when something is due: a line, the metrics, or a new
+    /// phase, shown at once. `level`, when the caller knows it cheaply, tells a new phase without the
+    /// status: building it every time the coordinator's loop woke was 40 % of the coordinator's CPU
+    /// with 100 workers (BENCHMARKS.md, the coordinator simulation). Without it a console that shows
+    /// progress gets the status every time.
+    public func observe(level: Int? = nil, _ status: () -> RunStatus) {
         let now = clock.now
         let lineDue = console.style != .quiet && lastLine.map { now - $0 >= lineInterval } ?? true
+        let newPhase = console.style != .quiet && (level.map { $0 != shownLevel } ?? true)
         let metricsDue = metrics != nil && lastMetrics.map { now - $0 >= settings.metricsEvery } ?? true
-        // A console that is not quiet needs the status every time, to see a new phase at once.
-        guard metricsDue || console.style != .quiet else { return }
+        guard lineDue || newPhase || metricsDue else { return }
         let s = status()
-        // A new phase is shown at once, whatever the interval.
         if console.style != .quiet, lineDue || s.level != shownLevel {
             console.show(s, distributed: !s.inProcess)
             lastLine = now

@@ -184,7 +184,14 @@ public struct InMemoryCoordination<Book: TaskBook> {
             switch action {
             case .send(let peer, let message):
                 if let i = workers.firstIndex(where: { $0.peer == peer }) { toWorkers.append((i, message)) }
-            case .finished(let o): outcome = o
+            case .finished(let o):
+                // As the command does: a partitioned top's picks get their vectors back from the pool.
+                if var run = o as? SelectionRun {
+                    run.selection = run.selection.withVectors { vectors.gather($0.map { Int($0) }) }
+                    outcome = run as? Book.Outcome
+                } else {
+                    outcome = o
+                }
             case .failed(let f): failure = f
             case .log(_, let text, _): log.append(text)
             case .persist(let m): journal.append(m)

@@ -24,7 +24,7 @@ struct CoordinationOptions: ParsableArguments {
     @Option(help: "Seconds to wait for the expected workers.")
     var workerWait = CoordinationSettings.Default.workerWait.seconds
 
-    @Flag(help: "No backup copies of stragglers (default: once 90% of a level is done, a task 3× slower than the median gets one).")
+    @Flag(help: "No backup copies of stragglers (default: once 90% of a level is done, a task 2× slower than the median gets one).")
     var noBackups = false
 
     func validate() throws {

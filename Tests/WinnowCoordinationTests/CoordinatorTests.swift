@@ -17,6 +17,7 @@ final class CoordinatorTests: XCTestCase {
     func testSelectionIsIdenticalForWorkerCountsAndArrivalOrders() throws {
         let expected = InMemoryCoordination.reference(vectors: Self.vectors, settings: Self.settings)
         XCTAssertEqual(expected.count, 40)
+        var firstStatistics: EmbeddingStatistics?
         for (workers, slots) in [(1, 1), (2, 1), (3, 2), (5, 1)] {
             for orderSeed: UInt64 in [1, 2] {
                 var cluster = InMemoryCoordination(vectors: Self.vectors, settings: Self.settings, workers: workers, slots: slots, orderSeed: orderSeed)
@@ -25,6 +26,9 @@ final class CoordinatorTests: XCTestCase {
                 let outcome = try XCTUnwrap(cluster.outcome, "workers \(workers) order \(orderSeed): \(cluster.log.suffix(3))")
                 XCTAssertEqual(outcome.selection, expected, "workers \(workers), order \(orderSeed)")
                 XCTAssertEqual(outcome.statistics.count, 6000)
+                // Merged in chunk order whatever order the chunks came in: the same bits every time.
+                XCTAssertEqual(outcome.statistics, firstStatistics ?? outcome.statistics, "workers \(workers), order \(orderSeed)")
+                firstStatistics = firstStatistics ?? outcome.statistics
                 XCTAssertEqual(outcome.workers.reduce(0) { $0 + $1.chunkTasks }, 12)
                 // Only a straggler's backup copy can produce a second result.
                 XCTAssertLessThanOrEqual(outcome.counters.duplicateResults, outcome.counters.backupsIssued)
@@ -47,6 +51,27 @@ final class CoordinatorTests: XCTestCase {
         for outcome in try outcomesMatchingTheDirectWalk(settings, "partitioned top") {
             XCTAssertLessThanOrEqual(outcome.workers.reduce(0) { $0 + $1.mergeTasks }, mergeTasks + outcome.counters.backupsIssued)
         }
+    }
+
+    /// Above a partitioned top no greedy merges the picks again, so the coordinator keeps them
+    /// without vectors; what it hands over gets them back from the pool, the same as the direct walk's.
+    func testPartitionedTopPicksAreHeldWithoutVectors() throws {
+        var settings = Self.settings
+        settings.maxMergePicks = 15
+        var cluster = InMemoryCoordination(vectors: Self.vectors, settings: settings, workers: 2, orderSeed: 5)
+        cluster.start()
+        cluster.runToEnd()
+        let held = cluster.coordinator.book.outcome(workers: [], counters: CoordinationCounters()).selection
+        XCTAssertEqual(held.count, 40)
+        XCTAssertFalse(held.carriesVectors)
+        XCTAssertEqual(held.withVectors { Self.vectors.gather($0.map { Int($0) }) }, InMemoryCoordination.reference(vectors: Self.vectors, settings: settings))
+        // Below the top, candidates still travel with their vectors.
+        var whole = Self.settings
+        whole.maxMergePicks = 1000
+        var unpartitioned = InMemoryCoordination(vectors: Self.vectors, settings: whole, workers: 2, orderSeed: 5)
+        unpartitioned.start()
+        unpartitioned.runToEnd()
+        XCTAssertTrue(unpartitioned.coordinator.book.outcome(workers: [], counters: CoordinationCounters()).selection.carriesVectors)
     }
 
     /// Log-det, k-center and the random baseline run the same tree: any worker count gives the direct
@@ -330,6 +355,24 @@ final class FaultTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(outcome.counters.backupsWon, 1)
         XCTAssertEqual(outcome.counters.workersLost, 0, "a heartbeating worker is not declared gone")
         XCTAssertTrue(cluster.log.contains("backup copy of a straggler"))
+    }
+
+    /// A coordinator restarted from a journal still backs up a straggler: a level's restored tasks
+    /// count as done, so its last tenth is reached although few of its tasks were timed here.
+    func testStragglerAfterARestartGetsABackupCopy() throws {
+        var first = InMemoryCoordination(vectors: vectors, settings: settings, workers: 2, orderSeed: 4)
+        first.start()
+        func chunks(_ journal: [WorkerMessage]) -> Int { journal.filter { if case .chunkResult = $0 { true } else { false } }.count }
+        while chunks(first.journal) < 9 && first.outcome == nil { if !first.step() { first.advance(.milliseconds(100)) } }
+        XCTAssertEqual(chunks(first.journal), 9)
+        var second = InMemoryCoordination(vectors: vectors, settings: settings, workers: 3, orderSeed: 9)
+        _ = second.restore(first.journal)
+        second.start()
+        second.stallWhenRunning(2)
+        second.runToEnd()
+        let outcome = try XCTUnwrap(second.outcome, "\(second.log.suffix(5))")
+        XCTAssertEqual(outcome.selection, InMemoryCoordination.reference(vectors: vectors, settings: settings))
+        XCTAssertGreaterThanOrEqual(outcome.counters.backupsIssued, 1)
     }
 
     func testNoBackupsWhenSwitchedOff() throws {

@@ -21,6 +21,26 @@ final class JournalTests: XCTestCase {
         XCTAssertEqual(records, [[1, 2, 3], [], Array(repeating: 9, count: 1000)])
     }
 
+    /// Records larger than a read block, and records that straddle blocks, come back whole and in
+    /// order, one at a time; a torn record after them is cut off.
+    func testRecordsAcrossReadBlocksAreHandedOverInOrder() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("journal.wnj")
+        let sizes = [9 << 20, 100, 5 << 20, 3 << 20 + 7, 0, 1 << 20]
+        let records = sizes.enumerated().map { i, n in [UInt8](repeating: UInt8(i + 1), count: n) }
+        do {
+            let (journal, _) = try Journal.open(path: path, configHash: hash, data: data)
+            for r in records { try journal.append(r) }
+        }
+        let whole = try Data(contentsOf: URL(fileURLWithPath: path))
+        try (whole + Data([1, 0, 0, 0, 9, 9])).write(to: URL(fileURLWithPath: path))
+        var seen: [[UInt8]] = []
+        let journal = try Journal.open(path: path, configHash: hash, data: data) { seen.append($0) }
+        XCTAssertEqual(seen.map(\.count), sizes)
+        XCTAssertEqual(seen, records)
+        XCTAssertEqual(journal.truncatedBytes, 6)
+    }
+
     func testAnotherConfigurationIsRefused() throws {
         let dir = TemporaryDirectory()
         _ = try Journal.open(path: dir.file("j"), configHash: hash, data: data)
