@@ -116,6 +116,9 @@ let package = Package(
             "WinnowRuntime", "WinnowCoordination", "WinnowCore", "WinnowIO", "WinnowTestKit",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "WinnowCLITests", dependencies: ["winnow", "WinnowCoordination", "WinnowCore", "WinnowIO", "WinnowRuntime", "WinnowTestKit", "WinnowTransport", "WinnowWire"]),
+        .testTarget(name: "WinnowCLITests", dependencies: [
+            "winnow", "WinnowCoordination", "WinnowCore", "WinnowIO", "WinnowNative", "WinnowRuntime", "WinnowTestKit", "WinnowTransport",
+            "WinnowWire",
+        ]),
     ]
 )

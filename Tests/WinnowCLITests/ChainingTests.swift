@@ -2,6 +2,7 @@ import Foundation
 import WinnowCoordination
 import WinnowCore
 import WinnowIO
+import WinnowNative
 import WinnowRuntime
 import WinnowTestKit
 import WinnowWire
@@ -137,14 +138,21 @@ final class ChainingTests: XCTestCase {
                 XCTAssertEqual(then.status, 0, then.stderr)
                 XCTAssertEqual(
                     try Outputs.selection(dir.file("\(run.name)-first")) + (try Outputs.selection(out)), wholeRows, "\(run.name), \(workers) workers")
-                // Gains and weights too: every column but the pick number.
-                let lines = try String(contentsOfFile: out + "/selection.csv", encoding: .utf8).split(separator: "\n")
-                XCTAssertEqual(
-                    lines.dropFirst().map { $0.split(separator: ",", maxSplits: 1)[1] },
-                    wholeLines.dropFirst(101).map { $0.split(separator: ",", maxSplits: 1)[1] }, "\(run.name), \(workers) workers")
+                // Gains and weights too, to the bit: every column but the pick number. Where the kernel sums
+                // in an order that depends on the product's shape (the given rows change the shapes), the
+                // picks still agree but a gain's last bits may not: checked again under Sandybridge.
+                if BLAS.sumsInOneOrder {
+                    let lines = try String(contentsOfFile: out + "/selection.csv", encoding: .utf8).split(separator: "\n")
+                    XCTAssertEqual(
+                        lines.dropFirst().map { $0.split(separator: ",", maxSplits: 1)[1] },
+                        wholeLines.dropFirst(101).map { $0.split(separator: ",", maxSplits: 1)[1] }, "\(run.name), \(workers) workers")
+                }
                 XCTAssertEqual((try Outputs.report(out)["configuration"] as? [String: Any])?["given_rows"] as? Int, 100)
             }
         }
+        try XCTSkipUnless(
+            BLAS.sumsInOneOrder,
+            "\(BLAS.kernel) sums a dot product in an order that depends on the product's shape: the picks were checked, not the gains' bits")
     }
 
     /// The chunked pipeline starts every chunk's and merge's greedy from the given rows: the same
