@@ -11,7 +11,8 @@ import WinnowCore
 public struct Coordinator<Book: TaskBook> {
     public enum Action: Sendable, Equatable {
         case send(PeerID, CoordinatorMessage)
-        /// Write this accepted result to the journal, durably, before anything else happens.
+        /// Write this accepted result to the journal, durably before any later action is sent (a
+        /// server may make several results durable with one sync, holding their sends until then).
         case persist(WorkerMessage)
         /// The job is done; the run's result.
         case finished(Book.Outcome)

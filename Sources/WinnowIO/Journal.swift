@@ -6,8 +6,9 @@ import Glibc
 /// An append-only log of accepted results in `--out` (design §4): after a header naming the run's
 /// configuration hash and the fingerprint of the data it reads, records of
 /// `[UInt32 length][UInt32 CRC-32C][payload]`, little-endian, each fsynced before the coordinator acts
-/// on it. Opening an existing journal returns its valid records and cuts a torn or corrupt tail off,
-/// so a crash at any byte loses at most the record being written.
+/// on it (sends anything at all after it). Opening an existing journal returns its valid records and
+/// cuts a torn or corrupt tail off, so a crash at any byte loses only records not yet synced, on which
+/// nothing was acted.
 public final class Journal {
     /// Why an existing journal cannot be resumed. The journal is left as it is: it may be another
     /// run's, or the user may put the data back.
@@ -65,14 +66,8 @@ public final class Journal {
             try AtomicFile.write(headerBytes, to: path)
         }
         let reader = try BlockReader(path: path)
-        // The fixed part names the fingerprint's length, and so the whole header's.
-        let fixed = magic.count + hashBytes + 4
-        var head = try reader.bytes(at: 0, count: fixed)
-        if head.count == fixed {
-            head = try reader.bytes(at: 0, count: fixed + Int(readLE(head, magic.count + hashBytes)) + 4)
-        }
         let recordsStart: Int
-        switch readHeader(head) {
+        switch try readHeader(reader) {
         case .torn:
             // A header torn before any record: nothing was accepted yet.
             try AtomicFile.write(headerBytes, to: path)
@@ -86,16 +81,11 @@ public final class Journal {
             }
             recordsStart = end
         }
-        var at = recordsStart
-        while let payload = try reader.record(at: at) {
-            try each(payload)
-            at += 8 + payload.count
-        }
-        let validEnd = at
+        let validEnd = try walk(reader, from: recordsStart, each: each)
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
         var lost = 0
         if validEnd < reader.size {
-            lost = intactRecords(in: try reader.bytes(at: validEnd, count: reader.size - validEnd), after: 0)
+            lost = try intactRecords(reader, after: validEnd)
             try handle.truncate(atOffset: UInt64(validEnd))
             try handle.synchronize()
         }
@@ -149,13 +139,33 @@ public final class Journal {
         public let tornBytes: Int
     }
 
-    /// nil when there is no journal at `path` or its header is not a valid journal header.
+    /// nil when there is no journal at `path` or its header is not a valid journal header. Reads the
+    /// journal a block at a time, as a resume does.
     public static func summary(path: String) -> Summary? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        let bytes = [UInt8](data)
-        guard case .valid(let configHash, _, let start) = readHeader(bytes) else { return nil }
-        let (records, end) = scan(bytes, from: start)
-        return Summary(configHash: configHash, records: records.count, tornBytes: bytes.count - end)
+        guard let reader = try? BlockReader(path: path), case .valid(let configHash, _, let start)? = try? readHeader(reader) else {
+            return nil
+        }
+        var records = 0
+        guard let end = try? walk(reader, from: start, each: { _ in records += 1 }) else { return nil }
+        return Summary(configHash: configHash, records: records, tornBytes: reader.size - end)
+    }
+
+    /// The header at the start of the file: its fixed part names the fingerprint's length, and so the whole header's.
+    private static func readHeader(_ reader: BlockReader) throws -> HeaderRead {
+        let fixed = magic.count + hashBytes + 4
+        let head = try reader.bytes(at: 0, count: fixed)
+        guard head.count == fixed else { return readHeader(head) }
+        return readHeader(try reader.bytes(at: 0, count: fixed + Int(readLE(head, magic.count + hashBytes)) + 4))
+    }
+
+    /// Hands each valid record from `start` on to `each`, in order; returns where the valid records end.
+    private static func walk(_ reader: BlockReader, from start: Int, each: ([UInt8]) throws -> Void) throws -> Int {
+        var at = start
+        while let payload = try reader.record(at: at) {
+            try each(payload)
+            at += 8 + payload.count
+        }
+        return at
     }
 
     /// The bytes a journal starts with: magic, the run's configuration hash, the data's fingerprint
@@ -194,35 +204,22 @@ public final class Journal {
     /// How many whole records follow damage at `start`: the longest chain of records found at the
     /// first offset past it where one checks out. The search stops after checksumming 64 MiB, so a
     /// large damaged journal opens in bounded time (the count is then a lower bound).
-    static func intactRecords(in bytes: [UInt8], after start: Int) -> Int {
+    private static func intactRecords(_ reader: BlockReader, after start: Int) throws -> Int {
         var budget = 64 << 20
         var at = start + 1
-        while at + 8 <= bytes.count && budget > 0 {
-            let length = Int(readLE(bytes, at))
-            if length > 0 && length <= bytes.count - at - 8 {
+        while at + 8 <= reader.size && budget > 0 {
+            let length = Int(readLE(try reader.bytes(at: at, count: 4), 0))
+            if length > 0 && length <= reader.size - at - 8 {
                 budget -= length
-                if CRC32C.checksum(bytes[at + 8..<at + 8 + length]) == readLE(bytes, at + 4) {
-                    return scan(bytes, from: at).0.count
+                if try reader.record(at: at) != nil {
+                    var records = 0
+                    _ = try walk(reader, from: at) { _ in records += 1 }
+                    return records
                 }
             }
             at += 1
         }
         return 0
-    }
-
-    /// The valid records from `start`, and where the valid prefix ends.
-    public static func scan(_ bytes: [UInt8], from start: Int) -> ([[UInt8]], Int) {
-        var records: [[UInt8]] = []
-        var at = start
-        while at + 8 <= bytes.count {
-            let length = Int(readLE(bytes, at)), crc = readLE(bytes, at + 4)
-            guard length <= bytes.count - at - 8 else { break }
-            let payload = Array(bytes[at + 8..<at + 8 + length])
-            guard CRC32C.checksum(payload) == crc else { break }
-            records.append(payload)
-            at += 8 + length
-        }
-        return (records, at)
     }
 
     private init(path: String, handle: FileHandle, truncatedBytes: Int, recordsLost: Int) {
@@ -236,11 +233,35 @@ public final class Journal {
 
     /// Appends one record and waits until it is on disk.
     public func append(_ payload: [UInt8]) throws {
+        try write(payload)
+        try sync()
+    }
+
+    /// Appends one record without waiting for the disk; `sync` then makes every record written so far
+    /// durable with one wait (group commit: one `fsync` for all the results a loop took in at once).
+    public func write(_ payload: [UInt8]) throws {
         // Two writes, no copy of the payload: a crash between them leaves a torn record, cut off on opening.
         try handle.write(contentsOf: Self.le(UInt32(payload.count)) + Self.le(CRC32C.checksum(payload)))
         try handle.write(contentsOf: payload)
-        try handle.synchronize()
+        hasUnsyncedRecords = true
+        recordsWritten += 1
+        bytesWritten += 8 + payload.count
     }
+
+    /// Waits until every record written is on disk (nothing to do when none is new).
+    public func sync() throws {
+        guard hasUnsyncedRecords else { return }
+        try handle.synchronize()
+        hasUnsyncedRecords = false
+        syncs += 1
+    }
+
+    /// Whether records were written since the last `sync`.
+    public private(set) var hasUnsyncedRecords = false
+    /// Records this process wrote, and the syncs that made them durable.
+    public private(set) var recordsWritten = 0
+    public private(set) var bytesWritten = 0
+    public private(set) var syncs = 0
 
     static func le(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)] }
 

@@ -89,6 +89,7 @@ public final class CoordinatorServer<Book: TaskBook> {
                     ])
             }
             restoredOutcome = try perform(replay.actions)
+            try commit()
         }
     }
 
@@ -156,6 +157,7 @@ public final class CoordinatorServer<Book: TaskBook> {
             guard awaitingHellos || !machine.awaitingFarewell.isEmpty else { return }
             if try poller.wait(sockets: [socket], timeoutMillis: 50).sockets[0] {
                 while let frames = try socket.receive() { _ = try handle(frames) }
+                try commit()
             }
         }
         if !machine.awaitingFarewell.isEmpty {
@@ -175,19 +177,22 @@ public final class CoordinatorServer<Book: TaskBook> {
         while true {
             if let request = stop?.request {
                 try perform(machine.abort(reason: "coordinator stopped by \(request.name)", status: request.statusCode))
+                try commit()
                 linger()
                 throw RunFailure.interrupted(request)
             }
             if let failure = watchdog() {
                 try perform(machine.abort(reason: failure.message, status: failure.code))
+                try commit()
                 linger()
                 throw failure
             }
             let ready = try poller.wait(sockets: [socket, monitor.pollable], timeoutMillis: 50)
             if ready.sockets[1] { try noteHandshakes() }
             if ready.sockets[0] {
-                // Drain what is queued, bounded so ticks still run under a flood.
-                for _ in 0..<1000 {
+                // Drain what is queued, bounded so ticks still run under a flood. The results taken
+                // in are made durable together at the end (one sync), and only then is anything sent.
+                for _ in 0..<Self.messagesPerCommit {
                     let t0 = clock.now
                     guard let frames = try socket.receive() else { break }
                     let outcome = try handle(frames)
@@ -196,6 +201,7 @@ public final class CoordinatorServer<Book: TaskBook> {
                 }
             }
             if let outcome = try perform(machine.tick(now: now)) { return outcome }
+            try commit()
             runMonitor?.observe(level: machine.level, status)
         }
     }
@@ -250,39 +256,72 @@ public final class CoordinatorServer<Book: TaskBook> {
             metadata: ["peer": "\(peer)", "reason": "\(error)", "count": "\(traffic.invalidMessages)"])
     }
 
+    /// Messages taken in before the journal is synced and the sends they led to go out: enough that
+    /// a thousand workers' results cost a few syncs a second, few enough that no worker waits long
+    /// for its next lease.
+    static var messagesPerCommit: Int { 256 }
+
     @discardableResult
     private func perform(_ actions: [Coordinator<Book>.Action]) throws -> (Book.Outcome, CoordinationReport)? {
         for action in actions {
             switch action {
-            case .send(let peer, var message):
-                // The state machine's answer lacks the messages the transport dropped before it.
-                if case .status = message { message = .status(status()) }
-                let t0 = clock.now
-                sequence += 1
-                let header = MessageHeader(runID: machine.runID, epoch: machine.epoch, sender: "coordinator", sequence: sequence)
-                let bytes = codec.encode(message, header: header)
-                if try socket.send([peer.bytes, bytes]) {
-                    traffic.messagesOut += 1
-                    traffic.bytesOut += bytes.count
+            case .send(let peer, let message):
+                // Nothing leaves before the results journaled ahead of it are on disk.
+                if journal?.hasUnsyncedRecords == true {
+                    heldSends.append((peer, message))
                 } else {
-                    traffic.messagesNotSent += 1
+                    try send(message, to: peer)
                 }
-                traffic.messagingSeconds += (clock.now - t0).seconds
             case .persist(let message):
                 let header = MessageHeader(runID: machine.runID, epoch: machine.epoch, sender: "journal", sequence: 0)
-                try journal?.append(codec.encode(message, header: header))
+                try journal?.write(codec.encode(message, header: header))
             case .log(let level, let message, let metadata):
                 log.log(level: level.logging, "\(message)", metadata: metadata.mapValues { .string($0) })
             case .finished(let outcome):
+                try commit()
                 linger()
                 return (outcome, report(outcome))
             case .failed(let failure):
+                try commit()
                 linger()
                 // A worker's message already names the file and row (it is the InputError's text).
                 throw RunFailure(failure.statusCode, failure.message)
             }
         }
         return nil
+    }
+
+    /// Sends held until the journal's last records are on disk.
+    private var heldSends: [(PeerID, CoordinatorMessage)] = []
+
+    /// Makes the results journaled since the last commit durable with one sync, then sends what
+    /// waited for them, in order.
+    private func commit() throws {
+        let t0 = clock.now
+        try journal?.sync()
+        journalSyncSeconds += (clock.now - t0).seconds
+        let held = heldSends
+        heldSends = []
+        for (peer, message) in held { try send(message, to: peer) }
+    }
+
+    private var journalSyncSeconds = 0.0
+
+    private func send(_ message: CoordinatorMessage, to peer: PeerID) throws {
+        var message = message
+        // The state machine's answer lacks the messages the transport dropped before it.
+        if case .status = message { message = .status(status()) }
+        let t0 = clock.now
+        sequence += 1
+        let header = MessageHeader(runID: machine.runID, epoch: machine.epoch, sender: "coordinator", sequence: sequence)
+        let bytes = codec.encode(message, header: header)
+        if try socket.send([peer.bytes, bytes]) {
+            traffic.messagesOut += 1
+            traffic.bytesOut += bytes.count
+        } else {
+            traffic.messagesNotSent += 1
+        }
+        traffic.messagingSeconds += (clock.now - t0).seconds
     }
 
     /// Gives the last Shutdown messages time to leave before the socket closes.
@@ -304,7 +343,10 @@ public final class CoordinatorServer<Book: TaskBook> {
             endpoint: endpoint, security: security, workers: outcome.workers,
             counters: counters, wire: traffic, wallSeconds: wall,
             wireBytesPerRow: Double(traffic.bytesIn + traffic.bytesOut) / Double(rows),
-            messagingShare: wall > 0 ? traffic.messagingSeconds / wall : 0)
+            messagingShare: wall > 0 ? traffic.messagingSeconds / wall : 0,
+            journal: journal.map {
+                JournalTally(records: $0.recordsWritten, bytes: $0.bytesWritten, syncs: $0.syncs, syncSeconds: journalSyncSeconds)
+            })
     }
 }
 

@@ -42,4 +42,6 @@ public struct CoordinationReport: Sendable, Codable {
     public var wireBytesPerRow: Double
     /// messaging seconds / wall seconds of the coordinator.
     public var messagingShare: Double
+    /// What this coordinator wrote to the journal (none without one).
+    public var journal: JournalTally?
 }

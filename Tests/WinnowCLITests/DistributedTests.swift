@@ -219,6 +219,12 @@ final class DistributedTests: XCTestCase {
         XCTAssertLessThanOrEqual(tasksNow, 98 + mergeTasks - reused + (counters["backups_issued"] as? Int ?? 0), "\(counters)")
         let workerLog = try String(contentsOfFile: dir.file("w0.log"), encoding: .utf8)
         XCTAssertTrue(workerLog.contains("coordinator was restarted"), workerLog)
+        // The second coordinator journaled each result it accepted; results taken in together shared a sync.
+        let journal = try XCTUnwrap(cluster["journal"] as? [String: Any], "\(cluster.keys)")
+        let records = try XCTUnwrap(journal["records"] as? Int), syncs = try XCTUnwrap(journal["syncs"] as? Int)
+        XCTAssertEqual(records, 98 + mergeTasks - reused, "\(journal)")
+        XCTAssertTrue((1...records).contains(syncs), "\(journal)")
+        XCTAssertGreaterThan(journal["bytes"] as? Int ?? 0, records * 8, "\(journal)")
     }
 
     /// SIGTERM (Slurm's preemption) on `select --workers 2`: exit 75, the journal stays in --out, and

@@ -21,6 +21,30 @@ final class JournalTests: XCTestCase {
         XCTAssertEqual(records, [[1, 2, 3], [], Array(repeating: 9, count: 1000)])
     }
 
+    /// Group commit: records written one after another wait for one sync, and all of them are there
+    /// when the journal is opened again; a sync with nothing new written does not touch the disk.
+    func testRecordsWrittenTogetherShareOneSync() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("journal.wnj")
+        do {
+            let (journal, _) = try Journal.open(path: path, configHash: hash, data: data)
+            XCTAssertFalse(journal.hasUnsyncedRecords)
+            for i in 0..<5 { try journal.write([UInt8](repeating: UInt8(i), count: i * 10)) }
+            XCTAssertTrue(journal.hasUnsyncedRecords)
+            XCTAssertEqual(journal.syncs, 0)
+            try journal.sync()
+            try journal.sync()
+            XCTAssertFalse(journal.hasUnsyncedRecords)
+            XCTAssertEqual(journal.syncs, 1)
+            try journal.append([42])
+            XCTAssertEqual(journal.syncs, 2)
+            XCTAssertEqual(journal.recordsWritten, 6)
+            XCTAssertEqual(journal.bytesWritten, 6 * 8 + 100 + 1)
+        }
+        let (_, records) = try Journal.open(path: path, configHash: hash, data: data)
+        XCTAssertEqual(records, (0..<5).map { [UInt8](repeating: UInt8($0), count: $0 * 10) } + [[42]])
+    }
+
     /// Records larger than a read block, and records that straddle blocks, come back whole and in
     /// order, one at a time; a torn record after them is cut off.
     func testRecordsAcrossReadBlocksAreHandedOverInOrder() throws {
