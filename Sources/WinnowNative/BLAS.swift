@@ -159,6 +159,20 @@ public enum BLAS {
         }
     }
 
+    /// `c`'s upper triangle = `a · aᵀ`'s, by one `ssyrk` and nothing else: the floor under a chunk's
+    /// similarity block (`winnow bench`), which `multiplySelfTransposed` maps and mirrors on top.
+    public static func upperSelfProduct(_ a: [Float], rows n: Int, dimension: Int, into c: inout [Float]) {
+        guard n > 0 else { return }
+        precondition(n * dimension <= a.count && c.count >= n * n, "BLAS: a or c is too short")
+        a.withUnsafeBufferPointer { ap in
+            c.withUnsafeMutableBufferPointer { cp in
+                cblas_ssyrk(
+                    CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(dimension),
+                    1.0, ap.baseAddress!, Int32(dimension), 0.0, cp.baseAddress!, Int32(n))
+            }
+        }
+    }
+
     /// Copies the upper triangle of a row-major `n × n` matrix onto its lower one a 32 × 32 tile at
     /// a time through a small buffer: rows of a block lie a power of two apart, so a direct strided
     /// transpose keeps evicting its own cache lines.

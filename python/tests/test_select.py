@@ -40,7 +40,7 @@ def test_paths_are_passed_as_they_are(tmp_path, clustered, cli):
 
 
 def test_options_and_side_inputs(clustered):
-    ids = [f"doc-{i}" for i in range(len(clustered))]
+    ids = [f'doc-{i}, "{i % 7}"' for i in range(len(clustered))]  # commas and quotes survive the CSV
     picked = winnow.select(clustered, 20, objective="k-center", ids=ids, workers=2, seed=1, progress=False, evaluate=False)
     assert picked.ids == [ids[i] for i in picked.indices]
     assert picked.report["configuration"]["objective"] == "k-center"
