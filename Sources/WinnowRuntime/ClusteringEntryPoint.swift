@@ -28,6 +28,7 @@ public enum ClusteringEntryPoint {
         _ = RunClock.started
         let log = LogSetup.make(level: request.logLevel)
         BLAS.useSingleThread()  // one thread per process, as for select (design §2): same sums, fair timings
+        KernelAdvice.note(log)
         let out = request.out, k = request.settings.k
         let ids = try SideColumns.load(ids: request.idsPath, quality: nil, labels: nil, rows: pool.totalRows).ids
         let folder = try OutputFolder.claim(out)

@@ -33,6 +33,7 @@ public enum DedupEntryPoint {
         _ = RunClock.started
         let log = LogSetup.make(level: request.logLevel)
         BLAS.useSingleThread()  // one thread per process, as for select (design §2): same sums, fair timings
+        KernelAdvice.note(log)
         // The k-means's journal outlives it: interrupted in the within-cluster pass, the same command
         // finds the k-means whole there. Gone when the command ends, whichever way but an interruption.
         let announced = AnnouncedRuns()

@@ -42,6 +42,7 @@ public enum SelectionEntryPoint {
         let console = ProgressConsole(style: ProgressConsole.style(for: request.progress.mode))
         let log = LogSetup.make(level: request.logLevel, console: console)
         BLAS.useSingleThread()
+        KernelAdvice.note(log)
         options.eligibleRows = try RowSet.eligible(rows: options.rowsPath, exclude: options.excludePath, poolRows: pool.totalRows)
         if let eligible = options.eligibleRows {
             log.info("--rows/--exclude: selecting among \(eligible.count) of \(pool.totalRows) pool rows")
