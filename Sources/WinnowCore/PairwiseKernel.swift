@@ -105,9 +105,9 @@ public struct PairwiseKernel: Sendable {
     /// `sgemm` (one `ssyrk` when the candidates are the targets). Used when the whole block fits the
     /// dense limit: then each gain evaluation is a read.
     public func allValues() -> [Float] {
-        var out = [Float](repeating: 0, count: candidateCount * targetCount)
-        guard candidateCount > 0, targetCount > 0 else { return out }
+        guard candidateCount > 0, targetCount > 0 else { return [Float](repeating: 0, count: candidateCount * targetCount) }
         guard candidatesAreTargets else {
+            var out = [Float](repeating: 0, count: candidateCount * targetCount)
             BLAS.multiplyTransposed(
                 candidates.values, rows: 0..<candidateCount,
                 by: targets.values, rows: 0..<targetCount, dimension: dimension, into: &out)
@@ -115,9 +115,7 @@ public struct PairwiseKernel: Sendable {
             return out
         }
         // Symmetric: half a product; a measure of the dot product alone is applied while mirroring.
-        BLAS.multiplySelfTransposed(
-            targets.values, rows: targetCount, dimension: dimension, into: &out,
-            map: measure.elementMap ?? .identity)
+        var out = BLAS.selfProduct(targets.values, rows: targetCount, dimension: dimension, map: measure.elementMap ?? .identity)
         if measure.elementMap != nil { return out }
         transform(&out, batch: Array(0..<candidateCount))
         return out

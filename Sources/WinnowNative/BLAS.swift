@@ -148,15 +148,30 @@ public enum BLAS {
         precondition(n * dimension <= a.count, "BLAS: a is too short")
         precondition(c.count >= n * n, "BLAS: c is too short")
         a.withUnsafeBufferPointer { ap in
-            c.withUnsafeMutableBufferPointer { cp in
-                cblas_ssyrk(
-                    CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(dimension),
-                    1.0, ap.baseAddress!, Int32(dimension), 0.0, cp.baseAddress!, Int32(n))
-                let c = cp.baseAddress!
-                for i in 0..<n { map.apply(c + (i &* n &+ i), count: n - i) }
-                mirrorUpper(c, n: n)
-            }
+            c.withUnsafeMutableBufferPointer { cp in writeSelfProduct(ap.baseAddress!, rows: n, dimension: dimension, into: cp.baseAddress!, map: map) }
         }
+    }
+
+    /// `map(a · aᵀ)` as a new row-major `n × n` block, as `multiplySelfTransposed` computes it, without
+    /// zero-filling the block first: `ssyrk` (β = 0) writes every value of the upper triangle and the
+    /// mirroring every one below it, so a fill would only be written over (a chunk's 256 MiB at 8,192 rows).
+    public static func selfProduct(_ a: [Float], rows n: Int, dimension: Int, map: Kernels.ElementMap = .identity) -> [Float] {
+        guard n > 0 else { return [] }
+        precondition(n * dimension <= a.count, "BLAS: a is too short")
+        return [Float](unsafeUninitializedCapacity: n * n) { c, count in
+            a.withUnsafeBufferPointer { ap in writeSelfProduct(ap.baseAddress!, rows: n, dimension: dimension, into: c.baseAddress!, map: map) }
+            count = n * n
+        }
+    }
+
+    /// Writes every value of `c[0..<n·n]`: the upper triangle by `ssyrk` (β = 0: `c` is not read),
+    /// mapped row by row, then mirrored onto the lower one.
+    private static func writeSelfProduct(
+        _ a: UnsafePointer<Float>, rows n: Int, dimension: Int, into c: UnsafeMutablePointer<Float>, map: Kernels.ElementMap
+    ) {
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(dimension), 1.0, a, Int32(dimension), 0.0, c, Int32(n))
+        for i in 0..<n { map.apply(c + (i &* n &+ i), count: n - i) }
+        mirrorUpper(c, n: n)
     }
 
     /// `c`'s upper triangle = `a · aᵀ`'s, by one `ssyrk` and nothing else: the floor under a chunk's
