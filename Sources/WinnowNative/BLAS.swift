@@ -16,8 +16,11 @@ public enum BLAS {
     public static let kernel: String = {
         let config = String(cString: openblas_get_config())
         let version = config.split(separator: " ").prefix(2).joined(separator: " ")
-        return "\(version) \(String(cString: openblas_get_corename()))"
+        return "\(version) \(coreName)"
     }()
+
+    /// The CPU kernel alone, as `OPENBLAS_CORETYPE` names it: "Cooperlake", "SkylakeX", "Prescott".
+    public static let coreName = String(cString: openblas_get_corename())
 
     /// Whether this kernel gives a dot product the same bits whatever the shape of the product it is
     /// part of: one candidate, a few, a batch of 40, a slice of the targets. The greedy's bit-for-bit
@@ -169,9 +172,14 @@ public enum BLAS {
     private static func writeSelfProduct(
         _ a: UnsafePointer<Float>, rows n: Int, dimension: Int, into c: UnsafeMutablePointer<Float>, map: Kernels.ElementMap
     ) {
-        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(dimension), 1.0, a, Int32(dimension), 0.0, c, Int32(n))
+        writeUpperTriangle(a, rows: n, dimension: dimension, into: c)
         for i in 0..<n { map.apply(c + (i &* n &+ i), count: n - i) }
         mirrorUpper(c, n: n)
+    }
+
+    /// `c`'s upper triangle = `a · aᵀ`'s, by one `ssyrk` (β = 0: `c` is not read).
+    private static func writeUpperTriangle(_ a: UnsafePointer<Float>, rows n: Int, dimension: Int, into c: UnsafeMutablePointer<Float>) {
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(dimension), 1.0, a, Int32(dimension), 0.0, c, Int32(n))
     }
 
     /// `c`'s upper triangle = `a · aᵀ`'s, by one `ssyrk` and nothing else: the floor under a chunk's
@@ -180,11 +188,7 @@ public enum BLAS {
         guard n > 0 else { return }
         precondition(n * dimension <= a.count && c.count >= n * n, "BLAS: a or c is too short")
         a.withUnsafeBufferPointer { ap in
-            c.withUnsafeMutableBufferPointer { cp in
-                cblas_ssyrk(
-                    CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(dimension),
-                    1.0, ap.baseAddress!, Int32(dimension), 0.0, cp.baseAddress!, Int32(n))
-            }
+            c.withUnsafeMutableBufferPointer { cp in writeUpperTriangle(ap.baseAddress!, rows: n, dimension: dimension, into: cp.baseAddress!) }
         }
     }
 

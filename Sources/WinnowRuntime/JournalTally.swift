@@ -6,11 +6,4 @@ public struct JournalTally: Sendable, Codable, Equatable {
     public var syncs: Int
     /// Wall seconds the loop waited on those syncs.
     public var syncSeconds: Double
-
-    public init(records: Int, bytes: Int, syncs: Int, syncSeconds: Double) {
-        self.records = records
-        self.bytes = bytes
-        self.syncs = syncs
-        self.syncSeconds = syncSeconds
-    }
 }

@@ -14,7 +14,7 @@ public enum KernelAdvice {
         "Opteron", "Opteron_SSE3", "Barcelona", "Bobcat", "Nano",
     ]
 
-    /// The advice for a kernel (the name `openblas_get_corename` gives, the last word of `BLAS.kernel`)
+    /// The advice for a kernel (`BLAS.coreName`)
     /// on a CPU with these `/proc/cpuinfo` flags; nil when the kernel fits the CPU, or when the user set
     /// `OPENBLAS_CORETYPE` (the choice is then theirs).
     public static func advice(kernel: String, cpuFlags: Set<String>, coreTypeSet: Bool) -> String? {
@@ -36,9 +36,8 @@ public enum KernelAdvice {
 
     /// Logs the advice once per command, from this machine's kernel and `/proc/cpuinfo`.
     public static func note(_ log: Logger) {
-        let kernel = BLAS.kernel.split(separator: " ").last.map(String.init) ?? ""
         let coreTypeSet = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] != nil
-        guard let advice = advice(kernel: kernel, cpuFlags: cpuFlags(), coreTypeSet: coreTypeSet) else { return }
+        guard let advice = advice(kernel: BLAS.coreName, cpuFlags: cpuFlags(), coreTypeSet: coreTypeSet) else { return }
         log.notice("\(advice)")
     }
 

@@ -520,7 +520,7 @@ final class DistributedTests: XCTestCase {
         try makePool(dir)
         let (coordinator, endpoint) = try startCoordinator(dir)
         defer { _ = CLI.wait(coordinator, seconds: 0) }
-        let otherKernel = BLAS.kernel.hasSuffix(" Prescott") ? "Core2" : "Prescott"
+        let otherKernel = BLAS.coreName == "Prescott" ? "Core2" : "Prescott"
         let other = CLI.shell("OPENBLAS_CORETYPE=\(otherKernel) '\(CLI.binary)' worker --connect \(endpoint) --connect-timeout 20")
         XCTAssertEqual(other.status, 69, other.output)
         XCTAssertTrue(

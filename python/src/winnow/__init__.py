@@ -23,7 +23,7 @@ import tempfile
 
 from ._binary import binary
 from ._inputs import pool_paths
-from ._run import flags, run
+from ._run import SIDE_FILES, flags, run
 from .errors import (WinnowError, WinnowIncompatibleError, WinnowInputError, WinnowNotFoundError,
                      WinnowOutputError, WinnowResumableError, WinnowUsageError)
 from .results import Clustering, Dedup, Selection
@@ -88,7 +88,7 @@ def _command(name, X, options, out, progress, verbose, column, id_column, result
         except WinnowError as e:
             # The files written for the caller are named as the caller knows them.
             e.message = e.message.replace(os.path.join(scratch, "pool.npy"), "X")
-            for side in ("ids", "rows", "given", "exclude", "labels", "quality", "score", "targets"):
+            for side in SIDE_FILES:
                 for suffix in (".npy", ".txt"):
                     e.message = e.message.replace(os.path.join(scratch, side + suffix), side)
             raise
