@@ -32,6 +32,15 @@ public struct FacilityLocation: GreedyObjective {
     /// evaluations are Float reads, cheaper than the Double bookkeeping tracking would add (measured on
     /// the default pipeline's 8,192-row chunks: no faster, and 1.7× the memory).
     private var tracker: TrackedGains?
+    /// The held block's 16-bit levels (`GainBounds`), made once lazy greedy has spent a pass over the
+    /// block on exact gains (small budgets never pay for them), and the cover's levels beside.
+    private var levels: [UInt16] = []
+    private var coverLevels: [Float] = []
+    /// Whether the block's values fall outside what levels can bound (another measure's range).
+    private var levelsRefused = false
+    /// Exact gains read from the held block so far, and upper bounds read from its levels.
+    public private(set) var exactEvaluations = 0
+    public private(set) var boundEvaluations = 0
     private let tuning: OptimizerTuning
     private let meter: ProgressMeter?
 
@@ -116,6 +125,7 @@ public struct FacilityLocation: GreedyObjective {
     public mutating func gains(of batch: [Int]) -> [Double] {
         let nt = kernel.targetCount
         if isDense {
+            exactEvaluations += batch.count
             return batch.map { Kernels.facilityGain(dense, offset: $0 * nt, cover: cover, weights: weights) }
         }
         computeColumns(batch)
@@ -127,6 +137,23 @@ public struct FacilityLocation: GreedyObjective {
             out.append(Kernels.facilityGain(columns, offset: b * nt, cover: cover, weights: weights))
         }
         return out
+    }
+
+    /// Bounds from the held block's levels once lazy greedy has read as many exact gains as the block
+    /// has columns: from then on a bound costs half the bytes of a gain (`GainBounds`).
+    public mutating func quickBounds(of batch: [Int]) -> [Double]? {
+        guard isDense, !levelsRefused else { return nil }
+        if levels.isEmpty {
+            guard exactEvaluations >= candidateCount, let made = GainBounds.levels(of: dense) else {
+                if exactEvaluations >= candidateCount { levelsRefused = true }
+                return nil
+            }
+            levels = made
+            coverLevels = cover.map(GainBounds.coverLevel)
+        }
+        boundEvaluations += batch.count
+        let nt = kernel.targetCount
+        return batch.map { GainBounds.bound(levels, offset: $0 * nt, covers: coverLevels, weights: weights) }
     }
 
     public mutating func trackedBounds() -> [Double]? {
@@ -181,7 +208,7 @@ public struct FacilityLocation: GreedyObjective {
 
     private mutating func update(with values: [Float], base: Int, candidate: Int) {
         let row = candidateRows[candidate]
-        let tracking = tracker != nil
+        let tracking = tracker != nil, leveled = !levels.isEmpty
         var raised: [Int] = [], old: [Float] = [], new: [Float] = []
         for i in 0..<kernel.targetCount {
             let v = values[base + i]
@@ -196,6 +223,7 @@ public struct FacilityLocation: GreedyObjective {
                     new.append(v)
                 }
                 cover[i] = v
+                if leveled { coverLevels[i] = GainBounds.coverLevel(v) }
             }
         }
         if tracking { tracker?.raise(raised, from: old, to: new) }

@@ -96,6 +96,8 @@ public enum Greedy {
         var row: Int64
         var candidate: Int
         var freshAt: Int
+        /// Whether a fresh bound is the gain itself, not a quick bound on it.
+        var exact = true
 
         // Max of the heap = largest bound, then smallest row.
         static func < (a: Entry, b: Entry) -> Bool {
@@ -125,6 +127,13 @@ public enum Greedy {
                 _ = heap.removeMax()
                 continue
             }
+            if top.freshAt == step && !top.exact {
+                // A quick bound on top: only its gain can settle whether it wins the step.
+                _ = heap.removeMax()
+                let g = objective.gains(of: [top.candidate])[0]
+                heap.insert(Entry(bound: g, row: top.row, candidate: top.candidate, freshAt: step))
+                continue
+            }
             if top.freshAt == step {
                 // Fresh and on top: no stale bound (an upper bound on its gain) beats it.
                 _ = heap.removeMax()
@@ -148,8 +157,15 @@ public enum Greedy {
                 stale.append(next)
                 ids.append(next.candidate)
             }
-            let fresh = objective.gains(of: ids)
             evaluatedThisStep += ids.count
+            if let quick = objective.quickBounds(of: ids) {
+                // Two upper bounds: the smaller serves.
+                for (entry, b) in zip(stale, quick) {
+                    heap.insert(Entry(bound: min(b, entry.bound), row: entry.row, candidate: entry.candidate, freshAt: step, exact: false))
+                }
+                continue
+            }
+            let fresh = objective.gains(of: ids)
             for (entry, g) in zip(stale, fresh) {
                 heap.insert(Entry(bound: g, row: entry.row, candidate: entry.candidate, freshAt: step))
             }

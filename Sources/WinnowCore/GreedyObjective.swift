@@ -22,9 +22,14 @@ public protocol GreedyObjective {
     /// greedy need evaluate only the candidates that can still win a step; nil when the objective
     /// keeps no such bounds. Asked after each commit; the first answer may cost a pass over the block.
     mutating func trackedBounds() -> [Double]?
+    /// Upper bounds on the fresh gains of `batch`, cheaper than the gains themselves; nil when the
+    /// objective has none (yet). Lazy greedy ranks stale candidates by them and computes the gain
+    /// only of one whose bound reaches the top, so the picks are those of the gains alone.
+    mutating func quickBounds(of batch: [Int]) -> [Double]?
 }
 
 extension GreedyObjective {
     public var evaluatesInBatches: Bool { true }
     public mutating func trackedBounds() -> [Double]? { nil }
+    public mutating func quickBounds(of batch: [Int]) -> [Double]? { nil }
 }

@@ -76,4 +76,10 @@ struct MeteredObjective<Base: GreedyObjective>: GreedyObjective {
     var evaluatesInBatches: Bool { base.evaluatesInBatches }
 
     mutating func trackedBounds() -> [Double]? { base.trackedBounds() }
+
+    mutating func quickBounds(of batch: [Int]) -> [Double]? {
+        guard let bounds = base.quickBounds(of: batch) else { return nil }
+        meter?.add(batch.count)
+        return bounds
+    }
 }

@@ -26,6 +26,12 @@ struct QualityTerm<Base: GreedyObjective>: GreedyObjective {
 
     var evaluatesInBatches: Bool { base.evaluatesInBatches }
 
+    mutating func quickBounds(of batch: [Int]) -> [Double]? {
+        guard let bounds = base.quickBounds(of: batch) else { return nil }
+        guard let bonus else { return bounds }
+        return zip(bounds, batch).map { $0 + bonus[$1] }
+    }
+
     mutating func trackedBounds() -> [Double]? {
         guard let bounds = base.trackedBounds() else { return nil }
         guard let bonus else { return bounds }
