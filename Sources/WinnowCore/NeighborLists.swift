@@ -17,9 +17,10 @@ public struct NeighborLists: Sendable {
     public let values: [Float]
 
     /// A chunk against itself is walked in tiles on and above the diagonal, each serving both of
-    /// its halves (half the multiply-adds); other candidates a batch at a time against every target.
-    /// Targets keep a heap of their best K so far, with its worst value beside the others so that
-    /// a scan is one compare; the heap settles ties itself, so the order values arrive in is free.
+    /// its halves (half the multiply-adds); other candidates a batch at a time against every target,
+    /// the batch's values handed to the targets a tile at a time so that the tile's heaps stay in
+    /// cache. Targets keep their best K so far in `TopHeaps`, which settle ties themselves, so the
+    /// order values arrive in is free.
     public init(kernel: PairwiseKernel, neighbors k: Int, batch: Int = 256, tile: Int = 512) {
         precondition(k >= 1, "NeighborLists: K must be at least 1")
         let nt = kernel.targetCount, nc = kernel.candidateCount
@@ -27,7 +28,7 @@ public struct NeighborLists: Sendable {
         candidateCount = nc
         targetCount = nt
         var heaps = TopHeaps(count: nt, k: k)
-        var out: [Float] = [], hits: [Int] = []
+        var out: [Float] = []
         if kernel.isSymmetric {
             for a in stride(from: 0, to: nt, by: tile) {
                 let rows = a..<min(nt, a + tile)
@@ -37,16 +38,12 @@ public struct NeighborLists: Sendable {
                     let width = columns.count
                     // Row r is candidate `rows[r]` for the targets `columns`…
                     for r in 0..<rows.count {
-                        Kernels.indicesReaching(
-                            out, offset: r * width, count: width, thresholds: heaps.threshold,
-                            thresholdOffset: b, into: &hits)
-                        for c in hits { heaps.offer(out[r * width + c], candidate: Int32(a + r), to: b + c) }
+                        heaps.offerRow(out, offset: r * width, count: width, firstTarget: b, candidate: Int32(a + r))
                     }
                     // …and, off the diagonal, target `rows[r]`'s values for the candidates `columns`.
                     guard b != a else { continue }
                     for r in 0..<rows.count {
-                        Kernels.indicesReaching(out, offset: r * width, count: width, threshold: heaps.threshold[a + r], into: &hits)
-                        for c in hits { heaps.offer(out[r * width + c], candidate: Int32(b + c), to: a + r) }
+                        heaps.offerColumn(out, offset: r * width, count: width, target: a + r, firstCandidate: Int32(b))
                     }
                 }
             }
@@ -55,25 +52,31 @@ public struct NeighborLists: Sendable {
             for first in stride(from: 0, to: nc, by: batch) {
                 let ids = Array(first..<min(nc, first + batch))
                 kernel.values(for: ids, into: &out, scratch: &scratch)
-                for (b, j) in ids.enumerated() {
-                    Kernels.indicesReaching(out, offset: b * nt, count: nt, thresholds: heaps.threshold, thresholdOffset: 0, into: &hits)
-                    for i in hits { heaps.offer(out[b * nt + i], candidate: Int32(j), to: i) }
+                for t in stride(from: 0, to: nt, by: 2 * tile) {
+                    let width = min(2 * tile, nt - t)
+                    for (b, j) in ids.enumerated() {
+                        heaps.offerRow(out, offset: b * nt + t, count: width, firstTarget: t, candidate: Int32(j))
+                    }
                 }
             }
         }
         // Turned around: count each candidate's entries, then fill in target order.
         var start = [Int](repeating: 0, count: nc + 1)
-        for j in heaps.candidate where j >= 0 { start[Int(j) + 1] += 1 }
+        for slot in 0..<nt * k {
+            let j = heaps.entry(slot).candidate
+            if j >= 0 { start[Int(j) + 1] += 1 }
+        }
         for j in 0..<nc { start[j + 1] += start[j] }
         var next = Array(start.dropLast())
         var targets = [Int32](repeating: 0, count: start[nc])
         var values = [Float](repeating: 0, count: start[nc])
         for i in 0..<nt {
             for slot in i * k..<(i + 1) * k {
-                let j = Int(heaps.candidate[slot])
+                let (value, candidate) = heaps.entry(slot)
+                let j = Int(candidate)
                 guard j >= 0 else { continue }
                 targets[next[j]] = Int32(i)
-                values[next[j]] = heaps.value[slot]
+                values[next[j]] = value
                 next[j] += 1
             }
         }
@@ -83,47 +86,4 @@ public struct NeighborLists: Sendable {
     }
 
     public var entryCount: Int { targets.count }
-}
-
-/// One bounded min-heap per target in flat arrays: slot `i · k` is target `i`'s worst kept entry
-/// (the smallest value; among equal values the larger candidate index). Empty slots hold −∞ and
-/// candidate −1, so that while a list is short every finite value enters.
-private struct TopHeaps {
-    let k: Int
-    var value: [Float]
-    var candidate: [Int32]
-    /// `value[i · k]`, contiguous: what a new value must exceed to enter target `i`'s list.
-    var threshold: [Float]
-
-    init(count: Int, k: Int) {
-        self.k = k
-        value = [Float](repeating: -.infinity, count: count * k)
-        candidate = [Int32](repeating: -1, count: count * k)
-        threshold = [Float](repeating: -.infinity, count: count)
-    }
-
-    /// Keeps `(v, j)` when it beats the worst kept entry: a larger value, or an equal value from a
-    /// smaller candidate (the scans pass equal values on to here).
-    mutating func offer(_ v: Float, candidate j: Int32, to i: Int) {
-        let base = i * k
-        guard v > value[base] || (v == value[base] && j < candidate[base]) else { return }
-        value[base] = v
-        candidate[base] = j
-        var at = 0
-        while true {
-            let left = 2 * at + 1, right = left + 1
-            var worst = at
-            if left < k && worse(base + left, than: base + worst) { worst = left }
-            if right < k && worse(base + right, than: base + worst) { worst = right }
-            if worst == at { break }
-            value.swapAt(base + at, base + worst)
-            candidate.swapAt(base + at, base + worst)
-            at = worst
-        }
-        threshold[i] = value[base]
-    }
-
-    private func worse(_ a: Int, than b: Int) -> Bool {
-        value[a] < value[b] || (value[a] == value[b] && candidate[a] > candidate[b])
-    }
 }

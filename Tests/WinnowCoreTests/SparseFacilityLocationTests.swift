@@ -63,7 +63,8 @@ final class SparseFacilityLocationTests: XCTestCase {
 
     /// Each target keeps exactly its K largest values (equal values: the smaller candidate), for
     /// candidates = targets in one tile and in many (tiles that do not divide the rows; rbf's norms
-    /// per tile), for other candidates (a merge over a row sample, past a batch boundary), with K
+    /// per tile), for other candidates (a merge over a row sample, past a batch boundary, the targets in
+    /// one tile and in several), with K
     /// beyond the candidates, and on a pool of exact copies where values tie.
     func testListsHoldEachTargetsLargestValues() {
         let uniform = NpyFixtures.uniform(rows: 300, dimension: 8, seed: 3)
@@ -80,6 +81,8 @@ final class SparseFacilityLocationTests: XCTestCase {
                     candidates: NpyFixtures.uniform(rows: 600, dimension: 6, seed: 6)), 9, 512
             ),
             (PairwiseKernel(measure: .shiftedCosine, targets: copies), 5, 64),
+            // Other candidates with the targets handed over in several tiles (2 × 37), past batches.
+            (PairwiseKernel(measure: .shiftedCosine, targets: uniform, candidates: NpyFixtures.uniform(rows: 700, dimension: 8, seed: 7)), 6, 37),
         ]
         for (kernel, k, tile) in cases {
             let lists = NeighborLists(kernel: kernel, neighbors: k, tile: tile)
