@@ -191,7 +191,10 @@ public enum SelectionTasks {
         }
         switch settings.objective {
         case .facilityLocation where settings.neighbors > 0:
-            return run(SparseFacilityLocation(kernel: kernel(), candidateRows: rows, neighbors: settings.neighbors, targetWeights: weights))
+            return run(
+                SparseFacilityLocation(
+                    kernel: kernel(), candidateRows: rows, neighbors: settings.neighbors, targetWeights: weights,
+                    threads: settings.tuning.threads))
         case .facilityLocation:
             return run(
                 FacilityLocation(

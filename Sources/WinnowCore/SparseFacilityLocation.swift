@@ -14,13 +14,14 @@ public struct SparseFacilityLocation: GreedyObjective {
     /// `cover[i] = max(0, best listed similarity of target i to the selection)`.
     public private(set) var cover: [Float]
 
-    public init(kernel: PairwiseKernel, candidateRows: [Int64], neighbors: Int, targetWeights: [Double]? = nil) {
+    /// - Parameter threads: threads for the lists (the same lists for any count).
+    public init(kernel: PairwiseKernel, candidateRows: [Int64], neighbors: Int, targetWeights: [Double]? = nil, threads: Int = 1) {
         precondition(candidateRows.count == kernel.candidateCount, "SparseFacilityLocation: candidate rows")
         if let targetWeights { precondition(targetWeights.count == kernel.targetCount, "SparseFacilityLocation: weights") }
         self.kernel = kernel
         self.candidateRows = candidateRows
         weights = targetWeights
-        lists = NeighborLists(kernel: kernel, neighbors: neighbors)
+        lists = NeighborLists(kernel: kernel, neighbors: neighbors, threads: threads)
         cover = [Float](repeating: 0, count: kernel.targetCount)
     }
 

@@ -8,9 +8,9 @@
 /// when each entry was two array elements): a row of values is compared with the targets' thresholds
 /// eight at a time, and a value that reaches one is sifted into that target's heap in place, its
 /// value and candidate side by side.
-public struct TopHeaps {
+public struct TopHeaps: Sendable {
     @usableFromInline
-    struct Slot {
+    struct Slot: Sendable {
         @usableFromInline var value: Float
         @usableFromInline var candidate: Int32
     }
@@ -26,6 +26,9 @@ public struct TopHeaps {
         slots = [Slot](repeating: Slot(value: -.infinity, candidate: -1), count: count * k)
         threshold = [Float](repeating: -.infinity, count: count)
     }
+
+    /// Slots in all: K for each target.
+    public var slotCount: Int { slots.count }
 
     /// Slot `slot`'s value and candidate (−1: empty).
     @inlinable

@@ -178,7 +178,7 @@ public enum LocalSelection {
                 case .greedy(let task):
                     let meter = ProgressMeter(), watch = watching(level: parent.level)
                     result = TaskWatch.run(monitor: watch.monitor, meter: meter, budget: task.budget, status: watch.status) {
-                        task.run(settings: settings, progress: meter, targets: targets, given: given)
+                        task.run(settings: task.settingsHere(settings), progress: meter, targets: targets, given: given)
                     }
                 }
                 current = parent

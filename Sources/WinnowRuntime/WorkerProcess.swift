@@ -305,7 +305,8 @@ enum WorkerTask {
             }
             return .mergeResult(
                 MergeResult(
-                    leaseID: lease.id, node: task.node, coreset: task.run(settings: settings, progress: progress, targets: targets, given: given),
+                    leaseID: lease.id, node: task.node,
+                    coreset: task.run(settings: task.settingsHere(settings), progress: progress, targets: targets, given: given),
                     busySeconds: 0))
         case .assign(let task):
             guard task.rows.upperBound <= pool.totalRows, task.centroids.dimension == pool.dimension else {

@@ -99,6 +99,38 @@ final class SparseFacilityLocationTests: XCTestCase {
         }
     }
 
+    /// Targets beyond one part (a root merge's sample): each part's products in its own batches, the
+    /// lists those values' K largest, and the same lists, bit for bit, from one thread and from three.
+    func testListsOverManyTargetPartsAreTheSameForAnyThreads() {
+        let targets = NpyFixtures.clustered(rows: 35_000, dimension: 6, seed: 8)
+        let kernel = PairwiseKernel(measure: .shiftedCosine, targets: targets, candidates: NpyFixtures.clustered(rows: 300, dimension: 6, seed: 9))
+        let k = 5
+        let one = NeighborLists(kernel: kernel, neighbors: k, threads: 1)
+        let three = NeighborLists(kernel: kernel, neighbors: k, threads: 3)
+        XCTAssertEqual(one.start, three.start)
+        XCTAssertEqual(one.targets, three.targets)
+        XCTAssertEqual(one.values.map(\.bitPattern), three.values.map(\.bitPattern))
+        XCTAssertEqual(one.entryCount, 35_000 * k)
+        let kept = byTarget(one)
+        var out: [Float] = [], scratch: [Float] = []
+        for first in stride(from: 0, to: 35_000, by: 16_384) {
+            let part = first..<min(35_000, first + 16_384)
+            var all = [[Float]](repeating: [], count: part.count)
+            for batch in stride(from: 0, to: 300, by: 256) {
+                let ids = Array(batch..<min(300, batch + 256))
+                kernel.values(for: ids, targets: part, into: &out, scratch: &scratch)
+                for (b, _) in ids.enumerated() {
+                    for t in 0..<part.count { all[t].append(out[b * part.count + t]) }
+                }
+            }
+            for t in stride(from: 0, to: part.count, by: 37) {
+                let expected = (0..<300).sorted { all[t][$0] > all[t][$1] || (all[t][$0] == all[t][$1] && $0 < $1) }.prefix(k)
+                XCTAssertEqual(Set(kept[first + t].map(\.0)), Set(expected), "target \(first + t)")
+                for (j, v) in kept[first + t] { XCTAssertEqual(v, all[t][j]) }
+            }
+        }
+    }
+
     /// The picks and gains of lazy greedy = naive greedy = greedy by its definition, in Double, on
     /// the similarity that is zero off the lists, with and without target weights.
     func testGreedyIsGreedyOnTheSparseSimilarity() {
