@@ -144,8 +144,9 @@ public struct FacilityLocation: GreedyObjective {
     public mutating func quickBounds(of batch: [Int]) -> [Double]? {
         guard isDense, !levelsRefused else { return nil }
         if levels.isEmpty {
-            guard exactEvaluations >= candidateCount, let made = GainBounds.levels(of: dense) else {
-                if exactEvaluations >= candidateCount { levelsRefused = true }
+            guard exactEvaluations >= candidateCount else { return nil }
+            guard let made = GainBounds.levels(of: dense) else {
+                levelsRefused = true
                 return nil
             }
             levels = made

@@ -41,9 +41,10 @@ public struct OptimizerTuning: Sendable, Equatable {
     /// ones are computed a batch of columns at a time. 512 MiB holds an 8,192-row chunk's block twice.
     /// It also caps the live pairs facility location keeps while tracking gains (`TrackedGains`).
     public var denseLimitBytes: Int = Default.denseLimitBytes
-    /// Threads one greedy may use for facility location's similarity columns and tracked gains
-    /// (`TrackedGains`). 1 where the parallelism is worker processes (one per core); `--exact`, a
-    /// single greedy over the pool, uses every core. The selection is the same for any count.
+    /// Threads one greedy may use for facility location's similarity columns, tracked gains
+    /// (`TrackedGains`) and neighbour lists. 1 where the parallelism is worker processes (one per
+    /// core); `--exact`, a single greedy over the pool, and the root merge, the run's last task, use
+    /// every core. The selection is the same for any count.
     public var threads: Int = Default.threads
 
     public init(

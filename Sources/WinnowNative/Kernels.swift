@@ -226,39 +226,9 @@ public enum Kernels {
         }
     }
 
-    /// Every `i` in `0 ..< count` with `values[offset + i] >= thresholds[thresholdOffset + i]`, in
-    /// increasing order, into `hits` (emptied first): a top-K scan's candidates for each target's
-    /// list (equal values pass: the list itself settles ties). Eight lanes are compared at a time;
-    /// after the first few columns hardly any value passes, so the scan is a compare.
-    public static func indicesReaching(
-        _ values: [Float], offset: Int, count: Int, thresholds: [Float], thresholdOffset: Int,
-        into hits: inout [Int]
-    ) {
-        precondition(offset >= 0 && offset + count <= values.count, "indicesReaching: values too short")
-        precondition(thresholdOffset >= 0 && thresholdOffset + count <= thresholds.count, "indicesReaching: thresholds too short")
-        hits.removeAll(keepingCapacity: true)
-        values.withUnsafeBufferPointer { vp in
-            thresholds.withUnsafeBufferPointer { tp in
-                let v = UnsafeRawPointer(vp.baseAddress! + offset), t = UnsafeRawPointer(tp.baseAddress! + thresholdOffset)
-                var i = 0
-                while i + 8 <= count {
-                    let reach =
-                        v.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                        .>= t.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                    if any(reach) {
-                        for lane in 0..<8 where reach[lane] { hits.append(i + lane) }
-                    }
-                    i += 8
-                }
-                while i < count {
-                    if vp[offset + i] >= tp[thresholdOffset + i] { hits.append(i) }
-                    i += 1
-                }
-            }
-        }
-    }
-
-    /// The same against one threshold: a row of a tile scanned for a single target.
+    /// Every `i` in `0 ..< count` with `values[offset + i] >= threshold`, in increasing order, into
+    /// `hits` (emptied first): a row of a tile scanned for a single target (equal values pass: the
+    /// caller settles ties). Eight lanes are compared at a time.
     public static func indicesReaching(_ values: [Float], offset: Int, count: Int, threshold: Float, into hits: inout [Int]) {
         precondition(offset >= 0 && offset + count <= values.count, "indicesReaching: values too short")
         hits.removeAll(keepingCapacity: true)

@@ -4,10 +4,9 @@
 /// finite value enters. What a target keeps is its K best values (ties: the smaller candidate) of all
 /// offered, whatever the order they came in.
 ///
-/// Offers are the hot loop of a merge's neighbour lists (a third of a root merge's time at 1M rows
-/// when each entry was two array elements): a row of values is compared with the targets' thresholds
-/// eight at a time, and a value that reaches one is sifted into that target's heap in place, its
-/// value and candidate side by side.
+/// Offers are the hot loop of a merge's neighbour lists: a row of values is compared with the
+/// targets' thresholds eight at a time, and a value that reaches one is sifted into that target's
+/// heap in place, its value and candidate side by side (one cache line, no checked swaps).
 public struct TopHeaps: Sendable {
     @usableFromInline
     struct Slot: Sendable {
@@ -18,7 +17,7 @@ public struct TopHeaps: Sendable {
     public let k: Int
     @usableFromInline var slots: [Slot]
     /// `slots[i · k].value`, contiguous: what a new value must reach to be offered to target `i`.
-    public private(set) var threshold: [Float]
+    private var threshold: [Float]
 
     public init(count: Int, k: Int) {
         precondition(k >= 1, "TopHeaps: K must be at least 1")
