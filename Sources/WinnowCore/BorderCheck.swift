@@ -3,14 +3,12 @@ import WinnowNative
 /// De-duplication across cluster borders. The within-cluster walk never compares rows of different
 /// clusters, and near-duplicates that a border separates are both kept: on MiniLM embeddings of
 /// Debian's fortunes 7 % of the pairs above 0.9. Each row kept by the walk is therefore also compared
-/// with the rows kept in its runner-up cluster (its second-nearest centroid), and the pairs found
-/// above the threshold are settled in the keep order, as one walk over all of them would.
-///
-/// A row needs no comparison where the border is further than a near-duplicate can be: for rows of
-/// unit length, cosine > t means distance < δ = √(2 − 2t), and every row of the runner-up's cell lies
-/// beyond the bisector of the two centroids, at `(‖x − r‖² − ‖x − c‖²) / (2‖c − r‖)` from `x`.
+/// with the kept rows of the other clusters it may have a near-duplicate in (`BorderCells`: those whose
+/// border is nearer than a near-duplicate can be), nearest borders first as far as a budget of
+/// comparisons goes (`BorderBudget`), and the pairs found above the threshold are settled in the keep
+/// order, as one walk over all of them would.
 public enum BorderCheck {
-    /// A kept row and a kept row of its runner-up cluster above the threshold.
+    /// A kept row and a kept row of another cluster above the threshold.
     public struct Pair: Sendable, Equatable {
         public let row: Int64
         public let partner: Int64
@@ -23,38 +21,27 @@ public enum BorderCheck {
         }
     }
 
-    /// Whether a row (unit length) of the cluster centred at `own` can have a row of the runner-up's
-    /// cell (centred at `runnerUp`) above `threshold`: its distance to their bisector is below δ.
-    /// Computed in Double, with a margin for the float rows and centroids: it may say yes needlessly,
-    /// never no wrongly.
-    public static func reaches(_ row: ArraySlice<Float>, own: ArraySlice<Float>, runnerUp: ArraySlice<Float>, threshold: Float) -> Bool {
-        var toOwn = 0.0, toRunnerUp = 0.0, apart = 0.0
-        for (x, (c, r)) in zip(row, zip(own, runnerUp)) {
-            let x = Double(x), c = Double(c), r = Double(r)
-            toOwn += (x - c) * (x - c)
-            toRunnerUp += (x - r) * (x - r)
-            apart += (c - r) * (c - r)
-        }
-        let delta = (2 - 2 * Double(threshold)).squareRoot()
-        guard apart > 0 else { return true }
-        return (toRunnerUp - toOwn) / (2 * apart.squareRoot()) < delta * (1 + 1e-4) + 1e-6
-    }
-
     /// Every pair of a guest and a host row (unit length) above `threshold`: guest by guest, hosts in
-    /// their order. One `sgemm` of the guests against the hosts.
+    /// their order. `sgemm`s of `guestSlice` guests at a time against the hosts: a large cluster draws
+    /// many guests (at 10M rows, 19,000 hosts and as many guests would be 1.4 GB of products at once).
     public static func pairs(guests: VectorBlock, rows guestRows: [Int64], hosts: VectorBlock, rows hostRows: [Int64], threshold: Float) -> [Pair] {
         precondition(guests.rows == guestRows.count && hosts.rows == hostRows.count, "BorderCheck.pairs: rows")
         guard guests.rows > 0, hosts.rows > 0 else { return [] }
-        var sims = [Float](repeating: 0, count: guests.rows * hosts.rows)
-        BLAS.multiplyTransposed(guests.values, rows: 0..<guests.rows, by: hosts.values, rows: 0..<hosts.rows, dimension: guests.dimension, into: &sims)
+        var sims = [Float](repeating: 0, count: min(guestSlice, guests.rows) * hosts.rows)
         var out: [Pair] = []
-        for g in 0..<guests.rows {
-            for h in 0..<hosts.rows where sims[g * hosts.rows + h] > threshold {
-                out.append(Pair(row: guestRows[g], partner: hostRows[h], similarity: sims[g * hosts.rows + h]))
+        for start in stride(from: 0, to: guests.rows, by: guestSlice) {
+            let slice = start..<min(start + guestSlice, guests.rows)
+            BLAS.multiplyTransposed(guests.values, rows: slice, by: hosts.values, rows: 0..<hosts.rows, dimension: guests.dimension, into: &sims)
+            for (i, g) in slice.enumerated() {
+                for h in 0..<hosts.rows where sims[i * hosts.rows + h] > threshold {
+                    out.append(Pair(row: guestRows[g], partner: hostRows[h], similarity: sims[i * hosts.rows + h]))
+                }
             }
         }
         return out
     }
+
+    public static let guestSlice = 1024
 
     /// The rows the pairs drop, settled in the keep order (`precedes`: a strict order of rows): a row
     /// is dropped when a row before it that is still kept is its partner, for the nearest such one

@@ -14,12 +14,18 @@ public struct DedupSettings: Sendable, Equatable {
 
     public enum Default {
         public static let keep = Keep.first
-        /// Compare each kept row with the kept rows of its runner-up cluster too (`BorderCheck`), off:
-        /// it finds the near-duplicates a border separates (on MiniLM-embedded fortunes 7 % of the pairs
-        /// above 0.9, at any cluster count; 0.928 → 0.994 of them dropped) but costs a product of each
-        /// cluster's guests by its rows, in the command's process: at 10M rows of two-level clusters
-        /// more than the whole run without it (BENCHMARKS.md, "The border check").
+        /// Compare kept rows across cluster borders too (`BorderCheck`), off: it finds the near-duplicates
+        /// a border separates (on MiniLM-embedded fortunes 7 % of the pairs above 0.9, at any cluster
+        /// count) but its products run in the command's process, on top of the within-cluster pass.
         public static let checksBorders = false
+        /// Comparisons the border check may make, in units of the within-cluster walk's (the kept rows
+        /// of each part against each other), spent on the nearest borders first. BENCHMARKS.md, "The
+        /// border check within a budget": .infinity compares every border a near-duplicate can cross.
+        public static let borderBudget = 4.0
+        /// Clusters, those with the centroids nearest its own, that a kept row is bounded against when
+        /// the budget is finite (every cluster with no limit): at 10M rows of 5,000 clusters bounding
+        /// every row against every centroid would cost several times the rest of the run.
+        public static let borderCandidates = 32
         /// Rows per part a cluster is walked in: the walk costs rows × kept rows, and near-duplicates
         /// in different parts are not compared.
         public static let partRows = 2000
@@ -57,6 +63,8 @@ public struct DedupSettings: Sendable, Equatable {
     public var threshold: Float
     public var keep = Default.keep
     public var checksBorders = Default.checksBorders
+    public var borderBudget = Default.borderBudget
+    public var borderCandidates = Default.borderCandidates
     public var splitRows = Default.splitRows
     /// Rows per part of a split cluster.
     public var partRows = Default.partRows
@@ -71,6 +79,7 @@ public struct DedupSettings: Sendable, Equatable {
         if !(threshold.isFinite && threshold > -1 && threshold <= 1) {
             out.append("--threshold must be a cosine in (−1, 1] (got \(threshold))")
         }
+        if !(borderBudget > 0) { out.append("--border-budget must be above 0 (got \(borderBudget)); inf checks every border") }
         if splitRows < 2 { out.append("--split-rows must be at least 2 (got \(splitRows))") }
         if partRows < 1 || partRows >= splitRows {
             out.append("the rows per part of a split cluster (\(partRows)) must be at least 1 and below --split-rows (\(splitRows))")

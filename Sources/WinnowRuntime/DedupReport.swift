@@ -14,14 +14,24 @@ struct DedupReport: Encodable {
     let kept: Int
     let dropped: Int
     let dedupSeconds: Double
-    /// The border check (`BorderCheck`): kept rows compared with their runner-up cluster, pairs found
-    /// above the threshold, the rows they dropped (counted in `dropped` too), its seconds. nil: off.
+    /// The border check (`BorderCheck`): reaches of kept rows into other clusters compared and left out
+    /// by the budget, the comparisons made and allowed (nil: no limit), the border distance within which every reach
+    /// was compared (nil: all), whether it was exact, pairs found above the threshold, the rows they
+    /// dropped (counted in `dropped` too), the rows the walk had dropped for those compared again and
+    /// the ones of them kept, its seconds. nil: off.
     let border: Border?
 
     struct Border: Encodable {
-        let comparedRows: Int
+        let reaches: Int
+        let reachesLeft: Int
+        let comparisons: Double
+        let budgetComparisons: Double?
+        let checkedWithin: Double?
+        let exact: Bool
         let pairs: Int
         let dropped: Int
+        let comparedAgain: Int
+        let keptAgain: Int
         let seconds: Double
     }
 
@@ -41,7 +51,14 @@ struct DedupReport: Encodable {
         kept = outcome.kept.count
         dropped = outcome.dropped.count
         dedupSeconds = outcome.dedupSeconds
-        border = outcome.border.map { Border(comparedRows: $0.comparedRows, pairs: $0.pairs, dropped: $0.dropped, seconds: $0.seconds) }
+        border = outcome.border.map {
+            Border(
+                reaches: $0.reaches, reachesLeft: $0.reachesLeft, comparisons: $0.comparisons,
+                budgetComparisons: $0.budgetComparisons.isFinite ? $0.budgetComparisons : nil,
+                checkedWithin: $0.checkedWithin.isFinite ? $0.checkedWithin : nil, exact: $0.exact, pairs: $0.pairs, dropped: $0.dropped,
+                comparedAgain: $0.comparedAgain, keptAgain: $0.keptAgain,
+                seconds: $0.seconds)
+        }
         wallSeconds = seconds
         rowsPerSecond = Double(rows) / seconds
         self.clustering = clustering

@@ -9,7 +9,7 @@ struct DedupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dedup",
         abstract:
-            "Drop near-duplicates: inside each k-means cluster, a row whose cosine to a row kept before it (in --keep order) exceeds --threshold; with --border-check also across each border to the second-nearest cluster. Writes DIR/kept.npy (int64 rows), DIR/dropped.csv (row, nearest kept row, similarity, cluster), DIR/max_similarity.npy (float32 per row: its highest cosine to a kept row of its cluster; NaN: none) and DIR/report.json."
+            "Drop near-duplicates: inside each k-means cluster, a row whose cosine to a row kept before it (in --keep order) exceeds --threshold; with --border-check also across cluster borders. Writes DIR/kept.npy (int64 rows), DIR/dropped.csv (row, nearest kept row, similarity, cluster), DIR/max_similarity.npy (float32 per row: its highest cosine to a kept row of its cluster; NaN: none) and DIR/report.json."
     )
 
     @OptionGroup var pool: PoolOptions
@@ -27,8 +27,12 @@ struct DedupCommand: ParsableCommand {
     @Flag(
         inversion: .prefixedNo,
         help:
-            "Compare each kept row with the kept rows of its second-nearest cluster too, and drop across the border in --keep order: near-duplicates a cluster border separates are otherwise both kept. Costs about the within-cluster pass again on even clusters, several times it on uneven ones, in this process."
+            "Compare each kept row with the kept rows of the other clusters whose border is nearer to it than a near-duplicate can be, nearest borders first within --border-budget, and drop across the border in --keep order: near-duplicates a cluster border separates are otherwise both kept. Runs in this process, after the within-cluster pass."
     ) var borderCheck = DedupSettings.Default.checksBorders
+    @Option(
+        help:
+            "Comparisons the border check may make, as a multiple of the within-cluster walk's; inf compares every border a near-duplicate can cross (report.json's border.exact says when none was left out)."
+    ) var borderBudget: Double = DedupSettings.Default.borderBudget
     @Option(
         help:
             "A cluster of more rows than this is split by a k-means of its own (on the worker that walks it) into parts of about 2,000 rows, each walked alone (a cluster's walk costs its rows squared)."
@@ -82,6 +86,7 @@ struct DedupCommand: ParsableCommand {
         var settings = DedupSettings(threshold: threshold)
         settings.keep = keep
         settings.checksBorders = borderCheck
+        settings.borderBudget = borderBudget
         settings.splitRows = splitRows
         settings.seed = seed
         return settings

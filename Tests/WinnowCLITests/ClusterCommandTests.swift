@@ -468,6 +468,78 @@ final class DedupCommandTests: XCTestCase {
         XCTAssertEqual(try dedup("quality", ["--border-check", "--keep", "quality", "--quality", dir.file("q.npy")]), (Int64(n)..<Int64(2 * n)).map { $0 })
     }
 
+    /// With no limit on its budget the border check compares every border a near-duplicate can cross:
+    /// on a pool of groups of near-duplicates at cosines around the threshold, spread over many
+    /// clusters, no two kept rows are above the threshold (brute force over every pair), every dropped
+    /// row names a kept row above it (also the rows the walk dropped for a row the check dropped), and
+    /// the report calls it exact; with one and two levels, 0 and 2 workers the same bytes. A small budget leaves reaches out and pairs kept, and says so.
+    func testTheBorderCheckWithoutALimitLeavesNoPairAboveTheThreshold() throws {
+        let dir = TemporaryDirectory()
+        var random = SeededRandom(seed: 21)
+        let d = 8, groups = 300
+        var values: [Float] = []
+        for _ in 0..<groups {
+            let centre = (0..<d).map { _ in Float(random.normal()) }
+            for _ in 0..<4 { values += centre.map { $0 + Float(random.normal()) * 0.12 } }
+        }
+        let n = values.count / d
+        NpyFixtures.write(NpyFixtures.pool(VectorBlock(values: values, dimension: d)), to: dir.file("p0.npy"))
+        let unit = VectorBlock(values: values, dimension: d).normalized()
+        func cosine(_ i: Int64, _ j: Int64) -> Double { zip(unit.row(Int(i)), unit.row(Int(j))).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } }
+        let threshold = 0.98
+        func dedup(_ out: String, _ extra: [String]) throws -> (kept: [Int64], border: [String: Any]) {
+            let r = try CLI.run(
+                ["dedup", "--input", dir.file("p0.npy"), "--threshold", "\(threshold)", "--clusters", "40", "--border-check", "--out", dir.file(out)]
+                    + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return (try Outputs.int64Column(dir.file(out + "/kept.npy")), try XCTUnwrap(try Outputs.report(dir.file(out))["border"] as? [String: Any]))
+        }
+        func keptPairs(_ kept: [Int64]) -> Int {
+            var count = 0
+            for (a, i) in kept.enumerated() {
+                for j in kept[(a + 1)...] where cosine(i, j) > threshold + 1e-6 { count += 1 }
+            }
+            return count
+        }
+        var pairsAbove = 0
+        for i in 0..<Int64(n) { for j in (i + 1)..<Int64(n) where cosine(i, j) > threshold { pairsAbove += 1 } }
+        XCTAssertGreaterThan(pairsAbove, 200)
+        for levels in ["1", "2"] {
+            let exact = try dedup("exact\(levels)", ["--border-budget", "inf", "--levels", levels, "--workers", "0"])
+            XCTAssertEqual(keptPairs(exact.kept), 0, "levels \(levels)")
+            XCTAssertEqual(exact.border["exact"] as? Bool, true)
+            XCTAssertEqual(exact.border["reaches_left"] as? Int, 0)
+            XCTAssertNil(exact.border["checked_within"] as? Double)
+            XCTAssertGreaterThan(exact.border["compared_again"] as? Int ?? 0, 0, "rows the walk dropped for a row the check dropped")
+            let clustering = try XCTUnwrap(try Outputs.report(dir.file("exact\(levels)"))["clustering"] as? [String: Any])
+            XCTAssertEqual(clustering["levels"] as? Int, Int(levels))
+            let lines = String(decoding: Outputs.bytes(dir.file("exact\(levels)/dropped.csv")), as: UTF8.self).split(separator: "\n").dropFirst()
+            XCTAssertEqual(lines.count, n - exact.kept.count)
+            let kept = Set(exact.kept)
+            for line in lines {
+                let f = line.split(separator: ",")
+                let row = Int64(f[0])!, partner = Int64(f[1])!
+                XCTAssertTrue(kept.contains(partner), "row \(row) dropped for \(partner), itself dropped")
+                XCTAssertGreaterThan(cosine(row, partner), threshold - 1e-6)
+            }
+            _ = try dedup("two\(levels)", ["--border-budget", "inf", "--levels", levels, "--workers", "2"])
+            for file in ["kept.npy", "dropped.csv", "max_similarity.npy"] {
+                XCTAssertEqual(Outputs.bytes(dir.file("exact\(levels)/" + file)), Outputs.bytes(dir.file("two\(levels)/" + file)), file)
+            }
+        }
+        let without = try CLI.run(["dedup", "--input", dir.file("p0.npy"), "--threshold", "\(threshold)", "--clusters", "40", "--out", dir.file("none")])
+        XCTAssertEqual(without.status, 0, without.stderr)
+        XCTAssertGreaterThan(keptPairs(try Outputs.int64Column(dir.file("none/kept.npy"))), 0, "borders separate some pairs")
+        let small = try dedup("small", ["--border-budget", "0.02"])
+        XCTAssertEqual(small.border["exact"] as? Bool, false)
+        XCTAssertGreaterThan(small.border["reaches_left"] as? Int ?? 0, 0)
+        XCTAssertLessThanOrEqual(small.border["comparisons"] as! Double, small.border["budget_comparisons"] as! Double)
+        XCTAssertNotNil(small.border["checked_within"] as? Double)
+        let bad = try CLI.run(["dedup", "--input", dir.file("p0.npy"), "--threshold", "0.9", "--border-budget", "0", "--out", dir.file("bad")])
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--border-budget"), bad.stderr)
+    }
+
     /// `dedup` runs its k-means in two levels from 1,000 clusters, both fitted on the sample, and still
     /// drops planted copies (each a hair from its original); the same bytes for 0 and 2 workers.
     func testDedupOfManyClustersRunsInTwoLevels() throws {

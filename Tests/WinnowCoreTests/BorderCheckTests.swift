@@ -26,59 +26,143 @@ final class BorderCheckTests: XCTestCase {
         }
     }
 
-    /// `reaches` never rules out a real pair: for unit rows in the cells of random centroids, every pair
-    /// above the threshold from different cells has each row reaching the other's cell — and most rows
-    /// far from a border are ruled out (the test would pass with a `reaches` that always says yes).
-    func testReachesNeverRulesOutAPairAboveTheThreshold() {
+    /// `BorderCells.reaches` never rules out a real pair: for unit rows in the cells of random centroids,
+    /// and again with a fifth of them assigned to their second-nearest centroid instead (as two levels
+    /// may), every pair above the threshold from different clusters has each row reaching the other's
+    /// cluster with a bound no larger than their distance. With every row in its nearest cell most
+    /// reaches are ruled out (the test would pass with a bound that is always 0); with rows elsewhere
+    /// the slacks are what keeps the bound safe (without them some pair is ruled out).
+    func testReachesNeverRuleOutAPairAboveTheThreshold() {
         var random = SeededRandom(seed: 12)
         let d = 3, n = 1500, k = 6
         let unit = VectorBlock(values: (0..<n * d).map { _ in Float(random.normal()) }, dimension: d).normalized()
         let centroids = VectorBlock(values: (0..<k * d).map { _ in Float(random.normal() * 0.5) }, dimension: d)
-        func distance(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Double {
-            zip(a, b).reduce(0) { $0 + (Double($1.0) - Double($1.1)) * (Double($1.0) - Double($1.1)) }
+        let cells = BorderCells(centroids: centroids)
+        let everyCluster = Array(repeating: true, count: k)
+        let ranked = (0..<n).map { i in
+            (0..<k).sorted { unit.squaredDistance(i, to: centroids, row: $0) < unit.squaredDistance(i, to: centroids, row: $1) }
         }
-        let cell = (0..<n).map { i in (0..<k).min { distance(unit.row(i), centroids.row($0)) < distance(unit.row(i), centroids.row($1)) }! }
-        for threshold: Float in [0.8, 0.95, 0.99] {
-            var pairs = 0, ruledOut = 0, checked = 0
-            for i in 0..<n {
-                for j in 0..<n where cell[i] != cell[j] {
-                    let cosine = zip(unit.row(i), unit.row(j)).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-                    if cosine > Double(threshold) {
+        for misassigned in [false, true] {
+            let own = ranked.map { Int32(misassigned && random.index(below: 5) == 0 ? $0[1] : $0[0]) }
+            // Each cluster's rows against their own centroid and every other.
+            let members = (0..<k).map { a in (0..<n).filter { own[$0] == Int32(a) } }
+            let clusters = (0..<k).map { [$0] + cells.candidates(of: $0, limit: nil) }
+            let dots = (0..<k).map { cells.dots(unit.gather(members[$0]), with: clusters[$0]) }
+            var slack = [Float](repeating: 0, count: k)
+            for a in 0..<k { slack[a] = cells.slacks(dots: dots[a], clusters: clusters[a]).max() ?? 0 }
+            XCTAssertEqual(slack.max()! > 0.01, misassigned)
+            for threshold: Float in [0.8, 0.95, 0.99] {
+                func reached(_ slack: [Float]) -> [[Int64]: Float] {
+                    var out: [[Int64]: Float] = [:]
+                    for a in 0..<k {
+                        let found = cells.reaches(
+                            dots: dots[a], rows: members[a].map(Int64.init), clusters: clusters[a], slack: slack, checked: everyCluster,
+                            threshold: threshold)
+                        XCTAssertEqual(found.reaches.count, found.reachable)
+                        for r in found.reaches { out[[r.row, Int64(r.cluster)]] = r.distance }
+                    }
+                    return out
+                }
+                let reach = reached(slack), unsafe = reached(Array(repeating: 0, count: k))
+                var pairs = 0, missedWithoutSlack = 0
+                for i in 0..<n {
+                    for j in 0..<n where own[i] != own[j] {
+                        let cosine = zip(unit.row(i), unit.row(j)).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+                        guard cosine > Double(threshold) else { continue }
                         pairs += 1
-                        XCTAssertTrue(
-                            BorderCheck.reaches(unit.row(i), own: centroids.row(cell[i]), runnerUp: centroids.row(cell[j]), threshold: threshold),
-                            "rows \(i), \(j) at \(cosine)")
+                        let bound = reach[[Int64(i), Int64(own[j])]]
+                        XCTAssertNotNil(bound, "rows \(i), \(j) at \(cosine), misassigned \(misassigned)")
+                        XCTAssertLessThanOrEqual(Double(bound ?? 0), (2 - 2 * cosine).squareRoot() + 1e-6)
+                        if unsafe[[Int64(i), Int64(own[j])]] == nil { missedWithoutSlack += 1 }
                     }
                 }
-                for c in 0..<k where c != cell[i] {
-                    checked += 1
-                    if !BorderCheck.reaches(unit.row(i), own: centroids.row(cell[i]), runnerUp: centroids.row(c), threshold: threshold) { ruledOut += 1 }
+                XCTAssertGreaterThan(pairs, 100, "threshold \(threshold)")
+                if misassigned {
+                    XCTAssertGreaterThan(missedWithoutSlack, 0, "threshold \(threshold)")
+                } else {
+                    XCTAssertLessThan(Double(reach.count) / Double(n * (k - 1)), threshold >= 0.95 ? 0.5 : 0.8, "threshold \(threshold)")
                 }
             }
-            XCTAssertGreaterThan(pairs, 100, "threshold \(threshold)")
-            XCTAssertGreaterThan(Double(ruledOut) / Double(checked), threshold >= 0.95 ? 0.5 : 0.2, "threshold \(threshold)")
         }
     }
 
-    /// Every guest-host pair above the threshold, against cosines in Double (none within rounding of it).
+    /// A cluster's candidates are the others with the nearest centroids, nearest first (then by number),
+    /// against distances in Double; every other cluster with no limit.
+    func testCandidatesAreTheClustersWithTheNearestCentroids() {
+        var random = SeededRandom(seed: 16)
+        let d = 5, k = 40
+        var values = (0..<k * d).map { _ in Float(random.normal()) }
+        values.replaceSubrange(7 * d..<8 * d, with: values[3 * d..<4 * d])  // a tie: clusters 3 and 7 share a centroid
+        let centroids = VectorBlock(values: values, dimension: d)
+        let cells = BorderCells(centroids: centroids)
+        for a in 0..<k {
+            let all = cells.candidates(of: a, limit: nil)
+            XCTAssertEqual(all, (0..<k).filter { $0 != a })
+            let nearest = (0..<k).filter { $0 != a }.sorted {
+                let da = centroids.squaredDistance(a, to: centroids, row: $0), db = centroids.squaredDistance(a, to: centroids, row: $1)
+                return abs(da - db) > 1e-4 ? da < db : $0 < $1
+            }
+            XCTAssertEqual(cells.candidates(of: a, limit: 6), Array(nearest.prefix(6)), "cluster \(a)")
+        }
+    }
+
+    /// A budget keeps the nearest reaches whose comparisons fit, stopping at the first that does not,
+    /// whatever order they are offered in (against sorting them all); `cut` is the first left out.
+    func testBudgetKeepsTheNearestReachesThatFitInAnyOrder() {
+        var random = SeededRandom(seed: 15)
+        for _ in 0..<300 {
+            let reaches = (0..<random.index(below: 40)).map { _ in
+                BorderCells.Reach(distance: Float(random.index(below: 6)) / 10, row: Int64(random.index(below: 8)), cluster: Int32(random.index(below: 5)))
+            }
+            let unique = Array(Set(reaches))
+            let cost = { (r: BorderCells.Reach) in 1 + Int(r.cluster) * 3 }
+            let budget = Double(random.index(below: 60))
+            var expected: [BorderCells.Reach] = [], spent = 0.0, cut: BorderCells.Reach?
+            for r in unique.sorted() {
+                if spent + Double(cost(r)) > budget {
+                    cut = r
+                    break
+                }
+                spent += Double(cost(r))
+                expected.append(r)
+            }
+            for _ in 0..<3 {
+                var b = BorderBudget(budget: budget)
+                for r in unique.shuffled(using: &random) { b.offer(r, comparisons: cost(r)) }
+                XCTAssertEqual(b.chosen().reaches, expected)
+                XCTAssertEqual(b.chosen().comparisons, spent)
+                XCTAssertEqual(b.cut, cut)
+            }
+        }
+    }
+
+    /// Every guest-host pair above the threshold, against cosines in Double (none within rounding of
+    /// it), with fewer guests than a slice and with several slices and a short last one.
     func testPairsAreEveryGuestHostPairAboveTheThreshold() {
         var random = SeededRandom(seed: 13)
         let d = 4
-        let guests = VectorBlock(values: (0..<40 * d).map { _ in Float(random.normal()) }, dimension: d).normalized()
-        let hosts = VectorBlock(values: (0..<60 * d).map { _ in Float(random.normal()) }, dimension: d).normalized()
-        let guestRows = (0..<40).map { Int64(1000 + 3 * $0) }, hostRows = (0..<60).map { Int64(7 * $0) }
-        let found = BorderCheck.pairs(guests: guests, rows: guestRows, hosts: hosts, rows: hostRows, threshold: 0.9)
-        var expected: [(Int64, Int64)] = []
-        for g in 0..<40 {
-            for h in 0..<60 {
-                let cosine = zip(guests.row(g), hosts.row(h)).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-                if abs(cosine - 0.9) < 1e-5 { continue }
-                if cosine > 0.9 { expected.append((guestRows[g], hostRows[h])) }
+        for (guestCount, hostCount) in [(40, 60), (2 * BorderCheck.guestSlice + 3, 25)] {
+            let guests = VectorBlock(values: (0..<guestCount * d).map { _ in Float(random.normal()) }, dimension: d).normalized()
+            let hosts = VectorBlock(values: (0..<hostCount * d).map { _ in Float(random.normal()) }, dimension: d).normalized()
+            let guestRows = (0..<guestCount).map { Int64(1000 + 3 * $0) }, hostRows = (0..<hostCount).map { Int64(7 * $0) }
+            let found = BorderCheck.pairs(guests: guests, rows: guestRows, hosts: hosts, rows: hostRows, threshold: 0.9)
+            var expected: [(Int64, Int64)] = [], near: Set<[Int64]> = []
+            for g in 0..<guestCount {
+                for h in 0..<hostCount {
+                    var cosine = 0.0
+                    for (x, y) in zip(guests.row(g), hosts.row(h)) { cosine += Double(x) * Double(y) }
+                    if abs(cosine - 0.9) < 1e-5 {
+                        near.insert([guestRows[g], hostRows[h]])
+                    } else if cosine > 0.9 {
+                        expected.append((guestRows[g], hostRows[h]))
+                    }
+                }
             }
+            let kept: [BorderCheck.Pair] = found.filter { !near.contains([$0.row, $0.partner]) }
+            XCTAssertGreaterThan(expected.count, 10)
+            XCTAssertEqual(kept.map { $0.row }, expected.map { $0.0 })
+            XCTAssertEqual(kept.map { $0.partner }, expected.map { $0.1 })
         }
-        XCTAssertGreaterThan(expected.count, 10)
-        XCTAssertEqual(found.map(\.row), expected.map(\.0))
-        XCTAssertEqual(found.map(\.partner), expected.map(\.1))
     }
 
     /// Settling in keep order: in a chain 1–2–3 the middle row goes and both ends stay; a row with two
