@@ -47,16 +47,21 @@ public enum BorderCheck {
     /// is dropped when a row before it that is still kept is its partner, for the nearest such one
     /// (the highest cosine, then the row first in the order). A pair found from both sides counts once.
     /// Ascending by row.
-    public static func settle(_ pairs: [Pair], precedes: (Int64, Int64) -> Bool) -> [NearDuplicates.Dropped] {
+    ///
+    /// With `deciding`, only those rows are settled, and a partner outside them counts as kept when
+    /// `alreadyKept` says so (rows decided before, which stay as they are).
+    public static func settle(
+        _ pairs: [Pair], deciding: Set<Int64>? = nil, alreadyKept: (Int64) -> Bool = { _ in false }, precedes: (Int64, Int64) -> Bool
+    ) -> [NearDuplicates.Dropped] {
         var partners: [Int64: [(row: Int64, similarity: Float)]] = [:]
         for p in pairs where p.row != p.partner {
             partners[p.row, default: []].append((p.partner, p.similarity))
             partners[p.partner, default: []].append((p.row, p.similarity))
         }
         var kept = Set<Int64>(), dropped: [NearDuplicates.Dropped] = []
-        for row in partners.keys.sorted(by: precedes) {
+        for row in partners.keys.filter({ deciding?.contains($0) ?? true }).sorted(by: precedes) {
             var best: (row: Int64, similarity: Float)?
-            for q in partners[row]! where kept.contains(q.row) {
+            for q in partners[row]! where kept.contains(q.row) || (deciding?.contains(q.row) == false && alreadyKept(q.row)) {
                 if let b = best, !(q.similarity > b.similarity || (q.similarity == b.similarity && precedes(q.row, b.row))) { continue }
                 best = q
             }

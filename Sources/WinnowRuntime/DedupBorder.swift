@@ -101,24 +101,11 @@ enum DedupBorder {
             for reach in near.withLock({ $0 }) where cut.map({ reach < $0 }) ?? true { visitors[Int(reach.cluster)].append(reach.row) }
             let found = try geometry.pairs(guests: visitors.map { $0.sorted() }, hosts: targets)
             let precedes = try precedence(of: found, keep: settings.keep, pool: pool, clustering: clustering, quality: quality)
-            var partners: [Int64: [(row: Int64, similarity: Float)]] = [:]
-            for p in found where p.row != p.partner {
-                partners[p.row, default: []].append((p.partner, p.similarity))
-                partners[p.partner, default: []].append((p.row, p.similarity))
-            }
-            var keptOrphans = Set<Int64>(), redone: [Int64: NearDuplicates.Dropped] = [:]
-            for row in orphans.sorted(by: precedes) {
-                var best: (row: Int64, similarity: Float)?
-                for q in partners[row] ?? [] where !lonely.contains(q.row) || (keptOrphans.contains(q.row) && precedes(q.row, row)) {
-                    if let b = best, !(q.similarity > b.similarity || (q.similarity == b.similarity && precedes(q.row, b.row))) { continue }
-                    best = q
-                }
-                if let best {
-                    redone[row] = NearDuplicates.Dropped(row: row, nearestKept: best.row, similarity: best.similarity)
-                } else {
-                    keptOrphans.insert(row)
-                }
-            }
+            let redone = Dictionary(
+                uniqueKeysWithValues: BorderCheck.settle(found, deciding: lonely, alreadyKept: { !lonely.contains($0) }, precedes: precedes).map {
+                    ($0.row, $0)
+                })
+            let keptOrphans = orphans.filter { redone[$0] == nil }
             outcome.dropped = outcome.dropped.compactMap { d in
                 guard lonely.contains(d.pair.row) else { return d }
                 guard let again = redone[d.pair.row] else { return nil }

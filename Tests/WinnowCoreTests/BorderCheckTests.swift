@@ -187,6 +187,19 @@ final class BorderCheckTests: XCTestCase {
             ])
     }
 
+    /// Settling only some rows: a partner among them counts once kept in the order, one outside them
+    /// only when `alreadyKept` says so, whatever its place in the order; rows outside are never dropped.
+    func testSettleDecidesOnlyTheRowsItIsGiven() {
+        let pairs = [
+            BorderCheck.Pair(row: 2, partner: 10, similarity: 0.92), BorderCheck.Pair(row: 3, partner: 2, similarity: 0.95),
+            BorderCheck.Pair(row: 4, partner: 5, similarity: 0.97), BorderCheck.Pair(row: 10, partner: 11, similarity: 0.99),
+        ]
+        let dropped = BorderCheck.settle(pairs, deciding: [2, 3, 4], alreadyKept: { $0 == 10 }, precedes: { $0 < $1 })
+        XCTAssertEqual(dropped, [NearDuplicates.Dropped(row: 2, nearestKept: 10, similarity: 0.92)])
+        let all = BorderCheck.settle(pairs, precedes: { $0 < $1 })
+        XCTAssertEqual(all.map(\.row), [3, 5, 10])
+    }
+
     /// On random graphs: no two rows kept are partners, every dropped row names a kept partner before
     /// it in the order with their cosine, and it is the nearest such partner.
     func testSettleLeavesNoPairKept() {
