@@ -89,9 +89,7 @@ enum DedupBorder {
             let lonely = Set(orphans)
             let remaining = geometry.byCluster(outcome.kept.sorted())
             let orphansOf = geometry.byCluster(orphans)
-            if clustering.firstLevel != nil {
-                for (c, s) in try geometry.slacks(of: orphansOf).enumerated() { slacks[c] = max(slacks[c], s) }
-            }
+            for (c, s) in try geometry.slacks(of: orphansOf).enumerated() { slacks[c] = max(slacks[c], s) }
             let targets = zip(remaining, orphansOf).map { ($0 + $1).sorted() }
             var visitors = orphansOf
             let near = Mutex([BorderCells.Reach]())
@@ -140,7 +138,7 @@ enum DedupBorder {
         /// Each cluster's candidates, own first.
         let around: [[Int]]
         /// Whether the candidates are every cluster.
-        var everyCluster: Bool { around.allSatisfy { $0.count == cells.count } }
+        let everyCluster: Bool
 
         init(pool: Pool, clustering: ClusteringOutcome, threshold: Float, candidates: Int?) {
             self.pool = pool
@@ -154,6 +152,7 @@ enum DedupBorder {
                 around.withLock { $0[a] = mine }
             }
             self.around = around.withLock { $0 }
+            everyCluster = self.around.allSatisfy { $0.count == cells.count }
         }
 
         /// Rows (ascending) by their cluster.
