@@ -75,36 +75,19 @@ public enum KMeans {
     /// Each row's nearest centroid (equal distances: the smaller index) and the block's partial sums.
     /// Distances come from one `sgemm` per `assignRows` rows: `‖x‖² − 2 x·c + ‖c‖²`.
     public static func assign(_ block: VectorBlock, to centroids: VectorBlock) -> (assignments: [Int32], partial: KMeansPartial) {
-        let r = assign(block, to: centroids, runnerUps: false)
-        return (r.assignments, r.partial)
-    }
-
-    /// As `assign(_:to:)`, and with `runnerUps` each row's second-nearest centroid too (−1 with one
-    /// centroid): where de-duplication looks for a row's near-duplicates across its cluster's border.
-    public static func assign(
-        _ block: VectorBlock, to centroids: VectorBlock, runnerUps findsRunnerUps: Bool
-    ) -> (assignments: [Int32], runnerUps: [Int32]?, partial: KMeansPartial) {
         let n = block.rows, k = centroids.rows, d = block.dimension
         precondition(centroids.dimension == d, "KMeans.assign: dimension mismatch")
         var partial = KMeansPartial(clusters: k, dimension: d)
-        guard n > 0 else { return ([], findsRunnerUps ? [] : nil, partial) }
+        guard n > 0 else { return ([], partial) }
         let centroidNorms = centroids.squaredNorms()
         let x = block.values, c = centroids.values
         var assignments = [Int32](repeating: 0, count: n)
-        var runnerUps = findsRunnerUps ? [Int32](repeating: -1, count: n) : nil
         var dots = [Float](repeating: 0, count: min(n, assignRows) * k)
         for start in stride(from: 0, to: n, by: assignRows) {
             let end = min(n, start + assignRows)
             BLAS.multiplyTransposed(x, rows: start..<end, by: c, rows: 0..<k, dimension: d, into: &dots)
             for i in start..<end {
-                let best: Int
-                if runnerUps != nil {
-                    let two = Kernels.nearestTwo(dots, offset: (i - start) * k, norms: centroidNorms)
-                    best = two.first
-                    runnerUps![i] = Int32(two.second)
-                } else {
-                    best = Kernels.nearest(dots, offset: (i - start) * k, norms: centroidNorms)
-                }
+                let best = Kernels.nearest(dots, offset: (i - start) * k, norms: centroidNorms)
                 assignments[i] = Int32(best)
                 // The inertia from exact differences, as `VectorBlock.squaredDistance` sums them, in the
                 // same loop as the sums: this is the hot path of every pass, and a second loop over the
@@ -121,7 +104,7 @@ public enum KMeans {
                 partial.inertia += distance
             }
         }
-        return (assignments, runnerUps, partial)
+        return (assignments, partial)
     }
 
     /// New centroids: each cluster's mean; a cluster that lost every row keeps its centroid.

@@ -32,8 +32,6 @@ public struct LloydPasses: Sendable, Equatable {
     public private(set) var finishedPasses: [FinishedPass] = []
     /// Every row's cluster to the final centroids, −1 for a row left out (filled by the last pass).
     public private(set) var assignments: [Int32]
-    /// Every row's second-nearest final centroid (−1: left out, or one cluster), from the last pass.
-    public private(set) var runnerUps: [Int32]
     /// The current pass's blocks whose result is in.
     private var recorded: [Bool]
     /// The results of blocks `0..<mergedThrough`, merged in block order, and those of later blocks
@@ -54,7 +52,6 @@ public struct LloydPasses: Sendable, Equatable {
         normalizesRows = settings.normalizesRows
         centroids = seeds
         assignments = [Int32](repeating: -1, count: totalRows)
-        runnerUps = assignments
         recorded = Array(repeating: false, count: firstFullPass == 0 ? finalBlocks.count : fitBlocks.count)
         merged = KMeansPartial(clusters: settings.k, dimension: seeds.dimension)
     }
@@ -98,9 +95,6 @@ public struct LloydPasses: Sendable, Equatable {
         }
         if let assigned = result.assignments {
             for (i, a) in assigned.enumerated() { assignments[blocks[b].lowerBound + i] = a }
-        }
-        if let second = result.runnerUps {
-            for (i, a) in second.enumerated() { runnerUps[blocks[b].lowerBound + i] = a }
         }
         guard mergedThrough == recorded.count else { return false }
         let total = merged
@@ -163,39 +157,31 @@ public struct AssignTask: Sendable, Equatable {
 }
 
 /// What a block's assignment found: its partial sums (none in the last pass, which asks for each
-/// row's cluster instead), the rows it left out, and (when asked) each row's cluster and second-nearest
-/// cluster (−1: left out; the runner-up −1 with one cluster).
+/// row's cluster instead), the rows it left out, and (when asked) each row's cluster (−1: left out).
 public struct AssignOutcome: Sendable, Equatable {
     public var partial: KMeansPartial
     public var assignments: [Int32]?
-    public var runnerUps: [Int32]?
     public var skippedRows: [Int64]
 
-    public init(partial: KMeansPartial, assignments: [Int32]?, runnerUps: [Int32]? = nil, skippedRows: [Int64]) {
+    public init(partial: KMeansPartial, assignments: [Int32]?, skippedRows: [Int64]) {
         self.partial = partial
         self.assignments = assignments
-        self.runnerUps = runnerUps
         self.skippedRows = skippedRows
     }
 
     /// The assignment of `block`, the vectors of `task`'s rows `rows` (its participants, ascending) of
     /// which those at offsets `kept` take part (nil: all).
     public static func assigning(_ block: VectorBlock, rows: [Int], kept: [Int]?, for task: AssignTask) -> AssignOutcome {
-        var (assigned, second, partial) = KMeans.assign(block, to: task.centroids, runnerUps: task.returnsAssignments)
-        var all: [Int32]?, runnerUps: [Int32]?
+        var (assigned, partial) = KMeans.assign(block, to: task.centroids)
+        var all: [Int32]?
         if task.returnsAssignments {
             partial = partial.withoutSums()
-            var out = [Int32](repeating: -1, count: task.rows.count), outSecond = out
-            for (b, a) in assigned.enumerated() {
-                let at = rows[kept?[b] ?? b] - task.rows.lowerBound
-                out[at] = a
-                outSecond[at] = second![b]
-            }
+            var out = [Int32](repeating: -1, count: task.rows.count)
+            for (b, a) in assigned.enumerated() { out[rows[kept?[b] ?? b] - task.rows.lowerBound] = a }
             all = out
-            runnerUps = outSecond
         }
         let keptSet = kept.map(Set.init)
         let skipped = keptSet.map { k in rows.indices.filter { !k.contains($0) }.map { Int64(rows[$0]) } } ?? []
-        return AssignOutcome(partial: partial, assignments: all, runnerUps: runnerUps, skippedRows: skipped)
+        return AssignOutcome(partial: partial, assignments: all, skippedRows: skipped)
     }
 }

@@ -47,15 +47,15 @@ public enum TwoLevelKMeans {
 
     /// Each row of `block` to its nearest part (ties: the smaller part) among those of its `probes`
     /// nearest first-level clusters (ties: the smaller cluster), where `partsOf[j]` are the rows of
-    /// `parts` that split first-level cluster `j`; with each row's runner-up (the second-nearest of
-    /// those parts, −1 when there is one) and squared distance to its part, from the differences.
+    /// `parts` that split first-level cluster `j`; with each row's squared distance to its part, from the
+    /// differences.
     /// Distances by `sgemm`, `‖c‖² − 2 x·c`, as `KMeans.assign`'s.
     public static func assign(
         _ block: VectorBlock, firstLevel: VectorBlock, parts: VectorBlock, partsOf: [Range<Int>], probes: Int
-    ) -> (assignments: [Int32], runnerUps: [Int32], distances: [Double]) {
+    ) -> (assignments: [Int32], distances: [Double]) {
         let n = block.rows, k1 = firstLevel.rows, d = block.dimension
         precondition(partsOf.count == k1 && probes >= 1, "TwoLevelKMeans.assign: one range of parts per first-level cluster")
-        guard n > 0 else { return ([], [], []) }
+        guard n > 0 else { return ([], []) }
         let firstNorms = firstLevel.squaredNorms(), partNorms = parts.squaredNorms()
         var dots = [Float](repeating: 0, count: n * k1)
         BLAS.multiplyTransposed(block.values, rows: 0..<n, by: firstLevel.values, rows: 0..<k1, dimension: d, into: &dots)
@@ -74,16 +74,8 @@ public enum TwoLevelKMeans {
             }
             for (_, j) in nearest { probing[j].append(i) }
         }
-        // Each row's two smallest (value, part) so far, the smallest first.
-        var best = [(value: Float, part: Int32)](repeating: (.infinity, -1), count: n), second = best
-        func offer(_ v: Float, _ p: Int32, row i: Int) {
-            if best[i].part < 0 || v < best[i].value || (v == best[i].value && p < best[i].part) {
-                second[i] = best[i]
-                best[i] = (v, p)
-            } else if second[i].part < 0 || v < second[i].value || (v == second[i].value && p < second[i].part) {
-                second[i] = (v, p)
-            }
-        }
+        // Each row's smallest (value, part) so far.
+        var best = [(value: Float, part: Int32)](repeating: (.infinity, -1), count: n)
         var partDots: [Float] = []
         for j in 0..<k1 where !probing[j].isEmpty && !partsOf[j].isEmpty {
             let rows = probing[j], range = partsOf[j]
@@ -92,12 +84,12 @@ public enum TwoLevelKMeans {
             BLAS.multiplyTransposed(gathered.values, rows: 0..<rows.count, by: parts.values, rows: range, dimension: d, into: &partDots)
             let norms = Array(partNorms[range])
             for (r, i) in rows.enumerated() {
-                let at = r * range.count, two = Kernels.nearestTwo(partDots, offset: at, norms: norms)
-                offer(norms[two.first] - 2 * partDots[at + two.first], Int32(range.lowerBound + two.first), row: i)
-                if two.second >= 0 { offer(norms[two.second] - 2 * partDots[at + two.second], Int32(range.lowerBound + two.second), row: i) }
+                let at = r * range.count, nearest = Kernels.nearest(partDots, offset: at, norms: norms)
+                let v = norms[nearest] - 2 * partDots[at + nearest], p = Int32(range.lowerBound + nearest)
+                if best[i].part < 0 || v < best[i].value || (v == best[i].value && p < best[i].part) { best[i] = (v, p) }
             }
         }
         let assignments = best.map(\.part)
-        return (assignments, second.map(\.part), (0..<n).map { block.squaredDistance($0, to: parts, row: Int(assignments[$0])) })
+        return (assignments, (0..<n).map { block.squaredDistance($0, to: parts, row: Int(assignments[$0])) })
     }
 }

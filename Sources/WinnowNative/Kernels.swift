@@ -87,62 +87,6 @@ public enum Kernels {
         return total
     }
 
-    /// The two `j` with the smallest `norms[j] − 2 · dots[offset + j]` (ties: the smaller `j`), the
-    /// smallest first; the second is −1 when `norms` holds one value. The first is `nearest`'s answer.
-    /// Each of eight lanes keeps its two smallest in index order, and the two smallest overall are
-    /// among those sixteen, so the lanes settle it as the scalar scan would.
-    public static func nearestTwo(_ dots: [Float], offset: Int, norms: [Float]) -> (first: Int, second: Int) {
-        let k = norms.count
-        precondition(k >= 1 && offset >= 0 && offset + k <= dots.count, "nearestTwo: dots too short")
-        return dots.withUnsafeBufferPointer { dp in
-            norms.withUnsafeBufferPointer { np in
-                let d = dp.baseAddress! + offset, n = np.baseAddress!
-                var best = (value: Float.infinity, index: -1), next = (value: Float.infinity, index: -1)
-                func offer(_ v: Float, _ j: Int) {
-                    if v < best.value || (v == best.value && j < best.index) || best.index < 0 {
-                        next = best
-                        best = (v, j)
-                    } else if v < next.value || (v == next.value && j < next.index) || next.index < 0 {
-                        next = (v, j)
-                    }
-                }
-                var j = 0
-                if k >= 8 {
-                    let infinity = SIMD8<Float>(repeating: .infinity)
-                    var firstValue = infinity, firstIndex = SIMD8<Int32>(repeating: -1)
-                    var secondValue = infinity, secondIndex = SIMD8<Int32>(repeating: -1)
-                    var index = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
-                    let step = SIMD8<Int32>(repeating: 8)
-                    while j + 8 <= k {
-                        let v =
-                            UnsafeRawPointer(n + j).loadUnaligned(as: SIMD8<Float>.self)
-                            - 2 * UnsafeRawPointer(d + j).loadUnaligned(as: SIMD8<Float>.self)
-                        let beatsFirst = v .< firstValue
-                        let beatsSecond = (v .< secondValue) .& .!beatsFirst
-                        secondValue.replace(with: firstValue, where: beatsFirst)
-                        secondIndex.replace(with: firstIndex, where: beatsFirst)
-                        secondValue.replace(with: v, where: beatsSecond)
-                        secondIndex.replace(with: index, where: beatsSecond)
-                        firstValue.replace(with: v, where: beatsFirst)
-                        firstIndex.replace(with: index, where: beatsFirst)
-                        index &+= step
-                        j += 8
-                    }
-                    // A lane left at +∞ (values of +∞ only) still holds its first indices: offered too.
-                    for l in 0..<8 {
-                        if firstIndex[l] >= 0 { offer(firstValue[l], Int(firstIndex[l])) }
-                        if secondIndex[l] >= 0 { offer(secondValue[l], Int(secondIndex[l])) }
-                    }
-                }
-                while j < k {
-                    offer(n[j] - 2 * d[j], j)
-                    j += 1
-                }
-                return (best.index, next.index)
-            }
-        }
-    }
-
     /// The `j` with the smallest `norms[j] − 2 · dots[offset + j]` over `j < norms.count` (ties: the
     /// smaller `j`): a row's nearest centroid from its row of an `sgemm` of dot products. Eight lanes
     /// at a time, each keeping its first smallest; the lanes then settle by value, then index — the

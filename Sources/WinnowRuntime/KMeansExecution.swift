@@ -116,7 +116,6 @@ public enum KMeansExecution {
         outcome.firstLevel = .init(clusters: first.k, rows: top.sizes.reduce(0, +), inertia: top.final.inertia, seconds: firstSeconds)
         outcome.centroids = parts
         outcome.assignments = final.assignments
-        outcome.runnerUps = final.runnerUps
         outcome.sizes = final.sizes
         outcome.final = .init(inertia: final.inertia, seconds: (ContinuousClock.now - secondStart).seconds)
         log.info("two-level k-means: \(final.sizes.count) clusters, inertia \(final.inertia)")
@@ -154,7 +153,7 @@ public enum KMeansExecution {
         try StopSignals.throwIfPending()
         log.info("two-level k-means: \(final.sizes.count) clusters, inertia \(final.inertia)")
         return ClusteringOutcome(
-            centroids: parts, assignments: final.assignments, runnerUps: final.runnerUps, fitRows: vectors.rows,
+            centroids: parts, assignments: final.assignments, fitRows: vectors.rows,
             final: .init(inertia: final.inertia, seconds: (ContinuousClock.now - secondStart).seconds),
             sizes: final.sizes,
             firstLevel: .init(clusters: k1, rows: vectors.rows, inertia: top.partial.inertia, seconds: firstSeconds))
@@ -200,11 +199,11 @@ public enum KMeansExecution {
     /// left out (−1).
     private static func assigned(
         pool: Pool, nonfinite: NonfinitePolicy, firstLevel: VectorBlock, parts: VectorBlock, partsOf: [Range<Int>], normalizes: Bool
-    ) throws(InputError) -> (assignments: [Int32], runnerUps: [Int32], sizes: [Int], inertia: Double) {
+    ) throws(InputError) -> (assignments: [Int32], sizes: [Int], inertia: Double) {
         let n = pool.totalRows, blockRows = KMeans.assignRows * 8
         let starts = Array(stride(from: 0, to: n, by: blockRows))
         let results = Mutex(
-            [(rows: [Int], assignments: [Int32], runnerUps: [Int32], distances: [Double], bad: [Int64])?](repeating: nil, count: starts.count))
+            [(rows: [Int], assignments: [Int32], distances: [Double], bad: [Int64])?](repeating: nil, count: starts.count))
         DispatchQueue.concurrentPerform(iterations: starts.count) { b in
             guard StopSignals.pending == nil else { return }
             let range = starts[b]..<min(n, starts[b] + blockRows)
@@ -212,22 +211,21 @@ public enum KMeansExecution {
             let rows = kept.map { $0.map { range.lowerBound + $0 } } ?? Array(range)
             if normalizes { vectors = vectors.normalized() }
             let r = TwoLevelKMeans.assign(vectors, firstLevel: firstLevel, parts: parts, partsOf: partsOf, probes: TwoLevelKMeans.probes)
-            results.withLock { $0[b] = (rows, r.assignments, r.runnerUps, r.distances, bad) }
+            results.withLock { $0[b] = (rows, r.assignments, r.distances, bad) }
         }
         let blocks = results.withLock { $0 }
         let bad = blocks.flatMap { $0?.bad ?? [] }
         if let first = bad.first, nonfinite == .fail { throw pool.nonfiniteError(row: first, count: bad.count) }
-        var assignments = [Int32](repeating: -1, count: n), runnerUps = assignments
+        var assignments = [Int32](repeating: -1, count: n)
         var sizes = [Int](repeating: 0, count: parts.rows), inertia = 0.0
         for block in blocks {
-            guard let (rows, assigned, second, distances, _) = block else { continue }  // stopped: the caller throws
+            guard let (rows, assigned, distances, _) = block else { continue }  // stopped: the caller throws
             for (i, row) in rows.enumerated() {
                 assignments[row] = assigned[i]
-                runnerUps[row] = second[i]
                 sizes[Int(assigned[i])] += 1
                 inertia += distances[i]
             }
         }
-        return (assignments, runnerUps, sizes, inertia)
+        return (assignments, sizes, inertia)
     }
 }

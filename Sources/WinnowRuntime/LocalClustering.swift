@@ -17,9 +17,6 @@ public struct ClusteringOutcome: Sendable, Equatable {
 
     public var centroids: VectorBlock
     public var assignments: [Int32]
-    /// Every row's second-nearest centroid (−1: left out, or one cluster): with two levels, the
-    /// second-nearest part among those a row was compared with.
-    public var runnerUps: [Int32]
     /// Lloyd iterations in order; each one's inertia is that of the centroids it started from.
     public var iterations: [Pass]
     /// The last pass: every row assigned to the final centroids.
@@ -46,11 +43,10 @@ public struct ClusteringOutcome: Sendable, Equatable {
     /// A k-means that made no pass but the last over the pool (both levels fitted on a sample held in
     /// memory): no iterations, no seeding of its own to time.
     public init(
-        centroids: VectorBlock, assignments: [Int32], runnerUps: [Int32], fitRows: Int, final: Pass, sizes: [Int], firstLevel: FirstLevel?
+        centroids: VectorBlock, assignments: [Int32], fitRows: Int, final: Pass, sizes: [Int], firstLevel: FirstLevel?
     ) {
         self.centroids = centroids
         self.assignments = assignments
-        self.runnerUps = runnerUps
         iterations = []
         self.final = final
         seedSeconds = 0
@@ -66,7 +62,6 @@ public struct ClusteringOutcome: Sendable, Equatable {
         let all = zip(passes.finishedPasses, seconds).map { Pass(inertia: $0.inertia, seconds: $1) }
         centroids = passes.centroids
         assignments = passes.assignments
-        runnerUps = passes.runnerUps
         iterations = Array(all.dropLast())
         final = all[all.count - 1]
         self.seedSeconds = seedSeconds

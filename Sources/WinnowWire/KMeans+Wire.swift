@@ -81,7 +81,6 @@ extension AssignResult {
         w.counts = outcome.partial.counts.map { UInt64($0) }
         w.inertia = outcome.partial.inertia
         if let assignments = outcome.assignments { w.assignments = assignments }
-        if let runnerUps = outcome.runnerUps { w.runnerUps = runnerUps }
         w.skippedRows = outcome.skippedRows
         w.busySeconds = busySeconds
         w.peakResidentBytes = UInt64(clamping: peakResidentBytes)
@@ -94,7 +93,7 @@ extension AssignResult {
         guard k >= 1, k <= limits.rows, w.sums.isEmpty || w.sums.count == k * dimension else {
             throw WireError(.inconsistent, "assign result: \(w.sums.count) sums for \(k) clusters × d \(dimension)")
         }
-        guard w.assignments.count <= limits.rows, w.runnerUps.count <= limits.rows, w.skippedRows.count <= limits.rows,
+        guard w.assignments.count <= limits.rows, w.skippedRows.count <= limits.rows,
             w.counts.allSatisfy({ $0 <= UInt64(Int.max) })
         else {
             throw WireError(.overLimit, "assign result: \(w.assignments.count) assignments, \(w.skippedRows.count) rows left out")
@@ -104,8 +103,7 @@ extension AssignResult {
         self.init(
             leaseID: w.leaseID, node: MergeTree.Node(wire: w.task),
             outcome: AssignOutcome(
-                partial: partial, assignments: w.assignments.isEmpty ? nil : w.assignments,
-                runnerUps: w.runnerUps.isEmpty ? nil : w.runnerUps, skippedRows: w.skippedRows),
+                partial: partial, assignments: w.assignments.isEmpty ? nil : w.assignments, skippedRows: w.skippedRows),
             busySeconds: w.busySeconds, peakResidentBytes: Int(clamping: w.peakResidentBytes))
     }
 }

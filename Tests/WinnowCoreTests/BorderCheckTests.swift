@@ -1,31 +1,8 @@
 import WinnowCore
-import WinnowNative
 import WinnowTestKit
 import XCTest
 
 final class BorderCheckTests: XCTestCase {
-    /// The two smallest of `norms[j] − 2 · dots[j]` by (value, index), as a scalar sort finds them, for
-    /// every count of values from 1 to 40 (the lanes and the tail) with many ties.
-    func testNearestTwoIsTheTwoSmallestInIndexOrder() {
-        var random = SeededRandom(seed: 11)
-        for k in 1...40 {
-            for _ in 0..<50 {
-                let offset = random.index(below: 3)
-                // Few distinct values: ties everywhere, also between the smallest and the second.
-                let dots = (0..<offset + k).map { _ in Float(random.index(below: 4)) }
-                let norms = (0..<k).map { _ in Float(random.index(below: 3)) }
-                let ranked = (0..<k).sorted { a, b in
-                    let va = norms[a] - 2 * dots[offset + a], vb = norms[b] - 2 * dots[offset + b]
-                    return va != vb ? va < vb : a < b
-                }
-                let two = Kernels.nearestTwo(dots, offset: offset, norms: norms)
-                XCTAssertEqual(two.first, ranked[0], "k \(k)")
-                XCTAssertEqual(two.second, k > 1 ? ranked[1] : -1, "k \(k)")
-                XCTAssertEqual(two.first, Kernels.nearest(dots, offset: offset, norms: norms), "k \(k)")
-            }
-        }
-    }
-
     /// `BorderCells.reaches` never rules out a real pair: for unit rows in the cells of random centroids,
     /// and again with a fifth of them assigned to their second-nearest centroid instead (as two levels
     /// may), every pair above the threshold from different clusters has each row reaching the other's

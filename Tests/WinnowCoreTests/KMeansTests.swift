@@ -1,8 +1,28 @@
 import XCTest
 import WinnowCore
+import WinnowNative
 import WinnowTestKit
 
 final class KMeansTests: XCTestCase {
+    /// The smallest of `norms[j] − 2 · dots[j]` by (value, index), as a scalar sort finds it, for every
+    /// count of values from 1 to 40 (the lanes and the tail) with many ties.
+    func testNearestIsTheSmallestInIndexOrder() {
+        var random = SeededRandom(seed: 11)
+        for k in 1...40 {
+            for _ in 0..<50 {
+                let offset = random.index(below: 3)
+                // Few distinct values: ties everywhere.
+                let dots = (0..<offset + k).map { _ in Float(random.index(below: 4)) }
+                let norms = (0..<k).map { _ in Float(random.index(below: 3)) }
+                let ranked = (0..<k).sorted { a, b in
+                    let va = norms[a] - 2 * dots[offset + a], vb = norms[b] - 2 * dots[offset + b]
+                    return va != vb ? va < vb : a < b
+                }
+                XCTAssertEqual(Kernels.nearest(dots, offset: offset, norms: norms), ranked[0], "k \(k)")
+            }
+        }
+    }
+
     func pool(_ rows: Int, dimension: Int = 8, clusters: Int = 6, seed: UInt64 = 3) -> VectorBlock {
         VectorBlock(
             values: SyntheticPool(rows: rows, dimension: dimension, clusters: clusters, spread: 0.4, seed: seed)

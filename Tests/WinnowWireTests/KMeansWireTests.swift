@@ -26,8 +26,7 @@ final class KMeansWireTests: XCTestCase {
         return AssignResult(
             leaseID: 4, node: .init(level: 3, index: 1),
             outcome: AssignOutcome(
-                partial: partial, assignments: [0, 1, -1] + Array(repeating: 1, count: 13),
-                runnerUps: [1, 0, -1] + Array(repeating: 0, count: 13), skippedRows: [18]),
+                partial: partial, assignments: [0, 1, -1] + Array(repeating: 1, count: 13), skippedRows: [18]),
             busySeconds: 0.5, peakResidentBytes: 1 << 30)
     }
 
@@ -57,7 +56,6 @@ final class KMeansWireTests: XCTestCase {
         }
         var noAssignments = result
         noAssignments.outcome.assignments = nil
-        noAssignments.outcome.runnerUps = nil
         noAssignments.outcome.skippedRows = []
         for r in [result, noAssignments] {
             XCTAssertEqual(try codec.decodeWorkerMessage(codec.encode(WorkerMessage.assignResult(r), header: header)).1, .assignResult(r))

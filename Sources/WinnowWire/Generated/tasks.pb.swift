@@ -442,7 +442,7 @@ public nonisolated struct Winnow_V1_MergeResult: Sendable {
 }
 
 /// A block's share of a Lloyd pass: per-cluster sums of its rows and row counts, the squared
-/// distances of its rows to their centroids, and (last pass only) each row's cluster and runner-up.
+/// distances of its rows to their centroids, and (last pass only) each row's cluster.
 public nonisolated struct Winnow_V1_AssignResult: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -474,9 +474,6 @@ public nonisolated struct Winnow_V1_AssignResult: Sendable {
   public var busySeconds: Double = 0
 
   public var peakResidentBytes: UInt64 = 0
-
-  /// With the assignments: each row's second-nearest cluster (−1: left out, or one cluster).
-  public var runnerUps: [Int32] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1421,7 +1418,7 @@ nonisolated extension Winnow_V1_MergeResult: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Winnow_V1_AssignResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AssignResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}task\0\u{1}sums\0\u{1}counts\0\u{1}inertia\0\u{1}assignments\0\u{3}skipped_rows\0\u{3}busy_seconds\0\u{3}peak_resident_bytes\0\u{3}runner_ups\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}lease_id\0\u{1}task\0\u{1}sums\0\u{1}counts\0\u{1}inertia\0\u{1}assignments\0\u{3}skipped_rows\0\u{3}busy_seconds\0\u{3}peak_resident_bytes\0\u{b}runner_ups\0\u{c}\u{a}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1438,7 +1435,6 @@ nonisolated extension Winnow_V1_AssignResult: SwiftProtobuf.Message, SwiftProtob
       case 7: try { try decoder.decodeRepeatedInt64Field(value: &self.skippedRows) }()
       case 8: try { try decoder.decodeSingularDoubleField(value: &self.busySeconds) }()
       case 9: try { try decoder.decodeSingularUInt64Field(value: &self.peakResidentBytes) }()
-      case 10: try { try decoder.decodeRepeatedSInt32Field(value: &self.runnerUps) }()
       default: break
       }
     }
@@ -1476,9 +1472,6 @@ nonisolated extension Winnow_V1_AssignResult: SwiftProtobuf.Message, SwiftProtob
     if self.peakResidentBytes != 0 {
       try visitor.visitSingularUInt64Field(value: self.peakResidentBytes, fieldNumber: 9)
     }
-    if !self.runnerUps.isEmpty {
-      try visitor.visitPackedSInt32Field(value: self.runnerUps, fieldNumber: 10)
-    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1492,7 +1485,6 @@ nonisolated extension Winnow_V1_AssignResult: SwiftProtobuf.Message, SwiftProtob
     if lhs.skippedRows != rhs.skippedRows {return false}
     if lhs.busySeconds != rhs.busySeconds {return false}
     if lhs.peakResidentBytes != rhs.peakResidentBytes {return false}
-    if lhs.runnerUps != rhs.runnerUps {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
