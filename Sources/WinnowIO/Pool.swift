@@ -85,10 +85,12 @@ public final class Pool: Sendable {
     }
 
     /// The vectors of global rows, in the order given (consecutive rows are read as one range). Pages
-    /// are let go after every `releaseEvery` ranges, over the rows those ranges span: rows scattered
+    /// are let go after every `releaseEvery` ranges, or sooner once the ranges reach into
+    /// `releaseStretches` stretches of `stretchBytes`, over the rows those ranges span: rows scattered
     /// over a range (a sample) share pages, which releasing after each row would read again and again,
     /// and a cluster's rows scattered over the whole pool would touch all of it before one release at
-    /// the end (a worker held 7.7 GB of a 10M-row pool's pages that way).
+    /// the end (a worker held 7.7 GB of a 10M-row pool's pages that way). A kernel that maps a file 2
+    /// MiB at a time maps that much for each scattered row: 1,024 of them held 2 GB resident.
     public func read(rows: [Int]) -> VectorBlock {
         var ranges: [Range<Int>] = []
         for r in rows {
@@ -100,15 +102,28 @@ public final class Pool: Sendable {
         }
         var out: [Float] = []
         out.reserveCapacity(rows.count * dimension)
-        for start in stride(from: 0, to: ranges.count, by: Self.releaseEvery) {
-            let group = ranges[start..<min(ranges.count, start + Self.releaseEvery)]
-            for range in group { append(range, to: &out, releasing: false) }
+        // Rows of one stretch, roughly (files and their element sizes aside: it only paces releases).
+        let stretchRows = max(1, Self.stretchBytes / (2 * dimension))
+        var start = 0
+        while start < ranges.count {
+            var end = start, stretches = 0, last = -1
+            while end < ranges.count, end - start < Self.releaseEvery, stretches < Self.releaseStretches {
+                let first = ranges[end].lowerBound / stretchRows
+                stretches += (first == last ? 0 : 1) + (ranges[end].upperBound - 1) / stretchRows - first
+                last = (ranges[end].upperBound - 1) / stretchRows
+                append(ranges[end], to: &out, releasing: false)
+                end += 1
+            }
+            let group = ranges[start..<end]
             release(group.map(\.lowerBound).min()!..<group.map(\.upperBound).max()!)
+            start = end
         }
         return VectorBlock(values: out, dimension: dimension)
     }
 
     static let releaseEvery = 1024
+    static let releaseStretches = 64
+    static let stretchBytes = 2 << 20
 
     /// Lets go of the mapped pages of a range of rows.
     private func release(_ range: Range<Int>) {
