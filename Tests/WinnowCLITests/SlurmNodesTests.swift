@@ -240,10 +240,15 @@ final class SlurmNodesTests: XCTestCase {
             XCTAssertEqual(CLI.shell("\(Self.script) heal \(victim)").status, 0)
             healed = Date()
         }
-        let gone = loggedTimes(log, containing: "declared gone")
-        XCTAssertEqual(gone.count, 2, "both workers of \(victim) declared gone: \(log)")
         // The log's times are whole seconds: one more second of slack than the bound.
-        for time in gone { XCTAssertLessThanOrEqual(time.timeIntervalSince(cut), Self.silenceLimit + 2, log) }
+        let gone = loggedTimes(log, containing: "declared gone")
+        let early = gone.filter { $0.timeIntervalSince(cut) <= Self.silenceLimit + 2 }
+        XCTAssertEqual(early.count, 2, "both workers of \(victim) declared gone within the silence limit: \(log)")
+        // slurmctld, which missed the node's answers during the cut, may still take the node down and
+        // kill its tasks after they rejoined (srun: "Node failure"): then they are declared gone again.
+        if gone.count > early.count {
+            XCTAssertTrue(log.contains("Node failure on \(victim)"), "workers declared gone again without Slurm failing \(victim): \(log)")
+        }
         let rejoined = loggedTimes(log, containing: "host=\(victim) peer=").filter { $0 >= healed.addingTimeInterval(-1) }
         XCTAssertFalse(rejoined.isEmpty, "the workers of \(victim) joined again after the heal: \(log)")
         assertNoWinnowLeft()
