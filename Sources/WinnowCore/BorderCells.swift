@@ -13,8 +13,9 @@ public struct BorderCells: Sendable {
     /// is a lower bound on the row's distance to any of them. Ordered nearest first, then by row,
     /// then by cluster, so that a budget chooses the same reaches whatever order they are found in.
     public struct Reach: Sendable, Hashable, Comparable {
-        public let distance: Float
+        // Row first: 16 bytes a reach instead of 24 (a 10M-row check holds millions of them).
         public let row: Int64
+        public let distance: Float
         public let cluster: Int32
 
         public init(distance: Float, row: Int64, cluster: Int32) {

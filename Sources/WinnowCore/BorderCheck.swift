@@ -5,7 +5,7 @@ import WinnowNative
 /// Debian's fortunes 7 % of the pairs above 0.9. Each row kept by the walk is therefore also compared
 /// with the kept rows of the other clusters it may have a near-duplicate in (`BorderCells`: those whose
 /// border is nearer than a near-duplicate can be), nearest borders first as far as a budget of
-/// comparisons goes (`BorderBudget`), and the pairs found above the threshold are settled in the keep
+/// comparisons goes (`BorderBudget`, in steps until one finds nothing), and the pairs found above the threshold are settled in the keep
 /// order, as one walk over all of them would.
 public enum BorderCheck {
     /// A kept row and a kept row of another cluster above the threshold.

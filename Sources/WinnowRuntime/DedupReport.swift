@@ -15,8 +15,9 @@ struct DedupReport: Encodable {
     let dropped: Int
     let dedupSeconds: Double
     /// The border check (`BorderCheck`): reaches of kept rows into other clusters compared and left out
-    /// by the budget, the comparisons made and allowed (nil: no limit), the border distance within which every reach
-    /// was compared (nil: all), whether it was exact, pairs found above the threshold, the rows they
+    /// (by the budget, or after a step that found no pair), the comparisons made, the steps compared
+    /// and the comparisons a step and the budget allow (nil: no limit), the border distance within which
+    /// every reach was compared (nil: all), whether it was exact, pairs found above the threshold, the rows they
     /// dropped (counted in `dropped` too), the rows the walk had dropped for those compared again and
     /// the ones of them kept, its seconds. nil: off.
     let border: Border?
@@ -25,6 +26,8 @@ struct DedupReport: Encodable {
         let reaches: Int
         let reachesLeft: Int
         let comparisons: Double
+        let steps: Int
+        let firstStepComparisons: Double?
         let budgetComparisons: Double?
         let checkedWithin: Double?
         let exact: Bool
@@ -53,7 +56,8 @@ struct DedupReport: Encodable {
         dedupSeconds = outcome.dedupSeconds
         border = outcome.border.map {
             Border(
-                reaches: $0.reaches, reachesLeft: $0.reachesLeft, comparisons: $0.comparisons,
+                reaches: $0.reaches, reachesLeft: $0.reachesLeft, comparisons: $0.comparisons, steps: $0.steps,
+                firstStepComparisons: $0.firstStepComparisons.isFinite ? $0.firstStepComparisons : nil,
                 budgetComparisons: $0.budgetComparisons.isFinite ? $0.budgetComparisons : nil,
                 checkedWithin: $0.checkedWithin.isFinite ? $0.checkedWithin : nil, exact: $0.exact, pairs: $0.pairs, dropped: $0.dropped,
                 comparedAgain: $0.comparedAgain, keptAgain: $0.keptAgain,

@@ -9,7 +9,7 @@ struct DedupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dedup",
         abstract:
-            "Drop near-duplicates: inside each k-means cluster, a row whose cosine to a row kept before it (in --keep order) exceeds --threshold; with --border-check also across cluster borders. Writes DIR/kept.npy (int64 rows), DIR/dropped.csv (row, nearest kept row, similarity, cluster), DIR/max_similarity.npy (float32 per row: its highest cosine to a kept row of its cluster; NaN: none) and DIR/report.json."
+            "Drop near-duplicates: inside each k-means cluster, a row whose cosine to a row kept before it (in --keep order) exceeds --threshold, then across cluster borders (--no-border-check: within clusters only). Writes DIR/kept.npy (int64 rows), DIR/dropped.csv (row, nearest kept row, similarity, cluster), DIR/max_similarity.npy (float32 per row: its highest cosine to a kept row of its cluster; NaN: none) and DIR/report.json."
     )
 
     @OptionGroup var pool: PoolOptions
@@ -27,12 +27,16 @@ struct DedupCommand: ParsableCommand {
     @Flag(
         inversion: .prefixedNo,
         help:
-            "Compare each kept row with the kept rows of the other clusters whose border is nearer to it than a near-duplicate can be, nearest borders first within --border-budget, and drop across the border in --keep order: near-duplicates a cluster border separates are otherwise both kept. Runs in this process, after the within-cluster pass."
+            "Compare each kept row with the kept rows of the other clusters whose border is nearer to it than a near-duplicate can be, nearest borders first in growing steps (--border-first-step) within --border-budget, and drop across the border in --keep order: near-duplicates a cluster border separates are otherwise both kept. Runs in this process, after the within-cluster pass."
     ) var borderCheck = DedupSettings.Default.checksBorders
     @Option(
         help:
             "Comparisons the border check may make, as a multiple of the within-cluster walk's; inf compares every border a near-duplicate can cross (report.json's border.exact says when none was left out)."
     ) var borderBudget: Double = DedupSettings.Default.borderBudget
+    @Option(
+        help:
+            "The border check's first step, in times the within-cluster walk's comparisons; each next step is twice the last, and the check ends after a step that finds no pair above --threshold. inf: one step, the whole --border-budget (with --border-budget inf: exact)."
+    ) var borderFirstStep: Double = DedupSettings.Default.borderFirstStep
     @Option(
         help:
             "A cluster of more rows than this is split by a k-means of its own (on the worker that walks it) into parts of about 2,000 rows, each walked alone (a cluster's walk costs its rows squared)."
@@ -87,6 +91,7 @@ struct DedupCommand: ParsableCommand {
         settings.keep = keep
         settings.checksBorders = borderCheck
         settings.borderBudget = borderBudget
+        settings.borderFirstStep = borderFirstStep
         settings.splitRows = splitRows
         settings.seed = seed
         return settings

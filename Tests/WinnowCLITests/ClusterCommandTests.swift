@@ -442,8 +442,9 @@ final class DedupCommandTests: XCTestCase {
             }
             return count
         }
-        let without = try dedup("without", [])
+        let without = try dedup("without", ["--no-border-check"])
         XCTAssertGreaterThan(keptPairs(without), 0, "a border separates some point from its copy")
+        XCTAssertEqual(try dedup("default", []), (0..<Int64(n)).map { $0 }, "the check is on by default")
         let with = try dedup("with", ["--border-check", "--workers", "0"])
         XCTAssertEqual(with, (0..<Int64(n)).map { $0 })
         XCTAssertEqual(keptPairs(with), 0)
@@ -505,7 +506,9 @@ final class DedupCommandTests: XCTestCase {
         for i in 0..<Int64(n) { for j in (i + 1)..<Int64(n) where cosine(i, j) > threshold { pairsAbove += 1 } }
         XCTAssertGreaterThan(pairsAbove, 200)
         for levels in ["1", "2"] {
-            let exact = try dedup("exact\(levels)", ["--border-budget", "inf", "--levels", levels, "--workers", "0"])
+            let exact = try dedup("exact\(levels)", ["--border-budget", "inf", "--border-first-step", "inf", "--levels", levels, "--workers", "0"])
+            XCTAssertEqual(exact.border["steps"] as? Int, 1)
+            XCTAssertNil(exact.border["first_step_comparisons"] as? Double)
             XCTAssertEqual(keptPairs(exact.kept), 0, "levels \(levels)")
             XCTAssertEqual(exact.border["exact"] as? Bool, true)
             XCTAssertEqual(exact.border["reaches_left"] as? Int, 0)
@@ -522,12 +525,13 @@ final class DedupCommandTests: XCTestCase {
                 XCTAssertTrue(kept.contains(partner), "row \(row) dropped for \(partner), itself dropped")
                 XCTAssertGreaterThan(cosine(row, partner), threshold - 1e-6)
             }
-            _ = try dedup("two\(levels)", ["--border-budget", "inf", "--levels", levels, "--workers", "2"])
+            _ = try dedup("two\(levels)", ["--border-budget", "inf", "--border-first-step", "inf", "--levels", levels, "--workers", "2"])
             for file in ["kept.npy", "dropped.csv", "max_similarity.npy"] {
                 XCTAssertEqual(Outputs.bytes(dir.file("exact\(levels)/" + file)), Outputs.bytes(dir.file("two\(levels)/" + file)), file)
             }
         }
-        let without = try CLI.run(["dedup", "--input", dir.file("p0.npy"), "--threshold", "\(threshold)", "--clusters", "40", "--out", dir.file("none")])
+        let without = try CLI.run(
+            ["dedup", "--input", dir.file("p0.npy"), "--threshold", "\(threshold)", "--clusters", "40", "--no-border-check", "--out", dir.file("none")])
         XCTAssertEqual(without.status, 0, without.stderr)
         XCTAssertGreaterThan(keptPairs(try Outputs.int64Column(dir.file("none/kept.npy"))), 0, "borders separate some pairs")
         let small = try dedup("small", ["--border-budget", "0.02"])
@@ -535,9 +539,25 @@ final class DedupCommandTests: XCTestCase {
         XCTAssertGreaterThan(small.border["reaches_left"] as? Int ?? 0, 0)
         XCTAssertLessThanOrEqual(small.border["comparisons"] as! Double, small.border["budget_comparisons"] as! Double)
         XCTAssertNotNil(small.border["checked_within"] as? Double)
-        let bad = try CLI.run(["dedup", "--input", dir.file("p0.npy"), "--threshold", "0.9", "--border-budget", "0", "--out", dir.file("bad")])
-        XCTAssertEqual(bad.status, 64, bad.stderr)
-        XCTAssertTrue(bad.stderr.contains("--border-budget"), bad.stderr)
+        // In small steps the check goes on while they find pairs; where no pair is above the threshold
+        // it ends after its first step, and with one step it compares every reach there is.
+        let stepped = try dedup("stepped", ["--border-budget", "inf", "--border-first-step", "0.05"])
+        XCTAssertGreaterThan(stepped.border["steps"] as? Int ?? 0, 1)
+        XCTAssertGreaterThan(stepped.border["pairs"] as? Int ?? 0, 0)
+        let none = try dedup("nothing", ["--border-budget", "inf", "--border-first-step", "1e-9", "--threshold", "0.9999"])
+        XCTAssertEqual(none.border["steps"] as? Int, 1)
+        XCTAssertEqual(none.border["pairs"] as? Int, 0)
+        XCTAssertGreaterThan(none.border["reaches_left"] as? Int ?? 0, 0)
+        XCTAssertEqual(none.border["exact"] as? Bool, false)
+        let all = try dedup("everything", ["--border-budget", "inf", "--border-first-step", "inf", "--threshold", "0.9999"])
+        XCTAssertEqual(all.border["reaches_left"] as? Int, 0)
+        XCTAssertEqual(
+            (all.border["reaches"] as? Int).map { $0 }, (none.border["reaches"] as? Int ?? 0) + (none.border["reaches_left"] as? Int ?? 0))
+        for (flag, value) in [("--border-budget", "0"), ("--border-first-step", "0"), ("--border-first-step", "nan")] {
+            let bad = try CLI.run(["dedup", "--input", dir.file("p0.npy"), "--threshold", "0.9", flag, value, "--out", dir.file("bad")])
+            XCTAssertEqual(bad.status, 64, bad.stderr)
+            XCTAssertTrue(bad.stderr.contains(flag), bad.stderr)
+        }
     }
 
     /// `dedup` runs its k-means in two levels from 1,000 clusters, both fitted on the sample, and still

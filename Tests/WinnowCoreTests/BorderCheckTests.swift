@@ -84,11 +84,12 @@ final class BorderCheckTests: XCTestCase {
     }
 
     /// A budget keeps the nearest reaches whose comparisons fit, stopping at the first that does not,
-    /// whatever order they are offered in (against sorting them all); `cut` is the first left out.
+    /// whatever order they are offered in and however often it chooses among those held (against
+    /// sorting them all); `cut` is the first left out.
     func testBudgetKeepsTheNearestReachesThatFitInAnyOrder() {
         var random = SeededRandom(seed: 15)
         for _ in 0..<300 {
-            let reaches = (0..<random.index(below: 40)).map { _ in
+            let reaches = (0..<random.index(below: 120)).map { _ in
                 BorderCells.Reach(distance: Float(random.index(below: 6)) / 10, row: Int64(random.index(below: 8)), cluster: Int32(random.index(below: 5)))
             }
             let unique = Array(Set(reaches))
@@ -103,13 +104,57 @@ final class BorderCheckTests: XCTestCase {
                 spent += Double(cost(r))
                 expected.append(r)
             }
-            for _ in 0..<3 {
-                var b = BorderBudget(budget: budget)
+            // Chosen again every few offers, or once at the end.
+            for chooseAtLeast in [1, 2, 5, 1 << 16] {
+                var b = BorderBudget(budget: budget, chooseAtLeast: chooseAtLeast)
                 for r in unique.shuffled(using: &random) { b.offer(r, comparisons: cost(r)) }
-                XCTAssertEqual(b.chosen().reaches, expected)
-                XCTAssertEqual(b.chosen().comparisons, spent)
+                let chosen = b.chosen()
+                XCTAssertEqual(chosen.reaches, expected)
+                XCTAssertEqual(chosen.comparisons, spent)
                 XCTAssertEqual(b.cut, cut)
             }
+        }
+    }
+
+    /// Steps cut the reaches, in order, into runs of at most a step's comparisons, each step twice the
+    /// last (a costlier reach alone), and spending them stops after the first step that finds nothing:
+    /// against a direct reading of the rule on random costs, first steps and findings.
+    func testStepsEndAfterTheFirstThatFindsNothing() {
+        XCTAssertEqual(BorderBudget.steps(costs: [2, 2, 5, 1, 1, 1, 9, 1], first: 4), [0..<2, 2..<6, 6..<8])
+        XCTAssertEqual(BorderBudget.steps(costs: [3, 2, 2, 2, 2], first: 2), [0..<1, 1..<3, 3..<5])
+        XCTAssertEqual(BorderBudget.steps(costs: [2, 2, 5], first: .infinity), [0..<3])
+        XCTAssertEqual(BorderBudget.steps(costs: [], first: 1), [])
+        var random = SeededRandom(seed: 16)
+        for _ in 0..<300 {
+            let costs = (0..<random.index(below: 30)).map { _ in 1 + random.index(below: 9) }
+            let finds = costs.map { _ in random.index(below: 4) == 0 }
+            let first = Double(1 + random.index(below: 20))
+            let steps = BorderBudget.steps(costs: costs, first: first)
+            XCTAssertEqual(steps.flatMap { Array($0) }, Array(costs.indices))
+            for (i, s) in steps.enumerated() {
+                let allowed = first * Double(1 << i), cost = Double(costs[s].reduce(0, +))
+                XCTAssertTrue(s.count == 1 || cost <= allowed)
+                // A step ends only where the next reach would not fit.
+                if i + 1 < steps.count { XCTAssertGreaterThan(cost + Double(costs[s.upperBound]), allowed) }
+            }
+            var expected: [Int] = [], compared = 0, taken = 0
+            for s in steps {
+                let found = s.filter { finds[$0] }
+                expected += found
+                compared = s.upperBound
+                taken += 1
+                if found.isEmpty { break }
+            }
+            var asked: [Range<Int>] = []
+            let spent = BorderBudget.spend(costs: costs, first: first) { s in
+                asked.append(s)
+                return s.filter { finds[$0] }
+            }
+            XCTAssertEqual(spent.found, expected)
+            XCTAssertEqual(spent.compared, compared)
+            XCTAssertEqual(spent.steps, taken)
+            XCTAssertEqual(asked, Array(steps.prefix(taken)))
+            if taken < steps.count { XCTAssertTrue(steps[taken - 1].allSatisfy { !finds[$0] }, "stopped after a step that found something") }
         }
     }
 

@@ -10,7 +10,7 @@ anything else converted to float32 once, Fortran order made C order while writin
 glob, a list of them (passed to the binary as they are, never copied), or a Parquet dataset (a file, a
 folder, or a list; its `column` streamed into float16 `.npy` shards a row group at a time, its
 `id_column` becoming the ids). Every other keyword is the command's option with `_` for `-`
-(`objective="k-center"`, `workers=2`, `seed=7`, `neighbors=32`, `evaluate=False` for `--no-eval`);
+(`objective="k-center"`, `workers=2`, `seed=7`, `neighbors=32`, `evaluate=False` for `--no-eval`, `border_check=False` for `--no-border-check`);
 side inputs (`ids`, `rows`, `given`, `exclude`, `labels`, `quality`, `score`, `targets`) may be
 arrays or lists. Runs write to a temporary folder removed afterwards unless `out=` names one (then an
 interrupted run — Ctrl-C, exit 75 — resumes when called again with the same `out`). A progress bar
@@ -45,9 +45,12 @@ def cluster(X, k, *, out=None, progress=None, verbose=False, column="embedding",
     return _command("cluster", X, dict(k=k, **options), out, progress, verbose, column, id_column, Clustering)
 
 
-def dedup(X, threshold=0.9, *, out=None, progress=None, verbose=False, column="embedding", id_column=None, **options):
-    """`winnow dedup --threshold t`: semantic de-duplication; returns a `Dedup`."""
-    return _command("dedup", X, dict(threshold=threshold, **options), out, progress, verbose, column, id_column, Dedup)
+def dedup(X, threshold=0.9, *, out=None, progress=None, verbose=False, column="embedding", id_column=None,
+          border_check=True, **options):
+    """`winnow dedup --threshold t`: semantic de-duplication; returns a `Dedup`. `border_check=False`
+    for `--no-border-check` (within clusters only)."""
+    return _command("dedup", X, dict(threshold=threshold, no_border_check=not border_check, **options), out, progress,
+                    verbose, column, id_column, Dedup)
 
 
 def import_parquet(source, out, column="embedding", id_column=None, dtype="float16"):
