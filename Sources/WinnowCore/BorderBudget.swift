@@ -37,11 +37,11 @@ public struct BorderBudget: Sendable {
         }
     }
 
-    /// The reaches chosen, nearest first, and the comparisons they cost.
-    public mutating func chosen() -> (reaches: [BorderCells.Reach], comparisons: Double) {
+    /// The reaches chosen, nearest first, and the comparisons each costs.
+    public mutating func chosen() -> (reaches: [BorderCells.Reach], comparisons: [Int]) {
         choose()
         held.sort { $0.reach < $1.reach }
-        return (held.map(\.reach), held.reduce(0.0) { $0 + Double($1.comparisons) })
+        return (held.map(\.reach), held.map(\.comparisons))
     }
 
     /// Keeps the held reaches that fit, in no order, and moves the cut to the first that does not.

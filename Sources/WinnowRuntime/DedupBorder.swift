@@ -71,8 +71,7 @@ enum DedupBorder {
         ) {
             found in budget.withLock { b in for reach in found { b.offer(reach, comparisons: hosts[Int(reach.cluster)].count) } }
         }
-        let (affordable, _) = budget.withLock { $0.chosen() }
-        let costs = affordable.map { hosts[Int($0.cluster)].count }
+        let (affordable, costs) = budget.withLock { $0.chosen() }
         let (pairs, compared, steps) = try BorderBudget.spend(costs: costs, first: settings.borderFirstStep * walked) { step in
             var guests = [[Int64]](repeating: [], count: k)
             for reach in affordable[step] { guests[Int(reach.cluster)].append(reach.row) }

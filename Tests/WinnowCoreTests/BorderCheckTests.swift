@@ -110,7 +110,8 @@ final class BorderCheckTests: XCTestCase {
                 for r in unique.shuffled(using: &random) { b.offer(r, comparisons: cost(r)) }
                 let chosen = b.chosen()
                 XCTAssertEqual(chosen.reaches, expected)
-                XCTAssertEqual(chosen.comparisons, spent)
+                XCTAssertEqual(chosen.comparisons, expected.map(cost))
+                XCTAssertEqual(Double(chosen.comparisons.reduce(0, +)), spent)
                 XCTAssertEqual(b.cut, cut)
             }
         }
