@@ -33,7 +33,8 @@ public struct FacilityLocation: GreedyObjective {
     /// the default pipeline's 8,192-row chunks: no faster, and 1.7× the memory).
     private var tracker: TrackedGains?
     /// The held block's 16-bit levels (`GainBounds`), made once lazy greedy has spent a pass over the
-    /// block on exact gains (small budgets never pay for them), and the cover's levels beside.
+    /// block on exact gains, or a step a share of one (`freshPass`; small budgets never pay for
+    /// them), and the cover's levels beside.
     private var levels: [UInt16] = []
     private var coverLevels: [Float] = []
     /// Whether the block's values fall outside what levels can bound (another measure's range).
@@ -41,6 +42,8 @@ public struct FacilityLocation: GreedyObjective {
     /// Exact gains read from the held block so far, and upper bounds read from its levels.
     public private(set) var exactEvaluations = 0
     public private(set) var boundEvaluations = 0
+    /// Passes that read every gain afresh and made the levels (`freshPass`).
+    public private(set) var freshPasses = 0
     private let tuning: OptimizerTuning
     private let meter: ProgressMeter?
 
@@ -139,8 +142,9 @@ public struct FacilityLocation: GreedyObjective {
         return out
     }
 
-    /// Bounds from the held block's levels once lazy greedy has read as many exact gains as the block
-    /// has columns: from then on a bound costs half the bytes of a gain (`GainBounds`).
+    /// Bounds from the held block's levels once they are made: a bound costs half the bytes of a
+    /// gain (`GainBounds`). They are made in a pass of fresh gains (`freshPass`), or on their own
+    /// once lazy greedy has read as many exact gains as the block has columns.
     public mutating func quickBounds(of batch: [Int]) -> [Double]? {
         guard isDense, !levelsRefused else { return nil }
         if levels.isEmpty {
@@ -149,12 +153,33 @@ public struct FacilityLocation: GreedyObjective {
                 levelsRefused = true
                 return nil
             }
-            levels = made
-            coverLevels = cover.map(GainBounds.coverLevel)
+            hold(levels: made)
         }
         boundEvaluations += batch.count
         let nt = kernel.targetCount
         return batch.map { GainBounds.bound(levels, offset: $0 * nt, covers: coverLevels, weights: weights) }
+    }
+
+    private mutating func hold(levels made: [UInt16]) {
+        levels = made
+        coverLevels = cover.map(GainBounds.coverLevel)
+    }
+
+    /// The share of a pass a step spends on exact gains one by one before the rest come from one
+    /// pass that also makes the levels: a step that re-reads this many is one where a pick lowered
+    /// most gains (the first steps; after an 8,192-row chunk's first pick every gain is re-read),
+    /// and the pass reads each column from memory once for both its gain and its levels, which
+    /// lazy greedy would otherwise read once each.
+    static let freshPassShare = 8
+
+    public mutating func freshPass(evaluated: Int) -> [Double]? {
+        guard isDense, levels.isEmpty, !levelsRefused, evaluated >= max(1, candidateCount / Self.freshPassShare) else { return nil }
+        let nt = kernel.targetCount
+        let (made, gains) = GainBounds.levelsAndGains(of: dense, columns: candidateCount, length: nt, cover: cover, weights: weights)
+        if let made { hold(levels: made) } else { levelsRefused = true }
+        exactEvaluations += candidateCount
+        freshPasses += 1
+        return gains
     }
 
     public mutating func trackedBounds() -> [Double]? {

@@ -149,6 +149,12 @@ public enum Greedy {
                 }
                 continue
             }
+            if let fresh = objective.freshPass(evaluated: evaluatedThisStep) {
+                // Every candidate still in the heap, fresh and exact: the top is the step's pick.
+                heap = Heap(heap.unordered.map { Entry(bound: fresh[$0.candidate], row: $0.row, candidate: $0.candidate, freshAt: step) })
+                evaluatedThisStep += heap.count
+                continue
+            }
             stale.removeAll(keepingCapacity: true)
             ids.removeAll(keepingCapacity: true)
             while stale.count < width, let next = heap.max, next.freshAt != step {

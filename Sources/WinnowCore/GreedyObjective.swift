@@ -26,10 +26,16 @@ public protocol GreedyObjective {
     /// objective has none (yet). Lazy greedy ranks stale candidates by them and computes the gain
     /// only of one whose bound reaches the top, so the picks are those of the gains alone.
     mutating func quickBounds(of batch: [Int]) -> [Double]?
+    /// Every candidate's fresh gain at once, when a step has already evaluated `evaluated` stale
+    /// candidates one by one and the objective can read them all in one pass for less than the
+    /// step is likely to go on costing; nil otherwise. Lazy greedy then ranks every candidate by its
+    /// gain, so the step picks what it would have picked.
+    mutating func freshPass(evaluated: Int) -> [Double]?
 }
 
 extension GreedyObjective {
     public var evaluatesInBatches: Bool { true }
     public mutating func trackedBounds() -> [Double]? { nil }
     public mutating func quickBounds(of batch: [Int]) -> [Double]? { nil }
+    public mutating func freshPass(evaluated: Int) -> [Double]? { nil }
 }

@@ -82,4 +82,10 @@ struct MeteredObjective<Base: GreedyObjective>: GreedyObjective {
         meter?.add(batch.count)
         return bounds
     }
+
+    mutating func freshPass(evaluated: Int) -> [Double]? {
+        guard let gains = base.freshPass(evaluated: evaluated) else { return nil }
+        meter?.add(gains.count)
+        return gains
+    }
 }

@@ -32,6 +32,12 @@ struct QualityTerm<Base: GreedyObjective>: GreedyObjective {
         return zip(bounds, batch).map { $0 + bonus[$1] }
     }
 
+    mutating func freshPass(evaluated: Int) -> [Double]? {
+        guard let gains = base.freshPass(evaluated: evaluated) else { return nil }
+        guard let bonus else { return gains }
+        return zip(gains, bonus).map { $0 + $1 }
+    }
+
     mutating func trackedBounds() -> [Double]? {
         guard let bounds = base.trackedBounds() else { return nil }
         guard let bonus else { return bounds }

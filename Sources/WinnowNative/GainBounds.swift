@@ -19,40 +19,67 @@ public enum GainBounds {
     /// Each value's level, or nil when a value lies outside [0, 1] (give or take a rounding; other
     /// measures' values, e.g. a dot product's): the bounds would not hold, and callers do without.
     public static func levels(of values: [Float]) -> [UInt16]? {
-        let n = values.count
         var inRange = true
-        let out = [UInt16](unsafeUninitializedCapacity: n) { q, count in
+        let out = [UInt16](unsafeUninitializedCapacity: values.count) { q, count in
             values.withUnsafeBufferPointer { vp in
-                let v = UnsafeRawPointer(vp.baseAddress!), out = UnsafeMutableRawPointer(q.baseAddress!)
-                // `y + 2^23` rounds y (0 ≤ y < 2^23) to the nearest integer in the low bits of its
-                // pattern: a conversion in plain SIMD arithmetic. With y = fl(s · scale) + 0.51 the
-                // integer is at least s · scale + 0.006 (each of the two roundings is below 0.002).
-                let scale = SIMD8<Float>(repeating: Self.scale), slack = SIMD8<Float>(repeating: 0.51)
-                let magic = SIMD8<Float>(repeating: 8_388_608), magicBits = SIMD8<Int32>(repeating: 0x4B00_0000)
-                var low = SIMD8<Int32>(repeating: 0), high = SIMD8<Int32>(repeating: 0)
-                func level(_ x: SIMD8<Float>) -> SIMD8<Int32> {
-                    unsafeBitCast((x * scale + slack) + magic, to: SIMD8<Int32>.self) &- magicBits
-                }
-                var i = 0
-                while i + 8 <= n {
-                    let t = level(v.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self))
-                    low = low.replacing(with: t, where: t .< low)
-                    high = high.replacing(with: t, where: t .> high)
-                    out.storeBytes(of: SIMD8<UInt16>(truncatingIfNeeded: t), toByteOffset: i &* 2, as: SIMD8<UInt16>.self)
-                    i &+= 8
-                }
-                while i < n {
-                    let t = level(SIMD8<Float>(repeating: vp[i]))[0]
-                    if t < 0 || t > 65535 { inRange = false }
-                    q[i] = UInt16(truncatingIfNeeded: t)
-                    i &+= 1
-                }
-                // A NaN's level is its pattern less the magic one: far out of range, refused too.
-                if low.min() < 0 || high.max() > 65535 { inRange = false }
+                inRange = fill(q.baseAddress!, from: vp.baseAddress!, count: values.count)
             }
-            count = n
+            count = values.count
         }
         return inRange ? out : nil
+    }
+
+    /// The levels of a block of `columns` columns of `length` values, made in the same pass that
+    /// reads every column's Float gain at `cover` (`Kernels.facilityGain`, the same bits): each
+    /// column is read from memory once, for both. No levels when a value has none.
+    public static func levelsAndGains(
+        of block: [Float], columns: Int, length: Int, cover: [Float], weights: [Float]?
+    ) -> (levels: [UInt16]?, gains: [Double]) {
+        precondition(block.count == columns * length && cover.count == length, "GainBounds: block size")
+        var inRange = true
+        var gains = [Double](repeating: 0, count: columns)
+        let out = [UInt16](unsafeUninitializedCapacity: block.count) { q, count in
+            block.withUnsafeBufferPointer { vp in
+                for j in 0..<columns {
+                    gains[j] = Kernels.facilityGain(block, offset: j &* length, cover: cover, weights: weights)
+                    if !fill(q.baseAddress! + j &* length, from: vp.baseAddress! + j &* length, count: length) { inRange = false }
+                }
+            }
+            count = block.count
+        }
+        return (inRange ? out : nil, gains)
+    }
+
+    /// `count` values' levels into `q`; false when one lies outside what a level holds.
+    private static func fill(_ q: UnsafeMutablePointer<UInt16>, from values: UnsafePointer<Float>, count n: Int) -> Bool {
+        var inRange = true
+        let v = UnsafeRawPointer(values), out = UnsafeMutableRawPointer(q)
+        // `y + 2^23` rounds y (0 ≤ y < 2^23) to the nearest integer in the low bits of its
+        // pattern: a conversion in plain SIMD arithmetic. With y = fl(s · scale) + 0.51 the
+        // integer is at least s · scale + 0.006 (each of the two roundings is below 0.002).
+        let scale = SIMD8<Float>(repeating: Self.scale), slack = SIMD8<Float>(repeating: 0.51)
+        let magic = SIMD8<Float>(repeating: 8_388_608), magicBits = SIMD8<Int32>(repeating: 0x4B00_0000)
+        var low = SIMD8<Int32>(repeating: 0), high = SIMD8<Int32>(repeating: 0)
+        func level(_ x: SIMD8<Float>) -> SIMD8<Int32> {
+            unsafeBitCast((x * scale + slack) + magic, to: SIMD8<Int32>.self) &- magicBits
+        }
+        var i = 0
+        while i + 8 <= n {
+            let t = level(v.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self))
+            low = low.replacing(with: t, where: t .< low)
+            high = high.replacing(with: t, where: t .> high)
+            out.storeBytes(of: SIMD8<UInt16>(truncatingIfNeeded: t), toByteOffset: i &* 2, as: SIMD8<UInt16>.self)
+            i &+= 8
+        }
+        while i < n {
+            let t = level(SIMD8<Float>(repeating: values[i]))[0]
+            if t < 0 || t > 65535 { inRange = false }
+            q[i] = UInt16(truncatingIfNeeded: t)
+            i &+= 1
+        }
+        // A NaN's level is its pattern less the magic one: far out of range, refused too.
+        if low.min() < 0 || high.max() > 65535 { inRange = false }
+        return inRange
     }
 
     /// A cover's level: at most `scale · c` for `c ≥ 0` (0 below one level).

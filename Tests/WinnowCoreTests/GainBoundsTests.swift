@@ -38,6 +38,27 @@ final class GainBoundsTests: XCTestCase {
         }
     }
 
+    /// The pass that makes a block's levels and reads every column's gain gives the levels
+    /// `levels(of:)` gives and the gains `Kernels.facilityGain` gives, bit for bit; a block with a
+    /// value outside [0, 1] still gets its gains, and no levels.
+    func testLevelsAndGainsInOnePassAreTheSeparateOnes() throws {
+        var r = SeededRandom(seed: 5)
+        for (columns, length) in [(7, 1_003), (33, 64), (1, 9)] {
+            var block = (0..<columns * length).map { _ in Float(r.unit()) }
+            let cover = (0..<length).map { _ in Float(r.unit()) / 2 }
+            for weights in [nil, (0..<length).map { _ in Float(1 + r.index(below: 9)) / 4 }] as [[Float]?] {
+                let (levels, gains) = GainBounds.levelsAndGains(of: block, columns: columns, length: length, cover: cover, weights: weights)
+                XCTAssertEqual(try XCTUnwrap(levels), try XCTUnwrap(GainBounds.levels(of: block)))
+                let separate = (0..<columns).map { Kernels.facilityGain(block, offset: $0 * length, cover: cover, weights: weights) }
+                XCTAssertEqual(gains.map(\.bitPattern), separate.map(\.bitPattern), "\(columns) × \(length)")
+            }
+            block[block.count / 2] = 1.5
+            let (levels, gains) = GainBounds.levelsAndGains(of: block, columns: columns, length: length, cover: cover, weights: nil)
+            XCTAssertNil(levels)
+            XCTAssertEqual(gains, (0..<columns).map { Kernels.facilityGain(block, offset: $0 * length, cover: cover, weights: nil) })
+        }
+    }
+
     /// Values outside [0, 1] (a dot product's, a NaN) have no levels: callers go without bounds.
     func testValuesOutsideTheUnitIntervalHaveNoLevels() {
         XCTAssertNotNil(GainBounds.levels(of: [0, 0.5, 1, 1, 0, 0.25, 0.75, 1, 0.5]))
@@ -69,6 +90,7 @@ final class GainBoundsTests: XCTestCase {
                     let a = Greedy.select(&lazy, budget: k, optimizer: .lazy, random: &random)
                     let b = Greedy.select(&naive, budget: k, optimizer: .naive, random: &random)
                     XCTAssertGreaterThan(lazy.boundEvaluations, 0, "n=\(n): the bounds were never used")
+                    XCTAssertEqual(lazy.freshPasses, 1, "n=\(n): the second pick re-reads most gains, in one pass")
                     XCTAssertEqual(a.picks, b.picks, "n=\(n) weighted=\(w != nil)")
                     XCTAssertEqual(a.gains, b.gains)
                     XCTAssertEqual(a.weights, b.weights)
