@@ -17,12 +17,51 @@ struct Bench: ParsableCommand {
     @Option(help: "Also time chunk 0's whole task in the plan of a pool of this many rows (0: not).")
     var poolRows: Int = 0
     @Option(help: "k of that plan (default: pool rows / 100).") var budget: Int?
+    @Option(help: "Instead, time a merge's neighbour lists: the --rows candidates against this many targets (0: not).")
+    var listTargets: Int = 0
+    @Option(help: "K of those lists.") var neighbors: Int = SelectionSettings.Default.mergeNeighbors
+
+    /// A merge's floor: the products of its candidates with its targets (`sgemm`, a part of targets
+    /// at a time into a reused buffer, as the lists compute them) against the whole lists — products,
+    /// the shifted-cosine map and every target's top K — on one core.
+    private func timeLists(clock: ContinuousClock) {
+        // Candidates and targets from one pool: a merge's sample is drawn from the rows its picks stand for.
+        let pool = SyntheticPool(rows: rows + listTargets, dimension: dimension)
+        let candidates = VectorBlock(values: pool.generate(0..<rows).values, dimension: dimension)
+        let targets = VectorBlock(values: pool.generate(rows..<rows + listTargets).values, dimension: dimension)
+        let part = 16_384
+        var out = [Float](repeating: 0, count: rows * part)
+        var products = Double.infinity, lists = Double.infinity, entries = 0
+        for _ in 0..<repeats {
+            products = min(
+                products,
+                clock.measure {
+                    for first in stride(from: 0, to: listTargets, by: part) {
+                        BLAS.multiplyTransposed(
+                            candidates.values, rows: 0..<rows, by: targets.values, rows: first..<min(listTargets, first + part),
+                            dimension: dimension, into: &out)
+                    }
+                }.seconds)
+            lists = min(
+                lists,
+                clock.measure {
+                    let kernel = PairwiseKernel(measure: .shiftedCosine, targets: targets, candidates: candidates)
+                    entries = NeighborLists(kernel: kernel, neighbors: neighbors).entryCount
+                }.seconds)
+        }
+        print(
+            String(
+                format: "{\"candidates\": %d, \"targets\": %d, \"dim\": %d, \"neighbors\": %d, \"entries\": %d, "
+                    + "\"sgemm_s\": %.4f, \"lists_s\": %.4f, \"lists_over_sgemm\": %.2f}",
+                rows, listTargets, dimension, neighbors, entries, products, lists, lists / products))
+    }
 
     func run() throws {
         BLAS.useSingleThread()
         MemoryTuning.reuseLargeBlocks()
-        let block = VectorBlock(values: SyntheticPool(rows: rows, dimension: dimension).generate(0..<rows).values, dimension: dimension)
         let clock = ContinuousClock()
+        if listTargets > 0 { return timeLists(clock: clock) }
+        let block = VectorBlock(values: SyntheticPool(rows: rows, dimension: dimension).generate(0..<rows).values, dimension: dimension)
         var out = [Float](repeating: 0, count: rows * rows)
         var plain = Double.infinity, kernel = Double.infinity
         for _ in 0..<repeats {
