@@ -74,7 +74,7 @@ public struct NeighborLists: Sendable {
 
     /// Targets per part when candidates are not the targets: a part's heaps (8 MiB at K = 64) and a
     /// batch's values for it (16 MiB) stay small whatever the sample, and parts are what threads share.
-    static let targetPart = 16_384
+    public static let targetPart = 16_384
 
     /// A chunk's heaps: every tile on and above the diagonal serves as rows for its column targets
     /// and, off the diagonal, as columns for its row targets.

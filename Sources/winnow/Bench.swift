@@ -29,7 +29,7 @@ struct Bench: ParsableCommand {
         let pool = SyntheticPool(rows: rows + listTargets, dimension: dimension)
         let candidates = VectorBlock(values: pool.generate(0..<rows).values, dimension: dimension)
         let targets = VectorBlock(values: pool.generate(rows..<rows + listTargets).values, dimension: dimension)
-        let part = 16_384
+        let part = NeighborLists.targetPart
         var out = [Float](repeating: 0, count: rows * part)
         var products = Double.infinity, lists = Double.infinity, entries = 0
         for _ in 0..<repeats {

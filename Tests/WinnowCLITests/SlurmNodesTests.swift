@@ -36,15 +36,24 @@ final class SlurmNodesTests: XCTestCase {
         }
         let dir = TemporaryDirectory()
         shared = dir
-        let pool = try? CLI.run(["generate", "--rows", "300000", "--dim", "32", "--clusters", "16", "--files", "3", "--out", dir.file("pool")])
-        let ref = try? CLI.run([
-            "select", "--input", dir.file("pool/pool-*.npy"), "--budget", "\(budget)", "--no-eval", "--workers", "0", "--out", dir.file("ref"),
-        ])
-        guard pool?.status == 0, ref?.status == 0 else {
-            unavailable = "could not make the pool or its reference: \(pool?.stderr ?? "") \(ref?.stderr ?? "")"
-            return
+        switch poolAndReference(dir, name: "pool", rows: 300_000) {
+        case .success(let bytes): reference = bytes
+        case .failure(let why): unavailable = "could not make the pool or its reference: \(why.message)"
         }
-        reference = Outputs.bytes(dir.file("ref/selection.npy"))
+    }
+
+    struct PoolFailure: Error { let message: String }
+
+    /// A generated pool of `rows` × 32 in `dir/name` and the bytes of its `select --workers 0`
+    /// selection at `budget`: what every distributed run of that pool must give.
+    static func poolAndReference(_ dir: TemporaryDirectory, name: String, rows: Int) -> Result<Data, PoolFailure> {
+        let pool = try? CLI.run(["generate", "--rows", "\(rows)", "--dim", "32", "--clusters", "16", "--files", "3", "--out", dir.file(name)])
+        let ref = try? CLI.run([
+            "select", "--input", dir.file("\(name)/pool-*.npy"), "--budget", "\(budget)", "--no-eval", "--workers", "0", "--out",
+            dir.file("\(name)-ref"),
+        ])
+        guard pool?.status == 0, ref?.status == 0 else { return .failure(PoolFailure(message: "\(pool?.stderr ?? "") \(ref?.stderr ?? "")")) }
+        return .success(Outputs.bytes(dir.file("\(name)-ref/selection.npy")))
     }
 
     override class func tearDown() {
@@ -319,14 +328,7 @@ final class SlurmNodesTests: XCTestCase {
         XCTAssertEqual(try CLI.run(["keygen", "--out", dir.file("lossy-keys"), "--workers", "3"]).status, 0)
         // A pool whose clean run takes ~20 s: what the lossy link adds at a few points (a SYN lost
         // twice costs 3 s) must not weigh as much as it would against the shared pool's 6 s run.
-        let pool = try CLI.run(["generate", "--rows", "1000000", "--dim", "32", "--clusters", "16", "--files", "3", "--out", dir.file("lossy-pool")])
-        XCTAssertEqual(pool.status, 0, pool.stderr)
-        let ref = try CLI.run([
-            "select", "--input", dir.file("lossy-pool/pool-*.npy"), "--budget", "\(Self.budget)", "--no-eval", "--workers", "0", "--out",
-            dir.file("lossy-ref"),
-        ])
-        XCTAssertEqual(ref.status, 0, ref.stderr)
-        let reference = Outputs.bytes(dir.file("lossy-ref/selection.npy"))
+        let reference = try Self.poolAndReference(dir, name: "lossy-pool", rows: 1_000_000).get()
         let port = CLI.freePort()
         func run(_ name: String, connect: Int) throws -> Double {
             let out = dir.file(name)
