@@ -36,7 +36,7 @@ public struct FacilityLocation: GreedyObjective {
     /// block on exact gains, or a step a share of one (`freshPass`; small budgets never pay for
     /// them), and the cover's levels beside.
     private var levels: [UInt16] = []
-    private var coverLevels: [Float] = []
+    private var coverLevels: [UInt16] = []
     /// Whether the block's values fall outside what levels can bound (another measure's range).
     private var levelsRefused = false
     /// Exact gains read from the held block so far, and upper bounds read from its levels.

@@ -6,9 +6,9 @@
 ///
 /// A value `s` in [0, 1] is stored as an integer level `q ≥ scale · s` and a cover `c ≥ 0` is read as
 /// a level `≤ scale · c`, so every term `max(0, q − c')` is at least `scale · max(0, s − c)`. The
-/// terms are summed as `Kernels.facilityGain` sums its own (Float lanes of 64 terms, then the 8 lanes,
-/// then Double), a relative rounding below 74 · 2^-24 ≈ 4.4e-6 each way, so `bound` widens its sum by
-/// more than both together.
+/// Float gain is summed with a relative rounding below 74 · 2^-24 ≈ 4.4e-6 each way (Float lanes of 64
+/// terms, then the 8 lanes, then Double), and so are weighted terms here; unweighted ones are summed
+/// exactly. `bound` widens its sum by more than both roundings together.
 public enum GainBounds {
     /// Levels per unit of similarity: below 2^16 − 1 so that a value of 1, with the slack that makes
     /// its level an upper bound, still fits in 16 bits.
@@ -84,58 +84,43 @@ public enum GainBounds {
 
     /// A cover's level: at most `scale · c` for `c ≥ 0` (0 below one level).
     @inline(__always)
-    public static func coverLevel(_ c: Float) -> Float {
+    public static func coverLevel(_ c: Float) -> UInt16 {
         let scaled = c * scale - 0.01
-        return scaled < 1 ? 0 : Float(Int32(scaled))
+        return scaled < 1 ? 0 : UInt16(clamping: Int32(scaled))
     }
 
     /// An upper bound on `Kernels.facilityGain(sims, offset:, cover:, weights:)` for the values whose
-    /// levels are `levels[offset..<offset + covers.count]`, the cover's levels being `covers`.
-    public static func bound(_ levels: [UInt16], offset: Int, covers: [Float], weights: [Float]?) -> Double {
+    /// levels are `levels[offset..<offset + covers.count]`, the cover's levels being `covers`. Without
+    /// weights the terms `max(q, c) − c` are summed exactly in integers (half the vector work of Float
+    /// terms: a bound is read tens of thousands of times a chunk); with weights, in Float lanes.
+    public static func bound(_ levels: [UInt16], offset: Int, covers: [UInt16], weights: [Float]?) -> Double {
         let n = covers.count
         precondition(offset >= 0 && offset + n <= levels.count, "GainBounds: levels too short")
         if let weights { precondition(weights.count == n, "GainBounds: weights length") }
         let total = levels.withUnsafeBufferPointer { lp in
             covers.withUnsafeBufferPointer { cp in
                 let q = UnsafeRawPointer(lp.baseAddress! + offset), c = UnsafeRawPointer(cp.baseAddress!)
-                let zero = SIMD8<Float>(repeating: 0)
-                @inline(__always) func term(_ i: Int) -> SIMD8<Float> {
-                    let v = SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: q.loadUnaligned(fromByteOffset: i &* 2, as: SIMD8<UInt16>.self)))
-                    let d = v - c.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
-                    return d.replacing(with: zero, where: d .< zero)
+                @inline(__always) func terms(_ i: Int) -> SIMD8<UInt16> {
+                    let v = q.loadUnaligned(fromByteOffset: i &* 2, as: SIMD8<UInt16>.self)
+                    let cover = c.loadUnaligned(fromByteOffset: i &* 2, as: SIMD8<UInt16>.self)
+                    return pointwiseMax(v, cover) &- cover
                 }
-                @inline(__always) func scalarTerm(_ i: Int) -> Float { max(0, Float(lp[offset + i]) - cp[i]) }
-                var total = 0.0
-                var i = 0
-                guard let weights else {
-                    while i + 8 <= n {
-                        let end = min(n - (n - i) % 8, i + Kernels.blockLength)
-                        var acc = zero
-                        while i < end {
-                            acc += term(i)
-                            i &+= 8
-                        }
-                        total += Double(acc.sum())
-                    }
-                    while i < n {
-                        total += Double(scalarTerm(i))
-                        i += 1
-                    }
-                    return total
-                }
+                guard let weights else { return Double(integerSum(n, terms: terms, tail: { Int(lp[offset + $0]) - Int(cp[$0]) })) }
                 return weights.withUnsafeBufferPointer { wp in
                     let w = UnsafeRawPointer(wp.baseAddress!)
+                    var total = 0.0
+                    var i = 0
                     while i + 8 <= n {
                         let end = min(n - (n - i) % 8, i + Kernels.blockLength)
-                        var acc = zero
+                        var acc = SIMD8<Float>(repeating: 0)
                         while i < end {
-                            acc += term(i) * w.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+                            acc += SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: terms(i))) * w.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
                             i &+= 8
                         }
                         total += Double(acc.sum())
                     }
                     while i < n {
-                        total += Double(scalarTerm(i) * wp[i])
+                        total += Double(Float(max(0, Int(lp[offset + i]) - Int(cp[i]))) * wp[i])
                         i += 1
                     }
                     return total
@@ -143,5 +128,32 @@ public enum GainBounds {
             }
         }
         return total / Double(scale) * (1 + widening)
+    }
+
+    /// `Σ terms` over `0..<n`, eight at a time from `terms` (each lane at most 65,535) and the rest from
+    /// `tail` (negative: 0), exactly. The eight 16-bit terms are read as four 32-bit lanes, their low
+    /// and high halves summed apart, each lane flushed to 64 bits before it could overflow.
+    @inline(__always)
+    private static func integerSum(_ n: Int, terms: (Int) -> SIMD8<UInt16>, tail: (Int) -> Int) -> UInt64 {
+        let lowHalf = SIMD4<UInt32>(repeating: 0xFFFF)
+        var total: UInt64 = 0
+        var i = 0
+        while i + 8 <= n {
+            // At most 65,535 a half and 8,192 rounds: below 2^29 a lane, the four below 2^31.
+            let end = i + min(8_192, (n - i) / 8) &* 8
+            var low = SIMD4<UInt32>(repeating: 0), high = SIMD4<UInt32>(repeating: 0)
+            while i < end {
+                let pairs = unsafeBitCast(terms(i), to: SIMD4<UInt32>.self)
+                low &+= pairs & lowHalf
+                high &+= pairs &>> 16
+                i &+= 8
+            }
+            total &+= UInt64(low.wrappedSum()) &+ UInt64(high.wrappedSum())
+        }
+        while i < n {
+            total &+= UInt64(max(0, tail(i)))
+            i &+= 1
+        }
+        return total
     }
 }

@@ -38,6 +38,25 @@ final class GainBoundsTests: XCTestCase {
         }
     }
 
+    /// The unweighted bound is summed exactly in integers: the exact sum of its terms, within the Float
+    /// lanes' rounding of the bound under weights of 1 (which may round a block's sum past 2^24), and
+    /// right on long columns, whose lanes are flushed before they could overflow.
+    func testUnweightedBoundsAreExactIntegerSums() throws {
+        var r = SeededRandom(seed: 8)
+        for (n, saturated) in [(7, false), (64, false), (1_003, false), (8_192, false), (300_001, false), (300_001, true)] {
+            // Saturated: every term the largest a level allows, the case that would overflow a lane.
+            let values = (0..<n).map { _ in saturated || r.index(below: 3) == 0 ? Float(1) : Float(r.unit()) }
+            let cover = (0..<n).map { _ in saturated || r.index(below: 4) == 0 ? Float(0) : Float(r.unit()) / 2 }
+            let levels = try XCTUnwrap(GainBounds.levels(of: values))
+            let covers = cover.map(GainBounds.coverLevel)
+            let exact = zip(levels, covers).reduce(0) { $0 + max(0, Int($1.0) - Int($1.1)) }
+            let bound = GainBounds.bound(levels, offset: 0, covers: covers, weights: nil)
+            XCTAssertEqual(bound, Double(exact) / 65534 * (1 + 3e-5), "n=\(n)")
+            let unit = GainBounds.bound(levels, offset: 0, covers: covers, weights: [Float](repeating: 1, count: n))
+            XCTAssertEqual(bound, unit, accuracy: 1e-6 * unit, "n=\(n)")
+        }
+    }
+
     /// The pass that makes a block's levels and reads every column's gain gives the levels
     /// `levels(of:)` gives and the gains `Kernels.facilityGain` gives, bit for bit; a block with a
     /// value outside [0, 1] still gets its gains, and no levels.
