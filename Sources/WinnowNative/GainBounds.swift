@@ -105,7 +105,8 @@ public enum GainBounds {
                     let cover = c.loadUnaligned(fromByteOffset: i &* 2, as: SIMD8<UInt16>.self)
                     return pointwiseMax(v, cover) &- cover
                 }
-                guard let weights else { return Double(integerSum(n, terms: terms, tail: { Int(lp[offset + $0]) - Int(cp[$0]) })) }
+                @inline(__always) func term(_ i: Int) -> Int { max(0, Int(lp[offset + i]) - Int(cp[i])) }
+                guard let weights else { return Double(integerSum(n, terms: terms, tail: term)) }
                 return weights.withUnsafeBufferPointer { wp in
                     let w = UnsafeRawPointer(wp.baseAddress!)
                     var total = 0.0
@@ -120,7 +121,7 @@ public enum GainBounds {
                         total += Double(acc.sum())
                     }
                     while i < n {
-                        total += Double(Float(max(0, Int(lp[offset + i]) - Int(cp[i]))) * wp[i])
+                        total += Double(Float(term(i)) * wp[i])
                         i += 1
                     }
                     return total
@@ -130,8 +131,8 @@ public enum GainBounds {
         return total / Double(scale) * (1 + widening)
     }
 
-    /// `Σ terms` over `0..<n`, eight at a time from `terms` (each lane at most 65,535) and the rest from
-    /// `tail` (negative: 0), exactly. The eight 16-bit terms are read as four 32-bit lanes, their low
+    /// `Σ terms` over `0..<n`, eight at a time from `terms` (each lane at most 65,535) and the rest one
+    /// at a time from `tail`, exactly. The eight 16-bit terms are read as four 32-bit lanes, their low
     /// and high halves summed apart, each lane flushed to 64 bits before it could overflow.
     @inline(__always)
     private static func integerSum(_ n: Int, terms: (Int) -> SIMD8<UInt16>, tail: (Int) -> Int) -> UInt64 {
@@ -151,7 +152,7 @@ public enum GainBounds {
             total &+= UInt64(low.wrappedSum()) &+ UInt64(high.wrappedSum())
         }
         while i < n {
-            total &+= UInt64(max(0, tail(i)))
+            total &+= UInt64(tail(i))
             i &+= 1
         }
         return total
