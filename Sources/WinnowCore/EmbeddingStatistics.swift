@@ -1,3 +1,5 @@
+import WinnowNative
+
 /// Data-quality statistics of a set of rows, mergeable exactly (design §2, phase 2): per-dimension
 /// mean and M2 by Welford's update, combined across chunks by Chan's parallel formula, so the
 /// coordinator's merge of chunk statistics equals a single pass over the whole pool.
@@ -129,14 +131,12 @@ public struct EmbeddingStatistics: Sendable, Equatable, Codable {
 public enum DuplicateFinder {
     /// Indices of rows equal to an earlier row of the block.
     public static func duplicates(in block: VectorBlock) -> [Int] {
-        var seen: [Int: [Int]] = [:]
+        var seen: [UInt64: [Int]] = [:]
         var out: [Int] = []
         let d = block.dimension
         for r in 0..<block.rows {
             let row = block.values[r * d..<(r + 1) * d]
-            var hasher = Hasher()
-            for v in row { hasher.combine(v.bitPattern) }
-            let h = hasher.finalize()
+            let h = RowHash.hash(block.values, offset: r * d, count: d)
             if let earlier = seen[h], earlier.contains(where: { block.values[$0 * d..<($0 + 1) * d].elementsEqual(row) { $0.bitPattern == $1.bitPattern } }) {
                 out.append(r)
             } else {

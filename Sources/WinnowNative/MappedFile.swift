@@ -126,18 +126,8 @@ public final class MappedFile: @unchecked Sendable {
     /// A 64-bit FNV-1a hash of `count` bytes at `offset`: cheap first pass of exact-duplicate search.
     public func hash(at offset: Int, count: Int) -> UInt64 {
         check(offset, count)
-        guard let base else { return 0xcbf2_9ce4_8422_2325 }
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        var i = 0
-        while i + 8 <= count {
-            h = (h ^ base.loadUnaligned(fromByteOffset: offset + i, as: UInt64.self)) &* 0x0000_0100_0000_01B3
-            i += 8
-        }
-        while i < count {
-            h = (h ^ UInt64(base.load(fromByteOffset: offset + i, as: UInt8.self))) &* 0x0000_0100_0000_01B3
-            i += 1
-        }
-        return h
+        guard let base else { return RowHash.seed }
+        return RowHash.hash(base + offset, count: count)
     }
 
     /// Whether `count` bytes at `a` equal `count` bytes at `b` (`other` may be this file).

@@ -43,4 +43,26 @@ final class StatisticsTests: XCTestCase {
         XCTAssertEqual(s.duplicateRows, 2)
         rows.removeAll()
     }
+
+    /// Exact duplicates found by hashing agree with comparing every pair of rows bit for bit, on a block
+    /// with many repeats, zeros of both signs and NaN payloads (equal only when their bits are).
+    func testDuplicatesAgreeWithComparingEveryPair() {
+        var rng = SeededRandom(seed: 7)
+        let d = 9
+        let distinct: [[Float]] = (0..<40).map { i in
+            switch i {
+            case 0: return [Float](repeating: 0, count: d)
+            case 1: return [Float](repeating: -0.0, count: d)
+            case 2: return [Float](repeating: Float(bitPattern: 0x7FC0_0001), count: d)
+            case 3: return [Float](repeating: Float(bitPattern: 0x7FC0_0002), count: d)
+            default: return (0..<d).map { _ in Float(rng.index(below: 5)) - 2 }
+            }
+        }
+        let rows = (0..<1_000).map { _ in distinct[rng.index(below: distinct.count)] }
+        let expected = rows.indices.filter { r in
+            rows[..<r].contains { earlier in zip(earlier, rows[r]).allSatisfy { $0.bitPattern == $1.bitPattern } }
+        }
+        XCTAssertEqual(DuplicateFinder.duplicates(in: VectorBlock(rows: rows)), expected)
+        XCTAssertGreaterThan(expected.count, 900)
+    }
 }
