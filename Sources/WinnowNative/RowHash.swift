@@ -1,7 +1,7 @@
 /// FNV-1a over 8-byte words, then the tail bytes: an unkeyed hash for finding equal rows. Every user
 /// compares the rows' bytes after a hash matches, so a collision costs one comparison, never a wrong
-/// answer; and a row of d values costs d / 2 multiplications, where `Hasher` (SipHash) took one
-/// round per 4-byte value and was the larger part of a chunk's statistics.
+/// answer; and a row of d values costs d / 2 multiplications, where `Hasher` (SipHash) takes a round
+/// per 4-byte value, more than the rest of a chunk's statistics together.
 public enum RowHash {
     static let seed: UInt64 = 0xcbf2_9ce4_8422_2325
     static let prime: UInt64 = 0x0000_0100_0000_01B3
